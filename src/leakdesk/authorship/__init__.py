@@ -1,0 +1,1 @@
+"""Authorship verification of every dispatch against its series: features, methods, calibration, evaluation."""

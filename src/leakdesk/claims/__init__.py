@@ -1,0 +1,1 @@
+"""Claims: entities and aliases, temporal expressions, check-worthy claims, timeline, corroboration, export."""

@@ -1,0 +1,1 @@
+"""Typer commands: a thin layer over the Python API, one module per command group."""

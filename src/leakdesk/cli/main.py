@@ -1,0 +1,40 @@
+"""The `leakdesk` command. Each command group lives in its own module and registers itself here."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+app = typer.Typer(
+    name="leakdesk",
+    help="A workbench for desks that receive leaked dispatches.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+eval_app = typer.Typer(
+    help="Measure leakdesk's analysis quality on standard test sets.", no_args_is_help=True
+)
+app.add_typer(eval_app, name="eval")
+
+# Each module defines `register(app, eval_app)`.
+COMMAND_MODULES = [
+    "leakdesk.cli.case",
+    "leakdesk.cli.intake",
+    "leakdesk.cli.report",
+    "leakdesk.cli.language",
+    "leakdesk.cli.authorship",
+    "leakdesk.cli.claims",
+]
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(_name).register(app, eval_app)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

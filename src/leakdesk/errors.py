@@ -1,0 +1,41 @@
+"""One base error, a small tree under it; every message is a sentence a journalist can act on."""
+
+
+class LeakdeskError(Exception):
+    """Base of every error leakdesk reports to a user (the CLI prints it without a traceback)."""
+
+    exit_code = 1
+
+
+class UsageError(LeakdeskError):
+    """The command was called wrongly (missing case, bad option value)."""
+
+    exit_code = 2
+
+
+class CaseError(LeakdeskError):
+    """The case folder is missing, not a case, or cannot be opened."""
+
+
+class StoreError(LeakdeskError):
+    """The store refused an operation (e.g. an original that does not match its hash)."""
+
+
+class IntegrityError(StoreError):
+    """An original or the audit log no longer matches what was recorded."""
+
+
+class IntakeError(LeakdeskError):
+    """An input could not be read completely; the bytes read are kept, the reason recorded."""
+
+
+class TranslationError(LeakdeskError):
+    """A translation could not be drafted, imported or reviewed."""
+
+
+class AuthorshipError(LeakdeskError):
+    """An authorship analysis cannot be run as asked."""
+
+
+class ClaimsError(LeakdeskError):
+    """Entities, dates or claims could not be extracted or updated."""

@@ -1,0 +1,1 @@
+"""Language: identification, segmentation, translation desk (engines, alignment, memory, glossary)."""

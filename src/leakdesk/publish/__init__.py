@@ -1,0 +1,1 @@
+"""Publication: reports, redacted and scrubbed copies, exports. Never touches an original."""

@@ -1,0 +1,64 @@
+"""Database engine: SQLite (default, WAL) or PostgreSQL from a URL; schema managed by Alembic."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+DB_ENV = "LEAKDESK_DB"
+
+
+def sqlite_url(case_dir: Path) -> str:
+    return f"sqlite:///{(case_dir / 'case.db').resolve()}"
+
+
+def resolve_url(case_dir: Path, url: str | None) -> str:
+    """The database URL: an explicit --db, else LEAKDESK_DB, else the case's own case.db."""
+    url = url or os.environ.get(DB_ENV)
+    if url and url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url or sqlite_url(case_dir)
+
+
+def make_engine(url: str) -> sa.Engine:
+    """An engine with the pragmas leakdesk relies on (WAL, foreign keys, a busy timeout)."""
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def alembic_config(engine: sa.Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def migrate(engine: sa.Engine) -> None:
+    """Bring the schema to the newest revision."""
+    command.upgrade(alembic_config(engine), "head")
+
+
+def is_current(engine: sa.Engine) -> bool:
+    """True when the database is at the newest schema revision."""
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    with engine.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    return current == set(script.get_heads())

@@ -1,0 +1,151 @@
+"""The case schema, declared once (SQLAlchemy Core). Exports, reports and the web app map from here.
+
+Sections follow the data flow: intake/store, language, authorship, claims. Each section has its own Alembic
+migration in `store/migrations/versions/`; `tests/store/test_migrations.py` checks that the migrations build exactly
+this schema.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+TS = sa.DateTime(timezone=True)
+
+# --------------------------------------------------------------------------- store and intake (issue 2)
+
+audit = sa.Table(
+    "audit",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("time", sa.String(40), nullable=False),  # ISO 8601 UTC, part of the hashed row
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("action", sa.String(100), nullable=False),
+    sa.Column("object", sa.String(500), nullable=False),
+    sa.Column("details", sa.Text, nullable=False),  # canonical JSON
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False, unique=True),
+)
+
+original = sa.Table(
+    "original",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("sha1", sa.String(40), nullable=False),
+    sa.Column("md5", sa.String(32), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("media_type", sa.String(200)),
+    sa.Column("first_seen", TS, nullable=False),
+)
+
+source = sa.Table(
+    "source",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("pseudonym", sa.String(200), nullable=False, unique=True),
+    sa.Column("note", sa.Text),
+    sa.Column("created", TS, nullable=False),
+)
+
+series = sa.Table(
+    "series",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("source_id", sa.ForeignKey("source.id")),
+    sa.Column("created", TS, nullable=False),
+)
+
+dispatch = sa.Table(
+    "dispatch",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    # top level: the original's sha256; child: "<parent id>/<part index>". Makes re-ingest idempotent.
+    sa.Column("dedup_key", sa.String(200), nullable=False, unique=True),
+    sa.Column("parent_id", sa.ForeignKey("dispatch.id"), index=True),
+    sa.Column("original_sha256", sa.ForeignKey("original.sha256"), nullable=False, index=True),
+    sa.Column("series_id", sa.ForeignKey("series.id"), index=True),
+    sa.Column("kind", sa.String(40), nullable=False),  # email, file, attachment
+    sa.Column("channel", sa.String(40), nullable=False),  # eml, mbox, maildir, imap, msg, file, zip
+    sa.Column("filename", sa.Text),
+    sa.Column("media_type", sa.String(200)),
+    sa.Column("reader", sa.String(80)),
+    sa.Column("message_id", sa.Text, index=True),
+    sa.Column("subject", sa.Text),
+    sa.Column("sender", sa.Text),
+    sa.Column("recipients", sa.Text),
+    sa.Column("date", sa.String(60)),  # as written, with its zone, ISO 8601
+    sa.Column("date_utc", TS),
+    sa.Column("language", sa.String(12)),
+    sa.Column("status", sa.String(12), nullable=False),  # ok | error
+    sa.Column("error", sa.Text),
+    sa.Column("variant_of", sa.ForeignKey("dispatch.id")),
+    sa.Column("pgp_status", sa.String(40)),  # none, decrypted, not-decrypted, signed-good, signed-bad, ...
+    sa.Column("pgp_details", sa.JSON),
+    sa.Column("details", sa.JSON),  # reader-specific facts (charset choice and why, limits hit, ...)
+    sa.Column("ingested", TS, nullable=False),
+)
+
+header = sa.Table(
+    "header",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("dispatch_id", sa.ForeignKey("dispatch.id"), nullable=False, index=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("raw", sa.Text, nullable=False),
+    sa.Column("decoded", sa.Text),
+)
+
+text = sa.Table(
+    "text",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("dispatch_id", sa.ForeignKey("dispatch.id"), nullable=False, index=True),
+    sa.Column("role", sa.String(40), nullable=False),  # body, html-body, attachment, decrypted
+    sa.Column("language", sa.String(12)),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("charset", sa.String(60)),
+    sa.Column("charset_reason", sa.Text),
+    sa.Column("extractor", sa.String(80), nullable=False),
+    sa.Column("extractor_version", sa.String(40), nullable=False),
+)
+
+custody = sa.Table(
+    "custody",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("time", TS, nullable=False),
+    sa.Column("sha256", sa.ForeignKey("original.sha256"), nullable=False, index=True),
+    sa.Column("dispatch_id", sa.ForeignKey("dispatch.id"), index=True),
+    sa.Column("event", sa.String(40), nullable=False),  # received, re-received, container
+    sa.Column("channel", sa.String(40), nullable=False),
+    sa.Column("source", sa.Text, nullable=False),  # path, or imap://user@host/folder;UIDVALIDITY=..;UID=..
+    sa.Column("location", sa.Text),  # position inside a container (message 12, part 2.1)
+    sa.Column("actor", sa.String(200), nullable=False),
+)
+
+imap_state = sa.Table(
+    "imap_state",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("mailbox", sa.String(500), nullable=False, unique=True),  # user@host:port/folder
+    sa.Column("uidvalidity", sa.BigInteger, nullable=False),
+    sa.Column("last_uid", sa.BigInteger, nullable=False),
+    sa.Column("updated", TS, nullable=False),
+)
+
+# --------------------------------------------------------------------------- language (issue 4)
+
+# --------------------------------------------------------------------------- authorship (issue 3)
+
+# --------------------------------------------------------------------------- claims (issue 5)

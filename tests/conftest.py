@@ -1,0 +1,39 @@
+"""Shared fixtures: a fresh case, a CLI runner."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from leakdesk.case import Case
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests never see the developer's LEAKDESK_* settings or home."""
+    for var in ("LEAKDESK_DB", "LEAKDESK_CASE", "LEAKDESK_HOME"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LEAKDESK_ACTOR", "tester")
+    monkeypatch.setenv("LEAKDESK_HOME", str(tmp_path / "leakdesk-home"))
+
+
+@pytest.fixture
+def case(tmp_path: Path) -> Iterator[Case]:
+    c = Case.init(tmp_path / "case")
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def invoke(runner: CliRunner, *args: str):  # type: ignore[no-untyped-def]
+    """Run `leakdesk ARGS...` in-process."""
+    from leakdesk.cli.main import app
+
+    return runner.invoke(app, [str(a) for a in args])
