@@ -21,11 +21,14 @@ app.add_typer(eval_app, name="eval")
 # Each module defines `register(app, eval_app)`.
 COMMAND_MODULES = [
     "leakdesk.cli.case",
-    "leakdesk.cli.intake",
-    "leakdesk.cli.report",
-    "leakdesk.cli.language",
-    "leakdesk.cli.authorship",
-    "leakdesk.cli.claims",
+    "leakdesk.cli.intake",  # ingest, dispatches, series
+    "leakdesk.cli.mail",  # imap, keys
+    "leakdesk.cli.report",  # report, demo
+    "leakdesk.cli.language",  # translate, translation, glossary, models
+    "leakdesk.cli.authorship",  # verify, series-report, review, reference
+    "leakdesk.cli.authorship_eval",  # eval authorship, eval authorship-score
+    "leakdesk.cli.claims",  # entities, alias, claims, claim, timeline, export
+    "leakdesk.cli.dates",  # dates, eval timex
 ]
 
 for _name in COMMAND_MODULES:
