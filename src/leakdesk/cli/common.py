@@ -15,8 +15,8 @@ from rich.console import Console
 from leakdesk.case import Case
 from leakdesk.errors import LeakdeskError
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 CaseArg = Annotated[Path, typer.Argument(help="The case folder.", envvar="LEAKDESK_CASE", show_default=False)]
 DbOpt = Annotated[
