@@ -1,5 +1,5 @@
 # `make demo` and `make test` each set up what they need: Debian packages, .venv, the project.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
