@@ -146,6 +146,76 @@ imap_state = sa.Table(
 
 # --------------------------------------------------------------------------- language (issue 4)
 
+# A translation of one dispatch text; versions live in `segment` (a row per changed segment per version).
+translation = sa.Table(
+    "translation",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("dispatch_id", sa.ForeignKey("dispatch.id"), nullable=False, index=True),
+    sa.Column("text_id", sa.ForeignKey("text.id"), nullable=False),
+    sa.Column("source_language", sa.String(12), nullable=False),
+    sa.Column("target_language", sa.String(12), nullable=False),
+    sa.Column("kind", sa.String(12), nullable=False),  # machine | human
+    sa.Column("engine", sa.String(80)),  # local, libretranslate, memory; NULL for a human translation
+    sa.Column("model", sa.String(200)),
+    sa.Column("translator", sa.String(200)),
+    sa.Column("status", sa.String(20), nullable=False),  # draft | in review | final
+    sa.Column("version", sa.Integer, nullable=False),  # current version
+    sa.Column("round", sa.Integer, nullable=False),  # review round, +1 each time a final translation is reopened
+    sa.Column("final_version", sa.Integer),  # the version last marked final
+    sa.Column("confidence", sa.Float),  # alignment confidence of an imported translation
+    sa.Column("details", sa.JSON),  # file name and sha256 of an import, bead counts, memory hits
+    sa.Column("created", TS, nullable=False),
+    sa.Column("updated", TS, nullable=False),
+)
+
+# One aligned source/target pair at one version; merged/split beads hold several sentences in one segment.
+segment = sa.Table(
+    "segment",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("translation_id", sa.ForeignKey("translation.id"), nullable=False, index=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("paragraph", sa.Integer, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("target", sa.Text, nullable=False),
+    sa.Column("source_sentences", sa.Integer, nullable=False),
+    sa.Column("target_sentences", sa.Integer, nullable=False),
+    sa.Column("confidence", sa.Float),
+    sa.Column("origin", sa.String(40), nullable=False),  # engine, memory, memory-fuzzy, human, correction
+    sa.Column("author", sa.String(200), nullable=False),
+    sa.Column("created", TS, nullable=False),
+    sa.UniqueConstraint("translation_id", "position", "version"),
+)
+
+translation_comment = sa.Table(
+    "translation_comment",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("translation_id", sa.ForeignKey("translation.id"), nullable=False, index=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("author", sa.String(200), nullable=False),
+    sa.Column("comment", sa.Text, nullable=False),
+    sa.Column("created", TS, nullable=False),
+)
+
+glossary_term = sa.Table(
+    "glossary_term",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("source_language", sa.String(12), nullable=False),
+    sa.Column("target_language", sa.String(12), nullable=False),
+    sa.Column("source_term", sa.Text, nullable=False),
+    sa.Column("source_lemmas", sa.Text, nullable=False),  # space-separated lemmas used for matching
+    sa.Column("target_term", sa.Text, nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("created", TS, nullable=False),
+    sa.UniqueConstraint("source_language", "target_language", "source_term"),
+)
+
 # --------------------------------------------------------------------------- authorship (issue 3)
 
 # --------------------------------------------------------------------------- claims (issue 5)
