@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+pytest_plugins = ["tests.servers"]  # real Dovecot, GnuPG and PostgreSQL fixtures
+
 from collections.abc import Iterator
 from pathlib import Path
 
