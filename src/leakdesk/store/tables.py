@@ -219,3 +219,106 @@ glossary_term = sa.Table(
 # --------------------------------------------------------------------------- authorship (issue 3)
 
 # --------------------------------------------------------------------------- claims (issue 5)
+
+# One resolved real-world thing (person, place, organisation); `name` is the display name (nominative / gazetteer).
+entity = sa.Table(
+    "entity",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("type", sa.String(8), nullable=False),  # PER | LOC | ORG
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("key", sa.String(300), nullable=False, index=True),  # transliterated matching key of `name`
+    sa.Column("gazetteer_id", sa.String(80)),  # built-in gazetteer entry it resolved to
+    sa.Column("created", TS, nullable=False),
+)
+
+# Other names of an entity: transliterations and names in other languages (gazetteer), or added by the desk.
+alias = sa.Table(
+    "alias",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("entity_id", sa.ForeignKey("entity.id"), nullable=False, index=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("key", sa.String(300), nullable=False, index=True),
+    sa.Column("origin", sa.String(20), nullable=False),  # desk | gazetteer | extracted
+    sa.Column("actor", sa.String(200)),
+    sa.Column("created", TS, nullable=False),
+)
+
+# One place in a text (original) or in a translation segment where an entity is named.
+mention = sa.Table(
+    "mention",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("entity_id", sa.ForeignKey("entity.id"), nullable=False, index=True),
+    sa.Column("dispatch_id", sa.ForeignKey("dispatch.id"), nullable=False, index=True),
+    sa.Column("text_id", sa.ForeignKey("text.id"), index=True),
+    sa.Column("translation_id", sa.ForeignKey("translation.id"), index=True),
+    sa.Column("segment_id", sa.ForeignKey("segment.id")),
+    sa.Column("start_char", sa.Integer, nullable=False),  # in the text, or in the segment's target
+    sa.Column("end_char", sa.Integer, nullable=False),
+    sa.Column("surface", sa.Text, nullable=False),
+    sa.Column("language", sa.String(12)),
+    sa.Column("method", sa.String(20), nullable=False),  # natasha | spacy | gazetteer | desk-alias | carried
+    sa.Column("created", TS, nullable=False),
+)
+
+# A check-worthy sentence with its structure; `status` is the latest corroboration verdict for this claim only.
+claim = sa.Table(
+    "claim",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("dispatch_id", sa.ForeignKey("dispatch.id"), nullable=False, index=True),
+    sa.Column("text_id", sa.ForeignKey("text.id"), nullable=False, index=True),
+    sa.Column("start_char", sa.Integer, nullable=False),
+    sa.Column("end_char", sa.Integer, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("language", sa.String(12)),
+    sa.Column("text_en", sa.Text),  # the English sentence that was scored (aligned translation) if not the same
+    sa.Column("checkworthiness", sa.Float),
+    sa.Column("scored_on", sa.String(40)),  # original | aligned-translation | not-scored
+    sa.Column("actors", sa.JSON, nullable=False),  # [{"entity_id", "name", "type"}]
+    sa.Column("places", sa.JSON, nullable=False),
+    sa.Column("time_text", sa.Text),
+    sa.Column("time_value", sa.String(60)),  # TIMEX3 value
+    sa.Column("time_start", sa.Date),
+    sa.Column("time_end", sa.Date),
+    sa.Column("anchor", sa.Date),  # the date relative expressions were resolved against
+    sa.Column("anchor_source", sa.String(20), nullable=False),  # letter-date | received-time | none
+    sa.Column("modality", sa.String(20), nullable=False),  # asserted | preparing | planned | possible | reported
+    sa.Column("polarity", sa.String(10), nullable=False),  # positive | negative
+    sa.Column("flags", sa.JSON, nullable=False),  # reasons worth knowing (no letter date, mixed language, ...)
+    sa.Column("status", sa.String(20), nullable=False),  # unverified | corroborated | contradicted | retracted
+    sa.Column("model_version", sa.String(40), nullable=False),
+    sa.Column("created", TS, nullable=False),
+)
+
+# Each verdict given on a claim, with its evidence; the history is kept, `claim.status` holds the latest.
+corroboration = sa.Table(
+    "corroboration",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("claim_id", sa.ForeignKey("claim.id"), nullable=False, index=True),
+    sa.Column("dispatch_id", sa.ForeignKey("dispatch.id"), nullable=False, index=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("previous_status", sa.String(20), nullable=False),
+    sa.Column("evidence", sa.Text),  # URL, or "dispatch:<id>"
+    sa.Column("evidence_dispatch_id", sa.ForeignKey("dispatch.id")),
+    sa.Column("note", sa.Text),
+    sa.Column("reviewer", sa.String(200), nullable=False),
+    sa.Column("created", TS, nullable=False),
+)
+
+# Which texts/translations the entity and claim stages have processed, at which version, and what they noted.
+claims_run = sa.Table(
+    "claims_run",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("stage", sa.String(20), nullable=False),  # entities | carry | claims
+    sa.Column("text_id", sa.ForeignKey("text.id"), index=True),
+    sa.Column("translation_id", sa.ForeignKey("translation.id")),
+    sa.Column("translation_version", sa.Integer),
+    sa.Column("version", sa.String(40), nullable=False),
+    sa.Column("notes", sa.JSON, nullable=False),
+    sa.Column("created", TS, nullable=False),
+)
