@@ -1,0 +1,221 @@
+"""Sentence check-worthiness: is this sentence a factual claim worth checking?
+
+A linear model over hashed word and character n-grams (TF-IDF weighted), trained by `scripts/train-checkworthy` on
+CheckThat! 2024 task 1 (English). Hashing keeps the shipped file free of any training text: it holds only feature
+indices, their IDF weights and coefficients (`checkworthy-en.joblib`, next to this module).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from leakdesk.errors import ClaimsError
+
+MODEL_PATH = Path(__file__).with_name("checkworthy-en.joblib")
+MODEL_VERSION = "cw-en-1"
+TOKEN_PATTERN = r"(?u)\b\w+\b|[$%€£]"
+
+
+@dataclass
+class Labelled:
+    """Sentences and their Yes(1)/No(0) labels, as read from a CheckThat! TSV."""
+
+    ids: list[str]
+    texts: list[str]
+    labels: list[int]
+
+
+def read_checkthat_tsv(path: Path) -> Labelled:
+    """Read `Sentence_id <TAB> Text <TAB> class_label`; labels are stripped (the corpus has stray whitespace)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ClaimsError(f"{path}: no such file; give the path of a CheckThat! TSV (Sentence_id, Text, class_label).")
+    out = Labelled([], [], [])
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+        header = next(reader, None)
+        if not header or [h.strip().lower() for h in header[:3]] != ["sentence_id", "text", "class_label"]:
+            raise ClaimsError(
+                f"{path}: the first line must be the header 'Sentence_id<TAB>Text<TAB>class_label' "
+                "(CheckThat! 2024 format)."
+            )
+        for lineno, row in enumerate(reader, start=2):
+            for record in _split_joined(row):
+                if len(record) < 3:
+                    raise ClaimsError(f"{path}, line {lineno}: expected 3 tab-separated columns, found {len(record)}.")
+                label = record[2].strip()
+                if label not in ("Yes", "No"):
+                    raise ClaimsError(f"{path}, line {lineno}: class_label must be Yes or No, not {label!r}.")
+                text = record[1]
+                if len(text) >= 2 and text[0] == text[-1] == '"':
+                    text = text[1:-1].replace('""', '"')
+                out.ids.append(record[0])
+                out.texts.append(text)
+                out.labels.append(1 if label == "Yes" else 0)
+    if not out.texts:
+        raise ClaimsError(f"{path}: the file has a header but no sentences.")
+    return out
+
+
+def _split_joined(row: list[str]) -> list[list[str]]:
+    """The CheckThat! train file has a line where two records lost their line break ("No29286"); split it."""
+    if len(row) == 5:
+        m = re.fullmatch(r"\s*(Yes|No)\s*(\d+)\s*", row[2])
+        if m:
+            return [[row[0], row[1], m.group(1)], [m.group(2), row[3], row[4]]]
+    return [row]
+
+
+class CheckworthyModel:
+    """Hashed word+char TF-IDF → logistic regression. Hyper-parameters are stored unchanged (scikit-learn habit)."""
+
+    def __init__(self, word_ngrams: int = 2, char_ngrams: int = 5, n_features: int = 2**20, C: float = 1.0) -> None:
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
+        self.n_features = n_features
+        self.C = C
+
+    # ------------------------------------------------------------------ features
+    def _hashers(self) -> list[Any]:
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        common = dict(n_features=self.n_features, alternate_sign=False, norm=None)
+        hashers = [HashingVectorizer(ngram_range=(1, self.word_ngrams), token_pattern=TOKEN_PATTERN, **common)]
+        if self.char_ngrams:
+            hashers.append(HashingVectorizer(analyzer="char_wb", ngram_range=(2, self.char_ngrams), **common))
+        return hashers
+
+    def _counts(self, texts: Sequence[str]) -> list[sparse.csr_matrix]:
+        return [h.transform(texts).tocsr() for h in self._hashers()]
+
+    def _tfidf(self, blocks: list[sparse.csr_matrix]) -> sparse.csr_matrix:
+        out = []
+        for block, idf in zip(blocks, self.idf_, strict=True):
+            m = block.astype(np.float64)
+            m.data = np.log(m.data) + 1.0  # sublinear tf
+            m = m @ sparse.diags(idf)
+            norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+            norms[norms == 0] = 1.0
+            out.append(sparse.diags(1.0 / norms) @ m)
+        return sparse.hstack(out).tocsr()
+
+    # ------------------------------------------------------------------ learning
+    def fit(self, texts: Sequence[str], labels: Sequence[int]) -> CheckworthyModel:
+        from sklearn.linear_model import LogisticRegression
+
+        blocks = self._counts(texts)
+        n = len(texts)
+        self.idf_ = []
+        for block in blocks:
+            df = np.bincount(block.indices, minlength=self.n_features)
+            self.idf_.append(np.log((1.0 + n) / (1.0 + df)) + 1.0)
+        clf = LogisticRegression(C=self.C, max_iter=3000, class_weight="balanced", solver="liblinear")
+        clf.fit(self._tfidf(blocks), np.asarray(labels))
+        self.coef_ = clf.coef_.ravel()
+        self.intercept_ = float(clf.intercept_[0])
+        return self
+
+    def decision_function(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros(0)
+        return self._tfidf(self._counts(texts)) @ self.coef_ + self.intercept_
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Probability-like score of 'Yes' (logistic of the decision value; class-balanced, so 0.5 is the cut)."""
+        return 1.0 / (1.0 + np.exp(-self.decision_function(texts)))
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        return (self.decision_function(texts) > 0).astype(int)
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: Path, info: dict[str, Any] | None = None) -> None:
+        """Store only the features seen in training: their index, IDF and weight. No text, no vocabulary."""
+        import joblib
+
+        blocks = []
+        for b, idf in enumerate(self.idf_):
+            coef = self.coef_[b * self.n_features : (b + 1) * self.n_features]
+            seen = np.flatnonzero(coef)
+            blocks.append(
+                {"index": seen.astype(np.int32), "idf": idf[seen].astype(np.float32), "coef": coef[seen].astype(np.float32)}
+            )
+        unseen_idf = float(max(float(i.max()) for i in self.idf_))
+        params = {"word_ngrams": self.word_ngrams, "char_ngrams": self.char_ngrams, "n_features": self.n_features, "C": self.C}
+        payload = {"version": MODEL_VERSION, "params": params, "blocks": blocks, "intercept": self.intercept_,
+                   "unseen_idf": unseen_idf, "info": info or {}}
+        joblib.dump(payload, path, compress=3)
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> CheckworthyModel:
+        import joblib
+
+        if not Path(path).is_file():
+            raise ClaimsError(
+                f"{path}: the check-worthiness model is missing; run scripts/train-checkworthy to build it."
+            )
+        payload = joblib.load(path)
+        model = cls(**payload["params"])
+        model.idf_, coefs = [], []
+        for block in payload["blocks"]:
+            idf = np.full(model.n_features, payload["unseen_idf"], dtype=np.float64)
+            coef = np.zeros(model.n_features, dtype=np.float64)
+            idf[block["index"]] = block["idf"]
+            coef[block["index"]] = block["coef"]
+            model.idf_.append(idf)
+            coefs.append(coef)
+        model.coef_ = np.concatenate(coefs)
+        model.intercept_ = float(payload["intercept"])
+        model.info_ = payload.get("info", {})
+        return model
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> CheckworthyModel:
+    """The English model shipped inside the package (loaded once per process)."""
+    return CheckworthyModel.load(MODEL_PATH)
+
+
+def score_sentences(texts: Sequence[str]) -> list[float]:
+    """Check-worthiness in [0, 1] for English sentences (0.5 = the model's Yes/No cut)."""
+    if not texts:
+        return []
+    return [round(float(p), 4) for p in shipped_model().predict_proba(list(texts))]
+
+
+def prf(gold: Sequence[int], pred: Sequence[int]) -> dict[str, float]:
+    """Precision, recall and F1 of the Yes class."""
+    tp = sum(1 for g, p in zip(gold, pred, strict=True) if g == 1 and p == 1)
+    fp = sum(1 for g, p in zip(gold, pred, strict=True) if g == 0 and p == 1)
+    fn = sum(1 for g, p in zip(gold, pred, strict=True) if g == 1 and p == 0)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+
+
+def evaluate(test_tsv: Path, train_tsv: Path | None = None, model: CheckworthyModel | None = None) -> dict[str, Any]:
+    """Score a CheckThat! TSV with the shipped model, or with a model trained on `train_tsv` first."""
+    test = read_checkthat_tsv(test_tsv)
+    if train_tsv is not None:
+        train = read_checkthat_tsv(train_tsv)
+        model = CheckworthyModel().fit(train.texts, train.labels)
+        trained_on = str(train_tsv)
+    else:
+        model = model or shipped_model()
+        trained_on = "shipped model (" + str(getattr(model, "info_", {}).get("trained_on", MODEL_VERSION)) + ")"
+    pred = model.predict(test.texts).tolist()
+    result: dict[str, Any] = prf(test.labels, pred)
+    result.update(
+        {"sentences": len(test.texts), "gold_yes": sum(test.labels), "predicted_yes": int(sum(pred)),
+         "model": trained_on, "test": str(test_tsv)}
+    )
+    return result
