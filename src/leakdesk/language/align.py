@@ -1,0 +1,154 @@
+"""Sentence alignment of an original and its translation: Gale-Church length model plus anchor bonuses.
+
+Dynamic programming over 1-1, 1-2, 2-1, 1-0 and 0-1 beads. The cost of a bead is -log of its prior times the
+probability of its length difference (Gale & Church 1993), minus a bonus for shared anchors (numbers, months, names,
+?/!) and plus a penalty for anchors left without a partner. Each bead gets a confidence in [0, 1]; the document's
+confidence is their length-weighted mean, which collapses when the "translation" is of another letter.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+from leakdesk.language.anchors import anchors
+from leakdesk.language.segment import Sentence
+
+# Bead priors (source sentences, target sentences) -> probability, after Gale & Church.
+PRIORS = {(1, 1): 0.89, (1, 0): 0.005, (0, 1): 0.005, (2, 1): 0.045, (1, 2): 0.045}
+VARIANCE = 6.8  # variance of the target length per source character (Gale & Church)
+WEIGHTS = {"n": (1.2, 1.0), "p": (0.6, 0.15), "q": (0.4, 0.3)}  # kind -> (bonus per match, penalty per orphan)
+PARAGRAPH_PENALTY = 2.5  # a bead that joins sentences of two paragraphs
+
+
+@dataclass(frozen=True)
+class Bead:
+    source: tuple[int, ...]  # indexes into the source sentences
+    target: tuple[int, ...]
+    confidence: float
+
+    @property
+    def kind(self) -> str:
+        return f"{len(self.source)}-{len(self.target)}"
+
+
+@dataclass(frozen=True)
+class Alignment:
+    beads: list[Bead]
+    confidence: float  # document confidence in [0, 1]
+    ratio: float  # target characters per source character
+
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(b.kind for b in self.beads))
+
+
+def _phi(x: float) -> float:
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+def _length_probability(ls: int, lt: int, ratio: float) -> float:
+    """Two-tailed probability of a length difference at least this large (Gale-Church delta)."""
+    if ls == 0 and lt == 0:
+        return 1.0
+    mean = (ls + lt / ratio) / 2.0
+    delta = (lt - ls * ratio) / math.sqrt(max(mean, 1.0) * VARIANCE)
+    return max(2.0 * (1.0 - _phi(abs(delta))), 1e-12)
+
+
+def _anchor_score(a: Counter[str], b: Counter[str]) -> tuple[float, int, int]:
+    """(cost adjustment, matched, orphaned) for the anchors of two bead sides."""
+    adjust = 0.0
+    matched = orphaned = 0
+    for key in set(a) | set(b):
+        bonus, penalty = WEIGHTS[key[0]]
+        both = min(a[key], b[key])
+        alone = abs(a[key] - b[key])
+        adjust += -bonus * both + penalty * alone
+        if key[0] != "q":
+            matched += both
+            orphaned += alone
+    return adjust, matched, orphaned
+
+
+def _size(text: str) -> int:
+    return sum(1 for ch in text if not ch.isspace())
+
+
+def align(source: list[Sentence], target: list[Sentence]) -> Alignment:
+    """Best bead sequence covering both sentence lists in order."""
+    n, m = len(source), len(target)
+    s_len = [_size(s.text) for s in source]
+    t_len = [_size(t.text) for t in target]
+    ratio = (sum(t_len) / sum(s_len)) if sum(s_len) and sum(t_len) else 1.0
+    ratio = min(max(ratio, 0.3), 3.0)
+    s_anc = [anchors(s.text) for s in source]
+    t_anc = [anchors(t.text) for t in target]
+
+    inf = float("inf")
+    cost = [[inf] * (m + 1) for _ in range(n + 1)]
+    back: list[list[tuple[int, int] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
+    cost[0][0] = 0.0
+    for i in range(n + 1):
+        for j in range(m + 1):
+            here = cost[i][j]
+            if here == inf:
+                continue
+            for (di, dj), prior in PRIORS.items():
+                ni, nj = i + di, j + dj
+                if ni > n or nj > m:
+                    continue
+                c = here + _bead_cost(source, target, s_len, t_len, s_anc, t_anc, i, j, di, dj, ratio, prior)
+                if c < cost[ni][nj]:
+                    cost[ni][nj] = c
+                    back[ni][nj] = (di, dj)
+    beads: list[Bead] = []
+    i, j = n, m
+    while i > 0 or j > 0:
+        step = back[i][j]
+        assert step is not None
+        di, dj = step
+        src, tgt = tuple(range(i - di, i)), tuple(range(j - dj, j))
+        beads.append(Bead(src, tgt, _bead_confidence(src, tgt, s_len, t_len, s_anc, t_anc, ratio)))
+        i, j = i - di, j - dj
+    beads.reverse()
+    return Alignment(beads, _document_confidence(beads, s_len, t_len), ratio)
+
+
+def _bead_cost(source, target, s_len, t_len, s_anc, t_anc, i, j, di, dj, ratio, prior) -> float:  # type: ignore[no-untyped-def]
+    ls = sum(s_len[i : i + di])
+    lt = sum(t_len[j : j + dj])
+    cost = -math.log(prior) - math.log(_length_probability(ls, lt, ratio))
+    a = sum((s_anc[k] for k in range(i, i + di)), Counter())
+    b = sum((t_anc[k] for k in range(j, j + dj)), Counter())
+    cost += _anchor_score(a, b)[0]
+    if di == 2 and source[i].paragraph != source[i + 1].paragraph:
+        cost += PARAGRAPH_PENALTY
+    if dj == 2 and target[j].paragraph != target[j + 1].paragraph:
+        cost += PARAGRAPH_PENALTY
+    return cost
+
+
+def _bead_confidence(src, tgt, s_len, t_len, s_anc, t_anc, ratio) -> float:  # type: ignore[no-untyped-def]
+    """How sure the bead is: length agreement, anchor agreement; omissions and additions get 0."""
+    if not src or not tgt:
+        return 0.0
+    ls = sum(s_len[k] for k in src)
+    lt = sum(t_len[k] for k in tgt)
+    p_len = _length_probability(ls, lt, ratio)
+    a = sum((s_anc[k] for k in src), Counter())
+    b = sum((t_anc[k] for k in tgt), Counter())
+    _, matched, orphaned = _anchor_score(a, b)
+    if matched + orphaned == 0:
+        return round(p_len, 4)
+    agreement = matched / (matched + orphaned)
+    return round(0.5 * p_len + 0.5 * agreement, 4)
+
+
+def _document_confidence(beads: list[Bead], s_len: list[int], t_len: list[int]) -> float:
+    total = weight = 0.0
+    for bead in beads:
+        size = sum(s_len[k] for k in bead.source) + sum(t_len[k] for k in bead.target)
+        total += bead.confidence * size
+        weight += size
+    return round(total / weight, 4) if weight else 0.0

@@ -1,0 +1,87 @@
+"""The case report's translation section: every dispatch with its translation status."""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from leakdesk.publish.sections import ReportSection
+from leakdesk.store.tables import dispatch, text, translation, translation_comment
+
+if TYPE_CHECKING:
+    from leakdesk.case import Case
+
+
+def status_rows(case: Case) -> list[dict[str, object]]:
+    """One row per dispatch that has text: its newest translation, or none yet."""
+    with case.connect() as conn:
+        dispatches = conn.execute(
+            sa.select(dispatch.c.id, dispatch.c.subject, dispatch.c.language)
+            .where(dispatch.c.id.in_(sa.select(text.c.dispatch_id)))
+            .order_by(dispatch.c.id)
+        ).all()
+        newest: dict[int, sa.Row] = {}
+        for row in conn.execute(sa.select(translation).order_by(translation.c.id)).all():
+            newest[row.dispatch_id] = row
+        open_comments = dict(
+            conn.execute(
+                sa.select(translation_comment.c.translation_id, sa.func.count()).group_by(
+                    translation_comment.c.translation_id
+                )
+            ).all()
+        )
+    rows = []
+    for d in dispatches:
+        t = newest.get(d.id)
+        rows.append(
+            {
+                "dispatch": d.id,
+                "subject": d.subject or "",
+                "language": d.language or "",
+                "status": t.status if t else "not translated",
+                "by": (t.translator if t.kind == "human" else f"{t.engine} {t.model or ''}".strip()) if t else "",
+                "version": t.version if t else None,
+                "round": t.round if t else None,
+                "confidence": t.confidence if t else None,
+                "comments": open_comments.get(t.id, 0) if t else 0,
+            }
+        )
+    return rows
+
+
+def sections(case: Case) -> list[ReportSection]:
+    rows = status_rows(case)
+    if not rows:
+        return []
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[str(r["status"])] = counts.get(str(r["status"]), 0) + 1
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{html.escape(str(v))}</td>"
+            for v in (
+                r["dispatch"],
+                r["subject"],
+                r["language"],
+                r["status"],
+                r["by"],
+                r["version"] if r["version"] is not None else "",
+                f"{r['confidence']:.0%}" if isinstance(r["confidence"], float) else "",
+                r["comments"],
+            )
+        )
+        + "</tr>"
+        for r in rows
+    )
+    fragment = (
+        f"<p>Translations of {len(rows)} dispatches: {html.escape(summary)}. Each status is the dispatch's own; "
+        "a final translation of one letter says nothing about the others.</p>"
+        "<table><thead><tr><th>Dispatch</th><th>Subject</th><th>Language</th><th>Status</th><th>Translated by</th>"
+        "<th>Version</th><th>Alignment confidence</th><th>Comments</th></tr></thead><tbody>"
+        f"{body}</tbody></table>"
+    )
+    return [ReportSection("Translations", fragment, order=20)]
