@@ -1,0 +1,34 @@
+"""Temporal expressions in Russian and English: find them, normalise them TIMEX3-style, anchor them on a date.
+
+    find_timexes("В августе прошлого года ...", "ru", date(2022, 3, 17))
+    → [Timex(text="августе прошлого года", type="DATE", value="2021-08",
+             interval_start=date(2021, 8, 1), interval_end=date(2021, 8, 31), anchored=True, ...)]
+
+Both languages' rules run on every text (letters mix languages); the declared language's rules win ties.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from . import en, en_relative, ru, ru_relative
+from .engine import Context, run_rules, select, to_timex
+from .model import TYPES, Timex
+
+__all__ = ["TYPES", "Timex", "find_timexes"]
+
+EN_RULES = [*en.RULES, *en_relative.RULES]
+RU_RULES = [*ru.RULES, *ru_relative.RULES]
+
+
+def find_timexes(text: str, language: str | None, anchor: dt.date | dt.datetime | None) -> list[Timex]:
+    """All temporal expressions in `text`, in order; relative ones resolved against `anchor` (None → flagged)."""
+    if isinstance(anchor, dt.datetime):
+        anchor = anchor.date()
+    lang = (language or "").lower()[:2]
+    en_ctx = Context(text, anchor, en.FUTURE)
+    ru_ctx = Context(text, anchor, ru.FUTURE)
+    first, second = ((RU_RULES, ru_ctx), (EN_RULES, en_ctx)) if lang == "ru" else ((EN_RULES, en_ctx), (RU_RULES, ru_ctx))
+    candidates = run_rules(text, first[0], first[1])
+    candidates += run_rules(text, second[0], second[1], order_offset=len(first[0]))
+    return [to_timex(text, c) for c in select(candidates)]

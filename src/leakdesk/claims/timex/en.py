@@ -1,0 +1,303 @@
+"""English temporal-expression rules (written for leakdesk; TIMEX3 conventions, TimeBank-style spans)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from . import calendar as cal
+from .engine import Context, Result, Rule, rule
+from .numbers import EN_ORDINAL, en_ordinal
+
+RULES: list[Rule] = []
+
+MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,
+    "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9, "sept": 9, "sep": 9,
+    "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+}  # fmt: skip
+MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan\.?|Feb\.?|Mar\.|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
+)
+WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6}
+WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+SEASONS = {"spring": "SP", "summer": "SU", "fall": "FA", "autumn": "FA", "winter": "WI"}
+SEASON = r"(?:spring|summer|fall|autumn|winter)"
+PARTS = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI", "overnight": "NI"}
+PART = r"(?:morning|afternoon|evening|night)"
+UNITS = {
+    "second": "S", "minute": "M", "hour": "H", "day": "D", "week": "W", "weekend": "WE", "month": "M",
+    "quarter": "Q", "year": "Y", "decade": "DE", "century": "CE", "centurie": "CE",
+}  # fmt: skip
+UNIT = r"(?:second|minute|hour|day|week|month|quarter|year|decade|centur(?:y|ie))"
+YEAR = r"(?:1[6-9]\d\d|20\d\d)"
+NOT_NUM_BEFORE = r"(?<![\d$£€.,/:#№-])"
+NOT_NUM_AFTER = r"(?![\d%]|,\d|\.\d|-\d)"
+FUTURE = re.compile(r"\b(will|'ll|shall|going to|plans? to|planned|scheduled|expects?|expected|next|upcoming|until)\b", re.I)
+SHIFT_WORDS = {"last": -1, "past": -1, "previous": -1, "this": 0, "current": 0, "next": 1, "coming": 1,
+               "following": 1, "the past": -1, "the last": -1, "the previous": -1, "the next": 1,
+               "the coming": 1, "the following": 1, "the current": 0}  # fmt: skip
+SHIFT = r"(?:(?:the\s+)?(?:last|past|previous|next|coming|following|current)|this)"
+MOD = {"early": "START", "earlier": "START", "late": "END", "later": "END", "mid": "MID", "mid-": "MID",
+       "the beginning of": "START", "the start of": "START", "the end of": "END", "the middle of": "MID",
+       "the close of": "END", "the first half of": "START", "the second half of": "END"}  # fmt: skip
+MODP = r"(?:early|late|mid-?|the (?:beginning|start|end|middle|close) of)"
+
+
+def month_num(word: str) -> int:
+    return MONTHS[word.lower().rstrip(".")]
+
+
+def unit_key(word: str) -> str:
+    w = word.lower().rstrip("s")
+    return "century" if w.startswith("centur") else w
+
+
+def duration(n: float | None, unit: str) -> str:
+    """P2W, PT5H, PXY... for n units (None → X)."""
+    code = UNITS[unit]
+    if n is not None and n != int(n):  # 1.5 years → P18M; 5 1/2 hours → PT5H30M are rarer, keep one decimal
+        if code == "Y":
+            return f"P{int(n * 12)}M"
+        if code == "D":
+            return f"PT{int(n * 24)}H"
+        if code == "H":
+            return f"PT{int(n * 60)}M"
+    q = "X" if n is None else str(int(n))
+    if code == "DE":
+        return "PXY" if n is None else f"P{int(n) * 10}Y"
+    if code == "CE":
+        return "PXY" if n is None else f"P{int(n) * 100}Y"
+    if code == "WE":
+        return "PXWE" if n is None else f"P{int(n) * 2}D"
+    if code in ("S", "H") or (unit == "minute"):
+        return f"PT{q}{code}"
+    return f"P{q}{code}"
+
+
+def mod_of(word: str | None) -> str | None:
+    if not word:
+        return None
+    return MOD.get(re.sub(r"\s+", " ", word.lower().strip()))
+
+
+def year_of(ctx: Context, m: re.Match[str], month: int, day: int | None = None) -> int:
+    anchor = ctx.need_anchor()
+    direction = ctx.direction(m)
+    if day is not None and month == anchor.month:
+        return anchor.year
+    return cal.month_near(anchor, month, direction)
+
+
+def date_result(year: int | None, month: int, day: int, mod: str | None = None) -> Result:
+    ystr = "XXXX" if year is None else f"{year:04d}"
+    value = f"{ystr}-{month:02d}-{day:02d}"
+    flags = []
+    if not cal.valid_day(2000 if year is None else year, month, day):  # 2000 is a leap year: 29 Feb is fine
+        flags.append("invalid-date")
+    return Result("DATE", value, mod=mod, flags=flags, note="this date does not exist" if flags else None)
+
+
+# ---- absolute dates
+
+
+@rule(RULES, rf"(?:(?P<wd>{WEEKDAY}),?\s+)?(?P<mon>{MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>{YEAR})\b)?",
+      flags=0, unresolved=lambda m: f"XXXX-{month_num(m['mon']):02d}-{int(m['day']):02d}")  # fmt: skip
+def month_day(m: re.Match[str], ctx: Context) -> Result | None:
+    month, day = month_num(m["mon"]), int(m["day"])
+    if day > 31:
+        return None
+    year = int(m["year"]) if m["year"] else year_of(ctx, m, month, day)
+    return date_result(year, month, day)
+
+
+@rule(RULES, rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{MONTH})(?:,?\s+(?P<year>{YEAR})\b)?",
+      flags=0, unresolved=lambda m: f"XXXX-{month_num(m['mon']):02d}-{int(m['day']):02d}")  # fmt: skip
+def day_month(m: re.Match[str], ctx: Context) -> Result | None:
+    return month_day(m, ctx)
+
+
+@rule(RULES, rf"\b(?:the\s+)?(?P<ord>{EN_ORDINAL})\s+of\s+(?P<mon>{MONTH})(?:,?\s+(?P<year>{YEAR})\b)?", flags=0,
+      unresolved=lambda m: f"XXXX-{month_num(m['mon']):02d}")  # fmt: skip
+def ordinal_of_month(m: re.Match[str], ctx: Context) -> Result | None:
+    day = en_ordinal(m["ord"])
+    if day is None or day > 31:
+        return None
+    month = month_num(m["mon"])
+    year = int(m["year"]) if m["year"] else year_of(ctx, m, month, day)
+    return date_result(year, month, day)
+
+
+@rule(RULES, r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b")
+def iso_date(m: re.Match[str], ctx: Context) -> Result | None:
+    return date_result(int(m["y"]), int(m["m"]), int(m["d"]))
+
+
+@rule(RULES, r"(?<![\d/])(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4}|\d{2})(?![\d/])")
+def us_numeric_date(m: re.Match[str], ctx: Context) -> Result | None:
+    month, day = int(m["m"]), int(m["d"])
+    if month > 12:
+        month, day = day, month
+    if month > 12:
+        return None
+    year, flags = full_year(m["y"], ctx)
+    r = date_result(year, month, day)
+    r.flags += flags
+    return r
+
+
+def full_year(digits: str, ctx: Context) -> tuple[int, list[str]]:
+    """A four-digit year as is; two digits → the century that puts it nearest the anchor (or before it), flagged."""
+    if len(digits) == 4:
+        return int(digits), []
+    yy = int(digits)
+    base = ctx.anchor.year if ctx.anchor else dt.date.today().year
+    year = (base // 100) * 100 + yy
+    if year > base + 10:
+        year -= 100
+    return year, ["two-digit-year"]
+
+
+@rule(RULES, rf"(?P<t>(?:(?P<mod>{MODP})\s*)?(?P<mon>{MONTH}),?\s+(?:of\s+)?(?P<year>{YEAR}))\b", flags=0)
+def month_year(m: re.Match[str], ctx: Context) -> Result | None:
+    return Result("DATE", cal.month_value(int(m["year"]), month_num(m["mon"])), mod=mod_of(m["mod"]))
+
+
+@rule(RULES, r"(?:(?P<mod>\b(?:[Ee]arly|[Ll]ate|[Mm]id-?|[Tt]he (?:beginning|start|end|middle) of))\s*)?"
+             r"\b(?P<mon>January|February|March|April|May|June|July|August|September|October|November|December|"
+             r"Jan\.|Feb\.|Aug\.|Sept\.|Oct\.|Nov\.|Dec\.)(?![\w-])", flags=0,
+      unresolved=lambda m: f"XXXX-{month_num(m['mon']):02d}")  # fmt: skip
+def bare_month(m: re.Match[str], ctx: Context) -> Result | None:
+    if m["mon"] in ("May", "March") and not m["mod"]:
+        before = ctx.text[max(0, m.start() - 12) : m.start()].lower()
+        after = ctx.text[m.end() : m.end() + 12].lower()
+        if not re.search(r"\b(in|of|since|until|by|from|to|during|through|last|next|this|early|late)\s*$", before):
+            return None
+        if m["mon"] == "May" and re.match(r"\s+(be|have|not|also|well)\b", after):
+            return None
+    month = month_num(m["mon"])
+    year = cal.month_near(ctx.need_anchor(), month, ctx.direction(m))
+    return Result("DATE", cal.month_value(year, month), mod=mod_of(m["mod"]))
+
+
+@rule(RULES, rf"\b(?P<shift>last|next|this|past|coming)\s+(?P<mon>{MONTH})(?![\w-])",
+      unresolved=lambda m: f"XXXX-{month_num(m['mon']):02d}")  # fmt: skip
+def shifted_month(m: re.Match[str], ctx: Context) -> Result | None:
+    month = month_num(m["mon"])
+    direction = {"last": -2, "past": -2, "next": 2, "coming": 2}.get(m["shift"].lower(), 0)
+    return Result("DATE", cal.month_value(cal.month_near(ctx.need_anchor(), month, direction), month))
+
+
+@rule(RULES, rf"{NOT_NUM_BEFORE}(?:\b(?P<pre>[Ff]iscal|[Tt]he year|[Cc]alendar|[Mm]odel year)\s+)?"
+             rf"(?:(?P<mod>\b(?:[Ee]arly|[Ll]ate|[Mm]id-|[Mm]id|[Tt]he (?:beginning|start|end|middle|close) of)\s*)\s*)?"
+             rf"\b(?P<year>{YEAR})\b{NOT_NUM_AFTER}(?!s\b|'s\b)", flags=0)  # fmt: skip
+def year(m: re.Match[str], ctx: Context) -> Result | None:
+    after = ctx.text[m.end() : m.end() + 12]
+    if re.match(r"\s*(?:percent|%|yen|dollars|shares|people|troops|units|tons|barrels|miles|feet|meters)\b", after, re.I):
+        return None
+    before = ctx.text[max(0, m.start() - 3) : m.start()]
+    if before.endswith("No ") or before.endswith("#"):
+        return None
+    return Result("DATE", m["year"], mod=mod_of(m["mod"]))
+
+
+@rule(RULES, r"(?P<t>(?:(?P<mod>\b(?:early|late|mid-?))\s*)?(?:the\s+)?(?:(?P<c>1[6-9]|20)(?P<d>\d)0|'(?P<s>\d)0)'?s)\b")
+def decade(m: re.Match[str], ctx: Context) -> Result | None:
+    century = m["c"] or "19"
+    digit = m["d"] if m["d"] is not None else m["s"]
+    return Result("DATE", f"{century}{digit}", mod=mod_of(m["mod"]))
+
+
+@rule(RULES, rf"\b(?:the\s+)?(?P<ord>{EN_ORDINAL})\s+century\b")
+def century(m: re.Match[str], ctx: Context) -> Result | None:
+    n = en_ordinal(m["ord"])
+    return Result("DATE", f"{n - 1:02d}") if n else None
+
+
+SEASON_AT = r"(?:(?P<mod>early|late|mid-?)\s*)?"
+
+
+@rule(RULES, rf"\b{SEASON_AT}(?:the\s+)?(?P<s>{SEASON})\s+(?:of\s+)?(?P<year>{YEAR})\b")
+def season_year(m: re.Match[str], ctx: Context) -> Result | None:
+    return Result("DATE", f"{m['year']}-{SEASONS[m['s'].lower()]}", mod=mod_of(m["mod"]))
+
+
+def season_shift(anchor: dt.date, code: str, n: int) -> str:
+    """This/last/next season: the season containing (or most recently before) the anchor, moved by n."""
+    first = {"SP": 3, "SU": 6, "FA": 9, "WI": 12}[code]
+    year = anchor.year
+    if code == "WI" and anchor.month <= 2:
+        year -= 1
+    if n < 0 and not (anchor.month >= first + 3 or (code == "WI" and anchor.month in (3, 4, 5))):
+        year -= 1  # the season has not ended yet this year, so "last" is last year's
+    elif n > 0 and (code != "WI" and anchor.month >= first or code == "WI" and anchor.month == 12):
+        year += 1
+    return f"{year:04d}-{code}"
+
+
+@rule(RULES, rf"\b{SEASON_AT}(?P<shift>last|this|next|past|coming)\s+(?P<s>{SEASON})\b",
+      unresolved=lambda m: f"XXXX-{SEASONS[m['s'].lower()]}")  # fmt: skip
+def shifted_season(m: re.Match[str], ctx: Context) -> Result | None:
+    n = SHIFT_WORDS[m["shift"].lower()]
+    return Result("DATE", season_shift(ctx.need_anchor(), SEASONS[m["s"].lower()], n), mod=mod_of(m["mod"]))
+
+
+@rule(RULES, rf"\b{SEASON_AT}(?:the\s+)?(?P<s>spring|summer|autumn|winter)\b(?!\s+(?:of\s+)?(?:\d|olympics|games|camp|school))",
+      unresolved=lambda m: f"XXXX-{SEASONS[m['s'].lower()]}")  # fmt: skip
+def bare_season(m: re.Match[str], ctx: Context) -> Result | None:
+    anchor = ctx.need_anchor()
+    code = SEASONS[m["s"].lower()]
+    n = 1 if ctx.direction(m) > 0 else -1
+    this = season_shift(anchor, code, 0)
+    span = cal.interval(this)
+    if span and (n > 0 and span[1] < anchor or n < 0 and span[0] > anchor):
+        this = season_shift(anchor, code, n)
+    return Result("DATE", this, mod=mod_of(m["mod"]))
+
+
+QUARTERS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "final": 4,
+            "last": 4}  # fmt: skip
+
+
+@rule(RULES, r"(?:\b(?P<the>this year's|last year's|its|their)\s+)?(?P<t>\b(?:the\s+)?(?:(?:fiscal|calendar)\s+)?"
+             r"(?P<q>first|second|third|fourth|1st|2nd|3rd|4th)[- ](?:fiscal[- ])?quarter"
+             r"(?:\s+of\s+(?:(?:fiscal\s+)?(?P<year>\d{4})|(?P<rel>this year|last year|next year)))?)\b",
+      unresolved=lambda m: f"{m['year']}-Q{QUARTERS[m['q'].lower()]}" if m["year"] else "XXXX-QX")  # fmt: skip
+def quarter(m: re.Match[str], ctx: Context) -> Result | None:
+    q = QUARTERS[m["q"].lower()]
+    if m["year"]:
+        return Result("DATE", f"{m['year']}-Q{q}")
+    anchor = ctx.need_anchor()
+    year = anchor.year
+    owner = (m["the"] or "").lower()
+    rel = (m["rel"] or "").lower()
+    if "last year" in owner or rel == "last year":
+        year -= 1
+    elif rel == "next year":
+        year += 1
+    elif not rel and "this year" not in owner and q > cal.quarter_of(anchor) and ctx.direction(m) < 0:
+        year -= 1
+    return Result("DATE", f"{year:04d}-Q{q}")
+
+
+@rule(RULES, r"\b(?:the\s+)?(?P<which>latest|last|past|previous|current|next|coming|year-ago|year-earlier|same)\s+"
+             r"(?:fiscal\s+)?(?P<unit>quarter|period)\b", unresolved="XXXX-QX")  # fmt: skip
+def relative_quarter(m: re.Match[str], ctx: Context) -> Result | None:
+    anchor = ctx.need_anchor()
+    which = m["which"].lower()
+    if m["unit"].lower() == "period" and which not in ("latest", "year-ago", "year-earlier"):
+        return None
+    n = {"latest": -1, "last": -1, "past": -1, "previous": -1, "current": 0, "next": 1, "coming": 1,
+         "year-ago": -5, "year-earlier": -5, "same": -5}[which]  # fmt: skip
+    return Result("DATE", cal.shift(anchor, "quarter", n))
+
+
+@rule(RULES, r"\b(?:the\s+)?(?P<h>first|second|latter)\s+half(?:\s+of\s+(?:(?P<year>\d{4})|(?P<rel>this|last|next)\s+year|the\s+year))?\b",
+      unresolved=lambda m: f"{m['year']}-H{1 if m['h'].lower() == 'first' else 2}" if m["year"] else "XXXX-HX")  # fmt: skip
+def half(m: re.Match[str], ctx: Context) -> Result | None:
+    h = 1 if m["h"].lower() == "first" else 2
+    if m["year"]:
+        return Result("DATE", f"{m['year']}-H{h}")
+    year = ctx.need_anchor().year + {"last": -1, "next": 1}.get((m["rel"] or "").lower(), 0)
+    return Result("DATE", f"{year:04d}-H{h}")

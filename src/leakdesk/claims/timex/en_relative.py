@@ -1,0 +1,280 @@
+"""English relative expressions, durations, sets and times of day."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from . import calendar as cal
+from .en import PART, PARTS, SHIFT_WORDS, UNIT, WEEKDAY, WEEKDAYS, duration, mod_of, unit_key
+from .engine import Context, Result, Rule, rule
+from .numbers import EN_NUMBER, en_number
+
+RULES: list[Rule] = []
+
+DAY_WORDS = {"today": 0, "yesterday": -1, "tomorrow": 1}
+GRAN = {"day": "day", "week": "week", "weekend": "weekend", "month": "month", "quarter": "quarter", "year": "year",
+        "decade": "decade", "century": "century"}  # fmt: skip
+
+
+def day_ref(ctx: Context, word: str) -> dt.date:
+    w = word.lower()
+    anchor = ctx.need_anchor()
+    if w in DAY_WORDS:
+        return anchor + dt.timedelta(days=DAY_WORDS[w])
+    if w == "tonight":
+        return anchor
+    raise ValueError(word)
+
+
+@rule(RULES, r"\b(?P<t>(?:(?P<mod>late|early)\s+)?(?P<w>today|yesterday|tomorrow))\b(?!'s)", unresolved="XXXX-XX-XX")
+def today(m: re.Match[str], ctx: Context) -> Result | None:
+    return Result("DATE", day_ref(ctx, m["w"]).isoformat(), mod=mod_of(m["mod"]))
+
+
+@rule(RULES, r"\bthe\s+day\s+(?P<w>before|after)\s+(?P<ref>yesterday|tomorrow)\b", unresolved="XXXX-XX-XX")
+def day_before_yesterday(m: re.Match[str], ctx: Context) -> Result | None:
+    d = day_ref(ctx, m["ref"]) + dt.timedelta(days=-1 if m["w"].lower() == "before" else 1)
+    return Result("DATE", d.isoformat())
+
+
+@rule(RULES, rf"\b(?P<ref>yesterday|today|tomorrow|this|last|(?P<wd>{WEEKDAY}))\s+(?P<part>{PART})\b|\b(?P<tn>tonight)\b",
+      unresolved="XXXX-XX-XX")  # fmt: skip
+def part_of_day(m: re.Match[str], ctx: Context) -> Result | None:
+    if m["tn"]:
+        return Result("TIME", ctx.need_anchor().isoformat() + "TNI")
+    ref = m["ref"].lower()
+    if m["wd"]:
+        if not m["wd"][0].isupper():
+            return None
+        d = cal.weekday_near(ctx.need_anchor(), WEEKDAYS[ref], ctx.direction(m))
+    elif ref == "this":
+        d = ctx.need_anchor()
+    elif ref == "last":
+        if m["part"].lower() != "night":
+            return None
+        d = ctx.need_anchor() - dt.timedelta(days=1)
+    else:
+        d = day_ref(ctx, ref)
+    return Result("TIME", d.isoformat() + "T" + PARTS[m["part"].lower()])
+
+
+@rule(RULES, rf"\b(?:(?P<shift>last|next|this|coming|past)\s+)?(?P<wd>{WEEKDAY})\b(?!\s*,?\s*(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec))",
+      flags=0, unresolved=lambda m: f"XXXX-WXX-{WEEKDAYS[m['wd'].lower()] + 1}")  # fmt: skip
+def weekday(m: re.Match[str], ctx: Context) -> Result | None:
+    anchor = ctx.need_anchor()
+    wd = WEEKDAYS[m["wd"].lower()]
+    shift = (m["shift"] or "").lower()
+    direction = {"last": -2, "past": -2, "next": 2, "coming": 1, "this": 1 if wd >= anchor.weekday() else -1}.get(
+        shift, 0
+    )
+    if direction == 0:
+        direction = ctx.direction(m)
+    return Result("DATE", cal.weekday_near(anchor, wd, direction).isoformat())
+
+
+SHIFT_ALT = "|".join(sorted((k.replace(" ", r"\s+") for k in SHIFT_WORDS), key=len, reverse=True))
+
+
+@rule(RULES, rf"\b(?:(?P<mod>early|late|mid-?|the (?:beginning|start|end|middle) of|earlier|later)\s*)?"
+             rf"(?P<shift>{SHIFT_ALT})"
+             rf"\s+(?:(?P<fiscal>fiscal|calendar)\s+)?(?P<unit>week(?:end)?|month|year|decade|century)\b",
+      unresolved="XXXX-XX")  # fmt: skip
+def shifted_unit(m: re.Match[str], ctx: Context) -> Result | None:
+    mod_word = (m["mod"] or "").lower()
+    shift_word = re.sub(r"\s+", " ", m["shift"].lower())
+    if mod_word in ("earlier", "later") and shift_word != "this":
+        return None
+    unit = m["unit"].lower()
+    n = SHIFT_WORDS[shift_word]
+    mod = mod_of(mod_word)
+    return Result("DATE", cal.shift(ctx.need_anchor(), GRAN[unit], n), mod=mod)
+
+
+@rule(RULES, r"\b(?:(?P<mod>early|late|mid-?|the (?:beginning|start|end|middle) of)\s*)?(?:the\s+)?(?P<unit>week|month|year)(?P<rel>-end|-ago|-earlier)?\b(?!-)",
+      unresolved="XXXX-XX")  # fmt: skip
+def bare_the_unit(m: re.Match[str], ctx: Context) -> Result | None:
+    """ "the year", "year-end", "the week": only with a mod or suffix; bare "the week" is too often generic."""
+    unit = m["unit"].lower()
+    if m["rel"] and m["rel"].lower() == "-end":
+        return Result("DATE", cal.shift(ctx.need_anchor(), unit, 0), mod="END")
+    if m["rel"]:
+        return Result("DATE", cal.shift(ctx.need_anchor(), unit, -1))
+    if not m["mod"]:
+        return None
+    return Result("DATE", cal.shift(ctx.need_anchor(), unit, 0), mod=mod_of(m["mod"]))
+
+
+@rule(RULES, rf"\b(?P<t>(?:(?P<q>about|nearly|almost|some|more than|less than|over|at least|roughly|approximately)\s+)?"
+             rf"(?P<n>{EN_NUMBER})[\s-]+(?P<unit>{UNIT})s?\s+(?P<dir>ago|earlier|later|before|after|from now|hence|since))\b",
+      unresolved="XXXX-XX-XX")  # fmt: skip
+def ago(m: re.Match[str], ctx: Context) -> Result | None:
+    direction = m["dir"].lower()
+    if direction in ("before", "after", "since") and not re.match(r"\s*[,.;]|\s*$", ctx.text[m.end() : m.end() + 2]):
+        return None  # "two days before the vote" is anchored on an event, not on the letter
+    n = en_number(m["n"])
+    unit = unit_key(m["unit"])
+    sign = -1 if direction in ("ago", "earlier", "before", "since") else 1
+    anchor = ctx.need_anchor()
+    if n is None:
+        return Result("DATE", "PAST_REF" if sign < 0 else "FUTURE_REF")
+    if unit in ("second", "minute", "hour"):
+        return Result("DATE", anchor.isoformat())
+    if unit == "day":
+        return Result("DATE", (anchor + dt.timedelta(days=sign * int(n))).isoformat())
+    if unit == "week":
+        return Result("DATE", cal.week_value(anchor + dt.timedelta(weeks=sign * int(n))))
+    if unit == "month":
+        d = cal.add_months(anchor, sign * int(n))
+        return Result("DATE", cal.month_value(d.year, d.month))
+    if unit == "quarter":
+        return Result("DATE", cal.shift(anchor, "quarter", sign * int(n)))
+    if unit == "year":
+        return Result("DATE", f"{anchor.year + sign * int(n):04d}")
+    if unit == "decade":
+        return Result("DATE", f"{(anchor.year + sign * 10 * int(n)) // 10:03d}")
+    return None
+
+
+APPROX = {"about": "APPROX", "nearly": "LESS_THAN", "almost": "LESS_THAN", "some": "APPROX", "roughly": "APPROX",
+          "approximately": "APPROX", "more than": "MORE_THAN", "over": "MORE_THAN", "less than": "LESS_THAN",
+          "at least": "EQUAL_OR_MORE", "up to": "EQUAL_OR_LESS", "around": "APPROX"}  # fmt: skip
+
+
+@rule(RULES, rf"\b(?:(?P<q>about|nearly|almost|roughly|approximately|more than|less than|at least|up to|around)\s+)?"
+             rf"(?:(?P<the>the|a)\s+)?(?:(?P<lead>past|last|next|first|previous|coming|following|final|latest|"
+             rf"recent|full|entire|whole)\s+)?(?P<n>{EN_NUMBER})(?P<sep>[\s-]+|\s+and\s+a\s+half\s+)"
+             rf"(?P<unit>{UNIT}|weekend)(?P<pl>s)?\b(?!-)")  # fmt: skip
+def number_units(m: re.Match[str], ctx: Context) -> Result | None:
+    n = en_number(m["n"])
+    unit = unit_key(m["unit"])
+    if "half" in m["sep"] and n is not None:
+        n += 0.5
+    if m["n"].lower() in ("a", "an") and not m["lead"] and not m["q"]:
+        if m["the"]:
+            return None
+        # "a year" after an amount ("$5 a year") is a set; otherwise a duration
+        before = ctx.text[max(0, m.start() - 25) : m.start()]
+        if re.search(r"(\d|percent|%|times|once|twice)\s*$", before):
+            return Result("SET", duration(1, unit))
+    if m["n"].lower() in ("some",) and not m["pl"]:
+        return None
+    if n is not None and n > 1 and not m["pl"] and "-" not in m["sep"] and unit != "century":
+        return None  # "three year" without plural or hyphen is rare outside "three year old" style adjectives
+    r = Result("DURATION", duration(n, unit))
+    if m["q"]:
+        r.mod = APPROX.get(m["q"].lower())
+    return r
+
+
+@rule(RULES, rf"\b(?:(?P<the>the)\s+)?(?:(?P<lead>past|last|next|coming|recent|previous)\s+)?(?P<unit>{UNIT})s\b")
+def plural_units(m: re.Match[str], ctx: Context) -> Result | None:
+    unit = unit_key(m["unit"])
+    lead = (m["lead"] or "").lower()
+    if lead == "recent" or (lead in ("past", "last", "previous") and not m["the"] and False):
+        return Result("DATE", "PAST_REF")
+    if lead in ("coming", "next") and m["the"]:
+        return Result("DATE", "FUTURE_REF")
+    if lead:
+        return Result("DURATION", duration(None, unit))
+    if unit in ("year", "month", "week", "decade", "day"):
+        before = ctx.text[max(0, m.start() - 12) : m.start()].lower()
+        if re.search(r"\b(for|in|over|within|take|took|takes|lasted|last)\s+$", before):
+            return Result("DURATION", duration(None, unit))
+    return None
+
+
+SETS = {"daily": "P1D", "weekly": "P1W", "monthly": "P1M", "annually": "P1Y", "yearly": "P1Y", "quarterly": "P3M",
+        "hourly": "PT1H", "nightly": "P1D", "biweekly": "P2W", "annual": "P1Y"}  # fmt: skip
+
+
+@rule(RULES, r"\b(?P<w>daily|weekly|monthly|annually|yearly|quarterly|hourly|nightly|biweekly)\b")
+def set_adverb(m: re.Match[str], ctx: Context) -> Result | None:
+    return Result("SET", SETS[m["w"].lower()])
+
+
+@rule(RULES, rf"\b(?:every|each|per)\s+(?:(?P<n>{EN_NUMBER})\s+)?(?:(?P<unit>{UNIT}|weekend)s?|(?P<wd>{WEEKDAY})|(?P<part>{PART}))\b")
+def set_every(m: re.Match[str], ctx: Context) -> Result | None:
+    if m["wd"]:
+        return Result("SET", f"XXXX-WXX-{WEEKDAYS[m['wd'].lower()] + 1}")
+    if m["part"]:
+        return Result("SET", f"XXXX-XX-XXT{PARTS[m['part'].lower()]}")
+    n = en_number(m["n"]) if m["n"] else 1
+    return Result("SET", duration(n, unit_key(m["unit"])))
+
+
+@rule(RULES, rf"\b(?:on\s+)?(?P<t>(?P<wd>{WEEKDAY})s)\b", flags=0)
+def set_weekdays(m: re.Match[str], ctx: Context) -> Result | None:
+    return Result("SET", f"XXXX-WXX-{WEEKDAYS[m['wd'].lower()] + 1}")
+
+
+REFS = {
+    "now": "PRESENT_REF", "currently": "PRESENT_REF", "current": "PRESENT_REF", "presently": "PRESENT_REF",
+    "at present": "PRESENT_REF", "nowadays": "PRESENT_REF", "these days": "PRESENT_REF", "at the moment": "PRESENT_REF",
+    "the present": "PRESENT_REF", "right now": "PRESENT_REF", "recently": "PAST_REF", "recent": "PAST_REF",
+    "lately": "PAST_REF", "previously": "PAST_REF", "formerly": "PAST_REF", "the past": "PAST_REF",
+    "once": "PAST_REF", "in the past": "PAST_REF", "the future": "FUTURE_REF", "future": "FUTURE_REF",
+    "soon": "FUTURE_REF", "the near future": "FUTURE_REF", "shortly": "FUTURE_REF", "former": "PAST_REF",
+    "earlier": "PAST_REF", "immediately": "PRESENT_REF", "then": "PAST_REF",
+}  # fmt: skip
+USED_REFS = ("now", "currently", "current", "presently", "at present", "nowadays", "these days", "at the moment",
+             "recently", "recent", "lately", "previously", "the past", "the future", "future", "soon",
+             "the near future", "right now", "formerly")  # fmt: skip
+
+
+@rule(RULES, r"\b(?P<t>" + "|".join(sorted((r.replace(" ", r"\s+") for r in USED_REFS), key=len, reverse=True)) + r")\b")
+def reference(m: re.Match[str], ctx: Context) -> Result | None:
+    word = re.sub(r"\s+", " ", m["t"].lower())
+    after = ctx.text[m.end() : m.end() + 20].lower()
+    if word == "now" and re.match(r"\s*(that|on)\b", after):
+        return None
+    if word == "future" and re.match(r"\s+(contracts?|prices?|trading|delivery)\b", after):
+        return None
+    if word in ("recent", "current") and re.match(r"\s+(account|prices?|affairs|events)\b", after):
+        return None
+    return Result("DATE", REFS[word])
+
+
+TIME_ZONE = r"(?:\s+(?:EST|EDT|CST|CDT|PST|PDT|GMT|UTC|MSK|CET|CEST|BST|local time|Moscow time))?"
+
+
+@rule(RULES, rf"\b(?P<h>\d{{1,2}})(?:[:.](?P<mi>\d{{2}}))?\s*(?P<ap>a\.m\.?|p\.m\.?|am\b|pm\b){TIME_ZONE}"
+             rf"|\b(?P<h24>[01]?\d|2[0-3]):(?P<mi24>[0-5]\d)\b(?!:\d|\.\d){TIME_ZONE}|\b(?P<noon>noon|midnight)\b",
+      unresolved=lambda m: "XXXX-XX-XXT" + clock(m))  # fmt: skip
+def clock_time(m: re.Match[str], ctx: Context) -> Result | None:
+    if m["h"] and int(m["h"]) > 12:
+        return None
+    day = ctx.need_anchor()
+    before = ctx.text[max(0, m.start() - 22) : m.start()].lower()
+    if rm := re.search(r"\b(yesterday|tomorrow|today)\s+(at\s+)?$", before):
+        day = day_ref(ctx, rm[1])
+    return Result("TIME", day.isoformat() + "T" + clock(m))
+
+
+def clock(m: re.Match[str]) -> str:
+    if m["noon"]:
+        return "12:00" if m["noon"].lower() == "noon" else "24:00"
+    if m["h24"]:
+        return f"{int(m['h24']):02d}:{m['mi24']}"
+    h = int(m["h"]) % 12
+    if m["ap"].lower().startswith("p"):
+        h += 12
+    return f"{h:02d}:{m['mi'] or '00'}"
+
+
+HOLIDAYS = {"christmas": (12, 25), "christmas day": (12, 25), "christmas eve": (12, 24), "new year's day": (1, 1),
+            "new year's eve": (12, 31), "independence day": (7, 4), "halloween": (10, 31),
+            "valentine's day": (2, 14)}  # fmt: skip
+
+
+@rule(RULES, r"\b(?P<h>Christmas(?: Day| Eve)?|New Year's (?:Day|Eve)|Independence Day|Halloween|Valentine's Day"
+             r"|Thanksgiving(?: Day)?)(?:\s+(?P<year>\d{4}))?\b", flags=0, unresolved="XXXX-XX-XX")  # fmt: skip
+def holiday(m: re.Match[str], ctx: Context) -> Result | None:
+    name = m["h"].lower()
+    year = int(m["year"]) if m["year"] else ctx.need_anchor().year
+    if name.startswith("thanksgiving"):
+        first = dt.date(year, 11, 1)
+        day = first + dt.timedelta(days=(3 - first.weekday()) % 7 + 21)
+        return Result("DATE", day.isoformat())
+    month, d = HOLIDAYS[name]
+    return Result("DATE", f"{year:04d}-{month:02d}-{d:02d}")

@@ -1,0 +1,157 @@
+"""The rule machinery: a rule is a regular expression plus a function that turns its match into a TIMEX3 value.
+
+Every rule of every language runs over the text; overlapping candidates are resolved longest-first, then the
+value is turned into an inclusive interval. Relative rules get the anchor (the letter's date) through `Context`;
+without an anchor they return an unresolved value and the flag "no-anchor".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from . import calendar as cal
+from .model import Timex
+
+
+@dataclass
+class Result:
+    """What a rule's function returns for one match."""
+
+    type: str
+    value: str
+    mod: str | None = None
+    anchored: bool = False
+    flags: list[str] = field(default_factory=list)
+    note: str | None = None
+
+
+class NoAnchor(Exception):
+    """Raised inside a rule when a relative expression needs the anchor and there is none."""
+
+
+@dataclass
+class Context:
+    """The text, the anchor and helpers rules share."""
+
+    text: str
+    anchor: dt.date | None
+    future_words: re.Pattern[str]
+    used_anchor: bool = False
+
+    def need_anchor(self) -> dt.date:
+        if self.anchor is None:
+            raise NoAnchor
+        self.used_anchor = True
+        return self.anchor
+
+    def direction(self, m: re.Match[str]) -> int:
+        """-1 when the sentence around the match speaks of the past (the default in letters and news), +1 future."""
+        left = max(self.text.rfind(".", 0, m.start()), self.text.rfind("\n", 0, m.start()), m.start() - 80, 0)
+        right_stop = [p for p in (self.text.find(".", m.end()), self.text.find("\n", m.end())) if p >= 0]
+        right = min([*right_stop, m.end() + 60, len(self.text)])
+        window = self.text[left : m.start()] + " " + self.text[m.end() : right]
+        return 1 if self.future_words.search(window) else -1
+
+
+Handler = Callable[[re.Match[str], Context], Result | None]
+
+
+@dataclass
+class Rule:
+    name: str
+    pattern: re.Pattern[str]
+    handler: Handler
+    unresolved: str | Callable[[re.Match[str]], str] | None = None  # value when the anchor is missing
+    unresolved_type: str | None = None
+
+
+@dataclass
+class _Candidate:
+    start: int
+    end: int
+    order: int
+    result: Result
+
+
+def rule(
+    rules: list[Rule],
+    pattern: str,
+    *,
+    flags: int = re.IGNORECASE,
+    unresolved: str | Callable[[re.Match[str]], str] | None = None,
+) -> Callable[[Handler], Handler]:
+    """Decorator registering a handler with its pattern in a language's rule list."""
+
+    def deco(fn: Handler) -> Handler:
+        rules.append(Rule(fn.__name__, re.compile(pattern, flags), fn, unresolved))
+        return fn
+
+    return deco
+
+
+def span_of(m: re.Match[str]) -> tuple[int, int]:
+    """The timex span: the named group `t` when the pattern has one (context words stay outside), else the match."""
+    if "t" in m.re.groupindex and m.start("t") >= 0:
+        return m.start("t"), m.end("t")
+    return m.start(), m.end()
+
+
+def run_rules(text: str, rules: Sequence[Rule], context: Context, order_offset: int = 0) -> list[_Candidate]:
+    found: list[_Candidate] = []
+    for order, r in enumerate(rules):
+        for m in r.pattern.finditer(text):
+            start, end = span_of(m)
+            if start == end:
+                continue
+            context.used_anchor = False
+            try:
+                result = r.handler(m, context)
+            except NoAnchor:
+                value = r.unresolved(m) if callable(r.unresolved) else r.unresolved
+                if value is None:
+                    continue
+                result = Result("DATE", value, flags=["no-anchor"], note="relative expression without an anchor date")
+            if result is None:
+                continue
+            result.anchored = result.anchored or context.used_anchor
+            found.append(_Candidate(start, end, order_offset + order, result))
+    return found
+
+
+def select(candidates: list[_Candidate]) -> list[_Candidate]:
+    """Keep the longest candidates that do not overlap (earlier rules win ties)."""
+    chosen: list[_Candidate] = []
+    taken: list[tuple[int, int]] = []
+    for c in sorted(candidates, key=lambda c: (-(c.end - c.start), c.order, c.start)):
+        if any(c.start < e and s < c.end for s, e in taken):
+            continue
+        chosen.append(c)
+        taken.append((c.start, c.end))
+    return sorted(chosen, key=lambda c: c.start)
+
+
+def to_timex(text: str, c: _Candidate) -> Timex:
+    r = c.result
+    start, end = c.start, c.end
+    surface = text[start:end]
+    interval_start = interval_end = None
+    if r.type in ("DATE", "TIME") and "invalid-date" not in r.flags:
+        span = cal.interval(r.value)
+        if span is not None:
+            interval_start, interval_end = cal.apply_mod(span, r.mod)
+    return Timex(
+        start=start,
+        end=end,
+        text=surface,
+        type=r.type,
+        value=r.value,
+        interval_start=interval_start,
+        interval_end=interval_end,
+        anchored=r.anchored,
+        flags=list(r.flags),
+        note=r.note,
+        mod=r.mod,
+    )
