@@ -1,0 +1,288 @@
+"""Claims: check-worthy sentences of each letter, with who, where, when and how sure.
+
+Structure (actors, places, dates) always comes from the original's own language. Check-worthiness comes from the
+English model: English sentences are scored directly; a Russian sentence is scored on its aligned English
+translation, and the claim says so (`scored_on`). Relative dates are resolved against the letter's own date, or,
+when the letter has none, against the time it was received (flagged).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from rapidfuzz import fuzz
+from razdel import sentenize
+
+from leakdesk.claims import checkworthy, ner
+from leakdesk.claims.entities import now, run_entities
+from leakdesk.claims.modality import modality_polarity
+from leakdesk.errors import ClaimsError
+from leakdesk.store.tables import claim, claims_run, dispatch, entity, mention, segment, series, text, translation
+
+CLAIMS_VERSION = "claims-1"
+THRESHOLD = 0.5
+MIN_WORDS = 4
+
+
+@dataclass
+class Sentence:
+    start: int
+    end: int
+    text: str
+    language: str | None
+    mixed: bool
+
+
+@dataclass
+class Anchor:
+    date: dt.date | None
+    source: str  # letter-date | received-time | none
+    flag: str | None
+
+
+def sentences(content: str, languages: list[str]) -> list[Sentence]:
+    """Sentences with character offsets, line by line, with the language of their section."""
+    sections = ner.split_by_language(content, languages)
+    out = []
+    line_start = 0
+    for line in content.split("\n"):
+        for s in sentenize(line):
+            if not s.text.strip():
+                continue
+            start, end = line_start + s.start, line_start + s.stop
+            langs = [sec.language for sec in sections if sec.start < end and start < sec.end]
+            main = max(set(langs), key=langs.count) if langs else None
+            out.append(Sentence(start, end, s.text, main, len(set(langs)) > 1))
+        line_start += len(line) + 1
+    return out
+
+
+def letter_anchor(row: Any) -> Anchor:
+    """The date relative expressions in a letter refer to: its own date, else when it was received."""
+    if row.date:
+        try:
+            return Anchor(dt.datetime.fromisoformat(row.date).date(), "letter-date", None)
+        except ValueError:
+            pass
+    if row.date_utc is not None:
+        return Anchor(row.date_utc.date(), "letter-date", None)
+    if row.ingested is not None:
+        return Anchor(row.ingested.date(), "received-time",
+                      "the letter has no date: relative dates were resolved against the time it was received")
+    return Anchor(None, "none", "the letter has no date and no received time: relative dates were not resolved")
+
+
+def find_times(content: str, sections: list[ner.Section], anchor: dt.date | None) -> tuple[list[Any], str | None]:
+    """Temporal expressions of a text, section by section in each section's language."""
+    try:
+        from leakdesk.claims.timex import find_timexes
+    except ImportError:
+        return [], "temporal expressions not extracted: the timex engine is not installed"
+    found, problems = [], []
+    for sec in sections:
+        if sec.language not in ("ru", "en"):
+            continue
+        try:
+            timexes = find_timexes(content[sec.start : sec.end], sec.language, anchor)
+        except Exception as exc:  # another capability's engine: a failure must not lose the letter's claims
+            problems.append(f"characters {sec.start}-{sec.end}: {type(exc).__name__}: {exc}")
+            continue
+        for tx in timexes:
+            tx.start += sec.start
+            tx.end += sec.start
+            found.append(tx)
+    note = ("temporal expressions could not be read in " + "; ".join(problems)) if problems else None
+    return found, note
+
+
+def aligned_english(conn: sa.Connection, text_id: int) -> tuple[list[tuple[str, str]], int | None]:
+    """(source, target) pairs of the newest English translation of a text, and its version."""
+    tr = conn.execute(sa.select(translation).where(translation.c.text_id == text_id,
+                                                   translation.c.target_language == "en")
+                      .order_by(translation.c.id.desc())).first()
+    if tr is None:
+        return [], None
+    rows = conn.execute(sa.select(segment).where(segment.c.translation_id == tr.id, segment.c.version <= tr.version)
+                        .order_by(segment.c.position, segment.c.version)).all()
+    latest: dict[int, Any] = {r.position: r for r in rows}
+    return [(latest[p].source, latest[p].target) for p in sorted(latest)], tr.version
+
+
+def english_for(sentence: str, pairs: list[tuple[str, str]]) -> str | None:
+    """The aligned English of a Russian sentence: the segment containing it, else the closest segment."""
+    s = " ".join(sentence.split())
+    best, best_score = None, 0.0
+    for source, target in pairs:
+        src = " ".join(source.split())
+        if s and (s in src or src in s):
+            return target
+        score = fuzz.ratio(s, src)
+        if score > best_score:
+            best, best_score = target, score
+    return best if best_score >= 80 else None
+
+
+def _time_of(sentence: Sentence, timexes: list[Any]) -> Any:
+    inside = [t for t in timexes if sentence.start <= t.start < sentence.end]
+    dated = [t for t in inside if t.type in ("DATE", "TIME") and t.interval_start is not None]
+    return (dated or inside or [None])[0], inside
+
+
+def _entities_in(conn: sa.Connection, text_id: int, start: int, end: int) -> tuple[list[dict], list[dict]]:
+    rows = conn.execute(sa.select(entity.c.id, entity.c.name, entity.c.type, mention.c.start_char)
+                        .join(entity, entity.c.id == mention.c.entity_id)
+                        .where(mention.c.text_id == text_id, mention.c.start_char >= start,
+                               mention.c.end_char <= end).order_by(mention.c.start_char)).all()
+    actors: dict[int, dict] = {}
+    places: dict[int, dict] = {}
+    for r in rows:
+        target = places if r.type == "LOC" else actors
+        target.setdefault(r.id, {"entity_id": r.id, "name": r.name, "type": r.type})
+    return list(actors.values()), list(places.values())
+
+
+def extract_claims(case: Any, conn: sa.Connection, row: Any) -> dict[str, Any]:
+    """Build the claims of one text (re-run safe: claims with verdicts are kept, the rest are rebuilt)."""
+    languages = list(case.settings.languages)
+    content = row.content or ""
+    sents = sentences(content, languages)
+    anchor = letter_anchor(row)
+    timexes, time_note = find_times(content, ner.split_by_language(content, languages), anchor.date)
+    pairs, tr_version = aligned_english(conn, row.id)
+    english = [s.text if s.language == "en" else english_for(s.text, pairs) for s in sents]
+    to_score = [e for e in english if e]
+    scores = dict(zip(to_score, checkworthy.score_sentences(to_score), strict=True))
+    kept = {(c.start_char, c.end_char): c.id for c in conn.execute(
+        sa.select(claim.c.id, claim.c.start_char, claim.c.end_char).where(claim.c.text_id == row.id))}
+    made = 0
+    seen: set[tuple[int, int]] = set()
+    for s, en in zip(sents, english, strict=True):
+        if len(s.text.split()) < MIN_WORDS:
+            continue
+        score = scores.get(en) if en else None
+        tx, inside = _time_of(s, timexes)
+        actors, places = _entities_in(conn, row.id, s.start, s.end)
+        dated = tx is not None and tx.interval_start is not None and bool(actors or places)
+        worthy = score is not None and score >= THRESHOLD
+        if not worthy and not dated and not (score is None and (tx or actors or places)):
+            continue
+        flags = [f for f in (anchor.flag, time_note) if f]
+        if score is not None and not worthy:
+            flags.append("kept for its date and names although the model scores it below 0.5")
+        if s.mixed:
+            flags.append("the sentence mixes languages; structure was read from each part in its own language")
+        if s.language == "ru" and en:
+            flags.append("scored on the aligned English translation (no Russian check-worthiness model)")
+        elif score is None:
+            flags.append("not scored: no aligned English translation yet (no Russian check-worthiness model)")
+        for t in inside:
+            flags += [f"{t.text}: {f}" for f in (t.flags or [])]
+            if t.note:
+                flags.append(f"{t.text}: {t.note}")
+        modality, polarity = modality_polarity(s.text, s.language)
+        values = {
+            "dispatch_id": row.dispatch_id, "text_id": row.id, "start_char": s.start, "end_char": s.end,
+            "text": s.text, "language": s.language, "text_en": en if en != s.text else None,
+            "checkworthiness": score,
+            "scored_on": "original" if en == s.text else ("aligned-translation" if en else "not-scored"),
+            "actors": actors, "places": places, "time_text": tx.text if tx else None,
+            "time_value": tx.value if tx else None, "time_start": tx.interval_start if tx else None,
+            "time_end": tx.interval_end if tx else None, "anchor": anchor.date, "anchor_source": anchor.source,
+            "modality": modality, "polarity": polarity, "flags": flags, "model_version": checkworthy.MODEL_VERSION,
+        }
+        key = (s.start, s.end)
+        seen.add(key)
+        if key in kept:
+            conn.execute(sa.update(claim).where(claim.c.id == kept[key]).values(**values))
+        else:
+            conn.execute(sa.insert(claim).values(status="unverified", created=now(), **values))
+        made += 1
+    _drop_stale(conn, row.id, kept, seen)
+    notes = {"claims": made, "sentences": len(sents), "translation_version": tr_version, "anchor": anchor.source,
+             "notes": [n for n in (anchor.flag, time_note) if n]}
+    conn.execute(sa.insert(claims_run).values(stage="claims", text_id=row.id, version=CLAIMS_VERSION, notes=notes,
+                                              created=now()))
+    return notes
+
+
+def _drop_stale(conn: sa.Connection, text_id: int, kept: dict[tuple[int, int], int], seen: set) -> None:
+    """Claims no longer found are removed, unless someone already gave a verdict on them."""
+    from leakdesk.store.tables import corroboration
+
+    for key, claim_id in kept.items():
+        if key in seen:
+            continue
+        has_verdict = conn.execute(sa.select(corroboration.c.id).where(corroboration.c.claim_id == claim_id)).first()
+        if has_verdict is None:
+            conn.execute(sa.delete(claim).where(claim.c.id == claim_id))
+
+
+def _needs_claims(conn: sa.Connection, text_id: int) -> bool:
+    last = conn.execute(sa.select(claims_run.c.notes).where(
+        claims_run.c.stage == "claims", claims_run.c.text_id == text_id, claims_run.c.version == CLAIMS_VERSION)
+        .order_by(claims_run.c.id.desc())).first()
+    if last is None:
+        return True
+    _, version = aligned_english(conn, text_id)
+    return (last.notes or {}).get("translation_version") != version
+
+
+def run_claims(case: Any, progress: Any = None) -> dict[str, Any]:
+    """Entities first, then claims for every text that is new or whose English translation changed."""
+    summary = run_entities(case)
+    summary["claims"] = 0
+    with case.connect() as conn:
+        rows = conn.execute(
+            sa.select(text.c.id, text.c.dispatch_id, text.c.content, dispatch.c.date, dispatch.c.date_utc,
+                      dispatch.c.ingested).join(dispatch, dispatch.c.id == text.c.dispatch_id).order_by(text.c.id)
+        ).all()
+        pending = [r for r in rows if _needs_claims(conn, r.id)]
+    for row in pending:
+        with case.transaction() as conn:
+            notes = extract_claims(case, conn, row)
+            summary["claims"] += notes["claims"]
+            case.audit(conn, "claims.extract", f"text:{row.id}", {"claims": notes["claims"]})
+        if progress:
+            progress()
+    return summary
+
+
+def series_id(conn: sa.Connection, name: str | None) -> int | None:
+    if name is None:
+        return None
+    found = conn.execute(sa.select(series.c.id).where(series.c.name == name)).first()
+    if found is None:
+        names = [r.name for r in conn.execute(sa.select(series.c.name).order_by(series.c.name))]
+        raise ClaimsError(f"There is no series called {name!r} in this case"
+                          + (f"; known series: {', '.join(names)}." if names else "."))
+    return int(found.id)
+
+
+def claim_json(conn: sa.Connection, r: Any) -> dict[str, Any]:
+    actors, places = _entities_in(conn, r.text_id, r.start_char, r.end_char)  # current resolution (after aliases)
+    return {
+        "id": r.id, "dispatch_id": r.dispatch_id, "text": r.text, "language": r.language,
+        "actors": [a["name"] for a in actors], "places": [p["name"] for p in places],
+        "time": {"text": r.time_text, "value": r.time_value,
+                 "start": r.time_start.isoformat() if r.time_start else None,
+                 "end": r.time_end.isoformat() if r.time_end else None},
+        "anchor": r.anchor.isoformat() if r.anchor else None, "anchor_source": r.anchor_source,
+        "checkworthiness": r.checkworthiness, "scored_on": r.scored_on, "text_en": r.text_en,
+        "modality": r.modality, "polarity": r.polarity, "status": r.status, "flags": r.flags or [],
+    }
+
+
+def list_claims(case: Any, series_name: str | None = None, dispatch_id: int | None = None) -> list[dict[str, Any]]:
+    """All claims (of one series or dispatch), in letter order."""
+    with case.connect() as conn:
+        sid = series_id(conn, series_name)
+        q = sa.select(claim).join(dispatch, dispatch.c.id == claim.c.dispatch_id)
+        if sid is not None:
+            q = q.where(dispatch.c.series_id == sid)
+        if dispatch_id is not None:
+            q = q.where(claim.c.dispatch_id == dispatch_id)
+        rows = conn.execute(q.order_by(claim.c.dispatch_id, claim.c.start_char)).all()
+        return [claim_json(conn, r) for r in rows]
