@@ -1,0 +1,485 @@
+"""Ingest inputs into a case: originals stored first, then one transaction per top-level dispatch.
+
+Order matters for crash safety. The bytes go to the write-once originals store before any database row refers to
+them; a dispatch is written together with its children, headers, texts, custody and audit entry in one transaction.
+A `kill -9` at any moment therefore leaves either nothing or a complete dispatch; re-running finds complete
+dispatches by their dedup key (the sha256 of their bytes) and only adds a 're-received' custody entry.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from leakdesk.case import Case
+from leakdesk.errors import IntakeError, UsageError
+from leakdesk.intake.langid import detect_languages
+from leakdesk.intake.registry import (
+    Child,
+    Extracted,
+    Limits,
+    ReadContext,
+    Reader,
+    Registry,
+    Source,
+    TextPart,
+    default_registry,
+)
+from leakdesk.intake.series import series_id_for
+from leakdesk.store import tables as t
+from leakdesk.store.originals import Digests
+
+SCRATCH = ".intake-scratch"
+
+
+@dataclass
+class Problem:
+    """One input (or part of one) that could not be read completely."""
+
+    where: str
+    message: str
+    dispatch_id: int | None = None
+
+    def line(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+@dataclass
+class Outcome:
+    """What happened to one top-level dispatch."""
+
+    dispatch_id: int
+    created: bool
+    status: str
+    error: str | None = None
+    variant_of: int | None = None
+
+
+@dataclass
+class IngestResult:
+    created: list[int] = field(default_factory=list)  # new top-level dispatches
+    re_received: list[int] = field(default_factory=list)  # already in the case: custody entry added
+    children: int = 0  # attachments and nested messages written
+    containers: int = 0  # mbox / zip files kept as originals
+    problems: list[Problem] = field(default_factory=list)
+    variants: list[dict[str, Any]] = field(default_factory=list)  # same Message-ID, different bytes
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "created": self.created,
+            "re_received": self.re_received,
+            "children": self.children,
+            "containers": self.containers,
+            "problems": [{"where": p.where, "message": p.message, "dispatch_id": p.dispatch_id}
+                         for p in self.problems],
+            "variants": self.variants,
+        }
+
+
+@dataclass
+class _Node:
+    """One dispatch read but not yet written: its bytes are stored, its rows prepared."""
+
+    digests: Digests
+    reader: Reader
+    ex: Extracted
+    kind: str
+    filename: str | None
+    media_type: str | None
+    part: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+    children: list[_Node] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return "error" if self.ex.errors else "ok"
+
+    @property
+    def error(self) -> str | None:
+        return "; ".join(dict.fromkeys(self.ex.errors)) or None
+
+    def walk(self) -> Iterator[_Node]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+class Ingester:
+    """Reads inputs with the registry and writes them to one case."""
+
+    def __init__(self, case: Case, series: str | None = None, limits: Limits | None = None,
+                 registry: Registry | None = None) -> None:
+        self.case = case
+        self.series = series
+        self.limits = limits or Limits()
+        self.registry = registry or default_registry()
+        self.result = IngestResult()
+        self._series_id: int | None = None
+
+    # ------------------------------------------------------------------ contexts
+    def context(self, depth: int = 0, top_level: bool = True) -> ReadContext:
+        return ReadContext(
+            limits=self.limits,
+            store_chunks=self.case.originals.put_chunks,
+            originals_path=self.case.originals.path,
+            scratch_dir=self.case.root / SCRATCH,
+            gnupg_home=self.case.root / "gnupg" if (self.case.root / "gnupg").is_dir() else None,
+            depth=depth,
+            top_level=top_level,
+        )
+
+    def series_id(self, conn: sa.Connection) -> int | None:
+        if self.series is None:
+            return None
+        if self._series_id is None:
+            self._series_id = series_id_for(self.case, conn, self.series)
+        return self._series_id
+
+    # ------------------------------------------------------------------ inputs
+    def ingest_path(self, path: Path, progress: Any = None) -> None:
+        """A file or a folder (walked recursively; Maildir folders read as mailboxes)."""
+        if not path.exists():
+            self.result.problems.append(Problem(str(path), "no such file or folder"))
+            return
+        if path.is_dir():
+            source = Source(filename=path.name, path=path, is_dir=True)
+            reader = self.registry.choose(source)
+            if reader.container:
+                self._container(source, reader, str(path), progress)
+                return
+            for child in sorted(path.iterdir()):
+                if child.name == SCRATCH or child.is_symlink():
+                    continue
+                self.ingest_path(child, progress)
+            return
+        source = Source(filename=path.name, path=path)
+        try:
+            reader = self.registry.choose(source)
+        except OSError as exc:
+            self.result.problems.append(Problem(str(path), f"cannot be opened ({exc.strerror or exc})"))
+            return
+        if reader.container:
+            self._container(source, reader, str(path), progress)
+        else:
+            self._top_level(source, channel=reader.channel, source_desc=str(path), location=None, where=str(path))
+            if progress is not None:
+                progress()
+
+    def _container(self, source: Source, reader: Reader, source_desc: str, progress: Any) -> None:
+        """An mbox, zip or Maildir: kept as an original (files only); each member becomes a top-level dispatch."""
+        container_digests = None
+        if not source.is_dir:
+            container_digests = self._store_file(source)
+            if container_digests is None:
+                return
+            with self.case.transaction() as conn:
+                self._ensure_original(conn, container_digests, reader.media_types[:1] and reader.media_types[0])
+                seen = conn.execute(
+                    sa.select(t.custody.c.id).where(t.custody.c.sha256 == container_digests.sha256).limit(1)
+                ).first()
+                self._custody(conn, container_digests.sha256, None, "re-received" if seen else "container",
+                              reader.channel, source_desc, None)
+                self.case.audit(conn, "intake.container", container_digests.sha256,
+                                {"source": source_desc, "reader": reader.name, "size": container_digests.size})
+            self.result.containers += 1
+        ctx = self.context()
+        ex: Extracted
+        try:
+            ex = reader.read(source, ctx)
+            for child in ex.children:
+                child_source = ctx.child_source(child)
+                self._top_level(child_source, channel=reader.channel, source_desc=source_desc,
+                                location=child.part, where=f"{source_desc}, {child.part}", child=child)
+                if progress is not None:
+                    progress()
+        except IntakeError as exc:
+            ex = Extracted(kind="container", errors=[str(exc)])
+        except Exception as exc:  # never lose the batch to one unreadable container
+            ex = Extracted(kind="container", errors=[f"reading stopped early ({type(exc).__name__}: {exc})"])
+        if ex.errors and container_digests is not None:
+            self._container_error(container_digests, reader, ex, source_desc)
+        elif ex.errors:
+            self.result.problems.append(Problem(source_desc, "; ".join(ex.errors)))
+
+    def _container_error(self, digests: Digests, reader: Reader, ex: Extracted, source_desc: str) -> None:
+        """A container that could not be read completely gets an error dispatch of its own."""
+        node = _Node(digests, reader, ex, "container", os.path.basename(source_desc), ex.media_type)
+        self._write_top(node, reader.channel, source_desc, None, source_desc)
+
+    def _store_file(self, source: Source) -> Digests | None:
+        try:
+            with source.open() as fh:
+                return self.case.originals.put_stream(fh)
+        except OSError as exc:
+            self.result.problems.append(Problem(source.describe(), f"cannot be read ({exc.strerror or exc})"))
+            return None
+
+    def ingest_bytes(self, raw: bytes, *, channel: str, source_desc: str, location: str | None,
+                     reader: Reader | None = None) -> Outcome | None:
+        digests = self.case.originals.put_bytes(raw)
+        src = Source(path=self.case.originals.path(digests.sha256), sha256=digests.sha256,
+                     media_type="message/rfc822")
+        return self._top_level(src, channel=channel, source_desc=source_desc, location=location,
+                               where=f"{source_desc}{', ' + location if location else ''}", digests=digests,
+                               reader=reader)
+
+    # ------------------------------------------------------------------ one top-level dispatch
+    def _top_level(self, source: Source, *, channel: str, source_desc: str, location: str | None, where: str,
+                   child: Child | None = None, digests: Digests | None = None,
+                   reader: Reader | None = None) -> Outcome | None:
+        if digests is None:
+            digests = child.digests if child is not None else self._store_file(source)
+            if digests is None:
+                return None
+        existing = self._existing(digests.sha256)
+        if existing is not None:
+            return self._re_received(existing, digests, channel, source_desc, location, where)
+        node = self._read(source, digests, self.context(), kind_hint="file", reader=reader)
+        if child is not None:
+            node.details.update(child.details)
+            if child.error:
+                node.ex.errors.insert(0, child.error)
+        if source.size == 0:
+            node.ex.errors.insert(0, "the file is empty (0 bytes)")
+        return self._write_top(node, channel, source_desc, location, where)
+
+    def _read(self, source: Source, digests: Digests, ctx: ReadContext, kind_hint: str,
+              reader: Reader | None = None) -> _Node:
+        reader = reader or self.registry.choose(source)
+        try:
+            ex = reader.read(source, ctx)
+        except IntakeError as exc:
+            ex = Extracted(kind=kind_hint, errors=[str(exc)])
+        except RecursionError:
+            ex = Extracted(kind=kind_hint, errors=["nested too deeply to be read; kept as an original"])
+        except Exception as exc:  # an unexpected failure of one reader must not stop the batch
+            ex = Extracted(kind=kind_hint,
+                           errors=[f"the {reader.name} reader failed ({type(exc).__name__}: {exc})"])
+        kind = ex.kind if ex.kind != "file" else kind_hint
+        node = _Node(digests, reader, ex, kind, source.filename, ex.media_type or source.media_type)
+        try:
+            for child in ex.children:
+                node.children.append(self._read_child(child, ctx))
+        except IntakeError as exc:
+            ex.errors.append(str(exc))
+        except Exception as exc:
+            ex.errors.append(f"reading its parts stopped early ({type(exc).__name__}: {exc})")
+        return node
+
+    def _read_child(self, child: Child, ctx: ReadContext) -> _Node:
+        child_ctx = self.context(ctx.depth + 1, top_level=False)
+        source = ctx.child_source(child)
+        if child_ctx.depth > self.limits.max_depth:
+            ex = Extracted(kind=child.kind, errors=[
+                f"nested more than {self.limits.max_depth} levels deep; the rest is kept as one original, unread"
+            ])
+            node = _Node(child.digests, self.registry.fallback, ex, child.kind, child.filename, child.media_type)
+        else:
+            node = self._read(source, child.digests, child_ctx, kind_hint=child.kind)
+            node.kind = "email" if node.ex.kind == "email" else child.kind
+        node.part = child.part
+        node.details.update(child.details)
+        if child.error:
+            node.ex.errors.insert(0, child.error)
+        return node
+
+    # ------------------------------------------------------------------ store
+    def _existing(self, sha256: str) -> int | None:
+        with self.case.connect() as conn:
+            return conn.execute(sa.select(t.dispatch.c.id).where(t.dispatch.c.dedup_key == sha256)).scalar()
+
+    def _re_received(self, dispatch_id: int, digests: Digests, channel: str, source_desc: str,
+                     location: str | None, where: str) -> Outcome:
+        with self.case.transaction() as conn:
+            self._custody(conn, digests.sha256, dispatch_id, "re-received", channel, source_desc, location)
+            row = conn.execute(sa.select(t.dispatch).where(t.dispatch.c.id == dispatch_id)).one()
+            sid = self.series_id(conn)
+            if sid is not None and row.series_id is None:
+                conn.execute(t.dispatch.update().where(t.dispatch.c.id == dispatch_id).values(series_id=sid))
+            self.case.audit(conn, "intake.re-receive", f"dispatch {dispatch_id}",
+                            {"sha256": digests.sha256, "source": source_desc, "location": location})
+        self.result.re_received.append(dispatch_id)
+        if row.status == "error":
+            self.result.problems.append(Problem(where, f"{row.error} (already in the case as dispatch {dispatch_id})",
+                                                dispatch_id))
+        return Outcome(dispatch_id, False, row.status, row.error, row.variant_of)
+
+    def _write_top(self, node: _Node, channel: str, source_desc: str, location: str | None, where: str) -> Outcome:
+        self._languages(node)
+        try:
+            with self.case.transaction() as conn:
+                again = conn.execute(
+                    sa.select(t.dispatch.c.id).where(t.dispatch.c.dedup_key == node.digests.sha256)
+                ).scalar()
+                if again is None:
+                    variant_of = self._variant_of(conn, node)
+                    dispatch_id = self._write(conn, node, None, node.digests.sha256, channel, source_desc,
+                                              location, self.series_id(conn), variant_of)
+                    self.case.audit(conn, "intake.ingest", f"dispatch {dispatch_id}", {
+                        "sha256": node.digests.sha256, "source": source_desc, "location": location,
+                        "channel": channel, "status": node.status, "children": sum(1 for _ in node.walk()) - 1,
+                        "variant_of": variant_of,
+                    })
+        except sa.exc.IntegrityError:  # another process wrote the same dispatch meanwhile
+            again = self._existing(node.digests.sha256)
+            if again is None:
+                raise
+        if again is not None:
+            return self._re_received(again, node.digests, channel, source_desc, location, where)
+        self.result.created.append(dispatch_id)
+        self.result.children += sum(1 for _ in node.walk()) - 1
+        if variant_of is not None:
+            self.result.variants.append({"dispatch_id": dispatch_id, "variant_of": variant_of,
+                                         "message_id": node.ex.message_id})
+        self._report(node, where)
+        return Outcome(dispatch_id, True, node.status, node.error, variant_of)
+
+    def _report(self, node: _Node, where: str) -> None:
+        for n in node.walk():
+            if n.status == "error":
+                label = where if n is node else f"{where}, {_child_label(n)}"
+                self.result.problems.append(Problem(label, n.error or "", getattr(n, "dispatch_id", None)))
+
+    @staticmethod
+    def _variant_of(conn: sa.Connection, node: _Node) -> int | None:
+        if not node.ex.message_id or node.kind != "email":
+            return None
+        d = t.dispatch.c
+        return conn.execute(
+            sa.select(d.id).where(d.message_id == node.ex.message_id, d.parent_id.is_(None),
+                                  d.original_sha256 != node.digests.sha256).order_by(d.id).limit(1)
+        ).scalar()
+
+    def _write(self, conn: sa.Connection, node: _Node, parent_id: int | None, dedup_key: str, channel: str,
+               source_desc: str, location: str | None, series_id: int | None, variant_of: int | None) -> int:
+        now = datetime.now(UTC)
+        ex = node.ex
+        self._ensure_original(conn, node.digests, node.media_type)
+        details = {**ex.details, **node.details} or None
+        dispatch_id = conn.execute(t.dispatch.insert().values(
+            dedup_key=dedup_key, parent_id=parent_id, original_sha256=node.digests.sha256, series_id=series_id,
+            kind=node.kind, channel=channel, filename=node.filename, media_type=node.media_type,
+            reader=node.reader.name, message_id=ex.message_id, subject=ex.subject, sender=ex.sender,
+            recipients=ex.recipients, date=ex.date, date_utc=ex.date_utc, language=_main_language(ex.texts),
+            status=node.status, error=node.error, variant_of=variant_of, pgp_status=ex.pgp_status,
+            pgp_details=ex.pgp_details, details=details, ingested=now,
+        )).inserted_primary_key[0]
+        node.dispatch_id = dispatch_id  # type: ignore[attr-defined]
+        if ex.headers:
+            conn.execute(t.header.insert(), [
+                {"dispatch_id": dispatch_id, "position": i, "name": name, "raw": raw, "decoded": decoded}
+                for i, (name, raw, decoded) in enumerate(ex.headers)
+            ])
+        if ex.texts:
+            conn.execute(t.text.insert(), [
+                {"dispatch_id": dispatch_id, "role": tp.role, "language": tp.language,
+                 "content": tp.content.replace("\x00", ""), "charset": tp.charset,
+                 "charset_reason": tp.charset_reason, "extractor": tp.extractor,
+                 "extractor_version": tp.extractor_version}
+                for tp in ex.texts
+            ])
+        event = "received" if parent_id is None else "extracted"
+        where = location if parent_id is None else " › ".join(x for x in (location, f"part {node.part}") if x)
+        self._custody(conn, node.digests.sha256, dispatch_id, event, channel, source_desc, where or None)
+        for child in node.children:
+            self._write(conn, child, dispatch_id, f"{dispatch_id}/{child.part}", channel, source_desc,
+                        location, None, None)
+        return dispatch_id
+
+    def _ensure_original(self, conn: sa.Connection, digests: Digests, media_type: str | None) -> None:
+        o = t.original.c
+        if conn.execute(sa.select(o.sha256).where(o.sha256 == digests.sha256)).first() is None:
+            conn.execute(t.original.insert().values(
+                sha256=digests.sha256, sha1=digests.sha1, md5=digests.md5, size=digests.size,
+                media_type=(media_type or None) and media_type[:200], first_seen=datetime.now(UTC),
+            ))
+
+    def _custody(self, conn: sa.Connection, sha256: str, dispatch_id: int | None, event: str, channel: str,
+                 source_desc: str, location: str | None) -> None:
+        conn.execute(t.custody.insert().values(
+            time=datetime.now(UTC), sha256=sha256, dispatch_id=dispatch_id, event=event, channel=channel,
+            source=source_desc, location=location, actor=self.case.actor,
+        ))
+
+    def _languages(self, node: _Node) -> None:
+        texts = [tp for n in node.walk() for tp in n.ex.texts]
+        for tp, lang in zip(texts, detect_languages([tp.content for tp in texts], self.case.settings.languages),
+                            strict=True):
+            tp.language = lang
+
+
+def _main_language(texts: list[TextPart]) -> str | None:
+    for role in ("body", "decrypted", "html-body", "attachment"):
+        for tp in texts:
+            if tp.role == role and tp.language:
+                return tp.language
+    return None
+
+
+def _child_label(node: _Node) -> str:
+    if node.filename:
+        return f"attachment '{node.filename}' (part {node.part})"
+    if node.kind == "email":
+        return f"attached message (part {node.part})"
+    return f"part {node.part}"
+
+
+# ---------------------------------------------------------------------- API
+def ingest_paths(case: Case, paths: Iterable[Path | str], series: str | None = None, progress: bool = True,
+                 limits: Limits | None = None) -> IngestResult:
+    """Ingest files and folders (recursively) into the case; one transaction per top-level dispatch."""
+    paths = [Path(p) for p in paths]
+    if not paths:
+        raise UsageError("Give at least one file or folder to ingest.")
+    ingester = Ingester(case, series=series, limits=limits)
+    with _progress(progress) as tick:
+        for path in paths:
+            ingester.ingest_path(path, tick)
+    return ingester.result
+
+
+def ingest_message_bytes(case: Case, raw: bytes, *, channel: str, source: str, location: str | None = None,
+                         series: str | None = None) -> Outcome:
+    """Ingest one message already in memory (e.g. fetched over IMAP) exactly like an .eml file; idempotent."""
+    ingester = Ingester(case, series=series)
+    outcome = ingester.ingest_bytes(raw, channel=channel, source_desc=source, location=location,
+                                    reader=ingester.registry.by_name("eml"))
+    assert outcome is not None
+    return outcome
+
+
+class _progress:
+    """A Rich progress counter on stderr, only when stderr is a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self._progress: Any = None
+
+    def __enter__(self) -> Any:
+        if not self.enabled:
+            return None
+        from rich.console import Console
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                                  TextColumn("{task.completed} dispatches"), TimeElapsedColumn(),
+                                  console=Console(stderr=True), transient=True)
+        self._progress.start()
+        task = self._progress.add_task("Ingesting", total=None)
+        return lambda: self._progress.advance(task)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()

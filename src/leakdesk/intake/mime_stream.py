@@ -1,0 +1,151 @@
+"""Split a very large message without holding it in memory.
+
+The stdlib parser keeps a whole message (and a decoded copy of each part) in memory. For messages above
+`Limits.large_message`, this line-by-line pass follows the MIME boundaries, decodes every part larger than
+`Limits.large_part` straight into the originals store (through a scratch file inside the case folder), and
+returns a reduced copy of the message where each such part is replaced by a marker header naming the stored
+original. The reduced copy is small and goes through the normal reader; the untouched original is already stored.
+"""
+
+from __future__ import annotations
+
+import binascii
+import os
+import tempfile
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from pathlib import Path
+from typing import BinaryIO
+
+from leakdesk.intake.registry import ReadContext
+from leakdesk.store.originals import Digests
+
+STORED = "X-Leakdesk-Stored-Part"
+_B64_ALPHABET = bytes(range(256)).translate(
+    None, b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+)
+
+
+class _Leaf:
+    """The body of one non-multipart part: kept in memory while small, decoded to a scratch file once large."""
+
+    def __init__(self, ctx: ReadContext, encoding: str, marker_at: int) -> None:
+        self.ctx = ctx
+        self.encoding = encoding
+        self.marker_at = marker_at  # index in the output where the marker header goes
+        self.lines: list[bytes] = []
+        self.size = 0
+        self.spill: BinaryIO | None = None
+        self.spill_name = ""
+        self.pending = b""
+
+    def add(self, line: bytes) -> None:
+        if self.spill is None:
+            self.lines.append(line)
+            self.size += len(line)
+            if self.size > self.ctx.limits.large_part:
+                fd, self.spill_name = tempfile.mkstemp(dir=self.ctx.scratch_dir, suffix=".part")
+                self.spill = os.fdopen(fd, "wb")
+                for buffered in self.lines:
+                    self._decode(buffered)
+                self.lines = []
+        else:
+            self._decode(line)
+
+    def _decode(self, line: bytes) -> None:
+        assert self.spill is not None
+        if self.encoding == "base64":
+            self.pending += line.translate(None, _B64_ALPHABET)
+            cut = len(self.pending) // 4 * 4
+            if cut:
+                self.spill.write(binascii.a2b_base64(self.pending[:cut]))
+                self.pending = self.pending[cut:]
+        elif self.encoding == "quoted-printable":
+            self.spill.write(binascii.a2b_qp(line))
+        else:
+            self.spill.write(line)
+
+    def finish(self, out: list[bytes], newline: bytes, stored: dict[str, Digests]) -> None:
+        if self.spill is None:
+            out.extend(self.lines)
+            return
+        try:
+            if self.pending.rstrip(b"="):
+                data = self.pending.rstrip(b"=")
+                data += b"=" * (-len(data) % 4)
+                try:
+                    self.spill.write(binascii.a2b_base64(data))
+                except binascii.Error:
+                    pass
+            self.spill.close()
+            with open(self.spill_name, "rb") as fh:
+                digests = self.ctx.store_chunks(iter(lambda: fh.read(1 << 20), b""))
+        finally:
+            if not self.spill.closed:
+                self.spill.close()
+            os.unlink(self.spill_name)
+        stored[digests.sha256] = digests
+        out.insert(self.marker_at, f"{STORED}: {digests.sha256}".encode("ascii") + newline)
+        out.append(newline)
+
+
+def _part_headers(lines: list[bytes]) -> tuple[str, bytes | None, str]:
+    msg = BytesHeaderParser(policy=compat32).parsebytes(b"".join(lines))
+    boundary = msg.get_boundary()
+    cte = (msg.get("Content-Transfer-Encoding") or "").strip().lower()
+    return msg.get_content_type(), (b"--" + boundary.encode("utf-8", "surrogateescape")) if boundary else None, cte
+
+
+def split_large_message(path: Path, ctx: ReadContext) -> tuple[bytes, dict[str, Digests]]:
+    """(reduced message bytes, the originals stored for its large parts, by sha256)."""
+    ctx.scratch_dir.mkdir(parents=True, exist_ok=True)
+    out: list[bytes] = []
+    stored: dict[str, Digests] = {}
+    boundaries: list[bytes] = []
+    header_lines: list[bytes] = []
+    in_headers = True
+    leaf: _Leaf | None = None
+    newline = b"\n"
+    with open(path, "rb") as fh:
+        for line in fh:
+            if in_headers:
+                if line in (b"\n", b"\r\n"):
+                    newline = line
+                    ctype, boundary, cte = _part_headers(header_lines)
+                    out.extend(header_lines)
+                    out.append(line)
+                    header_lines, in_headers = [], False
+                    if ctype.startswith("multipart/") and boundary:
+                        boundaries.append(boundary)
+                        leaf = None
+                    else:
+                        leaf = _Leaf(ctx, cte, len(out) - 1)
+                else:
+                    header_lines.append(line)
+                continue
+            stripped = line.rstrip()
+            hit = next(
+                (i for i in range(len(boundaries) - 1, -1, -1)
+                 if stripped in (boundaries[i], boundaries[i] + b"--")),
+                None,
+            )
+            if hit is None:
+                if leaf is not None:
+                    leaf.add(line)
+                else:
+                    out.append(line)
+                continue
+            if leaf is not None:
+                leaf.finish(out, newline, stored)
+                leaf = None
+            out.append(line)
+            if stripped.endswith(b"--") and stripped == boundaries[hit] + b"--":
+                del boundaries[hit:]
+            else:
+                del boundaries[hit + 1 :]
+                in_headers = True
+    if in_headers:
+        out.extend(header_lines)
+    if leaf is not None:
+        leaf.finish(out, newline, stored)
+    return b"".join(out), stored

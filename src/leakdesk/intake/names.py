@@ -1,0 +1,24 @@
+"""File names found inside inputs are never trusted: they are reduced to a bare name and never used as paths."""
+
+from __future__ import annotations
+
+import re
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def safe_name(declared: str | None) -> tuple[str | None, str | None]:
+    """(a bare file name safe to show and store, a problem sentence when the declared name had to be changed)."""
+    if declared is None:
+        return None, None
+    cleaned = _CONTROL.sub("", declared).replace("\\", "/")
+    parts = [p for p in cleaned.split("/") if p not in ("", ".", "..")]
+    name = parts[-1] if parts else "unnamed"
+    name = name[:200]
+    if "/" in cleaned or ".." in cleaned.split("/") or cleaned != declared:
+        shown = declared.encode("unicode_escape").decode("ascii")[:200]
+        return name, (
+            f"the attachment's name '{shown}' contains folder parts or control characters; "
+            f"it is recorded as '{name}' and nothing was written outside the case"
+        )
+    return name, None

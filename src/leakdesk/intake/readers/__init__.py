@@ -1,0 +1,21 @@
+"""One reader per kind of input. Adding a format means adding one module here and listing it below."""
+
+from __future__ import annotations
+
+from leakdesk.intake.registry import Reader
+
+
+def all_readers() -> list[Reader]:
+    from leakdesk.intake.readers import docx, eml, html, maildir, mbox, msg, pdf, text, zip
+
+    return [
+        eml.EmlReader(),
+        mbox.MboxReader(),
+        maildir.MaildirReader(),
+        msg.MsgReader(),
+        text.TextReader(),
+        html.HtmlReader(),
+        pdf.PdfReader(),
+        docx.DocxReader(),
+        zip.ZipReader(),
+    ]

@@ -1,0 +1,258 @@
+"""Single email messages (.eml, message/rfc822 parts, messages of an mbox or Maildir, IMAP fetches).
+
+Parsed with the stdlib in `compat32` mode, which gives the raw header text as received. Every header is kept raw and
+decoded; text/plain and text/html bodies become texts; every other part is a child that goes back through the
+registry. Problems (broken MIME, bad base64, NUL bytes, over-long headers, too deep nesting) are recorded as errors
+of the dispatch while everything readable is still kept.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import compat32
+from typing import Any
+
+from leakdesk.intake import headers as hdr
+from leakdesk.intake.charsets import decode_text
+from leakdesk.intake.names import safe_name
+from leakdesk.intake.readers.html import EXTRACTOR as HTML_EXTRACTOR
+from leakdesk.intake.readers.html import VERSION as HTML_VERSION
+from leakdesk.intake.readers.html import html_to_text
+from leakdesk.intake.registry import Child, Extracted, ReadContext, Reader, Source, TextPart
+from leakdesk.store.originals import Digests
+
+EXTRACTOR = "email"
+VERSION = f"py{sys.version_info.major}.{sys.version_info.minor}"
+STORED = "X-Leakdesk-Stored-Part"  # set by the large-message splitter on parts already in the originals store
+_HEADER_LINE = re.compile(rb"^[!-9;-~]{1,80}:", re.M)
+_KNOWN = re.compile(
+    rb"^(from|to|subject|date|received|return-path|message-id|mime-version|delivered-to|x-[a-z-]+|cc|"
+    rb"content-type|reply-to|in-reply-to|references|dkim-signature|authentication-results|sender):", re.I | re.M
+)
+_BAD_QP = re.compile(r"=(?![0-9A-Fa-f]{2}|\r?\n|\Z)")
+SERIOUS = {
+    "NoBoundaryInMultipartDefect": "a multipart part declares no boundary, so its parts cannot be separated",
+    "StartBoundaryNotFoundDefect": "the MIME boundary declared in the headers never appears in the body",
+    "CloseBoundaryNotFoundDefect": "the closing MIME boundary is missing (the message may be cut short)",
+    "MultipartInvariantViolationDefect": "a part declared as multipart is not",
+    "MissingHeaderBodySeparatorDefect": "a line in the header block is not a header (malformed headers)",
+    "MisplacedEnvelopeHeaderDefect": "an mbox 'From ' line appears inside the headers",
+}
+MESSAGE_TYPES = ("message/rfc822", "message/global")
+BASE64_DEFECTS = {"InvalidBase64PaddingDefect", "InvalidBase64CharactersDefect", "InvalidBase64LengthDefect"}
+
+
+def looks_like_email(head: bytes) -> bool:
+    first = head.lstrip(b"\r\n")[:200]
+    return bool(_HEADER_LINE.match(first)) and len(_KNOWN.findall(head[:8192])) >= 2
+
+
+class EmlReader(Reader):
+    name = "eml"
+    version = "1"
+    media_types = ("message/rfc822", "message/global")
+    extensions = ("eml", "emlx")
+    channel = "eml"
+
+    def sniff(self, source: Source, head: bytes) -> int:
+        return 9 if looks_like_email(head) else 0
+
+    def read(self, source: Source, ctx: ReadContext) -> Extracted:
+        stored: dict[str, Digests] = {}
+        if source.path is not None and source.size > ctx.limits.large_message:
+            from leakdesk.intake.mime_stream import split_large_message
+
+            data, stored = split_large_message(source.path, ctx)
+        else:
+            data = source.read_bytes()
+        return read_message(data, ctx, stored)
+
+
+def read_message(data: bytes, ctx: ReadContext, stored: dict[str, Digests] | None = None) -> Extracted:
+    """Everything leakdesk keeps from one message's bytes."""
+    ex = Extracted(kind="email", media_type="message/rfc822")
+    if not data.strip():
+        ex.errors.append("the message is empty")
+        return ex
+    try:
+        msg = BytesParser(policy=compat32).parsebytes(data)
+    except RecursionError:
+        ex.errors.append("the message is nested too deeply to be parsed; it is kept as an original but not read")
+        return ex
+    walker = _Walker(ctx, ex, stored or {})
+    _read_headers(msg, ctx, ex)
+    if not msg.keys():
+        ex.errors.append("does not look like an email: no header lines were found")
+    walker.walk(msg, "", "body")
+    _pgp(msg, data, ctx, ex, walker)
+    ex.children = walker.children
+    defects = walker.defects
+    if defects:
+        ex.details["defects"] = sorted(set(defects))
+        for name in dict.fromkeys(defects):
+            if name in SERIOUS:
+                ex.errors.append(f"broken MIME structure: {SERIOUS[name]}")
+    return ex
+
+
+def _read_headers(msg: Message, ctx: ReadContext, ex: Extracted) -> None:
+    limit = ctx.limits.max_header_chars
+    for name, value in msg.raw_items():
+        raw = hdr.printable_raw(value)
+        clean_name = hdr.printable_raw(name)[:200]
+        if "\x00" in value or "\x00" in name:
+            ex.errors.append(f"the {clean_name} header contains NUL bytes (shown as \\x00)")
+        if len(value) > limit:
+            ex.errors.append(
+                f"the {clean_name} header line is {len(value):,} characters long (limit {limit:,}); "
+                "it is kept in full in the original, truncated in the header table"
+            )
+            raw = raw[:limit] + f" [… truncated; {len(value):,} characters in the original]"
+            decoded = None
+        else:
+            decoded = hdr.decode_header(value)
+        ex.headers.append((clean_name, raw, decoded))
+    ex.message_id = _first(ex, "message-id", raw=True)
+    ex.subject = _first(ex, "subject")
+    ex.sender = _first(ex, "from")
+    recipients = [d for n, _r, d in ex.headers if n.lower() in ("to", "cc") and d]
+    ex.recipients = "; ".join(recipients) or None
+    date_raw = _first(ex, "date", raw=True)
+    ex.date, ex.date_utc, problem = hdr.parse_date(date_raw)
+    if problem:
+        ex.details["date_problem"] = problem
+
+
+def _first(ex: Extracted, name: str, raw: bool = False) -> str | None:
+    for n, r, d in ex.headers:
+        if n.lower() == name:
+            value = r if raw else (d if d is not None else r)
+            return " ".join(value.split()) or None
+    return None
+
+
+class _Walker:
+    """Walks the MIME tree: bodies become texts, everything else a stored child."""
+
+    def __init__(self, ctx: ReadContext, ex: Extracted, stored: dict[str, Digests]) -> None:
+        self.ctx = ctx
+        self.ex = ex
+        self.stored = stored
+        self.children: list[Child] = []
+        self.defects: list[str] = []
+        self.skipped = 0
+
+    def walk(self, part: Message, path: str, role: str) -> None:
+        self.defects.extend(type(d).__name__ for d in part.defects)
+        ctype = part.get_content_type()
+        if ctype in MESSAGE_TYPES:
+            self._attachment(part, path or "1", ctype, None)
+            return
+        if part.is_multipart():
+            payload = part.get_payload()
+            for i, sub in enumerate(payload if isinstance(payload, list) else [], 1):
+                self.walk(sub, f"{path}.{i}" if path else str(i), role)
+            return
+        where = path or "1"
+        filename = part.get_filename()
+        if filename is not None:
+            filename = hdr.decode_header(filename)
+        attached = (part.get_content_disposition() == "attachment") or filename is not None
+        if ctype in ("text/plain", "text/html") and not attached and STORED not in part:
+            self._body(part, where, ctype, role)
+        else:
+            self._attachment(part, where, ctype, filename)
+
+    def _payload(self, part: Message, what: str) -> bytes:
+        data = part.get_payload(decode=True)
+        if isinstance(data, str):
+            data = data.encode("utf-8", "surrogateescape")
+        found = {type(d).__name__ for d in part.defects} & BASE64_DEFECTS
+        if found:
+            self.defects.extend(sorted(found))
+            self.ex.errors.append(f"invalid base64 in {what}; the bytes that could be decoded were kept")
+        if (part.get("Content-Transfer-Encoding") or "").strip().lower() == "quoted-printable":
+            raw = part.get_payload(decode=False)
+            if isinstance(raw, str) and _BAD_QP.search(raw):
+                self.ex.errors.append(f"invalid quoted-printable in {what}; the text was decoded as far as possible")
+        return data or b""
+
+    def _body(self, part: Message, where: str, ctype: str, role: str) -> None:
+        data = self._payload(part, f"the {'HTML ' if ctype == 'text/html' else ''}body (part {where})")
+        decoded = decode_text(data, part.get_content_charset())
+        limit = self.ctx.limits.max_text_chars
+        if ctype == "text/html":
+            text = html_to_text(decoded.text[:limit])
+            tp = TextPart("html-body" if role == "body" else role, text, HTML_EXTRACTOR, HTML_VERSION,
+                          decoded.charset, decoded.reason)
+        else:
+            tp = TextPart(role, decoded.text[:limit], EXTRACTOR, VERSION, decoded.charset, decoded.reason)
+        self.ex.texts.append(tp)
+
+    def _attachment(self, part: Message, where: str, ctype: str, filename: str | None) -> None:
+        limits = self.ctx.limits
+        if len(self.children) >= limits.max_children:
+            if not self.skipped:
+                self.ex.errors.append(f"more than {limits.max_children} attachments; the rest were not extracted")
+            self.skipped += 1
+            return
+        name, problem = safe_name(filename)
+        what = f"attachment '{name}' (part {where})" if name else f"part {where} ({ctype})"
+        details: dict[str, Any] = {"content_type": ctype}
+        if filename is not None and name != filename:
+            details["declared_filename"] = filename
+        if (sha := part.get(STORED)) and sha.strip() in self.stored:
+            digests = self.stored[sha.strip()]
+            details["streamed"] = True
+        else:
+            payload = part.get_payload()
+            if isinstance(payload, list):  # message/rfc822 with its parsed message inside
+                digests = self.ctx.store_bytes(_inner_bytes(part))
+            else:
+                digests = self.ctx.store_bytes(self._payload(part, what))
+        kind = "email" if ctype in MESSAGE_TYPES else "attachment"
+        self.children.append(Child(digests, where, filename=name, media_type=ctype, kind=kind,
+                                   details=details, error=problem))
+
+
+def _inner_bytes(part: Message) -> bytes:
+    payload = part.get_payload()
+    inner = payload[0] if isinstance(payload, list) and payload else None
+    if inner is None:
+        return b""
+    try:
+        return inner.as_bytes(policy=compat32)
+    except RecursionError:
+        return str(inner.get_payload()).encode("utf-8", "surrogateescape")
+
+
+def _pgp(msg: Message, raw: bytes, ctx: ReadContext, ex: Extracted, walker: _Walker) -> None:
+    """Hand the message to the PGP module (a colleague's; absent means "not PGP") and ingest its plaintext."""
+    if ctx.gnupg_home is None:
+        return
+    try:
+        from leakdesk.intake.pgp import process_pgp  # type: ignore[import-not-found]
+    except ImportError:
+        return
+    try:
+        result = process_pgp(ctx.gnupg_home, msg, raw)
+    except Exception as exc:  # a failure of the PGP step must not lose the message
+        ex.pgp_status = "error"
+        ex.pgp_details = {"reason": f"{type(exc).__name__}: {exc}"}
+        return
+    if result is None:
+        return
+    ex.pgp_status = result.status
+    ex.pgp_details = {"key_id": result.key_id, "signature": result.signature, "reason": result.reason}
+    if result.plaintext is None:
+        return
+    plain = result.plaintext
+    if looks_like_email(plain) or plain.lstrip().lower().startswith(b"content-type:"):
+        inner = BytesParser(policy=compat32).parsebytes(plain)
+        walker.walk(inner, "d", "decrypted")
+    else:
+        decoded = decode_text(plain)
+        ex.texts.append(TextPart("decrypted", decoded.text, "gnupg", "1", decoded.charset, decoded.reason))

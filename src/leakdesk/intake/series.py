@@ -1,0 +1,63 @@
+"""Series (dispatches claimed by one source) and their sources (pseudonyms)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from leakdesk.case import Case
+from leakdesk.errors import UsageError
+from leakdesk.store import tables as t
+
+
+def series_id_for(case: Case, conn: sa.Connection, name: str, source_id: int | None = None) -> int:
+    """The id of the series called `name`, created (with an audit entry) if it does not exist yet."""
+    name = name.strip()
+    if not name:
+        raise UsageError("A series needs a name.")
+    found = conn.execute(sa.select(t.series.c.id).where(t.series.c.name == name)).scalar()
+    if found is not None:
+        return int(found)
+    new_id = conn.execute(
+        t.series.insert().values(name=name, source_id=source_id, created=datetime.now(UTC))
+    ).inserted_primary_key[0]
+    case.audit(conn, "intake.series-create", f"series {new_id}", {"name": name, "source_id": source_id})
+    return int(new_id)
+
+
+def create_series(case: Case, name: str, source_pseudonym: str | None = None) -> dict[str, Any]:
+    """Create a series attributed to a source (the pseudonym is created too if new)."""
+    with case.transaction() as conn:
+        if conn.execute(sa.select(t.series.c.id).where(t.series.c.name == name.strip())).first():
+            raise UsageError(f"A series called '{name}' already exists.")
+        source_id = None
+        if source_pseudonym:
+            source_id = conn.execute(
+                sa.select(t.source.c.id).where(t.source.c.pseudonym == source_pseudonym)
+            ).scalar()
+            if source_id is None:
+                source_id = conn.execute(
+                    t.source.insert().values(pseudonym=source_pseudonym, created=datetime.now(UTC))
+                ).inserted_primary_key[0]
+                case.audit(conn, "intake.source-create", f"source {source_id}", {"pseudonym": source_pseudonym})
+        series_id = series_id_for(case, conn, name, source_id)
+    return {"id": series_id, "name": name.strip(), "source": source_pseudonym}
+
+
+def assign_series(case: Case, name: str, dispatch_ids: list[int]) -> dict[str, Any]:
+    """Put existing dispatches into a series."""
+    if not dispatch_ids:
+        raise UsageError("Name at least one dispatch to assign.")
+    with case.transaction() as conn:
+        series_id = conn.execute(sa.select(t.series.c.id).where(t.series.c.name == name)).scalar()
+        if series_id is None:
+            raise UsageError(f"There is no series called '{name}'; create it with `leakdesk series CASE create`.")
+        found = set(conn.execute(sa.select(t.dispatch.c.id).where(t.dispatch.c.id.in_(dispatch_ids))).scalars())
+        missing = [i for i in dispatch_ids if i not in found]
+        if missing:
+            raise UsageError(f"No dispatch with id {', '.join(map(str, missing))} in this case.")
+        conn.execute(t.dispatch.update().where(t.dispatch.c.id.in_(dispatch_ids)).values(series_id=series_id))
+        case.audit(conn, "intake.series-assign", f"series {series_id}", {"name": name, "dispatches": dispatch_ids})
+    return {"series": name, "dispatches": sorted(set(dispatch_ids))}
