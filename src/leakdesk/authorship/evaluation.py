@@ -18,14 +18,23 @@ non-answer ("cannot tell"). The measures and their treatment of non-answers foll
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.metrics import f1_score, roc_auc_score
 
-from leakdesk.authorship.pan import align_answers, read_answers_jsonl, read_truth_jsonl
+from leakdesk.authorship.pan import (
+    PanCorpus,
+    align_answers,
+    read_answers_jsonl,
+    read_pan_folder,
+    read_truth_jsonl,
+    write_answers,
+)
 from leakdesk.errors import AuthorshipError
 
 NON_ANSWER = 0.5
@@ -154,3 +163,116 @@ def score_answer_files(truth_path: Path | str, answers_path: Path | str, *, f05u
     answers = read_answers_jsonl(answers_path)
     _, y, p = align_answers(truth, answers, answers_name=f"The answers in {answers_path}")
     return evaluate(y, p, f05u_2020=f05u_2020)
+
+
+# ---- fitting on a PAN training folder and answering its test folder ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvaluationRun:
+    """The outcome of `run_pan_evaluation`: the measures, every answer, and where the time went."""
+
+    scores: Scores
+    ids: list[str]
+    probabilities: list[float]
+    train_problems: int
+    fit_seconds: float
+    answer_seconds: float
+    seconds: float
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, float | int | list[str]]:
+        return {
+            **self.scores.to_dict(),
+            "train_problems": self.train_problems,
+            "fit_seconds": round(self.fit_seconds, 3),
+            "answer_seconds": round(self.answer_seconds, 3),
+            "seconds": round(self.seconds, 3),
+            "notes": list(self.notes),
+        }
+
+
+def as_problems(corpus: PanCorpus) -> list[Any]:
+    """The verifier's `Problem` records for a PAN corpus (language left empty, i.e. detected, when unknown)."""
+    from leakdesk.authorship.problem import Problem  # imported late: the engine is optional for scoring files
+
+    return [
+        Problem(known=list(p.known), unknown=p.unknown, language="" if p.language == "auto" else p.language, id=p.id)
+        for p in corpus.problems
+    ]
+
+
+def default_verifier() -> Any:
+    """The desk's own verifier, with the settings `leakdesk verify` uses."""
+    from leakdesk.authorship.verifier import AuthorshipVerifier
+
+    return AuthorshipVerifier(language="auto", random_state=0)
+
+
+def answer_problems(verifier: Any, problems: list[Any]) -> np.ndarray:
+    """P(same author) per problem, with "cannot tell" written as exactly 0.5 (what PAN counts as a non-answer).
+
+    Uses the verifier's ``answer_scores`` when it has one (leakdesk's does), else ``predict_proba`` and, when
+    present, ``decisions_from_proba``; any other estimator with ``predict_proba`` works too.
+    """
+    if hasattr(verifier, "answer_scores"):
+        return np.asarray(verifier.answer_scores(problems), dtype=np.float64)
+    probabilities = np.asarray(verifier.predict_proba(problems), dtype=np.float64)[:, 1]
+    decide = getattr(verifier, "decisions_from_proba", None)
+    if decide is not None:
+        decisions = list(decide(probabilities))
+        probabilities = np.where([d == "cannot tell" for d in decisions], NON_ANSWER, probabilities)
+    return probabilities
+
+
+def run_pan_evaluation(
+    test_dir: Path | str,
+    train_dir: Path | str,
+    *,
+    make_verifier: Callable[[], Any] | None = None,
+    answers_path: Path | str | None = None,
+    f05u_2020: bool = False,
+    on_stage: Callable[[str], None] | None = None,
+) -> EvaluationRun:
+    """Fit a fresh verifier on TRAIN_DIR only, answer TEST_DIR, score the answers; optionally write them PAN-style."""
+    test_dir, train_dir = Path(test_dir), Path(train_dir)
+    if test_dir.exists() and train_dir.exists() and test_dir.resolve() == train_dir.resolve():
+        raise AuthorshipError(
+            f"The training folder and the test folder are the same ({test_dir}); a verifier is never fitted on the "
+            "problems it is tested on. Give the training split with --train."
+        )
+    started = time.perf_counter()
+    stage = on_stage or (lambda _name: None)
+    stage("reading")
+    train = read_pan_folder(train_dir)
+    test = read_pan_folder(test_dir)
+    notes = []
+    shared = {p.unknown for p in train.problems} & {p.unknown for p in test.problems if p.unknown.strip()}
+    if shared:  # PAN 2014 English essays reuse 22 questioned texts across its official splits
+        notes.append(
+            f"{len(shared)} questioned text(s) of {test_dir} also appear in {train_dir} (as published); "
+            "the scores may be slightly optimistic."
+        )
+    stage("fitting")
+    fit_started = time.perf_counter()
+    verifier = (make_verifier or default_verifier)()
+    verifier.fit(as_problems(train), np.asarray(train.labels()))
+    fit_seconds = time.perf_counter() - fit_started
+    stage("answering")
+    answer_started = time.perf_counter()
+    probabilities = answer_problems(verifier, as_problems(test))
+    answer_seconds = time.perf_counter() - answer_started
+    ids = [p.id for p in test.problems]
+    if answers_path is not None:
+        write_answers(answers_path, ids, probabilities)
+    scores = evaluate(test.labels(), probabilities, f05u_2020=f05u_2020)
+    return EvaluationRun(
+        scores=scores,
+        ids=ids,
+        probabilities=[float(p) for p in probabilities],
+        train_problems=len(train.problems),
+        fit_seconds=fit_seconds,
+        answer_seconds=answer_seconds,
+        seconds=time.perf_counter() - started,
+        notes=tuple(notes),
+    )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -254,3 +255,177 @@ def align_answers(
         )
     ids = sorted(truth)
     return ids, [truth[i] for i in ids], [answers.get(i, 0.5) for i in ids]
+
+
+# ---- Russian problems from the Russian Stylometric Dataset (RSD) ----------------------------------------------
+
+RSD_PART = re.compile(r"(_b\d+|\d+)$")
+
+
+@dataclass(frozen=True)
+class RsdWork:
+    """One work of one author, cut into passages of about ``chunk_words`` words (paragraphs kept whole)."""
+
+    subset: str
+    author: str
+    work: str
+    files: tuple[str, ...]
+    passages: tuple[str, ...]
+
+
+def cut_passages(text: str, chunk_words: int) -> list[str]:
+    """Consecutive passages of at least ``chunk_words`` words, made of whole paragraphs (long ones are split)."""
+    passages: list[str] = []
+    current: list[str] = []
+    count = 0
+    for paragraph in (line.strip() for line in text.splitlines()):
+        if not paragraph:
+            continue
+        words = paragraph.split()
+        while len(words) > chunk_words:  # a paragraph longer than a passage: cut it at word boundaries
+            if current:
+                passages.append("\n".join(current))
+                current, count = [], 0
+            passages.append(" ".join(words[:chunk_words]))
+            words = words[chunk_words:]
+        current.append(" ".join(words))
+        count += len(words)
+        if count >= chunk_words:
+            passages.append("\n".join(current))
+            current, count = [], 0
+    return passages
+
+
+def read_rsd(rsd_dir: Path | str, chunk_words: int = 500) -> list[RsdWork]:
+    """Every work in an RSD folder (``<subset>/corpus/<author>_<work>[_bN].txt``), the first passage dropped."""
+    rsd_dir = Path(rsd_dir)
+    files = sorted(rsd_dir.glob("*/corpus/*.txt")) or sorted(rsd_dir.glob("corpus/*.txt"))
+    if not files:
+        raise AuthorshipError(
+            f"No RSD texts found in {rsd_dir}; expected files like <subset>/corpus/<author>_<work>.txt."
+        )
+    grouped: dict[tuple[str, str, str], list[Path]] = {}
+    for path in files:
+        author, _, rest = path.stem.partition("_")
+        if not rest:
+            raise AuthorshipError(f"The file name {path.name} does not follow <author>_<work>.txt.")
+        key = (path.parent.parent.name, author, RSD_PART.sub("", rest))
+        grouped.setdefault(key, []).append(path)
+    works = []
+    for (subset, author, work), paths in sorted(grouped.items()):
+        text = "\n".join(read_text_file(p) for p in paths)
+        passages = tuple(cut_passages(text, chunk_words)[1:])  # the first passage holds titles and front matter
+        works.append(RsdWork(subset, author, work, tuple(p.name for p in paths), passages))
+    return works
+
+
+def split_authors(works: Sequence[RsdWork], rng: random.Random) -> tuple[set[str], set[str]]:
+    """Authors split about half and half between training and test, separately within each subset (genre)."""
+    train: set[str] = set()
+    test: set[str] = set()
+    for subset in sorted({w.subset for w in works}):
+        authors = sorted({w.author for w in works if w.subset == subset})
+        rng.shuffle(authors)
+        half = (len(authors) + 1) // 2
+        train.update(authors[:half])
+        test.update(authors[half:])
+    return train, test
+
+
+def _draw_problems(
+    works: Sequence[RsdWork], authors: set[str], count: int, known_passages: int, rng: random.Random, prefix: str
+) -> tuple[list[PanProblem], dict[str, int], list[dict]]:
+    """Balanced problems among ``authors``: same-author ones take known and unknown from different works."""
+    mine = [w for w in works if w.author in authors]
+    unused = {(w.subset, w.author, w.work): list(range(len(w.passages))) for w in mine}
+    for indices in unused.values():
+        rng.shuffle(indices)
+    by_author: dict[str, list[RsdWork]] = {}
+    for w in mine:
+        by_author.setdefault(w.author, []).append(w)
+    several_works = sorted(a for a, ws in by_author.items() if len(ws) >= 2)
+    problems, truth, manifest = [], {}, []
+    attempts = 0
+    while len(problems) < count and attempts < count * 50:
+        attempts += 1
+        same = len(problems) % 2 == 0
+        if same:
+            if not several_works:
+                raise AuthorshipError("No author has two works in this split, so no same-author problem can be built.")
+            known_work, unknown_work = rng.sample(by_author[rng.choice(several_works)], 2)
+        else:
+            known_work = rng.choice(mine)
+            others = [w for w in mine if w.subset == known_work.subset and w.author != known_work.author]
+            if not others:
+                continue
+            unknown_work = rng.choice(others)
+        known_left = unused[(known_work.subset, known_work.author, known_work.work)]
+        unknown_left = unused[(unknown_work.subset, unknown_work.author, unknown_work.work)]
+        if len(known_left) < known_passages or not unknown_left:
+            continue
+        known_ids = [known_left.pop() for _ in range(known_passages)]
+        unknown_id = unknown_left.pop()
+        problem_id = f"{prefix}{len(problems) + 1:03d}"
+        problems.append(
+            PanProblem(
+                id=problem_id,
+                known=tuple(known_work.passages[i] for i in known_ids),
+                unknown=unknown_work.passages[unknown_id],
+                language="ru",
+            )
+        )
+        truth[problem_id] = int(same)
+        manifest.append(
+            {
+                "id": problem_id,
+                "same": same,
+                "genre": known_work.subset,
+                "known": {"author": known_work.author, "work": known_work.work, "passages": known_ids},
+                "unknown": {"author": unknown_work.author, "work": unknown_work.work, "passage": unknown_id},
+            }
+        )
+    if len(problems) < count:
+        raise AuthorshipError(f"Only {len(problems)} of {count} problems could be built; the texts ran out.")
+    return problems, truth, manifest
+
+
+def build_russian_problems(
+    rsd_dir: Path | str,
+    out_dir: Path | str,
+    *,
+    seed: int = 2026,
+    chunk_words: int = 500,
+    known_passages: int = 2,
+    train_problems: int = 100,
+    test_problems: int = 100,
+) -> dict:
+    """Write reproducible Russian problems in PAN layout to OUT/train and OUT/test, plus OUT/manifest.json.
+
+    Authors never cross between train and test; a same-author problem takes its known passages from one work and
+    its questioned passage from another work; a different-author problem pairs two authors of the same genre.
+    The same inputs and seed always give the same problems.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise AuthorshipError(f"The output folder {out_dir} is not empty; give a new or empty folder.")
+    works = read_rsd(rsd_dir, chunk_words)
+    rng = random.Random(seed)
+    train_authors, test_authors = split_authors(works, rng)
+    manifest: dict = {
+        "source": str(rsd_dir),
+        "seed": seed,
+        "chunk_words": chunk_words,
+        "known_passages": known_passages,
+        "train_authors": sorted(train_authors),
+        "test_authors": sorted(test_authors),
+    }
+    for split, authors, count, prefix in [
+        ("train", train_authors, train_problems, "RUTR"),
+        ("test", test_authors, test_problems, "RUTE"),
+    ]:
+        problems, truth, records = _draw_problems(works, authors, count, known_passages, rng, prefix)
+        genres = "+".join(sorted({w.subset for w in works if w.author in authors}))
+        write_pan_folder(out_dir / split, problems, truth, language="ru", genre=genres)
+        manifest[split] = records
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return manifest

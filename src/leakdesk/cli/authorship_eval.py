@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from leakdesk.authorship import evaluation
-from leakdesk.cli.common import JsonOpt, console, handle_errors, print_json
+from leakdesk.cli.common import JsonOpt, console, err_console, handle_errors, print_json
 
 MEASURES = [
     ("auc", "AUC"),
@@ -21,7 +24,7 @@ MEASURES = [
 ]
 
 
-def print_scores(scores: dict[str, float | int], title: str) -> None:
+def print_scores(scores: dict, title: str) -> None:
     console.print(title, highlight=False)
     for key, label in MEASURES:
         console.print(f"  {label:<17} {scores[key]:.4f}", highlight=False)
@@ -50,3 +53,46 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
             print_json(scores)
         else:
             print_scores(scores, f"Scores of {answers}")
+
+    @eval_app.command("authorship")
+    @handle_errors
+    def authorship(
+        test_dir: Annotated[Path, typer.Argument(help="PAN 2013-2015 test folder (problem folders + truth.txt).")],
+        train: Annotated[Path, typer.Option("--train", help="PAN training folder; the verifier is fitted on it only.")],
+        answers: Annotated[
+            Path | None,
+            typer.Option("--answers", help="Write the answers here (PAN 'ID score' lines; JSON lines if .jsonl)."),
+        ] = None,
+        f05u_2020: Annotated[
+            bool, typer.Option("--f05u-2020", help="Use the F0.5u of the official PAN 2020 table.")
+        ] = False,
+        json_out: JsonOpt = False,
+    ) -> None:
+        """Fit the verifier on a PAN training folder, answer the test folder and print PAN's measures."""
+        with stage_progress(enabled=not json_out) as on_stage:
+            run = evaluation.run_pan_evaluation(
+                test_dir, train, answers_path=answers, f05u_2020=f05u_2020, on_stage=on_stage
+            )
+        scores = run.to_dict()
+        if json_out:
+            print_json(scores)
+            return
+        print_scores(
+            scores, f"Authorship verification on {test_dir} (fitted on {run.train_problems} problems of {train})"
+        )
+        if answers is not None:
+            console.print(f"Answers written to {answers}", highlight=False)
+        for note in run.notes:
+            err_console.print(f"Note: {note}", highlight=False)
+
+
+@contextlib.contextmanager
+def stage_progress(enabled: bool) -> Iterator[Callable[[str], None]]:
+    """A Rich spinner on stderr naming the current stage (reading, fitting, answering); silent when not a terminal."""
+    labels = {"reading": "Reading problems", "fitting": "Fitting on the training problems", "answering": "Answering"}
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+        console=err_console, transient=True, disable=not (enabled and err_console.is_terminal),
+    ) as progress:  # fmt: skip
+        task = progress.add_task("Starting", total=None)
+        yield lambda name: progress.update(task, description=labels.get(name, name))
