@@ -1,0 +1,190 @@
+"""`leakdesk demo`: build the bundled sample case into a fresh case folder and run every stage leakdesk can do.
+
+The stages are the list `DEMO_STEPS`; each is a small function `step(case, sample_dir) -> str` returning a one-line
+summary. A capability adds its stage by appending a `DemoStep` here (translation import, verification, claims...).
+The HTML case report is written last, so it shows what every stage stored.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from leakdesk import __version__
+from leakdesk.case import SETTINGS, Case
+from leakdesk.errors import LeakdeskError, UsageError
+from leakdesk.publish.report import CaseOverview, build_report
+from leakdesk.sample import SERIES_NAME, demo_key, load_manifest, mail_files, sample_dir
+
+DEFAULT_CASE = Path("demo-case")
+MARKER = ".leakdesk-demo"  # written into every case folder the demo makes; only such folders are ever replaced
+
+
+@dataclass
+class DemoStep:
+    name: str
+    run: Callable[[Case, Path], str]
+
+
+@dataclass
+class StepResult:
+    name: str
+    status: str  # ok | failed | skipped
+    summary: str
+    seconds: float
+
+
+@dataclass
+class DemoResult:
+    case_path: Path
+    steps: list[StepResult]
+    overview: CaseOverview
+    report: Path | None
+    report_warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(step.status != "failed" for step in self.steps) and self.report is not None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "case": str(self.case_path),
+            "report": str(self.report) if self.report else None,
+            "ok": self.ok,
+            "steps": [step.__dict__ for step in self.steps],
+            "overview": self.overview.__dict__,
+            "report_warnings": self.report_warnings,
+        }
+
+
+class StepSkipped(Exception):
+    """A stage whose capability is not installed yet; the demo says so and goes on."""
+
+
+# --------------------------------------------------------------------------- the steps
+
+
+def _needs(module: str, attribute: str) -> Any:
+    """A function from another capability, or StepSkipped if that module does not exist (yet)."""
+    import importlib
+
+    try:
+        found = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name == module:
+            raise StepSkipped(f"{module} is not part of this leakdesk yet") from exc
+        raise
+    return getattr(found, attribute)
+
+
+def import_demo_key(case: Case, sample: Path) -> str:
+    """Put the sample's DEMO ONLY key into the case's own keyring, so the encrypted letter can be read."""
+    import_keys = _needs("leakdesk.intake.pgp", "import_keys")
+    imported = import_keys(case, demo_key(sample))
+    count = len(imported) if isinstance(imported, list | tuple | set) else 1
+    return f"imported {count} key(s) from {demo_key(sample).name} (DEMO ONLY, no passphrase)"
+
+
+def ingest_sample(case: Case, sample: Path) -> str:
+    """Ingest the shipped emails into series "Veter", as a desk would ingest a received series."""
+    ingest_paths = _needs("leakdesk.intake.ingest", "ingest_paths")
+    paths = mail_files(sample)
+    ingest_paths(case, paths, series=SERIES_NAME)
+    from leakdesk.publish.report import case_overview
+
+    view = case_overview(case)
+    return (
+        f"{len(paths)} emails → {view.dispatches} dispatches, {view.attachments} attachments, "
+        f"{view.errors} errors, {view.variants} variant(s), {view.decrypted} decrypted"
+    )
+
+
+DEMO_STEPS: list[DemoStep] = [
+    DemoStep("keys", import_demo_key),
+    DemoStep("ingest", ingest_sample),
+]
+
+
+# --------------------------------------------------------------------------- the case folder
+
+
+def is_demo_case(path: Path) -> bool:
+    """True only for a folder `leakdesk demo` made: a leakdesk case holding the demo marker file."""
+    return (
+        path.is_dir()
+        and not path.is_symlink()
+        and (path / MARKER).is_file()
+        and (path / SETTINGS).is_file()
+    )
+
+
+def prepare_folder(path: Path) -> None:
+    """Make room for a fresh demo case; replace an older demo case, and never delete anything else."""
+    if path.is_symlink():
+        raise UsageError(f"{path} is a symbolic link; give `leakdesk demo --case` a real folder.")
+    if not path.exists():
+        return
+    if not path.is_dir():
+        raise UsageError(f"{path} exists and is not a folder; choose another place with --case.")
+    if is_demo_case(path):
+        shutil.rmtree(path)
+        return
+    if any(path.iterdir()):
+        raise UsageError(
+            f"{path} exists and is not a leakdesk demo case; the demo will not delete it. "
+            "Choose another folder with --case."
+        )
+
+
+def run_demo(
+    path: Path = DEFAULT_CASE,
+    sample: Path | None = None,
+    steps: list[DemoStep] | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> DemoResult:
+    """Build the sample case into `path`, run the stages, write the report. `on_step(name)` reports progress."""
+    import time
+
+    sample = sample or sample_dir()
+    load_manifest(sample)  # fail early and clearly if the sample is incomplete
+    path = Path(path)
+    prepare_folder(path)
+    case = Case.init(path)
+    try:
+        (path / MARKER).write_text(
+            json.dumps({"made_by": f"leakdesk demo {__version__}",
+                        "time": datetime.now(UTC).replace(microsecond=0).isoformat()}) + "\n",
+            "utf-8",
+        )
+        results: list[StepResult] = []
+        for step in DEMO_STEPS if steps is None else steps:
+            if on_step:
+                on_step(step.name)
+            started = time.perf_counter()
+            try:
+                results.append(StepResult(step.name, "ok", step.run(case, sample), 0.0))
+            except StepSkipped as exc:
+                results.append(StepResult(step.name, "skipped", str(exc), 0.0))
+            except LeakdeskError as exc:
+                results.append(StepResult(step.name, "failed", str(exc), 0.0))
+            results[-1].seconds = round(time.perf_counter() - started, 2)
+        if on_step:
+            on_step("report")
+        report = build_report(case)
+        return DemoResult(path, results, report.overview, report.path, report.warnings)
+    finally:
+        stop_gpg_agent(path)
+        case.close()
+
+
+def stop_gpg_agent(path: Path) -> None:
+    """Stop the gpg-agent that decrypting started for the demo case's keyring (it would outlive the demo)."""
+    home = path / "gnupg"
+    if home.is_dir() and shutil.which("gpgconf"):
+        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], capture_output=True, check=False)
