@@ -80,7 +80,9 @@ def dispatch_rows(case: Case) -> list[sa.Row]:
 
 def custody_sources(case: Case) -> list[str]:
     with case.connect() as conn:
-        return [r.source for r in conn.execute(sa.select(t.custody).where(t.custody.c.channel == "imap"))]
+        top = sa.select(t.dispatch.c.id).where(t.dispatch.c.parent_id.is_(None))
+        query = sa.select(t.custody.c.source).where(t.custody.c.channel == "imap", t.custody.c.dispatch_id.in_(top))
+        return list(conn.execute(query).scalars())
 
 
 @needs_ingest
