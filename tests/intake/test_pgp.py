@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from tests.conftest import invoke
-from tests.servers import kill_gpg_agent
 
 from leakdesk.case import Case
 from leakdesk.intake.pgp import PASSPHRASE_ENV, import_keys, list_keys, process_pgp, signed_part_bytes
 from leakdesk.store import tables as t
+from tests.conftest import invoke
+from tests.servers import kill_gpg_agent
 
 PASSPHRASE = "correct horse ✓ battery"
 LETTER = "Здравствуйте! Отправляю документы по поставкам.\r\nС уважением, Фиалка\r\n"
@@ -231,7 +231,7 @@ def test_inline_clearsigned_text_good_and_altered(keys: Keys, case_home: Path) -
     raw = plain_mail(signed)
     result = process_pgp(case_home, parse(raw), raw)
     assert result is not None and (result.status, result.format, result.signature) == ("signed", "inline", "good")
-    assert result.plaintext is not None and "Фиалка".encode() in result.plaintext
+    assert result.plaintext is None and result.signer_fingerprint == keys.fpr["insider"]
     altered = plain_mail(signed.replace("Фиалка".encode(), "Роза".encode()))
     bad = process_pgp(case_home, parse(altered), altered)
     assert bad is not None and bad.signature == "bad"
@@ -344,3 +344,30 @@ def test_cli_keys_import_of_a_file_without_keys(runner, keyed_case: Case, tmp_pa
     assert res.exit_code == 1
     assert f"Error: {junk}: the file holds no OpenPGP key that GnuPG could read." in " ".join(res.output.split())
     assert "Traceback" not in res.output
+
+
+# --------------------------------------------------------------------------- end to end through `leakdesk ingest`
+
+
+def test_keys_import_then_ingest_a_pgp_mime_letter(runner, keyed_case: Case, keys: Keys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    for name in ("desk-secret", "insider-public"):
+        assert invoke(runner, "keys", "import", keyed_case.root, keys.files[name]).exit_code == 0
+    (tmp_path / "secret.eml").write_bytes(pgp_mime_encrypted(keys.encrypt(INNER, to="desk", signer="insider")))
+    (tmp_path / "stranger.eml").write_bytes(
+        pgp_mime_encrypted(keys.encrypt(INNER, to="stranger")).replace(b"<enc-1@", b"<enc-2@")
+    )
+    res = invoke(runner, "ingest", keyed_case.root, tmp_path / "secret.eml", tmp_path / "stranger.eml")
+    assert res.exit_code == 0, res.output
+    res = invoke(runner, "dispatches", keyed_case.root, "--json")
+    assert res.exit_code == 0, res.output
+    by_id = {d["message_id"]: d for d in json.loads(res.stdout) if d["parent_id"] is None}
+    assert by_id["<enc-1@example.net>"]["status"] == "ok"
+    with keyed_case.connect() as conn:
+        rows = {r.message_id: r for r in conn.execute(sa.select(t.dispatch).where(t.dispatch.c.parent_id.is_(None)))}
+        texts = conn.execute(sa.select(t.text.c.content, t.text.c.dispatch_id)).all()
+    secret, stranger = rows["<enc-1@example.net>"], rows["<enc-2@example.net>"]
+    assert secret.pgp_status == "decrypted" and secret.pgp_details["signature"] == "good"
+    assert any("С уважением, Фиалка" in x.content for x in texts)
+    assert stranger.pgp_status == "not-decrypted" and stranger.status == "ok"
+    assert "has no secret key" in stranger.pgp_details["reason"]
+    assert not any("Фиалка" in x.content for x in texts if x.dispatch_id == stranger.id)

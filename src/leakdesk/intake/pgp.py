@@ -45,7 +45,7 @@ class PgpResult:
     signer_key_id: str | None = None
     signer: str | None = None  # the signer's user id, when the case has the key
     reason: str | None = None  # plain words: why it was not decrypted, or why the signature is not good
-    plaintext: bytes | None = None  # pgp/mime: a MIME entity; inline: the text, as bytes
+    plaintext: bytes | None = None  # decrypted only. pgp/mime: a MIME entity; inline: the text, as bytes
     plaintext_is_mime: bool = False
     recipients: list[str] = field(default_factory=list)  # key ids the message was encrypted to
 
@@ -362,7 +362,7 @@ def _inline(home: Path, message: email.message.Message) -> PgpResult | None:
         if block := _ARMOR_MESSAGE.search(body):
             return _decrypt_result(home, block.group(0), "inline")
         if block := _ARMOR_SIGNED.search(body):
-            run, _ = _decrypt(home, block.group(0))  # on a clear-signed text, --decrypt yields the text
+            run, _ = _decrypt(home, block.group(0))  # on a clear-signed text, --decrypt checks the signature
             sig = _signature(run)
             return PgpResult(
                 "signed",
@@ -373,8 +373,7 @@ def _inline(home: Path, message: email.message.Message) -> PgpResult | None:
                 signer_key_id=sig.key_id,
                 signer=sig.user,
                 reason=sig.reason or (None if sig.verdict else "GnuPG found no signature it could check"),
-                plaintext=run.data or None,
-            )
+            )  # no plaintext: the signed text is the message body itself, not something decrypted
     return None
 
 
