@@ -322,3 +322,27 @@ claims_run = sa.Table(
     sa.Column("notes", sa.JSON, nullable=False),
     sa.Column("created", TS, nullable=False),
 )
+
+# timex
+# One temporal expression in a dispatch's text, normalised TIMEX3-style and anchored on the letter's own date.
+timex = sa.Table(
+    "timex",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("dispatch_id", sa.ForeignKey("dispatch.id"), nullable=False, index=True),
+    sa.Column("text_id", sa.ForeignKey("text.id"), nullable=False, index=True),
+    sa.Column("start_char", sa.Integer, nullable=False),  # character offsets in text.content (end exclusive)
+    sa.Column("end_char", sa.Integer, nullable=False),
+    sa.Column("surface", sa.Text, nullable=False),
+    sa.Column("type", sa.String(10), nullable=False),  # DATE | TIME | DURATION | SET
+    sa.Column("value", sa.String(60), nullable=False),  # TIMEX3 value: 2021-08, 2021-SU, P2W, XXXX-WXX-1, ...
+    sa.Column("mod", sa.String(20)),  # START | MID | END | APPROX | ...
+    sa.Column("interval_start", sa.Date),  # inclusive calendar interval, when the value is date-like
+    sa.Column("interval_end", sa.Date),
+    sa.Column("anchor", sa.Date),  # the date relative expressions were resolved against
+    sa.Column("anchor_source", sa.String(20), nullable=False),  # letter-date | received-time | none
+    sa.Column("flags", sa.JSON, nullable=False),  # invalid-date, two-digit-year, no-anchor, anchor-from-received-time
+    sa.Column("note", sa.Text),
+    sa.Column("version", sa.String(40), nullable=False),  # rule set version that produced the row
+    sa.Column("created", TS, nullable=False),
+)
