@@ -18,7 +18,7 @@ from leakdesk.language.segment import Sentence
 # Bead priors (source sentences, target sentences) -> probability, after Gale & Church.
 PRIORS = {(1, 1): 0.89, (1, 0): 0.005, (0, 1): 0.005, (2, 1): 0.045, (1, 2): 0.045}
 VARIANCE = 6.8  # variance of the target length per source character (Gale & Church)
-WEIGHTS = {"n": (1.2, 1.0), "p": (0.6, 0.15), "q": (0.4, 0.3)}  # kind -> (bonus per match, penalty per orphan)
+WEIGHTS = {"n": (1.5, 1.5), "p": (0.6, 0.15), "q": (0.4, 0.3)}  # kind -> (bonus per match, penalty per orphan)
 PARAGRAPH_PENALTY = 2.5  # a bead that joins sentences of two paragraphs
 
 
@@ -118,7 +118,9 @@ def align(source: list[Sentence], target: list[Sentence]) -> Alignment:
 def _bead_cost(source, target, s_len, t_len, s_anc, t_anc, i, j, di, dj, ratio, prior) -> float:  # type: ignore[no-untyped-def]
     ls = sum(s_len[i : i + di])
     lt = sum(t_len[j : j + dj])
-    cost = -math.log(prior) - math.log(_length_probability(ls, lt, ratio))
+    cost = -math.log(prior)
+    if di and dj:  # an omitted or added sentence has no length to compare; its prior says it all
+        cost -= math.log(_length_probability(ls, lt, ratio))
     a = sum((s_anc[k] for k in range(i, i + di)), Counter())
     b = sum((t_anc[k] for k in range(j, j + dj)), Counter())
     cost += _anchor_score(a, b)[0]

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 WORD = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*", re.UNICODE)
 CYRILLIC_LANGUAGES = {"ru", "uk", "be", "bg"}
+ARTICLES = {"the", "a", "an"}
 
 
 @lru_cache(maxsize=1)
@@ -187,6 +188,8 @@ def _check_segment(row: Any, seg: Any, terms: list[Any]) -> list[Finding]:
         if form is None:
             continue
         expected = [lemma for lemma, _ in lemmas(term.target_term, row.target_language)]
+        while len(expected) > 1 and expected[0] in ARTICLES:
+            expected = expected[1:]  # "the Office" is also rendered as "our Office", "an Office"
         if find_term(expected, seg.target, row.target_language) is not None:
             continue
         untranslated = (

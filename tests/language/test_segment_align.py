@@ -1,0 +1,84 @@
+"""Segmentation keeps paragraphs; the aligner finds 1-1, 2-1, 1-2, 1-0 and 0-1 beads and notices another letter."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from leakdesk.language.align import align
+from leakdesk.language.anchors import anchors
+from leakdesk.language.segment import Sentence, join_paragraphs, segment
+from tests.language.conftest import LETTER_EN, LETTER_RU, OTHER_RU
+
+
+def test_russian_sentences_keep_their_paragraphs() -> None:
+    sentences = segment("Пишу Вам 12.03.2021 г. по поводу поставок. Груз прибыл.\n\nВторой абзац.", "ru")
+    assert [(s.text, s.paragraph) for s in sentences] == [
+        ("Пишу Вам 12.03.2021 г. по поводу поставок.", 0),
+        ("Груз прибыл.", 0),
+        ("Второй абзац.", 1),
+    ]
+
+
+def test_english_abbreviations_do_not_end_a_sentence() -> None:
+    sentences = segment("Dear Mr. Ivanov, see the note, i.e. the list. It arrived.\nLate.\n\nNext.", "en")
+    texts = [s.text for s in sentences]
+    assert texts == ["Dear Mr. Ivanov, see the note, i.e. the list.", "It arrived.", "Late.", "Next."]
+    assert [s.paragraph for s in sentences] == [0, 0, 0, 1]
+
+
+def test_reassembly_restores_paragraph_breaks() -> None:
+    assert join_paragraphs([(0, "A."), (0, "B."), (1, "C.")]) == "A. B.\n\nC."
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("абвгд ef.!?\n12")), max_size=200))
+def test_segmentation_never_loses_text(text: str) -> None:
+    joined = "".join(s.text for s in segment(text, "ru"))
+    assert joined.replace(" ", "") == "".join(text.split())
+
+
+def _s(texts: list[str]) -> list[Sentence]:
+    return [Sentence(t, 0) for t in texts]
+
+
+def test_anchors_match_across_languages() -> None:
+    ru = anchors("Вчера, 12 марта 2021 г., генерал Петров встретился с Шойгу в Москве?")
+    en = anchors("Yesterday, on 12 March 2021, General Petrov met Shoigu in Moscow?")
+    assert ru == en
+
+
+def test_clean_letter_aligns_with_merged_sentences_as_one_bead() -> None:
+    source, target = segment(LETTER_RU, "ru"), segment(LETTER_EN, "en")
+    alignment = align(source, target)
+    kinds = [b.kind for b in alignment.beads]
+    assert kinds == ["1-1", "1-1", "1-1", "2-1", "1-1", "1-1", "1-1", "1-1"]
+    merged = alignment.beads[3]
+    assert [source[i].text for i in merged.source] == ["Генерал Сидоров недоволен.", "Он требует отчёт до пятницы."]
+    assert alignment.confidence > 0.6
+
+
+def test_split_omitted_and_added_sentences() -> None:
+    source = _s([
+        "Встреча прошла 5 мая в Казани.",
+        "Министр Орлов опоздал на сорок минут и ушёл раньше всех, ничего не объяснив и не подписав протокол.",
+        "Это уже третий раз за год.",
+        "Прошу не пересылать это письмо никому, даже коллегам из соседнего отдела, которым я доверяю.",
+        "Сумма контракта — 17 млн рублей.",
+    ])
+    target = _s([
+        "The meeting took place on 5 May in Kazan.",
+        "Minister Orlov was forty minutes late.",
+        "He left before everyone else without explaining anything or signing the minutes.",
+        "This is already the third time this year.",
+        "The contract was worth 17 million roubles.",
+        "(Translator's note: the amount is given in the original as written.)",
+    ])
+    beads = [(b.source, b.target) for b in align(source, target).beads]
+    assert beads == [((0,), (0,)), ((1,), (1, 2)), ((2,), (3,)), ((3,), ()), ((4,), (4,)), ((), (5,))]
+
+
+def test_translation_of_another_letter_has_low_confidence() -> None:
+    good = align(segment(LETTER_RU, "ru"), segment(LETTER_EN, "en"))
+    bad = align(segment(OTHER_RU, "ru"), segment(LETTER_EN, "en"))
+    assert good.confidence >= 0.5 > bad.confidence
