@@ -1,0 +1,133 @@
+"""Temporal expressions of a case's dispatches: extract, anchor on each letter's own date, store in `timex`.
+
+The anchor is the letter's date as written (`dispatch.date`, the sender's local day), else `dispatch.date_utc`;
+an attachment without a date takes its parent letter's date; a letter with no date at all falls back to the time
+the desk received it (earliest custody record) and every expression of it is flagged "anchor-from-received-time".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+
+from leakdesk.case import Case
+from leakdesk.errors import ClaimsError
+from leakdesk.store import tables as t
+
+from . import find_timexes
+
+VERSION = "leakdesk-timex-1"
+TEXT_ROLES = ("body", "decrypted", "attachment")
+FALLBACK_ROLES = ("html-body",)
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00")).date()
+    except ValueError:
+        try:
+            return dt.date.fromisoformat(str(value).strip()[:10])
+        except ValueError:
+            return None
+
+
+def letter_anchor(conn: sa.Connection, dispatch: sa.Row) -> tuple[dt.date | None, str, list[str]]:
+    """(anchor, anchor_source, flags) for one dispatch."""
+    day = _as_date(dispatch.date) or _as_date(dispatch.date_utc)
+    if day is not None:
+        return day, "letter-date", []
+    if dispatch.parent_id is not None:
+        parent = conn.execute(sa.select(t.dispatch).where(t.dispatch.c.id == dispatch.parent_id)).first()
+        if parent is not None:
+            day = _as_date(parent.date) or _as_date(parent.date_utc)
+            if day is not None:
+                return day, "letter-date", ["anchor-from-parent-letter"]
+    received = conn.execute(
+        sa.select(sa.func.min(t.custody.c.time)).where(
+            sa.or_(t.custody.c.dispatch_id == dispatch.id, t.custody.c.sha256 == dispatch.original_sha256)
+        )
+    ).scalar()
+    day = _as_date(received)
+    if day is not None:
+        return day, "received-time", ["anchor-from-received-time"]
+    return None, "none", ["no-letter-date"]
+
+
+def _texts(conn: sa.Connection, dispatch_id: int) -> list[sa.Row]:
+    rows = conn.execute(sa.select(t.text).where(t.text.c.dispatch_id == dispatch_id).order_by(t.text.c.id)).all()
+    chosen = [r for r in rows if r.role in TEXT_ROLES]
+    return chosen or [r for r in rows if r.role in FALLBACK_ROLES]
+
+
+def extract_case_dates(case: Case, dispatch_id: int | None = None) -> list[dict[str, Any]]:
+    """Extract, store (replacing earlier rows of the same dispatches) and return the temporal expressions."""
+    out: list[dict[str, Any]] = []
+    with case.transaction() as conn:
+        query = sa.select(t.dispatch).order_by(t.dispatch.c.id)
+        if dispatch_id is not None:
+            query = query.where(t.dispatch.c.id == dispatch_id)
+        dispatches = conn.execute(query).all()
+        if dispatch_id is not None and not dispatches:
+            raise ClaimsError(f"There is no dispatch {dispatch_id} in this case; `leakdesk dispatches` lists them.")
+        now = dt.datetime.now(dt.UTC)
+        for d in dispatches:
+            anchor, source, anchor_flags = letter_anchor(conn, d)
+            conn.execute(sa.delete(t.timex).where(t.timex.c.dispatch_id == d.id))
+            rows = []
+            for text in _texts(conn, d.id):
+                language = text.language or d.language or (case.settings.languages or ["ru"])[0]
+                for x in find_timexes(text.content or "", language, anchor):
+                    flags = [*x.flags, *anchor_flags] if x.anchored or "no-anchor" in x.flags else list(x.flags)
+                    rows.append({"dispatch_id": d.id, "text_id": text.id, "start_char": x.start, "end_char": x.end,
+                                 "surface": x.text, "type": x.type, "value": x.value, "mod": x.mod,
+                                 "interval_start": x.interval_start, "interval_end": x.interval_end,
+                                 "anchor": anchor, "anchor_source": source, "flags": flags, "note": x.note,
+                                 "version": VERSION, "created": now})  # fmt: skip
+            if rows:
+                conn.execute(sa.insert(t.timex), rows)
+            case.audit(conn, "dates.extract", f"dispatch:{d.id}",
+                       {"timexes": len(rows), "anchor": anchor.isoformat() if anchor else None,
+                        "anchor_source": source, "version": VERSION})  # fmt: skip
+            out += [public_row(r) for r in rows]
+    return out
+
+
+def public_row(r: dict[str, Any]) -> dict[str, Any]:
+    """The JSON shape of `leakdesk dates --json`: start/end are the interval's dates, offsets are characters."""
+
+    def iso(v: dt.date | None) -> str | None:
+        return v.isoformat() if v else None
+
+    return {
+        "dispatch_id": r["dispatch_id"],
+        "text": r["surface"],
+        "value": r["value"],
+        "start": iso(r["interval_start"]),
+        "end": iso(r["interval_end"]),
+        "type": r["type"],
+        "mod": r["mod"],
+        "offset_start": r["start_char"],
+        "offset_end": r["end_char"],
+        "text_id": r["text_id"],
+        "anchor": iso(r["anchor"]),
+        "anchor_source": r["anchor_source"],
+        "flags": r["flags"],
+        "note": r["note"],
+    }
+
+
+def stored_dates(case: Case, dispatch_id: int | None = None) -> list[dict[str, Any]]:
+    """The rows already in `timex` (for reports and the claims stage), in the same shape."""
+    with case.connect() as conn:
+        q = sa.select(t.timex).order_by(t.timex.c.dispatch_id, t.timex.c.text_id, t.timex.c.start_char)
+        if dispatch_id is not None:
+            q = q.where(t.timex.c.dispatch_id == dispatch_id)
+        return [public_row(dict(r._mapping)) for r in conn.execute(q)]
