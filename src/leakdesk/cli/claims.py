@@ -1,9 +1,193 @@
-"""Commands of the claims capability (being built; see the issue tracker)."""
+"""Commands of the claims capability: entities, alias, claims, claim, timeline, export, eval checkworthy."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.table import Table
+
+from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, err_console, handle_errors, open_case, print_json
+
+SeriesOpt = Annotated[str | None, typer.Option("--series", help="Only the dispatches of this series.")]
+
+
+def _status(message: str, quiet: bool):  # type: ignore[no-untyped-def]
+    """A spinner on stderr while models run (silent with --json or when stderr is not a terminal)."""
+    import contextlib
+
+    if quiet or not err_console.is_terminal:
+        return contextlib.nullcontext()
+    return err_console.status(message)
+
+
+@handle_errors
+def entities_cmd(case_path: CaseArg, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Find people, places and organisations in every letter and translation; list them with their aliases."""
+    from leakdesk.claims.entities import list_entities, run_entities
+
+    case = open_case(case_path, db)
+    with _status("Finding entities…", as_json):
+        run = run_entities(case)
+    found = list_entities(case)
+    if as_json:
+        print_json([{"name": e.name, "type": e.type, "aliases": e.aliases, "mentions": e.mentions} for e in found])
+        return
+    table = Table("Name", "Type", "Also written", "Mentions (originals + translations)")
+    for e in found:
+        table.add_row(e.name, e.type, ", ".join(e.aliases[:8]), f"{e.mentions} ({e.in_originals} + {e.in_translations})")
+    console.print(table)
+    for note in run["notes"]:
+        err_console.print(f"Note: {note}", highlight=False)
+
+
+@handle_errors
+def alias_add_cmd(
+    case_path: CaseArg,
+    name: Annotated[str, typer.Argument(help="A name the case already knows (entity or alias).")],
+    aliases: Annotated[list[str], typer.Argument(help="Other names of the same person, place or organisation.")],
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record that ALIAS... name the same entity as NAME (mentions under those names are merged into it)."""
+    from leakdesk.claims.entities import add_alias
+
+    result = add_alias(open_case(case_path, db), name, aliases)
+    if as_json:
+        print_json(result)
+        return
+    added = ", ".join(result["added"]) or "nothing new (already known)"
+    console.print(f"{result['name']} (entity {result['entity_id']}): added {added}", highlight=False)
+
+
+@handle_errors
+def claims_cmd(case_path: CaseArg, series: SeriesOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Extract check-worthy claims (who, where, when, how sure) and list them."""
+    from leakdesk.claims.claims import list_claims, run_claims
+
+    case = open_case(case_path, db)
+    with _status("Extracting claims…", as_json):
+        run_claims(case)
+    items = list_claims(case, series)
+    if as_json:
+        print_json(items)
+        return
+    table = Table("Id", "Dispatch", "Claim", "Who / where", "When", "Worth", "Status")
+    for c in items:
+        t = c["time"]
+        when = f"{t['value']} ({t['start']} – {t['end']})" if t["value"] else ""
+        worth = "" if c["checkworthiness"] is None else f"{c['checkworthiness']:.2f}"
+        table.add_row(str(c["id"]), str(c["dispatch_id"]), c["text"], ", ".join(c["actors"] + c["places"]),
+                      when, worth, c["status"])
+    console.print(table)
+
+
+@handle_errors
+def claim_cmd(
+    case_path: CaseArg,
+    claim_id: Annotated[int, typer.Argument(help="The claim's id (see `leakdesk claims`).")],
+    status: Annotated[str, typer.Option("--status", help="corroborated | contradicted | unverified | retracted")],
+    reviewer: Annotated[str, typer.Option("--reviewer", help="Who gives this verdict.")],
+    evidence: Annotated[str | None, typer.Option("--evidence", help="A web address or a dispatch number.")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Why, in a sentence or two.")] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record a verdict on one claim (this claim only; other letters keep their own status)."""
+    from leakdesk.claims.corroboration import set_status
+
+    result = set_status(open_case(case_path, db), claim_id, status, evidence, note, reviewer)
+    if as_json:
+        print_json(result)
+        return
+    console.print(f"Claim {claim_id} (dispatch {result['dispatch_id']}): {result['previous_status']} → "
+                  f"{result['status']}", highlight=False)
+
+
+@handle_errors
+def timeline_cmd(case_path: CaseArg, series: SeriesOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Put all dated claims on one time axis, mark conflicting dates; writes timeline.html and timeline.svg."""
+    from leakdesk.claims.claims import run_claims
+    from leakdesk.claims.timeline import write_timeline
+
+    case = open_case(case_path, db)
+    with _status("Building the timeline…", as_json):
+        run_claims(case)
+        timeline = write_timeline(case, series)
+    if as_json:
+        print_json(timeline)
+        return
+    for item in timeline["items"]:
+        t = item["time"]
+        mark = f"  [red]conflicts with {item['conflicts_with']}[/]" if item["conflicts_with"] else ""
+        console.print(f"{t['start']} – {t['end']}  dispatch {item['dispatch_id']}  #{item['id']} {item['text']}{mark}",
+                      highlight=False)
+    console.print(f"{len(timeline['items'])} dated claims, {timeline['undated']} undated, "
+                  f"{len(timeline['conflicts'])} conflicts. Written: {timeline['files']['html']}", highlight=False)
+
+
+@handle_errors
+def export_ftm_cmd(
+    case_path: CaseArg, out: Annotated[Path, typer.Argument(help="The .jsonl file to write.")],
+    db: DbOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Write FollowTheMoney entities (letters, people, places, mentions, claims as events), one per line."""
+    from leakdesk.claims.export_ftm import export_ftm
+
+    result = export_ftm(open_case(case_path, db), out)
+    if as_json:
+        print_json(result)
+        return
+    console.print(f"{result['entities']} FtM entities written to {result['file']}", highlight=False)
+
+
+@handle_errors
+def export_claimreview_cmd(
+    case_path: CaseArg, out: Annotated[Path, typer.Argument(help="The .json file to write.")],
+    publisher: Annotated[str, typer.Option("--publisher", help="Name of the desk publishing the reviews.")] =
+    "leakdesk desk",
+    db: DbOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Write schema.org ClaimReview JSON-LD for every claim with a verdict."""
+    from leakdesk.claims.claimreview import export_claimreview
+
+    result = export_claimreview(open_case(case_path, db), out, publisher)
+    if as_json:
+        print_json(result)
+        return
+    console.print(f"{result['reviews']} claim reviews written to {result['file']}", highlight=False)
+
+
+@handle_errors
+def eval_checkworthy_cmd(
+    tsv: Annotated[Path, typer.Argument(help="A CheckThat! 2024 TSV (Sentence_id, Text, class_label).")],
+    train: Annotated[Path | None, typer.Option("--train", help="Train a fresh model on this TSV first.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Precision, recall and F1 of the Yes class of the check-worthiness model on a labelled TSV."""
+    from leakdesk.claims.checkworthy import evaluate
+
+    result = evaluate(tsv, train)
+    if as_json:
+        print_json(result)
+        return
+    console.print(f"{result['sentences']} sentences ({result['gold_yes']} Yes): precision {result['precision']:.3f}, "
+                  f"recall {result['recall']:.3f}, F1 {result['f1']:.3f}  [{result['model']}]", highlight=False)
 
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
+    app.command("entities")(entities_cmd)
+    alias_app = typer.Typer(help="Names that mean the same person, place or organisation.", no_args_is_help=True)
+    alias_app.command("add")(alias_add_cmd)
+    app.add_typer(alias_app, name="alias")
+    app.command("claims")(claims_cmd)
+    app.command("claim")(claim_cmd)
+    app.command("timeline")(timeline_cmd)
+    export_app = typer.Typer(help="Export the case for other tools (FollowTheMoney, ClaimReview).",
+                             no_args_is_help=True)
+    export_app.command("ftm")(export_ftm_cmd)
+    export_app.command("claimreview")(export_claimreview_cmd)
+    app.add_typer(export_app, name="export")
+    eval_app.command("checkworthy")(eval_checkworthy_cmd)

@@ -1,0 +1,174 @@
+"""All dated claims of a case on one time axis, with conflicts between letters marked.
+
+"Same event", kept simple on purpose: two claims from different letters that name at least one common entity
+(actor or place) and whose wording is similar (rapidfuzz token-set ratio on their English text, or on the originals
+when both are in one language). If such claims give time intervals that do not overlap, they are a conflict.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from rapidfuzz import fuzz
+
+from leakdesk.claims.claims import list_claims
+from leakdesk.store.tables import dispatch
+
+SIMILAR_MIN = 60
+_WORD = re.compile(r"\w{4,}")
+
+
+def _words(text: str) -> str:
+    return " ".join(w.lower() for w in _WORD.findall(text))
+
+
+def _comparable(a: dict[str, Any], b: dict[str, Any]) -> tuple[str, str] | None:
+    a_en = a["text_en"] or (a["text"] if a["language"] == "en" else None)
+    b_en = b["text_en"] or (b["text"] if b["language"] == "en" else None)
+    if a_en and b_en:
+        return a_en, b_en
+    if a["language"] == b["language"]:
+        return a["text"], b["text"]
+    return None
+
+
+def find_conflicts(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    dated = [c for c in items if c["time"]["start"]]
+    out = []
+    for i, a in enumerate(dated):
+        for b in dated[i + 1 :]:
+            if a["dispatch_id"] == b["dispatch_id"]:
+                continue
+            shared = sorted(set(a["actors"] + a["places"]) & set(b["actors"] + b["places"]))
+            texts = _comparable(a, b)
+            if not shared or texts is None:
+                continue
+            similarity = fuzz.token_set_ratio(_words(texts[0]), _words(texts[1]))
+            if similarity < SIMILAR_MIN:
+                continue
+            overlap = a["time"]["start"] <= b["time"]["end"] and b["time"]["start"] <= a["time"]["end"]
+            if overlap:
+                continue
+            out.append({"claims": [a["id"], b["id"]], "dispatches": [a["dispatch_id"], b["dispatch_id"]],
+                        "shared": shared, "similarity": round(similarity, 1),
+                        "times": [a["time"]["value"], b["time"]["value"]]})
+    return out
+
+
+def _letters(case: Any) -> dict[int, dict[str, Any]]:
+    with case.connect() as conn:
+        rows = conn.execute(sa.select(dispatch.c.id, dispatch.c.subject, dispatch.c.filename, dispatch.c.date))
+        return {r.id: {"subject": r.subject, "filename": r.filename, "date": r.date} for r in rows}
+
+
+def build_timeline(case: Any, series_name: str | None = None) -> dict[str, Any]:
+    """Dated claims sorted by start, each with its letter; undated claims counted; conflicts listed."""
+    claims = list_claims(case, series_name)
+    letters = _letters(case)
+    conflicts = find_conflicts(claims)
+    in_conflict: dict[int, list[int]] = {}
+    for c in conflicts:
+        a, b = c["claims"]
+        in_conflict.setdefault(a, []).append(b)
+        in_conflict.setdefault(b, []).append(a)
+    items = []
+    for c in claims:
+        if not c["time"]["start"]:
+            continue
+        items.append({**c, "letter": letters.get(c["dispatch_id"], {}), "conflicts_with": in_conflict.get(c["id"], [])})
+    items.sort(key=lambda c: (c["time"]["start"], c["time"]["end"], c["dispatch_id"]))
+    return {"items": items, "conflicts": conflicts, "undated": sum(1 for c in claims if not c["time"]["start"]),
+            "claims": len(claims)}
+
+
+def _letter_label(item: dict[str, Any]) -> str:
+    letter = item["letter"]
+    name = letter.get("subject") or letter.get("filename") or ""
+    date = (letter.get("date") or "")[:10]
+    return f"dispatch {item['dispatch_id']}" + (f" “{name}”" if name else "") + (f", {date}" if date else "")
+
+
+def render_html(timeline: dict[str, Any], svg_name: str | None = "timeline.svg") -> str:
+    """An HTML fragment: the plot, then one row per dated claim; conflicting claims are marked."""
+    e = html.escape
+    parts = ['<div class="timeline">']
+    if svg_name and timeline["items"]:
+        parts.append(f'<img src="{e(svg_name)}" alt="Claims on a time axis" style="max-width:100%">')
+    parts.append(f"<p>{len(timeline['items'])} dated claims, {timeline['undated']} without a date, "
+                 f"{len(timeline['conflicts'])} conflicts between letters.</p>")
+    parts.append("<table><thead><tr><th>When</th><th>Letter</th><th>Claim</th><th>Who / where</th>"
+                 "<th>Status</th></tr></thead><tbody>")
+    for item in timeline["items"]:
+        t = item["time"]
+        when = t["start"] if t["start"] == t["end"] else f"{t['start']} – {t['end']}"
+        conflict = item["conflicts_with"]
+        mark = (f' <strong class="conflict">conflicts with claim {", ".join(map(str, conflict))}</strong>'
+                if conflict else "")
+        english = f"<br><em>{e(item['text_en'])}</em>" if item.get("text_en") else ""
+        who = ", ".join(item["actors"] + item["places"])
+        parts.append(
+            f'<tr{" class=conflict" if conflict else ""}><td>{e(when)}<br><small>{e(t["value"] or "")} '
+            f'({e(t["text"] or "")})</small></td><td>{e(_letter_label(item))}</td><td>#{item["id"]} '
+            f'{e(item["text"])}{english}{mark}</td><td>{e(who)}</td><td>{e(item["status"])}</td></tr>')
+    parts.append("</tbody></table>")
+    if timeline["conflicts"]:
+        parts.append("<h3>Conflicts</h3><ul>")
+        for c in timeline["conflicts"]:
+            parts.append(f"<li>claims {c['claims'][0]} (dispatch {c['dispatches'][0]}, {e(c['times'][0])}) and "
+                         f"{c['claims'][1]} (dispatch {c['dispatches'][1]}, {e(c['times'][1])}) both name "
+                         f"{e(', '.join(c['shared']))} but give different dates</li>")
+        parts.append("</ul>")
+    parts.append("</div>")
+    return "\n".join(parts)
+
+
+def render_svg(timeline: dict[str, Any], path: Path) -> Path:
+    """One horizontal bar per dated claim from its interval start to end; a colour per letter; conflicts in red."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    items = timeline["items"]
+    fig, ax = plt.subplots(figsize=(10, max(2.0, 0.35 * len(items) + 1)))
+    colours = plt.get_cmap("tab20")
+    letter_index: dict[int, int] = {}
+    for row, item in enumerate(items):
+        start = dt.date.fromisoformat(item["time"]["start"])
+        end = dt.date.fromisoformat(item["time"]["end"]) + dt.timedelta(days=1)
+        colour = colours(letter_index.setdefault(item["dispatch_id"], len(letter_index)) % 20)
+        ax.barh(row, mdates.date2num(end) - mdates.date2num(start), left=mdates.date2num(start), height=0.6,
+                color=colour, edgecolor="red" if item["conflicts_with"] else "none", linewidth=2)
+        label = f"#{item['id']} d{item['dispatch_id']} {item['time']['value']}"
+        ax.text(mdates.date2num(end), row, " " + label, va="center", fontsize=7)
+    ax.set_yticks([])
+    ax.invert_yaxis()
+    ax.xaxis_date()
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+    ax.set_title("Claims by the time they refer to (red outline: conflicting dates between letters)")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="svg", metadata={"Date": None})
+    plt.close(fig)
+    return path
+
+
+def write_timeline(case: Any, series_name: str | None = None, out_dir: Path | None = None) -> dict[str, Any]:
+    """Build the timeline and write timeline.html and timeline.svg (into the case's reports folder by default)."""
+    timeline = build_timeline(case, series_name)
+    out_dir = out_dir or case.reports
+    svg = render_svg(timeline, out_dir / "timeline.svg") if timeline["items"] else None
+    page = out_dir / "timeline.html"
+    page.write_text("<!doctype html><meta charset=utf-8><title>Timeline</title>"
+                    "<style>.conflict{color:#b00}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
+                    "padding:4px;vertical-align:top}</style><h1>Timeline of claims</h1>"
+                    + render_html(timeline, svg.name if svg else None), "utf-8")
+    timeline["files"] = {"html": str(page), "svg": str(svg) if svg else None}
+    return timeline
