@@ -116,12 +116,7 @@ DEMO_STEPS: list[DemoStep] = [
 
 def is_demo_case(path: Path) -> bool:
     """True only for a folder `leakdesk demo` made: a leakdesk case holding the demo marker file."""
-    return (
-        path.is_dir()
-        and not path.is_symlink()
-        and (path / MARKER).is_file()
-        and (path / SETTINGS).is_file()
-    )
+    return path.is_dir() and not path.is_symlink() and (path / MARKER).is_file() and (path / SETTINGS).is_file()
 
 
 def prepare_folder(path: Path) -> None:
@@ -158,8 +153,13 @@ def run_demo(
     case = Case.init(path)
     try:
         (path / MARKER).write_text(
-            json.dumps({"made_by": f"leakdesk demo {__version__}",
-                        "time": datetime.now(UTC).replace(microsecond=0).isoformat()}) + "\n",
+            json.dumps(
+                {
+                    "made_by": f"leakdesk demo {__version__}",
+                    "time": datetime.now(UTC).replace(microsecond=0).isoformat(),
+                }
+            )
+            + "\n",
             "utf-8",
         )
         results: list[StepResult] = []

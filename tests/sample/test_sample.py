@@ -42,7 +42,11 @@ def plain_body(msg: email.message.EmailMessage) -> str:
 
 
 def test_manifest_names_only_existing_files_and_every_shipped_file() -> None:
-    named: set[Path] = {SAMPLE / "manifest.json", SAMPLE / MANIFEST["keys"]["secret"], SAMPLE / MANIFEST["keys"]["public"]}
+    named: set[Path] = {
+        SAMPLE / "manifest.json",
+        SAMPLE / MANIFEST["keys"]["secret"],
+        SAMPLE / MANIFEST["keys"]["public"],
+    }
     for entry in MANIFEST["letters"]:
         for key in ("mail", "text", "translation"):
             if entry.get(key):
@@ -66,8 +70,15 @@ def test_series_has_twelve_insider_and_two_impostor_letters_in_date_order() -> N
 
 
 def test_every_special_case_is_present_once() -> None:
-    wanted = ["mislabelled-charset", "pdf-attachment", "docx-attachment", "pgp-encrypted", "message-id-shared",
-              "message-id-variant", "odd-header"]
+    wanted = [
+        "mislabelled-charset",
+        "pdf-attachment",
+        "docx-attachment",
+        "pgp-encrypted",
+        "message-id-shared",
+        "message-id-variant",
+        "odd-header",
+    ]
     assert {s: len(letters_with(s)) for s in wanted} == {s: 1 for s in wanted}
 
 
@@ -146,7 +157,8 @@ def test_email_parses_with_the_manifest_headers(entry: dict) -> None:
 
 
 @pytest.mark.parametrize(
-    "entry", [e for e in LETTERS if not {"mislabelled-charset", "pgp-encrypted"} & set(e["special"])],
+    "entry",
+    [e for e in LETTERS if not {"mislabelled-charset", "pgp-encrypted"} & set(e["special"])],
     ids=lambda e: f"letter{e['number']:02d}",
 )
 def test_plain_body_is_the_authored_letter(entry: dict) -> None:
@@ -238,6 +250,7 @@ def plain_text_absent(msg: email.message.EmailMessage, text: str) -> bool:
 def test_build_sample_reproduces_the_shipped_bytes() -> None:
     if not shutil.which("gpg"):
         pytest.skip("GnuPG (`gpg`) is not installed; `make test` installs the Debian package gnupg")
-    run = subprocess.run([sys.executable, str(REPO / "scripts" / "build-sample"), "--check"],
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "build-sample"), "--check"], capture_output=True, text=True, timeout=300
+    )
     assert run.returncode == 0, run.stdout + run.stderr

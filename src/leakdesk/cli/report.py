@@ -39,7 +39,11 @@ def demo(
 
     quiet = json or not err_console.is_terminal
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console, disable=quiet,
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=quiet,
         transient=True,
     ) as progress:
         task = progress.add_task("Preparing the demo case", total=None)

@@ -90,15 +90,23 @@ def load_dispatches(case: Any) -> list[DispatchRow]:
     """Every dispatch and attachment, parents first and each attachment right after its parent."""
     d, s = t.dispatch, t.series
     with case.connect() as conn:
-        rows = conn.execute(
-            sa.select(d, s.c.name.label("series_name")).select_from(d.outerjoin(s, d.c.series_id == s.c.id))
-        ).mappings().all()
+        rows = (
+            conn.execute(
+                sa.select(d, s.c.name.label("series_name")).select_from(d.outerjoin(s, d.c.series_id == s.c.id))
+            )
+            .mappings()
+            .all()
+        )
         custody = conn.execute(sa.select(t.custody).order_by(t.custody.c.time, t.custody.c.id)).mappings().all()
-        texts = conn.execute(
-            sa.select(t.text.c.dispatch_id, t.text.c.role, t.text.c.charset, t.text.c.charset_reason)
-            .where(t.text.c.charset.is_not(None))
-            .order_by(t.text.c.id)
-        ).mappings().all()
+        texts = (
+            conn.execute(
+                sa.select(t.text.c.dispatch_id, t.text.c.role, t.text.c.charset, t.text.c.charset_reason)
+                .where(t.text.c.charset.is_not(None))
+                .order_by(t.text.c.id)
+            )
+            .mappings()
+            .all()
+        )
     by_dispatch: dict[int, list[dict[str, Any]]] = {}
     for entry in custody:
         if entry["dispatch_id"] is not None:
@@ -127,13 +135,27 @@ def load_dispatches(case: Any) -> list[DispatchRow]:
             pgp = row["pgp_details"] or {}
             out.append(
                 DispatchRow(
-                    id=row["id"], parent_id=row["parent_id"], depth=depth, kind=row["kind"], channel=row["channel"],
-                    filename=row["filename"], media_type=row["media_type"], subject=row["subject"],
-                    sender=row["sender"], date=row["date"], message_id=row["message_id"],
-                    series=row["series_name"], language=row["language"], status=row["status"], error=row["error"],
-                    variant_of=row["variant_of"], variants=sorted(set(variants.get(row["id"], []))),
-                    pgp_status=row["pgp_status"], pgp_reason=pgp.get("reason") if isinstance(pgp, dict) else None,
-                    sha256=row["original_sha256"], charsets=charsets.get(row["id"], []),
+                    id=row["id"],
+                    parent_id=row["parent_id"],
+                    depth=depth,
+                    kind=row["kind"],
+                    channel=row["channel"],
+                    filename=row["filename"],
+                    media_type=row["media_type"],
+                    subject=row["subject"],
+                    sender=row["sender"],
+                    date=row["date"],
+                    message_id=row["message_id"],
+                    series=row["series_name"],
+                    language=row["language"],
+                    status=row["status"],
+                    error=row["error"],
+                    variant_of=row["variant_of"],
+                    variants=sorted(set(variants.get(row["id"], []))),
+                    pgp_status=row["pgp_status"],
+                    pgp_reason=pgp.get("reason") if isinstance(pgp, dict) else None,
+                    sha256=row["original_sha256"],
+                    charsets=charsets.get(row["id"], []),
                     custody=by_dispatch.get(row["id"], []),
                 )
             )
@@ -216,7 +238,9 @@ def _copy_files(sections: list[ReportSection], folder: Path) -> None:
     for section in sections:
         for name, source in section.files.items():
             if not name or Path(name).name != name or name.startswith("."):
-                raise LeakdeskError(f"Report section '{section.title}' names a file '{name}' outside the report folder.")
+                raise LeakdeskError(
+                    f"Report section '{section.title}' names a file '{name}' outside the report folder."
+                )
             source = Path(source)
             if not source.is_file():
                 raise LeakdeskError(f"Report section '{section.title}' links to {source}, which does not exist.")
@@ -241,15 +265,23 @@ def build_report(case: Any, providers: list[str] | None = None) -> ReportResult:
     _copy_files(sections, folder)
     generated = datetime.now(UTC).replace(microsecond=0).isoformat()
     html = _env.get_template("report.html.j2").render(
-        case_name=case.root.name, generated=generated, version=__version__, sections=sections, warnings=warnings,
+        case_name=case.root.name,
+        generated=generated,
+        version=__version__,
+        sections=sections,
+        warnings=warnings,
     )
     path = folder / REPORT_NAME
     tmp = path.with_suffix(".html.tmp")
     tmp.write_text(html, "utf-8")
     tmp.replace(path)
     with case.transaction() as conn:
-        case.audit(conn, "report.write", str(path.relative_to(case.root)),
-                   {"sections": [s.title for s in sections], "warnings": warnings})
+        case.audit(
+            conn,
+            "report.write",
+            str(path.relative_to(case.root)),
+            {"sections": [s.title for s in sections], "warnings": warnings},
+        )
     return ReportResult(path, [s.title for s in sections], warnings, case_overview(case))
 
 

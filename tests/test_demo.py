@@ -1,0 +1,170 @@
+"""`leakdesk demo` end to end on the bundled sample case, and its care with existing folders."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from leakdesk import demo as demo_mod
+from leakdesk.demo import MARKER, DemoStep, is_demo_case, run_demo
+from leakdesk.errors import TranslationError
+from leakdesk.sample import letters_with, load_manifest
+from tests.conftest import invoke
+
+pytestmark = pytest.mark.skipif(
+    not shutil.which("gpg"), reason="GnuPG (`gpg`) is not installed; `make test` installs the Debian package gnupg"
+)
+
+
+@pytest.fixture
+def demo_path(tmp_path: Path) -> Iterator[Path]:
+    path = tmp_path / "demo"
+    yield path
+    if (path / "gnupg").is_dir():  # belt and braces: the demo stops its agent itself
+        subprocess.run(["gpgconf", "--homedir", str(path / "gnupg"), "--kill", "gpg-agent"], capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[object, Path]]:
+    """One full `leakdesk demo --case DIR` run through the CLI, shared by the assertions below."""
+    from typer.testing import CliRunner
+
+    path = tmp_path_factory.mktemp("demo-run") / "case"
+    result = invoke(CliRunner(), "demo", "--case", path)
+    yield result, path
+    subprocess.run(["gpgconf", "--homedir", str(path / "gnupg"), "--kill", "gpg-agent"], capture_output=True)
+
+
+def _row(html: str, subject: str) -> list[str]:
+    rows = re.findall(r'<tr id="dispatch-\d+".*?</tr>', html, re.S)
+    return [r for r in rows if subject in r]
+
+
+def test_demo_summary(demo_run) -> None:  # type: ignore[no-untyped-def]
+    result, path = demo_run
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    manifest = load_manifest()
+    assert re.search(rf"│ dispatches\s+│\s+{len(manifest['letters'])} │", out)
+    assert re.search(r"│ variants \(same Message-ID, other bytes\)\s+│\s+1 │", out)
+    assert re.search(r"│ decrypted\s+│\s+1 │", out)
+    assert re.search(r"│ errors\s+│\s+0 │", out)
+    assert re.search(r"│ series\s+│\s+Veter 15 │", out)
+    assert "│ keys " in out and "│ ingest " in out
+    assert f"Report: {path / 'reports' / 'report.html'}" in out
+    assert is_demo_case(path)
+
+
+def test_demo_report_lists_variant_decrypted_letter_and_charset_case(demo_run) -> None:  # type: ignore[no-untyped-def]
+    _, path = demo_run
+    html = (path / "reports" / "report.html").read_text("utf-8")
+    (variant_entry,) = letters_with("message-id-variant")
+    rows = _row(html, variant_entry["subject"])
+    assert len(rows) == 2 and sum("variant</span> of" in r for r in rows) == 1
+    (pgp_entry,) = letters_with("pgp-encrypted")
+    (pgp_row,) = [r for r in _row(html, pgp_entry["message_id"].strip("<>")) if "PGP:" in r]
+    assert "PGP: decrypted" in pgp_row
+    (charset_entry,) = letters_with("mislabelled-charset")
+    (charset_row,) = _row(html, charset_entry["subject"])
+    assert "body: " in charset_row and "declared" in charset_row
+    for entry in letters_with("pdf-attachment") + letters_with("docx-attachment"):
+        assert entry["attachments"][0]["filename"] in html
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="intake keeps a declared single-byte charset whenever charset-normalizer's mess "
+    "ratio is low; windows-1251 bytes read as KOI8-R score only 0.12, so the label is trusted",
+)
+def test_demo_report_shows_the_mislabelled_charset_was_detected(demo_run) -> None:  # type: ignore[no-untyped-def]
+    _, path = demo_run
+    html = (path / "reports" / "report.html").read_text("utf-8")
+    (charset_entry,) = letters_with("mislabelled-charset")
+    (charset_row,) = _row(html, charset_entry["subject"])
+    assert "body: cp1251" in charset_row and "detected" in charset_row
+
+
+def test_demo_ingests_every_sample_mail_into_the_series(demo_run) -> None:  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+
+    from leakdesk.case import Case
+    from leakdesk.store import tables as t
+
+    _, path = demo_run
+    with Case.open(path) as case, case.connect() as conn:
+        names = (
+            conn.execute(
+                sa.select(t.dispatch.c.filename)
+                .select_from(t.dispatch.join(t.series))
+                .where(t.series.c.name == "Veter", t.dispatch.c.parent_id.is_(None))
+            )
+            .scalars()
+            .all()
+        )
+    assert sorted(names) == sorted(Path(e["mail"]).name for e in load_manifest()["letters"])
+
+
+def test_demo_json_and_replacing_an_older_demo_case(runner, demo_path) -> None:  # type: ignore[no-untyped-def]
+    first = invoke(runner, "demo", "--case", demo_path, "--json")
+    assert first.exit_code == 0, first.output
+    (demo_path / "left-over.txt").write_text("from the first run", "utf-8")
+    second = invoke(runner, "demo", "--case", demo_path, "--json")
+    assert second.exit_code == 0, second.output
+    data = json.loads(second.stdout)
+    assert data["ok"] is True and Path(data["report"]).is_file()
+    assert [s["name"] for s in data["steps"]][:2] == ["keys", "ingest"]
+    assert data["overview"]["decrypted"] == 1 and data["overview"]["variants"] == 1
+    assert not (demo_path / "left-over.txt").exists()
+
+
+def test_demo_never_deletes_a_folder_it_did_not_make(runner, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    precious = tmp_path / "work"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("mine", "utf-8")
+    result = invoke(runner, "demo", "--case", precious)
+    assert result.exit_code == 2
+    assert (
+        f"{precious} exists and is not a leakdesk demo case; the demo will not delete it. "
+        "Choose another folder with --case."
+    ) in " ".join(result.output.split())
+    assert (precious / "notes.txt").read_text("utf-8") == "mine"
+
+
+def test_demo_never_deletes_a_real_case_even_with_a_marker_name_elsewhere(runner, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from leakdesk.case import Case
+
+    real = tmp_path / "real-case"
+    Case.init(real).close()
+    result = invoke(runner, "demo", "--case", real)
+    assert result.exit_code == 2 and (real / "case.json").is_file() and not (real / MARKER).exists()
+
+
+def test_steps_that_fail_or_are_not_installed_are_reported(demo_path) -> None:
+    def broken(case, sample):  # type: ignore[no-untyped-def]
+        raise TranslationError("letter 3: the translation file is empty.")
+
+    def missing(case, sample):  # type: ignore[no-untyped-def]
+        return demo_mod._needs("leakdesk.nothing_here_yet", "run")
+
+    result = run_demo(demo_path, steps=[DemoStep("translate", broken), DemoStep("later", missing)])
+    assert [(s.name, s.status, s.summary) for s in result.steps] == [
+        ("translate", "failed", "letter 3: the translation file is empty."),
+        ("later", "skipped", "leakdesk.nothing_here_yet is not part of this leakdesk yet"),
+    ]
+    assert not result.ok and result.report is not None and result.report.is_file()
+
+
+def test_cli_exit_code_is_one_when_a_step_failed(runner, demo_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def broken(case, sample):  # type: ignore[no-untyped-def]
+        raise TranslationError("letter 3: the translation file is empty.")
+
+    monkeypatch.setattr(demo_mod, "DEMO_STEPS", [DemoStep("translate", broken)])
+    result = invoke(runner, "demo", "--case", demo_path)
+    assert result.exit_code == 1
+    assert "failed" in result.stdout and "letter 3: the translation file is empty." in " ".join(result.stdout.split())
