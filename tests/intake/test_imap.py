@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from tests.conftest import invoke
-from tests.servers import Dovecot, free_port
 
 from leakdesk.case import Case
 from leakdesk.intake.imap import decode_folder, encode_folder, read_password_file
 from leakdesk.store import tables as t
+from tests.conftest import invoke
+from tests.servers import Dovecot, free_port
 
 
 def _has_ingest() -> bool:
@@ -245,3 +245,48 @@ def test_password_file_keeps_everything_but_one_trailing_newline(tmp_path: Path)
     assert read_password_file(tmp_path / "pw") == " pass word \n"
     (tmp_path / "pw").write_bytes(b" secret \r\n")
     assert read_password_file(tmp_path / "pw") == " secret "
+
+
+@needs_ingest
+@pytest.mark.slow
+def test_killed_fetch_resumes_without_duplicates(case: Case, dovecot: Dovecot, tmp_path: Path) -> None:
+    """kill -9 a real `leakdesk imap` at random moments; the re-runs end with each message once and a clean fsck."""
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from leakdesk.store.fsck import fsck
+
+    folder = dovecot.fresh_folder("Crash")
+    messages = [letter(10 + n, f"n{n}", f"Письмо номер {n}.\n" * (n + 1)) for n in range(40)]
+    dovecot.append(folder, *messages)
+    cmd = [sys.executable, "-m", "leakdesk.cli.main", "imap", str(case.root), "--host", dovecot.host,
+           "--port", str(dovecot.port), "--user", dovecot.user, "--password-file",
+           str(dovecot.password_file(tmp_path)), "--folder", folder, "--no-ssl", "--json"]  # fmt: skip
+    rng, kills = random.Random(20261126), 0
+    for _ in range(4):
+        target = len(dispatch_rows(case)) + rng.randint(1, 8)
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while proc.poll() is None and len(dispatch_rows(case)) < target:  # kill while it is ingesting
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, 0.15))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+    done = subprocess.run(cmd, capture_output=True, check=False, timeout=300)
+    assert done.returncode == 0, done.stderr.decode()
+    assert kills >= 3  # otherwise the test proved little
+
+    rows = dispatch_rows(case)
+    assert sorted(r.message_id for r in rows) == sorted(f"<imap-{10 + n}@example.net>" for n in range(40))
+    assert len({r.original_sha256 for r in rows}) == 40
+    sources = custody_sources(case)
+    assert len(set(sources)) == 40
+    assert len(sources) <= 40 + kills  # a kill re-fetches at most the one message in flight
+    with case.connect() as conn:
+        report = fsck(conn, case.originals)
+        assert conn.execute(sa.select(t.imap_state.c.last_uid)).scalar_one() == 40
+    assert report.ok, report.as_dict()

@@ -371,3 +371,13 @@ def test_keys_import_then_ingest_a_pgp_mime_letter(runner, keyed_case: Case, key
     assert stranger.pgp_status == "not-decrypted" and stranger.status == "ok"
     assert "has no secret key" in stranger.pgp_details["reason"]
     assert not any("Фиалка" in x.content for x in texts if x.dispatch_id == stranger.id)
+
+
+def test_messages_parsed_with_the_compat32_policy(keys: Keys, case_home: Path) -> None:
+    """The intake reader parses with `policy.compat32`; the results must not depend on the policy."""
+    encrypted = pgp_mime_encrypted(keys.encrypt(INNER, to="desk", signer="insider"))
+    signed = pgp_mime_signed(INNER, keys.detach_sign(INNER, "insider"))
+    for raw, status in ((encrypted, "decrypted"), (signed, "signed")):
+        msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+        result = process_pgp(case_home, msg, raw)
+        assert result is not None and (result.status, result.signature) == (status, "good")

@@ -94,7 +94,8 @@ def mailbox_key(user: str, host: str, port: int, folder: str) -> str:
 
 def encode_folder(name: str) -> str:
     """A folder name as IMAP wants it on the wire: modified UTF-7, quoted."""
-    out, pending = [], []
+    out: list[str] = []
+    pending: list[str] = []
 
     def flush() -> None:
         if pending:

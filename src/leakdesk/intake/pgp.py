@@ -8,6 +8,7 @@ logged, printed or stored. The intake reader calls `process_pgp` for every email
 from __future__ import annotations
 
 import email.message
+import email.utils
 import logging
 import os
 import re
@@ -67,7 +68,7 @@ class PgpResult:
 
 
 def _gpg(home: Path) -> Any:
-    import gnupg
+    import gnupg  # type: ignore[import-untyped]
 
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not shutil.which("gpg"):
@@ -255,16 +256,19 @@ def _not_decrypted_reason(run: _Run, passphrase_problem: str | None) -> str:
 # --------------------------------------------------------------------------- message structure
 
 
+def _protocol(part: email.message.Message) -> str:
+    value = part.get_param("protocol")
+    if isinstance(value, tuple):  # an RFC 2231-encoded parameter
+        value = email.utils.collapse_rfc2231_value(value)
+    return str(value or "").strip().lower()
+
+
 def _is_pgp_encrypted(part: email.message.Message) -> bool:
-    return part.get_content_type() == "multipart/encrypted" and (
-        (part.get_param("protocol") or "").lower() == "application/pgp-encrypted"
-    )
+    return part.get_content_type() == "multipart/encrypted" and _protocol(part) == "application/pgp-encrypted"
 
 
 def _is_pgp_signed(part: email.message.Message) -> bool:
-    return part.get_content_type() == "multipart/signed" and (
-        (part.get_param("protocol") or "").lower() == "application/pgp-signature"
-    )
+    return part.get_content_type() == "multipart/signed" and _protocol(part) == "application/pgp-signature"
 
 
 def signed_part_bytes(raw: bytes, boundary: str) -> bytes | None:
@@ -283,7 +287,9 @@ def signed_part_bytes(raw: bytes, boundary: str) -> bytes | None:
     return re.sub(rb"\r?\n", b"\r\n", part)
 
 
-def _payload(part: email.message.Message) -> bytes:
+def _payload(part: Any) -> bytes:
+    if not isinstance(part, email.message.Message):
+        return b""
     data = part.get_payload(decode=True)
     return data if isinstance(data, bytes) else b""
 
