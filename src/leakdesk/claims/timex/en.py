@@ -34,7 +34,7 @@ UNIT = r"(?:second|minute|hour|day|week|month|quarter|year|decade|centur(?:y|ie)
 YEAR = r"(?:1[6-9]\d\d|20\d\d)"
 NOT_NUM_BEFORE = r"(?<![\d$£€.,/:#№-])"
 NOT_NUM_AFTER = r"(?![\d%]|,\d|\.\d|-\d)"
-FUTURE = re.compile(r"\b(will|'ll|shall|going to|plans? to|planned|scheduled|expects?|expected|next|upcoming|until)\b", re.I)
+FUTURE = re.compile(r"\b(will|'ll|shall|going to|scheduled|to be held|is due|are due)\b", re.I)
 SHIFT_WORDS = {"last": -1, "past": -1, "previous": -1, "this": 0, "current": 0, "next": 1, "coming": 1,
                "following": 1, "the past": -1, "the last": -1, "the previous": -1, "the next": 1,
                "the coming": 1, "the following": 1, "the current": 0}  # fmt: skip
@@ -281,14 +281,18 @@ def quarter(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("DATE", f"{year:04d}-Q{q}")
 
 
-@rule(RULES, r"\b(?:the\s+)?(?P<which>latest|last|past|previous|current|next|coming|year-ago|year-earlier|same)\s+"
-             r"(?:fiscal\s+)?(?P<unit>quarter|period)\b", unresolved="XXXX-QX")  # fmt: skip
+@rule(RULES, r"\b(?:the\s+)?(?:(?P<which>latest|last|past|previous|current|next|coming|year-ago|year-earlier|same|this)\s+)?"
+             r"(?:fiscal\s+)?(?P<unit>quarter|period)\b(?![-\w])", unresolved="XXXX-QX")  # fmt: skip
 def relative_quarter(m: re.Match[str], ctx: Context) -> Result | None:
     anchor = ctx.need_anchor()
-    which = m["which"].lower()
+    which = (m["which"] or "").lower()
+    if not which:
+        if m["unit"].lower() != "quarter" or not m.group(0).lower().startswith("the"):
+            return None
+        which = "latest"  # "the quarter" in a results story: the last completed one
     if m["unit"].lower() == "period" and which not in ("latest", "year-ago", "year-earlier"):
         return None
-    n = {"latest": -1, "last": -1, "past": -1, "previous": -1, "current": 0, "next": 1, "coming": 1,
+    n = {"latest": -1, "last": -1, "past": -1, "previous": -1, "current": 0, "this": 0, "next": 1, "coming": 1,
          "year-ago": -5, "year-earlier": -5, "same": -5}[which]  # fmt: skip
     return Result("DATE", cal.shift(anchor, "quarter", n))
 

@@ -141,10 +141,10 @@ APPROX = {"about": "APPROX", "nearly": "LESS_THAN", "almost": "LESS_THAN", "some
           "at least": "EQUAL_OR_MORE", "up to": "EQUAL_OR_LESS", "around": "APPROX"}  # fmt: skip
 
 
-@rule(RULES, rf"\b(?:(?P<q>about|nearly|almost|roughly|approximately|more than|less than|at least|up to|around)\s+)?"
-             rf"(?:(?P<the>the|a)\s+)?(?:(?P<lead>past|last|next|first|previous|coming|following|final|latest|"
-             rf"recent|full|entire|whole)\s+)?(?P<n>{EN_NUMBER})(?P<sep>[\s-]+|\s+and\s+a\s+half\s+)"
-             rf"(?P<unit>{UNIT}|weekend)(?P<pl>s)?\b(?!-)")  # fmt: skip
+@rule(RULES, rf"\b(?:(?P<q>about|nearly|almost|roughly|approximately|around|more than|less than|at least|up to)\s+)?"
+             rf"(?P<t>(?:(?P<the>the|a|an)\s+)?(?:(?P<lead>past|last|next|first|previous|coming|following|final|latest|"
+             rf"recent|full|entire|whole|additional|more)\s+)?(?P<n>{EN_NUMBER})(?P<sep>[\s-]+|\s+and\s+a\s+half\s+)"
+             rf"(?P<unit>{UNIT}|weekend)(?P<pl>s)?\b(?!-))")  # fmt: skip
 def number_units(m: re.Match[str], ctx: Context) -> Result | None:
     n = en_number(m["n"])
     unit = unit_key(m["unit"])
@@ -159,22 +159,31 @@ def number_units(m: re.Match[str], ctx: Context) -> Result | None:
             return Result("SET", duration(1, unit))
     if m["n"].lower() in ("some",) and not m["pl"]:
         return None
-    if n is not None and n > 1 and not m["pl"] and "-" not in m["sep"] and unit != "century":
-        return None  # "three year" without plural or hyphen is rare outside "three year old" style adjectives
+    if unit == "quarter" and (n is None or n > 1 and "-" in m["sep"] or re.match(r"\s+of\b", ctx.text[m.end() :])):
+        return None  # "three-quarters of the vote" is a fraction
     r = Result("DURATION", duration(n, unit))
     if m["q"]:
         r.mod = APPROX.get(m["q"].lower())
     return r
 
 
-@rule(RULES, rf"\b(?:(?P<the>the)\s+)?(?:(?P<lead>past|last|next|coming|recent|previous)\s+)?(?P<unit>{UNIT})s\b")
+@rule(RULES, rf"\b(?:the|a|an)\s+(?P<t>(?P<n>{EN_NUMBER})-(?P<unit>{UNIT})(?:-long)?)\b(?!-)")
+def hyphen_adjective(m: re.Match[str], ctx: Context) -> Result | None:
+    """ "a 16-hour flight", "the eight-year war": the article stays outside the span."""
+    n = en_number(m["n"])
+    if n is None:
+        return None
+    return Result("DURATION", duration(n, unit_key(m["unit"])))
+
+
+@rule(RULES, rf"\b(?:(?P<the>the)\s+(?=past|last|next|coming|previous))?(?:(?P<lead>past|last|next|coming|recent|previous)\s+)?(?P<unit>{UNIT})s\b")
 def plural_units(m: re.Match[str], ctx: Context) -> Result | None:
     unit = unit_key(m["unit"])
     lead = (m["lead"] or "").lower()
-    if lead == "recent" or (lead in ("past", "last", "previous") and not m["the"] and False):
-        return Result("DATE", "PAST_REF")
+    if lead == "recent":
+        return Result("DURATION", duration(None, unit))
     if lead in ("coming", "next") and m["the"]:
-        return Result("DATE", "FUTURE_REF")
+        return Result("DURATION", duration(None, unit))
     if lead:
         return Result("DURATION", duration(None, unit))
     if unit in ("year", "month", "week", "decade", "day"):
@@ -188,7 +197,7 @@ SETS = {"daily": "P1D", "weekly": "P1W", "monthly": "P1M", "annually": "P1Y", "y
         "hourly": "PT1H", "nightly": "P1D", "biweekly": "P2W", "annual": "P1Y"}  # fmt: skip
 
 
-@rule(RULES, r"\b(?P<w>daily|weekly|monthly|annually|yearly|quarterly|hourly|nightly|biweekly)\b")
+@rule(RULES, r"\b(?P<w>daily|weekly|monthly|yearly|hourly|nightly|biweekly)\b")
 def set_adverb(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("SET", SETS[m["w"].lower()])
 
@@ -218,8 +227,7 @@ REFS = {
     "earlier": "PAST_REF", "immediately": "PRESENT_REF", "then": "PAST_REF",
 }  # fmt: skip
 USED_REFS = ("now", "currently", "current", "presently", "at present", "nowadays", "these days", "at the moment",
-             "recently", "recent", "lately", "previously", "the past", "the future", "future", "soon",
-             "the near future", "right now", "formerly")  # fmt: skip
+             "recently", "lately", "the past", "the future", "the near future")  # fmt: skip
 
 
 @rule(RULES, r"\b(?P<t>" + "|".join(sorted((r.replace(" ", r"\s+") for r in USED_REFS), key=len, reverse=True)) + r")\b")
