@@ -74,14 +74,23 @@ def test_draft_through_the_real_engine_path(runner, case: Case, tiny_argosmodel:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert [s["source"] for s in data["segments"]] == [
-        "Груз прибыл в порт.", "Генерал недоволен.", "Пишу Вам по поводу поставок."]
+        "Груз прибыл в порт.",
+        "Генерал недоволен.",
+        "Пишу Вам по поводу поставок.",
+    ]
     assert all(s["target"] and s["confidence"] is None for s in data["segments"])
-    assert (data["status"], data["engine"], data["model"], data["kind"]) == ("draft", "local", "argos-ru-en-0.1", "machine")
+    assert (data["status"], data["engine"], data["model"], data["kind"]) == (
+        "draft",
+        "local",
+        "argos-ru-en-0.1",
+        "machine",
+    )
     with case.connect() as conn:
         rows = conn.execute(sa.select(segment.c.paragraph, segment.c.origin).order_by(segment.c.position)).all()
         assert [tuple(r) for r in rows] == [(0, "engine"), (0, "engine"), (1, "engine")]
         assert conn.execute(sa.select(audit.c.action).order_by(audit.c.seq.desc())).first().action == (
-            "translation.draft")
+            "translation.draft"
+        )
 
 
 def test_model_for_another_pair_is_refused(runner, case: Case, tiny_model_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -137,8 +146,19 @@ def libretranslate() -> Iterator[str]:
 
 def test_libretranslate_engine_against_a_real_server(runner, case: Case, libretranslate: str) -> None:  # type: ignore[no-untyped-def]
     dispatch_id = add_dispatch(case, "Груз прибыл. Генерал недоволен.")
-    result = invoke(runner, "translate", case.root, dispatch_id, "--engine", "libretranslate", "--url",
-                    libretranslate, "--api-key", "s3cret", "--json")
+    result = invoke(
+        runner,
+        "translate",
+        case.root,
+        dispatch_id,
+        "--engine",
+        "libretranslate",
+        "--url",
+        libretranslate,
+        "--api-key",
+        "s3cret",
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert [s["target"] for s in data["segments"]] == ["cargo arrived", "general unhappy"]
@@ -151,13 +171,24 @@ def test_libretranslate_engine_against_a_real_server(runner, case: Case, libretr
 
 def test_libretranslate_errors_are_sentences(runner, case: Case, libretranslate: str) -> None:  # type: ignore[no-untyped-def]
     dispatch_id = add_dispatch(case, "Груз прибыл.")
-    wrong_key = invoke(runner, "translate", case.root, dispatch_id, "--engine", "libretranslate", "--url",
-                       libretranslate, "--api-key", "nope")
+    wrong_key = invoke(
+        runner,
+        "translate",
+        case.root,
+        dispatch_id,
+        "--engine",
+        "libretranslate",
+        "--url",
+        libretranslate,
+        "--api-key",
+        "nope",
+    )
     assert wrong_key.exit_code == 1
     assert "refused the request (HTTP 403: Invalid API key)" in wrong_key.output
     assert "nope" not in wrong_key.output
-    down = invoke(runner, "translate", case.root, dispatch_id, "--engine", "libretranslate", "--url",
-                  "http://127.0.0.1:9")
+    down = invoke(
+        runner, "translate", case.root, dispatch_id, "--engine", "libretranslate", "--url", "http://127.0.0.1:9"
+    )
     assert "Could not reach the LibreTranslate server at http://127.0.0.1:9" in down.output
     with case.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(translation)).scalar() == 0

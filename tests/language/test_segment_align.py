@@ -59,21 +59,25 @@ def test_clean_letter_aligns_with_merged_sentences_as_one_bead() -> None:
 
 
 def test_split_omitted_and_added_sentences() -> None:
-    source = _s([
-        "Встреча прошла 5 мая в Казани.",
-        "Министр Орлов опоздал на сорок минут и ушёл раньше всех, ничего не объяснив и не подписав протокол.",
-        "Это уже третий раз за год.",
-        "Прошу не пересылать это письмо никому, даже коллегам из соседнего отдела, которым я доверяю.",
-        "Сумма контракта — 17 млн рублей.",
-    ])
-    target = _s([
-        "The meeting took place on 5 May in Kazan.",
-        "Minister Orlov was forty minutes late.",
-        "He left before everyone else without explaining anything or signing the minutes.",
-        "This is already the third time this year.",
-        "The contract was worth 17 million roubles.",
-        "(Translator's note: the amount is given in the original as written.)",
-    ])
+    source = _s(
+        [
+            "Встреча прошла 5 мая в Казани.",
+            "Министр Орлов опоздал на сорок минут и ушёл раньше всех, ничего не объяснив и не подписав протокол.",
+            "Это уже третий раз за год.",
+            "Прошу не пересылать это письмо никому, даже коллегам из соседнего отдела, которым я доверяю.",
+            "Сумма контракта — 17 млн рублей.",
+        ]
+    )
+    target = _s(
+        [
+            "The meeting took place on 5 May in Kazan.",
+            "Minister Orlov was forty minutes late.",
+            "He left before everyone else without explaining anything or signing the minutes.",
+            "This is already the third time this year.",
+            "The contract was worth 17 million roubles.",
+            "(Translator's note: the amount is given in the original as written.)",
+        ]
+    )
     beads = [(b.source, b.target) for b in align(source, target).beads]
     assert beads == [((0,), (0,)), ((1,), (1, 2)), ((2,), (3,)), ((3,), ()), ((4,), (4,)), ((), (5,))]
 

@@ -63,15 +63,24 @@ def import_sample_translations(case: Case, sample_dir: Path) -> list[dict[str, A
             results.append(row)
             continue
         try:
-            view = import_translation(case, dispatch_id, sample_dir / letter["translation"],
-                                      translator=letter.get("translator") or manifest.get("translator"))
+            view = import_translation(
+                case,
+                dispatch_id,
+                sample_dir / letter["translation"],
+                translator=letter.get("translator") or manifest.get("translator"),
+            )
             set_status(case, view.id, "final")
         except TranslationError as exc:
             row["problem"] = str(exc)
             results.append(row)
             continue
-        row |= {"translation": view.id, "confidence": view.confidence, "segments": len(view.segments),
-                "beads": view.details.get("beads"), "status": "final"}
+        row |= {
+            "translation": view.id,
+            "confidence": view.confidence,
+            "segments": len(view.segments),
+            "beads": view.details.get("beads"),
+            "status": "final",
+        }
         results.append(row)
     for entry in manifest.get("glossary", []):
         try:
