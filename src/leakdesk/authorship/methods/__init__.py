@@ -1,0 +1,9 @@
+"""Verification methods; each turns a batch of problems into a few scores per problem."""
+
+from leakdesk.authorship.methods.base import Batch, Method
+from leakdesk.authorship.methods.delta import CosineDelta
+from leakdesk.authorship.methods.grammar import GrammarModelRatio
+from leakdesk.authorship.methods.impostors import GeneralImpostors
+from leakdesk.authorship.methods.ppm import PPMCompression
+
+__all__ = ["Batch", "Method", "CosineDelta", "GeneralImpostors", "GrammarModelRatio", "PPMCompression"]

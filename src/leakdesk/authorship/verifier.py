@@ -1,0 +1,255 @@
+"""`AuthorshipVerifier`: four methods fused into a calibrated probability, a c@1 "cannot tell" band and
+out-of-distribution flags. A scikit-learn estimator: hyper-parameters in the constructor, everything learned in `fit`
+(with a trailing underscore); `predict_proba`, `decision` and `explain` never change the fitted state, so fitting on
+the problems being answered is impossible by construction.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from leakdesk.authorship.explain import habit_reasons, method_reasons
+from leakdesk.authorship.features import ProfileCache, TextProfile, detect_language, learn_function_words
+from leakdesk.authorship.function_words import builtin
+from leakdesk.authorship.fusion import Fusion
+from leakdesk.authorship.methods import CosineDelta, GeneralImpostors, GrammarModelRatio, PPMCompression
+from leakdesk.authorship.methods.base import Batch, Method
+from leakdesk.authorship.ood import check as ood_check
+from leakdesk.authorship.ood import language_name
+from leakdesk.authorship.problem import Problem
+
+VERSION = "1.0"
+SAME, DIFFERENT, CANNOT_TELL = "same", "different", "cannot tell"
+
+
+@dataclass
+class Verdict:
+    """One answered problem: calibrated probability, decision, reasons, OOD flags and raw method scores."""
+
+    probability: float
+    decision: str
+    reasons: list[str]
+    ood: list[str]
+    scores: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def score(self) -> float:
+        """The fused log-odds before calibration (what `method` scores, stored for audit)."""
+        return self.scores.get("_logit", 0.0)
+
+
+class AuthorshipVerifier(BaseEstimator):
+    """Did the author of a problem's known texts write its questioned text?"""
+
+    def __init__(
+        self,
+        language: str = "auto",
+        random_state: int = 0,
+        n_iter: int = 100,
+        min_words: int = 30,
+        min_impostors: int = 3,
+        ppm_order: int = 3,
+        C: float = 1.0,
+    ) -> None:
+        self.language = language
+        self.random_state = random_state
+        self.n_iter = n_iter
+        self.min_words = min_words
+        self.min_impostors = min_impostors
+        self.ppm_order = ppm_order
+        self.C = C
+
+    # ------------------------------------------------------------------------------------------- setup
+    def _methods(self) -> list[Method]:
+        return [
+            GeneralImpostors(n_iter=self.n_iter, random_state=self.random_state),
+            CosineDelta(),
+            PPMCompression(order=self.ppm_order, random_state=self.random_state),
+            GrammarModelRatio(random_state=self.random_state),
+        ]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(c for m in self._methods() for c in m.columns)
+
+    def set_impostors(self, texts: list[str], language: str) -> AuthorshipVerifier:
+        """Texts by other people in `language`, used as impostors. Texts in another language are left out (and
+        counted in `rejected_impostors`); this is a reference pool, not training data."""
+        pools: dict[str, list[str]] = getattr(self, "_impostor_texts", {})
+        rejected: dict[str, int] = getattr(self, "_rejected_impostors", {})
+        kept = []
+        for t in texts:
+            found = detect_language(t)
+            if t.strip() and (found == language or found in ("", "und") and language not in ("ru", "en")):
+                kept.append(t)
+            else:
+                rejected[language] = rejected.get(language, 0) + 1
+        pools[language] = pools.get(language, []) + kept
+        self._impostor_texts = pools
+        self._rejected_impostors = rejected
+        return self
+
+    @property
+    def rejected_impostors(self) -> dict[str, int]:
+        return dict(getattr(self, "_rejected_impostors", {}))
+
+    def _languages(self, problems: list[Problem]) -> list[str]:
+        if self.language != "auto":
+            return [self.language] * len(problems)
+        return [p.language or detect_language(p.unknown + " " + " ".join(p.known)) for p in problems]
+
+    def _function_words(self) -> dict[str, frozenset[str]]:
+        return dict(getattr(self, "function_words_", {}))
+
+    def _batch(self, problems: list[Problem], cache: ProfileCache, extra: dict[str, list[str]]) -> Batch:
+        langs = self._languages(problems)
+        pools: dict[str, list[TextProfile]] = {}
+        seen: set[tuple[str, str]] = set()
+
+        def add(lang: str, text: str) -> None:
+            prof = cache.get(text, lang)
+            if (prof.key, lang) not in seen and text.strip():
+                seen.add((prof.key, lang))
+                pools.setdefault(lang, []).append(prof)
+
+        for lang, texts in getattr(self, "_impostor_texts", {}).items():
+            for t in texts:
+                add(lang, t)
+        for lang, texts in extra.items():
+            for t in texts:
+                add(lang, t)
+        for p, lang in zip(problems, langs, strict=True):
+            for t in p.known:  # other problems' known texts; never anyone's questioned text
+                add(lang, t)
+        return Batch.build(problems, langs, cache, pools, self.random_state)
+
+    def _score(self, problems: list[Problem], extra: dict[str, list[str]]) -> tuple[np.ndarray, Batch]:
+        cache = ProfileCache(self._function_words())
+        batch = self._batch(problems, cache, extra)
+        X = np.hstack([m.score_batch(batch) for m in self._methods()]) if problems else np.zeros((0, 7))
+        return X, batch
+
+    # ------------------------------------------------------------------------------------------- learning
+    def fit(self, problems: list[Problem], y: Any) -> AuthorshipVerifier:
+        """Learn function words for languages without a list, the fusion, its calibration and the band."""
+        problems = list(problems)
+        y = np.asarray(y).astype(int)
+        if len(problems) != len(y):
+            raise ValueError(f"{len(problems)} problems but {len(y)} labels")
+        langs = self._languages(problems)
+        learned: dict[str, frozenset[str]] = {}
+        for lang in set(langs):
+            if builtin(lang) is None:
+                texts = [t for p, pl in zip(problems, langs, strict=True) if pl == lang for t in p.known]
+                texts += getattr(self, "_impostor_texts", {}).get(lang, [])
+                learned[lang] = learn_function_words(texts)
+        self.function_words_ = learned
+        X, _ = self._score(problems, {})
+        X = np.where(np.isfinite(X), X, np.nanmean(np.where(np.isfinite(X), X, np.nan), axis=0))
+        X = np.nan_to_num(X)
+        self.fusion_ = Fusion(C=self.C, random_state=self.random_state).fit(X, y)
+        self.train_known_: dict[str, list[str]] = {}
+        for p, lang in zip(problems, langs, strict=True):
+            self.train_known_.setdefault(lang, []).extend(p.known)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    # ------------------------------------------------------------------------------------------- answering
+    def verdicts(self, problems: list[Problem]) -> list[Verdict]:
+        """Everything about each problem in one pass (probability, decision, reasons, OOD flags, scores)."""
+        check_is_fitted(self, "fusion_")
+        problems = list(problems)
+        X, batch = self._score(problems, getattr(self, "train_known_", {}))
+        if not problems:
+            return []
+        neutral = np.asarray(self.fusion_.model_[0].mean_)  # a method that could not score counts as average
+        X = np.where(np.isfinite(X), X, neutral)
+        p_same = self.fusion_.predict_proba(X)[:, 1]
+        low, high = self.fusion_.band_
+        out = []
+        for i, prob in enumerate(p_same):
+            n_imp = len(batch.impostors(i))
+            ood = ood_check(
+                batch.known[i], batch.unknown[i], batch.languages[i], n_imp, self.min_words, self.min_impostors
+            )
+            rejected = self.rejected_impostors.get(batch.languages[i], 0)
+            if rejected and n_imp < self.min_impostors:
+                ood.append(
+                    f"{rejected} reference texts were not in {language_name(batch.languages[i])} and were left out"
+                )
+            if ood:
+                decision = CANNOT_TELL
+            elif low <= prob <= high:
+                decision = CANNOT_TELL
+            else:
+                decision = SAME if prob > 0.5 else DIFFERENT
+            contrib = self.fusion_.contributions(X[i])
+            reasons = self._reasons(batch, i, X[i], contrib, prob, decision, ood)
+            scores = dict(zip(self.columns, map(float, X[i]), strict=True))
+            scores["_logit"] = float(np.log(prob / (1 - prob + 1e-12) + 1e-12))
+            out.append(Verdict(float(prob), decision, reasons, ood, scores))
+        return out
+
+    def _reasons(self, batch: Batch, i: int, x: np.ndarray, contrib: np.ndarray, prob: float, decision: str,
+                 ood: list[str]) -> list[str]:  # fmt: skip
+        reasons: list[str] = []
+        if ood:
+            reasons.append("cannot tell: " + "; ".join(ood))
+        elif decision == CANNOT_TELL:
+            reasons.append(f"the evidence is balanced (probability {prob:.2f} lies in the no-answer band)")
+        word = "known letters" if batch.problems[i].kind in ("letter", "email", "dispatch") else "known texts"
+        reasons.extend(habit_reasons(batch.known[i], batch.unknown[i], word))
+        reasons.extend(method_reasons(self.columns, x, contrib))
+        return reasons
+
+    def predict_proba(self, problems: list[Problem]) -> np.ndarray:
+        """(n, 2): column 1 is the calibrated P(same author). OOD problems keep their number; see `decision`."""
+        p = np.array([v.probability for v in self.verdicts(problems)])
+        return np.column_stack([1 - p, p]) if len(p) else np.zeros((0, 2))
+
+    def decision(self, problems: list[Problem]) -> list[str]:
+        """'same' | 'different' | 'cannot tell' (the c@1 band, or an out-of-distribution reason)."""
+        return [v.decision for v in self.verdicts(problems)]
+
+    def answer_scores(self, problems: list[Problem]) -> np.ndarray:
+        """PAN-style answers: P(same), with exactly 0.5 for every "cannot tell" (what c@1 counts as unanswered)."""
+        return np.array([0.5 if v.decision == CANNOT_TELL else v.probability for v in self.verdicts(problems)])
+
+    def explain(self, problem: Problem) -> list[str]:
+        return self.verdicts([problem])[0].reasons
+
+    # ------------------------------------------------------------------------------------------- shipped model
+    def to_dict(self) -> dict[str, Any]:
+        check_is_fitted(self, "fusion_")
+        return {
+            "version": VERSION,
+            "params": self.get_params(),
+            "columns": list(self.columns),
+            "fusion": self.fusion_.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AuthorshipVerifier:
+        v = cls(**data["params"])
+        if list(v.columns) != data["columns"]:
+            raise ValueError("the saved fusion model was made for other methods; re-run train-authorship-fusion")
+        v.fusion_ = Fusion.from_dict(data["fusion"])
+        v.function_words_ = {}
+        v.train_known_ = {}
+        v.n_features_in_ = len(data["columns"])
+        return v
+
+    @classmethod
+    def pretrained(cls, **overrides: Any) -> AuthorshipVerifier:
+        """The fusion shipped with leakdesk (numbers only; fitted by scripts/train-authorship-fusion)."""
+        text = resources.files("leakdesk.authorship").joinpath("models/fusion.json").read_text("utf-8")
+        data = json.loads(text)
+        data["params"].update(overrides)
+        return cls.from_dict(data)

@@ -1,0 +1,44 @@
+"""Every method must tell the two invented hands apart on small texts."""
+
+import numpy as np
+import pytest
+
+from leakdesk.authorship.methods import CosineDelta, GeneralImpostors, GrammarModelRatio, PPMCompression
+from leakdesk.authorship.methods.grammar import NgramModel
+from leakdesk.authorship.methods.ppm import PPMModel
+from tests.authorship.hands import problems
+
+
+@pytest.fixture(scope="module")
+def data():  # type: ignore[no-untyped-def]
+    return problems(16, seed=3)
+
+
+@pytest.mark.parametrize(
+    "method", [GeneralImpostors(n_iter=50), CosineDelta(), PPMCompression(), GrammarModelRatio()], ids=repr
+)
+def test_same_hand_scores_higher_than_other_hand(method, data) -> None:  # type: ignore[no-untyped-def]
+    ps, y = data
+    scores = method.fit(ps, y).decision_function(ps)
+    y = np.array(y)
+    assert scores.shape == (len(ps),)
+    assert scores[y == 1].mean() > scores[y == 0].mean()
+    assert scores[y == 1].min() >= np.median(scores[y == 0])
+
+
+def test_ppm_cross_entropy_prefers_the_text_it_was_trained_on() -> None:
+    m = PPMModel("the cat sat on the mat and the cat sat again", order=3)
+    assert m.cross_entropy("the cat sat on the mat") < m.cross_entropy("зеленая лягушка прыгала")
+    assert m.cross_entropy("") == 0.0
+
+
+def test_ngram_model_probabilities_are_proper() -> None:
+    m = NgramModel(["a", "b", "a", "b", "c"], order=2, vocab_size=10)
+    assert m.prob(("a",), "b") > m.prob(("a",), "c") > 0
+    assert m.log_likelihoods(["a", "b"]).shape == (2,)
+
+
+def test_general_impostors_without_impostors_is_neutral(data) -> None:  # type: ignore[no-untyped-def]
+    ps, _ = data
+    scores = GeneralImpostors().decision_function(ps[:1])
+    assert scores.tolist() == [0.5]
