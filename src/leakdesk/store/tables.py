@@ -218,6 +218,46 @@ glossary_term = sa.Table(
 
 # --------------------------------------------------------------------------- authorship (issue 3)
 
+reference_text = sa.Table(
+    "reference_text",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("language", sa.String(12), nullable=False, index=True),
+    sa.Column("label", sa.String(500), nullable=False),  # file name or the desk's label for the writer
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("original_sha256", sa.ForeignKey("original.sha256"), nullable=False, unique=True),
+    sa.Column("created", TS, nullable=False),
+)
+
+authorship_verdict = sa.Table(
+    "authorship_verdict",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("dispatch_id", sa.ForeignKey("dispatch.id"), nullable=False, index=True),
+    sa.Column("series_id", sa.ForeignKey("series.id"), nullable=False, index=True),
+    sa.Column("method", sa.String(80), nullable=False),
+    sa.Column("method_version", sa.String(40), nullable=False),
+    sa.Column("score", sa.Float, nullable=False),  # fused log-odds
+    sa.Column("probability", sa.Float, nullable=False),  # calibrated P(same author as the rest of the series)
+    sa.Column("decision", sa.String(20), nullable=False),  # same | different | cannot tell
+    sa.Column("reasons", sa.JSON, nullable=False),
+    sa.Column("ood", sa.JSON, nullable=False),
+    sa.Column("created", TS, nullable=False),
+)
+
+expert_review = sa.Table(
+    "expert_review",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("dispatch_id", sa.ForeignKey("dispatch.id"), nullable=False, index=True),
+    sa.Column("reviewer", sa.String(200), nullable=False),
+    sa.Column("verdict", sa.String(20), nullable=False),  # genuine | doubtful | fake
+    sa.Column("confidence", sa.Float, nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("created", TS, nullable=False),
+)
+
+
 # --------------------------------------------------------------------------- claims (issue 5)
 
 # One resolved real-world thing (person, place, organisation); `name` is the display name (nominative / gazetteer).
