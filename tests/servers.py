@@ -105,6 +105,8 @@ class Dovecot:
     password: str
     root: Path
     config: Path
+    utf8_user: str = "редакция"  # a second account whose name and password are not ASCII
+    utf8_password: str = "пароль ✓ 2026"
 
     @property
     def log(self) -> Path:
@@ -149,6 +151,7 @@ info_log_path = {root}/dovecot.log
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+auth_username_chars =
 mail_location = maildir:{root}/mail/%u
 default_internal_user = {name}
 default_internal_group = {name}
@@ -194,7 +197,9 @@ def dovecot() -> Iterator[Dovecot]:
     if os.geteuid() == 0:
         os.chown(root / "mail", user.pw_uid, user.pw_gid)
     account = Dovecot("127.0.0.1", port, "analyst", "s3cret-" + os.urandom(4).hex(), root, root / "dovecot.conf")
-    (root / "users").write_text(f"{account.user}:{{PLAIN}}{account.password}\n", "utf-8")
+    (root / "users").write_text(
+        f"{account.user}:{{PLAIN}}{account.password}\n{account.utf8_user}:{{PLAIN}}{account.utf8_password}\n", "utf-8"
+    )
     os.chmod(root / "users", 0o644)
     account.config.write_text(_dovecot_config(root, port, user), "utf-8")
     # Dovecot keeps inherited stdout/stderr open: without the redirect the caller would hang.

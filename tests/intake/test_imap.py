@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import imaplib
 import json
 from email.message import EmailMessage
 from pathlib import Path
@@ -163,6 +164,38 @@ def test_folder_with_a_cyrillic_name_and_spaces(runner, case: Case, dovecot: Dov
     res = run_imap(runner, case, dovecot, folder, tmp_path, "--json")
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["new"] == 1
+
+
+@needs_ingest
+def test_user_name_and_password_that_are_not_ascii(runner, case: Case, dovecot: Dovecot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    client = imaplib.IMAP4(dovecot.host, dovecot.port)
+    client.authenticate("PLAIN", lambda _: f"\0{dovecot.utf8_user}\0{dovecot.utf8_password}".encode())
+    assert client.append("INBOX", None, None, MORE[0])[0] == "OK"
+    client.logout()
+    pw = dovecot.password_file(tmp_path, dovecot.utf8_password)
+    res = invoke(
+        runner, "imap", case.root, "--host", dovecot.host, "--port", str(dovecot.port), "--user", dovecot.utf8_user,
+        "--password-file", pw, "--no-ssl", "--json",
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["new"] == 1
+
+
+def test_batches_are_bounded_by_count_and_size(dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch) -> None:
+    from leakdesk.intake import imap
+
+    folder = dovecot.fresh_folder("Sizes")
+    big = letter(7, "big", "ж" * 6000 + "\n")  # about 12 KB
+    dovecot.append(folder, *([MORE[0]] * 5 + [big, big] + [MORE[1]] * 3))
+    monkeypatch.setattr(imap, "BATCH", 4)
+    monkeypatch.setattr(imap, "BATCH_BYTES", 20_000)
+    client = dovecot.imap()
+    client.select(encode_folder(folder), readonly=True)
+    got = list(imap.batches(client, list(range(1, 11))))
+    fetched = [uid for uid, _, _ in imap.fetch(client, list(range(1, 11)))]
+    client.logout()
+    assert got == [[1, 2, 3, 4], [5, 6], [7, 8, 9, 10]]
+    assert fetched == list(range(1, 11))
 
 
 def test_folder_names_round_trip_in_modified_utf7() -> None:

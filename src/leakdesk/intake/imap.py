@@ -25,7 +25,8 @@ import sqlalchemy as sa
 from leakdesk.errors import IntakeError, UsageError
 from leakdesk.store.tables import imap_state
 
-BATCH = 25  # messages per FETCH: few round trips, bounded memory
+BATCH = 25  # at most this many messages per FETCH: few round trips ...
+BATCH_BYTES = 32 * 1024 * 1024  # ... and at most this many bytes (a large message travels alone)
 TIMEOUT = 60.0  # seconds without an answer before the server is considered gone
 
 
@@ -166,7 +167,11 @@ def connect(host: str, port: int, *, ssl: bool = True, timeout: float = TIMEOUT)
 
 def login(client: imaplib.IMAP4, host: str, port: int, user: str, password: str) -> None:
     try:
-        client.login(user, password)
+        if (user + password).isascii():
+            client.login(user, password)
+        else:  # LOGIN is ASCII-only; SASL PLAIN carries UTF-8 (RFC 4616)
+            credentials = f"\0{user}\0{password}".encode()
+            client.authenticate("PLAIN", lambda _challenge: credentials)
     except imaplib.IMAP4.error:
         if "LOGINDISABLED" in client.capabilities:
             raise IntakeError(
@@ -211,10 +216,33 @@ def new_uids(client: imaplib.IMAP4, after: int) -> list[int]:
 _FETCH_HEAD = re.compile(rb"UID (\d+)|INTERNALDATE \"([^\"]+)\"")
 
 
+def batches(client: imaplib.IMAP4, uids: list[int]) -> Iterator[list[int]]:
+    """UIDs in groups bounded by count and by total size, so memory stays bounded whatever the mailbox holds."""
+    for start in range(0, len(uids), BATCH * 4):
+        group = uids[start : start + BATCH * 4]
+        typ, data = client.uid("FETCH", ",".join(map(str, group)), "(UID RFC822.SIZE)")
+        sizes: dict[int, int] = {}
+        for line in data if typ == "OK" else []:
+            uid_m = re.search(rb"UID (\d+)", line) if isinstance(line, bytes) else None
+            size_m = re.search(rb"RFC822\.SIZE (\d+)", line) if isinstance(line, bytes) else None
+            if uid_m and size_m:
+                sizes[int(uid_m.group(1))] = int(size_m.group(1))
+        batch: list[int] = []
+        total = 0
+        for uid in group:
+            size = sizes.get(uid, 0)
+            if batch and (len(batch) >= BATCH or total + size > BATCH_BYTES):
+                yield batch
+                batch, total = [], 0
+            batch.append(uid)
+            total += size
+        if batch:
+            yield batch
+
+
 def fetch(client: imaplib.IMAP4, uids: list[int]) -> Iterator[tuple[int, str | None, bytes]]:
     """(uid, internal date, raw bytes) for each UID, in UID order. BODY.PEEK never sets \\Seen."""
-    for start in range(0, len(uids), BATCH):
-        batch = uids[start : start + BATCH]
+    for batch in batches(client, uids):
         typ, data = client.uid("FETCH", ",".join(map(str, batch)), "(UID INTERNALDATE BODY.PEEK[])")
         if typ != "OK":
             raise IntakeError(f"The server refused to send messages {batch[0]}-{batch[-1]}: {data!r}.")
