@@ -325,6 +325,28 @@ def test_import_keys_api_and_audit(keyed_case: Case, keys: Keys) -> None:
     assert "PRIVATE KEY" not in row.details
 
 
+def test_import_of_a_passphrase_protected_secret_key_needs_no_passphrase(keyed_case: Case, keys: Keys) -> None:
+    assert import_keys(keyed_case, keys.files["protected-secret"]) == [keys.fpr["protected"]]
+    assert [k["secret"] for k in list_keys(keyed_case)] == [True]
+
+
+def test_no_gpg_agent_outlives_the_command(keys: Keys, tmp_path: Path) -> None:
+    """A leakdesk process that used the case keyring stops its gpg-agent when it exits."""
+    import sys
+
+    case = Case.init(tmp_path / "c")
+    case.close()
+    script = (
+        "import sys; from pathlib import Path; from leakdesk.case import Case; "
+        "from leakdesk.intake.pgp import import_keys; "
+        "import_keys(Case.open(Path(sys.argv[1])), Path(sys.argv[2]))"
+    )
+    subprocess.run([sys.executable, "-c", script, str(case.root), str(keys.files["desk-secret"])], check=True)
+    agents = subprocess.run(["pgrep", "-f", f"gpg-agent --homedir {case.gnupg_home}"], capture_output=True)
+    assert agents.stdout == b"", "a gpg-agent is still running for the case"
+    assert (case.gnupg_home / "pubring.kbx").exists()
+
+
 def test_cli_keys_import_and_list(runner, keyed_case: Case, keys: Keys) -> None:  # type: ignore[no-untyped-def]
     res = invoke(runner, "keys", "import", keyed_case.root, keys.files["insider-public"])
     assert res.exit_code == 0, res.output

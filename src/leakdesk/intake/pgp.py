@@ -7,12 +7,14 @@ logged, printed or stored. The intake reader calls `process_pgp` for every email
 
 from __future__ import annotations
 
+import atexit
 import email.message
 import email.utils
 import logging
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -32,6 +34,7 @@ _ARMOR_SIGNED = re.compile(
 _GPG_ERR_BAD_PASSPHRASE = 11
 _GPG_ERR_NO_PASSPHRASE = 177
 _GPG_ERR_NO_PUBKEY = 9
+_AGENT_HOMES: set[str] = set()  # homes whose agent is stopped when the process ends
 
 
 @dataclass
@@ -75,7 +78,24 @@ def _gpg(home: Path) -> Any:
         raise IntakeError("GnuPG (the `gpg` program) is not installed; install the Debian package `gnupg`.")
     gpg = gnupg.GPG(gnupghome=str(home))
     gpg.encoding = "utf-8"  # passphrases and user ids are often not Latin-1 (python-gnupg's default)
+    if str(home) not in _AGENT_HOMES:
+        _AGENT_HOMES.add(str(home))
+        atexit.register(stop_agent, home)
     return gpg
+
+
+def stop_agent(home: Path) -> None:
+    """Stop the gpg-agent gpg started for this home: no daemon (or cached passphrase) outlives leakdesk."""
+    try:
+        subprocess.run(
+            ["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        pass
 
 
 def import_keys(case: Any, keyfile: Path) -> list[str]:
