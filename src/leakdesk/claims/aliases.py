@@ -15,7 +15,8 @@ from normality import ascii_text
 _FOLDS = [
     ("shch", "s"), ("sch", "s"), ("tch", "c"), ("sh", "s"), ("zh", "z"), ("ch", "c"), ("kh", "h"), ("ts", "c"),
     ("tz", "c"), ("yu", "u"), ("iu", "u"), ("ju", "u"), ("ya", "a"), ("ia", "a"), ("ja", "a"), ("yo", "o"),
-    ("io", "o"), ("jo", "o"), ("ye", "e"), ("je", "e"), ("y", "i"), ("j", "i"), ("w", "v"), ("x", "ks"), ("q", "k"), ("ck", "k"), ("ph", "f"),
+    ("io", "o"), ("jo", "o"), ("ye", "e"), ("je", "e"),
+    ("y", "i"), ("j", "i"), ("w", "v"), ("x", "ks"), ("q", "k"), ("ck", "k"), ("ph", "f"),
 ]
 _NON_WORD = re.compile(r"[^a-z0-9 ]+")
 _REPEAT = re.compile(r"(.)\1+")

@@ -146,10 +146,12 @@ class CheckworthyModel:
             coef = self.coef_[b * self.n_features : (b + 1) * self.n_features]
             seen = np.flatnonzero(coef)
             blocks.append(
-                {"index": seen.astype(np.int32), "idf": idf[seen].astype(np.float32), "coef": coef[seen].astype(np.float32)}
+                {"index": seen.astype(np.int32), "idf": idf[seen].astype(np.float32),
+                 "coef": coef[seen].astype(np.float32)}
             )
         unseen_idf = float(max(float(i.max()) for i in self.idf_))
-        params = {"word_ngrams": self.word_ngrams, "char_ngrams": self.char_ngrams, "n_features": self.n_features, "C": self.C}
+        params = {"word_ngrams": self.word_ngrams, "char_ngrams": self.char_ngrams,
+                  "n_features": self.n_features, "C": self.C}
         payload = {"version": MODEL_VERSION, "params": params, "blocks": blocks, "intercept": self.intercept_,
                    "unseen_idf": unseen_idf, "info": info or {}}
         joblib.dump(payload, path, compress=3)

@@ -17,10 +17,10 @@ from rapidfuzz import fuzz
 from razdel import sentenize
 
 from leakdesk.claims import checkworthy, ner
-from leakdesk.claims.entities import now, run_entities
+from leakdesk.claims.entities import now, readable_texts, run_entities
 from leakdesk.claims.modality import modality_polarity
 from leakdesk.errors import ClaimsError
-from leakdesk.store.tables import claim, claims_run, dispatch, entity, mention, segment, series, text, translation
+from leakdesk.store.tables import claim, claims_run, dispatch, entity, mention, segment, series, translation
 
 CLAIMS_VERSION = "claims-1"
 THRESHOLD = 0.5
@@ -159,8 +159,10 @@ def extract_claims(case: Any, conn: sa.Connection, row: Any) -> dict[str, Any]:
         sa.select(claim.c.id, claim.c.start_char, claim.c.end_char).where(claim.c.text_id == row.id))}
     made = 0
     seen: set[tuple[int, int]] = set()
+    elsewhere = {" ".join(r.text.split()) for r in conn.execute(
+        sa.select(claim.c.text).where(claim.c.dispatch_id == row.dispatch_id, claim.c.text_id != row.id))}
     for s, en in zip(sents, english, strict=True):
-        if len(s.text.split()) < MIN_WORDS:
+        if len(s.text.split()) < MIN_WORDS or " ".join(s.text.split()) in elsewhere:
             continue
         score = scores.get(en) if en else None
         tx, inside = _time_of(s, timexes)
@@ -235,11 +237,8 @@ def run_claims(case: Any, progress: Any = None) -> dict[str, Any]:
     summary = run_entities(case)
     summary["claims"] = 0
     with case.connect() as conn:
-        rows = conn.execute(
-            sa.select(text.c.id, text.c.dispatch_id, text.c.content, dispatch.c.date, dispatch.c.date_utc,
-                      dispatch.c.ingested).join(dispatch, dispatch.c.id == text.c.dispatch_id).order_by(text.c.id)
-        ).all()
-        pending = [r for r in rows if _needs_claims(conn, r.id)]
+        rows = readable_texts(conn, [dispatch.c.date, dispatch.c.date_utc, dispatch.c.ingested])
+        pending = [r for r, reason in rows if reason is None and _needs_claims(conn, r.id)]
     for row in pending:
         with case.transaction() as conn:
             notes = extract_claims(case, conn, row)

@@ -133,15 +133,35 @@ def _already(conn: sa.Connection, stage: str, **where: Any) -> bool:
     return conn.execute(q).first() is not None
 
 
-def texts_to_process(conn: sa.Connection) -> list[Any]:
-    done = sa.select(claims_run.c.text_id).where(claims_run.c.stage == "entities",
-                                                 claims_run.c.version == ner.NER_VERSION,
-                                                 claims_run.c.text_id.is_not(None))
-    return conn.execute(
-        sa.select(text.c.id, text.c.dispatch_id, text.c.content, text.c.language)
-        .join(dispatch, dispatch.c.id == text.c.dispatch_id)
-        .where(text.c.id.not_in(done)).order_by(text.c.id)
+def skip_reason(row: Any, roles_of_dispatch: set[str]) -> str | None:
+    """Texts not worth reading: PGP armour (the decrypted text is read instead), HTML twins of a plain body."""
+    content = (row.content or "").lstrip()
+    if content.startswith("-----BEGIN PGP"):
+        return "PGP armour, not readable text"
+    if row.role == "html-body" and "body" in roles_of_dispatch:
+        return "HTML twin of the plain-text body, which is read instead"
+    if not content:
+        return "empty text"
+    return None
+
+
+def readable_texts(conn: sa.Connection, extra: list[Any] | None = None) -> list[tuple[Any, str | None]]:
+    """Every text of the case with the reason it is skipped (None: read it)."""
+    rows = conn.execute(
+        sa.select(text.c.id, text.c.dispatch_id, text.c.content, text.c.language, text.c.role, *(extra or []))
+        .join(dispatch, dispatch.c.id == text.c.dispatch_id).order_by(text.c.id)
     ).all()
+    roles: dict[int, set[str]] = {}
+    for r in rows:
+        roles.setdefault(r.dispatch_id, set()).add(r.role)
+    return [(r, skip_reason(r, roles[r.dispatch_id])) for r in rows]
+
+
+def texts_to_process(conn: sa.Connection) -> list[tuple[Any, str | None]]:
+    done = {r[0] for r in conn.execute(sa.select(claims_run.c.text_id).where(
+        claims_run.c.stage == "entities", claims_run.c.version == ner.NER_VERSION,
+        claims_run.c.text_id.is_not(None)))}
+    return [(r, reason) for r, reason in readable_texts(conn) if r.id not in done]
 
 
 def extract_text(case: Any, conn: sa.Connection, row: Any, resolver: Resolver) -> dict[str, Any]:
@@ -164,8 +184,13 @@ def run_entities(case: Any, progress: Any = None) -> dict[str, Any]:
     summary: dict[str, Any] = {"texts": 0, "mentions": 0, "words": 0, "carried": 0, "notes": []}
     with case.connect() as conn:
         pending = texts_to_process(conn)
-    for row in pending:
+    for row, reason in pending:
         with case.transaction() as conn:
+            if reason:
+                conn.execute(sa.insert(claims_run).values(stage="entities", text_id=row.id, version=ner.NER_VERSION,
+                                                          notes={"skipped": reason}, created=now()))
+                summary["notes"].append(f"text {row.id} (dispatch {row.dispatch_id}) skipped: {reason}")
+                continue
             notes = extract_text(case, conn, row, Resolver(conn))
             summary["texts"] += 1
             summary["mentions"] += notes["mentions"]

@@ -27,7 +27,8 @@ class Place:
 GAZETTEER: tuple[Place, ...] = (
     Place("iturup", "LOC", "Iturup", ("Итуруп", "Etorofu", "Etorofu-tō", "Etorofu Island", "Iturup Island",
                                       "остров Итуруп", "択捉島", "択捉"), r"Итуруп" + _N),
-    Place("kunashir", "LOC", "Kunashir", ("Кунашир", "Kunashiri", "Kunashir Island", "国後島", "国後"), r"Кунашир" + _N),
+    Place("kunashir", "LOC", "Kunashir", ("Кунашир", "Kunashiri", "Kunashir Island", "国後島", "国後"),
+          r"Кунашир" + _N),
     Place("shikotan", "LOC", "Shikotan", ("Шикотан", "Shikotan Island", "色丹島", "色丹"), r"Шикотан" + _N),
     Place("habomai", "LOC", "Habomai Islands", ("Хабомаи", "Habomai", "歯舞群島", "歯舞"), r""),
     Place("kuril-islands", "LOC", "Kuril Islands",

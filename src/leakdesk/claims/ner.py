@@ -167,16 +167,15 @@ def extract(text: str, languages: list[str]) -> Extraction:
     result = Extraction()
     result.words = len(text.split())
     result.sections = split_by_language(text, languages, result.notes)
+    # Each model runs once over the whole text (far cheaper than once per paragraph); only the entities that
+    # fall inside sections of its own language are kept.
     model_found: list[Found] = []
-    no_model: set[str] = set()
-    for section in result.sections:
-        chunk = text[section.start : section.end]
-        if section.language == "ru":
-            model_found += _russian(chunk, section.start)
-        elif section.language == "en":
-            model_found += _english(chunk, section.start)
-        else:
-            no_model.add(section.language or "unknown")
+    runners = {"ru": _russian, "en": _english}
+    for language, run in runners.items():
+        own = [s for s in result.sections if s.language == language]
+        if own:
+            model_found += [f for f in run(text, 0) if _inside(f, own) and _plausible(f.surface)]
+    no_model = {s.language or "unknown" for s in result.sections if s.language not in runners}
     for language in sorted(no_model):
         result.notes.append(f"no entity model for language '{language}': only gazetteer names were looked for")
     places = [
@@ -191,6 +190,18 @@ def extract(text: str, languages: list[str]) -> Extraction:
             f.place_id, f.name, f.type = place.id, place.name, place.type
     result.found = sorted(places + kept, key=lambda f: f.start)
     return result
+
+
+def _inside(found: Found, sections: list[Section]) -> bool:
+    return any(s.start <= found.start and found.end <= s.end for s in sections)
+
+
+_NOT_A_NAME = re.compile(r"[0-9+/=@_\\|<>{}]|\w{30,}")
+
+
+def _plausible(surface: str) -> bool:
+    """Drop model "entities" that cannot be names (PGP armour, hashes, addresses)."""
+    return not _NOT_A_NAME.search(surface)
 
 
 def _language_at(sections: list[Section], position: int) -> str | None:

@@ -36,7 +36,8 @@ def entities_cmd(case_path: CaseArg, db: DbOpt = None, as_json: JsonOpt = False)
         return
     table = Table("Name", "Type", "Also written", "Mentions (originals + translations)")
     for e in found:
-        table.add_row(e.name, e.type, ", ".join(e.aliases[:8]), f"{e.mentions} ({e.in_originals} + {e.in_translations})")
+        counts = f"{e.mentions} ({e.in_originals} + {e.in_translations})"
+        table.add_row(e.name, e.type, ", ".join(e.aliases[:8]), counts)
     console.print(table)
     for note in run["notes"]:
         err_console.print(f"Note: {note}", highlight=False)
