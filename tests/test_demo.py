@@ -41,11 +41,28 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[object,
     subprocess.run(["gpgconf", "--homedir", str(path / "gnupg"), "--kill", "gpg-agent"], capture_output=True)
 
 
+def stage_summaries(out: str) -> dict[str, str]:
+    """Read the stages table back: stage name -> its summary, with wrapped lines joined."""
+    rows: dict[str, list[str]] = {}
+    current = None
+    for line in out.split("The sample case")[0].splitlines():
+        cells = [c.strip() for c in line.split("│")]
+        if len(cells) != 6:
+            continue
+        if cells[1]:
+            current = cells[1]
+            rows[current] = []
+        if current:
+            rows[current].append(cells[3])
+    return {stage: " ".join(parts) for stage, parts in rows.items()}
+
+
 def _row(html: str, subject: str) -> list[str]:
     rows = re.findall(r'<tr id="dispatch-\d+".*?</tr>', html, re.S)
     return [r for r in rows if subject in r]
 
 
+@pytest.mark.slow
 def test_demo_summary(demo_run) -> None:  # type: ignore[no-untyped-def]
     result, path = demo_run
     assert result.exit_code == 0, result.output
@@ -56,10 +73,12 @@ def test_demo_summary(demo_run) -> None:  # type: ignore[no-untyped-def]
     assert re.search(r"│ decrypted\s+│\s+1 │", out)
     assert re.search(r"│ series\s+│\s+Veter 15 │", out)
     assert "│ keys " in out and "│ ingest " in out
+    assert stage_summaries(out)["translations"].startswith("14 human translations imported and marked final")
     assert f"Report: {path / 'reports' / 'report.html'}" in out
     assert is_demo_case(path)
 
 
+@pytest.mark.slow
 def test_demo_report_lists_variant_decrypted_letter_and_charset_case(demo_run) -> None:  # type: ignore[no-untyped-def]
     _, path = demo_run
     html = (path / "reports" / "report.html").read_text("utf-8")
@@ -76,6 +95,7 @@ def test_demo_report_lists_variant_decrypted_letter_and_charset_case(demo_run) -
         assert entry["attachments"][0]["filename"] in html
 
 
+@pytest.mark.slow
 def test_demo_report_shows_the_mislabelled_charset_was_detected(demo_run) -> None:  # type: ignore[no-untyped-def]
     _, path = demo_run
     html = (path / "reports" / "report.html").read_text("utf-8")
@@ -84,6 +104,7 @@ def test_demo_report_shows_the_mislabelled_charset_was_detected(demo_run) -> Non
     assert "body: cp1251" in charset_row and "declared koi8-r" in charset_row and "detected cp1251" in charset_row
 
 
+@pytest.mark.slow
 def test_demo_errors_are_only_the_sample_s_deliberate_problems(demo_run) -> None:  # type: ignore[no-untyped-def]
     result, path = demo_run
     html = (path / "reports" / "report.html").read_text("utf-8")
@@ -93,6 +114,7 @@ def test_demo_errors_are_only_the_sample_s_deliberate_problems(demo_run) -> None
     assert re.search(rf"│ errors\s+│\s+{len(error_rows)} │", result.stdout)
 
 
+@pytest.mark.slow
 def test_demo_ingests_every_sample_mail_into_the_series(demo_run) -> None:  # type: ignore[no-untyped-def]
     import sqlalchemy as sa
 
@@ -113,7 +135,23 @@ def test_demo_ingests_every_sample_mail_into_the_series(demo_run) -> None:  # ty
     assert sorted(names) == sorted(Path(e["mail"]).name for e in load_manifest()["letters"])
 
 
-def test_demo_json_and_replacing_an_older_demo_case(runner, demo_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.slow
+def test_demo_glossary_step_flags_only_the_letter_with_the_other_rendering(demo_run) -> None:  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+
+    from leakdesk.case import Case
+    from leakdesk.store import tables as t
+
+    result, path = demo_run
+    (rule,) = load_manifest()["glossary"]
+    names = [f"{n:02d}.eml" for n in rule["inconsistent_in"]]
+    with Case.open(path) as case, case.connect() as conn:
+        ids = conn.execute(sa.select(t.dispatch.c.id).where(t.dispatch.c.filename.in_(names))).scalars().all()
+    assert stage_summaries(result.stdout)["glossary"] == f"1 glossary term(s); 1 departure(s) in dispatch(es) {ids}"
+
+
+def test_demo_json_and_replacing_an_older_demo_case(runner, demo_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(demo_mod, "DEMO_STEPS", demo_mod.DEMO_STEPS[:2])  # keys and ingest are enough here
     first = invoke(runner, "demo", "--case", demo_path, "--json")
     assert first.exit_code == 0, first.output
     (demo_path / "left-over.txt").write_text("from the first run", "utf-8")

@@ -105,9 +105,71 @@ def ingest_sample(case: Case, sample: Path) -> str:
     )
 
 
+def _letter_dispatches(case: Case, sample: Path) -> list[tuple[dict[str, Any], int]]:
+    """(manifest entry, top-level dispatch id) for every sample letter that was ingested, matched by file name."""
+    import sqlalchemy as sa
+
+    from leakdesk.store import tables as t
+
+    with case.connect() as conn:
+        by_name = dict(
+            conn.execute(
+                sa.select(t.dispatch.c.filename, t.dispatch.c.id).where(t.dispatch.c.parent_id.is_(None))
+            ).all()
+        )
+    entries = load_manifest(sample)["letters"]
+    return [(e, by_name[Path(e["mail"]).name]) for e in entries if Path(e["mail"]).name in by_name]
+
+
+def import_translations(case: Case, sample: Path) -> str:
+    """Import the translator's English file for every letter, aligned sentence by sentence, and mark it final."""
+    import_translation = _needs("leakdesk.language.human", "import_translation")
+    set_status = _needs("leakdesk.language.review", "set_status")
+    done: list[float] = []
+    problems: list[str] = []
+    for entry, dispatch_id in _letter_dispatches(case, sample):
+        if not entry.get("translation"):
+            continue
+        try:
+            view = import_translation(case, dispatch_id, sample / entry["translation"], translator=entry["translator"])
+            set_status(case, view.id, "final")
+            done.append(view.confidence or 0.0)
+        except LeakdeskError as exc:
+            problems.append(f"letter {entry['number']}: {exc}")
+    if problems:
+        raise LeakdeskError(f"{len(done)} translations imported, {len(problems)} refused: " + " | ".join(problems))
+    lowest = f", lowest alignment confidence {min(done):.0%}" if done else ""
+    return f"{len(done)} human translations imported and marked final{lowest}"
+
+
+def check_glossary(case: Case, sample: Path) -> str:
+    """Add the desk's agreed renderings of service jargon and list where a translation departs from them."""
+    add_term = _needs("leakdesk.language.glossary", "add_term")
+    check = _needs("leakdesk.language.glossary", "check")
+    rules = load_manifest(sample)["glossary"]
+    for rule in rules:
+        add_term(case, rule["source"], rule["target"], note="agreed rendering (sample case)")
+    findings = check(case)
+    where = sorted({f.dispatch for f in findings})
+    return f"{len(rules)} glossary term(s); {len(findings)} departure(s) in dispatch(es) {where or 'none'}"
+
+
+def extract_claims(case: Case, sample: Path) -> str:
+    """Entities (with aliases), dates anchored on each letter, and check-worthy claims with their modality."""
+    run_claims = _needs("leakdesk.claims.claims", "run_claims")
+    summary = run_claims(case)
+    return (
+        f"{summary.get('mentions', 0)} entity mentions in {summary.get('texts', 0)} texts, "
+        f"{summary.get('claims', 0)} claims"
+    )
+
+
 DEMO_STEPS: list[DemoStep] = [
     DemoStep("keys", import_demo_key),
     DemoStep("ingest", ingest_sample),
+    DemoStep("translations", import_translations),
+    DemoStep("glossary", check_glossary),
+    DemoStep("claims", extract_claims),
 ]
 
 
