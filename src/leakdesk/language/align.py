@@ -20,6 +20,7 @@ PRIORS = {(1, 1): 0.89, (1, 0): 0.005, (0, 1): 0.005, (2, 1): 0.045, (1, 2): 0.0
 VARIANCE = 6.8  # variance of the target length per source character (Gale & Church)
 WEIGHTS = {"n": (1.5, 1.5), "p": (0.6, 0.15), "q": (0.4, 0.3)}  # kind -> (bonus per match, penalty per orphan)
 PARAGRAPH_PENALTY = 2.5  # a bead that joins sentences of two paragraphs
+BAND = 25  # sentences either side of the diagonal searched (widened by the difference in sentence counts)
 
 
 @dataclass(frozen=True)
@@ -85,23 +86,11 @@ def align(source: list[Sentence], target: list[Sentence]) -> Alignment:
     s_anc = [anchors(s.text) for s in source]
     t_anc = [anchors(t.text) for t in target]
 
-    inf = float("inf")
-    cost = [[inf] * (m + 1) for _ in range(n + 1)]
-    back: list[list[tuple[int, int] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
-    cost[0][0] = 0.0
-    for i in range(n + 1):
-        for j in range(m + 1):
-            here = cost[i][j]
-            if here == inf:
-                continue
-            for (di, dj), prior in PRIORS.items():
-                ni, nj = i + di, j + dj
-                if ni > n or nj > m:
-                    continue
-                c = here + _bead_cost(source, target, s_len, t_len, s_anc, t_anc, i, j, di, dj, ratio, prior)
-                if c < cost[ni][nj]:
-                    cost[ni][nj] = c
-                    back[ni][nj] = (di, dj)
+    band = max(BAND, abs(n - m) + 10)
+    back = _search(source, target, s_len, t_len, s_anc, t_anc, ratio, band)
+    if back is None:  # the band was too narrow for this pair: search everything
+        back = _search(source, target, s_len, t_len, s_anc, t_anc, ratio, None)
+    assert back is not None
     beads: list[Bead] = []
     i, j = n, m
     while i > 0 or j > 0:
@@ -113,6 +102,34 @@ def align(source: list[Sentence], target: list[Sentence]) -> Alignment:
         i, j = i - di, j - dj
     beads.reverse()
     return Alignment(beads, _document_confidence(beads, s_len, t_len), ratio)
+
+
+def _search(source, target, s_len, t_len, s_anc, t_anc, ratio, band):  # type: ignore[no-untyped-def]
+    """Dynamic programming over beads, optionally within a band around the diagonal; None if the end is unreached."""
+    n, m = len(source), len(target)
+    inf = float("inf")
+    cost = [[inf] * (m + 1) for _ in range(n + 1)]
+    back: list[list[tuple[int, int] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
+    cost[0][0] = 0.0
+    for i in range(n + 1):
+        if band is None:
+            columns = range(m + 1)
+        else:
+            centre = round(i * m / n) if n else 0
+            columns = range(max(0, centre - band), min(m, centre + band) + 1)
+        for j in columns:
+            here = cost[i][j]
+            if here == inf:
+                continue
+            for (di, dj), prior in PRIORS.items():
+                ni, nj = i + di, j + dj
+                if ni > n or nj > m:
+                    continue
+                c = here + _bead_cost(source, target, s_len, t_len, s_anc, t_anc, i, j, di, dj, ratio, prior)
+                if c < cost[ni][nj]:
+                    cost[ni][nj] = c
+                    back[ni][nj] = (di, dj)
+    return back if cost[n][m] < inf else None
 
 
 def _bead_cost(source, target, s_len, t_len, s_anc, t_anc, i, j, di, dj, ratio, prior) -> float:  # type: ignore[no-untyped-def]

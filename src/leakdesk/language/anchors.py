@@ -31,6 +31,27 @@ EN_MONTH = re.compile(
     r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b\.?",
     re.IGNORECASE,
 )
+# Numbers written as words (2-12; "one"/"один" are too often not numbers), in their common case forms.
+NUMBER_WORDS = {
+    **{
+        w: n
+        for n, forms in {
+            2: "два две двух двум двумя",
+            3: "три трёх трех трём трем тремя",
+            4: "четыре четырёх четырех четырём четырьмя",
+            5: "пять пяти пятью",
+            6: "шесть шести шестью",
+            7: "семь семи",
+            8: "восемь восьми восемью",
+            9: "девять девяти девятью",
+            10: "десять десяти десятью",
+            11: "одиннадцать одиннадцати",
+            12: "двенадцать двенадцати",
+        }.items()
+        for w in forms.split()
+    },
+    **{w: n for n, w in enumerate("two three four five six seven eight nine ten eleven twelve".split(), start=2)},
+}
 TRANSLIT = dict(
     zip(
         "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
@@ -140,6 +161,9 @@ def name_key(word: str) -> str:
 
 def numbers(text: str) -> Counter[str]:
     found: Counter[str] = Counter(n.lstrip("0") or "0" for n in NUMBER.findall(text))
+    for word in WORD.findall(text):
+        if word.lower() in NUMBER_WORDS:
+            found[str(NUMBER_WORDS[word.lower()])] += 1
     for m in RU_MONTH.finditer(text):
         stem = m.group(1).lower()
         for index, pattern in enumerate(RU_MONTHS):

@@ -139,3 +139,12 @@ def alignment_scores(pairs: list[GoldPair]) -> dict[str, float | int]:
         "recall": round(recall, 4),
         "f1": round(f1, 4),
     }
+
+
+def clean_only(pair: GoldPair) -> GoldPair:
+    """The clean parallel part of a pair: its 1-1 beads only (merges, splits, omissions, additions dropped)."""
+    paras = _bead_paragraphs(pair)
+    keep = [(k, b) for k, b in enumerate(pair.beads) if len(b[0]) == len(b[1]) == 1]
+    return GoldPair(
+        pair.name + "+clean", [b for _, b in keep], [paras[k] for k, _ in keep], [paras[k] for k, _ in keep]
+    )

@@ -1,0 +1,109 @@
+"""Translation desk benchmark: alignment bead precision/recall, wrong-letter detection, engine throughput.
+
+    .venv/bin/python benchmarks/translation.py [--data benchmarks/data/alignment] [--sentences 400]
+
+The alignment pairs in benchmarks/data/alignment were written for leakdesk (fictional letters with gold beads).
+The throughput figure uses a generated random-weight model: it measures the engine path (SentencePiece, batching,
+CTranslate2 decoding on the CPU), not the speed of a real model, whose decoder is far larger.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from leakdesk.language.align import align
+from leakdesk.language.evaluate import GoldPair, alignment_scores, clean_only, merge_targets
+from leakdesk.language.segment import Sentence
+
+HERE = Path(__file__).resolve().parent
+
+
+def alignment(data: Path) -> dict[str, object]:
+    files = sorted(data.glob("*.json"))
+    if not files:
+        sys.exit(f"No alignment pairs (*.json) in {data}.")
+    pairs = [GoldPair.load(p) for p in files]
+    clean = [clean_only(p) for p in pairs]
+    sets = {
+        "clean (1-1 beads only)": clean,
+        "as written (1-1, 2-1, 1-2, 1-0, 0-1)": pairs,
+        "clean + merged target sentences": [merge_targets(p) for p in clean],
+        "as written + merged target sentences": [merge_targets(p) for p in pairs],
+    }
+    out: dict[str, object] = {name: alignment_scores(group) for name, group in sets.items()}
+    # Wrong-letter detection: each original against every other pair's translation.
+    right, wrong = [], []
+    for i, a in enumerate(pairs):
+        src, tgt = a.sentences()
+        right.append(align(src, tgt).confidence)
+        for j, b in enumerate(pairs):
+            if i != j:
+                wrong.append(align(src, b.sentences()[1]).confidence)
+    out["document confidence"] = {
+        "right_min": min(right),
+        "right_mean": round(statistics.mean(right), 3),
+        "wrong_max": max(wrong),
+        "wrong_mean": round(statistics.mean(wrong), 3),
+        "wrong_refused_at_0.5": f"{sum(w < 0.5 for w in wrong)}/{len(wrong)}",
+        "right_refused_at_0.5": f"{sum(r < 0.5 for r in right)}/{len(right)}",
+    }
+    return out
+
+
+def alignment_speed(data: Path, copies: int = 10) -> dict[str, float]:
+    pairs = [GoldPair.load(p) for p in sorted(data.glob("*.json"))]
+    src: list[Sentence] = []
+    tgt: list[Sentence] = []
+    for k in range(copies):
+        for p in pairs:
+            s, t = p.sentences()
+            src += [Sentence(x.text, x.paragraph + 10 * k) for x in s]
+            tgt += [Sentence(x.text, x.paragraph + 10 * k) for x in t]
+    start = time.perf_counter()
+    align(src, tgt)
+    seconds = time.perf_counter() - start
+    return {"source_sentences": len(src), "target_sentences": len(tgt), "seconds": round(seconds, 2)}
+
+
+def throughput(sentences: int) -> dict[str, object]:
+    from leakdesk.language.translate.local import LocalEngine
+    from leakdesk.language.translate.models import read_package
+    from leakdesk.language.translate.testmodel import TRAINING_LINES, build_argos_folder
+
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        package = read_package(build_argos_folder(Path(tmp) / "tiny"))
+        built = time.perf_counter() - start
+        text = [TRAINING_LINES[i % 3] for i in range(sentences)]
+        rows = {}
+        for batch in (1, 16, 64):
+            engine = LocalEngine(package, batch_size=batch)
+            engine.translate(text[:8])  # warm-up
+            start = time.perf_counter()
+            engine.translate(text)
+            seconds = time.perf_counter() - start
+            rows[f"batch {batch}"] = round(sentences / seconds, 1)
+        return {"model_build_seconds": round(built, 2), "sentences": sentences, "sentences_per_second": rows}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=HERE / "data" / "alignment")
+    parser.add_argument("--sentences", type=int, default=400)
+    args = parser.parse_args()
+    result = {
+        "alignment": alignment(args.data),
+        "alignment_speed": alignment_speed(args.data),
+        "engine_throughput": throughput(args.sentences),
+    }
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
