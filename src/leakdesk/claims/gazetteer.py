@@ -117,7 +117,7 @@ def _pattern() -> tuple[re.Pattern[str], list[Place]]:
     for place in GAZETTEER:
         alts = []
         if place.ru_forms:
-            alts.append(place.ru_forms)
+            alts.append(rf"(?<!\w)(?:{place.ru_forms})(?!\w)")
         for n in sorted((place.name, *place.names), key=len, reverse=True):
             esc = re.escape(n).replace(r"\ ", r"\s+")
             alts.append(esc if _is_cjk(n) else rf"(?<!\w){esc}(?!\w)")

@@ -1,0 +1,130 @@
+"""Claims: structure from the original, scoring on the aligned English, anchors, modality, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from leakdesk.claims import claims as claims_mod
+from leakdesk.claims.claims import list_claims, run_claims
+from leakdesk.claims.modality import modality_polarity
+from tests.claims.conftest import add_letter, add_translation
+from tests.claims.test_entities import RU, RU_SEGMENTS
+from tests.conftest import invoke
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "expected"),
+    [
+        ("В августе прошлого года служба готовилась к локальному конфликту с Японией.", "ru", ("preparing", "positive")),
+        ("Учения планировали на сентябрь, но они так и не случились.", "ru", ("planned", "negative")),
+        ("Переброски вертолётов не было.", "ru", ("asserted", "negative")),
+        ("The service was preparing for a local conflict with Japan.", "en", ("preparing", "positive")),
+        ("The landing was planned for September but did not happen.", "en", ("planned", "negative")),
+        ("Helicopters arrived on Iturup in May.", "en", ("asserted", "positive")),
+        ("They may arrive on Iturup soon.", "en", ("possible", "positive")),
+    ],
+)
+def test_modality_and_polarity(sentence: str, language: str, expected: tuple[str, str]) -> None:
+    assert modality_polarity(sentence, language) == expected
+
+
+def test_russian_claims_are_scored_on_the_aligned_english(case) -> None:  # type: ignore[no-untyped-def]
+    dispatch_id, text_id = add_letter(case, RU)
+    add_translation(case, dispatch_id, text_id, RU_SEGMENTS)
+    run_claims(case)
+    items = list_claims(case)
+    assert [c["text"] for c in items] == [s for s, _ in RU_SEGMENTS]
+    first = items[0]
+    assert first["scored_on"] == "aligned-translation"
+    assert first["text_en"] == RU_SEGMENTS[0][1]
+    assert isinstance(first["checkworthiness"], float)
+    assert "scored on the aligned English translation (no Russian check-worthiness model)" in first["flags"]
+    assert first["actors"] == ["Сергей Иванов", "FSB"] and first["places"] == ["Iturup"]
+    assert first["time"]["text"].endswith("августе прошлого года")
+    assert (first["time"]["value"], first["time"]["start"], first["time"]["end"]) == ("2021-08", "2021-08-01",
+                                                                                      "2021-08-31")
+    assert first["anchor"] == "2022-03-17" and first["anchor_source"] == "letter-date"
+    assert first["modality"] == "preparing"
+    assert items[1]["polarity"] == "negative"
+    assert all(c["status"] == "unverified" for c in items)
+
+
+def test_without_translation_russian_claims_are_not_scored_and_say_so(case) -> None:  # type: ignore[no-untyped-def]
+    add_letter(case, RU)
+    run_claims(case)
+    first = list_claims(case)[0]
+    assert first["checkworthiness"] is None and first["scored_on"] == "not-scored"
+    assert any(f.startswith("not scored: no aligned English translation") for f in first["flags"])
+
+
+def test_translation_added_later_rescores_and_keeps_ids(case) -> None:  # type: ignore[no-untyped-def]
+    dispatch_id, text_id = add_letter(case, RU)
+    run_claims(case)
+    before = {c["id"]: c["text"] for c in list_claims(case)}
+    add_translation(case, dispatch_id, text_id, RU_SEGMENTS)
+    run_claims(case)
+    after = list_claims(case)
+    assert {c["id"]: c["text"] for c in after} == before
+    assert all(c["scored_on"] == "aligned-translation" for c in after)
+
+
+def test_letter_without_date_falls_back_to_received_time(case) -> None:  # type: ignore[no-untyped-def]
+    add_letter(case, "Летом прошлого года вертолёты перебросили на Итуруп.", date=None)
+    run_claims(case)
+    (item,) = list_claims(case)
+    assert item["anchor_source"] == "received-time" and item["anchor"] == "2022-03-20"
+    assert item["time"]["value"] == "2021-SU"
+    assert "the letter has no date: relative dates were resolved against the time it was received" in item["flags"]
+
+
+def test_english_letter_is_scored_directly(case) -> None:  # type: ignore[no-untyped-def]
+    add_letter(case, "In August 2021 the army moved 12 helicopters to Iturup, the ministry said.", language="en")
+    run_claims(case)
+    (item,) = list_claims(case)
+    assert item["scored_on"] == "original" and item["text_en"] is None
+    assert item["places"] == ["Iturup"] and item["time"]["value"] == "2021-08"
+
+
+def test_timex_failure_is_recorded_not_fatal(case, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import leakdesk.claims.timex as timex
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ValueError("boom")
+
+    monkeypatch.setattr(timex, "find_timexes", broken)
+    add_letter(case, "Вертолёты перебросили на Итуруп в августе.")
+    run_claims(case)
+    (item,) = list_claims(case)
+    assert item["time"]["value"] is None
+    assert any("temporal expressions could not be read" in f and "boom" in f for f in item["flags"])
+
+
+def test_mixed_language_sentence_is_flagged(case) -> None:  # type: ignore[no-untyped-def]
+    add_letter(case, "Генерал Петров сказал мне вчера очень тихо: the helicopters will never leave Iturup, "
+                     "и ушёл из кабинета.")
+    run_claims(case)
+    (item,) = list_claims(case)
+    assert any("mixes languages" in f for f in item["flags"])
+
+
+def test_sentences_keep_offsets() -> None:
+    text = "Первое предложение здесь.\nВторое предложение там. Third one is English."
+    found = claims_mod.sentences(text, ["ru", "en"])
+    assert [text[s.start : s.end] for s in found] == [s.text for s in found]
+    assert len(found) == 3
+
+
+def test_cli_claims_json_and_series(case, runner) -> None:  # type: ignore[no-untyped-def]
+    dispatch_id, text_id = add_letter(case, RU)
+    add_translation(case, dispatch_id, text_id, RU_SEGMENTS)
+    result = invoke(runner, "claims", case.root, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert len(data) == 2
+    assert {"id", "dispatch_id", "text", "actors", "places", "time", "checkworthiness", "status"} <= set(data[0])
+    assert set(data[0]["time"]) >= {"value", "start", "end"}
+    bad = invoke(runner, "claims", case.root, "--series", "Nope")
+    assert bad.exit_code == 1
+    assert "There is no series called 'Nope' in this case." in bad.stderr
