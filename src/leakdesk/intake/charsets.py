@@ -9,6 +9,7 @@ otherwise the charset is detected and the reason recorded.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
@@ -29,6 +30,7 @@ class Decoded:
     text: str
     charset: str
     reason: str
+    rejected: bool = False  # a charset was declared and did not fit (unknown, invalid or garbled)
 
 
 def normalise(label: str | None) -> str | None:
@@ -45,6 +47,42 @@ def normalise(label: str | None) -> str | None:
         return None
 
 
+CYRILLIC_FAMILY = ("koi8-r", "cp1251", "cp866", "iso8859-5")
+_COMMON_RU = set("оеаинтсрвл")
+_WORD = re.compile(r"[^\W\d_]{2,}")  # the ten most frequent Russian letters: about two thirds of any Russian text
+
+
+def russian_fit(text: str) -> float | None:
+    """How much `text` looks like Russian (about 0.6 for real prose), None if it has too few Cyrillic letters.
+
+    Single-byte Cyrillic charsets map letters onto each other, so a text read in the wrong one is a substitution
+    cipher of Russian: valid letters, wrong frequencies. KOI8-R and windows-1251 also swap letter case, so words
+    like "дПВТЩК" and mostly upper-case prose count against a reading. (All-caps text read rightly loses little.)
+    """
+    letters = [c for c in text.lower() if "а" <= c <= "я" or c == "ё"]
+    if len(letters) < 20:
+        return None
+    alpha = [c for c in text if c.isalpha()]
+    frequency = sum(c in _COMMON_RU for c in letters) / len(letters) * (len(letters) / len(alpha))
+    upper = sum(c.isupper() for c in alpha) / len(alpha)
+    words = _WORD.findall(text)
+    odd = sum(1 for w in words if w[0].islower() and any(c.isupper() for c in w[1:])) / max(1, len(words))
+    return frequency - 0.5 * odd - 0.3 * max(0.0, upper - 0.5)
+
+
+def _better_cyrillic(data: bytes, codec: str) -> tuple[str, float, float] | None:
+    """(a Cyrillic charset that reads as Russian far better than `codec`, its fit, codec's fit) or None."""
+    if codec not in CYRILLIC_FAMILY:
+        return None
+    sample = data[:SAMPLE]
+    own = russian_fit(sample.decode(codec, errors="replace"))
+    if own is None:
+        return None
+    fits = {c: russian_fit(sample.decode(c, errors="replace")) or 0.0 for c in CYRILLIC_FAMILY if c != codec}
+    best = max(fits, key=lambda c: fits[c])
+    return (best, fits[best], own) if fits[best] > own + 0.15 else None
+
+
 def _mess(data: bytes, codec: str) -> float | None:
     try:
         text = data[:SAMPLE].decode(codec, errors="strict")
@@ -56,11 +94,24 @@ def _mess(data: bytes, codec: str) -> float | None:
 
 
 def _detect(data: bytes) -> tuple[str, float] | None:
+    """charset-normalizer's guess; a Cyrillic single-byte charset that reads the bytes as clean Russian wins over a
+    guess outside that family (short Russian texts are otherwise sometimes taken for Japanese or Greek)."""
     best = from_bytes(data[:SAMPLE]).best()
-    if best is None:
+    codec = (normalise(best.encoding) or best.encoding) if best is not None else None
+    codec = PREFERRED.get(codec, codec) if codec else None
+    if codec not in CYRILLIC_FAMILY:
+        scored = []
+        for c in CYRILLIC_FAMILY:
+            fit = russian_fit(data[:SAMPLE].decode(c, errors="replace"))
+            mess = _mess(data, c)
+            if fit is not None and mess is not None and mess <= GARBLED:
+                scored.append((fit, -mess, c))
+        if scored:
+            fit, neg_mess, c = max(scored)
+            return c, -neg_mess
+    if codec is None or best is None:
         return None
-    codec = normalise(best.encoding) or best.encoding
-    return PREFERRED.get(codec, codec), float(best.chaos)
+    return codec, float(best.chaos)
 
 
 def decode_text(data: bytes, declared: str | None = None) -> Decoded:
@@ -81,6 +132,18 @@ def decode_text(data: bytes, declared: str | None = None) -> Decoded:
                 why = "declared utf-8, but the bytes are not valid UTF-8"
         else:
             mess = _mess(data, codec)
+            if mess is not None and sum(1 for b in data[:SAMPLE] if b > 127) < 16:
+                return Decoded(data.decode(codec, errors="replace"), codec,
+                               f"declared {codec}; too little non-ASCII text to doubt the label")
+            better = _better_cyrillic(data, codec) if mess is not None else None
+            if better is not None:
+                other, fit, own = better
+                why = (f"declared {codec}, but the text decoded with it is not Russian: its letter frequencies fit "
+                       f"{other} ({fit:.2f}) far better than {codec} ({own:.2f})")
+                found = _detect(data)
+                if found is not None and found[0] == other:
+                    why += f"; charset-normalizer detected {other} (mess {found[1]:.2f})"
+                return Decoded(data.decode(other, errors="replace"), other, why, True)
             if mess is not None and mess <= GARBLED:
                 text = data.decode(codec, errors="replace")
                 return Decoded(text, codec, f"declared {codec}; the text reads cleanly (mess {mess:.2f})")
@@ -91,8 +154,9 @@ def decode_text(data: bytes, declared: str | None = None) -> Decoded:
             )
     else:
         why = "no charset declared"
+    rejected = declared is not None and bool(declared.strip())
     try:
-        return Decoded(data.decode("utf-8"), "utf-8", f"{why}; the bytes are valid UTF-8")
+        return Decoded(data.decode("utf-8"), "utf-8", f"{why}; the bytes are valid UTF-8", rejected)
     except UnicodeDecodeError:
         pass
     found = _detect(data)
@@ -100,10 +164,11 @@ def decode_text(data: bytes, declared: str | None = None) -> Decoded:
         guess, chaos = found
         try:
             text = data.decode(guess, errors="replace")
-            return Decoded(text, guess, f"{why}; charset-normalizer detected {guess} (mess {chaos:.2f})")
+            return Decoded(text, guess, f"{why}; charset-normalizer detected {guess} (mess {chaos:.2f})", rejected)
         except LookupError:
             pass
     text = data.decode(codec or "utf-8", errors="replace")
     return Decoded(
-        text, codec or "utf-8", f"{why}; no charset fits, decoded as {codec or 'utf-8'} with replacement characters"
+        text, codec or "utf-8", f"{why}; no charset fits, decoded as {codec or 'utf-8'} with replacement characters",
+        rejected,
     )

@@ -137,13 +137,23 @@ def _where(host: str, port: int) -> str:
     return f"the IMAP server {host}:{port}"
 
 
-def connect(host: str, port: int, *, ssl: bool = True, timeout: float = TIMEOUT) -> imaplib.IMAP4:
-    """Open a connection; every failure becomes one sentence naming the server and the problem."""
+def connect(
+    host: str, port: int, *, ssl: bool = True, starttls: bool = False, timeout: float = TIMEOUT
+) -> imaplib.IMAP4:
+    """Open a connection (TLS from the start, or plain upgraded with STARTTLS, or plain); failures are sentences."""
     where = _where(host, port)
     try:
-        if ssl:
+        if ssl and not starttls:
             return imaplib.IMAP4_SSL(host, port, ssl_context=ssl_lib.create_default_context(), timeout=timeout)
-        return imaplib.IMAP4(host, port, timeout=timeout)
+        client = imaplib.IMAP4(host, port, timeout=timeout)
+        if starttls:
+            if "STARTTLS" not in client.capabilities:
+                _logout(client)
+                raise IntakeError(
+                    f"The IMAP server {host}:{port} does not offer STARTTLS, so it cannot be used securely."
+                )
+            client.starttls(ssl_lib.create_default_context())
+        return client
     except ssl_lib.SSLCertVerificationError as exc:
         raise IntakeError(
             f"Cannot connect securely to {where}: its TLS certificate is not trusted ({exc.verify_message})."
@@ -292,10 +302,11 @@ def fetch_mailbox(
     ssl: bool = True,
     series: str | None = None,
     progress: bool = True,
+    starttls: bool = False,
 ) -> ImapResult:
     """Fetch every message of `folder` not fetched before and ingest it (channel 'imap')."""
     key = mailbox_key(user, host, port, folder)
-    client = connect(host, port, ssl=ssl)
+    client = connect(host, port, ssl=ssl, starttls=starttls)
     try:
         login(client, host, port, user, password)
         uidvalidity, count = select(client, host, port, folder)

@@ -99,6 +99,7 @@ class _Node:
     filename: str | None
     media_type: str | None
     part: str = ""
+    depth: int = 0
     details: dict[str, Any] = field(default_factory=dict)
     children: list[_Node] = field(default_factory=list)
 
@@ -290,6 +291,7 @@ class Ingester:
             node = self._read(source, child.digests, child_ctx, kind_hint=child.kind)
             node.kind = "email" if node.ex.kind == "email" else child.kind
         node.part = child.part
+        node.depth = child_ctx.depth
         node.details.update(child.details)
         if child.error:
             node.ex.errors.insert(0, child.error)
@@ -432,7 +434,7 @@ def _child_label(node: _Node) -> str:
     if node.filename:
         return f"attachment '{node.filename}' (part {node.part})"
     if node.kind == "email":
-        return f"attached message (part {node.part})"
+        return f"attached message (part {node.part}, {node.depth} levels down)"
     return f"part {node.part}"
 
 

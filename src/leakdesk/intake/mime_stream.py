@@ -21,7 +21,7 @@ from leakdesk.intake.registry import ReadContext
 from leakdesk.store.originals import Digests
 
 STORED = "X-Leakdesk-Stored-Part"
-_B64_ALPHABET = bytes(range(256)).translate(
+_NOT_BASE64 = bytes(range(256)).translate(
     None, b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 )
 
@@ -38,6 +38,8 @@ class _Leaf:
         self.spill: BinaryIO | None = None
         self.spill_name = ""
         self.pending = b""
+        self.batch: list[bytes] = []
+        self.batch_size = 0
 
     def add(self, line: bytes) -> None:
         if self.spill is None:
@@ -46,22 +48,32 @@ class _Leaf:
             if self.size > self.ctx.limits.large_part:
                 fd, self.spill_name = tempfile.mkstemp(dir=self.ctx.scratch_dir, suffix=".part")
                 self.spill = os.fdopen(fd, "wb")
-                for buffered in self.lines:
-                    self._decode(buffered)
-                self.lines = []
+                self.batch, self.batch_size, self.lines = self.lines, self.size, []
+                self._flush()
         else:
-            self._decode(line)
+            self.batch.append(line)
+            self.batch_size += len(line)
+            if self.batch_size >= 1 << 20:
+                self._flush()
+
+    def _flush(self) -> None:
+        """Decode the batched lines into the scratch file (base64 and quoted-printable decoded, others as is)."""
+        assert self.spill is not None
+        lines, self.batch, self.batch_size = self.batch, [], 0
+        if self.encoding == "quoted-printable":
+            for line in lines:
+                self.spill.write(binascii.a2b_qp(line))
+            return
+        self._decode(b"".join(lines))
 
     def _decode(self, line: bytes) -> None:
         assert self.spill is not None
         if self.encoding == "base64":
-            self.pending += line.translate(None, _B64_ALPHABET)
+            self.pending += line.translate(None, _NOT_BASE64)
             cut = len(self.pending) // 4 * 4
             if cut:
                 self.spill.write(binascii.a2b_base64(self.pending[:cut]))
                 self.pending = self.pending[cut:]
-        elif self.encoding == "quoted-printable":
-            self.spill.write(binascii.a2b_qp(line))
         else:
             self.spill.write(line)
 
@@ -70,6 +82,7 @@ class _Leaf:
             out.extend(self.lines)
             return
         try:
+            self._flush()
             if self.pending.rstrip(b"="):
                 data = self.pending.rstrip(b"=")
                 data += b"=" * (-len(data) % 4)
@@ -123,12 +136,14 @@ def split_large_message(path: Path, ctx: ReadContext) -> tuple[bytes, dict[str, 
                 else:
                     header_lines.append(line)
                 continue
-            stripped = line.rstrip()
-            hit = next(
-                (i for i in range(len(boundaries) - 1, -1, -1)
-                 if stripped in (boundaries[i], boundaries[i] + b"--")),
-                None,
-            )
+            hit = None
+            if line.startswith(b"--") and boundaries:
+                stripped = line.rstrip()
+                hit = next(
+                    (i for i in range(len(boundaries) - 1, -1, -1)
+                     if stripped in (boundaries[i], boundaries[i] + b"--")),
+                    None,
+                )
             if hit is None:
                 if leaf is not None:
                     leaf.add(line)

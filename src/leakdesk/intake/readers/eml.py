@@ -92,9 +92,9 @@ def read_message(data: bytes, ctx: ReadContext, stored: dict[str, Digests] | Non
     defects = walker.defects
     if defects:
         ex.details["defects"] = sorted(set(defects))
-        for name in dict.fromkeys(defects):
-            if name in SERIOUS:
-                ex.errors.append(f"broken MIME structure: {SERIOUS[name]}")
+        broken = [SERIOUS[name] for name in dict.fromkeys(defects) if name in SERIOUS]
+        if broken:
+            ex.errors.append("broken MIME structure: " + "; ".join(broken))
     return ex
 
 
@@ -181,8 +181,11 @@ class _Walker:
         return data or b""
 
     def _body(self, part: Message, where: str, ctype: str, role: str) -> None:
-        data = self._payload(part, f"the {'HTML ' if ctype == 'text/html' else ''}body (part {where})")
+        what = f"the {'HTML ' if ctype == 'text/html' else ''}body (part {where})"
+        data = self._payload(part, what)
         decoded = decode_text(data, part.get_content_charset())
+        if decoded.rejected:
+            self.ex.errors.append(f"wrong or unknown charset in {what}: {decoded.reason}")
         limit = self.ctx.limits.max_text_chars
         if ctype == "text/html":
             text = html_to_text(decoded.text[:limit])

@@ -21,6 +21,7 @@ class _Lines:
         self._fh = fh
         self._next: bytes | None = fh.readline()
         self.offset = 0
+        self.last = b""
 
     def peek(self) -> bytes | None:
         return self._next or None
@@ -28,6 +29,7 @@ class _Lines:
     def take(self) -> bytes:
         line = self._next or b""
         self.offset += len(line)
+        self.last = line
         self._next = self._fh.readline()
         return line
 
@@ -39,7 +41,7 @@ def _message_chunks(lines: _Lines) -> Iterator[bytes]:
     pending_blank = b""
     while (line := lines.peek()) is not None:
         if pending_blank and line.startswith(b"From "):
-            break  # the blank line belongs to the separator
+            break  # the blank line belongs to the separator (as at the end of the file, like mailbox.mbox)
         lines.take()
         if pending_blank:
             buf.append(pending_blank)
@@ -53,8 +55,6 @@ def _message_chunks(lines: _Lines) -> Iterator[bytes]:
         if size >= CHUNK:
             yield b"".join(buf)
             buf, size = [], 0
-    if pending_blank and lines.peek() is None:
-        buf.append(pending_blank)
     if buf:
         yield b"".join(buf)
 
@@ -87,8 +87,12 @@ class MboxReader(Reader):
                     ex.errors.append(f"more than {ctx.limits.max_children} messages; the rest were not read")
                     return
                 digests = ctx.store_chunks(_message_chunks(lines))
-                details = {"offset": start}
+                details: dict[str, object] = {"offset": start}
+                error = None
+                if lines.peek() is None and lines.last and not lines.last.endswith(b"\n"):
+                    error = "the mbox ends in the middle of a line: this last message is cut short (truncated file)"
                 if from_line:
                     details["from_line"] = from_line.decode("utf-8", "backslashreplace").rstrip()
-                yield Child(digests, f"message {n}", kind="email", media_type="message/rfc822", details=details)
+                yield Child(digests, f"message {n}", kind="email", media_type="message/rfc822", details=details,
+                            error=error)
             ex.details["messages"] = n

@@ -74,7 +74,7 @@ class ZipReader(Reader):
                         ex.errors.append(f"member '{info.filename}' cannot be extracted ({exc})")
                         continue
                     total += digests.size
-                    name, problem = safe_name(info.filename)
+                    name, problem = safe_name(info.filename, folders_allowed=True)
                     yield Child(
                         digests, f"member {n}", filename=name, kind="attachment",
                         details={"member": info.filename}, error=problem,
