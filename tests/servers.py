@@ -107,6 +107,8 @@ class Dovecot:
     config: Path
     utf8_user: str = "редакция"  # a second account whose name and password are not ASCII
     utf8_password: str = "пароль ✓ 2026"
+    tls_port: int | None = None  # IMAP over TLS (and STARTTLS on `port`), with a self-signed certificate ...
+    cert: Path | None = None  # ... for 127.0.0.1: point SSL_CERT_FILE at it to make the client trust it
 
     @property
     def log(self) -> Path:
@@ -138,9 +140,23 @@ class Dovecot:
         return f"{stem}-{os.urandom(4).hex()}"
 
 
-def _dovecot_config(root: Path, port: int, user: pwd.struct_passwd) -> str:
+def _self_signed_certificate(root: Path) -> Path | None:
+    """A certificate for 127.0.0.1 and its key (cert.pem, key.pem); None when openssl is missing."""
+    if not shutil.which("openssl"):
+        return None
+    done = subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+         "-keyout", str(root / "key.pem"), "-out", str(root / "cert.pem"), "-days", "2",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+    )  # fmt: skip
+    return root / "cert.pem" if done.returncode == 0 else None
+
+
+def _dovecot_config(root: Path, port: int, user: pwd.struct_passwd, tls_port: int | None = None) -> str:
     name = user.pw_name
     privileged = os.geteuid() == 0
+    tls = f"ssl = yes\nssl_cert = <{root}/cert.pem\nssl_key = <{root}/key.pem\n" if tls_port else "ssl = no\n"
     return f"""# written by tests/servers.py
 protocols = imap
 listen = 127.0.0.1
@@ -148,8 +164,7 @@ base_dir = {root}/run
 state_dir = {root}/state
 log_path = {root}/dovecot.log
 info_log_path = {root}/dovecot.log
-ssl = no
-disable_plaintext_auth = no
+{tls}disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_username_chars =
 mail_location = maildir:{root}/mail/%u
@@ -174,7 +189,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port or 0}
   }}
   chroot =
 }}
@@ -186,7 +202,7 @@ service anvil {{
 
 @pytest.fixture(scope="session")
 def dovecot() -> Iterator[Dovecot]:
-    """A real Dovecot IMAP server on 127.0.0.1 (plain IMAP, no TLS), one user, Maildir in a temp folder."""
+    """A real Dovecot IMAP server on 127.0.0.1: plain IMAP (+STARTTLS) and IMAP over TLS, Maildir in a temp folder."""
     binary = ensure_debian_package("dovecot", "dovecot-imapd")
     if not binary or not Path("/usr/lib/dovecot/imap").exists():
         pytest.skip("Dovecot (Debian package dovecot-imapd) is not installed and could not be installed here.")
@@ -201,13 +217,17 @@ def dovecot() -> Iterator[Dovecot]:
         f"{account.user}:{{PLAIN}}{account.password}\n{account.utf8_user}:{{PLAIN}}{account.utf8_password}\n", "utf-8"
     )
     os.chmod(root / "users", 0o644)
-    account.config.write_text(_dovecot_config(root, port, user), "utf-8")
+    account.cert = _self_signed_certificate(root)
+    account.tls_port = free_port() if account.cert else None
+    account.config.write_text(_dovecot_config(root, port, user, account.tls_port), "utf-8")
     # Dovecot keeps inherited stdout/stderr open: without the redirect the caller would hang.
     subprocess.run(
         [binary, "-c", str(account.config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True
     )
     try:
         wait_for_port(port, log=account.log)
+        if account.tls_port:
+            wait_for_port(account.tls_port, log=account.log)
         yield account
     finally:
         _stop_dovecot(account)

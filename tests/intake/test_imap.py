@@ -323,3 +323,63 @@ def test_killed_fetch_resumes_without_duplicates(case: Case, dovecot: Dovecot, t
         report = fsck(conn, case.originals)
         assert conn.execute(sa.select(t.imap_state.c.last_uid)).scalar_one() == 40
     assert report.ok, report.as_dict()
+
+
+# --------------------------------------------------------------------------- TLS
+
+
+@pytest.fixture
+def tls_dovecot(dovecot: Dovecot) -> Dovecot:
+    if not (dovecot.tls_port and dovecot.cert):
+        pytest.skip("openssl is missing, so the test server has no TLS certificate")
+    return dovecot
+
+
+@pytest.fixture
+def tls_folder(tls_dovecot: Dovecot) -> str:
+    folder = tls_dovecot.fresh_folder("Tls")
+    tls_dovecot.append(folder, MORE[0])
+    return folder
+
+
+def run_tls(runner, case: Case, server: Dovecot, folder: str, tmp_path: Path, port: int, *extra: str):  # type: ignore[no-untyped-def]
+    return invoke(
+        runner, "imap", case.root, "--host", "127.0.0.1", "--port", str(port), "--user", server.user,
+        "--password-file", server.password_file(tmp_path), "--folder", folder, "--json", *extra,
+    )  # fmt: skip
+
+
+@needs_ingest
+def test_imap_over_tls_and_starttls_with_a_trusted_certificate(  # type: ignore[no-untyped-def]
+    runner, case: Case, tls_dovecot: Dovecot, tls_folder: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert tls_dovecot.tls_port and tls_dovecot.cert
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls_dovecot.cert))  # trust the test server's own certificate
+    res = run_tls(runner, case, tls_dovecot, tls_folder, tmp_path, tls_dovecot.tls_port)
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["new"] == 1
+    tls_dovecot.append(tls_folder, MORE[1])
+    res = run_tls(runner, case, tls_dovecot, tls_folder, tmp_path, tls_dovecot.port, "--starttls")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)  # another port is another mailbox key: both messages, one of them known
+    assert (out["fetched"], out["new"], out["duplicates"]) == (2, 1, 1)
+
+
+def test_untrusted_certificate_is_refused(
+    runner, case: Case, tls_dovecot: Dovecot, tls_folder: str, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    assert tls_dovecot.tls_port
+    for port, extra in ((tls_dovecot.tls_port, ()), (tls_dovecot.port, ("--starttls",))):
+        res = run_tls(runner, case, tls_dovecot, tls_folder, tmp_path, port, *extra)
+        assert res.exit_code == 1
+        assert error_text(res) == (
+            f"Error: Cannot connect securely to the IMAP server 127.0.0.1:{port}: its TLS certificate is not "
+            "trusted (self-signed certificate)."
+        )
+
+
+def test_no_ssl_and_starttls_together_is_a_usage_error(runner, case: Case, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    res = invoke(runner, "imap", case.root, "--host", "h", "--user", "u", "--password-file", tmp_path / "x",
+                 "--no-ssl", "--starttls")  # fmt: skip
+    assert res.exit_code == 2
+    assert error_text(res) == "Error: --no-ssl and --starttls contradict each other: choose one."

@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, handle_errors, open_case, print_json
+from leakdesk.cli.common import (
+    CaseArg,
+    DbOpt,
+    JsonOpt,
+    console,
+    err_console,
+    handle_errors,
+    open_case,
+    print_json,
+)
 from leakdesk.errors import UsageError
 
 keys_app = typer.Typer(help="The case's own PGP keyring (used to decrypt and verify dispatches).", no_args_is_help=True)
@@ -66,6 +75,9 @@ def imap(
     no_ssl: Annotated[
         bool, typer.Option("--no-ssl", help="Plain IMAP without TLS (only on a trusted network).")
     ] = False,
+    starttls: Annotated[
+        bool, typer.Option("--starttls", help="Connect without TLS, then switch to TLS with STARTTLS (port 143).")
+    ] = False,
     series: Annotated[str | None, typer.Option(help="Put fetched dispatches into this series.")] = None,
     db: DbOpt = None,
     json: JsonOpt = False,
@@ -73,20 +85,27 @@ def imap(
     """Fetch new messages from an IMAP folder into the case (resumable; never marks them as read)."""
     from leakdesk.intake.imap import fetch_mailbox, read_password_file
 
+    if no_ssl and starttls:
+        raise UsageError("--no-ssl and --starttls contradict each other: choose one.")
     password = read_password_file(password_file)
     if port is not None and not 0 < port < 65536:
         raise UsageError(f"--port {port} is not a TCP port (1-65535).")
+    if no_ssl and host not in ("127.0.0.1", "::1", "localhost"):
+        err_console.print(
+            f"Warning: without TLS the password and the mail travel unencrypted to {host}.", highlight=False
+        )
     with open_case(case, db) as c:
         result = fetch_mailbox(
             c,
             host,
-            port or (143 if no_ssl else 993),
+            port or (143 if no_ssl or starttls else 993),
             user,
             password,
             folder,
             ssl=not no_ssl,
             series=series,
             progress=not json,
+            starttls=starttls,
         )
     if json:
         print_json(result.as_dict())
