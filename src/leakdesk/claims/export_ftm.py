@@ -80,7 +80,8 @@ def build(case: Any) -> list[Any]:
                 b.put(doc, "messageId", d.message_id)
             b.put(doc, "date", d.date_utc.strftime("%Y-%m-%dT%H:%M:%S") if d.date_utc else None)
             b.put(doc, "language", _language(d.language))
-            b.put(doc, "mimeType", d.media_type)
+            if d.media_type and d.media_type != "application/octet-stream":  # FtM's word for "unknown" is none
+                b.put(doc, "mimeType", d.media_type)
             b.put(doc, "contentHash", sha1.get(d.original_sha256))  # FtM checksums are SHA-1
             b.put(doc, "bodyText", "\n\n".join(bodies.get(d.id, [])) or None)
             if d.id in translated:
