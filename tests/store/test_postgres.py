@@ -47,6 +47,25 @@ def test_init_on_postgres_records_the_url_and_migrates_to_head(pg_case: Case, fr
     assert {tbl.name for tbl in t.metadata.sorted_tables} <= names
 
 
+def test_migrations_build_exactly_the_declared_schema_on_postgres(pg_case: Case) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with pg_case.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), t.metadata)
+    assert diff == []
+
+
+def test_downgrade_to_base_and_upgrade_again_on_postgres(pg_case: Case) -> None:
+    from alembic import command
+
+    cfg = db.alembic_config(pg_case.engine)
+    command.downgrade(cfg, "base")
+    assert set(sa.inspect(pg_case.engine).get_table_names()) <= {"alembic_version"}
+    command.upgrade(cfg, "head")
+    assert db.is_current(pg_case.engine)
+
+
 def test_audit_log_is_append_only_on_postgres(pg_case: Case) -> None:
     with pg_case.transaction() as conn:
         pg_case.audit(conn, "test.note", "x", {"n": 1})

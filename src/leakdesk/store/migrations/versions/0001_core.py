@@ -168,7 +168,7 @@ def _append_only_audit() -> None:
             )
     else:
         op.execute(
-            "CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+            "CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS "
             "$$ BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$"
         )
         op.execute(
