@@ -383,3 +383,21 @@ def test_no_ssl_and_starttls_together_is_a_usage_error(runner, case: Case, tmp_p
                  "--no-ssl", "--starttls")  # fmt: skip
     assert res.exit_code == 2
     assert error_text(res) == "Error: --no-ssl and --starttls contradict each other: choose one."
+
+
+@needs_ingest
+def test_fetch_into_a_postgresql_case(runner, dovecot: Dovecot, fresh_postgres_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert invoke(runner, "init", tmp_path / "pgcase", "--db", fresh_postgres_url).exit_code == 0
+    pg_case = Case.open(tmp_path / "pgcase")
+    folder = dovecot.fresh_folder("Pg")
+    dovecot.append(folder, *FIRST)
+    try:
+        for expected in (3, 0):
+            res = run_imap(runner, pg_case, dovecot, folder, tmp_path, "--json")
+            assert res.exit_code == 0, res.output
+            assert json.loads(res.stdout)["new"] == expected
+        assert len(dispatch_rows(pg_case)) == 3 and len(custody_sources(pg_case)) == 3
+        with pg_case.connect() as conn:
+            assert conn.execute(sa.select(t.imap_state.c.last_uid)).scalar_one() == 3
+    finally:
+        pg_case.close()
