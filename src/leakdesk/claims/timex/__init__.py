@@ -10,6 +10,7 @@ Both languages' rules run on every text (letters mix languages); the declared la
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from . import en, en_relative, ru, ru_relative
 from .engine import Context, run_rules, select, to_timex
@@ -21,6 +22,14 @@ EN_RULES = [*en.RULES, *en_relative.RULES]
 RU_RULES = [*ru.RULES, *ru_relative.RULES]
 
 
+_CYRILLIC = re.compile(r"[а-яёА-ЯЁ]")
+_LATIN = re.compile(r"[a-zA-Z]")
+
+
+def _has_script(text: str, cyrillic: bool) -> bool:
+    return bool((_CYRILLIC if cyrillic else _LATIN).search(text))
+
+
 def find_timexes(text: str, language: str | None, anchor: dt.date | dt.datetime | None) -> list[Timex]:
     """All temporal expressions in `text`, in order; relative ones resolved against `anchor` (None → flagged)."""
     if isinstance(anchor, dt.datetime):
@@ -30,5 +39,7 @@ def find_timexes(text: str, language: str | None, anchor: dt.date | dt.datetime 
     ru_ctx = Context(text, anchor, ru.FUTURE)
     first, second = ((RU_RULES, ru_ctx), (EN_RULES, en_ctx)) if lang == "ru" else ((EN_RULES, en_ctx), (RU_RULES, ru_ctx))
     candidates = run_rules(text, first[0], first[1])
-    candidates += run_rules(text, second[0], second[1], order_offset=len(first[0]))
+    # the other language's rules only where its script occurs (mixed letters), except numeric dates and times
+    if _has_script(text, second[0] is RU_RULES):
+        candidates += run_rules(text, second[0], second[1], order_offset=len(first[0]))
     return [to_timex(text, c) for c in select(candidates)]

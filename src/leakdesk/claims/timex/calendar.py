@@ -79,6 +79,25 @@ def weekday_near(anchor: dt.date, weekday: int, direction: int) -> dt.date:
     return anchor + dt.timedelta(days=diff if diff > 0 else diff + 7)
 
 
+def weekday_nearest(anchor: dt.date, weekday: int, past_bias: int = 1) -> dt.date:
+    """The nearer of the previous and the next such weekday (today counts as both); ties and near-ties go to the
+    past by `past_bias` days."""
+    past = weekday_near(anchor, weekday, -1)
+    future = weekday_near(anchor, weekday, 1)
+    return past if (anchor - past).days <= (future - anchor).days + past_bias else future
+
+
+def month_nearest(anchor: dt.date, month: int, day: int | None = None, past_bias: int = 1) -> int:
+    """The year that puts the month (and day) nearest the anchor, in months; near-ties go to the past."""
+    if month == anchor.month and day is None:
+        return anchor.year
+    past_year = anchor.year if (month, day or 1) <= (anchor.month, anchor.day) else anchor.year - 1
+    future_year = anchor.year if (month, day or 1) >= (anchor.month, anchor.day) else anchor.year + 1
+    past_gap = (anchor.year - past_year) * 12 + anchor.month - month
+    future_gap = (future_year - anchor.year) * 12 + month - anchor.month
+    return past_year if past_gap <= future_gap + past_bias else future_year
+
+
 def month_near(anchor: dt.date, month: int, direction: int) -> int:
     """The year of the given month near the anchor: 0 same year, -1 most recent (incl. this month), +1 next
     (incl. this month), -2 strictly before, +2 strictly after."""

@@ -34,7 +34,9 @@ UNIT = r"(?:second|minute|hour|day|week|month|quarter|year|decade|centur(?:y|ie)
 YEAR = r"(?:1[6-9]\d\d|20\d\d)"
 NOT_NUM_BEFORE = r"(?<![\d$£€.,/:#№-])"
 NOT_NUM_AFTER = r"(?![\d%]|,\d|\.\d|-\d)"
-FUTURE = re.compile(r"\b(will|'ll|shall|going to|scheduled|to be held|is due|are due)\b", re.I)
+FUTURE = re.compile(r"\b(will|'ll|shall|going to|scheduled|to be held|due to|is due|are due|set to|expected to|expects? to|"
+                    r"plans? to|planning to|planned|would|payable|effective|as soon as|upcoming|next|until|by)\b", re.I)
+PAST_BIAS = 1  # months/days a past reading may be farther away than a future one and still win
 SHIFT_WORDS = {"last": -1, "past": -1, "previous": -1, "this": 0, "current": 0, "next": 1, "coming": 1,
                "following": 1, "the past": -1, "the last": -1, "the previous": -1, "the next": 1,
                "the coming": 1, "the following": 1, "the current": 0}  # fmt: skip
@@ -84,10 +86,9 @@ def mod_of(word: str | None) -> str | None:
 
 def year_of(ctx: Context, m: re.Match[str], month: int, day: int | None = None) -> int:
     anchor = ctx.need_anchor()
-    direction = ctx.direction(m)
-    if day is not None and month == anchor.month:
-        return anchor.year
-    return cal.month_near(anchor, month, direction)
+    if ctx.tense(m) > 0:
+        return cal.month_near(anchor, month, 1)
+    return cal.month_nearest(anchor, month, day, PAST_BIAS)
 
 
 def date_result(year: int | None, month: int, day: int, mod: str | None = None) -> Result:
@@ -177,7 +178,7 @@ def bare_month(m: re.Match[str], ctx: Context) -> Result | None:
         if m["mon"] == "May" and re.match(r"\s+(be|have|not|also|well)\b", after):
             return None
     month = month_num(m["mon"])
-    year = cal.month_near(ctx.need_anchor(), month, ctx.direction(m))
+    year = year_of(ctx, m, month)
     return Result("DATE", cal.month_value(year, month), mod=mod_of(m["mod"]))
 
 
@@ -305,3 +306,10 @@ def half(m: re.Match[str], ctx: Context) -> Result | None:
         return Result("DATE", f"{m['year']}-H{h}")
     year = ctx.need_anchor().year + {"last": -1, "next": 1}.get((m["rel"] or "").lower(), 0)
     return Result("DATE", f"{year:04d}-H{h}")
+
+
+@rule(RULES, r"(?<![\w'’])['’](?P<yy>\d{2})\b(?!['’]?s\b|%)")
+def apostrophe_year(m: re.Match[str], ctx: Context) -> Result | None:
+    """ "'98": a two-digit year; the century is a guess from the anchor, so it is flagged."""
+    year, flags = full_year(m["yy"], ctx)
+    return Result("DATE", f"{year:04d}", flags=flags, note="two-digit year: the century is a guess from the letter's date")

@@ -12,6 +12,7 @@ from .numbers import EN_NUMBER, en_number
 
 RULES: list[Rule] = []
 
+WEEKDAY_PAST_BIAS = 2
 DAY_WORDS = {"today": 0, "yesterday": -1, "tomorrow": 1}
 GRAN = {"day": "day", "week": "week", "weekend": "weekend", "month": "month", "quarter": "quarter", "year": "year",
         "decade": "decade", "century": "century"}  # fmt: skip
@@ -69,7 +70,9 @@ def weekday(m: re.Match[str], ctx: Context) -> Result | None:
         shift, 0
     )
     if direction == 0:
-        direction = ctx.direction(m)
+        if ctx.tense(m) > 0:
+            return Result("DATE", cal.weekday_near(anchor, wd, 1).isoformat())
+        return Result("DATE", cal.weekday_nearest(anchor, wd, WEEKDAY_PAST_BIAS).isoformat())
     return Result("DATE", cal.weekday_near(anchor, wd, direction).isoformat())
 
 

@@ -47,13 +47,18 @@ class Context:
         self.used_anchor = True
         return self.anchor
 
+    def tense(self, m: re.Match[str]) -> int:
+        """+1 when the clause around the match has a future cue ("will", "будет"...), else 0 (no cue)."""
+        text = self.text
+        left = max(max(text.rfind(c, 0, m.start()) for c in ".;!?\n") + 1, m.start() - 100, 0)
+        stops = [p for p in (text.find(c, m.end()) for c in ".;!?\n") if p >= 0]
+        right = min([*stops, m.end() + 50, len(text)])
+        window = text[left : m.start()] + " " + text[m.end() : right]
+        return 1 if self.future_words.search(window) else 0
+
     def direction(self, m: re.Match[str]) -> int:
         """-1 when the sentence around the match speaks of the past (the default in letters and news), +1 future."""
-        left = max(self.text.rfind(".", 0, m.start()), self.text.rfind("\n", 0, m.start()), m.start() - 80, 0)
-        right_stop = [p for p in (self.text.find(".", m.end()), self.text.find("\n", m.end())) if p >= 0]
-        right = min([*right_stop, m.end() + 60, len(self.text)])
-        window = self.text[left : m.start()] + " " + self.text[m.end() : right]
-        return 1 if self.future_words.search(window) else -1
+        return self.tense(m) or -1
 
 
 Handler = Callable[[re.Match[str], Context], Result | None]

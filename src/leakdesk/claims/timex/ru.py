@@ -32,12 +32,13 @@ YEAR_WORD = r"(?:\s*(?:года|году|год|годом|гг?\.|г(?![а-яё
 YEAR = rf"(?P<year>(?:1[6-9]|20)\d\d){YEAR_WORD}?"
 MOD = r"(?P<mod>начал[оаеу]|кон(?:ец|ц[аеу])|середин[аеуы]|исход[еу])"
 MODS = {"начал": "START", "кон": "END", "серед": "MID", "исход": "END"}
-REL_YEAR = r"(?P<rel>прошлого|позапрошлого|этого|текущего|нынешнего|следующего|будущего|предыдущего|того\s+же)\s+года"
-REL = {"прошл": -1, "позапрошл": -2, "предыдущ": -1, "эт": 0, "текущ": 0, "нынешн": 0, "следующ": 1, "будущ": 1,
+REL_YEAR = (r"(?P<rel>прошлого|позапрошлого|минувшего|этого|текущего|нынешнего|следующего|будущего|предыдущего|"
+            r"того\s+же)\s+года")
+REL = {"прошл": -1, "позапрошл": -2, "минувш": -1, "предыдущ": -1, "эт": 0, "текущ": 0, "нынешн": 0, "следующ": 1, "будущ": 1,
        "ближайш": 1, "того": 0}  # fmt: skip
 FUTURE = re.compile(
     r"(?<![а-яё])(будет|будут|буду|будем|планиру\w*|собира\w*|намечен\w*|запланирова\w*|предстоит|следующ\w*|"
-    r"ожида\w*|состоится|пройд[её]т|начн[её]тся|начнут|намерен\w*|готовит\w*)(?![а-яё])",
+    r"ожида\w*|жд[её]м|жду|ждут|прид[её]т|приедет|состоится|пройд[её]т|начн[её]тся|начнут|намерен\w*|готовит\w*)(?![а-яё])",
     re.IGNORECASE,
 )  # fmt: skip
 UNIT_FORMS = {**{f: "year" for f in ru_forms(("год",))}, "лет": "year", **{f: "month" for f in ru_forms(("месяц",))},
@@ -125,7 +126,7 @@ def month_year(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("DATE", cal.month_value(year, month), mod=mod_of(m["mod"]), flags=flags)
 
 
-@rule(RULES, rf"(?<![а-яё])(?:{MOD}\s+)?(?P<rel>прошл\w+|позапрошл\w+|следующ\w+|будущ\w+|эт(?:от|ом|ого))\s+{MONTH}",
+@rule(RULES, rf"(?<![а-яё])(?:{MOD}\s+)?(?P<rel>прошл\w+|позапрошл\w+|минувш\w+|следующ\w+|будущ\w+|эт(?:от|ом|ого))\s+{MONTH}",
       unresolved=lambda m: f"XXXX-{month_of(m['mon']):02d}")  # fmt: skip
 def rel_month(m: re.Match[str], ctx: Context) -> Result | None:
     month = month_of(m["mon"])
@@ -176,7 +177,7 @@ def decade(m: re.Match[str], ctx: Context) -> Result | None:
 UNIT_REL = r"(?P<u>недел[яиеюь]\w*|месяц\w*|год\w*|квартал\w*|десятилети\w+|век[аеу]?|выходн\w+|полугоди\w+)"
 
 
-@rule(RULES, rf"(?<![а-яё])(?:{MOD}\s+)?(?P<rel>прошл\w*|позапрошл\w*|следующ\w*|будущ\w*|эт(?:от|ом|ой|у|ого|и|их)|текущ\w*|"
+@rule(RULES, rf"(?<![а-яё])(?:{MOD}\s+)?(?P<rel>прошл\w*|позапрошл\w*|минувш\w*|следующ\w*|будущ\w*|эт(?:от|ом|ой|у|ого|и|их)|текущ\w*|"
              rf"нынешн\w*|предыдущ\w*|ближайш\w*)\s+{UNIT_REL}(?![а-яё])", unresolved="XXXX-XX")  # fmt: skip
 def shifted_unit(m: re.Match[str], ctx: Context) -> Result | None:
     u = m["u"].lower()
@@ -215,13 +216,21 @@ def season_year(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("DATE", f"{winter_year(year, code):04d}-{code}", mod=mod_of(m["mod"]))
 
 
-@rule(RULES, rf"(?<![а-яё])(?:{MOD}\s+)?(?P<rel>прошл\w+|позапрошл\w+|следующ\w+|будущ\w+|эт(?:ой|им|у|а|о)|нынешн\w+)\s+{SEASON}",
+@rule(RULES, rf"(?<![а-яё])(?:{MOD}\s+)?(?P<rel>прошл\w+|позапрошл\w+|минувш\w+|следующ\w+|будущ\w+|эт(?:ой|им|у|а|о)|нынешн\w+)\s+{SEASON}",
       unresolved=lambda m: f"XXXX-{SEASON_FORMS[m['s'].lower()]}")  # fmt: skip
 def rel_season(m: re.Match[str], ctx: Context) -> Result | None:
     from .en import season_shift
 
     code = SEASON_FORMS[m["s"].lower()]
-    return Result("DATE", season_shift(ctx.need_anchor(), code, rel_shift(m["rel"])), mod=mod_of(m["mod"]))
+    anchor = ctx.need_anchor()
+    n = rel_shift(m["rel"])
+    value = season_shift(anchor, code, n)
+    span = cal.interval(value)
+    if n == 0 and span and not span[0] <= anchor <= span[1]:  # "этой зимой" said in July: the tense decides
+        d = ctx.direction(m)
+        if d > 0 and span[1] < anchor or d < 0 and span[0] > anchor:
+            value = season_shift(anchor, code, d)
+    return Result("DATE", value, mod=mod_of(m["mod"]))
 
 
 @rule(RULES, rf"(?<![а-яё])(?:{MOD}\s+)?(?P<s>летом|зимой|весной|осенью|лета|зимы|весны|осени)(?![а-яё])(?!\s+\d)",
@@ -271,3 +280,19 @@ def quarter(m: re.Match[str], ctx: Context) -> Result | None:
     else:
         year = ctx.need_anchor().year + rel_shift(m["rel"])
     return Result("DATE", f"{year:04d}-{letter}{q}", mod=mod_of(m["mod"]))
+
+
+@rule(RULES, rf"(?<![а-яё]){DAY}\s+числа(?![а-яё])", unresolved="XXXX-XX-XX")
+def day_of_month(m: re.Match[str], ctx: Context) -> Result | None:
+    """ "десятого числа": that day of the letter's month (or the next / previous month, by tense)."""
+    day = ru_ordinal(m["day"])
+    if not day or day > 31:
+        return None
+    anchor = ctx.need_anchor()
+    d = ctx.direction(m)
+    month_start = anchor.replace(day=1)
+    if d > 0 and day < anchor.day:
+        month_start = cal.add_months(month_start, 1)
+    elif d < 0 and day > anchor.day:
+        month_start = cal.add_months(month_start, -1)
+    return date_result(month_start.year, month_start.month, day)

@@ -221,7 +221,7 @@ def clock(m: re.Match[str]) -> str:
     return f"{h:02d}:00"
 
 
-@rule(RULES, r"(?<![\d.])(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4}|\d{2})(?:\s*г(?:ода|\.)?)?(?![\d.])")
+@rule(RULES, r"(?<![\d.])(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4}|\d{2})(?:\s*г(?:ода|\.)?)?(?!\d|\.\d)")
 def numeric_date(m: re.Match[str], ctx: Context) -> Result | None:
     day, month = int(m["d"]), int(m["m"])
     if month > 12 or month == 0 or day == 0:
@@ -239,6 +239,8 @@ def numeric_date(m: re.Match[str], ctx: Context) -> Result | None:
 def holiday(m: re.Match[str], ctx: Context) -> Result | None:
     h = m["h"].lower()
     year = int(m["year"]) if m["year"] else ctx.need_anchor().year
+    if not m["year"] and h.startswith("нов") and ctx.anchor.month == 12 and ctx.direction(m) > 0:
+        year += 1  # "к Новому году", written in December: the coming one
     if h.startswith("рождеств"):
         return Result("DATE", f"{year:04d}-01-07")
     if "побед" in h:
