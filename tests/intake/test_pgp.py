@@ -403,3 +403,21 @@ def test_messages_parsed_with_the_compat32_policy(keys: Keys, case_home: Path) -
         msg = email.message_from_bytes(raw, policy=email.policy.compat32)
         result = process_pgp(case_home, msg, raw)
         assert result is not None and (result.status, result.signature) == (status, "good")
+
+
+def test_without_gnupg_the_message_is_kept_with_the_reason(
+    keys: Keys, case_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leakdesk.intake import pgp
+
+    monkeypatch.setattr(pgp, "_GPG", {})
+    monkeypatch.setattr(pgp.shutil, "which", lambda name: None)  # as on a machine without GnuPG
+    encrypted = pgp_mime_encrypted(keys.encrypt(INNER, to="desk"))
+    signed = plain_mail(keys.clearsign(LETTER.encode(), "insider"))
+    reason = "GnuPG (the `gpg` program) is not installed; install the Debian package `gnupg`."
+    result = process_pgp(case_home, parse(encrypted), encrypted)
+    assert result is not None and (result.status, result.reason) == ("not-decrypted", reason)
+    result = process_pgp(case_home, parse(signed), signed)
+    assert result is not None and (result.status, result.signature, result.reason) == ("signed", "error", reason)
+    plain = plain_mail(b"no pgp here\r\n")
+    assert process_pgp(case_home, parse(plain), plain) is None

@@ -354,14 +354,20 @@ def _ingest_one(
     ingest: Any, case: Any, raw: bytes, base: str, uidvalidity: int, uid: int, internaldate: str | None, series: Any
 ) -> Any:
     location = f"UID {uid}" + (f", received by the server {internaldate}" if internaldate else "")
-    return ingest(
-        case,
-        raw,
-        channel="imap",
-        source=f"{base};UIDVALIDITY={uidvalidity};UID={uid}",
-        location=location,
-        series=series,
-    )
+    try:
+        return ingest(
+            case,
+            raw,
+            channel="imap",
+            source=f"{base};UIDVALIDITY={uidvalidity};UID={uid}",
+            location=location,
+            series=series,
+        )
+    except OSError as exc:  # the case's disk, not the server: say so rather than "connection lost"
+        raise IntakeError(
+            f"Message UID {uid} could not be stored in the case ({exc.strerror or exc}); the messages before it "
+            "are kept: fix the problem and run the same command again."
+        ) from None
 
 
 def _count(result: ImapResult, outcome: Any, uid: int) -> None:

@@ -34,7 +34,7 @@ _ARMOR_SIGNED = re.compile(
 _GPG_ERR_BAD_PASSPHRASE = 11
 _GPG_ERR_NO_PASSPHRASE = 177
 _GPG_ERR_NO_PUBKEY = 9
-_AGENT_HOMES: set[str] = set()  # homes whose agent is stopped when the process ends
+_GPG: dict[str, Any] = {}  # one GnuPG handle per home; each home's agent is stopped when the process ends
 
 
 @dataclass
@@ -73,14 +73,15 @@ class PgpResult:
 def _gpg(home: Path) -> Any:
     import gnupg  # type: ignore[import-untyped]
 
+    if str(home) in _GPG:
+        return _GPG[str(home)]
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not shutil.which("gpg"):
         raise IntakeError("GnuPG (the `gpg` program) is not installed; install the Debian package `gnupg`.")
     gpg = gnupg.GPG(gnupghome=str(home))
     gpg.encoding = "utf-8"  # passphrases and user ids are often not Latin-1 (python-gnupg's default)
-    if str(home) not in _AGENT_HOMES:
-        _AGENT_HOMES.add(str(home))
-        atexit.register(stop_agent, home)
+    _GPG[str(home)] = gpg
+    atexit.register(stop_agent, home)
     return gpg
 
 
@@ -424,16 +425,13 @@ def process_pgp(gnupg_home: Path, message: email.message.Message, raw: bytes) ->
             return _verify_pgp_mime(gnupg_home, signed, raw)
         return _inline(gnupg_home, message)
     except IntakeError as exc:  # gpg missing: the message is kept, the reason recorded
-        fmt = "pgp/mime" if any(_is_pgp_encrypted(p) or _is_pgp_signed(p) for p in parts) else "inline"
-        if fmt == "inline" and _inline_markers(message) is None:
-            return None
-        return PgpResult("not-decrypted", fmt, reason=str(exc))
-
-
-def _inline_markers(message: email.message.Message) -> str | None:
-    for part in message.walk():
-        if part.get_content_type() == "text/plain":
-            body = _payload(part)
-            if b"-----BEGIN PGP " in body:
-                return "inline"
-    return None
+        if any(_is_pgp_encrypted(p) for p in parts):
+            return PgpResult("not-decrypted", "pgp/mime", reason=str(exc))
+        if any(_is_pgp_signed(p) for p in parts):
+            return PgpResult("signed", "pgp/mime", signature="error", reason=str(exc))
+        body = b"".join(_payload(p) for p in parts if p.get_content_type() == "text/plain")
+        if _ARMOR_MESSAGE.search(body):
+            return PgpResult("not-decrypted", "inline", reason=str(exc))
+        if _ARMOR_SIGNED.search(body):
+            return PgpResult("signed", "inline", signature="error", reason=str(exc))
+        return None
