@@ -46,6 +46,7 @@ def test_anchors_match_across_languages() -> None:
     ru = anchors("Вчера, 12 марта 2021 г., генерал Петров встретился с Шойгу в Москве?")
     en = anchors("Yesterday, on 12 March 2021, General Petrov met Shoigu in Moscow?")
     assert ru == en
+    assert anchors("Из семи человек двое уехали 5 мая.") == anchors("Of the seven people, two left on 5 May.")
 
 
 def test_clean_letter_aligns_with_merged_sentences_as_one_bead() -> None:

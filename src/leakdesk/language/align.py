@@ -19,6 +19,7 @@ from leakdesk.language.segment import Sentence
 PRIORS = {(1, 1): 0.89, (1, 0): 0.005, (0, 1): 0.005, (2, 1): 0.045, (1, 2): 0.045}
 VARIANCE = 6.8  # variance of the target length per source character (Gale & Church)
 WEIGHTS = {"n": (1.5, 1.5), "p": (0.6, 0.15), "q": (0.4, 0.3)}  # kind -> (bonus per match, penalty per orphan)
+NOTE_PRIOR = 0.2  # an added or omitted sentence in brackets: usually a translator's note
 PARAGRAPH_PENALTY = 2.5  # a bead that joins sentences of two paragraphs
 BAND = 25  # sentences either side of the diagonal searched (widened by the difference in sentence counts)
 
@@ -66,7 +67,7 @@ def _anchor_score(a: Counter[str], b: Counter[str]) -> tuple[float, int, int]:
         both = min(a[key], b[key])
         alone = abs(a[key] - b[key])
         adjust += -bonus * both + penalty * alone
-        if key[0] != "q":
+        if key[0] != "q":  # numbers and names say whether the bead is right; ?! only helps find it
             matched += both
             orphaned += alone
     return adjust, matched, orphaned
@@ -135,6 +136,8 @@ def _search(source, target, s_len, t_len, s_anc, t_anc, ratio, band):  # type: i
 def _bead_cost(source, target, s_len, t_len, s_anc, t_anc, i, j, di, dj, ratio, prior) -> float:  # type: ignore[no-untyped-def]
     ls = sum(s_len[i : i + di])
     lt = sum(t_len[j : j + dj])
+    if not (di and dj) and _bracketed((source[i] if di else target[j]).text):
+        prior = NOTE_PRIOR
     cost = -math.log(prior)
     if di and dj:  # an omitted or added sentence has no length to compare; its prior says it all
         cost -= math.log(_length_probability(ls, lt, ratio))
@@ -146,6 +149,11 @@ def _bead_cost(source, target, s_len, t_len, s_anc, t_anc, i, j, di, dj, ratio, 
     if dj == 2 and target[j].paragraph != target[j + 1].paragraph:
         cost += PARAGRAPH_PENALTY
     return cost
+
+
+def _bracketed(sentence: str) -> bool:
+    s = sentence.strip()
+    return (s[:1], s[-1:]) in {("(", ")"), ("[", "]")} or (s[:1] in "([" and s[-2:-1] in ")]")
 
 
 def _bead_confidence(src, tgt, s_len, t_len, s_anc, t_anc, ratio) -> float:  # type: ignore[no-untyped-def]

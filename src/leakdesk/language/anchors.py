@@ -51,6 +51,20 @@ NUMBER_WORDS = {
         for w in forms.split()
     },
     **{w: n for n, w in enumerate("two three four five six seven eight nine ten eleven twelve".split(), start=2)},
+    **{
+        w: n
+        for n, forms in {
+            2: "двое двоих двоим",
+            3: "трое троих троим",
+            4: "четверо четверых",
+            5: "пятеро пятерых",
+            6: "шестеро шестерых",
+            7: "семеро семерых",
+        }.items()
+        for w in forms.split()
+    },
+    "twice": 2,
+    "dozen": 12,
 }
 TRANSLIT = dict(
     zip(
@@ -191,6 +205,30 @@ def names(text: str) -> Counter[str]:
             continue
         found[name_key(word)] += 1
     return found
+
+
+def _fold(word: str) -> str:
+    for a, b in (
+        ("shch", "sh"),
+        ("sch", "sh"),
+        ("kh", "h"),
+        ("x", "ks"),
+        ("ph", "f"),
+        ("w", "v"),
+        ("y", "i"),
+        ("j", "i"),
+        ("ts", "z"),
+        ("tz", "z"),
+        ("ck", "k"),
+        ("c", "k"),
+        ("q", "k"),
+        ("dzh", "g"),
+        ("dg", "g"),
+        ("iu", "u"),
+        ("ia", "a"),
+    ):
+        word = word.replace(a, b)
+    return word
 
 
 def punctuation(text: str) -> Counter[str]:

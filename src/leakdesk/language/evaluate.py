@@ -86,7 +86,7 @@ def merge_targets(pair: GoldPair, every: int = 4) -> GoldPair:
     while k < len(pair.beads):
         src, tgt = pair.beads[k]
         if (
-            k % every == 1
+            k % every == 1 % every
             and k + 1 < len(pair.beads)
             and len(src) == len(tgt) == 1
             and len(pair.beads[k + 1][0]) == len(pair.beads[k + 1][1]) == 1
