@@ -50,7 +50,7 @@ def test_core_section_lists_every_dispatch_with_custody(small_case) -> None:  # 
     for name, dispatch_id in ids.items():
         row = row_html(html, dispatch_id)
         assert shas[dispatch_id] in row, name
-        assert "received · eml · tester" in row
+        assert "2026-01-05 12:00:00 UTC · received · eml · tester" in row
     assert "/inbox/one.eml" in row_html(html, ids["plain"])
     assert "/inbox/one-copy.eml" in row_html(html, ids["variant"])
     assert "Wind" in row_html(html, ids["plain"]) and ">ru<" in row_html(html, ids["plain"])

@@ -82,6 +82,15 @@ class CaseOverview:
 # --------------------------------------------------------------------------- reading the store
 
 
+def _when(value: Any) -> str:
+    """A stored time as people read it: to the second, in UTC (SQLite hands back naive UTC datetimes)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.replace(microsecond=0).isoformat(sep=" ") + " UTC"
+    return str(value) if value is not None else ""
+
+
 def _charset_was_detected(reason: str | None) -> bool:
     return bool(reason) and "detected" in (reason or "")
 
@@ -110,7 +119,7 @@ def load_dispatches(case: Any) -> list[DispatchRow]:
     by_dispatch: dict[int, list[dict[str, Any]]] = {}
     for entry in custody:
         if entry["dispatch_id"] is not None:
-            by_dispatch.setdefault(entry["dispatch_id"], []).append(dict(entry))
+            by_dispatch.setdefault(entry["dispatch_id"], []).append({**entry, "time": _when(entry["time"])})
     charsets: dict[int, list[dict[str, str | None]]] = {}
     for text in texts:
         charsets.setdefault(text["dispatch_id"], []).append(
