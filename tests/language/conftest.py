@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-from datetime import UTC, datetime
+import itertools
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
 from leakdesk.case import Case
-from leakdesk.store.tables import dispatch, original, text
+
+_counter = itertools.count(1)
 
 LETTER_RU = "\n\n".join(
     [
@@ -57,48 +58,23 @@ OTHER_RU = "\n\n".join(
 )
 
 
-def add_dispatch(case: Case, content: str, language: str | None = "ru", subject: str = "Поставки") -> int:
-    """Insert an original, a dispatch and its body text the way intake stores them."""
-    raw = content.encode("utf-8")
-    sha = case.originals.put_bytes(raw).sha256
-    stamp = datetime.now(UTC)
-    with case.transaction() as conn:
-        if conn.execute(original.select().where(original.c.sha256 == sha)).first() is None:
-            conn.execute(
-                original.insert().values(
-                    sha256=sha,
-                    sha1=hashlib.sha1(raw).hexdigest(),
-                    md5=hashlib.md5(raw).hexdigest(),
-                    size=len(raw),
-                    media_type="text/plain",
-                    first_seen=stamp,
-                )
-            )
-        dispatch_id = conn.execute(
-            dispatch.insert().values(
-                dedup_key=f"{sha}-{stamp.timestamp()}",
-                original_sha256=sha,
-                kind="file",
-                channel="file",
-                filename="letter.txt",
-                media_type="text/plain",
-                subject=subject,
-                language=language,
-                status="ok",
-                ingested=stamp,
-            )
-        ).inserted_primary_key[0]
-        conn.execute(
-            text.insert().values(
-                dispatch_id=dispatch_id,
-                role="body",
-                language=language,
-                content=content,
-                extractor="test",
-                extractor_version="1",
-            )
-        )
-    return int(dispatch_id)
+def add_dispatch(case: Case, content: str, subject: str = "Поставки") -> int:
+    """Ingest a small .eml carrying `content` through the real intake path; returns the dispatch id."""
+    from leakdesk.intake.ingest import ingest_paths
+
+    number = next(_counter)
+    message = EmailMessage()
+    message["From"] = "veter@mail.example"
+    message["To"] = "desk@news.example"
+    message["Subject"] = subject
+    message["Message-ID"] = f"<{number}.test@mail.example>"
+    message["Date"] = f"Thu, {number % 28 + 1:02d} Mar 2022 23:12:00 +0300"
+    message.set_content(content)
+    path = case.root.parent / f"incoming-{number}.eml"
+    path.write_bytes(bytes(message))
+    result = ingest_paths(case, [path], progress=False)
+    assert result.ok and len(result.created) == 1, result.as_dict()
+    return int(result.created[0])
 
 
 @pytest.fixture(scope="session")
