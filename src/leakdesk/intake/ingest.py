@@ -252,8 +252,8 @@ class Ingester:
             node.details.update(child.details)
             if child.error:
                 node.ex.errors.insert(0, child.error)
-        if source.size == 0:
-            node.ex.errors.insert(0, "the file is empty (0 bytes)")
+        if source.size == 0:  # said once, instead of each reader's own way of finding nothing
+            node.ex.errors[:] = ["the file is empty (0 bytes)"]
         return self._write_top(node, channel, source_desc, location, where)
 
     def _read(self, source: Source, digests: Digests, ctx: ReadContext, kind_hint: str,

@@ -22,7 +22,8 @@ def safe_name(declared: str | None, folders_allowed: bool = False) -> tuple[str 
     if escapes or cleaned != declared or ("/" in cleaned and not folders_allowed):
         shown = declared.encode("unicode_escape").decode("ascii")[:200]
         return name, (
-            f"the {'member' if folders_allowed else 'attachment'}'s name '{shown}' contains folder parts or control characters; "
+            f"the {'member' if folders_allowed else 'attachment'}'s name '{shown}' contains folder parts or "
+            "control characters; "
             f"it is recorded as '{name}' and nothing was written outside the case"
         )
     return name, None
