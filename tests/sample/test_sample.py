@@ -43,6 +43,7 @@ def plain_body(msg: email.message.EmailMessage) -> str:
 
 def test_manifest_names_only_existing_files_and_every_shipped_file() -> None:
     named: set[Path] = {
+        SAMPLE / "README.md",
         SAMPLE / "manifest.json",
         SAMPLE / MANIFEST["keys"]["secret"],
         SAMPLE / MANIFEST["keys"]["public"],
