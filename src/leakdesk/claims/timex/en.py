@@ -182,6 +182,20 @@ def bare_month(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("DATE", cal.month_value(year, month), mod=mod_of(m["mod"]))
 
 
+@rule(RULES, rf"\b(?P<mon2>{MONTH})\s+(?P<rel>this|last|next)\s+year\b", flags=re.I,
+      unresolved=lambda m: f"XXXX-{month_num(m['mon2']):02d}")  # fmt: skip
+def month_of_relative_year(m: re.Match[str], ctx: Context) -> Result | None:
+    if not m["mon2"][0].isupper():
+        return None
+    year = ctx.need_anchor().year + {"last": -1, "next": 1}.get(m["rel"].lower(), 0)
+    return Result("DATE", cal.month_value(year, month_num(m["mon2"])))
+
+
+@rule(RULES, rf"\b(?:the\s+)?(?P<year>{YEAR})\s+(?:fiscal\s+)?period\b")
+def year_period(m: re.Match[str], ctx: Context) -> Result | None:
+    return Result("DATE", m["year"])
+
+
 @rule(RULES, rf"\b(?P<shift>last|next|this|past|coming)\s+(?P<mon>{MONTH})(?![\w-])",
       unresolved=lambda m: f"XXXX-{month_num(m['mon']):02d}")  # fmt: skip
 def shifted_month(m: re.Match[str], ctx: Context) -> Result | None:
@@ -261,21 +275,24 @@ QUARTERS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2
             "last": 4}  # fmt: skip
 
 
-@rule(RULES, r"(?:\b(?P<the>this year's|last year's|its|their)\s+)?(?P<t>\b(?:the\s+)?(?:(?:fiscal|calendar)\s+)?"
+@rule(RULES, r"(?:\b(?:its|their)\s+)?(?P<t>\b(?:(?P<the>the|this year's|last year's|next year's)\s+)?"
+             r"(?:(?P<ago>year-ago|year-earlier|(?P<y0>\d{4}))\s+)?(?:(?:fiscal|calendar)\s+)?"
              r"(?P<q>first|second|third|fourth|1st|2nd|3rd|4th)[- ](?:fiscal[- ])?quarter"
              r"(?:\s+of\s+(?:(?:fiscal\s+)?(?P<year>\d{4})|(?P<rel>this year|last year|next year)))?)\b",
       unresolved=lambda m: f"{m['year']}-Q{QUARTERS[m['q'].lower()]}" if m["year"] else "XXXX-QX")  # fmt: skip
 def quarter(m: re.Match[str], ctx: Context) -> Result | None:
     q = QUARTERS[m["q"].lower()]
-    if m["year"]:
-        return Result("DATE", f"{m['year']}-Q{q}")
+    if m["year"] or m["y0"]:
+        return Result("DATE", f"{m['year'] or m['y0']}-Q{q}")
     anchor = ctx.need_anchor()
     year = anchor.year
     owner = (m["the"] or "").lower()
     rel = (m["rel"] or "").lower()
-    if "last year" in owner or rel == "last year":
+    if m["ago"]:
+        year = (year if q <= cal.quarter_of(anchor) else year - 1) - 1
+    elif "last year" in owner or rel == "last year":
         year -= 1
-    elif rel == "next year":
+    elif rel == "next year" or "next year" in owner:
         year += 1
     elif not rel and "this year" not in owner and q > cal.quarter_of(anchor) and ctx.direction(m) < 0:
         year -= 1

@@ -18,6 +18,13 @@ GRAN = {"day": "day", "week": "week", "weekend": "weekend", "month": "month", "q
         "decade": "decade", "century": "century"}  # fmt: skip
 
 
+def sentence_of(ctx: Context, m: re.Match[str]) -> str:
+    text = ctx.text
+    left = max(text.rfind(". ", 0, m.start()), text.rfind("\n", 0, m.start()), 0)
+    right = [p for p in (text.find(". ", m.end()), text.find("\n", m.end())) if p >= 0]
+    return text[left : min(right) if right else len(text)]
+
+
 def day_ref(ctx: Context, word: str) -> dt.date:
     w = word.lower()
     anchor = ctx.need_anchor()
@@ -28,7 +35,7 @@ def day_ref(ctx: Context, word: str) -> dt.date:
     raise ValueError(word)
 
 
-@rule(RULES, r"\b(?P<t>(?:(?P<mod>late|early)\s+)?(?P<w>today|yesterday|tomorrow))\b(?!'s)", unresolved="XXXX-XX-XX")
+@rule(RULES, r"\b(?P<t>(?:(?P<mod>late|early|earlier|later)\s+)?(?P<w>today|yesterday|tomorrow))\b(?!'s)", unresolved="XXXX-XX-XX")
 def today(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("DATE", day_ref(ctx, m["w"]).isoformat(), mod=mod_of(m["mod"]))
 
@@ -60,15 +67,15 @@ def part_of_day(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("TIME", d.isoformat() + "T" + PARTS[m["part"].lower()])
 
 
-@rule(RULES, rf"\b(?:(?P<shift>last|next|this|coming|past)\s+)?(?P<wd>{WEEKDAY})\b(?!\s*,?\s*(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec))",
+@rule(RULES, rf"\b(?:(?P<shift>[Ll]ast|[Nn]ext|[Tt]his|[Cc]oming|[Pp]ast|[Tt]he previous|[Tt]he following)\s+|"
+             rf"(?P<mod>[Ee]arly|[Ll]ate|[Ee]arlier|[Ll]ater)\s+)?(?P<wd>{WEEKDAY})\b(?!\s*,?\s*(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec))",
       flags=0, unresolved=lambda m: f"XXXX-WXX-{WEEKDAYS[m['wd'].lower()] + 1}")  # fmt: skip
 def weekday(m: re.Match[str], ctx: Context) -> Result | None:
     anchor = ctx.need_anchor()
     wd = WEEKDAYS[m["wd"].lower()]
     shift = (m["shift"] or "").lower()
-    direction = {"last": -2, "past": -2, "next": 2, "coming": 1, "this": 1 if wd >= anchor.weekday() else -1}.get(
-        shift, 0
-    )
+    direction = {"last": -2, "past": -2, "the previous": -2, "next": 2, "the following": 2, "coming": 1,
+                 "this": 1 if wd >= anchor.weekday() else -1}.get(shift, 0)  # fmt: skip
     if direction == 0:
         if ctx.tense(m) > 0:
             return Result("DATE", cal.weekday_near(anchor, wd, 1).isoformat())
@@ -102,6 +109,8 @@ def bare_the_unit(m: re.Match[str], ctx: Context) -> Result | None:
     if m["rel"] and m["rel"].lower() == "-end":
         return Result("DATE", cal.shift(ctx.need_anchor(), unit, 0), mod="END")
     if m["rel"]:
+        if unit == "year" and "quarter" in sentence_of(ctx, m).lower():
+            return Result("DATE", cal.shift(ctx.need_anchor(), "quarter", -5))
         return Result("DATE", cal.shift(ctx.need_anchor(), unit, -1))
     if not m["mod"]:
         return None
@@ -133,6 +142,8 @@ def ago(m: re.Match[str], ctx: Context) -> Result | None:
     if unit == "quarter":
         return Result("DATE", cal.shift(anchor, "quarter", sign * int(n)))
     if unit == "year":
+        if n == 1 and sign < 0 and "quarter" in sentence_of(ctx, m).lower():
+            return Result("DATE", cal.shift(anchor, "quarter", -5))  # the year-ago quarter of a results story
         return Result("DATE", f"{anchor.year + sign * int(n):04d}")
     if unit == "decade":
         return Result("DATE", f"{(anchor.year + sign * 10 * int(n)) // 10:03d}")
@@ -144,15 +155,18 @@ APPROX = {"about": "APPROX", "nearly": "LESS_THAN", "almost": "LESS_THAN", "some
           "at least": "EQUAL_OR_MORE", "up to": "EQUAL_OR_LESS", "around": "APPROX"}  # fmt: skip
 
 
-@rule(RULES, rf"\b(?:(?P<q>about|nearly|almost|roughly|approximately|around|more than|less than|at least|up to)\s+)?"
-             rf"(?P<t>(?:(?P<the>the|a|an)\s+)?(?:(?P<lead>past|last|next|first|previous|coming|following|final|latest|"
-             rf"recent|full|entire|whole|additional|more)\s+)?(?P<n>{EN_NUMBER})(?P<sep>[\s-]+|\s+and\s+a\s+half\s+)"
-             rf"(?P<unit>{UNIT}|weekend)(?P<pl>s)?\b(?!-))")  # fmt: skip
+@rule(RULES, rf"\b(?P<t>(?:(?P<q>about|nearly|almost|roughly|approximately|around|more than|less than|at least|up to|"
+             rf"no more than|no less than|over)\s+)?(?:(?P<the>the|a|an)\s+)?(?:(?P<lead>past|last|next|first|previous|"
+             rf"coming|following|final|latest|recent|full|entire|whole|additional)\s+)?(?P<n>{EN_NUMBER}|\d+ 1/2)"
+             rf"(?P<sep>[\s-]+|\s+and\s+a\s+half\s+)(?:more\s+|additional\s+)?(?P<unit>{UNIT}|weekend)(?P<pl>s)?\b(?!-)"
+             rf"(?P<half>\s+and\s+a\s+half)?(?P<orso>\s+or\s+(?:so|two|three|more|longer))?)")  # fmt: skip
 def number_units(m: re.Match[str], ctx: Context) -> Result | None:
-    n = en_number(m["n"])
+    n = en_number(m["n"]) if "1/2" not in m["n"] else int(m["n"].split()[0]) + 0.5
     unit = unit_key(m["unit"])
-    if "half" in m["sep"] and n is not None:
+    if ("half" in m["sep"] or m["half"]) and n is not None:
         n += 0.5
+    if m["the"] and m["n"].lower() not in ("a", "an") and not m["lead"] and not m["q"]:
+        return None  # "the two days", "a six year": the article stays outside (article_number_units)
     if m["n"].lower() in ("a", "an") and not m["lead"] and not m["q"]:
         if m["the"]:
             return None
@@ -162,19 +176,25 @@ def number_units(m: re.Match[str], ctx: Context) -> Result | None:
             return Result("SET", duration(1, unit))
     if m["n"].lower() in ("some",) and not m["pl"]:
         return None
-    if unit == "quarter" and (n is None or n > 1 and "-" in m["sep"] or re.match(r"\s+of\b", ctx.text[m.end() :])):
+    if m["the"] and "-" in m["sep"] and not m["lead"]:
+        return None  # "a 16-hour flight": the article stays outside (hyphen_adjective)
+    if re.match(r"[\s-]+old\b", ctx.text[m.end() : m.end() + 6]):
+        return None  # an age
+    if unit == "quarter" and (n is not None and n > 1 and "-" in m["sep"] or re.match(r"\s+of\b", ctx.text[m.end() :])):
         return None  # "three-quarters of the vote" is a fraction
     r = Result("DURATION", duration(n, unit))
     if m["q"]:
-        r.mod = APPROX.get(m["q"].lower())
+        r.mod = APPROX.get(re.sub(r"\s+", " ", m["q"].lower()))
     return r
 
 
-@rule(RULES, rf"\b(?:the|a|an)\s+(?P<t>(?P<n>{EN_NUMBER})-(?P<unit>{UNIT})(?:-long)?)\b(?!-)")
+@rule(RULES, rf"\b(?:the|a|an)\s+(?P<t>(?P<n>{EN_NUMBER})[\s-](?P<unit>{UNIT})(?P<pl>s)?(?:-long)?)\b(?!-)")
 def hyphen_adjective(m: re.Match[str], ctx: Context) -> Result | None:
     """ "a 16-hour flight", "the eight-year war": the article stays outside the span."""
     n = en_number(m["n"])
-    if n is None:
+    if n is None or n == 1 and m["n"].lower() in ("a", "an"):
+        return None
+    if re.match(r"[\s-]+old\b", ctx.text[m.end() : m.end() + 6]):
         return None
     return Result("DURATION", duration(n, unit_key(m["unit"])))
 
