@@ -264,7 +264,7 @@ def run_pan_evaluation(
     answer_seconds = time.perf_counter() - answer_started
     ids = [p.id for p in test.problems]
     if answers_path is not None:
-        write_answers(answers_path, ids, probabilities)
+        write_answers(answers_path, ids, [float(p) for p in probabilities])
     scores = evaluate(test.labels(), probabilities, f05u_2020=f05u_2020)
     return EvaluationRun(
         scores=scores,

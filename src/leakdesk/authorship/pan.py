@@ -344,7 +344,9 @@ def _draw_problems(
     for w in mine:
         by_author.setdefault(w.author, []).append(w)
     several_works = sorted(a for a, ws in by_author.items() if len(ws) >= 2)
-    problems, truth, manifest = [], {}, []
+    problems: list[PanProblem] = []
+    truth: dict[str, int] = {}
+    manifest: list[dict] = []
     attempts = 0
     while len(problems) < count and attempts < count * 50:
         attempts += 1
