@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.conftest import invoke
 
 from leakdesk.claims import checkworthy
 from leakdesk.claims.checkworthy import CheckworthyModel, prf, read_checkthat_tsv
 from leakdesk.errors import ClaimsError
-from tests.conftest import invoke
 
 YES = [
     "Unemployment rose by 4 percent in 2019.",
@@ -43,7 +43,8 @@ def labelled() -> list[tuple[str, str]]:
 
 def test_reader_strips_labels_and_repairs_joined_lines(tmp_path: Path) -> None:
     p = tmp_path / "a.tsv"
-    p.write_text("Sentence_id\tText\tclass_label\n1\t\"He said \"\"no\"\".\"\tYes \n2\tFirst.\tNo3\tSecond.\tYes\n", "utf-8")
+    p.write_text("Sentence_id\tText\tclass_label\n1\t\"He said \"\"no\"\".\"\tYes \n"
+                 "2\tFirst.\tNo3\tSecond.\tYes\n", "utf-8")
     data = read_checkthat_tsv(p)
     assert data.ids == ["1", "2", "3"]
     assert data.texts == ['He said "no".', "First.", "Second."]

@@ -5,19 +5,19 @@ from __future__ import annotations
 import json
 
 import pytest
+from tests.claims.conftest import add_letter, add_translation
+from tests.claims.test_entities import RU, RU_SEGMENTS
+from tests.conftest import invoke
 
 from leakdesk.claims import claims as claims_mod
 from leakdesk.claims.claims import list_claims, run_claims
 from leakdesk.claims.modality import modality_polarity
-from tests.claims.conftest import add_letter, add_translation
-from tests.claims.test_entities import RU, RU_SEGMENTS
-from tests.conftest import invoke
 
 
 @pytest.mark.parametrize(
     ("sentence", "language", "expected"),
     [
-        ("В августе прошлого года служба готовилась к локальному конфликту с Японией.", "ru", ("preparing", "positive")),
+        ("В августе прошлого года служба готовилась к конфликту с Японией.", "ru", ("preparing", "positive")),
         ("Учения планировали на сентябрь, но они так и не случились.", "ru", ("planned", "negative")),
         ("Переброски вертолётов не было.", "ru", ("asserted", "negative")),
         ("The service was preparing for a local conflict with Japan.", "en", ("preparing", "positive")),

@@ -6,13 +6,13 @@ import json
 
 import pytest
 import sqlalchemy as sa
+from tests.claims.conftest import add_letter
+from tests.conftest import invoke
 
 from leakdesk.claims.claims import list_claims, run_claims
 from leakdesk.claims.corroboration import dispatch_status, history, set_status
 from leakdesk.errors import ClaimsError, UsageError
 from leakdesk.store.tables import audit
-from tests.claims.conftest import add_letter
-from tests.conftest import invoke
 
 SAME = "In August 2021 the army moved 12 helicopters to Iturup, the ministry said."
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
+from tests.claims.conftest import add_letter, add_translation
+from tests.conftest import invoke
 
 from leakdesk.claims import ner
 from leakdesk.claims.entities import add_alias, list_entities, run_entities
 from leakdesk.store.tables import audit, claims_run, mention
-from tests.claims.conftest import add_letter, add_translation
-from tests.conftest import invoke
 
 RU = ("В августе прошлого года Сергей Иванов из ФСБ готовил переброску вертолётов на Итуруп.\n\n"
       "Генерал Петров сообщил в Южно-Курильске, что учения так и не состоялись.")
@@ -87,7 +87,7 @@ def test_mixed_language_paragraph_is_split_and_recorded(case) -> None:  # type: 
 
 
 def test_pgp_armour_is_skipped_with_a_reason(case) -> None:  # type: ignore[no-untyped-def]
-    add_letter(case, "-----BEGIN PGP MESSAGE-----\n\nhF4D5qtyg8ZMRk4SAQdAtOjoQWRIhfy+Ab/Cd==\n-----END PGP MESSAGE-----",
+    add_letter(case, "-----BEGIN PGP MESSAGE-----\n\nhF4D5qtyg8ZMRk4SAQdAtOjoQW+Ab/Cd==\n-----END PGP MESSAGE-----",
                language="en")
     summary = run_entities(case)
     assert summary["notes"] == ["text 1 (dispatch 1) skipped: PGP armour, not readable text"]

@@ -6,14 +6,14 @@ import json
 from pathlib import Path
 
 from followthemoney import model
+from tests.claims.conftest import add_letter, add_translation
+from tests.claims.test_entities import RU, RU_SEGMENTS
+from tests.conftest import invoke
 
 from leakdesk.claims.claims import list_claims, run_claims
 from leakdesk.claims.corroboration import set_status
 from leakdesk.claims.report import sections
 from leakdesk.claims.timeline import build_timeline, write_timeline
-from tests.claims.conftest import add_letter, add_translation
-from tests.claims.test_entities import RU, RU_SEGMENTS
-from tests.conftest import invoke
 
 
 def conflicting_letters(case) -> tuple[int, int]:  # type: ignore[no-untyped-def]

@@ -101,8 +101,7 @@ class CheckworthyModel:
         out = []
         for block, idf in zip(blocks, self.idf_, strict=True):
             m = block.astype(np.float64)
-            m.data = np.log(m.data) + 1.0  # sublinear tf
-            m = m @ sparse.diags(idf)
+            m.data = (np.log(m.data) + 1.0) * idf[m.indices]  # sublinear tf times idf
             norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
             norms[norms == 0] = 1.0
             out.append(sparse.diags(1.0 / norms) @ m)

@@ -164,6 +164,14 @@ def _overlaps(a: Found, b: Found) -> bool:
 
 def extract(text: str, languages: list[str]) -> Extraction:
     """All entity mentions of a text: gazetteer names first, then model entities that do not overlap them."""
+    from threadpoolctl import threadpool_limits
+
+    # natasha's and spaCy's matrices are small: BLAS threads only fight each other (3x slower on a busy machine).
+    with threadpool_limits(limits=1):
+        return _extract(text, languages)
+
+
+def _extract(text: str, languages: list[str]) -> Extraction:
     result = Extraction()
     result.words = len(text.split())
     result.sections = split_by_language(text, languages, result.notes)
