@@ -49,7 +49,12 @@ def normalise(label: str | None) -> str | None:
 
 CYRILLIC_FAMILY = ("koi8-r", "cp1251", "cp866", "iso8859-5")
 _COMMON_RU = set("оеаинтсрвл")
-_WORD = re.compile(r"[^\W\d_]{2,}")  # the ten most frequent Russian letters: about two thirds of any Russian text
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_ODD = re.compile(r"\b[^\W\d_A-ZА-ЯЁ][^\W\d_]*[A-ZА-ЯЁ][^\W\d_]*")  # a word starting lower with an upper inside
+_RU_LETTER = re.compile("[а-яё]")
+_UPPER = re.compile("[A-ZА-ЯЁ]")
+_ALPHA = re.compile(r"[^\W\d_]")
+FIT_SAMPLE = 8192  # the ten most frequent Russian letters: about two thirds of any Russian text
 
 
 def russian_fit(text: str) -> float | None:
@@ -59,14 +64,17 @@ def russian_fit(text: str) -> float | None:
     cipher of Russian: valid letters, wrong frequencies. KOI8-R and windows-1251 also swap letter case, so words
     like "дПВТЩК" and mostly upper-case prose count against a reading. (All-caps text read rightly loses little.)
     """
-    letters = [c for c in text.lower() if "а" <= c <= "я" or c == "ё"]
-    if len(letters) < 20:
+    text = text[:FIT_SAMPLE]
+    lower = text.lower()
+    n_letters = len(_RU_LETTER.findall(lower))
+    if n_letters < 20:
         return None
-    alpha = [c for c in text if c.isalpha()]
-    frequency = sum(c in _COMMON_RU for c in letters) / len(letters) * (len(letters) / len(alpha))
-    upper = sum(c.isupper() for c in alpha) / len(alpha)
+    n_alpha = len(_ALPHA.findall(text))
+    common = sum(lower.count(c) for c in _COMMON_RU)
+    frequency = common / n_letters * (n_letters / n_alpha)
+    upper = len(_UPPER.findall(text)) / n_alpha
     words = _WORD.findall(text)
-    odd = sum(1 for w in words if w[0].islower() and any(c.isupper() for c in w[1:])) / max(1, len(words))
+    odd = len(_ODD.findall(text)) / max(1, len(words))
     return frequency - 0.5 * odd - 0.3 * max(0.0, upper - 0.5)
 
 

@@ -370,7 +370,7 @@ class Ingester:
         ex = node.ex
         self._ensure_original(conn, node.digests, node.media_type)
         details = {**ex.details, **node.details} or None
-        dispatch_id = conn.execute(t.dispatch.insert().values(
+        dispatch_id = conn.execute(t.dispatch.insert(), dict(
             dedup_key=dedup_key, parent_id=parent_id, original_sha256=node.digests.sha256, series_id=series_id,
             kind=node.kind, channel=channel, filename=node.filename, media_type=node.media_type,
             reader=node.reader.name, message_id=ex.message_id, subject=ex.subject, sender=ex.sender,
@@ -403,14 +403,14 @@ class Ingester:
     def _ensure_original(self, conn: sa.Connection, digests: Digests, media_type: str | None) -> None:
         o = t.original.c
         if conn.execute(sa.select(o.sha256).where(o.sha256 == digests.sha256)).first() is None:
-            conn.execute(t.original.insert().values(
+            conn.execute(t.original.insert(), dict(
                 sha256=digests.sha256, sha1=digests.sha1, md5=digests.md5, size=digests.size,
                 media_type=(media_type or None) and media_type[:200], first_seen=datetime.now(UTC),
             ))
 
     def _custody(self, conn: sa.Connection, sha256: str, dispatch_id: int | None, event: str, channel: str,
                  source_desc: str, location: str | None) -> None:
-        conn.execute(t.custody.insert().values(
+        conn.execute(t.custody.insert(), dict(
             time=datetime.now(UTC), sha256=sha256, dispatch_id=dispatch_id, event=event, channel=channel,
             source=source_desc, location=location, actor=self.case.actor,
         ))

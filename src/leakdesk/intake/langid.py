@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-SAMPLE_CHARS = 3000  # lingua is accurate well before this; long texts are sampled from the start
+SAMPLE_CHARS = 1200  # lingua is accurate well before this; long texts are sampled from the start
 _lock = threading.Lock()
 _detectors: dict[tuple[str, ...], object] = {}
 
@@ -39,7 +39,10 @@ def detect_languages(texts: Sequence[str], languages: Sequence[str]) -> list[str
     if not todo:
         return out
     detector = _detector(languages)
-    found = detector.detect_languages_in_parallel_of([samples[i] for i in todo])  # type: ignore[attr-defined]
+    if len(todo) > 8:  # lingua's thread pool only pays off for batches
+        found = detector.detect_languages_in_parallel_of([samples[i] for i in todo])  # type: ignore[attr-defined]
+    else:
+        found = [detector.detect_language_of(samples[i]) for i in todo]  # type: ignore[attr-defined]
     for i, lang in zip(todo, found, strict=True):
         if lang is not None:
             code = lang.iso_code_639_1.name.lower()

@@ -1,0 +1,136 @@
+"""Ingest speed and memory on a generated 10,000-message mbox, against a bare parse of the same file.
+
+    .venv/bin/python benchmarks/ingest.py [--messages 10000] [--keep DIR] [--json]
+
+The mbox is generated in a temporary folder (mixed charsets: UTF-8, KOI8-R, windows-1251, cp866; 10% of messages
+with a text or binary attachment; 1% broken: invalid base64 or a missing MIME boundary). The same run measures
+  * bare parse: `mailbox.mbox` + `email.message_from_bytes` over every message, and
+  * full ingest: `leakdesk.intake.ingest_paths` into a fresh case (originals written and fsynced, one transaction
+    per dispatch, headers, texts, charset checks, language detection, custody, audit),
+and reports messages/s, MB/s, the ratio ingest / bare parse, and the peak RSS of the ingest (a child process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import email
+import json
+import mailbox
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RU = ("Добрый день. Посылаю вам отчёт о встрече в Москве: деньги переведены через банк в августе, подписи "
+      "стоят на всех документах. Не звоните мне на рабочий телефон, я сам выйду на связь.")
+EN = ("Good afternoon. I am sending you the report of the meeting in Moscow; the money went through the bank in "
+      "August and every document is signed. Do not call my office phone; I will get in touch.")
+CHARSETS = ["utf-8", "koi8-r", "windows-1251", "cp866"]
+
+
+def _message(i: int, rng: random.Random) -> bytes:
+    charset = CHARSETS[i % len(CHARSETS)]
+    lang_text = RU if i % 3 else EN
+    body = ("\n".join(f"{lang_text} ({i}.{k})" for k in range(rng.randint(2, 12)))).encode(charset, "replace")
+    head = (
+        f"From: Sender {i % 50} <s{i % 50}@example.org>\nTo: desk@example.org\nSubject: Dispatch {i}\n"
+        f"Date: Tue, 03 Aug 2021 {i % 24:02d}:{i % 60:02d}:00 +0300\nMessage-ID: <bench{i}@example.org>\n"
+        f"Received: from mx{i % 7}.example.org by desk.example.org; Tue, 03 Aug 2021 14:06:00 +0300\n"
+        "MIME-Version: 1.0\n"
+    )
+    if i % 100 == 42:  # 1% broken
+        if i % 200 == 42:
+            return (head + "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n"
+                    "SGVsbG8gd29ybGQ*&^%$#@!!!!=\n").encode()
+        return (head + 'Content-Type: multipart/mixed; boundary="NOPE"\n\nno boundary at all\n').encode()
+    if i % 10 == 3:  # 10% with an attachment
+        attachment = (f"Attached notes {i}: " + EN * 5).encode() if i % 20 == 3 else rng.randbytes(20_000)
+        name, ctype = ("notes.txt", "text/plain") if i % 20 == 3 else ("scan.bin", "application/octet-stream")
+        return (
+            head + 'Content-Type: multipart/mixed; boundary="BB"\n\n--BB\n'
+            f"Content-Type: text/plain; charset={charset}\nContent-Transfer-Encoding: 8bit\n\n"
+        ).encode() + body + (
+            f"\n--BB\nContent-Type: {ctype}\nContent-Disposition: attachment; filename=\"{name}\"\n"
+            "Content-Transfer-Encoding: base64\n\n"
+        ).encode() + base64.encodebytes(attachment) + b"--BB--\n"
+    return (head + f"Content-Type: text/plain; charset={charset}\nContent-Transfer-Encoding: 8bit\n\n").encode() + body
+
+
+def generate(path: Path, n: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    with open(path, "wb") as out:
+        for i in range(n):
+            out.write(f"From s{i}@example.org Tue Aug  3 14:05:00 2021\n".encode())
+            out.write(_message(i, rng).rstrip(b"\n") + b"\n\n")
+
+
+def bare_parse(path: Path) -> tuple[float, int]:
+    start = time.perf_counter()
+    box = mailbox.mbox(str(path))
+    count = 0
+    for key in box.keys():
+        email.message_from_bytes(box.get_bytes(key))
+        count += 1
+    return time.perf_counter() - start, count
+
+
+CHILD = """
+import json, resource, sys, time
+from leakdesk.case import Case
+from leakdesk.intake import ingest_paths
+from leakdesk.intake.langid import detect_languages
+case = Case.init(sys.argv[1])
+detect_languages(["warm up the detector"], case.settings.languages)  # built once per process, not per message
+start = time.perf_counter()
+result = ingest_paths(case, [sys.argv[2]], progress=False)
+elapsed = time.perf_counter() - start
+print(json.dumps({"seconds": elapsed, "created": len(result.created), "children": result.children,
+                  "problems": len(result.problems),
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary folder)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="leakdesk-bench-") as tmp:
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        mbox = work / "bench.mbox"
+        generate(mbox, args.messages)
+        size_mb = mbox.stat().st_size / 1e6
+        bare_s, count = bare_parse(mbox)
+        child = subprocess.run([sys.executable, "-c", CHILD, str(work / "case"), str(mbox)],
+                               capture_output=True, text=True, check=True)
+        ingest = json.loads(child.stdout.strip().splitlines()[-1])
+    report = {
+        "messages": count,
+        "mbox_mb": round(size_mb, 1),
+        "bare_parse_s": round(bare_s, 2),
+        "ingest_s": round(ingest["seconds"], 2),
+        "messages_per_s": round(count / ingest["seconds"], 1),
+        "mb_per_s": round(size_mb / ingest["seconds"], 2),
+        "ratio_ingest_to_bare_parse": round(ingest["seconds"] / bare_s, 2),
+        "peak_rss_mb": round(ingest["peak_rss_mb"], 1),
+        "dispatches_created": ingest["created"],
+        "attachments": ingest["children"],
+        "inputs_with_problems": ingest["problems"],
+        "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
+    }
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        for key, value in report.items():
+            print(f"{key:28} {value}")
+
+
+if __name__ == "__main__":
+    main()
