@@ -32,6 +32,10 @@ METHOD_WORDS = {
         "a compression model of it predicts the known texts well",
         "a compression model of it predicts the known texts poorly",
     ),
+    "habits": (
+        "it keeps the known writer's typography habits (quotes, dashes, ellipses, ё)",
+        "it breaks the known writer's typography habits (see the habits listed)",
+    ),
     "lambdag": (
         "its grammar (function words and word classes, topic masked) fits the known author's model",
         "its grammar (function words and word classes, topic masked) fits other writers better than the known author",
@@ -57,9 +61,9 @@ def habit_reasons(known: list[TextProfile], unknown: TextProfile, word: str = "k
             out.append((1.0, f"uses {words} ({here} times here), which none of the {n} {word} does"))
         elif n == 1 and users == 1 and here == 0 and known[0].habits[key] >= 3 and unknown.n_words >= 80:
             out.append((0.7, f"the known text uses {words} {known[0].habits[key]} times, none here"))
-    k_sent = [s for p in known for s in p.sentence_lengths]
-    if len(k_sent) >= 10 and len(unknown.sentence_lengths) >= 5:
-        km, um = float(np.median(k_sent)), float(np.median(unknown.sentence_lengths))
+    k_meds = [float(np.median(p.sentence_lengths)) for p in known if len(p.sentence_lengths) >= 3]
+    if sum(len(p.sentence_lengths) for p in known) >= 10 and k_meds and len(unknown.sentence_lengths) >= 5:
+        km, um = float(np.median(k_meds)), float(np.median(unknown.sentence_lengths))
         if km and (um / km > 1.6 or um / km < 0.6):
             out.append((0.6, f"its sentences are typically {um:.0f} words long, the {word}' {km:.0f}"))
     out.sort(key=lambda t: -t[0])

@@ -167,6 +167,8 @@ class TextProfile:
     sentence_lengths: list[int]
     paragraph_lengths: list[int]
     line_length: float
+    distorted: str = ""  # content words' letters replaced by '*' (Stamatatos 2017, DV-MA): style without topic
+    function_counts: Counter[str] = field(default_factory=Counter)  # function words and punctuation only
     key: str = field(default="")
 
     @property
@@ -226,8 +228,24 @@ def profile(text: str, language: str, function_words: frozenset[str] | None = No
         sentence_lengths=[len([t for t in tokenize(s) if is_word(t)]) for s in sentences],
         paragraph_lengths=[len([t for t in tokenize(p) if is_word(t)]) for p in paragraphs],
         line_length=float(np.mean([len(ln) for ln in lines])) if lines else 0.0,
+        distorted=distort(text, fw),
+        function_counts=Counter(m for m in masked if not _is_tag(m)),
         key=text_hash(text),
     )
+
+
+def _is_tag(masked: str) -> bool:
+    return masked[:1].isupper() or masked == "0"
+
+
+def distort(text: str, function_words: frozenset[str]) -> str:
+    """Keep function words, punctuation and layout; every letter of any other word becomes '*'."""
+
+    def repl(m: re.Match[str]) -> str:
+        w = m.group(0)
+        return w if w.lower() in function_words else re.sub(r"\w", "*", w)
+
+    return re.sub(r"\w+", repl, text)
 
 
 class ProfileCache:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from scipy.optimize import minimize
+from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -48,8 +49,44 @@ def best_band(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
     return round(best[1], 2), round(best[2], 2)
 
 
+class NonNegativeLogit(BaseEstimator, ClassifierMixin):
+    """L2 logistic regression whose weights cannot go negative: every method score means "more likely the same
+    author" when it rises, so a negative weight could only be over-fitting, and would not transfer to a new case."""
+
+    def __init__(self, C: float = 1.0) -> None:
+        self.C = C
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> NonNegativeLogit:
+        X = np.asarray(X, dtype=float)
+        y = np.asarray(y, dtype=float)
+        n, d = X.shape
+
+        def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+            w, b = theta[:d], theta[d]
+            z = X @ w + b
+            p = expit(z)
+            eps = 1e-12
+            value = -np.sum(y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps)) + (w @ w) / (2 * self.C)
+            g = p - y
+            return value, np.concatenate([X.T @ g + w / self.C, [g.sum()]])
+
+        res = minimize(loss, np.zeros(d + 1), jac=True, method="L-BFGS-B", bounds=[(0, None)] * d + [(None, None)])
+        self.coef_ = res.x[:d][None, :]
+        self.intercept_ = np.array([res.x[d]])
+        self.classes_ = np.array([0, 1])
+        self.n_features_in_ = d
+        return self
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        p = expit(np.asarray(X, dtype=float) @ self.coef_[0] + self.intercept_[0])
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return (self.predict_proba(X)[:, 1] > 0.5).astype(int)
+
+
 class Fusion(BaseEstimator, ClassifierMixin):
-    """Logistic-regression fusion with a c@1 band, fitted only in `fit`."""
+    """Non-negative logistic-regression fusion with a c@1 band, fitted only in `fit`."""
 
     def __init__(self, C: float = 1.0, cv: int = 5, random_state: int = 0) -> None:
         self.C = C
@@ -57,13 +94,17 @@ class Fusion(BaseEstimator, ClassifierMixin):
         self.random_state = random_state
 
     def _model(self):  # type: ignore[no-untyped-def]
-        return make_pipeline(StandardScaler(), LogisticRegression(C=self.C, max_iter=1000))
+        return make_pipeline(StandardScaler(), NonNegativeLogit(C=self.C))
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> Fusion:
         X = np.asarray(X, dtype=float)
         y = np.asarray(y).astype(int)
         if len(set(y.tolist())) < 2:
             raise ValueError("fusion needs training problems of both kinds (same and different author)")
+        # Scores far outside what training saw (a tiny reference pool, an odd text) are clipped to the training
+        # range, so no single method can push the probability to an extreme on its own.
+        self.low_, self.high_ = np.percentile(X, 1, axis=0), np.percentile(X, 99, axis=0)
+        X = self._clip(X)
         self.model_ = self._model().fit(X, y)
         folds = min(self.cv, int(np.bincount(y).min()))
         if folds >= 2:
@@ -75,8 +116,11 @@ class Fusion(BaseEstimator, ClassifierMixin):
         self.classes_ = np.array([0, 1])
         return self
 
+    def _clip(self, X: np.ndarray) -> np.ndarray:
+        return np.clip(np.asarray(X, dtype=float), self.low_, self.high_)
+
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        return self.model_.predict_proba(np.asarray(X, dtype=float))
+        return self.model_.predict_proba(self._clip(X))
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return (self.predict_proba(X)[:, 1] > 0.5).astype(int)
@@ -84,7 +128,7 @@ class Fusion(BaseEstimator, ClassifierMixin):
     def contributions(self, x: np.ndarray) -> np.ndarray:
         """Each feature's additive share of the log-odds for one problem (for explanations)."""
         scaler, lr = self.model_[0], self.model_[-1]
-        return ((np.asarray(x, dtype=float) - scaler.mean_) / scaler.scale_) * lr.coef_[0]
+        return ((self._clip(x) - scaler.mean_) / scaler.scale_) * lr.coef_[0]
 
     # ---------------------------------------------------------------- numbers only, for the shipped model
     def to_dict(self) -> dict[str, Any]:
@@ -95,6 +139,8 @@ class Fusion(BaseEstimator, ClassifierMixin):
             "coef": lr.coef_[0].tolist(),
             "intercept": float(lr.intercept_[0]),
             "band": list(self.band_),
+            "low": self.low_.tolist(),
+            "high": self.high_.tolist(),
             "C": self.C,
         }
 
@@ -106,12 +152,13 @@ class Fusion(BaseEstimator, ClassifierMixin):
         scaler.scale_ = np.array(data["scale"])
         scaler.var_ = scaler.scale_**2
         scaler.n_features_in_ = len(scaler.mean_)
-        lr = LogisticRegression()
+        lr = NonNegativeLogit(C=fusion.C)
         lr.coef_ = np.array([data["coef"]])
         lr.intercept_ = np.array([data["intercept"]])
         lr.classes_ = np.array([0, 1])
         lr.n_features_in_ = len(scaler.mean_)
         fusion.model_ = make_pipeline(scaler, lr)
         fusion.band_ = tuple(data["band"])
+        fusion.low_, fusion.high_ = np.array(data["low"]), np.array(data["high"])
         fusion.classes_ = np.array([0, 1])
         return fusion

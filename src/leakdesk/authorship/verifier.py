@@ -19,7 +19,13 @@ from leakdesk.authorship.explain import habit_reasons, method_reasons
 from leakdesk.authorship.features import ProfileCache, TextProfile, detect_language, learn_function_words
 from leakdesk.authorship.function_words import builtin
 from leakdesk.authorship.fusion import Fusion
-from leakdesk.authorship.methods import CosineDelta, GeneralImpostors, GrammarModelRatio, PPMCompression
+from leakdesk.authorship.methods import (
+    CosineDelta,
+    GeneralImpostors,
+    GrammarModelRatio,
+    PPMCompression,
+    TypographyHabits,
+)
 from leakdesk.authorship.methods.base import Batch, Method
 from leakdesk.authorship.ood import check as ood_check
 from leakdesk.authorship.ood import language_name
@@ -38,6 +44,7 @@ class Verdict:
     reasons: list[str]
     ood: list[str]
     scores: dict[str, float] = field(default_factory=dict)
+    habits: list[str] = field(default_factory=list)  # the typography/sentence-length part of the reasons
 
     @property
     def score(self) -> float:
@@ -57,6 +64,8 @@ class AuthorshipVerifier(BaseEstimator):
         min_impostors: int = 3,
         ppm_order: int = 3,
         C: float = 1.0,
+        pool_from_batch: bool = True,
+        max_impostors: int = 40,
     ) -> None:
         self.language = language
         self.random_state = random_state
@@ -65,6 +74,8 @@ class AuthorshipVerifier(BaseEstimator):
         self.min_impostors = min_impostors
         self.ppm_order = ppm_order
         self.C = C
+        self.pool_from_batch = pool_from_batch
+        self.max_impostors = max_impostors
 
     # ------------------------------------------------------------------------------------------- setup
     def _methods(self) -> list[Method]:
@@ -73,6 +84,7 @@ class AuthorshipVerifier(BaseEstimator):
             CosineDelta(),
             PPMCompression(order=self.ppm_order, random_state=self.random_state),
             GrammarModelRatio(random_state=self.random_state),
+            TypographyHabits(),
         ]
 
     @property
@@ -108,7 +120,9 @@ class AuthorshipVerifier(BaseEstimator):
     def _function_words(self) -> dict[str, frozenset[str]]:
         return dict(getattr(self, "function_words_", {}))
 
-    def _batch(self, problems: list[Problem], cache: ProfileCache, extra: dict[str, list[str]]) -> Batch:
+    def _batch(
+        self, problems: list[Problem], cache: ProfileCache, extra: dict[str, list[str]], from_batch: bool
+    ) -> Batch:
         langs = self._languages(problems)
         pools: dict[str, list[TextProfile]] = {}
         seen: set[tuple[str, str]] = set()
@@ -125,15 +139,18 @@ class AuthorshipVerifier(BaseEstimator):
         for lang, texts in extra.items():
             for t in texts:
                 add(lang, t)
-        for p, lang in zip(problems, langs, strict=True):
-            for t in p.known:  # other problems' known texts; never anyone's questioned text
-                add(lang, t)
-        return Batch.build(problems, langs, cache, pools, self.random_state)
+        if from_batch:
+            for p, lang in zip(problems, langs, strict=True):
+                for t in p.known:  # other problems' known texts; never anyone's questioned text
+                    add(lang, t)
+        return Batch.build(problems, langs, cache, pools, self.random_state, self.max_impostors)
 
-    def _score(self, problems: list[Problem], extra: dict[str, list[str]]) -> tuple[np.ndarray, Batch]:
+    def _score(
+        self, problems: list[Problem], extra: dict[str, list[str]], from_batch: bool = True
+    ) -> tuple[np.ndarray, Batch]:
         cache = ProfileCache(self._function_words())
-        batch = self._batch(problems, cache, extra)
-        X = np.hstack([m.score_batch(batch) for m in self._methods()]) if problems else np.zeros((0, 7))
+        batch = self._batch(problems, cache, extra, from_batch)
+        X = np.hstack([m.score_batch(batch) for m in self._methods()]) if problems else np.zeros((0, len(self.columns)))
         return X, batch
 
     # ------------------------------------------------------------------------------------------- learning
@@ -166,7 +183,7 @@ class AuthorshipVerifier(BaseEstimator):
         """Everything about each problem in one pass (probability, decision, reasons, OOD flags, scores)."""
         check_is_fitted(self, "fusion_")
         problems = list(problems)
-        X, batch = self._score(problems, getattr(self, "train_known_", {}))
+        X, batch = self._score(problems, getattr(self, "train_known_", {}), self.pool_from_batch)
         if not problems:
             return []
         neutral = np.asarray(self.fusion_.model_[0].mean_)  # a method that could not score counts as average
@@ -191,21 +208,22 @@ class AuthorshipVerifier(BaseEstimator):
             else:
                 decision = SAME if prob > 0.5 else DIFFERENT
             contrib = self.fusion_.contributions(X[i])
-            reasons = self._reasons(batch, i, X[i], contrib, prob, decision, ood)
+            word = "known letters" if batch.problems[i].kind in ("letter", "email", "dispatch") else "known texts"
+            habits = habit_reasons(batch.known[i], batch.unknown[i], word)
+            reasons = self._reasons(X[i], contrib, prob, decision, ood, habits)
             scores = dict(zip(self.columns, map(float, X[i]), strict=True))
             scores["_logit"] = float(np.log(prob / (1 - prob + 1e-12) + 1e-12))
-            out.append(Verdict(float(prob), decision, reasons, ood, scores))
+            out.append(Verdict(float(prob), decision, reasons, ood, scores, habits))
         return out
 
-    def _reasons(self, batch: Batch, i: int, x: np.ndarray, contrib: np.ndarray, prob: float, decision: str,
-                 ood: list[str]) -> list[str]:  # fmt: skip
+    def _reasons(self, x: np.ndarray, contrib: np.ndarray, prob: float, decision: str, ood: list[str],
+                 habits: list[str]) -> list[str]:  # fmt: skip
         reasons: list[str] = []
         if ood:
             reasons.append("cannot tell: " + "; ".join(ood))
         elif decision == CANNOT_TELL:
             reasons.append(f"the evidence is balanced (probability {prob:.2f} lies in the no-answer band)")
-        word = "known letters" if batch.problems[i].kind in ("letter", "email", "dispatch") else "known texts"
-        reasons.extend(habit_reasons(batch.known[i], batch.unknown[i], word))
+        reasons.extend(habits)
         reasons.extend(method_reasons(self.columns, x, contrib))
         return reasons
 

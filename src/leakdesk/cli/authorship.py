@@ -1,9 +1,145 @@
-"""Commands of the authorship capability (being built; see the issue tracker)."""
+"""Commands of the authorship capability: verify, series-report, review, reference add, status."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.table import Table
+
+from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, handle_errors, open_case, print_json
+
+SeriesOpt = Annotated[str, typer.Option("--series", help="The series (by name).", show_default=False)]
 
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
+    app.command("verify")(verify)
+    app.command("series-report")(series_report)
+    app.command("review")(review)
+    app.command("status")(status)
+    ref_app = typer.Typer(help="Reference texts by other writers (impostors for authorship checks).",
+                          no_args_is_help=True)  # fmt: skip
+    ref_app.command("add")(reference_add)
+    app.add_typer(ref_app, name="reference")
+
+
+@handle_errors
+def verify(
+    case: CaseArg,
+    series: SeriesOpt,
+    dispatch: Annotated[int | None, typer.Option("--dispatch", help="Only this dispatch.")] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Is each letter of the series by the same writer as the series' other letters?"""
+    from leakdesk.authorship.casework import verify_series
+
+    with open_case(case, db) as c:
+        results = verify_series(c, series, dispatch)
+    if as_json:
+        print_json(results)
+        return
+    table = Table("dispatch", "letter", "P(same)", "decision", "reasons", show_lines=True)
+    for r in results:
+        table.add_row(str(r["dispatch_id"]), r["label"][:40], f"{r['probability']:.2f}", r["decision"],
+                      "\n".join(r["reasons"][:4]))  # fmt: skip
+    console.print(table)
+
+
+@handle_errors
+def series_report(case: CaseArg, series: SeriesOpt, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Consistency of every letter, outliers, pairwise matrix and the number of hands; figures for the report."""
+    from leakdesk.authorship.series import series_report as run
+
+    with open_case(case, db) as c:
+        result = run(c, series)
+    if as_json:
+        print_json(result)
+        return
+    n_hands = len(result["hands"])
+    console.print(f"Series '{series}': {len(result['letters'])} letters, "
+                  f"{n_hands} hand{'s' if n_hands != 1 else ''} found.", highlight=False)  # fmt: skip
+    ids = result["matrix"]["dispatch_ids"]
+    for hand in result["hands"]:
+        members = ", ".join(str(ids[m]) for m in hand["members"])
+        console.print(f"  hand {hand['hand']}: dispatches {members}", highlight=False)
+    if result["outliers"]:
+        console.print(f"Outliers (judged by another writer): {', '.join(map(str, result['outliers']))}",
+                      highlight=False)  # fmt: skip
+    console.print(f"Figures: {result['figures']['heatmap']}, {result['figures']['dendrogram']}", highlight=False)
+
+
+@handle_errors
+def review(
+    case: CaseArg,
+    dispatch: Annotated[int, typer.Argument(help="The dispatch id.", show_default=False)],
+    verdict: Annotated[str, typer.Option("--verdict", help="genuine, doubtful or fake.", show_default=False)],
+    confidence: Annotated[float, typer.Option("--confidence", help="0 to 1.", show_default=False)],
+    reviewer: Annotated[str, typer.Option("--reviewer", help="Who judged.", show_default=False)],
+    note: Annotated[str | None, typer.Option("--note", help="Why.")] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record an expert's judgment of ONE dispatch (it says nothing about the other letters)."""
+    from leakdesk.authorship.casework import dispatch_status
+    from leakdesk.authorship.casework import review as record
+
+    with open_case(case, db) as c:
+        result = record(c, dispatch, verdict, confidence, reviewer, note)
+        result["status"] = dispatch_status(c, dispatch)["status"]
+    if as_json:
+        print_json(result)
+        return
+    console.print(f"Recorded: {reviewer} judges dispatch {dispatch} {verdict} (confidence {confidence:g}). "
+                  f"Its status is now: {result['status']}.", highlight=False)  # fmt: skip
+
+
+@handle_errors
+def status(
+    case: CaseArg,
+    dispatch: Annotated[int, typer.Argument(help="The dispatch id.", show_default=False)],
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A dispatch's verification status, from its own authorship verdict and its own reviews only."""
+    from leakdesk.authorship.casework import dispatch_status
+
+    with open_case(case, db) as c:
+        result = dispatch_status(c, dispatch)
+    if as_json:
+        print_json(result)
+        return
+    a = result["authorship"]
+    console.print(f"Dispatch {dispatch}: {result['status']}", highlight=False)
+    if a:
+        console.print(f"  authorship: {a['decision']} (P(same) {a['probability']:.2f})", highlight=False)
+    for r in result["reviews"]:
+        console.print(f"  {r['reviewer']}: {r['verdict']} ({r['confidence']:g}) {r['note'] or ''}", highlight=False)
+
+
+@handle_errors
+def reference_add(
+    case: CaseArg,
+    path: Annotated[Path, typer.Argument(help="A text file or a folder of .txt files.", show_default=False)],
+    language: Annotated[str, typer.Option("--language", help="Language of the texts, e.g. ru.", show_default=False)],
+    label: Annotated[str | None, typer.Option("--label", help="A name for the writer (default: file name).")] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add texts by other writers to the case's reference pool."""
+    from leakdesk.authorship.casework import add_references
+
+    with open_case(case, db) as c:
+        result = add_references(c, path, language, label)
+    if as_json:
+        print_json(result)
+    else:
+        console.print(f"{len(result['added'])} reference texts added in {language}, "
+                      f"{len(result['already_present'])} already present, {len(result['refused'])} refused.",
+                      highlight=False)  # fmt: skip
+        for r in result["refused"]:
+            console.print(f"  refused {r['file']}: {r['reason']}", highlight=False)
+    if result["refused"]:
+        raise typer.Exit(1)

@@ -25,6 +25,7 @@ class Batch:
     pools: dict[str, list[TextProfile]]
     cache: ProfileCache
     random_state: int = 0
+    max_impostors: int = 40
     _spaces: dict[tuple[str, str], object] = field(default_factory=dict)
 
     @classmethod
@@ -35,25 +36,30 @@ class Batch:
         cache: ProfileCache,
         pools: dict[str, list[TextProfile]],
         random_state: int = 0,
+        max_impostors: int = 40,
     ) -> Batch:
         known = [[cache.get(t, lang) for t in p.known] for p, lang in zip(problems, languages, strict=True)]
         unknown = [cache.get(p.unknown, lang) for p, lang in zip(problems, languages, strict=True)]
-        return cls(problems, languages, known, unknown, pools, cache, random_state)
+        return cls(problems, languages, known, unknown, pools, cache, random_state, max_impostors)
 
     def impostors(self, i: int) -> list[TextProfile]:
         """Same-language pool texts that are neither this problem's known texts nor its questioned text."""
         own = {p.key for p in self.known[i]} | {self.unknown[i].key}
-        return [p for p in self.pools.get(self.languages[i], []) if p.key not in own]
+        found = [p for p in self.pools.get(self.languages[i], []) if p.key not in own]
+        if len(found) > self.max_impostors:
+            # A fixed-size random sample per problem: scores then mean the same with a pool of 60 or of 6,000,
+            # which keeps the shipped calibration valid for a case's own reference pool.
+            rng = np.random.default_rng([self.random_state, i, len(found)])
+            found = [found[j] for j in sorted(rng.choice(len(found), self.max_impostors, replace=False))]
+        return found
 
     def space(self, language: str, name: str, build):  # type: ignore[no-untyped-def]
-        """A per-language feature space built once per batch (vocabulary from pool and known texts only)."""
+        """A per-language feature space built once per batch: `build(pool, known)` gets the impostor pool and the
+        problems' known texts (never a questioned text)."""
         key = (language, name)
         if key not in self._spaces:
-            texts = list(self.pools.get(language, []))
-            for ks, lang in zip(self.known, self.languages, strict=True):
-                if lang == language:
-                    texts.extend(ks)
-            self._spaces[key] = build(texts)
+            known = [p for ks, lang in zip(self.known, self.languages, strict=True) if lang == language for p in ks]
+            self._spaces[key] = build(list(self.pools.get(language, [])), known)
         return self._spaces[key]
 
 

@@ -1,4 +1,5 @@
-"""Cosine Delta (Smith & Aldridge 2011; Evert et al. 2017): z-scored frequencies of the most frequent words,
+"""Cosine Delta (Smith & Aldridge 2011; Evert et al. 2017): z-scored frequencies of the most frequent function
+words and punctuation marks (content words left out, so a shared topic does not count as shared style),
 cosine between questioned and known texts, expressed relative to the impostors (how unusual is this closeness?).
 """
 
@@ -11,17 +12,20 @@ from leakdesk.authorship.methods.base import Batch, Method, top_vocabulary, vect
 
 
 class _Space:
-    def __init__(self, texts: list[TextProfile], size: int) -> None:
-        self.vocab = top_vocabulary([t.word_counts for t in texts], size)
-        mat = np.stack([vectorize(t.word_counts, self.vocab) for t in texts]) if texts else np.zeros((1, 1))
+    def __init__(self, pool: list[TextProfile], known: list[TextProfile], size: int) -> None:
+        # The words come from everything the batch may look at; the z-score statistics from the impostor pool only,
+        # so that a series' own letters (the known texts) do not become the norm they are compared against.
+        self.vocab = top_vocabulary([t.function_counts for t in pool + known], size)
+        norm = pool if len(pool) >= 3 else pool + known
+        mat = np.stack([vectorize(t.function_counts, self.vocab) for t in norm]) if norm else np.zeros((1, len(self.vocab)))
         self.mean = mat.mean(axis=0)
-        self.std = mat.std(axis=0) + 1e-6
+        self.std = np.maximum(mat.std(axis=0), 1e-4)
         self._z: dict[str, np.ndarray] = {}
 
     def z(self, p: TextProfile) -> np.ndarray:
         found = self._z.get(p.key)
         if found is None:
-            found = (vectorize(p.word_counts, self.vocab) - self.mean) / self.std
+            found = (vectorize(p.function_counts, self.vocab) - self.mean) / self.std
             self._z[p.key] = found
         return found
 
@@ -39,7 +43,7 @@ class CosineDelta(Method):
         out = np.zeros((len(batch.problems), 2))
         for i in range(len(batch.problems)):
             lang = batch.languages[i]
-            space = batch.space(lang, "delta", lambda texts: _Space(texts, self.n_words))
+            space = batch.space(lang, "delta", lambda pool, known: _Space(pool, known, self.n_words))
             if not batch.known[i]:
                 continue
             u = space.z(batch.unknown[i])
@@ -48,7 +52,7 @@ class CosineDelta(Method):
             imps = batch.impostors(i)
             if len(imps) >= 2:
                 sims = np.array([_cos(u, space.z(p)) for p in imps])
-                out[i] = (cos_uk, (cos_uk - sims.mean()) / (sims.std() + 1e-6))
+                out[i] = (cos_uk, float(np.clip((cos_uk - sims.mean()) / max(sims.std(), 0.05), -10, 10)))
             else:
                 out[i] = (cos_uk, 0.0)
         return out

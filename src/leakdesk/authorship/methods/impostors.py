@@ -44,7 +44,7 @@ class GeneralImpostors(Method):
         self,
         n_iter: int = 100,
         feature_share: float = 0.5,
-        n_candidates: int = 30,
+        n_candidates: int = 20,
         n_blocks: int = 64,
         impostor_share: float = 0.5,
         sizes: tuple[int, int, int] = (3000, 1000, 1000),
@@ -62,7 +62,7 @@ class GeneralImpostors(Method):
         out = np.full((len(batch.problems), 2), 0.5)
         for i in range(len(batch.problems)):
             lang = batch.languages[i]
-            space = batch.space(lang, "gi", lambda texts: _Space(texts, self.sizes))
+            space = batch.space(lang, "gi", lambda pool, known: _Space(pool + known, self.sizes))
             imps = batch.impostors(i)
             if not imps or not batch.known[i]:
                 continue

@@ -62,8 +62,11 @@ class PPMCompression(Method):
     columns = ("ppm_gain", "ppm_gain_reverse")
     version = "1"
 
-    def __init__(self, order: int = 3, n_impostors: int = 4, max_chars: int = 6000, random_state: int = 0) -> None:
+    def __init__(
+        self, order: int = 3, n_impostors: int = 4, max_chars: int = 6000, distorted: bool = True, random_state: int = 0
+    ) -> None:
         self.order = order
+        self.distorted = distorted
         self.n_impostors = n_impostors
         self.max_chars = max_chars
         self.random_state = random_state
@@ -82,25 +85,29 @@ class PPMCompression(Method):
             if not batch.known[i]:
                 continue
             u = batch.unknown[i]
-            known_text = "\n".join(p.text for p in batch.known[i])
+            known_text = "\n".join(self._text(p) for p in batch.known[i])
             known_key = "K:" + "|".join(p.key for p in batch.known[i])
             imps = batch.impostors(i)
             pick = rng.choice(len(imps), size=min(self.n_impostors, len(imps)), replace=False) if imps else []
             chosen: list[TextProfile] = [imps[j] for j in pick]
-            ut = _norm(u.text)[: self.max_chars]
+            ut = _norm(self._text(u))[: self.max_chars]
             kt = _norm(known_text)[: self.max_chars]
             ce_u_k = model(known_key, _norm(known_text)).cross_entropy(ut)
-            ce_k_u = model(u.key, _norm(u.text)).cross_entropy(kt)
+            ce_k_u = model(u.key, _norm(self._text(u))).cross_entropy(kt)
             if chosen and ut and kt:
-                ce_u_i = np.mean([model(p.key, _norm(p.text)).cross_entropy(ut) for p in chosen])
-                u_model = model(u.key, _norm(u.text))
-                ce_i_u = np.mean([u_model.cross_entropy(_norm(p.text)[: self.max_chars]) for p in chosen])
+                ce_u_i = np.mean([model(p.key, _norm(self._text(p))).cross_entropy(ut) for p in chosen])
+                u_model = model(u.key, _norm(self._text(u)))
+                ce_i_u = np.mean([u_model.cross_entropy(_norm(self._text(p))[: self.max_chars]) for p in chosen])
                 # forward: does the known model predict the questioned text better than impostor models do?
                 # reverse: does the questioned text's model predict the known text better than it predicts impostors?
                 out[i] = ((ce_u_i - ce_u_k) / ce_u_i, (ce_i_u - ce_k_u) / ce_i_u)
             else:
                 out[i] = (0.0, 0.0)
         return out
+
+
+    def _text(self, p: TextProfile) -> str:
+        return p.distorted if self.distorted else p.text
 
 
 def _norm(text: str) -> str:

@@ -1,0 +1,188 @@
+"""A series as a whole: leave-one-out consistency of every letter, the outliers, a pairwise same-author matrix,
+and a clustering into hands (how many people wrote this series?), with a heat-map and a dendrogram.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.cluster.hierarchy import dendrogram, fcluster, linkage
+from scipy.spatial.distance import squareform
+
+from leakdesk.authorship.casework import (
+    MIN_CASE_LETTERS,
+    MIN_CASE_REFERENCES,
+    Letter,
+    Progress,
+    _excluded,
+    _judge,
+    _verifier,
+    load_letters,
+    reference_pool,
+    series_row,
+)
+from leakdesk.authorship.calibration import method_votes, probability
+from leakdesk.authorship.problem import Problem
+from leakdesk.authorship.verifier import AuthorshipVerifier
+from leakdesk.case import Case
+from leakdesk.errors import AuthorshipError
+
+REPORT_DIR = "authorship"
+
+
+def report_dir(case: Case) -> Path:
+    folder = case.reports / REPORT_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^\w.-]+", "-", name, flags=re.UNICODE).strip("-") or "series"
+
+
+def series_report(case: Case, series: str, progress: Progress | None = None) -> dict[str, Any]:
+    """Compute the whole-series analysis, write its figures and JSON to the case's reports folder."""
+    with case.connect() as conn:
+        srow = series_row(conn, series)
+        letters = load_letters(conn, srow.id)
+        pool, ref_counts = reference_pool(conn, srow.id)
+    readable = [x for x in letters if x.text.strip()]
+    if len(readable) < 2:
+        raise AuthorshipError(
+            f"The series '{series}' has {len(readable)} readable letter(s); a series report needs at least two."
+        )
+    language = Counter(x.language for x in readable).most_common(1)[0][0]
+    loo = _judge(letters, readable, language, pool, ref_counts, progress)
+    verifier = _verifier(pool, language)
+    matrix = pairwise_matrix(verifier, readable, pool.get(language, []), language)
+    hands, labels = cluster_hands(matrix)
+    outliers = [r["dispatch_id"] for r in loo if r["decision"] == "different"]
+    ids = [x.dispatch_id for x in readable]
+    result: dict[str, Any] = {
+        "series": series,
+        "language": language,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "letters": [{"dispatch_id": x.dispatch_id, "label": x.label} for x in readable],
+        "leave_one_out": loo,
+        "outliers": outliers,
+        "matrix": {"dispatch_ids": ids, "probability": np.round(matrix, 4).tolist()},
+        "hands": hands,
+        "hand_of": {str(i): int(h) for i, h in zip(ids, labels, strict=True)},
+        "reference_texts": len(pool.get(language, [])),
+    }
+    folder = report_dir(case)
+    base = slug(series)
+    result["figures"] = {
+        "heatmap": str(_heatmap(matrix, ids, folder / f"{base}-heatmap.png", series)),
+        "dendrogram": str(_dendrogram(matrix, ids, folder / f"{base}-dendrogram.png", series)),
+    }
+    (folder / f"{base}.json").write_text(json.dumps(result, ensure_ascii=False, indent=2, default=str), "utf-8")
+    with case.transaction() as conn:
+        case.audit(conn, "authorship.series-report", f"series {srow.id}",
+                   {"hands": len(hands), "outliers": outliers, "letters": len(readable)})  # fmt: skip
+    return result
+
+
+def pairwise_matrix(verifier: AuthorshipVerifier, letters: list[Letter], refs: list[str], language: str) -> np.ndarray:
+    """P(same author) for every pair of letters, each pair judged on its own two texts.
+
+    With enough letters and reference texts the pair probabilities are calibrated on the case, leaving out every pair
+    that involves either of the two letters judged (see `casework`); otherwise the shipped fusion is used.
+    """
+    n = len(letters)
+    pairs = [(a, b) for a in range(n) for b in range(a + 1, n) if not _excluded(letters[a], letters[b])]
+    problems = [Problem([letters[a].text], letters[b].text, language, f"{a}-{b}") for a, b in pairs]
+    X, _ = verifier._score(problems, {}, False) if problems else (np.zeros((0, len(verifier.columns))), None)
+    X = np.where(np.isfinite(X), X, 0.0)
+    matrix = np.eye(n)
+    if not pairs:
+        return matrix
+    if n >= MIN_CASE_LETTERS and len(refs) >= MIN_CASE_REFERENCES:
+        neg_idx = [(a, r) for a in range(n) for r in range(len(refs))]
+        negs = [Problem([letters[a].text], refs[r], language, f"r{a}-{r}") for a, r in neg_idx]
+        X_neg, _ = verifier._score(negs, {}, False)
+        X_neg = np.where(np.isfinite(X_neg), X_neg, 0.0)
+        probs = []
+        for k, (a, b) in enumerate(pairs):
+            pos = [j for j, (c, d) in enumerate(pairs) if len({a, b} & {c, d}) == 0]
+            neg = [j for j, (c, _) in enumerate(neg_idx) if c not in (a, b)]
+            if len(pos) < 3:
+                probs.append(float(verifier.fusion_.predict_proba(X[k : k + 1])[0, 1]))
+                continue
+            probs.append(probability(method_votes(verifier.columns, X[pos], X_neg[neg], X[k])))
+    else:
+        probs = verifier.fusion_.predict_proba(X)[:, 1].tolist()
+    for (a, b), p in zip(pairs, probs, strict=True):
+        matrix[a, b] = matrix[b, a] = p
+    for a in range(n):  # variants of one message: the same text, the same hand
+        for b in range(n):
+            if a != b and _excluded(letters[a], letters[b]):
+                matrix[a, b] = 1.0
+    return matrix
+
+
+def cluster_hands(matrix: np.ndarray, threshold: float = 0.5) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """Average-linkage clustering on 1 - P(same); a new hand starts where letters are more likely by different
+    writers than by one (distance above `threshold`)."""
+    n = len(matrix)
+    if n < 2:
+        return [{"hand": 1, "size": n, "members": list(range(n))}], np.ones(n, dtype=int)
+    dist = squareform(1 - matrix, checks=False)
+    labels = fcluster(linkage(dist, "average"), t=threshold, criterion="distance")
+    # number hands by size, largest first
+    order = [h for h, _ in Counter(labels.tolist()).most_common()]
+    renum = {h: i + 1 for i, h in enumerate(order)}
+    labels = np.array([renum[h] for h in labels])
+    hands = [{"hand": h, "size": int((labels == h).sum()), "members": np.flatnonzero(labels == h).tolist()}
+             for h in sorted(set(labels.tolist()))]  # fmt: skip
+    return hands, labels
+
+
+def _heatmap(matrix: np.ndarray, ids: list[int], path: Path, title: str) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(1.2 + 0.45 * len(ids), 1 + 0.4 * len(ids)))
+    im = ax.imshow(matrix, vmin=0, vmax=1, cmap="RdYlGn")
+    ax.set_xticks(range(len(ids)), [str(i) for i in ids], rotation=90)
+    ax.set_yticks(range(len(ids)), [str(i) for i in ids])
+    ax.set_title(f"{title}: P(same writer), by dispatch id")
+    fig.colorbar(im, ax=ax, fraction=0.046)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _dendrogram(matrix: np.ndarray, ids: list[int], path: Path, title: str) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(2 + 0.4 * len(ids), 3.5))
+    if len(ids) >= 2:
+        dendrogram(linkage(squareform(1 - matrix, checks=False), "average"), labels=[str(i) for i in ids], ax=ax,
+                   color_threshold=0.5)  # fmt: skip
+        ax.axhline(0.5, ls="--", c="grey")
+    ax.set_ylabel("1 - P(same writer)")
+    ax.set_title(f"{title}: hands (cut at 0.5)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def stored_reports(case: Case) -> list[dict[str, Any]]:
+    folder = case.reports / REPORT_DIR
+    if not folder.exists():
+        return []
+    return [json.loads(p.read_text("utf-8")) for p in sorted(folder.glob("*.json"))]
