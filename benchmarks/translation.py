@@ -56,6 +56,30 @@ def alignment(data: Path) -> dict[str, object]:
     return out
 
 
+def sample_letters() -> dict[str, object]:
+    """Document confidence of the sample case's letters with their own translation and with every other one."""
+    from leakdesk.language.segment import segment
+    from leakdesk.sample import load_manifest, sample_dir
+
+    root = sample_dir()
+    letters = [x for x in load_manifest()["letters"] if x.get("translation")]
+    texts = [((root / x["text"]).read_text("utf-8"), (root / x["translation"]).read_text("utf-8")) for x in letters]
+    right, wrong = [], []
+    for i, (ru, en) in enumerate(texts):
+        source = segment(ru, "ru")
+        right.append(align(source, segment(en, "en")).confidence)
+        wrong += [align(source, segment(other, "en")).confidence for j, (_, other) in enumerate(texts) if j != i]
+    return {
+        "letters": len(texts),
+        "right_min": min(right),
+        "right_mean": round(statistics.mean(right), 3),
+        "wrong_max": max(wrong),
+        "wrong_mean": round(statistics.mean(wrong), 3),
+        "wrong_refused_at_0.5": f"{sum(w < 0.5 for w in wrong)}/{len(wrong)}",
+        "right_refused_at_0.5": f"{sum(r < 0.5 for r in right)}/{len(right)}",
+    }
+
+
 def alignment_speed(data: Path, copies: int = 10) -> dict[str, float]:
     pairs = [GoldPair.load(p) for p in sorted(data.glob("*.json"))]
     src: list[Sentence] = []
@@ -99,6 +123,7 @@ def main() -> None:
     args = parser.parse_args()
     result = {
         "alignment": alignment(args.data),
+        "sample_letters": sample_letters(),
         "alignment_speed": alignment_speed(args.data),
         "engine_throughput": throughput(args.sentences),
     }
