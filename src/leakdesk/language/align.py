@@ -141,8 +141,8 @@ def _bead_cost(source, target, s_len, t_len, s_anc, t_anc, i, j, di, dj, ratio, 
     cost = -math.log(prior)
     if di and dj:  # an omitted or added sentence has no length to compare; its prior says it all
         cost -= math.log(_length_probability(ls, lt, ratio))
-    a = sum((s_anc[k] for k in range(i, i + di)), Counter())
-    b = sum((t_anc[k] for k in range(j, j + dj)), Counter())
+    a: Counter[str] = sum((s_anc[k] for k in range(i, i + di)), Counter())
+    b: Counter[str] = sum((t_anc[k] for k in range(j, j + dj)), Counter())
     cost += _anchor_score(a, b)[0]
     if di == 2 and source[i].paragraph != source[i + 1].paragraph:
         cost += PARAGRAPH_PENALTY
@@ -163,8 +163,8 @@ def _bead_confidence(src, tgt, s_len, t_len, s_anc, t_anc, ratio) -> float:  # t
     ls = sum(s_len[k] for k in src)
     lt = sum(t_len[k] for k in tgt)
     p_len = _length_probability(ls, lt, ratio)
-    a = sum((s_anc[k] for k in src), Counter())
-    b = sum((t_anc[k] for k in tgt), Counter())
+    a: Counter[str] = sum((s_anc[k] for k in src), Counter())
+    b: Counter[str] = sum((t_anc[k] for k in tgt), Counter())
     _, matched, orphaned = _anchor_score(a, b)
     if matched + orphaned == 0:
         return round(p_len, 4)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from leakdesk.errors import TranslationError
-from leakdesk.language.records import now, segments_at
+from leakdesk.language.records import new_id, now, segments_at
 from leakdesk.store.tables import glossary_term, translation
 
 if TYPE_CHECKING:
@@ -94,18 +94,20 @@ def add_term(
             raise TranslationError(
                 f"“{source_term}” is already in the glossary as “{existing.target_term}”; nothing was changed."
             )
-        term_id = conn.execute(
-            glossary_term.insert().values(
-                source_language=source_language,
-                target_language=target_language,
-                source_term=source_term,
-                source_lemmas=term_lemmas,
-                target_term=target_term,
-                note=note,
-                actor=case.actor,
-                created=now(),
+        term_id = new_id(
+            conn.execute(
+                glossary_term.insert().values(
+                    source_language=source_language,
+                    target_language=target_language,
+                    source_term=source_term,
+                    source_lemmas=term_lemmas,
+                    target_term=target_term,
+                    note=note,
+                    actor=case.actor,
+                    created=now(),
+                )
             )
-        ).inserted_primary_key[0]
+        )
         case.audit(
             conn,
             "glossary.add",

@@ -83,6 +83,14 @@ class TranslationView:
         }
 
 
+def new_id(result: sa.CursorResult[Any]) -> int:
+    """The primary key of the row an INSERT just wrote."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise TranslationError("The database did not return the id of the new row.")
+    return int(key[0])
+
+
 def parse_dispatch_id(value: str | int) -> int:
     try:
         return int(value)
@@ -128,26 +136,28 @@ def create_translation(
 ) -> int:
     """Store a new translation at version 1; earlier translations of the dispatch stay untouched."""
     stamp = now()
-    translation_id = conn.execute(
-        translation.insert().values(
-            dispatch_id=source.dispatch_id,
-            text_id=source.text_id,
-            source_language=source.language,
-            target_language=target_language,
-            kind=kind,
-            engine=engine,
-            model=model,
-            translator=translator,
-            status="draft",
-            version=1,
-            round=1,
-            final_version=None,
-            confidence=confidence,
-            details=details or {},
-            created=stamp,
-            updated=stamp,
+    translation_id = new_id(
+        conn.execute(
+            translation.insert().values(
+                dispatch_id=source.dispatch_id,
+                text_id=source.text_id,
+                source_language=source.language,
+                target_language=target_language,
+                kind=kind,
+                engine=engine,
+                model=model,
+                translator=translator,
+                status="draft",
+                version=1,
+                round=1,
+                final_version=None,
+                confidence=confidence,
+                details=details or {},
+                created=stamp,
+                updated=stamp,
+            )
         )
-    ).inserted_primary_key[0]
+    )
     conn.execute(
         segment.insert(),
         [

@@ -25,7 +25,7 @@ def status_rows(case: Case) -> list[dict[str, object]]:
         newest: dict[int, sa.Row] = {}
         for row in conn.execute(sa.select(translation).order_by(translation.c.id)).all():
             newest[row.dispatch_id] = row
-        open_comments = dict(
+        open_comments: dict[int, int] = dict(
             conn.execute(
                 sa.select(translation_comment.c.translation_id, sa.func.count()).group_by(
                     translation_comment.c.translation_id

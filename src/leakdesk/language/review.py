@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from leakdesk.errors import TranslationError
-from leakdesk.language.records import STATUSES, load_translation, now, segments_at
+from leakdesk.language.records import STATUSES, load_translation, new_id, now, segments_at
 from leakdesk.store.tables import segment, translation, translation_comment
 
 if TYPE_CHECKING:
@@ -97,16 +97,18 @@ def comment_segment(case: Case, translation_id: int, position: int, comment: str
         row = _translation_row(conn, translation_id)
         _segment_or_fail(conn, row, position)
         stamp = now()
-        comment_id = conn.execute(
-            translation_comment.insert().values(
-                translation_id=translation_id,
-                position=position,
-                version=row.version,
-                author=case.actor,
-                comment=comment,
-                created=stamp,
+        comment_id = new_id(
+            conn.execute(
+                translation_comment.insert().values(
+                    translation_id=translation_id,
+                    position=position,
+                    version=row.version,
+                    author=case.actor,
+                    comment=comment,
+                    created=stamp,
+                )
             )
-        ).inserted_primary_key[0]
+        )
         if row.status == "draft":
             conn.execute(
                 translation.update().where(translation.c.id == translation_id).values(status="in review", updated=stamp)
