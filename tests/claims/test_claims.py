@@ -128,3 +128,18 @@ def test_cli_claims_json_and_series(case, runner) -> None:  # type: ignore[no-un
     bad = invoke(runner, "claims", case.root, "--series", "Nope")
     assert bad.exit_code == 1
     assert "There is no series called 'Nope' in this case." in bad.stderr
+
+
+def test_attachment_without_date_uses_its_letters_date(case) -> None:  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+
+    from leakdesk.store.tables import dispatch
+
+    letter, _ = add_letter(case, "Посылаю Вам справку.", date="2022-04-20T10:00:00+03:00", subject="letter")
+    attachment, _ = add_letter(case, "14 августа вертолёты перебросили на Итуруп.", date=None,
+                               subject="attachment")
+    with case.transaction() as conn:
+        conn.execute(sa.update(dispatch).where(dispatch.c.id == attachment).values(parent_id=letter))
+    run_claims(case)
+    (item,) = [c for c in list_claims(case) if c["dispatch_id"] == attachment]
+    assert item["anchor_source"] == "parent-letter-date" and item["anchor"] == "2022-04-20"

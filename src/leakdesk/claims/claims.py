@@ -60,15 +60,24 @@ def sentences(content: str, languages: list[str]) -> list[Sentence]:
     return out
 
 
-def letter_anchor(row: Any) -> Anchor:
-    """The date relative expressions in a letter refer to: its own date, else when it was received."""
+def _own_date(row: Any) -> dt.date | None:
     if row.date:
         try:
-            return Anchor(dt.datetime.fromisoformat(row.date).date(), "letter-date", None)
+            return dt.datetime.fromisoformat(row.date).date()
         except ValueError:
             pass
-    if row.date_utc is not None:
-        return Anchor(row.date_utc.date(), "letter-date", None)
+    return row.date_utc.date() if row.date_utc is not None else None
+
+
+def letter_anchor(row: Any, parent: Any = None) -> Anchor:
+    """The date relative expressions in a letter refer to: its own date, an attachment's letter's date, else when
+    it was received (flagged)."""
+    own = _own_date(row)
+    if own is not None:
+        return Anchor(own, "letter-date", None)
+    if parent is not None and _own_date(parent) is not None:
+        return Anchor(_own_date(parent), "parent-letter-date",
+                      "the attachment has no date of its own: relative dates were resolved against its letter's date")
     if row.ingested is not None:
         return Anchor(row.ingested.date(), "received-time",
                       "the letter has no date: relative dates were resolved against the time it was received")
@@ -149,7 +158,11 @@ def extract_claims(case: Any, conn: sa.Connection, row: Any) -> dict[str, Any]:
     languages = list(case.settings.languages)
     content = row.content or ""
     sents = sentences(content, languages)
-    anchor = letter_anchor(row)
+    parent = None
+    if getattr(row, "parent_id", None) is not None:
+        parent = conn.execute(sa.select(dispatch.c.date, dispatch.c.date_utc).where(dispatch.c.id == row.parent_id)
+                              ).first()
+    anchor = letter_anchor(row, parent)
     timexes, time_note = find_times(content, ner.split_by_language(content, languages), anchor.date)
     pairs, tr_version = aligned_english(conn, row.id)
     english = [s.text if s.language == "en" else english_for(s.text, pairs) for s in sents]
@@ -237,7 +250,7 @@ def run_claims(case: Any, progress: Any = None) -> dict[str, Any]:
     summary = run_entities(case)
     summary["claims"] = 0
     with case.connect() as conn:
-        rows = readable_texts(conn, [dispatch.c.date, dispatch.c.date_utc, dispatch.c.ingested])
+        rows = readable_texts(conn, [dispatch.c.date, dispatch.c.date_utc, dispatch.c.ingested, dispatch.c.parent_id])
         pending = [r for r, reason in rows if reason is None and _needs_claims(conn, r.id)]
     for row in pending:
         with case.transaction() as conn:

@@ -324,7 +324,7 @@ claim = sa.Table(
     sa.Column("time_start", sa.Date),
     sa.Column("time_end", sa.Date),
     sa.Column("anchor", sa.Date),  # the date relative expressions were resolved against
-    sa.Column("anchor_source", sa.String(20), nullable=False),  # letter-date | received-time | none
+    sa.Column("anchor_source", sa.String(20), nullable=False),  # letter-date | parent-letter-date | received-time
     sa.Column("modality", sa.String(20), nullable=False),  # asserted | preparing | planned | possible | reported
     sa.Column("polarity", sa.String(10), nullable=False),  # positive | negative
     sa.Column("flags", sa.JSON, nullable=False),  # reasons worth knowing (no letter date, mixed language, ...)
