@@ -24,10 +24,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from leakdesk.claims.timex import find_timexes
 from leakdesk.claims.timex.model import Timex
 from leakdesk.claims.timex.scorer import Counts, held_out, score_document, summarise
 from leakdesk.claims.timex.timeml import TimeMLDocument, read_timeml
-from leakdesk.claims.timex import find_timexes
 
 # Runs inside the HeidelTime virtualenv: reads [{"name","text","dct"}] on stdin, prints {name: [timex...]}.
 HELPER = r'''
@@ -91,7 +91,7 @@ def run(doc):
 with ThreadPoolExecutor(jobs) as pool:
     results = list(pool.map(run, docs))
 json.dump({name: {"timexes": r, "rc": rc, "stderr": err} for name, r, rc, err in results}, sys.stdout)
-'''
+'''  # noqa: E501
 
 
 def tempeval_documents(data_dir: Path) -> list[tuple[Path, TimeMLDocument]]:
@@ -182,7 +182,7 @@ def main() -> None:
             for part, subset in parts.items():
                 if all(d.name in h_found for d in subset):
                     results["tempeval3_training"][part]["heideltime"] = score(subset, h_found, h_per_doc * len(subset))  # type: ignore[index]
-        results["heideltime"] = {"english_problems": problems or None, "russian": heideltime_russian(args.heideltime_python),
+        results["heideltime"] = {"english_problems": problems or None, "russian": heideltime_russian(args.heideltime_python),  # noqa: E501
                                  "jobs": args.jobs, "part": args.heideltime_part,
                                  "seconds_per_document": round(h_seconds / len(h_docs), 2)}  # fmt: skip
     else:

@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+from tests.conftest import invoke
 
 from leakdesk.case import Case
 from leakdesk.claims.timex.casework import extract_case_dates, stored_dates
 from leakdesk.store import tables as t
-from tests.conftest import invoke
 
 RECEIVED = datetime(2022, 4, 2, 9, 30, tzinfo=UTC)
 
@@ -30,7 +30,7 @@ def put_letter(case: Case, content: str, date_written: str | None, *, language: 
             parent_id=parent_id, date=date_written, language=language, status="ok", ingested=RECEIVED,
         )).inserted_primary_key[0]  # fmt: skip
         conn.execute(sa.insert(t.custody).values(time=RECEIVED, sha256=d.sha256, dispatch_id=dispatch_id,
-                                                 event="received", channel="eml", source="test", actor="tester"))  # fmt: skip
+                                                 event="received", channel="eml", source="test", actor="tester"))  # fmt: skip  # noqa: E501
         conn.execute(sa.insert(t.text).values(dispatch_id=dispatch_id, role="body", language=language,
                                               content=content, extractor="test", extractor_version="1"))  # fmt: skip
     return int(dispatch_id)

@@ -37,7 +37,7 @@ def find_timexes(text: str, language: str | None, anchor: dt.date | dt.datetime 
     lang = (language or "").lower()[:2]
     en_ctx = Context(text, anchor, en.FUTURE)
     ru_ctx = Context(text, anchor, ru.FUTURE)
-    first, second = ((RU_RULES, ru_ctx), (EN_RULES, en_ctx)) if lang == "ru" else ((EN_RULES, en_ctx), (RU_RULES, ru_ctx))
+    first, second = ((RU_RULES, ru_ctx), (EN_RULES, en_ctx)) if lang == "ru" else ((EN_RULES, en_ctx), (RU_RULES, ru_ctx))  # noqa: E501
     candidates = run_rules(text, first[0], first[1])
     # the other language's rules only where its script occurs (mixed letters), except numeric dates and times
     if _has_script(text, second[0] is RU_RULES):

@@ -104,7 +104,7 @@ def date_result(year: int | None, month: int, day: int, mod: str | None = None) 
 # ---- absolute dates
 
 
-@rule(RULES, rf"(?:(?P<wd>{WEEKDAY}),?\s+)?(?P<mon>{MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>{YEAR})\b)?",
+@rule(RULES, rf"(?:(?P<wd>{WEEKDAY}),?\s+)?(?P<mon>{MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>{YEAR})\b)?",  # noqa: E501
       flags=0, unresolved=lambda m: f"XXXX-{month_num(m['mon']):02d}-{int(m['day']):02d}")  # fmt: skip
 def month_day(m: re.Match[str], ctx: Context) -> Result | None:
     month, day = month_num(m["mon"]), int(m["day"])
@@ -206,11 +206,11 @@ def shifted_month(m: re.Match[str], ctx: Context) -> Result | None:
 
 
 @rule(RULES, rf"{NOT_NUM_BEFORE}(?:\b(?P<pre>[Ff]iscal|[Tt]he year|[Cc]alendar|[Mm]odel year)\s+)?"
-             rf"(?:(?P<mod>\b(?:[Ee]arly|[Ll]ate|[Mm]id-|[Mm]id|[Tt]he (?:beginning|start|end|middle|close) of)\s*)\s*)?"
+             rf"(?:(?P<mod>\b(?:[Ee]arly|[Ll]ate|[Mm]id-|[Mm]id|[Tt]he (?:beginning|start|end|middle|close) of)\s*)\s*)?"  # noqa: E501
              rf"\b(?P<year>{YEAR})\b{NOT_NUM_AFTER}(?!s\b|'s\b)", flags=0)  # fmt: skip
 def year(m: re.Match[str], ctx: Context) -> Result | None:
     after = ctx.text[m.end() : m.end() + 12]
-    if re.match(r"\s*(?:percent|%|yen|dollars|shares|people|troops|units|tons|barrels|miles|feet|meters)\b", after, re.I):
+    if re.match(r"\s*(?:percent|%|yen|dollars|shares|people|troops|units|tons|barrels|miles|feet|meters)\b", after, re.I):  # noqa: E501
         return None
     before = ctx.text[max(0, m.start() - 3) : m.start()]
     if before.endswith("No ") or before.endswith("#"):
@@ -218,7 +218,7 @@ def year(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("DATE", m["year"], mod=mod_of(m["mod"]))
 
 
-@rule(RULES, r"(?P<t>(?:(?P<mod>\b(?:early|late|mid-?))\s*)?(?:the\s+)?(?:(?P<c>1[6-9]|20)(?P<d>\d)0|'(?P<s>\d)0)'?s)\b")
+@rule(RULES, r"(?P<t>(?:(?P<mod>\b(?:early|late|mid-?))\s*)?(?:the\s+)?(?:(?P<c>1[6-9]|20)(?P<d>\d)0|'(?P<s>\d)0)'?s)\b")  # noqa: E501
 def decade(m: re.Match[str], ctx: Context) -> Result | None:
     century = m["c"] or "19"
     digit = m["d"] if m["d"] is not None else m["s"]
@@ -259,7 +259,7 @@ def shifted_season(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("DATE", season_shift(ctx.need_anchor(), SEASONS[m["s"].lower()], n), mod=mod_of(m["mod"]))
 
 
-@rule(RULES, rf"\b{SEASON_AT}(?:the\s+)?(?P<s>spring|summer|autumn|winter)\b(?!\s+(?:of\s+)?(?:\d|olympics|games|camp|school))",
+@rule(RULES, rf"\b{SEASON_AT}(?:the\s+)?(?P<s>spring|summer|autumn|winter)\b(?!\s+(?:of\s+)?(?:\d|olympics|games|camp|school))",  # noqa: E501
       unresolved=lambda m: f"XXXX-{SEASONS[m['s'].lower()]}")  # fmt: skip
 def bare_season(m: re.Match[str], ctx: Context) -> Result | None:
     anchor = ctx.need_anchor()
@@ -300,7 +300,7 @@ def quarter(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("DATE", f"{year:04d}-Q{q}")
 
 
-@rule(RULES, r"\b(?:the\s+)?(?:(?P<which>latest|last|past|previous|current|next|coming|year-ago|year-earlier|same|this)\s+)?"
+@rule(RULES, r"\b(?:the\s+)?(?:(?P<which>latest|last|past|previous|current|next|coming|year-ago|year-earlier|same|this)\s+)?"  # noqa: E501
              r"(?:fiscal\s+)?(?P<unit>quarter|period)\b(?![-\w])", unresolved="XXXX-QX")  # fmt: skip
 def relative_quarter(m: re.Match[str], ctx: Context) -> Result | None:
     anchor = ctx.need_anchor()
@@ -316,8 +316,8 @@ def relative_quarter(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("DATE", cal.shift(anchor, "quarter", n))
 
 
-@rule(RULES, r"\b(?:the\s+)?(?P<h>first|second|latter)\s+half(?:\s+of\s+(?:(?P<year>\d{4})|(?P<rel>this|last|next)\s+year|the\s+year))?\b",
-      unresolved=lambda m: f"{m['year']}-H{1 if m['h'].lower() == 'first' else 2}" if m["year"] else "XXXX-HX")  # fmt: skip
+@rule(RULES, r"\b(?:the\s+)?(?P<h>first|second|latter)\s+half(?:\s+of\s+(?:(?P<year>\d{4})|(?P<rel>this|last|next)\s+year|the\s+year))?\b",  # noqa: E501
+      unresolved=lambda m: f"{m['year']}-H{1 if m['h'].lower() == 'first' else 2}" if m["year"] else "XXXX-HX")  # fmt: skip  # noqa: E501
 def half(m: re.Match[str], ctx: Context) -> Result | None:
     h = 1 if m["h"].lower() == "first" else 2
     if m["year"]:
@@ -330,4 +330,4 @@ def half(m: re.Match[str], ctx: Context) -> Result | None:
 def apostrophe_year(m: re.Match[str], ctx: Context) -> Result | None:
     """ "'98": a two-digit year; the century is a guess from the anchor, so it is flagged."""
     year, flags = full_year(m["yy"], ctx)
-    return Result("DATE", f"{year:04d}", flags=flags, note="two-digit year: the century is a guess from the letter's date")
+    return Result("DATE", f"{year:04d}", flags=flags, note="two-digit year: the century is a guess from the letter's date")  # noqa: E501

@@ -35,7 +35,7 @@ def day_ref(ctx: Context, word: str) -> dt.date:
     raise ValueError(word)
 
 
-@rule(RULES, r"\b(?P<t>(?:(?P<mod>late|early|earlier|later)\s+)?(?P<w>today|yesterday|tomorrow))\b(?!'s)", unresolved="XXXX-XX-XX")
+@rule(RULES, r"\b(?P<t>(?:(?P<mod>late|early|earlier|later)\s+)?(?P<w>today|yesterday|tomorrow))\b(?!'s)", unresolved="XXXX-XX-XX")  # noqa: E501
 def today(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("DATE", day_ref(ctx, m["w"]).isoformat(), mod=mod_of(m["mod"]))
 
@@ -46,7 +46,7 @@ def day_before_yesterday(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("DATE", d.isoformat())
 
 
-@rule(RULES, rf"\b(?P<ref>yesterday|today|tomorrow|this|last|(?P<wd>{WEEKDAY}))\s+(?P<part>{PART})\b|\b(?P<tn>tonight)\b",
+@rule(RULES, rf"\b(?P<ref>yesterday|today|tomorrow|this|last|(?P<wd>{WEEKDAY}))\s+(?P<part>{PART})\b|\b(?P<tn>tonight)\b",  # noqa: E501
       unresolved="XXXX-XX-XX")  # fmt: skip
 def part_of_day(m: re.Match[str], ctx: Context) -> Result | None:
     if m["tn"]:
@@ -99,7 +99,7 @@ def shifted_unit(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("DATE", cal.shift(ctx.need_anchor(), GRAN[unit], n), mod=mod)
 
 
-@rule(RULES, r"\b(?:(?P<mod>early|late|mid-?|the (?:beginning|start|end|middle) of)\s*)?(?:the\s+)?(?P<unit>week|month|year)(?P<rel>-end|-ago|-earlier)?\b(?!-)",
+@rule(RULES, r"\b(?:(?P<mod>early|late|mid-?|the (?:beginning|start|end|middle) of)\s*)?(?:the\s+)?(?P<unit>week|month|year)(?P<rel>-end|-ago|-earlier)?\b(?!-)",  # noqa: E501
       unresolved="XXXX-XX")  # fmt: skip
 def bare_the_unit(m: re.Match[str], ctx: Context) -> Result | None:
     """ "the year", "year-end", "the week": only with a mod or suffix; bare "the week" is too often generic."""
@@ -116,7 +116,7 @@ def bare_the_unit(m: re.Match[str], ctx: Context) -> Result | None:
 
 
 @rule(RULES, rf"\b(?P<t>(?:(?P<q>about|nearly|almost|some|more than|less than|over|at least|roughly|approximately)\s+)?"
-             rf"(?P<n>{EN_NUMBER})[\s-]+(?P<unit>{UNIT})s?\s+(?P<dir>ago|earlier|later|before|after|from now|hence|since))\b",
+             rf"(?P<n>{EN_NUMBER})[\s-]+(?P<unit>{UNIT})s?\s+(?P<dir>ago|earlier|later|before|after|from now|hence|since))\b",  # noqa: E501
       unresolved="XXXX-XX-XX")  # fmt: skip
 def ago(m: re.Match[str], ctx: Context) -> Result | None:
     direction = m["dir"].lower()
@@ -197,7 +197,7 @@ def hyphen_adjective(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("DURATION", duration(n, unit_key(m["unit"])))
 
 
-@rule(RULES, rf"\b(?:(?P<the>the)\s+(?=past|last|next|coming|previous))?(?:(?P<lead>past|last|next|coming|recent|previous)\s+)?(?P<unit>{UNIT})s\b")
+@rule(RULES, rf"\b(?:(?P<the>the)\s+(?=past|last|next|coming|previous))?(?:(?P<lead>past|last|next|coming|recent|previous)\s+)?(?P<unit>{UNIT})s\b")  # noqa: E501
 def plural_units(m: re.Match[str], ctx: Context) -> Result | None:
     unit = unit_key(m["unit"])
     lead = (m["lead"] or "").lower()
@@ -223,7 +223,7 @@ def set_adverb(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("SET", SETS[m["w"].lower()])
 
 
-@rule(RULES, rf"\b(?:every|each|per)\s+(?:(?P<n>{EN_NUMBER})\s+)?(?:(?P<unit>{UNIT}|weekend)s?|(?P<wd>{WEEKDAY})|(?P<part>{PART}))\b")
+@rule(RULES, rf"\b(?:every|each|per)\s+(?:(?P<n>{EN_NUMBER})\s+)?(?:(?P<unit>{UNIT}|weekend)s?|(?P<wd>{WEEKDAY})|(?P<part>{PART}))\b")  # noqa: E501
 def set_every(m: re.Match[str], ctx: Context) -> Result | None:
     if m["wd"]:
         return Result("SET", f"XXXX-WXX-{WEEKDAYS[m['wd'].lower()] + 1}")
@@ -251,7 +251,7 @@ USED_REFS = ("now", "currently", "current", "presently", "at present", "nowadays
              "recently", "lately", "the past", "the future", "the near future")  # fmt: skip
 
 
-@rule(RULES, r"\b(?P<t>" + "|".join(sorted((r.replace(" ", r"\s+") for r in USED_REFS), key=len, reverse=True)) + r")\b")
+@rule(RULES, r"\b(?P<t>" + "|".join(sorted((r.replace(" ", r"\s+") for r in USED_REFS), key=len, reverse=True)) + r")\b")  # noqa: E501
 def reference(m: re.Match[str], ctx: Context) -> Result | None:
     word = re.sub(r"\s+", " ", m["t"].lower())
     after = ctx.text[m.end() : m.end() + 20].lower()

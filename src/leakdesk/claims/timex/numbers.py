@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 
-EN_UNITS = {
+EN_UNITS: dict[str, float] = {
     "zero": 0, "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
     "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
@@ -28,7 +28,7 @@ EN_NUMBER = (
     + ")"
 )
 _ORD_SIMPLE = "|".join(sorted(EN_ORDINALS, key=len, reverse=True))
-EN_ORDINAL = rf"(?:(?:twenty|thirty)[- ](?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)|{_ORD_SIMPLE}|\d{{1,2}}(?:st|nd|rd|th))"
+EN_ORDINAL = rf"(?:(?:twenty|thirty)[- ](?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)|{_ORD_SIMPLE}|\d{{1,2}}(?:st|nd|rd|th))"  # noqa: E501
 
 
 def en_number(word: str) -> float | None:
@@ -52,7 +52,7 @@ def en_ordinal(word: str) -> int | None:
         return EN_ORDINALS[w]
     parts = re.split(r"[- ]", w)
     if len(parts) == 2 and parts[0] in EN_UNITS and parts[1] in EN_ORDINALS:
-        return EN_UNITS[parts[0]] + EN_ORDINALS[parts[1]]
+        return int(EN_UNITS[parts[0]]) + EN_ORDINALS[parts[1]]
     return None
 
 

@@ -19,7 +19,7 @@ RULES: list[Rule] = []
 MONTH_LEMMAS = ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь",
                 "ноябрь", "декабрь")  # fmt: skip
 MONTH_FORMS = ru_forms(MONTH_LEMMAS)
-MONTH = rf"(?P<mon>{ru_alternation(MONTH_LEMMAS)}|(?:янв|фев|февр|мар|апр|июн|июл|авг|сен|сент|окт|ноя|нояб|дек)\.)(?![а-яё])"
+MONTH = rf"(?P<mon>{ru_alternation(MONTH_LEMMAS)}|(?:янв|фев|февр|мар|апр|июн|июл|авг|сен|сент|окт|ноя|нояб|дек)\.)(?![а-яё])"  # noqa: E501
 ABBREV = {"янв": 1, "фев": 2, "февр": 2, "мар": 3, "апр": 4, "июн": 6, "июл": 7, "авг": 8, "сен": 9, "сент": 9,
           "окт": 10, "ноя": 11, "нояб": 11, "дек": 12}  # fmt: skip
 WEEKDAY_LEMMAS = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
@@ -34,7 +34,7 @@ MOD = r"(?P<mod>начал[оаеу]|кон(?:ец|ц[аеу])|середин[а
 MODS = {"начал": "START", "кон": "END", "серед": "MID", "исход": "END"}
 REL_YEAR = (r"(?P<rel>прошлого|позапрошлого|минувшего|этого|текущего|нынешнего|следующего|будущего|предыдущего|"
             r"того\s+же)\s+года")
-REL = {"прошл": -1, "позапрошл": -2, "минувш": -1, "предыдущ": -1, "эт": 0, "текущ": 0, "нынешн": 0, "следующ": 1, "будущ": 1,
+REL = {"прошл": -1, "позапрошл": -2, "минувш": -1, "предыдущ": -1, "эт": 0, "текущ": 0, "нынешн": 0, "следующ": 1, "будущ": 1,  # noqa: E501
        "ближайш": 1, "того": 0}  # fmt: skip
 FUTURE = re.compile(
     r"(?<![а-яё])(будет|будут|буду|будем|планиру\w*|собира\w*|намечен\w*|запланирова\w*|предстоит|следующ\w*|"
@@ -126,7 +126,7 @@ def month_year(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("DATE", cal.month_value(year, month), mod=mod_of(m["mod"]), flags=flags)
 
 
-@rule(RULES, rf"(?<![а-яё])(?:{MOD}\s+)?(?P<rel>прошл\w+|позапрошл\w+|минувш\w+|следующ\w+|будущ\w+|эт(?:от|ом|ого))\s+{MONTH}",
+@rule(RULES, rf"(?<![а-яё])(?:{MOD}\s+)?(?P<rel>прошл\w+|позапрошл\w+|минувш\w+|следующ\w+|будущ\w+|эт(?:от|ом|ого))\s+{MONTH}",  # noqa: E501
       unresolved=lambda m: f"XXXX-{month_of(m['mon']):02d}")  # fmt: skip
 def rel_month(m: re.Match[str], ctx: Context) -> Result | None:
     month = month_of(m["mon"])
@@ -177,13 +177,13 @@ def decade(m: re.Match[str], ctx: Context) -> Result | None:
 UNIT_REL = r"(?P<u>недел[яиеюь]\w*|месяц\w*|год\w*|квартал\w*|десятилети\w+|век[аеу]?|выходн\w+|полугоди\w+)"
 
 
-@rule(RULES, rf"(?<![а-яё])(?:{MOD}\s+)?(?P<rel>прошл\w*|позапрошл\w*|минувш\w*|следующ\w*|будущ\w*|эт(?:от|ом|ой|у|ого|и|их)|текущ\w*|"
+@rule(RULES, rf"(?<![а-яё])(?:{MOD}\s+)?(?P<rel>прошл\w*|позапрошл\w*|минувш\w*|следующ\w*|будущ\w*|эт(?:от|ом|ой|у|ого|и|их)|текущ\w*|"  # noqa: E501
              rf"нынешн\w*|предыдущ\w*|ближайш\w*)\s+{UNIT_REL}(?![а-яё])", unresolved="XXXX-XX")  # fmt: skip
 def shifted_unit(m: re.Match[str], ctx: Context) -> Result | None:
     u = m["u"].lower()
     n = rel_shift(m["rel"])
-    unit = ("week" if u.startswith("недел") else "month" if u.startswith("месяц") else "quarter" if u.startswith("квартал")
-            else "decade" if u.startswith("десят") else "century" if u.startswith("век") else "weekend" if u.startswith("выход")
+    unit = ("week" if u.startswith("недел") else "month" if u.startswith("месяц") else "quarter" if u.startswith("квартал")  # noqa: E501
+            else "decade" if u.startswith("десят") else "century" if u.startswith("век") else "weekend" if u.startswith("выход")  # noqa: E501
             else "half" if u.startswith("полугод") else "year")  # fmt: skip
     if m["rel"].lower().startswith("ближайш") and unit != "weekend":
         return Result("DATE", "FUTURE_REF")
@@ -199,7 +199,7 @@ def mod_current_unit(m: re.Match[str], ctx: Context) -> Result | None:
 
 SEASON_FORMS = {"лето": "SU", "лета": "SU", "лету": "SU", "летом": "SU", "лете": "SU", "зима": "WI", "зимы": "WI",
                 "зиме": "WI", "зиму": "WI", "зимой": "WI", "зимою": "WI", "весна": "SP", "весны": "SP", "весне": "SP",
-                "весну": "SP", "весной": "SP", "весною": "SP", "осень": "FA", "осени": "FA", "осенью": "FA"}  # fmt: skip
+                "весну": "SP", "весной": "SP", "весною": "SP", "осень": "FA", "осени": "FA", "осенью": "FA"}  # fmt: skip  # noqa: E501
 SEASON = rf"(?P<s>{'|'.join(sorted(SEASON_FORMS, key=len, reverse=True))})(?![а-яё])"
 
 
@@ -209,14 +209,14 @@ def winter_year(value_year: int, code: str) -> int:
     return value_year - 1 if code == "WI" else value_year
 
 
-@rule(RULES, rf"(?<![а-яё])(?:{MOD}\s+)?{SEASON}\s+(?:{YEAR}|{REL_YEAR})", unresolved=lambda m: f"XXXX-{SEASON_FORMS[m['s'].lower()]}")
+@rule(RULES, rf"(?<![а-яё])(?:{MOD}\s+)?{SEASON}\s+(?:{YEAR}|{REL_YEAR})", unresolved=lambda m: f"XXXX-{SEASON_FORMS[m['s'].lower()]}")  # noqa: E501
 def season_year(m: re.Match[str], ctx: Context) -> Result | None:
     code = SEASON_FORMS[m["s"].lower()]
     year = int(m["year"]) if m["year"] else ctx.need_anchor().year + rel_shift(m["rel"])
     return Result("DATE", f"{winter_year(year, code):04d}-{code}", mod=mod_of(m["mod"]))
 
 
-@rule(RULES, rf"(?<![а-яё])(?:{MOD}\s+)?(?P<rel>прошл\w+|позапрошл\w+|минувш\w+|следующ\w+|будущ\w+|эт(?:ой|им|у|а|о)|нынешн\w+)\s+{SEASON}",
+@rule(RULES, rf"(?<![а-яё])(?:{MOD}\s+)?(?P<rel>прошл\w+|позапрошл\w+|минувш\w+|следующ\w+|будущ\w+|эт(?:ой|им|у|а|о)|нынешн\w+)\s+{SEASON}",  # noqa: E501
       unresolved=lambda m: f"XXXX-{SEASON_FORMS[m['s'].lower()]}")  # fmt: skip
 def rel_season(m: re.Match[str], ctx: Context) -> Result | None:
     from .en import season_shift
@@ -262,7 +262,7 @@ def quarter_number(word: str) -> int | None:
     return next((v for k, v in QUARTER_ORD.items() if k[0] != "i" and w.startswith(k)), None)
 
 
-@rule(RULES, rf"(?<![а-яё\w])(?:{MOD}\s+)?(?P<q>перв\w+|втор\w+|трет\w+|четв[её]рт\w+|[1-4]-?(?:м|й|го|ом)?|IV|I{{1,3}})\s+"
+@rule(RULES, rf"(?<![а-яё\w])(?:{MOD}\s+)?(?P<q>перв\w+|втор\w+|трет\w+|четв[её]рт\w+|[1-4]-?(?:м|й|го|ом)?|IV|I{{1,3}})\s+"  # noqa: E501
              rf"(?P<unit>квартал\w*|полугоди\w+|половин\w+)(?:\s+(?:{YEAR}|{REL_YEAR}|(?P<that>года)))?(?![а-яё])",
       unresolved="XXXX-QX")  # fmt: skip
 def quarter(m: re.Match[str], ctx: Context) -> Result | None:

@@ -16,7 +16,7 @@ DAYS = {"позавчера": -2, "вчера": -1, "сегодня": 0, "зав
 PARTS = {"утром": "MO", "днём": "AF", "днем": "AF", "вечером": "EV", "ночью": "NI"}
 
 
-@rule(RULES, r"(?<![а-яё])(?P<w>позавчера|вчера|сегодня|завтра|послезавтра)(?:\s+(?P<p>утром|днём|днем|вечером|ночью))?(?![а-яё])",
+@rule(RULES, r"(?<![а-яё])(?P<w>позавчера|вчера|сегодня|завтра|послезавтра)(?:\s+(?P<p>утром|днём|днем|вечером|ночью))?(?![а-яё])",  # noqa: E501
       unresolved="XXXX-XX-XX")  # fmt: skip
 def day_word(m: re.Match[str], ctx: Context) -> Result | None:
     d = ctx.need_anchor() + dt.timedelta(days=DAYS[m["w"].lower()])
@@ -25,7 +25,7 @@ def day_word(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("DATE", d.isoformat())
 
 
-@rule(RULES, r"(?<![а-яё])(?P<p>этим|сегодняшним)\s+(?P<w>утром|вечером)(?![а-яё])|(?<![а-яё])(?P<n>прошлой|этой)\s+ночью(?![а-яё])",
+@rule(RULES, r"(?<![а-яё])(?P<p>этим|сегодняшним)\s+(?P<w>утром|вечером)(?![а-яё])|(?<![а-яё])(?P<n>прошлой|этой)\s+ночью(?![а-яё])",  # noqa: E501
       unresolved="XXXX-XX-XX")  # fmt: skip
 def this_part(m: re.Match[str], ctx: Context) -> Result | None:
     anchor = ctx.need_anchor()
@@ -75,7 +75,7 @@ def offset_value(anchor: dt.date, unit: str, n: int) -> str | None:
 
 HALF = r"(?P<half>полгода|полугода|полтора\s+года|полутора\s+лет|полтора\s+месяца|полутора\s+месяцев)"
 HALF_VALUES = {"полгода": ("month", 6), "полугода": ("month", 6), "полтора года": ("month", 18),
-               "полутора лет": ("month", 18), "полтора месяца": ("week", 6), "полутора месяцев": ("week", 6)}  # fmt: skip
+               "полутора лет": ("month", 18), "полтора месяца": ("week", 6), "полутора месяцев": ("week", 6)}  # fmt: skip  # noqa: E501
 
 
 def amount(m: re.Match[str]) -> tuple[str, int | None]:
@@ -88,7 +88,7 @@ def amount(m: re.Match[str]) -> tuple[str, int | None]:
     return unit, ru_number(m["n"])
 
 
-@rule(RULES, rf"(?<![а-яё])(?:(?:{NUM.replace('(?:', '(?P<n>', 1)})\s+)?(?:{UNIT}|{HALF})\s+(?:тому\s+)?назад(?![а-яё])",
+@rule(RULES, rf"(?<![а-яё])(?:(?:{NUM.replace('(?:', '(?P<n>', 1)})\s+)?(?:{UNIT}|{HALF})\s+(?:тому\s+)?назад(?![а-яё])",  # noqa: E501
       unresolved="XXXX-XX-XX")  # fmt: skip
 def ago(m: re.Match[str], ctx: Context) -> Result | None:
     unit, n = amount(m)
@@ -120,11 +120,11 @@ def duration_value(unit: str, n: int | None) -> str:
     return f"P{q}{CODES[unit]}"
 
 
-@rule(RULES, rf"(?<![а-яё])(?:(?P<q>около|почти|более|больше|свыше|менее|меньше|не\s+менее|не\s+более|примерно|порядка)\s+)?"
+@rule(RULES, rf"(?<![а-яё])(?:(?P<q>около|почти|более|больше|свыше|менее|меньше|не\s+менее|не\s+более|примерно|порядка)\s+)?"  # noqa: E501
              rf"(?:(?:{NUM.replace('(?:', '(?P<n>', 1)})\s+{UNIT}|{HALF})(?![а-яё])")  # fmt: skip
 def duration(m: re.Match[str], ctx: Context) -> Result | None:
     unit, n = amount(m)
-    if not m["half"] and m["n"] and m["n"].isdigit() and unit == "year" and m["unit"].lower() in ("году", "года", "год"):
+    if not m["half"] and m["n"] and m["n"].isdigit() and unit == "year" and m["unit"].lower() in ("году", "года", "год"):  # noqa: E501
         return None  # "в 21 году" is a year, not a duration
     r = Result("DURATION", duration_value(unit, n))
     if m["q"]:
@@ -157,7 +157,7 @@ def weekday(m: re.Match[str], ctx: Context) -> Result | None:
         return None  # "по понедельникам" is a set
     anchor = ctx.need_anchor()
     n = rel_shift(m["rel"]) if m["rel"] else None
-    direction = {-1: -2, 1: 2, 0: 1 if wd >= anchor.weekday() else -1}.get(n, ctx.direction(m)) if n is not None else ctx.direction(m)
+    direction = {-1: -2, 1: 2, 0: 1 if wd >= anchor.weekday() else -1}.get(n, ctx.direction(m)) if n is not None else ctx.direction(m)  # noqa: E501
     return Result("DATE", cal.weekday_near(anchor, wd, direction).isoformat())
 
 
@@ -175,7 +175,7 @@ def set_adverb(m: re.Match[str], ctx: Context) -> Result | None:
 
 
 @rule(RULES, rf"(?<![а-яё])(?:кажд(?:ый|ую|ое|ые|ого|ой)|раз\s+в)\s+(?:(?P<n>\d+|{NUM})\s+)?"
-             rf"(?:(?P<u>день|неделю|месяц|год|квартал|сутки|час|утро|вечер|ночь|дня|недели|месяца|года|дней|недель|месяцев|лет)|{WEEKDAY})(?![а-яё])")  # fmt: skip
+             rf"(?:(?P<u>день|неделю|месяц|год|квартал|сутки|час|утро|вечер|ночь|дня|недели|месяца|года|дней|недель|месяцев|лет)|{WEEKDAY})(?![а-яё])")  # fmt: skip  # noqa: E501
 def set_every(m: re.Match[str], ctx: Context) -> Result | None:
     if m["wd"]:
         return Result("SET", f"XXXX-WXX-{WEEKDAY_LEMMAS.index(WEEKDAY_FORMS[m['wd'].lower()]) + 1}")
@@ -199,7 +199,7 @@ CLOCK_PARTS = {"утра": 0, "дня": 12, "вечера": 12, "ночи": 0}
 @rule(RULES, r"(?<![\d:.])(?P<h>[01]?\d|2[0-3]):(?P<mi>[0-5]\d)(?![\d:])(?:\s*(?:по\s+московскому\s+времени|мск|МСК))?"
              r"|(?<=\bв\s)(?P<h2>[01]?\d|2[0-3])\.(?P<mi2>[0-5]\d)(?![\d.])"
              r"|(?<![\d])(?P<h3>\d{1,2})\s+час(?:а|ов)?\s+(?P<p>утра|дня|вечера|ночи)(?![а-яё])"
-             r"|(?<![а-яё])(?P<noon>полдень|полночь|полдня)(?![а-яё])", unresolved=lambda m: "XXXX-XX-XXT" + clock(m))  # fmt: skip
+             r"|(?<![а-яё])(?P<noon>полдень|полночь|полдня)(?![а-яё])", unresolved=lambda m: "XXXX-XX-XXT" + clock(m))  # fmt: skip  # noqa: E501
 def clock_time(m: re.Match[str], ctx: Context) -> Result | None:
     if m["noon"] == "полдня":
         return None
@@ -234,12 +234,12 @@ def numeric_date(m: re.Match[str], ctx: Context) -> Result | None:
     return date_result(year, month, day, flags)
 
 
-@rule(RULES, r"(?<![а-яё])(?P<h>Рождеств[оауе]|Д(?:ень|ня|ню|нём|нем)\s+[Пп]обеды|Нов(?:ый|ого|ому|ом)\s+год(?:а|у|ом)?)"
+@rule(RULES, r"(?<![а-яё])(?P<h>Рождеств[оауе]|Д(?:ень|ня|ню|нём|нем)\s+[Пп]обеды|Нов(?:ый|ого|ому|ом)\s+год(?:а|у|ом)?)"  # noqa: E501
              r"(?:\s+(?P<year>\d{4})(?:\s*(?:года|г\.?))?)?(?![а-яё])", flags=0, unresolved="XXXX-XX-XX")  # fmt: skip
 def holiday(m: re.Match[str], ctx: Context) -> Result | None:
     h = m["h"].lower()
     year = int(m["year"]) if m["year"] else ctx.need_anchor().year
-    if not m["year"] and h.startswith("нов") and ctx.anchor.month == 12 and ctx.direction(m) > 0:
+    if not m["year"] and h.startswith("нов") and ctx.need_anchor().month == 12 and ctx.direction(m) > 0:
         year += 1  # "к Новому году", written in December: the coming one
     if h.startswith("рождеств"):
         return Result("DATE", f"{year:04d}-01-07")
