@@ -72,6 +72,10 @@ def test_cli_claim(two_letters, runner) -> None:  # type: ignore[no-untyped-def]
                 "https://example.org/x", "--note", "no helicopters seen", "--reviewer", "anna")
     assert ok.exit_code == 0, ok.output
     assert f"Claim {claims[second]} (dispatch {second}): unverified → contradicted" in ok.stdout
+    assert (f"Dispatch {second} (its own claims only): has contradicted claims — 0 corroborated, 1 contradicted, "
+            "0 unverified, 0 retracted") in " ".join(ok.stdout.split())
+    only = invoke(runner, "claims", case.root, "--dispatch", first, "--json")
+    assert [c["status"] for c in json.loads(only.stdout)] == ["unverified"]
     missing = invoke(runner, "claim", case.root, "999", "--status", "retracted", "--reviewer", "anna")
     assert missing.exit_code == 1
     assert "There is no claim 999 in this case; list them with `leakdesk claims CASE`." in missing.stderr

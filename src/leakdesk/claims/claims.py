@@ -22,7 +22,7 @@ from leakdesk.claims.modality import modality_polarity
 from leakdesk.errors import ClaimsError
 from leakdesk.store.tables import claim, claims_run, dispatch, entity, mention, segment, series, translation
 
-CLAIMS_VERSION = "claims-1"
+CLAIMS_VERSION = "claims-2"
 THRESHOLD = 0.5
 MIN_WORDS = 4
 

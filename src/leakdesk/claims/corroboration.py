@@ -62,8 +62,9 @@ def set_status(case: Any, claim_id: int, status: str, evidence: str | None = Non
         case.audit(conn, "claims.status", f"claim:{claim_id}", {
             "dispatch": row.dispatch_id, "from": row.status, "to": status, "evidence": link, "note": note,
             "reviewer": reviewer})
+        letter = dispatch_status(conn, row.dispatch_id)
     return {"claim_id": claim_id, "dispatch_id": row.dispatch_id, "previous_status": row.status, "status": status,
-            "evidence": link, "reviewer": reviewer}
+            "evidence": link, "reviewer": reviewer, "dispatch_status": letter}
 
 
 def history(case: Any, claim_id: int) -> list[dict[str, Any]]:

@@ -63,14 +63,20 @@ def alias_add_cmd(
 
 
 @handle_errors
-def claims_cmd(case_path: CaseArg, series: SeriesOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+def claims_cmd(
+    case_path: CaseArg,
+    series: SeriesOpt = None,
+    dispatch: Annotated[int | None, typer.Option("--dispatch", help="Only the claims of this dispatch.")] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Extract check-worthy claims (who, where, when, how sure) and list them."""
     from leakdesk.claims.claims import list_claims, run_claims
 
     case = open_case(case_path, db)
     with _status("Extracting claims…", as_json):
         run_claims(case)
-    items = list_claims(case, series)
+    items = list_claims(case, series, dispatch)
     if as_json:
         print_json(items)
         return
@@ -104,6 +110,10 @@ def claim_cmd(
         return
     console.print(f"Claim {claim_id} (dispatch {result['dispatch_id']}): {result['previous_status']} → "
                   f"{result['status']}", highlight=False)
+    letter = result["dispatch_status"]
+    console.print(f"Dispatch {result['dispatch_id']} (its own claims only): {letter['overall']} — "
+                  f"{letter['corroborated']} corroborated, {letter['contradicted']} contradicted, "
+                  f"{letter['unverified']} unverified, {letter['retracted']} retracted", highlight=False)
 
 
 @handle_errors
