@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.claims.conftest import add_letter, add_translation
 from tests.claims.test_entities import RU, RU_SEGMENTS
 from tests.conftest import invoke
@@ -143,3 +145,36 @@ def test_attachment_without_date_uses_its_letters_date(case) -> None:  # type: i
     run_claims(case)
     (item,) = [c for c in list_claims(case) if c["dispatch_id"] == attachment]
     assert item["anchor_source"] == "parent-letter-date" and item["anchor"] == "2022-04-20"
+
+
+def test_impossible_dates_and_two_digit_years_are_recorded_on_the_claim(case) -> None:  # type: ignore[no-untyped-def]
+    add_letter(case, "Вертолёты прибыли на Итуруп 31 февраля 2021 года.\n\nУчения на Кунашире начались 12.03.21.")
+    run_claims(case)
+    impossible, two_digit = list_claims(case)
+    assert impossible["time"]["start"] is None
+    assert any("invalid-date" in f for f in impossible["flags"])
+    assert any("does not exist" in f for f in impossible["flags"])
+    assert two_digit["time"]["start"] == "2021-03-12"
+    assert any("two-digit-year" in f for f in two_digit["flags"])
+
+
+def test_japanese_paragraph_gets_gazetteer_names_and_a_note(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from leakdesk.case import Case
+    from leakdesk.claims.entities import list_entities, run_entities
+
+    case = Case.init(tmp_path / "ja-case", languages=["ru", "en", "ja"])
+    try:
+        add_letter(case, "択捉島にロシア軍のヘリコプターが配備された。\n\nВертолёты перебросили на Итуруп в августе.")
+        summary = run_entities(case)
+        assert any("no entity model for language 'ja'" in n for n in summary["notes"])
+        (island,) = [e for e in list_entities(case) if e.name == "Iturup"]
+        assert island.mentions == 2
+    finally:
+        case.close()
+
+
+@settings(deadline=None, max_examples=30)
+@given(st.text(alphabet=st.sampled_from(list("абвгдеё жзийклмн.!? abcdefgh\nXYZ,Итуруп")), max_size=300))
+def test_sentence_offsets_always_point_into_the_text(text: str) -> None:
+    for s in claims_mod.sentences(text, ["ru", "en"]):
+        assert text[s.start : s.end] == s.text
