@@ -86,6 +86,14 @@ def test_bad_imports_are_refused_and_nothing_is_stored(runner, case: Case, lette
     forced = invoke(runner, "translate", case.root, other, "--import", wrong, "--force")
     assert forced.exit_code == 0
     assert "Imported with --force despite" in forced.output
+    # A second import is a new translation; the first one stays as it was.
+    invoke(runner, "translate", case.root, letter, "--import", wrong)
+    listed = json.loads(invoke(runner, "translation", case.root, letter, "--all", "--json").stdout)["translations"]
+    assert [(t["translation"], t["kind"], t["status"]) for t in listed] == [(2, "human", "draft")]
+    invoke(runner, "translation", case.root, letter, "--status", "final")
+    invoke(runner, "translate", case.root, letter, "--import", wrong, "--translator", "Boris")
+    listed = json.loads(invoke(runner, "translation", case.root, letter, "--all", "--json").stdout)["translations"]
+    assert [(t["translation"], t["by"], t["status"]) for t in listed] == [(2, "tester", "final"), (3, "Boris", "draft")]
     assert (
         "There is no dispatch 99 in this case." in invoke(runner, "translate", case.root, 99, "--import", wrong).output
     )

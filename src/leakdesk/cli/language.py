@@ -5,18 +5,24 @@ Each command calls one function of `leakdesk.language`; this module only parses 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, handle_errors, open_case, print_json
+from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, err_console, handle_errors, open_case, print_json
 from leakdesk.errors import UsageError
+
+if TYPE_CHECKING:
+    from leakdesk.language.drafts import EngineFactory
+    from leakdesk.language.records import TranslationView
 
 DispatchArg = Annotated[str, typer.Argument(help="The dispatch number (see `leakdesk dispatches`).")]
 
 
-def _engine_factory(engine: str, model: str | None, url: str | None, api_key: str | None):  # type: ignore[no-untyped-def]
+def _engine_factory(engine: str, model: str | None, url: str | None, api_key: str | None) -> EngineFactory:
     from leakdesk.language.translate.libretranslate import LibreTranslateEngine
     from leakdesk.language.translate.local import LocalEngine
     from leakdesk.language.translate.models import find_model
@@ -28,7 +34,20 @@ def _engine_factory(engine: str, model: str | None, url: str | None, api_key: st
     raise UsageError(f"--engine must be local or libretranslate, not {engine!r}.")
 
 
-def _print_translation(view, verb: str) -> None:  # type: ignore[no-untyped-def]
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A Rich progress bar on stderr while the engine translates (only on a terminal, never with --json)."""
+    if not enabled or not err_console.is_terminal:
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=err_console, transient=True) as bar:
+        task = bar.add_task("Translating sentences", total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _print_translation(view: TranslationView, verb: str) -> None:
     who = view.translator if view.kind == "human" else f"{view.engine} {view.model or ''}".strip()
     line = f"{verb} translation {view.id} of dispatch {view.dispatch_id} ({who}): {len(view.segments)} segments"
     if view.confidence is not None:
@@ -75,7 +94,8 @@ def translate(
             view = import_translation(c, dispatch_id, import_file, translator, force, to)
             verb = "Imported"
         else:
-            view = draft_translation(c, dispatch_id, _engine_factory(engine, model, url, api_key), to)
+            with _progress(enabled=not json) as tick:
+                view = draft_translation(c, dispatch_id, _engine_factory(engine, model, url, api_key), to, tick)
             verb = "Drafted"
     if json:
         print_json(view.as_json())
@@ -92,6 +112,7 @@ def translation(
     export: Annotated[Path | None, typer.Option(help="Write a side-by-side .html or .docx file.")] = None,
     version: Annotated[int | None, typer.Option(help="Show or export this version (default: the newest).")] = None,
     suggest: Annotated[bool, typer.Option(help="Offer translation-memory matches for this dispatch.")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="List every translation of this dispatch.")] = False,
     db: DbOpt = None,
     json: JsonOpt = False,
 ) -> None:
@@ -99,7 +120,12 @@ def translation(
     from leakdesk.language import export as exporting
     from leakdesk.language import review
     from leakdesk.language.memory import suggestions
-    from leakdesk.language.records import latest_translation_id, load_translation, parse_dispatch_id
+    from leakdesk.language.records import (
+        latest_translation_id,
+        list_translations,
+        load_translation,
+        parse_dispatch_id,
+    )
 
     dispatch_id = parse_dispatch_id(dispatch)
     with open_case(case, db) as c:
@@ -113,6 +139,22 @@ def translation(
                 )
             if not json and not found:
                 console.print("No close matches in the translation memory.")
+            return
+        if all_:
+            with c.connect() as conn:
+                rows = list_translations(conn, dispatch_id)
+            if json:
+                print_json({"dispatch": dispatch_id, "translations": rows})
+                return
+            for r in rows:
+                conf = f", alignment confidence {r['confidence']:.0%}" if r["confidence"] is not None else ""
+                console.print(
+                    f"Translation {r['translation']}: {r['kind']} ({r['by']}), {r['status']}, "
+                    f"version {r['version']}{conf}",
+                    highlight=False,
+                )
+            if not rows:
+                console.print(f"Dispatch {dispatch_id} has no translation yet.", highlight=False)
             return
         with c.connect() as conn:
             translation_id = latest_translation_id(conn, dispatch_id)

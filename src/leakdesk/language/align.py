@@ -77,20 +77,48 @@ def _size(text: str) -> int:
     return sum(1 for ch in text if not ch.isspace())
 
 
+@dataclass(frozen=True)
+class _Pair:
+    """The two texts as the aligner sees them: sentences, their lengths and anchors, the overall length ratio."""
+
+    source: list[Sentence]
+    target: list[Sentence]
+    s_len: list[int]
+    t_len: list[int]
+    s_anc: list[Counter[str]]
+    t_anc: list[Counter[str]]
+    ratio: float
+
+    @classmethod
+    def of(cls, source: list[Sentence], target: list[Sentence]) -> _Pair:
+        s_len = [_size(s.text) for s in source]
+        t_len = [_size(t.text) for t in target]
+        ratio = (sum(t_len) / sum(s_len)) if sum(s_len) and sum(t_len) else 1.0
+        return cls(
+            source,
+            target,
+            s_len,
+            t_len,
+            [anchors(s.text) for s in source],
+            [anchors(t.text) for t in target],
+            min(max(ratio, 0.3), 3.0),
+        )
+
+    def anchors_of(
+        self, src: range | tuple[int, ...], tgt: range | tuple[int, ...]
+    ) -> tuple[Counter[str], Counter[str]]:
+        a: Counter[str] = sum((self.s_anc[k] for k in src), Counter())
+        b: Counter[str] = sum((self.t_anc[k] for k in tgt), Counter())
+        return a, b
+
+
 def align(source: list[Sentence], target: list[Sentence]) -> Alignment:
     """Best bead sequence covering both sentence lists in order."""
+    pair = _Pair.of(source, target)
     n, m = len(source), len(target)
-    s_len = [_size(s.text) for s in source]
-    t_len = [_size(t.text) for t in target]
-    ratio = (sum(t_len) / sum(s_len)) if sum(s_len) and sum(t_len) else 1.0
-    ratio = min(max(ratio, 0.3), 3.0)
-    s_anc = [anchors(s.text) for s in source]
-    t_anc = [anchors(t.text) for t in target]
-
-    band = max(BAND, abs(n - m) + 10)
-    back = _search(source, target, s_len, t_len, s_anc, t_anc, ratio, band)
+    back = _search(pair, max(BAND, abs(n - m) + 10))
     if back is None:  # the band was too narrow for this pair: search everything
-        back = _search(source, target, s_len, t_len, s_anc, t_anc, ratio, None)
+        back = _search(pair, None)
     assert back is not None
     beads: list[Bead] = []
     i, j = n, m
@@ -99,15 +127,15 @@ def align(source: list[Sentence], target: list[Sentence]) -> Alignment:
         assert step is not None
         di, dj = step
         src, tgt = tuple(range(i - di, i)), tuple(range(j - dj, j))
-        beads.append(Bead(src, tgt, _bead_confidence(src, tgt, s_len, t_len, s_anc, t_anc, ratio)))
+        beads.append(Bead(src, tgt, _bead_confidence(pair, src, tgt)))
         i, j = i - di, j - dj
     beads.reverse()
-    return Alignment(beads, _document_confidence(beads, s_len, t_len), ratio)
+    return Alignment(beads, _document_confidence(beads, pair.s_len, pair.t_len), pair.ratio)
 
 
-def _search(source, target, s_len, t_len, s_anc, t_anc, ratio, band):  # type: ignore[no-untyped-def]
+def _search(pair: _Pair, band: int | None) -> list[list[tuple[int, int] | None]] | None:
     """Dynamic programming over beads, optionally within a band around the diagonal; None if the end is unreached."""
-    n, m = len(source), len(target)
+    n, m = len(pair.source), len(pair.target)
     inf = float("inf")
     cost = [[inf] * (m + 1) for _ in range(n + 1)]
     back: list[list[tuple[int, int] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
@@ -126,27 +154,24 @@ def _search(source, target, s_len, t_len, s_anc, t_anc, ratio, band):  # type: i
                 ni, nj = i + di, j + dj
                 if ni > n or nj > m:
                     continue
-                c = here + _bead_cost(source, target, s_len, t_len, s_anc, t_anc, i, j, di, dj, ratio, prior)
+                c = here + _bead_cost(pair, i, j, di, dj, prior)
                 if c < cost[ni][nj]:
                     cost[ni][nj] = c
                     back[ni][nj] = (di, dj)
     return back if cost[n][m] < inf else None
 
 
-def _bead_cost(source, target, s_len, t_len, s_anc, t_anc, i, j, di, dj, ratio, prior) -> float:  # type: ignore[no-untyped-def]
-    ls = sum(s_len[i : i + di])
-    lt = sum(t_len[j : j + dj])
-    if not (di and dj) and _bracketed((source[i] if di else target[j]).text):
+def _bead_cost(pair: _Pair, i: int, j: int, di: int, dj: int, prior: float) -> float:
+    if not (di and dj) and _bracketed((pair.source[i] if di else pair.target[j]).text):
         prior = NOTE_PRIOR
     cost = -math.log(prior)
     if di and dj:  # an omitted or added sentence has no length to compare; its prior says it all
-        cost -= math.log(_length_probability(ls, lt, ratio))
-    a: Counter[str] = sum((s_anc[k] for k in range(i, i + di)), Counter())
-    b: Counter[str] = sum((t_anc[k] for k in range(j, j + dj)), Counter())
-    cost += _anchor_score(a, b)[0]
-    if di == 2 and source[i].paragraph != source[i + 1].paragraph:
+        ls, lt = sum(pair.s_len[i : i + di]), sum(pair.t_len[j : j + dj])
+        cost -= math.log(_length_probability(ls, lt, pair.ratio))
+    cost += _anchor_score(*pair.anchors_of(range(i, i + di), range(j, j + dj)))[0]
+    if di == 2 and pair.source[i].paragraph != pair.source[i + 1].paragraph:
         cost += PARAGRAPH_PENALTY
-    if dj == 2 and target[j].paragraph != target[j + 1].paragraph:
+    if dj == 2 and pair.target[j].paragraph != pair.target[j + 1].paragraph:
         cost += PARAGRAPH_PENALTY
     return cost
 
@@ -156,16 +181,14 @@ def _bracketed(sentence: str) -> bool:
     return (s[:1], s[-1:]) in {("(", ")"), ("[", "]")} or (s[:1] in "([" and s[-2:-1] in ")]")
 
 
-def _bead_confidence(src, tgt, s_len, t_len, s_anc, t_anc, ratio) -> float:  # type: ignore[no-untyped-def]
+def _bead_confidence(pair: _Pair, src: tuple[int, ...], tgt: tuple[int, ...]) -> float:
     """How sure the bead is: length agreement, anchor agreement; omissions and additions get 0."""
     if not src or not tgt:
         return 0.0
-    ls = sum(s_len[k] for k in src)
-    lt = sum(t_len[k] for k in tgt)
-    p_len = _length_probability(ls, lt, ratio)
-    a: Counter[str] = sum((s_anc[k] for k in src), Counter())
-    b: Counter[str] = sum((t_anc[k] for k in tgt), Counter())
-    _, matched, orphaned = _anchor_score(a, b)
+    ls = sum(pair.s_len[k] for k in src)
+    lt = sum(pair.t_len[k] for k in tgt)
+    p_len = _length_probability(ls, lt, pair.ratio)
+    _, matched, orphaned = _anchor_score(*pair.anchors_of(src, tgt))
     if matched + orphaned == 0:
         return round(p_len, 4)
     agreement = matched / (matched + orphaned)

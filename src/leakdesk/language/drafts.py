@@ -22,11 +22,16 @@ from leakdesk.language.translate.base import Engine
 if TYPE_CHECKING:
     from leakdesk.case import Case
 
+CHUNK = 32  # sentences per engine call, so long letters show progress
 EngineFactory = Callable[[str, str], Engine]  # (from, to) -> engine; only called when the memory falls short
 
 
 def draft_translation(
-    case: Case, dispatch_id: int, engine_factory: EngineFactory | None, target_language: str | None = None
+    case: Case,
+    dispatch_id: int,
+    engine_factory: EngineFactory | None,
+    target_language: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> TranslationView:
     """Write a new draft translation of a dispatch (status draft, engine and model recorded)."""
     languages = case.settings.languages
@@ -94,7 +99,11 @@ def draft_translation(
             raise TranslationError("No machine translation engine was chosen.")
         engine = engine_factory(source.language, target)
         _check_pair(engine, source.language, target, source.label)
-        translated = engine.translate([segments[i].source for i in missing])
+        translated: list[str] = []
+        for start in range(0, len(missing), CHUNK):
+            translated += engine.translate([segments[i].source for i in missing[start : start + CHUNK]])
+            if progress:
+                progress(len(translated), len(missing))
         for i, text in zip(missing, translated, strict=True):
             segments[i].target = text
             segments[i].author = f"{engine.name}:{engine.model}"

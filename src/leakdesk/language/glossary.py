@@ -24,7 +24,7 @@ ARTICLES = {"the", "a", "an"}
 
 
 @lru_cache(maxsize=1)
-def _morph():  # type: ignore[no-untyped-def]
+def _morph() -> Any:
     import pymorphy3
 
     return pymorphy3.MorphAnalyzer(lang="ru")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 LATIN = re.compile(r"[A-Za-z]")
@@ -33,7 +34,7 @@ def guess_language(text: str, candidates: list[str] | None = None) -> str | None
 
 
 @lru_cache(maxsize=8)
-def _detector(codes: tuple[str, ...]):  # type: ignore[no-untyped-def]
+def _detector(codes: tuple[str, ...]) -> Any:
     from lingua import IsoCode639_1, LanguageDetectorBuilder
 
     isos = [getattr(IsoCode639_1, c.upper()) for c in codes if hasattr(IsoCode639_1, c.upper())]

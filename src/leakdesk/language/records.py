@@ -247,3 +247,23 @@ def load_translation(conn: sa.Connection, translation_id: int, version: int | No
     )
     view.segments = segments_at(conn, translation_id, version or row.version)
     return view
+
+
+def list_translations(conn: sa.Connection, dispatch_id: int) -> list[dict[str, Any]]:
+    """Every translation of a dispatch, oldest first (imports and drafts never replace each other)."""
+    rows = conn.execute(
+        sa.select(translation).where(translation.c.dispatch_id == dispatch_id).order_by(translation.c.id)
+    ).all()
+    return [
+        {
+            "translation": r.id,
+            "kind": r.kind,
+            "by": r.translator if r.kind == "human" else f"{r.engine} {r.model or ''}".strip(),
+            "status": r.status,
+            "version": r.version,
+            "round": r.round,
+            "confidence": r.confidence,
+            "created": r.created,
+        }
+        for r in rows
+    ]
