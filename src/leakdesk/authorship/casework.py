@@ -20,9 +20,8 @@ from typing import Any
 import numpy as np
 import sqlalchemy as sa
 
-from leakdesk.authorship.explain import method_reasons
-from leakdesk.authorship.features import detect_language
 from leakdesk.authorship.calibration import method_votes, probability, vote_reasons
+from leakdesk.authorship.features import detect_language
 from leakdesk.authorship.ood import language_name
 from leakdesk.authorship.problem import Problem
 from leakdesk.authorship.verifier import CANNOT_TELL, DIFFERENT, SAME, VERSION, AuthorshipVerifier

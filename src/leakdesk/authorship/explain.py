@@ -55,11 +55,11 @@ def habit_reasons(known: list[TextProfile], unknown: TextProfile, word: str = "k
         users = sum(1 for p in known if p.habits.get(key, 0) > 0)
         here = unknown.habits.get(key, 0)
         share = users / n
-        if share >= 0.7 and users >= 2 and here == 0 and unknown.n_words >= 80:
+        if share >= 0.7 and users >= 2 and here == 0 and unknown.n_words >= 40:
             out.append((share, f"uses {words} in {users} of {n} {word}, none here"))
         elif share == 0 and n >= 2 and here >= 2:
             out.append((1.0, f"uses {words} ({here} times here), which none of the {n} {word} does"))
-        elif n == 1 and users == 1 and here == 0 and known[0].habits[key] >= 3 and unknown.n_words >= 80:
+        elif n == 1 and users == 1 and here == 0 and known[0].habits[key] >= 3 and unknown.n_words >= 40:
             out.append((0.7, f"the known text uses {words} {known[0].habits[key]} times, none here"))
     k_meds = [float(np.median(p.sentence_lengths)) for p in known if len(p.sentence_lengths) >= 3]
     if sum(len(p.sentence_lengths) for p in known) >= 10 and k_meds and len(unknown.sentence_lengths) >= 5:
