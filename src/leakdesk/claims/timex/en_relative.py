@@ -68,7 +68,7 @@ def part_of_day(m: re.Match[str], ctx: Context) -> Result | None:
 
 
 @rule(RULES, rf"\b(?:(?P<shift>[Ll]ast|[Nn]ext|[Tt]his|[Cc]oming|[Pp]ast|[Tt]he previous|[Tt]he following)\s+|"
-             rf"(?P<mod>[Ee]arly|[Ll]ate|[Ee]arlier|[Ll]ater)\s+)?(?P<wd>{WEEKDAY})\b(?!\s*,?\s*(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec))",
+             rf"(?P<mod>[Ee]arly|[Ll]ate)\s+)?(?P<wd>{WEEKDAY})\b(?!\s*,?\s*(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec))",
       flags=0, unresolved=lambda m: f"XXXX-WXX-{WEEKDAYS[m['wd'].lower()] + 1}")  # fmt: skip
 def weekday(m: re.Match[str], ctx: Context) -> Result | None:
     anchor = ctx.need_anchor()
@@ -116,7 +116,7 @@ def bare_the_unit(m: re.Match[str], ctx: Context) -> Result | None:
 
 
 @rule(RULES, rf"\b(?P<t>(?:(?P<q>about|nearly|almost|some|more than|less than|over|at least|roughly|approximately)\s+)?"
-             rf"(?P<n>{EN_NUMBER})[\s-]+(?P<unit>{UNIT})s?\s+(?P<dir>ago|earlier|later|before|after|from now|hence|since))\b",  # noqa: E501
+             rf"(?P<n>{EN_NUMBER})[\s-]+(?P<unit>{UNIT})s?(?:\s+or\s+so)?\s+(?P<dir>ago|earlier|later|before|after|from now|hence|since))\b",  # noqa: E501
       unresolved="XXXX-XX-XX")  # fmt: skip
 def ago(m: re.Match[str], ctx: Context) -> Result | None:
     direction = m["dir"].lower()
@@ -154,7 +154,7 @@ APPROX = {"about": "APPROX", "nearly": "LESS_THAN", "almost": "LESS_THAN", "some
 
 
 @rule(RULES, rf"\b(?P<t>(?:(?P<q>about|nearly|almost|roughly|approximately|around|more than|less than|at least|up to|"
-             rf"no more than|no less than|over)\s+)?(?:(?P<the>the|a|an)\s+)?(?:(?P<lead>past|last|next|first|previous|"
+             rf"no more than|no less than)\s+)?(?:(?P<the>the|a|an)\s+)?(?:(?P<lead>past|last|next|first|previous|"
              rf"coming|following|final|latest|recent|full|entire|whole|additional)\s+)?(?P<n>{EN_NUMBER}|\d+ 1/2)"
              rf"(?P<sep>[\s-]+|\s+and\s+a\s+half\s+)(?:more\s+|additional\s+)?(?P<unit>{UNIT}|weekend)(?P<pl>s)?\b(?!-)"
              rf"(?P<half>\s+and\s+a\s+half)?(?P<orso>\s+or\s+(?:so|two|three|more|longer))?)")  # fmt: skip
@@ -163,8 +163,8 @@ def number_units(m: re.Match[str], ctx: Context) -> Result | None:
     unit = unit_key(m["unit"])
     if ("half" in m["sep"] or m["half"]) and n is not None:
         n += 0.5
-    if m["the"] and m["n"].lower() not in ("a", "an") and not m["lead"] and not m["q"]:
-        return None  # "the two days", "a six year": the article stays outside (article_number_units)
+    if m["the"] and m["n"].lower() not in ("a", "an") and not m["lead"] and not m["q"] and not m["pl"]:
+        return None  # "a six year": the article stays outside (hyphen_adjective)
     if m["n"].lower() in ("a", "an") and not m["lead"] and not m["q"]:
         if m["the"]:
             return None
@@ -267,17 +267,26 @@ def reference(m: re.Match[str], ctx: Context) -> Result | None:
 TIME_ZONE = r"(?:\s+(?:EST|EDT|CST|CDT|PST|PDT|GMT|UTC|MSK|CET|CEST|BST|local time|Moscow time))?"
 
 
-@rule(RULES, rf"\b(?P<h>\d{{1,2}})(?:[:.](?P<mi>\d{{2}}))?\s*(?P<ap>a\.m\.?|p\.m\.?|am\b|pm\b){TIME_ZONE}"
-             rf"|\b(?P<h24>[01]?\d|2[0-3]):(?P<mi24>[0-5]\d)\b(?!:\d|\.\d){TIME_ZONE}|\b(?P<noon>noon|midnight)\b",
+@rule(RULES, rf"\b(?P<t>(?:(?P<q>about|around|approximately|shortly before|shortly after|just before|just after)\s+)?"
+             rf"(?:\b(?P<h>\d{{1,2}})(?:[:.](?P<mi>\d{{2}}))?\s*(?P<ap>a\.m\.?|p\.m\.?|am\b|pm\b){TIME_ZONE}"
+             rf"|\b(?P<h24>[01]?\d|2[0-3]):(?P<mi24>[0-5]\d)\b(?!:\d|\.\d){TIME_ZONE}|\b(?P<noon>noon|midnight)\b)"
+             rf"(?:,?\s+(?:on\s+)?(?P<wd>{WEEKDAY})\b)?)",
       unresolved=lambda m: "XXXX-XX-XXT" + clock(m))  # fmt: skip
 def clock_time(m: re.Match[str], ctx: Context) -> Result | None:
     if m["h"] and int(m["h"]) > 12:
         return None
     day = ctx.need_anchor()
     before = ctx.text[max(0, m.start() - 22) : m.start()].lower()
-    if rm := re.search(r"\b(yesterday|tomorrow|today)\s+(at\s+)?$", before):
+    if m["wd"]:
+        if not m["wd"][0].isupper():
+            return None
+        day = cal.weekday_nearest(day, WEEKDAYS[m["wd"].lower()], WEEKDAY_PAST_BIAS)
+    elif rm := re.search(r"\b(yesterday|tomorrow|today)\s+(at\s+)?$", before):
         day = day_ref(ctx, rm[1])
-    return Result("TIME", day.isoformat() + "T" + clock(m))
+    r = Result("TIME", day.isoformat() + "T" + clock(m))
+    if m["q"]:
+        r.mod = "APPROX" if m["q"].lower() in ("about", "around", "approximately") else None
+    return r
 
 
 def clock(m: re.Match[str]) -> str:
