@@ -150,6 +150,23 @@ def test_demo_glossary_step_flags_only_the_letter_with_the_other_rendering(demo_
     assert stage_summaries(result.stdout)["glossary"] == f"1 glossary term(s); 1 departure(s) in dispatch(es) {ids}"
 
 
+@pytest.mark.slow
+def test_demo_verify_step_finds_exactly_the_impostor_letters(demo_run) -> None:  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+
+    from leakdesk.case import Case
+    from leakdesk.store import tables as t
+
+    result, path = demo_run
+    names = [Path(e["mail"]).name for e in load_manifest()["letters"] if e["hand"] == "impostor"]
+    with Case.open(path) as case, case.connect() as conn:
+        ids = conn.execute(sa.select(t.dispatch.c.id).where(t.dispatch.c.filename.in_(names))).scalars().all()
+    summaries = stage_summaries(result.stdout)
+    assert summaries["verify"].endswith(f"different hand: dispatch(es) {sorted(ids)}")
+    assert summaries["series report"].startswith("2 hand(s) in the series")
+    assert (path / "reports" / "authorship-Veter-heatmap.png").is_file()
+
+
 def test_demo_json_and_replacing_an_older_demo_case(runner, demo_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(demo_mod, "DEMO_STEPS", demo_mod.DEMO_STEPS[:2])  # keys and ingest are enough here
     first = invoke(runner, "demo", "--case", demo_path, "--json")

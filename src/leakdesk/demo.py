@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -164,12 +165,53 @@ def extract_claims(case: Case, sample: Path) -> str:
     )
 
 
+def add_reference_pool(case: Case, sample: Path) -> str:
+    """Add the sample's texts by other (fictional) writers as impostors for authorship verification."""
+    add_references = _needs("leakdesk.authorship.casework", "add_references")
+    counts = []
+    for language in sorted({ref["language"] for ref in load_manifest(sample)["reference"]}):
+        folder = Path(tempfile.mkdtemp(prefix="leakdesk-demo-ref-"))
+        try:
+            for ref in load_manifest(sample)["reference"]:
+                if ref["language"] == language:
+                    shutil.copyfile(sample / ref["file"], folder / Path(ref["file"]).name)
+            done = add_references(case, folder, language, label="sample reference pool")
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        counts.append(f"{len(done['added'])} {language}")
+        if done["refused"]:
+            counts.append(f"{len(done['refused'])} refused ({done['refused'][0]['reason']})")
+    return "reference texts added: " + ", ".join(counts)
+
+
+def verify_letters(case: Case, sample: Path) -> str:
+    """Score every letter of the series against all its other letters (leave-one-out)."""
+    verify_series = _needs("leakdesk.authorship.casework", "verify_series")
+    verdicts = verify_series(case, SERIES_NAME)
+    decisions: dict[str, int] = {}
+    for verdict in verdicts:
+        decisions[verdict["decision"]] = decisions.get(verdict["decision"], 0) + 1
+    different = sorted(v["dispatch_id"] for v in verdicts if v["decision"] == "different")
+    counts = ", ".join(f"{n} {d}" for d, n in sorted(decisions.items()))
+    return f"{len(verdicts)} letters verified: {counts}; different hand: dispatch(es) {different or 'none'}"
+
+
+def analyse_series(case: Case, sample: Path) -> str:
+    """How many hands wrote the series, its outliers, and the figures for the case report."""
+    series_report = _needs("leakdesk.authorship.series", "series_report")
+    found = series_report(case, SERIES_NAME)
+    return f"{len(found['hands'])} hand(s) in the series; outliers: dispatch(es) {found['outliers'] or 'none'}"
+
+
 DEMO_STEPS: list[DemoStep] = [
     DemoStep("keys", import_demo_key),
     DemoStep("ingest", ingest_sample),
     DemoStep("translations", import_translations),
     DemoStep("glossary", check_glossary),
     DemoStep("claims", extract_claims),
+    DemoStep("reference pool", add_reference_pool),
+    DemoStep("verify", verify_letters),
+    DemoStep("series report", analyse_series),
 ]
 
 
