@@ -192,3 +192,29 @@ def test_libretranslate_errors_are_sentences(runner, case: Case, libretranslate:
     assert "Could not reach the LibreTranslate server at http://127.0.0.1:9" in down.output
     with case.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(translation)).scalar() == 0
+
+
+def test_installed_model_damaged_later_fails_clearly(runner, case: Case, tiny_argosmodel: Path) -> None:  # type: ignore[no-untyped-def]
+    invoke(runner, "models", "add", tiny_argosmodel)
+    dispatch_id = add_dispatch(case, "Груз прибыл в порт.")
+    model_bin = models_home() / "argos-ru-en-0.1" / "model" / "model.bin"
+    model_bin.write_bytes(model_bin.read_bytes()[:100])
+    result = invoke(runner, "translate", case.root, dispatch_id)
+    assert result.exit_code == 1
+    assert "The model argos-ru-en-0.1 cannot be loaded: its CTranslate2 files" in " ".join(result.output.split())
+    with case.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(translation)).scalar() == 0
+
+
+def test_named_model_for_another_pair_via_cli(runner, case: Case, tiny_model_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    assert invoke(runner, "models", "add", tiny_model_dir, "--from", "en", "--to", "ru").exit_code == 0
+    dispatch_id = add_dispatch(case, "Груз прибыл в порт.")
+    plain = invoke(runner, "translate", case.root, dispatch_id)
+    assert "No translation model for Russian → English is installed." in " ".join(plain.output.split())
+    named = invoke(runner, "translate", case.root, dispatch_id, "--model", "argos-en-ru-0.1")
+    assert "The model argos-en-ru-0.1 translates English → Russian, but this text needs Russian → English." in (
+        " ".join(named.output.split())
+    )
+    english = add_dispatch(case, "The cargo arrived at the port. The general is unhappy.", subject="Cargo")
+    result = invoke(runner, "translate", case.root, english, "--to", "en")
+    assert f"Dispatch {english} (“Cargo”) is already in English." in result.output

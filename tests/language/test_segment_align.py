@@ -87,3 +87,18 @@ def test_translation_of_another_letter_has_low_confidence() -> None:
     good = align(segment(LETTER_RU, "ru"), segment(LETTER_EN, "en"))
     bad = align(segment(OTHER_RU, "ru"), segment(LETTER_EN, "en"))
     assert good.confidence >= 0.5 > bad.confidence
+
+
+SENTENCES = st.lists(
+    st.text(alphabet=st.sampled_from(list("абвгдежзик 0123456789?!")), min_size=1, max_size=60), max_size=12
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(SENTENCES, SENTENCES)
+def test_beads_cover_every_sentence_once_in_order(source: list[str], target: list[str]) -> None:
+    beads = align(_s(source), _s(target)).beads
+    assert [i for b in beads for i in b.source] == list(range(len(source)))
+    assert [j for b in beads for j in b.target] == list(range(len(target)))
+    assert all(b.kind in {"1-1", "1-2", "2-1", "1-0", "0-1"} for b in beads)
+    assert all(0.0 <= b.confidence <= 1.0 for b in beads)

@@ -39,11 +39,11 @@ def draft_translation(
         source = source_text(conn, dispatch_id, languages)
         target = target_language_for(source.language, languages, target_language)
         if target == source.language:
-            raise TranslationError(f"{source.label} is already in {language_name(target)}.")
+            raise TranslationError(f"{source.sentence_label} is already in {language_name(target)}.")
         memory = load_memory(conn, source.language, target, exclude_dispatch=dispatch_id)
     sentences = segment(source.content, source.language)
     if not sentences:
-        raise TranslationError(f"{source.label} has no sentences to translate.")
+        raise TranslationError(f"{source.sentence_label} has no sentences to translate.")
     segments: list[Segment] = []
     missing: list[int] = []
     hits = {"exact": 0, "fuzzy": 0}

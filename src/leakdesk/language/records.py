@@ -28,6 +28,11 @@ class SourceText:
     content: str
     label: str  # how a journalist recognises the letter: "dispatch 3 (“Subject”)"
 
+    @property
+    def sentence_label(self) -> str:
+        """The label capitalised, to start a sentence."""
+        return self.label[:1].upper() + self.label[1:]
+
 
 @dataclass
 class Segment:
@@ -107,7 +112,7 @@ def source_text(conn: sa.Connection, dispatch_id: int, languages: list[str]) -> 
     texts = conn.execute(sa.select(text).where(text.c.dispatch_id == dispatch_id).order_by(text.c.id)).all()
     texts = [t for t in texts if t.content and t.content.strip()]
     if not texts:
-        raise TranslationError(f"{label[0].upper()}{label[1:]} has no text to translate.")
+        raise TranslationError(f"{label[:1].upper()}{label[1:]} has no text to translate.")
     texts.sort(key=lambda t: TEXT_PREFERENCE.index(t.role) if t.role in TEXT_PREFERENCE else len(TEXT_PREFERENCE))
     chosen = texts[0]
     language = chosen.language or row.language or guess_language(chosen.content, languages) or languages[0]
