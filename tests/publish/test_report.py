@@ -134,6 +134,25 @@ def test_provider_sections_are_ordered_and_their_images_copied(case, tmp_path, m
     assert html.index("translations here") < html.index("claims here")
 
 
+def test_a_section_file_already_next_to_the_report_is_kept(case, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    case.reports.mkdir(exist_ok=True)
+    (case.reports / "heat.png").write_bytes(b"png bytes")
+    name = provider(
+        tmp_path,
+        monkeypatch,
+        "ldtest_in_place",
+        f"""
+        from pathlib import Path
+        from leakdesk.publish.sections import ReportSection
+        HEAT = Path({str(case.reports / "heat.png")!r})
+        def sections(case):
+            return [ReportSection("Authorship", "<img src='heat.png'>", 30, {{"heat.png": HEAT}})]
+        """,
+    )
+    build_report(case, providers=[name])
+    assert (case.reports / "heat.png").read_bytes() == b"png bytes"
+
+
 def test_a_provider_missing_a_dependency_is_not_silently_skipped(case, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     name = provider(tmp_path, monkeypatch, "ldtest_needs_missing", "import ldtest_no_such_dependency\n")
     with pytest.raises(ModuleNotFoundError, match="ldtest_no_such_dependency"):

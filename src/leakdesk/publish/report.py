@@ -255,7 +255,10 @@ def _copy_files(sections: list[ReportSection], folder: Path) -> None:
                 raise LeakdeskError(f"Report section '{section.title}' links to {source}, which does not exist.")
             if name == REPORT_NAME:
                 raise LeakdeskError(f"Report section '{section.title}' may not overwrite the report itself.")
-            shutil.copyfile(source, folder / name)
+            target = folder / name
+            if target.exists() and target.resolve() == source.resolve():
+                continue  # the capability already wrote it next to the report
+            shutil.copyfile(source, target)
 
 
 @dataclass
