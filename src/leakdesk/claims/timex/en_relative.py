@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 from . import calendar as cal
-from .en import PART, PARTS, SHIFT_WORDS, UNIT, WEEKDAY, WEEKDAYS, duration, mod_of, unit_key
+from .en import MONTHS, PART, PARTS, SHIFT_WORDS, UNIT, WEEKDAY, WEEKDAYS, duration, mod_of, unit_key
 from .engine import Context, Result, Rule, rule
 from .numbers import EN_NUMBER, en_number
 
@@ -64,6 +64,8 @@ def part_of_day(m: re.Match[str], ctx: Context) -> Result | None:
         d = ctx.need_anchor() - dt.timedelta(days=1)
     else:
         d = day_ref(ctx, ref)
+    if m["wd"]:  # "Friday morning": TempEval-3 annotates the day (DATE)
+        return Result("DATE", d.isoformat())
     return Result("TIME", d.isoformat() + "T" + PARTS[m["part"].lower()])
 
 
@@ -223,19 +225,24 @@ def set_adverb(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("SET", SETS[m["w"].lower()])
 
 
-@rule(RULES, rf"\b(?:every|each|per)\s+(?:(?P<n>{EN_NUMBER})\s+)?(?:(?P<unit>{UNIT}|weekend)s?|(?P<wd>{WEEKDAY})|(?P<part>{PART}))\b")  # noqa: E501
+@rule(RULES, rf"\b(?:every|each|per)\s+(?:(?P<n>{EN_NUMBER})\s+)?(?:(?P<unit>{UNIT}|weekend)s?|(?P<wd>{WEEKDAY})|(?P<part>{PART})|"  # noqa: E501
+             rf"(?P<mon>January|February|March|April|May|June|July|August|September|October|November|December))\b")  # noqa: E501
 def set_every(m: re.Match[str], ctx: Context) -> Result | None:
     if m["wd"]:
         return Result("SET", f"XXXX-WXX-{WEEKDAYS[m['wd'].lower()] + 1}")
     if m["part"]:
         return Result("SET", f"XXXX-XX-XXT{PARTS[m['part'].lower()]}")
+    if m["mon"]:
+        return Result("SET", f"XXXX-{MONTHS[m['mon'].lower()]:02d}")
     n = en_number(m["n"]) if m["n"] else 1
     return Result("SET", duration(n, unit_key(m["unit"])))
 
 
-@rule(RULES, rf"\b(?:on\s+)?(?P<t>(?P<wd>{WEEKDAY})s)\b", flags=0)
+@rule(RULES, rf"\b(?:on\s+)?(?P<t>(?P<wd>{WEEKDAY})s|(?P<wd2>{WEEKDAY})\s+(?P<part>{PART})s)\b", flags=0)
 def set_weekdays(m: re.Match[str], ctx: Context) -> Result | None:
-    return Result("SET", f"XXXX-WXX-{WEEKDAYS[m['wd'].lower()] + 1}")
+    wd = WEEKDAYS[(m["wd"] or m["wd2"]).lower()] + 1
+    part = f"T{PARTS[m['part'].lower()]}" if m["part"] else ""
+    return Result("SET", f"XXXX-WXX-{wd}{part}")
 
 
 REFS = {
