@@ -178,3 +178,18 @@ def test_japanese_paragraph_gets_gazetteer_names_and_a_note(tmp_path) -> None:  
 def test_sentence_offsets_always_point_into_the_text(text: str) -> None:
     for s in claims_mod.sentences(text, ["ru", "en"]):
         assert text[s.start : s.end] == s.text
+
+
+def test_progress_is_reported_per_stage(case) -> None:  # type: ignore[no-untyped-def]
+    add_letter(case, "Вертолёты перебросили на Итуруп в августе 2021 года.")
+    add_letter(case, "-----BEGIN PGP MESSAGE-----\n\nhF4D5qtyg8ZMRk4SAQdAtOjoQW+Ab/Cd==\n-----END PGP MESSAGE-----",
+               subject="pgp")
+    calls: list = []
+
+    def progress(stage: str, total: int):  # type: ignore[no-untyped-def]
+        calls.append((stage, total))
+        return lambda: calls.append(stage)
+
+    run_claims(case, progress)
+    assert calls == [("Finding entities", 2), "Finding entities", "Finding entities", ("Extracting claims", 1),
+                     "Extracting claims"]

@@ -247,18 +247,19 @@ def _needs_claims(conn: sa.Connection, text_id: int) -> bool:
 
 def run_claims(case: Any, progress: Any = None) -> dict[str, Any]:
     """Entities first, then claims for every text that is new or whose English translation changed."""
-    summary = run_entities(case)
+    summary = run_entities(case, progress)
     summary["claims"] = 0
     with case.connect() as conn:
         rows = readable_texts(conn, [dispatch.c.date, dispatch.c.date_utc, dispatch.c.ingested, dispatch.c.parent_id])
         pending = [r for r, reason in rows if reason is None and _needs_claims(conn, r.id)]
+    advance = progress("Extracting claims", len(pending)) if progress else None
     for row in pending:
         with case.transaction() as conn:
             notes = extract_claims(case, conn, row)
             summary["claims"] += notes["claims"]
             case.audit(conn, "claims.extract", f"text:{row.id}", {"claims": notes["claims"]})
-        if progress:
-            progress()
+        if advance:
+            advance()
     return summary
 
 

@@ -180,16 +180,22 @@ def extract_text(case: Any, conn: sa.Connection, row: Any, resolver: Resolver) -
 
 
 def run_entities(case: Any, progress: Any = None) -> dict[str, Any]:
-    """Extract entities from every text not processed yet, then carry them onto translations."""
+    """Extract entities from every text not processed yet, then carry them onto translations.
+
+    `progress(stage, total)`, if given, is called once per stage and returns a function called after each item.
+    """
     summary: dict[str, Any] = {"texts": 0, "mentions": 0, "words": 0, "carried": 0, "notes": []}
     with case.connect() as conn:
         pending = texts_to_process(conn)
+    advance = progress("Finding entities", len(pending)) if progress else None
     for row, reason in pending:
         with case.transaction() as conn:
             if reason:
                 conn.execute(sa.insert(claims_run).values(stage="entities", text_id=row.id, version=ner.NER_VERSION,
                                                           notes={"skipped": reason}, created=now()))
                 summary["notes"].append(f"text {row.id} (dispatch {row.dispatch_id}) skipped: {reason}")
+                if advance:
+                    advance()
                 continue
             notes = extract_text(case, conn, row, Resolver(conn))
             summary["texts"] += 1
@@ -197,8 +203,8 @@ def run_entities(case: Any, progress: Any = None) -> dict[str, Any]:
             summary["words"] += notes["words"]
             summary["notes"] += [f"text {row.id} (dispatch {row.dispatch_id}): {n}" for n in notes["notes"]]
             case.audit(conn, "claims.entities", f"text:{row.id}", {"mentions": notes["mentions"]})
-        if progress:
-            progress()
+        if advance:
+            advance()
     summary["carried"] = carry_to_translations(case)
     return summary
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import Progress
 from rich.table import Table
 
 from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, err_console, handle_errors, open_case, print_json
@@ -13,13 +16,19 @@ from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, err_console, h
 SeriesOpt = Annotated[str | None, typer.Option("--series", help="Only the dispatches of this series.")]
 
 
-def _status(message: str, quiet: bool):  # type: ignore[no-untyped-def]
-    """A spinner on stderr while models run (silent with --json or when stderr is not a terminal)."""
-    import contextlib
-
+@contextlib.contextmanager
+def _progress(quiet: bool) -> Iterator[Callable[[str, int], Callable[[], None]] | None]:
+    """A Rich progress bar on stderr, one task per stage (none with --json or when stderr is not a terminal)."""
     if quiet or not err_console.is_terminal:
-        return contextlib.nullcontext()
-    return err_console.status(message)
+        yield None
+        return
+    with Progress(*Progress.get_default_columns(), console=err_console, transient=True) as bar:
+
+        def stage(name: str, total: int) -> Callable[[], None]:
+            task = bar.add_task(name, total=total)
+            return lambda: bar.advance(task)
+
+        yield stage
 
 
 @handle_errors
@@ -28,8 +37,8 @@ def entities_cmd(case_path: CaseArg, db: DbOpt = None, as_json: JsonOpt = False)
     from leakdesk.claims.entities import list_entities, run_entities
 
     case = open_case(case_path, db)
-    with _status("Finding entities…", as_json):
-        run = run_entities(case)
+    with _progress(as_json) as progress:
+        run = run_entities(case, progress)
     found = list_entities(case)
     if as_json:
         print_json([{"name": e.name, "type": e.type, "aliases": e.aliases, "mentions": e.mentions} for e in found])
@@ -74,8 +83,8 @@ def claims_cmd(
     from leakdesk.claims.claims import list_claims, run_claims
 
     case = open_case(case_path, db)
-    with _status("Extracting claims…", as_json):
-        run_claims(case)
+    with _progress(as_json) as progress:
+        run_claims(case, progress)
     items = list_claims(case, series, dispatch)
     if as_json:
         print_json(items)
@@ -123,9 +132,9 @@ def timeline_cmd(case_path: CaseArg, series: SeriesOpt = None, db: DbOpt = None,
     from leakdesk.claims.timeline import write_timeline
 
     case = open_case(case_path, db)
-    with _status("Building the timeline…", as_json):
-        run_claims(case)
-        timeline = write_timeline(case, series)
+    with _progress(as_json) as progress:
+        run_claims(case, progress)
+    timeline = write_timeline(case, series)
     if as_json:
         print_json(timeline)
         return
