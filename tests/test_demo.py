@@ -218,6 +218,27 @@ def test_steps_that_fail_or_are_not_installed_are_reported(demo_path) -> None:
     assert not result.ok and result.report is not None and result.report.is_file()
 
 
+def test_a_stage_with_a_bug_is_reported_and_the_rest_goes_on(demo_path) -> None:
+    def buggy(case, sample):  # type: ignore[no-untyped-def]
+        return {}["missing"]
+
+    result = run_demo(demo_path, steps=[DemoStep("buggy", buggy), DemoStep("fine", lambda case, sample: "done")])
+    assert [(s.name, s.status, s.summary) for s in result.steps] == [
+        ("buggy", "failed", "KeyError: 'missing'"),
+        ("fine", "ok", "done"),
+    ]
+
+
+def test_demo_with_a_damaged_sample_says_so(runner, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(demo_mod, "sample_dir", lambda: tmp_path / "no-sample")
+    result = invoke(runner, "demo", "--case", tmp_path / "demo")
+    assert result.exit_code == 1
+    assert f"The bundled sample case in {tmp_path / 'no-sample'} is incomplete or damaged" in " ".join(
+        result.output.split()
+    )
+    assert "Traceback" not in result.output and not (tmp_path / "demo").exists()
+
+
 def test_cli_exit_code_is_one_when_a_step_failed(runner, demo_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     def broken(case, sample):  # type: ignore[no-untyped-def]
         raise TranslationError("letter 3: the translation file is empty.")

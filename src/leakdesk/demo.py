@@ -251,7 +251,12 @@ def run_demo(
     import time
 
     sample = sample or sample_dir()
-    load_manifest(sample)  # fail early and clearly if the sample is incomplete
+    try:
+        load_manifest(sample)  # fail early and clearly if the sample is incomplete
+    except (OSError, ValueError) as exc:
+        raise LeakdeskError(
+            f"The bundled sample case in {sample} is incomplete or damaged ({exc}); reinstall leakdesk."
+        ) from exc
     path = Path(path)
     prepare_folder(path)
     case = Case.init(path)
@@ -277,6 +282,8 @@ def run_demo(
                 results.append(StepResult(step.name, "skipped", str(exc), 0.0))
             except LeakdeskError as exc:
                 results.append(StepResult(step.name, "failed", str(exc), 0.0))
+            except Exception as exc:  # a bug in one stage must not hide what the others did
+                results.append(StepResult(step.name, "failed", f"{type(exc).__name__}: {exc}", 0.0))
             results[-1].seconds = round(time.perf_counter() - started, 2)
         if on_step:
             on_step("report")

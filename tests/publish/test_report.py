@@ -220,6 +220,16 @@ def test_cli_report_json(runner, small_case) -> None:  # type: ignore[no-untyped
     assert data["report"].endswith("report.html") and data["sections"][0] == "Dispatches and chain of custody"
 
 
+def test_cli_report_when_the_report_folder_cannot_be_written(runner, small_case) -> None:  # type: ignore[no-untyped-def]
+    reports = small_case.case.root / "reports"
+    reports.rmdir()
+    reports.write_text("a file where the reports folder should be", "utf-8")
+    result = invoke(runner, "report", small_case.case.root)
+    assert result.exit_code == 1
+    assert f"The report folder {reports} cannot be written" in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+
+
 def test_cli_report_on_a_folder_that_is_not_a_case(runner, tmp_path) -> None:  # type: ignore[no-untyped-def]
     result = invoke(runner, "report", tmp_path / "nowhere")
     assert result.exit_code == 1

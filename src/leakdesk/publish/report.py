@@ -273,8 +273,11 @@ def build_report(case: Any, providers: list[str] | None = None) -> ReportResult:
     """Write `case.reports/report.html` (and the images it links to); audit it; say what went in."""
     sections, warnings = collect_sections(case, providers)
     folder = case.reports
-    folder.mkdir(parents=True, exist_ok=True)
-    _copy_files(sections, folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        _copy_files(sections, folder)
+    except OSError as exc:
+        raise LeakdeskError(f"The report folder {folder} cannot be written: {exc.strerror or exc}.") from exc
     generated = datetime.now(UTC).replace(microsecond=0).isoformat()
     html = _env.get_template("report.html.j2").render(
         case_name=case.root.name,
@@ -285,8 +288,11 @@ def build_report(case: Any, providers: list[str] | None = None) -> ReportResult:
     )
     path = folder / REPORT_NAME
     tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(html, "utf-8")
-    tmp.replace(path)
+    try:
+        tmp.write_text(html, "utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        raise LeakdeskError(f"The report could not be written to {path}: {exc.strerror or exc}.") from exc
     with case.transaction() as conn:
         case.audit(
             conn,
