@@ -21,7 +21,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from leakdesk.authorship.calibration import method_votes, probability, vote_reasons
-from leakdesk.authorship.features import detect_language
+from leakdesk.authorship.features import ProfileCache, detect_language
 from leakdesk.authorship.ood import language_name
 from leakdesk.authorship.problem import Problem
 from leakdesk.authorship.verifier import CANNOT_TELL, DIFFERENT, SAME, VERSION, AuthorshipVerifier
@@ -33,6 +33,8 @@ ORIGINAL_ROLES = ("decrypted", "body", "html-body")  # in order of preference
 METHOD = "leakdesk-fusion"
 MIN_CASE_LETTERS = 5
 MIN_CASE_REFERENCES = 4
+CALIBRATION_LETTERS = 8  # other letters scored when only one dispatch is asked for
+CALIBRATION_REFERENCES = 12  # reference texts questioned against the series for the calibration
 
 Progress = Callable[[int, int], None]
 
@@ -146,7 +148,13 @@ def verify_series(
     readable = [x for x in letters if x.text.strip()]
     langs = Counter(x.language for x in readable)
     language = langs.most_common(1)[0][0] if langs else ""
-    results = _judge(letters, readable, language, pool, ref_counts, progress)
+    focus = None
+    if dispatch_id is not None:
+        # One letter: its own problem plus a few other letters' problems, enough for the case calibration.
+        others = [x.dispatch_id for x in readable if x.dispatch_id != dispatch_id]
+        step = max(1, len(others) // CALIBRATION_LETTERS)
+        focus = {dispatch_id, *others[::step][:CALIBRATION_LETTERS]}
+    results = _judge(letters, readable, language, pool, ref_counts, progress, focus)
     if dispatch_id is not None:
         results = [r for r in results if r["dispatch_id"] == dispatch_id]
     _store(case, srow.id, results)
@@ -160,23 +168,29 @@ def _judge(
     pool: dict[str, list[str]],
     ref_counts: dict[str, int],
     progress: Progress | None,
+    focus: set[int] | None = None,
 ) -> list[dict[str, Any]]:
     verifier = _verifier(pool, language)
     problems, index = [], []
     for x in readable:
+        if focus is not None and x.dispatch_id not in focus:
+            continue
         known = [o.text for o in readable if not _excluded(x, o)]
         if known:
             problems.append(Problem(known=known, unknown=x.text, language=language, id=str(x.dispatch_id),
                                     kind="letter"))
             index.append(x.dispatch_id)
-    verdicts = verifier.verdicts(problems) if problems else []
+    cache = ProfileCache(verifier._function_words())
+    verdicts = verifier.verdicts(problems, cache) if problems else []
     if progress:
         progress(len(problems), len(letters))
     by_id = dict(zip(index, verdicts, strict=True))
-    calibrated = _case_calibration(verifier, problems, verdicts, pool.get(language, []), language)
+    calibrated = _case_calibration(verifier, problems, verdicts, pool.get(language, []), language, cache)
     pool_note = _pool_note(pool, ref_counts, language)
     out = []
     for x in letters:
+        if focus is not None and x.dispatch_id not in focus:
+            continue
         v = by_id.get(x.dispatch_id)
         if v is None:
             why = x.problem or "the series has no other readable letter to compare it with"
@@ -205,14 +219,21 @@ def _judge(
 
 
 def _case_calibration(
-    verifier: AuthorshipVerifier, problems: list[Problem], verdicts: list[Any], refs: list[str], language: str
+    verifier: AuthorshipVerifier,
+    problems: list[Problem],
+    verdicts: list[Any],
+    refs: list[str],
+    language: str,
+    cache: ProfileCache | None = None,
 ) -> dict[int, tuple[float, list[str]]]:
     """Per letter: method votes calibrated on the case without that letter (see `calibration`)."""
     if len(problems) < MIN_CASE_LETTERS or len(refs) < MIN_CASE_REFERENCES:
         return {}
     all_known = sorted({k for p in problems for k in p.known}, key=len)
-    ref_problems = [Problem(known=all_known, unknown=r, language=language, id=f"ref{j}") for j, r in enumerate(refs)]
-    X_ref, _ = verifier._score(ref_problems, {}, False)
+    step = max(1, len(refs) // CALIBRATION_REFERENCES)
+    ref_problems = [Problem(known=all_known, unknown=r, language=language, id=f"ref{j}")
+                    for j, r in enumerate(refs[::step][:CALIBRATION_REFERENCES])]  # fmt: skip
+    X_ref, _ = verifier._score(ref_problems, {}, False, cache)
     X_let = np.array([[v.scores[c] for c in verifier.columns] for v in verdicts])
     X_ref = X_ref[np.isfinite(X_ref).all(axis=1)]
     out: dict[int, tuple[float, list[str]]] = {}

@@ -51,25 +51,26 @@ def is_word(token: str) -> bool:
     return bool(WORD.match(token))
 
 
+SCRIPTS = {
+    "cyrillic": re.compile(r"[\u0400-\u04FF]"),
+    "greek": re.compile(r"[\u0370-\u03FF\u1F00-\u1FFF]"),
+    "latin": re.compile(r"[A-Za-z\u00C0-\u024F]"),
+}
+LETTER = re.compile(r"[^\W\d_]")
+
+
+@functools.lru_cache(maxsize=4096)
 def script_of(text: str) -> dict[str, float]:
     """Share of letters per script (cyrillic, greek, latin, other)."""
-    counts: Counter[str] = Counter()
-    for ch in text:
-        if not ch.isalpha():
-            continue
-        o = ord(ch)
-        if 0x0400 <= o <= 0x04FF:
-            counts["cyrillic"] += 1
-        elif 0x0370 <= o <= 0x03FF or 0x1F00 <= o <= 0x1FFF:
-            counts["greek"] += 1
-        elif o < 0x0250:
-            counts["latin"] += 1
-        else:
-            counts["other"] += 1
-    total = sum(counts.values()) or 1
-    return {k: v / total for k, v in counts.items()}
+    total = len(LETTER.findall(text))
+    if not total:
+        return {}
+    counts = {name: len(rx.findall(text)) for name, rx in SCRIPTS.items()}
+    counts["other"] = max(0, total - sum(counts.values()))
+    return {k: v / total for k, v in counts.items() if v}
 
 
+@functools.lru_cache(maxsize=4096)
 def detect_language(text: str) -> str:
     """A cheap, deterministic guess: script first, then frequent-word cues for Latin script. '' when no letters."""
     scripts = script_of(text)

@@ -146,9 +146,13 @@ class AuthorshipVerifier(BaseEstimator):
         return Batch.build(problems, langs, cache, pools, self.random_state, self.max_impostors)
 
     def _score(
-        self, problems: list[Problem], extra: dict[str, list[str]], from_batch: bool = True
+        self,
+        problems: list[Problem],
+        extra: dict[str, list[str]],
+        from_batch: bool = True,
+        cache: ProfileCache | None = None,
     ) -> tuple[np.ndarray, Batch]:
-        cache = ProfileCache(self._function_words())
+        cache = cache or ProfileCache(self._function_words())
         batch = self._batch(problems, cache, extra, from_batch)
         X = np.hstack([m.score_batch(batch) for m in self._methods()]) if problems else np.zeros((0, len(self.columns)))
         return X, batch
@@ -179,11 +183,12 @@ class AuthorshipVerifier(BaseEstimator):
         return self
 
     # ------------------------------------------------------------------------------------------- answering
-    def verdicts(self, problems: list[Problem]) -> list[Verdict]:
-        """Everything about each problem in one pass (probability, decision, reasons, OOD flags, scores)."""
+    def verdicts(self, problems: list[Problem], cache: ProfileCache | None = None) -> list[Verdict]:
+        """Everything about each problem in one pass (probability, decision, reasons, OOD flags, scores).
+        `cache` may be shared between calls on the same texts (profiles depend only on text and language)."""
         check_is_fitted(self, "fusion_")
         problems = list(problems)
-        X, batch = self._score(problems, getattr(self, "train_known_", {}), self.pool_from_batch)
+        X, batch = self._score(problems, getattr(self, "train_known_", {}), self.pool_from_batch, cache)
         if not problems:
             return []
         neutral = np.asarray(self.fusion_.model_[0].mean_)  # a method that could not score counts as average

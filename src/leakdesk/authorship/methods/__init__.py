@@ -7,4 +7,12 @@ from leakdesk.authorship.methods.impostors import GeneralImpostors
 from leakdesk.authorship.methods.ppm import PPMCompression
 from leakdesk.authorship.methods.typography import TypographyHabits
 
-__all__ = ["Batch", "Method", "CosineDelta", "GeneralImpostors", "GrammarModelRatio", "PPMCompression", "TypographyHabits"]
+__all__ = [
+    "Batch",
+    "Method",
+    "CosineDelta",
+    "GeneralImpostors",
+    "GrammarModelRatio",
+    "PPMCompression",
+    "TypographyHabits",
+]

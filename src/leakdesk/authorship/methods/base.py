@@ -58,8 +58,14 @@ class Batch:
         problems' known texts (never a questioned text)."""
         key = (language, name)
         if key not in self._spaces:
-            known = [p for ks, lang in zip(self.known, self.languages, strict=True) if lang == language for p in ks]
-            self._spaces[key] = build(list(self.pools.get(language, [])), known)
+            unique: dict[str, TextProfile] = {}
+            for ks, lang in zip(self.known, self.languages, strict=True):
+                if lang == language:
+                    unique.update((p.key, p) for p in ks)
+            pool = self.pools.get(language, [])
+            pool_keys = {p.key for p in pool}
+            known = [p for k, p in unique.items() if k not in pool_keys]
+            self._spaces[key] = build(list(pool), known)
         return self._spaces[key]
 
 

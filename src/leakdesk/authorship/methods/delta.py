@@ -17,7 +17,8 @@ class _Space:
         # so that a series' own letters (the known texts) do not become the norm they are compared against.
         self.vocab = top_vocabulary([t.function_counts for t in pool + known], size)
         norm = pool if len(pool) >= 3 else pool + known
-        mat = np.stack([vectorize(t.function_counts, self.vocab) for t in norm]) if norm else np.zeros((1, len(self.vocab)))
+        vectors = [vectorize(t.function_counts, self.vocab) for t in norm]
+        mat = np.stack(vectors) if vectors else np.zeros((1, len(self.vocab)))
         self.mean = mat.mean(axis=0)
         self.std = np.maximum(mat.std(axis=0), 1e-4)
         self._z: dict[str, np.ndarray] = {}

@@ -52,7 +52,7 @@ class GrammarModelRatio(Method):
     columns = ("lambdag",)
     version = "1"
 
-    def __init__(self, order: int = 3, n_references: int = 3, max_tokens: int = 20000, random_state: int = 0) -> None:
+    def __init__(self, order: int = 3, n_references: int = 2, max_tokens: int = 8000, random_state: int = 0) -> None:
         self.order = order
         self.n_references = n_references
         self.max_tokens = max_tokens

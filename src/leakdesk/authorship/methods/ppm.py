@@ -63,7 +63,7 @@ class PPMCompression(Method):
     version = "1"
 
     def __init__(
-        self, order: int = 3, n_impostors: int = 4, max_chars: int = 6000, distorted: bool = True, random_state: int = 0
+        self, order: int = 3, n_impostors: int = 4, max_chars: int = 4000, distorted: bool = True, random_state: int = 0
     ) -> None:
         self.order = order
         self.distorted = distorted
