@@ -124,3 +124,29 @@ def test_mixed_language_sentence() -> None:
 def test_empty_and_garbage_text() -> None:
     assert find_timexes("", "ru", ANCHOR) == []
     assert find_timexes("$1990 and 1,999 items; №2021", "en", ANCHOR) == []
+
+
+def test_clock_time_takes_the_date_just_before_it() -> None:
+    found = find_timexes("Совещание назначено на 21 марта в 10:00.", "ru", ANCHOR)
+    assert [(t.text, t.type, t.value) for t in found] == [("21 марта", "DATE", "2022-03-21"),
+                                                         ("10:00", "TIME", "2022-03-21T10:00")]
+    assert found[1].interval_start == dt.date(2022, 3, 21)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "surface", "type_", "value"),
+    [
+        ("Подъём в 6 утра.", "6 утра", "TIME", "2022-03-17T06:00"),
+        ("Я не был дома больше года.", "больше года", "DURATION", "P1Y"),
+        ("В минувшую пятницу всё решилось.", "минувшую пятницу", "DATE", "2022-03-11"),
+        ("За последние два года всё изменилось.", "последние два года", "DURATION", "P2Y"),
+        ("Это было в 2018-м.", "2018-м", "DATE", "2018"),
+        ("До конца квартала осталось мало.", "конца квартала", "DATE", "2022-Q1"),
+        ("Увидимся через полгода.", "через полгода", "DATE", "2022-09"),
+        ("Ответ будет в апреле.", "апреле", "DATE", "2022-04"),
+        ("Ответ пришёл в апреле.", "апреле", "DATE", "2021-04"),
+    ],
+)
+def test_more_russian_forms(sentence: str, surface: str, type_: str, value: str) -> None:
+    t = only(sentence, "ru")
+    assert (t.text, t.type, t.value) == (surface, type_, value)

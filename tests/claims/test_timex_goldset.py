@@ -22,8 +22,7 @@ def test_reader_keeps_offsets_language_and_anchor() -> None:
 
 
 def test_dev_letters_are_found_with_their_values() -> None:
-    """Every expression of these letters is found with its exact span and value (one known miss is listed)."""
-    known_wrong = {("dev-letter-01.tml", "10:00")}  # a time tied to «21 марта» earlier in the sentence
+    """Every expression of these letters is found with its exact span and value."""
     wrong = set()
     for path in sorted(GOLD.glob("dev-letter-0[1-5].tml")):
         doc = read_timeml(path)
@@ -31,4 +30,4 @@ def test_dev_letters_are_found_with_their_values() -> None:
         counts, errors = score_document(doc.timexes, system)
         assert counts.strict_gold == counts.gold == counts.system, (path.name, errors)
         wrong |= {(path.name, e["gold"]) for e in errors}
-    assert wrong == known_wrong
+    assert wrong == set()

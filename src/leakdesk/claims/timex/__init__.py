@@ -42,4 +42,20 @@ def find_timexes(text: str, language: str | None, anchor: dt.date | dt.datetime 
     # the other language's rules only where its script occurs (mixed letters), except numeric dates and times
     if _has_script(text, second[0] is RU_RULES):
         candidates += run_rules(text, second[0], second[1], order_offset=len(first[0]))
-    return [to_timex(text, c) for c in select(candidates)]
+    return _attach_times_to_dates(text, [to_timex(text, c) for c in select(candidates)])
+
+
+_JOIN = re.compile(r"^\s*(?:,|в|во|к|at|around|about|by)?\s*$", re.IGNORECASE)
+_DAY_VALUE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _attach_times_to_dates(text: str, found: list[Timex]) -> list[Timex]:
+    """ "21 марта в 10:00", "March 21 at 10 a.m.": the clock time takes the date just before it."""
+    for before, after in zip(found, found[1:]):
+        if after.type != "TIME" or before.type != "DATE" or not _DAY_VALUE.match(before.value):
+            continue
+        if not _JOIN.match(text[before.end : after.start]) or not re.match(r"^\d{4}-\d{2}-\d{2}T", after.value):
+            continue
+        after.value = before.value + after.value[10:]
+        after.interval_start = after.interval_end = before.interval_start
+    return found

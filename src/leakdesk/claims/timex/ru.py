@@ -29,7 +29,7 @@ ORD = rf"(?:(?:двадцать|тридцать)\s+)?(?:{ru_ordinal_regex()})"
 CARD = ru_alternation(tuple(RU_CARDINAL_LEMMAS))
 NUM = rf"(?:\d+|(?:(?:двадцать|тридцать|сорок|пятьдесят)\s+)?(?:{CARD})|несколько|нескольких|пару|пары|пара)"
 YEAR_WORD = r"(?:\s*(?:года|году|год|годом|гг?\.|г(?![а-яё])\.?))"
-YEAR = rf"(?P<year>(?:1[6-9]|20)\d\d){YEAR_WORD}?"
+YEAR = rf"(?P<year>(?:1[6-9]|20)\d\d)(?:-(?:м|й|го|ом|ый)(?![а-яё]))?{YEAR_WORD}?"
 MOD = r"(?P<mod>начал[оаеу]|кон(?:ец|ц[аеу])|середин[аеуы]|исход[еу])"
 MODS = {"начал": "START", "кон": "END", "серед": "MID", "исход": "END"}
 REL_YEAR = (r"(?P<rel>прошлого|позапрошлого|минувшего|этого|текущего|нынешнего|следующего|будущего|предыдущего|"
@@ -74,6 +74,15 @@ def mod_of(word: str | None) -> str | None:
     return next((v for k, v in MODS.items() if w.startswith(k)), None)
 
 
+def ru_year_of(ctx: Context, m: re.Match[str], month: int, day: int | None = None) -> int:
+    """A month (and day) without a year: the coming one when the clause has a future cue («будет», «планируется»),
+    else the most recent one (letters mostly report what happened; nearest-occurrence did worse on the dev set)."""
+    anchor = ctx.need_anchor()
+    if day is not None and month == anchor.month:
+        return anchor.year
+    return cal.month_near(anchor, month, 1 if ctx.tense(m) > 0 else -1)
+
+
 def two_digit(yy: str, ctx: Context) -> int:
     base = ctx.anchor.year if ctx.anchor else dt.date.today().year
     year = (base // 100) * 100 + int(yy)
@@ -107,8 +116,7 @@ def day_month(m: re.Match[str], ctx: Context) -> Result | None:
     elif m["rel"]:
         year = ctx.need_anchor().year + rel_shift(m["rel"])
     else:
-        anchor = ctx.need_anchor()
-        year = anchor.year if month == anchor.month else cal.month_near(anchor, month, ctx.direction(m))
+        year = ru_year_of(ctx, m, month, day)
     return date_result(year, month, day, flags)
 
 
@@ -142,7 +150,7 @@ def bare_month(m: re.Match[str], ctx: Context) -> Result | None:
     if m["mon"].lower() in ("май", "мая") and re.match(r"\s+(?:ли|бы)\b", ctx.text[m.end() :]):
         return None
     month = month_of(m["mon"])
-    year = cal.month_near(ctx.need_anchor(), month, ctx.direction(m))
+    year = ru_year_of(ctx, m, month)
     return Result("DATE", cal.month_value(year, month), mod=mod_of(m["mod"]))
 
 
@@ -190,10 +198,10 @@ def shifted_unit(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("DATE", cal.shift(ctx.need_anchor(), unit, n), mod=mod_of(m["mod"]))
 
 
-@rule(RULES, rf"(?<![а-яё]){MOD}\s+(?P<u>года|месяца|недели)(?![а-яё])(?!\s+(?:\d|прошл|эт|следующ|текущ|будущ))",
+@rule(RULES, rf"(?<![а-яё]){MOD}\s+(?P<u>года|месяца|недели|квартала)(?![а-яё])(?!\s+(?:\d|прошл|эт|следующ|текущ|будущ))",  # noqa: E501
       unresolved="XXXX-XX")  # fmt: skip
 def mod_current_unit(m: re.Match[str], ctx: Context) -> Result | None:
-    unit = {"года": "year", "месяца": "month", "недели": "week"}[m["u"].lower()]
+    unit = {"года": "year", "месяца": "month", "недели": "week", "квартала": "quarter"}[m["u"].lower()]
     return Result("DATE", cal.shift(ctx.need_anchor(), unit, 0), mod=mod_of(m["mod"]))
 
 

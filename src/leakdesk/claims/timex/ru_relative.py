@@ -121,6 +121,7 @@ def duration_value(unit: str, n: int | None) -> str:
 
 
 @rule(RULES, rf"(?<![а-яё])(?:(?P<q>около|почти|более|больше|свыше|менее|меньше|не\s+менее|не\s+более|примерно|порядка)\s+)?"  # noqa: E501
+             rf"(?:(?P<lead>последн\w+|ближайш\w+|первы[ейх]|следующи[ейх])\s+)?"
              rf"(?:(?:{NUM.replace('(?:', '(?P<n>', 1)})\s+{UNIT}|{HALF})(?![а-яё])")  # fmt: skip
 def duration(m: re.Match[str], ctx: Context) -> Result | None:
     unit, n = amount(m)
@@ -148,7 +149,7 @@ def last_units(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("DURATION", duration_value(unit_of(word), None if word in PLURAL_UNITS else 1))
 
 
-@rule(RULES, rf"(?<![а-яё])(?:(?P<rel>прошл\w+|следующ\w+|эт(?:от|у|ой)|ближайш\w+|будущ\w+)\s+)?{WEEKDAY}",
+@rule(RULES, rf"(?<![а-яё])(?:(?P<rel>прошл\w+|минувш\w+|следующ\w+|эт(?:от|у|ой)|ближайш\w+|будущ\w+)\s+)?{WEEKDAY}",
       unresolved=lambda m: f"XXXX-WXX-{WEEKDAY_LEMMAS.index(WEEKDAY_FORMS[m['wd'].lower()]) + 1}")  # fmt: skip
 def weekday(m: re.Match[str], ctx: Context) -> Result | None:
     wd = WEEKDAY_LEMMAS.index(WEEKDAY_FORMS[m["wd"].lower()])
@@ -247,3 +248,28 @@ def holiday(m: re.Match[str], ctx: Context) -> Result | None:
         return Result("DATE", f"{year:04d}-05-09")
     return Result("DATE", f"{year:04d}-01-01")
 
+
+
+@rule(RULES, r"(?<![а-яё])(?P<q>около|почти|более|больше|свыше|менее|меньше|не\s+менее|не\s+более|примерно|порядка)\s+"
+             r"(?P<u>года|месяца|недели|суток|дня|часа)(?![а-яё])(?!\s+(?:назад|\d))")  # fmt: skip
+def about_one_unit(m: re.Match[str], ctx: Context) -> Result | None:
+    """ «больше года», «почти месяца»: one unit with a quantifier."""
+    unit = {"года": "year", "месяца": "month", "недели": "week", "суток": "day", "дня": "day", "часа": "hour"}[m["u"].lower()]  # noqa: E501
+    return Result("DURATION", duration_value(unit, 1), mod=APPROX.get(re.sub(r"\s+", " ", m["q"].lower())))
+
+
+@rule(RULES, r"(?<![\d:])(?P<h>\d{1,2})\s+(?P<p>утра|вечера|ночи)(?![а-яё])|(?<![\d:])(?P<h2>\d{1,2})\s+(?:часов\s+)?дня(?![а-яё])",  # noqa: E501
+      unresolved="XXXX-XX-XXTXX:XX")  # fmt: skip
+def hour_of_day(m: re.Match[str], ctx: Context) -> Result | None:
+    """ «в 6 утра», «в 9 вечера», «в 3 дня»."""
+    h = int(m["h"] or m["h2"])
+    part = (m["p"] or "дня").lower()
+    if h > 12 or h == 0:
+        return None
+    before = ctx.text[max(0, m.start() - 3) : m.start()].lower()
+    if not before.endswith(("в ", "к ", "до ")):
+        return None  # "5 дня" without a preposition is usually a count of days
+    hour = h % 12 + (12 if part in ("вечера", "дня") else 0)
+    if part == "ночи" and h >= 9:
+        hour = h % 12 + 12
+    return Result("TIME", f"{ctx.need_anchor().isoformat()}T{hour:02d}:00")
