@@ -51,7 +51,7 @@ _DAY_VALUE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 def _attach_times_to_dates(text: str, found: list[Timex]) -> list[Timex]:
     """ "21 марта в 10:00", "March 21 at 10 a.m.": the clock time takes the date just before it."""
-    for before, after in zip(found, found[1:]):
+    for before, after in zip(found, found[1:], strict=False):
         if after.type != "TIME" or before.type != "DATE" or not _DAY_VALUE.match(before.value):
             continue
         if not _JOIN.match(text[before.end : after.start]) or not re.match(r"^\d{4}-\d{2}-\d{2}T", after.value):
