@@ -15,6 +15,7 @@ import numpy as np
 from scipy.cluster.hierarchy import dendrogram, fcluster, linkage
 from scipy.spatial.distance import squareform
 
+from leakdesk.authorship.calibration import method_votes, probability
 from leakdesk.authorship.casework import (
     MIN_CASE_LETTERS,
     MIN_CASE_REFERENCES,
@@ -27,7 +28,6 @@ from leakdesk.authorship.casework import (
     reference_pool,
     series_row,
 )
-from leakdesk.authorship.calibration import method_votes, probability
 from leakdesk.authorship.problem import Problem
 from leakdesk.authorship.verifier import AuthorshipVerifier
 from leakdesk.case import Case
