@@ -83,6 +83,7 @@ class CheckworthyModel:
         self.char_ngrams = char_ngrams
         self.n_features = n_features
         self.C = C
+        self.info_: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ features
     def _hashers(self) -> list[Any]:

@@ -67,9 +67,10 @@ class Resolver:
 
     def _create(self, kind: str, name: str, place_id: str | None = None) -> int:
         key = name_key(name)
-        entity_id = self.conn.execute(
+        inserted = self.conn.execute(
             sa.insert(entity).values(type=kind, name=name, key=key, gazetteer_id=place_id, created=now())
-        ).inserted_primary_key[0]
+        ).inserted_primary_key
+        entity_id = int(inserted[0]) if inserted else 0
         self.by_key[(kind, key)] = entity_id
         self.names[entity_id] = (kind, key)
         self.known_names[entity_id] = {name}
@@ -92,18 +93,18 @@ class Resolver:
         self.known_names.setdefault(entity_id, set()).add(name)
         return True
 
-    def resolve(self, found: ner.Found) -> int:
+    def resolve(self, found: ner.Found) -> int | None:
+        """The entity a found name stands for (created if new); None for a "name" with nothing to match on."""
         if found.place_id:
-            entity_id = self.by_place.get(found.place_id) or self._create(found.type, found.name, found.place_id)
-            return entity_id
+            return self.by_place.get(found.place_id) or self._create(found.type, found.name, found.place_id)
         key = name_key(found.name)
         if not key:
-            raise ClaimsError(f"The name {found.surface!r} has no letters to match on.")
-        entity_id = self.by_key.get((found.type, key)) or self._fuzzy(found.type, key) or self._surname(found, key)
-        if entity_id is None:
+            return None
+        known = self.by_key.get((found.type, key)) or self._fuzzy(found.type, key) or self._surname(found, key)
+        if known is None:
             return self._create(found.type, found.name)
-        self.add_alias(entity_id, found.name, "extracted")
-        return entity_id
+        self.add_alias(known, found.name, "extracted")
+        return known
 
     def _fuzzy(self, kind: str, key: str) -> int | None:
         if len(key) < 5:
@@ -167,12 +168,17 @@ def texts_to_process(conn: sa.Connection) -> list[tuple[Any, str | None]]:
 def extract_text(case: Any, conn: sa.Connection, row: Any, resolver: Resolver) -> dict[str, Any]:
     """Find, resolve and store the entity mentions of one text; record the run and its notes."""
     result = ner.extract(row.content or "", list(case.settings.languages))
+    kept = 0
     for found in result.found:
         entity_id = resolver.resolve(found)
+        if entity_id is None:
+            result.notes.append(f"{found.surface!r} at {found.start} has no letters to match on; not kept")
+            continue
+        kept += 1
         conn.execute(sa.insert(mention).values(
             entity_id=entity_id, dispatch_id=row.dispatch_id, text_id=row.id, start_char=found.start,
             end_char=found.end, surface=found.surface, language=found.language, method=found.method, created=now()))
-    notes = {"mentions": len(result.found), "words": result.words, "notes": result.notes,
+    notes = {"mentions": kept, "words": result.words, "notes": result.notes,
              "languages": sorted({s.language or "unknown" for s in result.sections})}
     conn.execute(sa.insert(claims_run).values(stage="entities", text_id=row.id, version=ner.NER_VERSION,
                                               notes=notes, created=now()))
