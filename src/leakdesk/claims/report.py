@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ def sections(case: Any) -> list[ReportSection]:
     svg_name = None
     if timeline["items"]:
         svg_name = "claims-timeline.svg"
-        files[svg_name] = render_svg(timeline, Path(tempfile.mkdtemp(prefix="leakdesk-claims-")) / svg_name)
+        files[svg_name] = render_svg(timeline, Path(case.reports) / svg_name)  # the report copies it if it must
     e = html.escape
     with case.connect() as conn:
         ids = [r[0] for r in conn.execute(sa.select(claim.c.dispatch_id).distinct().order_by(claim.c.dispatch_id))]
