@@ -208,7 +208,33 @@ def pan15_speed(data_dir: Path) -> dict[str, float]:
 
 
 def machine_meta() -> dict[str, str]:
-    return {"date": time.strftime("%Y-%m-%d"), "machine": f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}"}
+    return {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}",
+        "verifier": VERIFIER_VERSION,
+    }
+
+
+def verifier_version() -> str:
+    """The commit of src/leakdesk/authorship the run used ("+changes" when the working tree differs from it)."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(
+            ["git", "log", "-1", "--format=%h", "--", "src/leakdesk/authorship"],
+            cwd=root, capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src/leakdesk/authorship"],
+            cwd=root, capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return commit + ("+changes" if dirty else "")
+
+
+VERIFIER_VERSION = verifier_version()
 
 
 def fmt(value: float | None) -> str:
@@ -221,7 +247,8 @@ def markdown(results: list[dict[str, Any]], speed: dict[str, Any], meta: dict[st
     lines = [
         "## Authorship",
         "",
-        f"Measured {meta['date']} on {meta['machine']} by `benchmarks/authorship.py` (seed {SEED}). Every system is",
+        f"Measured {meta['date']} on {meta['machine']} by `benchmarks/authorship.py` (seed {SEED}); leakdesk verifier",
+        f"at commit {meta.get('verifier', 'unknown')} of `src/leakdesk/authorship`. Every system is",
         "fitted on the corpus's TRAIN split only and answers its TEST split; PAN measures from",
         "`leakdesk.authorship.evaluation` (F0.5u corrected; overall = mean of AUC, c@1, F1, F0.5u; Brier = 1 − loss).",
         "",
@@ -353,7 +380,8 @@ def combine(args: argparse.Namespace) -> int:
     for path in args.combine:
         saved = json.loads(path.read_text(encoding="utf-8"))
         speed.update(saved.get("speed") or {})
-        meta = {"date": saved["date"], "machine": saved["machine"]}
+        if "leakdesk" in {k for r in saved["results"] for k in r} or not meta:
+            meta = {k: saved.get(k, "unknown") for k in ("date", "machine", "verifier")}
         for result in saved["results"]:
             merged.setdefault(result["corpus"], {}).update(result)
     order = [c.key for c in CORPORA]
