@@ -66,7 +66,9 @@ def duration(n: float | None, unit: str) -> str:
         if code == "D":
             return f"PT{int(n * 24)}H"
         if code == "H":
-            return f"PT{int(n * 60)}M"
+            return f"PT{int(n)}H{int(round((n - int(n)) * 60))}M" if n > 1 else f"PT{int(n * 60)}M"
+        if unit == "minute":
+            return f"PT{int(n)}M{int(round((n - int(n)) * 60))}S" if n > 1 else f"PT{int(n * 60)}S"
     q = "X" if n is None else str(int(n))
     if code == "DE":
         return "PXY" if n is None else f"P{int(n) * 10}Y"

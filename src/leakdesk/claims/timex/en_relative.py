@@ -25,6 +25,13 @@ def sentence_of(ctx: Context, m: re.Match[str]) -> str:
     return text[left : min(right) if right else len(text)]
 
 
+def financial_quarter_context(ctx: Context, m: re.Match[str]) -> bool:
+    """A results story comparing quarters: "a year ago" there means the year-ago quarter."""
+    if "quarter" in sentence_of(ctx, m).lower():
+        return True
+    return bool(re.search(r"\bquarter\b", ctx.text[max(0, m.start() - 400) : m.start()], re.I))
+
+
 def day_ref(ctx: Context, word: str) -> dt.date:
     w = word.lower()
     anchor = ctx.need_anchor()
@@ -109,7 +116,7 @@ def bare_the_unit(m: re.Match[str], ctx: Context) -> Result | None:
     if m["rel"] and m["rel"].lower() == "-end":
         return Result("DATE", cal.shift(ctx.need_anchor(), unit, 0), mod="END")
     if m["rel"]:
-        if unit == "year" and "quarter" in sentence_of(ctx, m).lower():
+        if unit == "year" and financial_quarter_context(ctx, m):
             return Result("DATE", cal.shift(ctx.need_anchor(), "quarter", -5))
         return Result("DATE", cal.shift(ctx.need_anchor(), unit, -1))
     if not m["mod"]:
@@ -142,7 +149,7 @@ def ago(m: re.Match[str], ctx: Context) -> Result | None:
     if unit == "quarter":
         return Result("DATE", cal.shift(anchor, "quarter", sign * int(n)))
     if unit == "year":
-        if n == 1 and sign < 0 and "quarter" in sentence_of(ctx, m).lower():
+        if n == 1 and sign < 0 and financial_quarter_context(ctx, m):
             return Result("DATE", cal.shift(anchor, "quarter", -5))  # the year-ago quarter of a results story
         return Result("DATE", f"{anchor.year + sign * int(n):04d}")
     if unit == "decade":
@@ -316,10 +323,10 @@ HOLIDAYS = {"christmas": (12, 25), "christmas day": (12, 25), "christmas eve": (
              r"|Thanksgiving(?: Day)?)(?:\s+(?P<year>\d{4}))?\b", flags=0, unresolved="XXXX-XX-XX")  # fmt: skip
 def holiday(m: re.Match[str], ctx: Context) -> Result | None:
     name = m["h"].lower()
-    year = int(m["year"]) if m["year"] else ctx.need_anchor().year
+    month, d = HOLIDAYS.get(name, (11, 25))
+    year = int(m["year"]) if m["year"] else cal.month_nearest(ctx.need_anchor(), month, d, 2)
     if name.startswith("thanksgiving"):
         first = dt.date(year, 11, 1)
         day = first + dt.timedelta(days=(3 - first.weekday()) % 7 + 21)
         return Result("DATE", day.isoformat())
-    month, d = HOLIDAYS[name]
     return Result("DATE", f"{year:04d}-{month:02d}-{d:02d}")

@@ -10,14 +10,14 @@ EN_UNITS: dict[str, float] = {
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
     "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
     "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "a hundred": 100,
-    "a dozen": 12, "dozen": 12, "half a": 0.5, "a half": 0.5,
+    "a dozen": 12, "dozen": 12, "half a": 0.5, "a half": 0.5, "a couple of": 2, "couple of": 2, "a couple": 2,
 }  # fmt: skip
 EN_ORDINALS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
     "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14, "fifteenth": 15,
     "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20, "thirtieth": 30,
 }  # fmt: skip
-EN_VAGUE = ("several", "a few", "few", "some", "many", "a couple of", "couple of", "a couple", "numerous")
+EN_VAGUE = ("several", "a few", "few", "some", "many", "a couple of", "couple of", "a couple", "numerous")  # couple → 2
 
 _EN_SIMPLE = sorted((k for k in EN_UNITS if " " not in k and k not in ("a", "an")), key=len, reverse=True)
 _TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
