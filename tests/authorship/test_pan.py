@@ -281,3 +281,18 @@ def test_eval_authorship_command_errors(runner, splits: tuple[Path, Path], tmp_p
     result = invoke(runner, "eval", "authorship", test, "--train", train)
     assert result.exit_code == 1
     assert f"The problem folder {test / 'TE003'} has no unknown.txt" in result.output
+
+
+def test_a_crashing_verifier_becomes_a_sentence(runner, splits: tuple[Path, Path], monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    class Broken(WordOverlapVerifier):
+        def fit(self, problems, y):  # type: ignore[no-untyped-def]
+            raise ValueError("no features")
+
+    monkeypatch.setattr(ev, "default_verifier", Broken)
+    train, test = splits
+    result = invoke(runner, "eval", "authorship", test, "--train", train)
+    assert result.exit_code == 1
+    assert (
+        f"The verifier failed while being fitted on the problems in {train}: ValueError: no features" in result.output
+    )
+    assert "Traceback" not in result.output

@@ -18,8 +18,9 @@ non-answer ("cannot tell"). The measures and their treatment of non-answers foll
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -225,6 +226,19 @@ def answer_problems(verifier: Any, problems: list[Any]) -> np.ndarray:
     return probabilities
 
 
+@contextlib.contextmanager
+def _verifier_failure(doing: str, folder: Path) -> Iterator[None]:
+    """A crash inside the verifier becomes one sentence naming the folder, never a traceback."""
+    try:
+        yield
+    except AuthorshipError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any estimator may fail in its own way
+        raise AuthorshipError(
+            f"The verifier failed while {doing} the problems in {folder}: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
 def run_pan_evaluation(
     test_dir: Path | str,
     train_dir: Path | str,
@@ -256,11 +270,15 @@ def run_pan_evaluation(
     stage("fitting")
     fit_started = time.perf_counter()
     verifier = (make_verifier or default_verifier)()
-    verifier.fit(as_problems(train), np.asarray(train.labels()))
+    with _verifier_failure("being fitted on", train_dir):
+        verifier.fit(as_problems(train), np.asarray(train.labels()))
     fit_seconds = time.perf_counter() - fit_started
     stage("answering")
     answer_started = time.perf_counter()
-    probabilities = answer_problems(verifier, as_problems(test))
+    with _verifier_failure("answering", test_dir):
+        probabilities = answer_problems(verifier, as_problems(test))
+    if len(probabilities) != len(test.problems):
+        raise AuthorshipError(f"The verifier gave {len(probabilities)} answers for {len(test.problems)} problems.")
     answer_seconds = time.perf_counter() - answer_started
     ids = [p.id for p in test.problems]
     if answers_path is not None:
