@@ -38,6 +38,17 @@ from leakdesk.store.originals import Digests
 
 SCRATCH = ".intake-scratch"
 
+# Statements built once: building SQLAlchemy expressions per message costs more than running them.
+_D = t.dispatch.c
+_BY_KEY = sa.select(_D.id).where(_D.dedup_key == sa.bindparam("key"))
+_VARIANT = (
+    sa.select(_D.id)
+    .where(_D.message_id == sa.bindparam("mid"), _D.parent_id.is_(None), _D.original_sha256 != sa.bindparam("sha"))
+    .order_by(_D.id)
+    .limit(1)
+)
+_ORIGINAL = sa.select(t.original.c.sha256).where(t.original.c.sha256 == sa.bindparam("sha"))
+
 
 @dataclass
 class Problem:
@@ -300,7 +311,7 @@ class Ingester:
     # ------------------------------------------------------------------ store
     def _existing(self, sha256: str) -> int | None:
         with self.case.connect() as conn:
-            return conn.execute(sa.select(t.dispatch.c.id).where(t.dispatch.c.dedup_key == sha256)).scalar()
+            return conn.execute(_BY_KEY, {"key": sha256}).scalar()
 
     def _re_received(self, dispatch_id: int, digests: Digests, channel: str, source_desc: str,
                      location: str | None, where: str) -> Outcome:
@@ -320,21 +331,17 @@ class Ingester:
 
     def _write_top(self, node: _Node, channel: str, source_desc: str, location: str | None, where: str) -> Outcome:
         self._languages(node)
-        try:
+        try:  # a concurrent writer of the same bytes trips the unique dedup_key: then it is a re-receipt
             with self.case.transaction() as conn:
-                again = conn.execute(
-                    sa.select(t.dispatch.c.id).where(t.dispatch.c.dedup_key == node.digests.sha256)
-                ).scalar()
-                if again is None:
-                    variant_of = self._variant_of(conn, node)
-                    dispatch_id = self._write(conn, node, None, node.digests.sha256, channel, source_desc,
-                                              location, self.series_id(conn), variant_of)
-                    self.case.audit(conn, "intake.ingest", f"dispatch {dispatch_id}", {
-                        "sha256": node.digests.sha256, "source": source_desc, "location": location,
-                        "channel": channel, "status": node.status, "children": sum(1 for _ in node.walk()) - 1,
-                        "variant_of": variant_of,
-                    })
-        except sa.exc.IntegrityError:  # another process wrote the same dispatch meanwhile
+                variant_of = self._variant_of(conn, node)
+                dispatch_id = self._write(conn, node, None, node.digests.sha256, channel, source_desc, location,
+                                          self.series_id(conn), variant_of)
+                self.case.audit(conn, "intake.ingest", f"dispatch {dispatch_id}", {
+                    "sha256": node.digests.sha256, "source": source_desc, "location": location, "channel": channel,
+                    "status": node.status, "children": sum(1 for _ in node.walk()) - 1, "variant_of": variant_of,
+                })
+            again = None
+        except sa.exc.IntegrityError:
             again = self._existing(node.digests.sha256)
             if again is None:
                 raise
@@ -358,11 +365,7 @@ class Ingester:
     def _variant_of(conn: sa.Connection, node: _Node) -> int | None:
         if not node.ex.message_id or node.kind != "email":
             return None
-        d = t.dispatch.c
-        return conn.execute(
-            sa.select(d.id).where(d.message_id == node.ex.message_id, d.parent_id.is_(None),
-                                  d.original_sha256 != node.digests.sha256).order_by(d.id).limit(1)
-        ).scalar()
+        return conn.execute(_VARIANT, {"mid": node.ex.message_id, "sha": node.digests.sha256}).scalar()
 
     def _write(self, conn: sa.Connection, node: _Node, parent_id: int | None, dedup_key: str, channel: str,
                source_desc: str, location: str | None, series_id: int | None, variant_of: int | None) -> int:
@@ -401,8 +404,7 @@ class Ingester:
         return dispatch_id
 
     def _ensure_original(self, conn: sa.Connection, digests: Digests, media_type: str | None) -> None:
-        o = t.original.c
-        if conn.execute(sa.select(o.sha256).where(o.sha256 == digests.sha256)).first() is None:
+        if conn.execute(_ORIGINAL, {"sha": digests.sha256}).first() is None:
             conn.execute(t.original.insert(), dict(
                 sha256=digests.sha256, sha1=digests.sha1, md5=digests.md5, size=digests.size,
                 media_type=(media_type or None) and media_type[:200], first_seen=datetime.now(UTC),

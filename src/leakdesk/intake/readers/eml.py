@@ -47,7 +47,10 @@ BASE64_DEFECTS = {"InvalidBase64PaddingDefect", "InvalidBase64CharactersDefect",
 
 def looks_like_email(head: bytes) -> bool:
     first = head.lstrip(b"\r\n")[:200]
-    return bool(_HEADER_LINE.match(first)) and len(_KNOWN.findall(head[:8192])) >= 2
+    if not _HEADER_LINE.match(first):
+        return False
+    block = head[:8192].split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]
+    return len(_KNOWN.findall(block, 0, 4096)) >= 2
 
 
 class EmlReader(Reader):

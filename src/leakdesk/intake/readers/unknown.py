@@ -6,6 +6,7 @@ from leakdesk.intake.registry import Extracted, ReadContext, Reader, Source
 
 
 def looks_binary(head: bytes) -> bool:
+    head = head[:1024]
     if not head:
         return False
     if b"\x00" in head:
