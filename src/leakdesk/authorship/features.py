@@ -256,6 +256,9 @@ class ProfileCache:
         self.function_words = function_words or {}
         self._cache: dict[tuple[str, str], TextProfile] = {}
 
+    def __len__(self) -> int:
+        return len(self._cache)
+
     def get(self, text: str, language: str) -> TextProfile:
         key = (text_hash(text), language)
         found = self._cache.get(key)

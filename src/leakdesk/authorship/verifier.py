@@ -152,7 +152,14 @@ class AuthorshipVerifier(BaseEstimator):
         from_batch: bool = True,
         cache: ProfileCache | None = None,
     ) -> tuple[np.ndarray, Batch]:
-        cache = cache or ProfileCache(self._function_words())
+        if cache is None:
+            # Profiles depend only on text, language and the function-word lists, so a memo kept between calls
+            # changes no answer; it spares re-analysing the training and reference texts on every call.
+            memo = getattr(self, "_memo", None)
+            if memo is None or memo.function_words != self._function_words() or len(memo) > 20000:
+                memo = ProfileCache(self._function_words())
+                self._memo = memo
+            cache = memo
         batch = self._batch(problems, cache, extra, from_batch)
         X = np.hstack([m.score_batch(batch) for m in self._methods()]) if problems else np.zeros((0, len(self.columns)))
         return X, batch
