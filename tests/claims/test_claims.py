@@ -193,3 +193,13 @@ def test_progress_is_reported_per_stage(case) -> None:  # type: ignore[no-untype
     run_claims(case, progress)
     assert calls == [("Finding entities", 2), "Finding entities", "Finding entities", ("Extracting claims", 1),
                      "Extracting claims"]
+
+
+def test_then_takes_the_time_of_the_sentence_before(case) -> None:  # type: ignore[no-untyped-def]
+    add_letter(case, "В августе 2021 года вертолёты перебросили на Итуруп. Тогда же на Кунашире закрыли аэродром. "
+                     "На Шикотане, говорят, всё спокойно и без перемен.")
+    run_claims(case)
+    by_place = {c["places"][0]: c for c in list_claims(case)}
+    assert by_place["Kunashir"]["time"]["value"] == "2021-08"
+    assert any(f.startswith("time taken from the sentence before") for f in by_place["Kunashir"]["flags"])
+    assert by_place["Shikotan"]["time"]["value"] is None

@@ -9,6 +9,7 @@ when the letter has none, against the time it was received (flagged).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,9 +23,13 @@ from leakdesk.claims.modality import modality_polarity
 from leakdesk.errors import ClaimsError
 from leakdesk.store.tables import claim, claims_run, dispatch, entity, mention, segment, series, translation
 
-CLAIMS_VERSION = "claims-2"
+CLAIMS_VERSION = "claims-3"
 THRESHOLD = 0.5
 MIN_WORDS = 4
+# "at that same time": the sentence's time is the previous sentence's.
+SAME_TIME = re.compile(r"(?<!\w)(?:тогда\s+же|в\s+то\s+же\s+время|в\s+тот\s+же\s+(?:день|месяц|год)|"
+                       r"at\s+the\s+same\s+time|that\s+same\s+(?:day|week|month|year)|"
+                       r"around\s+the\s+same\s+time)(?!\w)", re.IGNORECASE)
 
 
 @dataclass
@@ -174,11 +179,17 @@ def extract_claims(case: Any, conn: sa.Connection, row: Any) -> dict[str, Any]:
     seen: set[tuple[int, int]] = set()
     elsewhere = {" ".join(r.text.split()) for r in conn.execute(
         sa.select(claim.c.text).where(claim.c.dispatch_id == row.dispatch_id, claim.c.text_id != row.id))}
+    previous_time = None
     for s, en in zip(sents, english, strict=True):
+        tx, inside = _time_of(s, timexes)
+        inherited = None
+        if tx is None and previous_time is not None and SAME_TIME.search(s.text):
+            tx, inherited = previous_time, previous_time
+        elif tx is not None and tx.interval_start is not None:
+            previous_time = tx
         if len(s.text.split()) < MIN_WORDS or " ".join(s.text.split()) in elsewhere:
             continue
         score = scores.get(en) if en else None
-        tx, inside = _time_of(s, timexes)
         actors, places = _entities_in(conn, row.id, s.start, s.end)
         dated = tx is not None and tx.interval_start is not None and bool(actors or places)
         worthy = score is not None and score >= THRESHOLD
@@ -187,6 +198,8 @@ def extract_claims(case: Any, conn: sa.Connection, row: Any) -> dict[str, Any]:
         flags = [f for f in (anchor.flag, time_note) if f]
         if score is not None and not worthy:
             flags.append("kept for its date and names although the model scores it below 0.5")
+        if inherited is not None:
+            flags.append(f"time taken from the sentence before ({inherited.text!r}): this one says it happened then")
         if s.mixed:
             flags.append("the sentence mixes languages; structure was read from each part in its own language")
         if s.language == "ru" and en:
