@@ -110,3 +110,25 @@ def test_export_to_missing_folder_is_a_clear_error(case, tmp_path, runner) -> No
     result = invoke(runner, "export", "ftm", case.root, tmp_path / "no" / "x.jsonl")
     assert result.exit_code == 1
     assert "no such folder; choose where to write the export." in result.stderr
+
+
+def test_ftm_references_resolve_after_an_alias_merge(case, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from leakdesk.claims.entities import add_alias
+    from leakdesk.claims.export_ftm import export_ftm
+
+    add_letter(case, "В августе 2021 года генерал Петров перебросил вертолёты на Итуруп.")
+    add_letter(case, "In October 2021 Pyotr Petrov-Vodkin moved helicopters to Iturup.", language="en", subject="en")
+    run_claims(case)
+    add_alias(case, "Петров", ["Pyotr Petrov-Vodkin"])
+    out = tmp_path / "x.jsonl"
+    export_ftm(case, out)
+    lines = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    ids = {e["id"] for e in lines}
+    for data in lines:
+        schema = model.get(data["schema"])
+        for prop, values in data["properties"].items():
+            if schema.get(prop).type.name == "entity":
+                assert set(values) <= ids, (data["schema"], prop)
+    (person,) = [e for e in lines if e["schema"] == "Person"]
+    events = [e for e in lines if e["schema"] == "Event"]
+    assert all(e["properties"]["involved"] == [person["id"]] for e in events)

@@ -145,7 +145,7 @@ def _time_of(sentence: Sentence, timexes: list[Any]) -> Any:
     return (dated or inside or [None])[0], inside
 
 
-def _entities_in(conn: sa.Connection, text_id: int, start: int, end: int) -> tuple[list[dict], list[dict]]:
+def entities_in(conn: sa.Connection, text_id: int, start: int, end: int) -> tuple[list[dict], list[dict]]:
     rows = conn.execute(sa.select(entity.c.id, entity.c.name, entity.c.type, mention.c.start_char)
                         .join(entity, entity.c.id == mention.c.entity_id)
                         .where(mention.c.text_id == text_id, mention.c.start_char >= start,
@@ -190,7 +190,7 @@ def extract_claims(case: Any, conn: sa.Connection, row: Any) -> dict[str, Any]:
         if len(s.text.split()) < MIN_WORDS or " ".join(s.text.split()) in elsewhere:
             continue
         score = scores.get(en) if en else None
-        actors, places = _entities_in(conn, row.id, s.start, s.end)
+        actors, places = entities_in(conn, row.id, s.start, s.end)
         dated = tx is not None and tx.interval_start is not None and bool(actors or places)
         worthy = score is not None and score >= THRESHOLD
         if not worthy and not dated and not (score is None and (tx or actors or places)):
@@ -288,7 +288,7 @@ def series_id(conn: sa.Connection, name: str | None) -> int | None:
 
 
 def claim_json(conn: sa.Connection, r: Any) -> dict[str, Any]:
-    actors, places = _entities_in(conn, r.text_id, r.start_char, r.end_char)  # current resolution (after aliases)
+    actors, places = entities_in(conn, r.text_id, r.start_char, r.end_char)  # current resolution (after aliases)
     return {
         "id": r.id, "dispatch_id": r.dispatch_id, "text": r.text, "language": r.language,
         "actors": [a["name"] for a in actors], "places": [p["name"] for p in places],

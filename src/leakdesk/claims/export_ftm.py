@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from followthemoney import model
 from followthemoney.exc import InvalidData
 
+from leakdesk.claims.claims import entities_in
 from leakdesk.errors import ClaimsError
 from leakdesk.store.tables import alias, claim, dispatch, entity, mention, original, segment, text, translation
 
@@ -112,10 +113,11 @@ def build(case: Any) -> list[Any]:
             b.put(ev, "startDate", c.time_start.isoformat() if c.time_start else None)
             b.put(ev, "endDate", c.time_end.isoformat() if c.time_end else None)
             b.put(ev, "proof", documents[c.dispatch_id].id)
-            for a in c.actors or []:
+            actors, places = entities_in(conn, c.text_id, c.start_char, c.end_char)  # as resolved now
+            for a in actors:
                 if a["entity_id"] in things:
                     b.put(ev, "involved", things[a["entity_id"]].id)
-            for p in c.places or []:
+            for p in places:
                 if p["entity_id"] in things:
                     b.put(ev, "addressEntity", things[p["entity_id"]].id)
                     b.put(ev, "location", p["name"])
