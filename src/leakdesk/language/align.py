@@ -21,6 +21,7 @@ VARIANCE = 6.8  # variance of the target length per source character (Gale & Chu
 WEIGHTS = {"n": (1.5, 1.5), "p": (0.6, 0.15), "q": (0.4, 0.3)}  # kind -> (bonus per match, penalty per orphan)
 NOTE_PRIOR = 0.2  # an added or omitted sentence in brackets: usually a translator's note
 PARAGRAPH_PENALTY = 2.5  # a bead that joins sentences of two paragraphs
+PLAUSIBLE_RATIO = (0.7, 1.5)  # target/source characters of a complete translation (ru→en measured 0.94-1.16)
 BAND = 25  # sentences either side of the diagonal searched (widened by the difference in sentence counts)
 
 
@@ -130,7 +131,8 @@ def align(source: list[Sentence], target: list[Sentence]) -> Alignment:
         beads.append(Bead(src, tgt, _bead_confidence(pair, src, tgt)))
         i, j = i - di, j - dj
     beads.reverse()
-    return Alignment(beads, _document_confidence(beads, pair.s_len, pair.t_len), pair.ratio)
+    confidence = _document_confidence(beads, pair.s_len, pair.t_len) * _shape_factor(beads, pair)
+    return Alignment(beads, round(confidence, 4), pair.ratio)
 
 
 def _search(pair: _Pair, band: int | None) -> list[list[tuple[int, int] | None]] | None:
@@ -193,6 +195,24 @@ def _bead_confidence(pair: _Pair, src: tuple[int, ...], tgt: tuple[int, ...]) ->
         return round(p_len, 4)
     agreement = matched / (matched + orphaned)
     return round(0.5 * p_len + 0.5 * agreement, 4)
+
+
+def _shape_factor(beads: list[Bead], pair: _Pair) -> float:
+    """Discount for a translation whose overall shape does not fit: far too short or long, or mostly merged beads.
+
+    Translations of the same letter keep the length within PLAUSIBLE_RATIO and are mostly 1-1; a text that only fits
+    by merging sentence after sentence is the translation of something else.
+    """
+    s_total, t_total = sum(pair.s_len), sum(pair.t_len)
+    if not s_total or not t_total:
+        return 0.0
+    raw = t_total / s_total
+    low, high = PLAUSIBLE_RATIO
+    outside = math.log(raw / low) if raw < low else math.log(raw / high) if raw > high else 0.0
+    ratio_factor = math.exp(-(outside**2) / (2 * 0.15**2))
+    uneven = sum(1 for b in beads if b.kind != "1-1") / len(beads)
+    shape = 1.0 if uneven <= 0.3 else max(0.0, 1.0 - (uneven - 0.3) * 1.5)
+    return ratio_factor * shape
 
 
 def _document_confidence(beads: list[Bead], s_len: list[int], t_len: list[int]) -> float:
