@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from leakdesk.claims.timex import Timex, find_timexes
 
@@ -150,3 +152,34 @@ def test_clock_time_takes_the_date_just_before_it() -> None:
 def test_more_russian_forms(sentence: str, surface: str, type_: str, value: str) -> None:
     t = only(sentence, "ru")
     assert (t.text, t.type, t.value) == (surface, type_, value)
+
+
+PIECES = ["31 февраля", "в 21-м году", "вчера", "12.07.21", "2021-13-45", "13/45/2020", "Sept. 31", "last Monday",
+          "через полгода", "каждый", "летом", "Q3", "'98", "in the 1990s", "00:00", "25:61", "третьего", "марта",
+          "2021", "года", "the", "of", ".", ",", " ", "\n", "ago", "назад", "конце", "first half", "99 years ago",
+          "9999999 days ago", "через 99999999 дней"]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=12), st.sampled_from(["ru", "en", None]),
+       st.one_of(st.none(), st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2090, 12, 31))))  # fmt: skip
+def test_never_crashes_and_spans_are_consistent(
+    pieces: list[str], language: str | None, anchor: dt.date | None
+) -> None:
+    text = " ".join(pieces)
+    found = find_timexes(text, language, anchor)
+    last_end = 0
+    for t in found:
+        assert 0 <= t.start < t.end <= len(text) and t.start >= last_end
+        assert text[t.start : t.end] == t.text
+        assert t.type in ("DATE", "TIME", "DURATION", "SET")
+        if t.interval_start is not None:
+            assert t.interval_end is not None and t.interval_start <= t.interval_end
+        if anchor is None:
+            assert not t.anchored
+        last_end = t.end
+
+
+def test_offsets_beyond_the_calendar_give_no_date() -> None:
+    found = find_timexes("It happened 9999999 days ago.", "en", ANCHOR)
+    assert [(t.text, t.type) for t in found] == [("9999999 days", "DURATION")]

@@ -119,6 +119,8 @@ def run_rules(text: str, rules: Sequence[Rule], context: Context, order_offset: 
                 if value is None:
                     continue
                 result = Result("DATE", value, flags=["no-anchor"], note="relative expression without an anchor date")
+            except (ValueError, OverflowError):  # e.g. "9999999 days ago": beyond the calendar; not a usable date
+                continue
             if result is None:
                 continue
             result.anchored = result.anchored or context.used_anchor
