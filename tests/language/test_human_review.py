@@ -73,8 +73,12 @@ def test_bad_imports_are_refused_and_nothing_is_stored(runner, case: Case, lette
     result = invoke(runner, "translate", case.root, other, "--import", wrong)
     flat = " ".join(result.output.split())
     assert result.exit_code == 1
-    assert "wrong.txt does not look like a translation of dispatch 2 (“Совещание”): the alignment confidence" in flat
+    assert "wrong.txt does not look like a complete translation of dispatch 2 (“Совещание”): the alignment" in flat
     assert "Nothing was stored; use --force to import it anyway." in flat
+    partial = tmp_path / "partial.txt"
+    partial.write_text(LETTER_EN.split("\n\n")[0], "utf-8")
+    result = invoke(runner, "translate", case.root, letter, "--import", partial)
+    assert "partial.txt does not look like a complete translation of dispatch 1" in " ".join(result.output.split())
     odd = tmp_path / "t.pdf"
     odd.write_bytes(b"%PDF")
     assert (

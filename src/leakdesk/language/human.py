@@ -136,9 +136,9 @@ def import_translation(
     alignment = align(source_sentences, target_sentences)
     if not problems and alignment.confidence < MIN_CONFIDENCE:
         problems.append(
-            f"{path.name} does not look like a translation of {source.label}: the alignment "
+            f"{path.name} does not look like a complete translation of {source.label}: the alignment "
             f"confidence is {alignment.confidence:.0%}, below {MIN_CONFIDENCE:.0%}. Check that you "
-            "chose the right letter and file"
+            "chose the right letter and that the file holds the whole translation"
         )
     if problems and not force:
         raise TranslationError("; ".join(problems) + ". Nothing was stored; use --force to import it anyway.")
