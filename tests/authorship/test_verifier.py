@@ -12,6 +12,10 @@ from leakdesk.authorship.verifier import AuthorshipVerifier
 from tests.authorship.hands import ENGLISH, HAND_A, HAND_B, letters, problems
 
 
+_WORDS = " ".join(HAND_A[:6]).split()
+VERSE = "\n".join(" ".join(_WORDS[i : i + 3]) for i in range(0, len(_WORDS), 3))
+
+
 @pytest.fixture(scope="module")
 def fitted():  # type: ignore[no-untyped-def]
     ps, y = problems(24, seed=1)
@@ -87,6 +91,7 @@ def test_the_shipped_model_loads_and_answers() -> None:
         ("Коротко: всё хорошо.", "the questioned text has only 3 words; at least 30 are needed"),
         (" ".join(ENGLISH), "the questioned text looks English, the known texts Russian"),
         (" ".join(HAND_A[:3]) + " " + " ".join(ENGLISH[:4]), "mixes languages"),
+        (VERSE, "another kind of writing (e.g. verse, chat or a form)"),
     ],
 )
 def test_bad_input_gives_cannot_tell_with_the_reason(fitted, unknown, expected) -> None:  # type: ignore[no-untyped-def]

@@ -54,7 +54,10 @@ def check(
                 "probably another kind of writing"
             )
     k_line = float(np.median([p.line_length for p in known if p.line_length] or [0]))
-    if k_line and unknown.line_length and max(k_line, unknown.line_length) / min(k_line, unknown.line_length) > 4:
+    # Short lines on one side only (verse, chat, a form) against prose on the other. Hard-wrapped prose (60-80
+    # characters a line) against unwrapped paragraphs is only formatting and is not flagged.
+    short = min(k_line, unknown.line_length)
+    if short and short < 40 and max(k_line, unknown.line_length) / short > 3:
         reasons.append(
             f"its lines are {unknown.line_length:.0f} characters long on average, the known texts' {k_line:.0f}: "
             "another kind of writing (e.g. verse, chat or a form)"
