@@ -113,10 +113,9 @@ def test_review_round_versions_diff_and_final(runner, case: Case, letter: int, l
     assert "Segment 1 corrected; translation 1 is now at version 2." in result.output
     result = invoke(runner, "translation", case.root, letter, "--diff", 1, 2)
     assert "Segment 1 (tester): I [-am writing-] {+write+} to you about the deliveries" in result.output
-    assert (
-        "Translation 1 of dispatch 1 is now final."
-        in invoke(runner, "translation", case.root, letter, "--status", "final").output
-    )
+    both = invoke(runner, "translation", case.root, letter, "--status", "final", "--diff", 1, 2, "--json")
+    done = json.loads(both.stdout)
+    assert (done["status"], done["from"], done["to"], [c["segment"] for c in done["changes"]]) == ("final", 1, 2, [1])
     shown = json.loads(invoke(runner, "translation", case.root, letter, "--json").stdout)
     assert (shown["status"], shown["version"], shown["round"]) == ("final", 2, 1)
     assert shown["comments"][0]["comment"] == "“Writing to you” sounds stiff."
@@ -152,7 +151,8 @@ def test_memory_drafts_reuse_final_segments_without_a_model(
     letter_en_file: Path,
 ) -> None:
     invoke(runner, "translate", case.root, letter, "--import", letter_en_file)
-    invoke(runner, "translation", case.root, letter, "--status", "final")
+    final = invoke(runner, "translation", case.root, letter, "--status", "final")
+    assert final.output == "Translation 1 of dispatch 1 is now final.\n"
     repeat = add_dispatch(
         case, LETTER_RU.split("\n\n")[0] + "\n\n" + "Генерал Сидоров недоволен. Он требует отчёт до пятницы."
     )

@@ -158,21 +158,28 @@ def translation(
             return
         with c.connect() as conn:
             translation_id = latest_translation_id(conn, dispatch_id)
-        if status:
-            new = review.set_status(c, translation_id, status)
-            console.print(f"Translation {translation_id} of dispatch {dispatch_id} is now {new}.", highlight=False)
-        if diff:
-            changes = review.diff_versions(c, translation_id, diff[0], diff[1])
-            if json:
-                print_json({"translation": translation_id, "from": diff[0], "to": diff[1], "changes": changes})
-            elif not changes:
-                console.print(f"Versions {diff[0]} and {diff[1]} are the same.")
-            for ch in [] if json else changes:
-                console.print(f"Segment {ch['segment']} ({ch['author']}): {ch['diff']}", highlight=False)
-        if export:
-            written = exporting.export(c, dispatch_id, export, version)
-            console.print(f"Wrote {written}.", highlight=False)
         if status or diff or export:
+            done: dict[str, object] = {"translation": translation_id, "dispatch": dispatch_id}
+            if status:
+                done["status"] = review.set_status(c, translation_id, status)
+                if not json:
+                    console.print(
+                        f"Translation {translation_id} of dispatch {dispatch_id} is now {done['status']}.",
+                        highlight=False,
+                    )
+            if diff:
+                changes = review.diff_versions(c, translation_id, diff[0], diff[1])
+                done |= {"from": diff[0], "to": diff[1], "changes": changes}
+                if not json and not changes:
+                    console.print(f"Versions {diff[0]} and {diff[1]} are the same.")
+                for ch in [] if json else changes:
+                    console.print(f"Segment {ch['segment']} ({ch['author']}): {ch['diff']}", highlight=False)
+            if export:
+                done["exported"] = str(exporting.export(c, dispatch_id, export, version))
+                if not json:
+                    console.print(f"Wrote {done['exported']}.", highlight=False)
+            if json:
+                print_json(done)
             return
         with c.connect() as conn:
             view = load_translation(conn, translation_id, version)
