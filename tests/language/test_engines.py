@@ -115,6 +115,9 @@ class _LibreHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).seen.append(body)
+        if body.get("api_key") == "broken":
+            self._send(200, {"translatedText": ["only one"] * (len(body["q"]) + 1)})
+            return
         if body.get("api_key") != "s3cret":
             self._send(403, {"error": "Invalid API key"})
             return

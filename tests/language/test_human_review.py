@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from leakdesk.case import Case
 from leakdesk.store.tables import audit, segment, translation, translation_comment
@@ -229,3 +231,17 @@ def test_export_html_docx_and_report_section(
     section = sections(case)[0]
     assert section.title == "Translations" and section.order == 20
     assert "<td>final</td><td>Anna</td>" in section.html and "1 final" in section.html
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=st.binary(max_size=400), suffix=st.sampled_from([".txt", ".md", ".docx"]))
+def test_any_bytes_give_text_or_a_sentence(tmp_path: Path, raw: bytes, suffix: str) -> None:
+    from leakdesk.errors import TranslationError
+    from leakdesk.language.human import read_translation_file
+
+    path = tmp_path / f"translation{suffix}"
+    path.write_bytes(raw)
+    try:
+        assert isinstance(read_translation_file(path), str)
+    except TranslationError as exc:
+        assert str(exc).startswith("translation")
