@@ -212,6 +212,7 @@ def machine_meta() -> dict[str, str]:
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}",
         "verifier": VERIFIER_VERSION,
+        "load": "load average {:.1f} / {:.1f} / {:.1f} (1/5/15 min) when the run ended".format(*os.getloadavg()),
     }
 
 
@@ -298,6 +299,8 @@ def markdown(results: list[dict[str, Any]], speed: dict[str, Any], meta: dict[st
             f"| PAN15 English test end to end (read, fit on 100, answer 500, score) | ≤ 60 s "
             f"| {speed['pan15_seconds']:.0f} s | {speed['pan15_cpu_seconds']:.0f} s |"
         )
+    if speed.get("load"):
+        lines.append(f"| machine load during the speed run | | {speed['load']} | |")
     if "series_seconds" in speed:
         lines.append(
             "| one dispatch against a 50-letter series (300 words each; fitted verifier; median of 3) | ≤ 1 s "
@@ -416,6 +419,7 @@ def run(args: argparse.Namespace) -> int:
                 args.json.write_text(json.dumps(partial, indent=1), encoding="utf-8")
         if args.speed:
             speed = {**pan15_speed(args.data_dir), **(series_speed(ru_dir) if ru_dir else {})}
+            speed["load"] = machine_meta()["load"]
         elif ru_dir is not None and "leakdesk" in args.systems:
             speed = series_speed(ru_dir)
     meta = machine_meta()
