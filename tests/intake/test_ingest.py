@@ -128,3 +128,34 @@ def test_fsck_is_clean_after_ingest(case: Case, inbox: Path) -> None:
     ingest_paths(case, [inbox], progress=False)
     with case.connect() as conn:
         assert fsck(conn, case.originals).ok
+
+
+def test_pgp_hook_plaintext_becomes_decrypted_text(case: Case, inbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader's side of the PGP hook, with a stand-in for process_pgp (the real one is tested in test_pgp)."""
+    import leakdesk.intake.pgp as pgp
+
+    seen = []
+
+    def fake(gnupg_home: Path, message, raw: bytes):  # type: ignore[no-untyped-def]
+        seen.append((gnupg_home, raw))
+        if b"BEGIN PGP" not in raw:
+            return None
+        plain = b"Content-Type: text/plain; charset=koi8-r\n\n" + RU_TEXT.encode("koi8_r")
+        return pgp.PgpResult("decrypted", "pgp/mime", key_id="ABCD1234", signature="good", plaintext=plain,
+                             plaintext_is_mime=True)
+
+    monkeypatch.setattr(pgp, "process_pgp", fake)
+    (inbox / "secret.eml").write_bytes(raw_message(b"-----BEGIN PGP MESSAGE-----\nxyz\n-----END PGP MESSAGE-----\n"))
+    (inbox / "plain.eml").write_bytes(raw_message(message_id="<plain@x>"))
+    result = ingest_paths(case, [inbox], progress=False)
+    assert result.ok
+    assert {home for home, _ in seen} == {case.root / "gnupg"}
+    rows = {r["message_id"]: r for r in list_dispatches(case)}
+    assert rows["<t1@example.org>"]["pgp_status"] == "decrypted" and rows["<plain@x>"]["pgp_status"] is None
+    with case.connect() as conn:
+        texts = conn.execute(sa.select(t.text.c.role, t.text.c.content, t.text.c.language)
+                             .where(t.text.c.dispatch_id == rows["<t1@example.org>"]["id"])).all()
+        details = conn.execute(sa.select(t.dispatch.c.pgp_details)
+                               .where(t.dispatch.c.id == rows["<t1@example.org>"]["id"])).scalar()
+    assert ("decrypted", RU_TEXT, "ru") in [tuple(x) for x in texts]
+    assert details["key_id"] == "ABCD1234" and "plaintext" not in details

@@ -147,7 +147,7 @@ class Ingester:
             store_chunks=self.case.originals.put_chunks,
             originals_path=self.case.originals.path,
             scratch_dir=self.case.root / SCRATCH,
-            gnupg_home=self.case.root / "gnupg" if (self.case.root / "gnupg").is_dir() else None,
+            gnupg_home=self.case.root / "gnupg",  # process_pgp detects PGP first; a case without keys still marks it
             depth=depth,
             top_level=top_level,
         )

@@ -251,12 +251,18 @@ def _pgp(msg: Message, raw: bytes, ctx: ReadContext, ex: Extracted, walker: _Wal
         return
     if result is None:
         return
-    ex.pgp_status = result.status
-    ex.pgp_details = {"key_id": result.key_id, "signature": result.signature, "reason": result.reason}
+    ex.pgp_status = getattr(result, "dispatch_status", None) or result.status  # e.g. signed-good
+    details = getattr(result, "details", None)
+    ex.pgp_details = details() if callable(details) else {
+        "key_id": result.key_id, "signature": result.signature, "reason": result.reason,
+    }
     if result.plaintext is None:
         return
     plain = result.plaintext
-    if looks_like_email(plain) or plain.lstrip().lower().startswith(b"content-type:"):
+    is_mime = getattr(result, "plaintext_is_mime", None)
+    if is_mime is None:
+        is_mime = looks_like_email(plain) or plain.lstrip().lower().startswith(b"content-type:")
+    if is_mime:
         inner = BytesParser(policy=compat32).parsebytes(plain)
         walker.walk(inner, "d", "decrypted")
     else:
