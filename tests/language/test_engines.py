@@ -79,6 +79,8 @@ def test_draft_through_the_real_engine_path(runner, case: Case, tiny_argosmodel:
         "Пишу Вам по поводу поставок.",
     ]
     assert all(s["target"] and s["confidence"] is None for s in data["segments"])
+    first, second, third = (s["target"] for s in data["segments"])
+    assert data["text"] == f"{first} {second}\n\n{third}"  # reassembled with the original's paragraphs
     assert (data["status"], data["engine"], data["model"], data["kind"]) == (
         "draft",
         "local",
@@ -221,3 +223,21 @@ def test_named_model_for_another_pair_via_cli(runner, case: Case, tiny_model_dir
     english = add_dispatch(case, "The cargo arrived at the port. The general is unhappy.", subject="Cargo")
     result = invoke(runner, "translate", case.root, english, "--to", "en")
     assert f"Dispatch {english} (“Cargo”) is already in English." in result.output
+
+
+def test_batches_keep_sentence_order(tiny_model_dir: Path) -> None:
+    from leakdesk.language.translate.local import LocalEngine
+
+    package = read_package(tiny_model_dir)
+    sentences = [
+        "Груз прибыл в порт.",
+        "Генерал недоволен и требует отчёт до пятницы.",
+        "Пишу Вам.",
+        "Уважаемый коллега, пишу Вам по поводу поставок.",
+        "Да.",
+    ]
+    in_pairs = LocalEngine(package, batch_size=2).translate(sentences)
+    at_once = LocalEngine(package, batch_size=64).translate(sentences)
+    backwards = LocalEngine(package, batch_size=2).translate(sentences[::-1])
+    assert in_pairs == at_once == backwards[::-1]
+    assert len(set(in_pairs)) == len(sentences)

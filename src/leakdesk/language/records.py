@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from leakdesk.errors import TranslationError
 from leakdesk.language.langid import guess_language
+from leakdesk.language.segment import join_paragraphs
 from leakdesk.store.tables import dispatch, segment, text, translation
 
 STATUSES = ("draft", "in review", "final")
@@ -69,6 +70,10 @@ class TranslationView:
     details: dict[str, Any]
     segments: list[Segment] = field(default_factory=list)
 
+    def target_text(self) -> str:
+        """The translation reassembled: sentences of a paragraph joined, paragraphs as in the original."""
+        return join_paragraphs([(s.paragraph, s.target) for s in self.segments])
+
     def as_json(self) -> dict[str, Any]:
         return {
             "translation": self.id,
@@ -85,6 +90,7 @@ class TranslationView:
             "confidence": self.confidence,
             "details": self.details,
             "segments": [s.as_json() for s in self.segments],
+            "text": self.target_text(),
         }
 
 
