@@ -206,3 +206,42 @@ def test_200mb_attachment_in_bounded_memory(tmp_path: Path) -> None:
     assert (ok, rows, name) == ("True", "2", "big.bin") and int(size) >= 200 * 1024 * 1024
     reported_peak_mb = float(second.split()[1])
     assert reported_peak_mb < 1024 and peak < 1024**3, (reported_peak_mb, peak)
+
+
+def test_large_message_splitter_streams_parts_and_keeps_the_rest(case: Case, tmp_path: Path) -> None:
+    """The streaming path on a small scale: nested multipart, base64 and quoted-printable parts above the limit."""
+    from email.message import EmailMessage
+
+    from leakdesk.intake import Limits
+
+    blob = os.urandom(40_000)
+    qp_text = "".join(f"Строка отчёта номер {i}: деньги переведены через банк.\n" for i in range(600))
+    m = EmailMessage()
+    m["From"], m["To"], m["Subject"], m["Message-ID"] = "a@example.org", "b@example.org", "Big", "<big-small@x>"
+    m.set_content("Short body, see the attachments.")
+    m.add_attachment(blob, maintype="application", subtype="octet-stream", filename="blob.bin")
+    m.add_attachment(qp_text, subtype="plain", charset="utf-8", cte="quoted-printable", filename="notes.txt")
+    inner = EmailMessage()
+    inner["Subject"] = "forwarded"
+    inner.set_content("the forwarded letter")
+    inner.add_attachment(blob[:30_000], maintype="application", subtype="octet-stream", filename="scan.dat")
+    m.add_attachment(inner)
+    path = tmp_path / "big-small.eml"
+    path.write_bytes(bytes(m))
+    limits = Limits(large_message=10_000, large_part=5_000)
+    result = ingest_paths(case, [path], progress=False, limits=limits)
+    assert result.ok, result.problems
+    rows = {r["filename"] or r["kind"]: r for r in list_dispatches(case)}
+    assert case.originals.read_bytes(rows["big-small.eml"]["sha256"]) == path.read_bytes()
+    assert case.originals.read_bytes(rows["blob.bin"]["sha256"]) == blob
+    assert case.originals.read_bytes(rows["notes.txt"]["sha256"]).decode("utf-8") == qp_text
+    assert case.originals.read_bytes(rows["scan.dat"]["sha256"]) == blob[:30_000]
+    assert rows["scan.dat"]["parent_id"] == rows["email"]["id"]  # inside the forwarded message
+    with case.connect() as conn:
+        body = conn.execute(sa.select(t.text.c.content).where(
+            t.text.c.dispatch_id == rows["big-small.eml"]["id"])).scalar()
+        headers = conn.execute(sa.select(t.header.c.name).where(
+            t.header.c.dispatch_id == rows["big-small.eml"]["id"])).scalars().all()
+    assert body.strip() == "Short body, see the attachments."
+    assert "X-Leakdesk-Stored-Part" not in headers
+    assert not any((case.root / ".intake-scratch").iterdir())

@@ -197,7 +197,7 @@ class Ingester:
             if container_digests is None:
                 return
             with self.case.transaction() as conn:
-                self._ensure_original(conn, container_digests, reader.media_types[:1] and reader.media_types[0])
+                self._ensure_original(conn, container_digests, reader.media_types[0] if reader.media_types else None)
                 seen = conn.execute(
                     sa.select(t.custody.c.id).where(t.custody.c.sha256 == container_digests.sha256).limit(1)
                 ).first()
@@ -380,7 +380,7 @@ class Ingester:
             recipients=ex.recipients, date=ex.date, date_utc=ex.date_utc, language=_main_language(ex.texts),
             status=node.status, error=node.error, variant_of=variant_of, pgp_status=ex.pgp_status,
             pgp_details=ex.pgp_details, details=details, ingested=now,
-        )).inserted_primary_key[0]
+        )).inserted_primary_key[0]  # type: ignore[index]
         node.dispatch_id = dispatch_id  # type: ignore[attr-defined]
         if ex.headers:
             conn.execute(t.header.insert(), [
@@ -444,12 +444,12 @@ def _child_label(node: _Node) -> str:
 def ingest_paths(case: Case, paths: Iterable[Path | str], series: str | None = None, progress: bool = True,
                  limits: Limits | None = None) -> IngestResult:
     """Ingest files and folders (recursively) into the case; one transaction per top-level dispatch."""
-    paths = [Path(p) for p in paths]
-    if not paths:
+    targets = [Path(p) for p in paths]
+    if not targets:
         raise UsageError("Give at least one file or folder to ingest.")
     ingester = Ingester(case, series=series, limits=limits)
     with _progress(progress) as tick:
-        for path in paths:
+        for path in targets:
             ingester.ingest_path(path, tick)
     return ingester.result
 

@@ -40,6 +40,7 @@ class _Leaf:
         self.pending = b""
         self.batch: list[bytes] = []
         self.batch_size = 0
+        self.held = b""  # the newest line: its line break belongs to the next boundary (RFC 2046), not the body
 
     def add(self, line: bytes) -> None:
         if self.spill is None:
@@ -48,11 +49,13 @@ class _Leaf:
             if self.size > self.ctx.limits.large_part:
                 fd, self.spill_name = tempfile.mkstemp(dir=self.ctx.scratch_dir, suffix=".part")
                 self.spill = os.fdopen(fd, "wb")
+                self.held = self.lines.pop()
                 self.batch, self.batch_size, self.lines = self.lines, self.size, []
                 self._flush()
         else:
-            self.batch.append(line)
-            self.batch_size += len(line)
+            self.batch.append(self.held)
+            self.batch_size += len(self.held)
+            self.held = line
             if self.batch_size >= 1 << 20:
                 self._flush()
 
@@ -82,6 +85,7 @@ class _Leaf:
             out.extend(self.lines)
             return
         try:
+            self.batch.append(self.held.removesuffix(b"\n").removesuffix(b"\r"))
             self._flush()
             if self.pending.rstrip(b"="):
                 data = self.pending.rstrip(b"=")

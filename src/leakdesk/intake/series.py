@@ -22,7 +22,7 @@ def series_id_for(case: Case, conn: sa.Connection, name: str, source_id: int | N
         return int(found)
     new_id = conn.execute(
         t.series.insert().values(name=name, source_id=source_id, created=datetime.now(UTC))
-    ).inserted_primary_key[0]
+    ).inserted_primary_key[0]  # type: ignore[index]
     case.audit(conn, "intake.series-create", f"series {new_id}", {"name": name, "source_id": source_id})
     return int(new_id)
 
@@ -40,7 +40,7 @@ def create_series(case: Case, name: str, source_pseudonym: str | None = None) ->
             if source_id is None:
                 source_id = conn.execute(
                     t.source.insert().values(pseudonym=source_pseudonym, created=datetime.now(UTC))
-                ).inserted_primary_key[0]
+                ).inserted_primary_key[0]  # type: ignore[index]
                 case.audit(conn, "intake.source-create", f"source {source_id}", {"pseudonym": source_pseudonym})
         series_id = series_id_for(case, conn, name, source_id)
     return {"id": series_id, "name": name.strip(), "source": source_pseudonym}

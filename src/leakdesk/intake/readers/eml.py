@@ -173,6 +173,8 @@ class _Walker:
         data = part.get_payload(decode=True)
         if isinstance(data, str):
             data = data.encode("utf-8", "surrogateescape")
+        elif not isinstance(data, bytes):
+            data = b""
         found = {type(d).__name__ for d in part.defects} & BASE64_DEFECTS
         if found:
             self.defects.extend(sorted(found))
@@ -227,7 +229,7 @@ class _Walker:
 def _inner_bytes(part: Message) -> bytes:
     payload = part.get_payload()
     inner = payload[0] if isinstance(payload, list) and payload else None
-    if inner is None:
+    if not isinstance(inner, Message):
         return b""
     try:
         return inner.as_bytes(policy=compat32)

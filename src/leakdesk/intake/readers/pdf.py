@@ -29,7 +29,7 @@ class PdfReader(Reader):
                 if pdf.is_encrypted and not pdf.decrypt(""):
                     raise IntakeError("the PDF is password-protected; its text cannot be read")
                 pages = [page.extract_text() or "" for page in pdf.pages]
-                meta = pdf.metadata or {}
+                meta: dict[str, object] = dict(pdf.metadata or {})
                 ex.details["pages"] = len(pages)
                 ex.details["metadata"] = {k.lstrip("/"): str(v) for k, v in meta.items()}
         except IntakeError:
