@@ -164,12 +164,16 @@ def test_memory_drafts_reuse_final_segments_without_a_model(
     assert data["engine"] == "memory" and data["model"] is None
     assert [s["target"] for s in data["segments"]][-1] == "General Sidorov is unhappy and demands a report by Friday."
     assert all(s["confidence"] == 1.0 for s in data["segments"])
-    near = add_dispatch(case, "Груз прибыл в Новороссийск с опозданием на четыре дня.")
+    near = add_dispatch(case, "Груз пришёл в Новороссийск с опозданием на три дня.")
     fuzzy = json.loads(invoke(runner, "translate", case.root, near, "--json").stdout)
     assert fuzzy["segments"][0]["target"] == "The cargo arrived in Novorossiysk three days late."
-    assert fuzzy["segments"][0]["confidence"] == 0.952  # flagged as a fuzzy match for the reviewer
+    assert fuzzy["segments"][0]["confidence"] == 0.961  # flagged as a fuzzy match for the reviewer
     with case.connect() as conn:
         assert conn.execute(sa.select(segment.c.origin).order_by(segment.c.id.desc())).first().origin == "memory-fuzzy"
+    # Just as close, but another number: the memory's sentence would state a wrong fact, so the engine is needed.
+    other_number = add_dispatch(case, "Груз прибыл в Новороссийск с опозданием на четыре дня.")
+    refused = invoke(runner, "translate", case.root, other_number)
+    assert "No translation model for Russian → English is installed" in " ".join(refused.output.split())
     far = add_dispatch(case, "Груз прибыл в Новороссийск с большим опозданием.")
     suggestions = json.loads(invoke(runner, "translation", case.root, far, "--suggest", "--json").stdout)
     best = suggestions["suggestions"][0]

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from leakdesk.errors import TranslationError
+from leakdesk.language.anchors import numbers
 from leakdesk.language.langid import language_name
 from leakdesk.language.memory import DRAFT_THRESHOLD, load_memory
 from leakdesk.language.records import (
@@ -74,6 +75,8 @@ def draft_translation(
                 i += 2
                 continue
         match = memory.lookup(sentence.text, DRAFT_THRESHOLD)
+        if match and not match.exact and numbers(match.entry.source) != numbers(sentence.text):
+            match = None  # a near match with other numbers or dates would put wrong facts into the draft
         if match:
             hits["exact" if match.exact else "fuzzy"] += 1
             origin = "memory" if match.exact else "memory-fuzzy"
