@@ -33,8 +33,8 @@ ORIGINAL_ROLES = ("decrypted", "body", "html-body")  # in order of preference
 METHOD = "leakdesk-fusion"
 MIN_CASE_LETTERS = 5
 MIN_CASE_REFERENCES = 4
-CALIBRATION_LETTERS = 8  # other letters scored when only one dispatch is asked for
-CALIBRATION_REFERENCES = 12  # reference texts questioned against the series for the calibration
+CALIBRATION_LETTERS = 6  # other letters scored when only one dispatch is asked for
+CALIBRATION_REFERENCES = 10  # reference texts questioned against the series for the calibration
 
 Progress = Callable[[int, int], None]
 

@@ -61,13 +61,17 @@ class GrammarModelRatio(Method):
     def score_batch(self, batch: Batch) -> np.ndarray:
         out = np.zeros((len(batch.problems), 1))
         rng = np.random.default_rng(self.random_state)
+        known_models: dict[str, NgramModel] = {}
         for i in range(len(batch.problems)):
             known_tokens = [t for p in batch.known[i] for t in p.masked][: self.max_tokens]
             u_tokens = batch.unknown[i].masked[: self.max_tokens]
             imps = batch.impostors(i)
             if not known_tokens or not u_tokens or not imps:
                 continue
-            ll_k = NgramModel(known_tokens, self.order).log_likelihoods(u_tokens)
+            known_key = "|".join(p.key for p in batch.known[i])
+            if known_key not in known_models:  # many problems may share one set of known texts
+                known_models[known_key] = NgramModel(known_tokens, self.order)
+            ll_k = known_models[known_key].log_likelihoods(u_tokens)
             ratios = []
             for _ in range(self.n_references):
                 ref: list[str] = []
