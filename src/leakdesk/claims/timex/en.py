@@ -333,3 +333,31 @@ def apostrophe_year(m: re.Match[str], ctx: Context) -> Result | None:
     """ "'98": a two-digit year; the century is a guess from the anchor, so it is flagged."""
     year, flags = full_year(m["yy"], ctx)
     return Result("DATE", f"{year:04d}", flags=flags, note="two-digit year: the century is a guess from the letter's date")  # noqa: E501
+
+
+_TEENS = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+          "seventeen": 17, "eighteen": 18, "nineteen": 19}  # fmt: skip
+_DECADE_WORDS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+                 "ninety": 90}  # fmt: skip
+_ONES = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+
+
+@rule(RULES, r"\b(?P<c>eighteen|nineteen)[- ](?:(?P<teen>ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+             r"seventeen|eighteen|nineteen)|(?P<tens>twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+             r"(?:[- ](?P<one>one|two|three|four|five|six|seven|eight|nine))?)\b(?![- ](?:hundred|thousand|percent|dollars))"  # noqa: E501
+             r"|\b(?:the\s+year\s+)(?P<k>two\s+thousand)(?:\s+and\s+(?P<k1>one|two|three|four|five|six|seven|eight|nine))?\b")  # fmt: skip  # noqa: E501
+def spoken_year(m: re.Match[str], ctx: Context) -> Result | None:
+    """ "nineteen ninety-six" (transcribed broadcasts), "the year two thousand"."""
+    if m["k"]:
+        return Result("DATE", f"{2000 + _ONES.get((m['k1'] or '').lower(), 0):04d}")
+    century = 1800 if m["c"].lower() == "eighteen" else 1900
+    if m["teen"]:
+        return Result("DATE", f"{century + _TEENS[m['teen'].lower()]}")
+    return Result("DATE", f"{century + _DECADE_WORDS[m['tens'].lower()] + _ONES.get((m['one'] or '').lower(), 0)}")
+
+
+@rule(RULES, r"\b(?:(?P<mod>early|late|mid-?)\s*)?the\s+(?P<d>twenties|thirties|forties|fifties|sixties|seventies|"
+             r"eighties|nineties)\b")  # fmt: skip
+def decade_words(m: re.Match[str], ctx: Context) -> Result | None:
+    digit = _DECADE_WORDS[m["d"].lower()[:-3] + "y"] // 10
+    return Result("DATE", f"19{digit}", mod=mod_of(m["mod"]))

@@ -303,6 +303,24 @@ def clock_time(m: re.Match[str], ctx: Context) -> Result | None:
     return r
 
 
+@rule(RULES, r"\b(?P<w>midday|mid-?afternoon|mid-?morning)\b", unresolved="XXXX-XX-XXT12:00")
+def midday(m: re.Match[str], ctx: Context) -> Result | None:
+    w = m["w"].lower().replace("-", "")
+    part = {"midday": "12:00", "midafternoon": "AF", "midmorning": "MO"}[w]
+    return Result("TIME", ctx.need_anchor().isoformat() + "T" + part)
+
+
+@rule(RULES, r"\b(?:(?P<shift>this|last|next|the)\s+)weekend\b(?!s)", unresolved="XXXX-WXX-WE")
+def weekend(m: re.Match[str], ctx: Context) -> Result | None:
+    """ "the weekend": the one of the anchor's week from Friday on, else the one just before."""
+    anchor = ctx.need_anchor()
+    shift = m["shift"].lower().split()[-1]
+    n = {"last": -1, "next": 1, "this": 0}.get(shift)
+    if n is None:
+        n = 0 if anchor.weekday() >= 4 else -1
+    return Result("DATE", cal.shift(anchor, "weekend", n))
+
+
 def clock(m: re.Match[str]) -> str:
     if m["noon"]:
         return "12:00" if m["noon"].lower() == "noon" else "24:00"
