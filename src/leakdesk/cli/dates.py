@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import Progress
 
-from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, handle_errors, open_case, print_json
+from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, err_console, handle_errors, open_case, print_json
 from leakdesk.errors import UsageError
 
 
@@ -21,8 +22,10 @@ def dates(
     """Find dates, periods, durations and repeated times in each dispatch, anchored on the letter's own date."""
     from leakdesk.claims.timex.casework import extract_case_dates
 
-    with open_case(case, db) as c:
-        rows = extract_case_dates(c, dispatch)
+    show = not json and err_console.is_terminal
+    with open_case(case, db) as c, Progress(console=err_console, disable=not show, transient=True) as progress:
+        task = progress.add_task("Finding dates", total=None)
+        rows = extract_case_dates(c, dispatch, lambda done, total: progress.update(task, completed=done, total=total))
     if json:
         print_json(rows)
         return

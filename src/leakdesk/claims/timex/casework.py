@@ -8,6 +8,7 @@ the desk received it (earliest custody record) and every expression of it is fla
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -67,8 +68,12 @@ def _texts(conn: sa.Connection, dispatch_id: int) -> list[sa.Row]:
     return chosen or [r for r in rows if r.role in FALLBACK_ROLES]
 
 
-def extract_case_dates(case: Case, dispatch_id: int | None = None) -> list[dict[str, Any]]:
-    """Extract, store (replacing earlier rows of the same dispatches) and return the temporal expressions."""
+def extract_case_dates(
+    case: Case, dispatch_id: int | None = None, on_dispatch: Callable[[int, int], None] | None = None
+) -> list[dict[str, Any]]:
+    """Extract, store (replacing earlier rows of the same dispatches) and return the temporal expressions.
+
+    `on_dispatch(done, total)` is called after each dispatch (for a progress bar)."""
     out: list[dict[str, Any]] = []
     with case.transaction() as conn:
         query = sa.select(t.dispatch).order_by(t.dispatch.c.id)
@@ -78,7 +83,7 @@ def extract_case_dates(case: Case, dispatch_id: int | None = None) -> list[dict[
         if dispatch_id is not None and not dispatches:
             raise ClaimsError(f"There is no dispatch {dispatch_id} in this case; `leakdesk dispatches` lists them.")
         now = dt.datetime.now(dt.UTC)
-        for d in dispatches:
+        for done, d in enumerate(dispatches, 1):
             anchor, source, anchor_flags = letter_anchor(conn, d)
             conn.execute(sa.delete(t.timex).where(t.timex.c.dispatch_id == d.id))
             rows = []
@@ -97,6 +102,8 @@ def extract_case_dates(case: Case, dispatch_id: int | None = None) -> list[dict[
                        {"timexes": len(rows), "anchor": anchor.isoformat() if anchor else None,
                         "anchor_source": source, "version": VERSION})  # fmt: skip
             out += [public_row(r) for r in rows]
+            if on_dispatch is not None:
+                on_dispatch(done, len(dispatches))
     return out
 
 
