@@ -125,7 +125,10 @@ def test_relative_values_say_they_were_anchored() -> None:
 
 def test_mixed_language_sentence() -> None:
     found = find_timexes("Встреча прошла 12 июля 2021 г., and the follow-up was last Friday.", "ru", ANCHOR)
-    assert [(t.text, t.value) for t in found] == [("12 июля 2021 г.", "2021-07-12"), ("last Friday", "2022-03-11")]
+    assert [(t.text, t.value, t.flags) for t in found] == [
+        ("12 июля 2021 г.", "2021-07-12", []),
+        ("last Friday", "2022-03-11", ["mixed-language"]),
+    ]
 
 
 def test_empty_and_garbage_text() -> None:

@@ -42,7 +42,14 @@ def find_timexes(text: str, language: str | None, anchor: dt.date | dt.datetime 
     # the other language's rules only where its script occurs (mixed letters), except numeric dates and times
     if _has_script(text, second[0] is RU_RULES):
         candidates += run_rules(text, second[0], second[1], order_offset=len(first[0]))
-    return _attach_times_to_dates(text, [to_timex(text, c) for c in select(candidates)])
+    found = _attach_times_to_dates(text, [to_timex(text, c) for c in select(candidates)])
+    if lang in ("ru", "en"):
+        other = _LATIN if lang == "ru" else _CYRILLIC
+        own = _CYRILLIC if lang == "ru" else _LATIN
+        for t in found:  # "last Friday" inside a Russian letter: resolved, and the desk is told
+            if other.search(t.text) and not own.search(t.text):
+                t.flags.append("mixed-language")
+    return found
 
 
 _JOIN = re.compile(r"^\s*(?:,|в|во|к|at|around|about|by)?\s*$", re.IGNORECASE)
