@@ -256,24 +256,24 @@ def markdown(results: list[dict[str, Any]], speed: dict[str, Any], meta: dict[st
         "### leakdesk verifier against the targets (AUC·c@1)",
         "",
         "| corpus | test problems | AUC | c@1 | F1 | F0.5u | Brier | overall | **AUC·c@1** | target | distance "
-        "| seconds |",
+        "| seconds (wall / CPU) |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         c, s = by_key[r["corpus"]], r.get("leakdesk", {})
         if "auc" not in s:
-            failure = s.get("error", "not run")
-            lines.append(f"| {c.label} | {r['test']} | failed: {failure} |||||||| {c.target_note} | | |")
+            failure = f"failed: {s['error']}" if "error" in s else "not measured in this run"
+            lines.append("| " + " | ".join([c.label, str(r["test"]), failure, *[""] * 6, c.target_note, "", ""]) + " |")
             continue
         distance = "–" if c.target is None else f"{s['auc_c_at_1'] - c.target:+.3f}"
         lines.append(
             f"| {c.label} | {r['test']} | {fmt(s['auc'])} | {fmt(s['c_at_1'])} | {fmt(s['f1'])} | {fmt(s['f_05_u'])} "
             f"| {fmt(s['brier'])} | {fmt(s['overall'])} | **{fmt(s['auc_c_at_1'])}** | {c.target_note} | {distance} "
-            f"| {s['seconds']:.0f} |"
+            f"| {s['seconds']:.0f} / {s.get('cpu_seconds', float('nan')):.0f} |"
         )
     lines += [
         "",
-        "### Side by side on the same problems (AUC / c@1 / AUC·c@1, seconds for fit + answer)",
+        "### Side by side on the same problems (AUC / c@1 / AUC·c@1, wall-clock seconds for fit + answer)",
         "",
         "| corpus | leakdesk | lambdag 0.2.0 | faststylometry 1.0.5 |",
         "|---|---|---|---|",
@@ -283,11 +283,12 @@ def markdown(results: list[dict[str, Any]], speed: dict[str, Any], meta: dict[st
         for name in SYSTEMS:
             s = r.get(name)
             if s is None:
-                cells.append("not run")
+                cells.append("not measured in this run")
             elif "error" in s:
                 cells.append(f"failed ({s['error'][:60]})")
             else:
-                cell = f"{s['auc']:.3f} / {s['c_at_1']:.3f} / **{s['auc_c_at_1']:.3f}** ({s['seconds']:.0f} s)"
+                cpu = f", CPU {s['cpu_seconds']:.0f} s" if "cpu_seconds" in s else ""
+                cell = f"{s['auc']:.3f} / {s['c_at_1']:.3f} / **{s['auc_c_at_1']:.3f}** ({s['seconds']:.0f} s{cpu})"
                 if "test_auc_minus_delta" in s:
                     raw = (s["train_auc_minus_delta"], s["test_auc_minus_delta"])
                     cell += f"; raw −Delta AUC train {raw[0]:.3f}, test {raw[1]:.3f}"
