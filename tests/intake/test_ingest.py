@@ -159,3 +159,15 @@ def test_pgp_hook_plaintext_becomes_decrypted_text(case: Case, inbox: Path, monk
                                .where(t.dispatch.c.id == rows["<t1@example.org>"]["id"])).scalar()
     assert ("decrypted", RU_TEXT, "ru") in [tuple(x) for x in texts]
     assert details["key_id"] == "ABCD1234" and "plaintext" not in details
+
+
+def test_a_pipe_in_a_folder_is_skipped_with_a_reason(case: Case, inbox: Path) -> None:
+    import os
+
+    os.mkfifo(inbox / "pipe")
+    (inbox / "a.eml").write_bytes(raw_message())
+    result = ingest_paths(case, [inbox], progress=False)
+    assert [p.line() for p in result.problems] == [
+        f"{inbox / 'pipe'}: not a regular file (a pipe, socket or device); skipped"
+    ]
+    assert len(result.created) == 1

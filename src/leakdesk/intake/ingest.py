@@ -176,6 +176,9 @@ class Ingester:
                     continue
                 self.ingest_path(child, progress)
             return
+        if not path.is_file():  # a FIFO or device would block or never end
+            self.result.problems.append(Problem(str(path), "not a regular file (a pipe, socket or device); skipped"))
+            return
         source = Source(filename=path.name, path=path)
         try:
             reader = self.registry.choose(source)
