@@ -63,7 +63,7 @@ class AuthorshipVerifier(BaseEstimator):
         min_words: int = 30,
         min_impostors: int = 3,
         ppm_order: int = 3,
-        C: float = 1.0,
+        C: float | str = "auto",
         pool_from_batch: bool = True,
         max_impostors: int = 40,
     ) -> None:
