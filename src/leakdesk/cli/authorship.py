@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, handle_errors, open_case, print_json
+from leakdesk.cli.common import (
+    CaseArg,
+    DbOpt,
+    JsonOpt,
+    console,
+    err_console,
+    handle_errors,
+    open_case,
+    print_json,
+)
+
+
+def _working(message: str, quiet: bool):  # type: ignore[no-untyped-def]
+    """A spinner on stderr while the methods run (not with --json, not when stderr is not a terminal)."""
+    if quiet or not err_console.is_terminal:
+        return nullcontext()
+    return err_console.status(message)
+
 
 SeriesOpt = Annotated[str, typer.Option("--series", help="The series (by name).", show_default=False)]
 
@@ -36,7 +54,7 @@ def verify(
     """Is each letter of the series by the same writer as the series' other letters?"""
     from leakdesk.authorship.casework import verify_series
 
-    with open_case(case, db) as c:
+    with open_case(case, db) as c, _working(f"Comparing the letters of '{series}'…", as_json):
         results = verify_series(c, series, dispatch)
     if as_json:
         print_json(results)
@@ -53,7 +71,7 @@ def series_report(case: CaseArg, series: SeriesOpt, db: DbOpt = None, as_json: J
     """Consistency of every letter, outliers, pairwise matrix and the number of hands; figures for the report."""
     from leakdesk.authorship.series import series_report as run
 
-    with open_case(case, db) as c:
+    with open_case(case, db) as c, _working(f"Comparing every pair of letters of '{series}'…", as_json):
         result = run(c, series)
     if as_json:
         print_json(result)
