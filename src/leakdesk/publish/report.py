@@ -61,6 +61,7 @@ class DispatchRow:
     pgp_reason: str | None
     sha256: str
     charsets: list[dict[str, str | None]]
+    header_warnings: list[str]
     custody: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -165,6 +166,7 @@ def load_dispatches(case: Any) -> list[DispatchRow]:
                     pgp_reason=pgp.get("reason") if isinstance(pgp, dict) else None,
                     sha256=row["original_sha256"],
                     charsets=charsets.get(row["id"], []),
+                    header_warnings=(row["details"] or {}).get("header_warnings", []),
                     custody=by_dispatch.get(row["id"], []),
                 )
             )

@@ -15,6 +15,7 @@ from email.parser import BytesParser
 from email.policy import compat32
 from typing import Any
 
+from leakdesk.intake import anomalies
 from leakdesk.intake import headers as hdr
 from leakdesk.intake.charsets import decode_text
 from leakdesk.intake.names import safe_name
@@ -127,6 +128,9 @@ def _read_headers(msg: Message, ctx: ReadContext, ex: Extracted) -> None:
     ex.date, ex.date_utc, problem = hdr.parse_date(date_raw)
     if problem:
         ex.details["date_problem"] = problem
+    warnings = anomalies.header_warnings(ex.headers, ex.date_utc)
+    if warnings:
+        ex.details["header_warnings"] = warnings
 
 
 def _first(ex: Extracted, name: str, raw: bool = False) -> str | None:

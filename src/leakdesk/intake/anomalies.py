@@ -1,0 +1,60 @@
+"""Header anomalies worth a second look: facts in an email's headers that contradict each other.
+
+None of these proves tampering (mail software is messy), so they are warnings stored beside the dispatch
+(`dispatch.details["header_warnings"]`), never errors.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+Header = tuple[str, str, str | None]  # name, raw value, decoded value
+
+DESKTOP_CLIENTS = re.compile(r"outlook|thunderbird|the bat|apple mail|evolution|kmail|mutt|claws", re.I)
+WEBMAIL_HOP = re.compile(r"\bwith\s+(?:HTTPS?|webmail)\b|roundcube|squirrelmail|horde|rainloop", re.I)
+RECEIVED_DATE = re.compile(r";\s*([^;]+?)\s*$", re.S)
+MAX_CLOCK_SKEW = timedelta(hours=12)
+
+
+def _values(headers: list[Header], name: str) -> list[str]:
+    return [decoded if decoded is not None else raw for n, raw, decoded in headers if n.lower() == name]
+
+
+def _received_times(received: list[str]) -> list[datetime]:
+    times = []
+    for value in received:
+        match = RECEIVED_DATE.search(" ".join(value.split()))
+        if match:
+            try:
+                times.append(parsedate_to_datetime(match.group(1)))
+            except (TypeError, ValueError):
+                continue
+    return times
+
+
+def header_warnings(headers: list[Header], date_utc: datetime | None) -> list[str]:
+    """Plain-word warnings about contradictions between the headers of one message."""
+    warnings: list[str] = []
+    received = _values(headers, "received")
+    mailer = " ".join(_values(headers, "x-mailer") + _values(headers, "user-agent"))
+    origin_hop = received[-1] if received else ""  # the oldest hop is written last
+    if mailer and DESKTOP_CLIENTS.search(mailer) and WEBMAIL_HOP.search(origin_hop):
+        warnings.append(
+            f"the mail program named in the headers ({mailer.strip()}) is a desktop client, but the first "
+            "Received hop says the message was submitted through webmail"
+        )
+    times = _received_times(received)
+    if date_utc is not None and times:
+        first_hop = min(t for t in times if t.tzinfo is not None) if any(t.tzinfo for t in times) else None
+        if first_hop is not None and abs(first_hop - date_utc) > MAX_CLOCK_SKEW:
+            hours = abs(first_hop - date_utc).total_seconds() / 3600
+            warnings.append(
+                f"the Date header is {hours:.0f} hours away from the time the first server received the message"
+            )
+    if len(_values(headers, "message-id")) > 1:
+        warnings.append("the message has more than one Message-ID header")
+    if len(_values(headers, "date")) > 1:
+        warnings.append("the message has more than one Date header")
+    return warnings
