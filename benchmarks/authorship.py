@@ -271,6 +271,19 @@ def markdown(results: list[dict[str, Any]], speed: dict[str, Any], meta: dict[st
             f"| {fmt(s['brier'])} | {fmt(s['overall'])} | **{fmt(s['auc_c_at_1'])}** | {c.target_note} | {distance} "
             f"| {s['seconds']:.0f} / {s.get('cpu_seconds', float('nan')):.0f} |"
         )
+    met = [r for r in results if by_key[r["corpus"]].target is not None and "auc" in r.get("leakdesk", {})]
+    if met:
+        hits = [by_key[r["corpus"]].label for r in met if r["leakdesk"]["auc_c_at_1"] >= by_key[r["corpus"]].target]
+        misses = [
+            f"{by_key[r['corpus']].label} ({r['leakdesk']['auc_c_at_1'] - by_key[r['corpus']].target:+.3f})"
+            for r in met
+            if r["leakdesk"]["auc_c_at_1"] < by_key[r["corpus"]].target
+        ]
+        lines += [
+            "",
+            f"Targets met on {len(hits)} of {len(met)} corpora" + (f" ({', '.join(hits)})" if hits else "") + ".",
+            ("Missed: " + ", ".join(misses) + "." if misses else "No target missed."),
+        ]
     lines += [
         "",
         "### Side by side on the same problems (AUC / c@1 / AUC·c@1, wall-clock seconds for fit + answer)",
@@ -301,7 +314,8 @@ def markdown(results: list[dict[str, Any]], speed: dict[str, Any], meta: dict[st
             f"| {speed['pan15_seconds']:.0f} s | {speed['pan15_cpu_seconds']:.0f} s |"
         )
     if speed.get("load"):
-        lines.append(f"| machine load during the speed run | | {speed['load']} | |")
+        verifier = f"; verifier at {speed['verifier']}" if "verifier" in speed else ""
+        lines.append(f"| machine load during the speed run | | {speed['load']}{verifier} | |")
     if "series_seconds" in speed:
         lines.append(
             "| one dispatch against a 50-letter series (300 words each; fitted verifier; median of 3) | ≤ 1 s "
@@ -421,6 +435,7 @@ def run(args: argparse.Namespace) -> int:
         if args.speed:
             speed = {**pan15_speed(args.data_dir), **(series_speed(ru_dir) if ru_dir else {})}
             speed["load"] = machine_meta()["load"]
+            speed["verifier"] = VERIFIER_VERSION
         elif ru_dir is not None and "leakdesk" in args.systems:
             speed = series_speed(ru_dir)
     meta = machine_meta()
