@@ -84,7 +84,7 @@ CHILD = """
 import json, resource, sys, time
 from leakdesk.case import Case
 from leakdesk.intake import ingest_paths
-from leakdesk.intake.langid import detect_languages
+from leakdesk.language.langid import detect_languages
 case = Case.init(sys.argv[1])
 detect_languages(["warm up the detector"], case.settings.languages)  # built once per process, not per message
 start, cpu = time.perf_counter(), time.process_time()
