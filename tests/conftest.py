@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-pytest_plugins = ["tests.servers"]  # real Dovecot, GnuPG and PostgreSQL fixtures
-
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from leakdesk.case import Case
+
+pytest_plugins = ["tests.servers"]  # real Dovecot, GnuPG and PostgreSQL fixtures
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,6 @@ from leakdesk.authorship.problem import Problem
 from leakdesk.authorship.verifier import AuthorshipVerifier
 from tests.authorship.hands import ENGLISH, HAND_A, HAND_B, letters, problems
 
-
 _WORDS = " ".join(HAND_A[:6]).split()
 VERSE = "\n".join(" ".join(_WORDS[i : i + 3]) for i in range(0, len(_WORDS), 3))
 
