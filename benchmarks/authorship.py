@@ -249,7 +249,9 @@ def markdown(results: list[dict[str, Any]], speed: dict[str, Any], meta: dict[st
         "## Authorship",
         "",
         f"Measured {meta['date']} on {meta['machine']} by `benchmarks/authorship.py` (seed {SEED}); leakdesk verifier",
-        f"at commit {meta.get('verifier', 'unknown')} of `src/leakdesk/authorship`. Every system is",
+        f"at commit {meta.get('verifier', 'unknown')} of `src/leakdesk/authorship`"
+        + (f" ({meta['load']}; wall-clock seconds depend on it, CPU seconds much less)." if meta.get("load") else ".")
+        + " Every system is",
         "fitted on the corpus's TRAIN split only and answers its TEST split; PAN measures from",
         "`leakdesk.authorship.evaluation` (F0.5u corrected; overall = mean of AUC, c@1, F1, F0.5u; Brier = 1 − loss).",
         "",
@@ -340,8 +342,14 @@ def markdown(results: list[dict[str, Any]], speed: dict[str, Any], meta: dict[st
         "train and test, same-author problems take the questioned passage from a different work "
         "(`benchmarks/authorship.py --build-ru OUT`).",
         f"- Machine: {meta['machine']}; the checkout is shared, so other jobs may have competed for the CPU.",
-        "",
     ]
+    unmeasured = [by_key[r["corpus"]].label for r in results if any(name not in r for name in SYSTEMS)]
+    if unmeasured:
+        lines.append(
+            "- Not measured: " + ", ".join(unmeasured) + " for at least one baseline (marked above); lambdag needs"
+            " minutes of CPU per hundred problems and those runs did not finish within the session's time budget."
+        )
+    lines.append("")
     return "\n".join(lines)
 
 
@@ -399,7 +407,7 @@ def combine(args: argparse.Namespace) -> int:
         saved = json.loads(path.read_text(encoding="utf-8"))
         speed.update(saved.get("speed") or {})
         if "leakdesk" in {k for r in saved["results"] for k in r} or not meta:
-            meta = {k: saved.get(k, "unknown") for k in ("date", "machine", "verifier")}
+            meta = {k: saved.get(k, "") for k in ("date", "machine", "verifier", "load")}
         for result in saved["results"]:
             merged.setdefault(result["corpus"], {}).update(result)
     order = [c.key for c in CORPORA]
