@@ -72,9 +72,9 @@ def _original_text(conn: sa.Connection, dispatch_id: int) -> tuple[str, str, str
     for r in rows:
         by_role.setdefault(r.role, r)
     for role in ORIGINAL_ROLES:
-        r = by_role.get(role)
-        if r is not None and r.content.strip():
-            return r.content, r.language or detect_language(r.content), ""
+        original = by_role.get(role)
+        if original is not None and original.content.strip():
+            return original.content, original.language or detect_language(original.content), ""
     if any("translation" in r.role for r in rows):
         raise AuthorshipError(
             f"Dispatch {dispatch_id} holds only a translation; authorship can be judged only on the original text "
@@ -328,7 +328,7 @@ def add_references(case: Case, path: Path, language: str, label: str | None = No
                     media_type="text/plain", first_seen=datetime.now(UTC)))  # fmt: skip
             ref_id = conn.execute(t.reference_text.insert().values(
                 language=language, label=label or f.name, content=content, original_sha256=digests.sha256,
-                created=datetime.now(UTC))).inserted_primary_key[0]  # fmt: skip
+                created=datetime.now(UTC))).inserted_primary_key[0]  # type: ignore[index]  # fmt: skip
             case.audit(conn, "authorship.reference-add", f"reference {ref_id}",
                        {"file": f.name, "sha256": digests.sha256, "language": language})
         added.append({"id": int(ref_id), "file": str(f), "sha256": digests.sha256, "words": len(content.split())})
@@ -353,7 +353,7 @@ def review(case: Case, dispatch_id: int, verdict: str, confidence: float, review
             raise UsageError(f"No dispatch with id {dispatch_id} in this case.")
         review_id = conn.execute(t.expert_review.insert().values(
             dispatch_id=dispatch_id, reviewer=reviewer.strip(), verdict=verdict, confidence=confidence, note=note,
-            created=datetime.now(UTC))).inserted_primary_key[0]  # fmt: skip
+            created=datetime.now(UTC))).inserted_primary_key[0]  # type: ignore[index]  # fmt: skip
         case.audit(conn, "authorship.review", f"dispatch {dispatch_id}",
                    {"review": int(review_id), "reviewer": reviewer.strip(), "verdict": verdict,
                     "confidence": confidence})  # fmt: skip
@@ -395,10 +395,10 @@ def _combine(decision: str | None, reviews: list[tuple[str, float]]) -> str:
     """unverified | consistent | disputed | doubtful | genuine | fake."""
     if not reviews:
         return {SAME: "consistent", DIFFERENT: "disputed", CANNOT_TELL: "unverified", None: "unverified"}[decision]
-    weight: Counter[str] = Counter()
+    weight: dict[str, float] = {}
     for verdict, confidence in reviews:
-        weight[verdict] += confidence
-    top, top_w = weight.most_common(1)[0]
+        weight[verdict] = weight.get(verdict, 0.0) + confidence
+    top, top_w = max(weight.items(), key=lambda kv: kv[1])
     if sum(1 for w in weight.values() if w == top_w) > 1:
         return "doubtful"
     if top == "genuine" and decision == DIFFERENT:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -17,8 +18,8 @@ class FsckReport:
     audit_rows: int = 0
     damaged_originals: list[dict[str, str]] = field(default_factory=list)
     missing_originals: list[dict[str, str]] = field(default_factory=list)
-    broken_audit_rows: list[dict[str, object]] = field(default_factory=list)
-    dangling_references: list[dict[str, object]] = field(default_factory=list)
+    broken_audit_rows: list[dict[str, Any]] = field(default_factory=list)
+    dangling_references: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from typing import Any
 
 import numpy as np
 
@@ -88,7 +89,7 @@ class PPMCompression(Method):
             known_text = "\n".join(self._text(p) for p in batch.known[i])
             known_key = "K:" + "|".join(p.key for p in batch.known[i])
             imps = batch.impostors(i)
-            pick = rng.choice(len(imps), size=min(self.n_impostors, len(imps)), replace=False) if imps else []
+            pick: Any = rng.choice(len(imps), size=min(self.n_impostors, len(imps)), replace=False) if imps else []
             chosen: list[TextProfile] = [imps[j] for j in pick]
             ut = _norm(self._text(u))[: self.max_chars]
             kt = _norm(known_text)[: self.max_chars]
