@@ -27,7 +27,8 @@ test: system-deps venv
 	$(BIN)/python -m pytest
 
 lint: venv
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/mypy src --ignore-missing-imports
 
 bench: system-deps venv
 	$(BIN)/pip install --quiet -e '.[bench]'
