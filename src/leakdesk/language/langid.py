@@ -55,12 +55,31 @@ def detect_languages(texts: Sequence[str], languages: Sequence[str]) -> list[str
     out: list[str | None] = [None] * len(texts)
     if not todo:
         return out
-    found = detector(languages).detect_languages_in_parallel_of([samples[i] for i in todo])
-    for i, lang in zip(todo, found, strict=True):
-        if lang is not None:
-            code = code_of(lang)
-            out[i] = code if code in wanted else None
+    # When only one of the case's languages is written in the text's script (Russian + English: the usual desk),
+    # the script decides and lingua is not needed; lingua decides between languages that share a script.
+    ambiguous = []
+    for i in todo:
+        by_script = _only_language_of_script(samples[i], wanted)
+        if by_script:
+            out[i] = by_script
+        else:
+            ambiguous.append(i)
+    if ambiguous:
+        found = detector(languages).detect_languages_in_parallel_of([samples[i] for i in ambiguous])
+        for i, lang in zip(ambiguous, found, strict=True):
+            if lang is not None:
+                code = code_of(lang)
+                out[i] = code if code in wanted else None
     return out
+
+
+def _only_language_of_script(text: str, wanted: set[str]) -> str | None:
+    """The one wanted language written in the text's dominant script (Cyrillic or Latin), if exactly one is."""
+    cyr, lat = len(CYRILLIC.findall(text)), len(LATIN.findall(text))
+    if cyr + lat < 20 or min(cyr, lat) > 0.2 * (cyr + lat):  # too little text, or mixed: let lingua judge
+        return None
+    candidates = [c for c in wanted if c in NAMES and (c in CYRILLIC_LANGUAGES) == (cyr > lat)]
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def guess_language(text: str, candidates: list[str] | None = None) -> str | None:
