@@ -13,6 +13,9 @@ import sqlalchemy as sa
 from leakdesk.store.tables import audit
 
 GENESIS = "0" * 64
+# Built once: an audit entry is written for every change of state, so statement construction matters.
+_LAST_ENTRY = sa.select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc()).limit(1)
+_INSERT = audit.insert()
 
 
 def canonical(details: Any) -> str:
@@ -31,22 +34,15 @@ def append(conn: sa.Connection, actor: str, action: str, obj: str, details: Any 
     """
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(7243001)"))
-    last = conn.execute(sa.select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc()).limit(1)).first()
+    last = conn.execute(_LAST_ENTRY).first()
     seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
     time = datetime.now(UTC).isoformat(timespec="microseconds")
     body = canonical(details if details is not None else {})
     digest = row_hash(seq, time, actor, action, obj, body, prev)
     conn.execute(
-        audit.insert().values(
-            seq=seq,
-            time=time,
-            actor=actor,
-            action=action,
-            object=obj,
-            details=body,
-            prev_hash=prev,
-            hash=digest,
-        )
+        _INSERT,
+        {"seq": seq, "time": time, "actor": actor, "action": action, "object": obj, "details": body,
+         "prev_hash": prev, "hash": digest},
     )
     return seq
 
