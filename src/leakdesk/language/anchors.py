@@ -207,30 +207,6 @@ def names(text: str) -> Counter[str]:
     return found
 
 
-def _fold(word: str) -> str:
-    for a, b in (
-        ("shch", "sh"),
-        ("sch", "sh"),
-        ("kh", "h"),
-        ("x", "ks"),
-        ("ph", "f"),
-        ("w", "v"),
-        ("y", "i"),
-        ("j", "i"),
-        ("ts", "z"),
-        ("tz", "z"),
-        ("ck", "k"),
-        ("c", "k"),
-        ("q", "k"),
-        ("dzh", "g"),
-        ("dg", "g"),
-        ("iu", "u"),
-        ("ia", "a"),
-    ):
-        word = word.replace(a, b)
-    return word
-
-
 def punctuation(text: str) -> Counter[str]:
     return Counter(ch for ch in text if ch in "?!")
 
