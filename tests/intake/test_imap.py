@@ -293,7 +293,8 @@ def test_killed_fetch_resumes_without_duplicates(case: Case, dovecot: Dovecot, t
     from leakdesk.store.fsck import fsck
 
     folder = dovecot.fresh_folder("Crash")
-    messages = [letter(10 + n, f"n{n}", f"Письмо номер {n}.\n" * (n + 1)) for n in range(40)]
+    count = 150  # enough that a fast machine is still ingesting when the kill comes
+    messages = [letter(10 + n, f"n{n}", f"Письмо номер {n}.\n" * (n % 40 + 1)) for n in range(count)]
     dovecot.append(folder, *messages)
     cmd = [sys.executable, "-m", "leakdesk.cli.main", "imap", str(case.root), "--host", dovecot.host,
            "--port", str(dovecot.port), "--user", dovecot.user, "--password-file",
@@ -304,7 +305,7 @@ def test_killed_fetch_resumes_without_duplicates(case: Case, dovecot: Dovecot, t
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         while proc.poll() is None and len(dispatch_rows(case)) < target:  # kill while it is ingesting
             time.sleep(0.02)
-        time.sleep(rng.uniform(0.0, 0.15))
+        time.sleep(rng.uniform(0.0, 0.02))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
@@ -314,14 +315,14 @@ def test_killed_fetch_resumes_without_duplicates(case: Case, dovecot: Dovecot, t
     assert kills >= 3  # otherwise the test proved little
 
     rows = dispatch_rows(case)
-    assert sorted(r.message_id for r in rows) == sorted(f"<imap-{10 + n}@example.net>" for n in range(40))
-    assert len({r.original_sha256 for r in rows}) == 40
+    assert sorted(r.message_id for r in rows) == sorted(f"<imap-{10 + n}@example.net>" for n in range(count))
+    assert len({r.original_sha256 for r in rows}) == count
     sources = custody_sources(case)
-    assert len(set(sources)) == 40
-    assert len(sources) <= 40 + kills  # a kill re-fetches at most the one message in flight
+    assert len(set(sources)) == count
+    assert len(sources) <= count + kills  # a kill re-fetches at most the one message in flight
     with case.connect() as conn:
         report = fsck(conn, case.originals)
-        assert conn.execute(sa.select(t.imap_state.c.last_uid)).scalar_one() == 40
+        assert conn.execute(sa.select(t.imap_state.c.last_uid)).scalar_one() == count
     assert report.ok, report.as_dict()
 
 
