@@ -421,10 +421,17 @@ class Ingester:
         ))
 
     def _languages(self, node: _Node) -> None:
-        texts = [tp for n in node.walk() for tp in n.ex.texts]
+        # PGP armour and PGP/MIME control parts are not writing in any language.
+        texts = [tp for n in node.walk() if not _is_pgp_part(n) for tp in n.ex.texts
+                 if not tp.content.lstrip().startswith("-----BEGIN PGP ")]
         for tp, lang in zip(texts, detect_languages([tp.content for tp in texts], self.case.settings.languages),
                             strict=True):
             tp.language = lang
+
+
+def _is_pgp_part(node: _Node) -> bool:
+    return (node.media_type or "").lower() in {"application/pgp-encrypted", "application/pgp-signature",
+                                               "application/pgp-keys"}
 
 
 def _main_language(texts: list[TextPart]) -> str | None:

@@ -1,4 +1,4 @@
-"""Header anomalies: contradictions between the headers of one message become warnings, not errors."""
+"""Facts intake records about an email beyond its text: header anomalies (warnings, not errors), PGP parts."""
 
 from __future__ import annotations
 
@@ -54,3 +54,15 @@ def test_sample_letter_with_the_odd_header_is_flagged(case: Case) -> None:
         row = conn.execute(sa.select(t.dispatch.c.status, t.dispatch.c.details)).one()
     assert row.status == "ok"
     assert any("desktop client" in w for w in row.details["header_warnings"])
+
+
+def test_pgp_parts_get_no_language(case: Case) -> None:
+    """The armoured block and the PGP/MIME control part are kept, but they are not writing in any language."""
+    mail = Path(__file__).resolve().parents[2] / "src" / "leakdesk" / "sample" / "mail"
+    encrypted = [p for p in sorted(mail.glob("*.eml")) if b"multipart/encrypted" in p.read_bytes()]
+    assert encrypted, "the sample case has a PGP/MIME letter"
+    ingest_paths(case, encrypted[:1], progress=False)
+    with case.connect() as conn:
+        children = conn.execute(sa.select(t.dispatch.c.media_type, t.dispatch.c.language)
+                                .where(t.dispatch.c.parent_id.is_not(None))).all()
+    assert children and all(language is None for _media, language in children)
