@@ -324,10 +324,14 @@ def _verify_pgp_mime(home: Path, part: email.message.Message, raw: bytes) -> Pgp
         return PgpResult(
             "signed", "pgp/mime", signature="error", reason="the signed message is malformed (a part is missing)"
         )
-    sig = _signature(_verify_detached(home, signed, signature))
+    return _signed_result(_signature(_verify_detached(home, signed, signature)), "pgp/mime")
+
+
+def _signed_result(sig: _Signature, fmt: str) -> PgpResult:
+    """The result for a signed (not encrypted) message: no plaintext, the signed text is the message itself."""
     return PgpResult(
         "signed",
-        "pgp/mime",
+        fmt,
         key_id=sig.key_id,
         signature=sig.verdict or "error",
         signer_fingerprint=sig.fingerprint,
@@ -390,17 +394,7 @@ def _inline(home: Path, message: email.message.Message) -> PgpResult | None:
             return _decrypt_result(home, block.group(0), "inline")
         if block := _ARMOR_SIGNED.search(body):
             run, _ = _decrypt(home, block.group(0))  # on a clear-signed text, --decrypt checks the signature
-            sig = _signature(run)
-            return PgpResult(
-                "signed",
-                "inline",
-                key_id=sig.key_id,
-                signature=sig.verdict or "error",
-                signer_fingerprint=sig.fingerprint,
-                signer_key_id=sig.key_id,
-                signer=sig.user,
-                reason=sig.reason or (None if sig.verdict else "GnuPG found no signature it could check"),
-            )  # no plaintext: the signed text is the message body itself, not something decrypted
+            return _signed_result(_signature(run), "inline")
     return None
 
 
