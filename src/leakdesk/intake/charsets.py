@@ -86,10 +86,12 @@ def _better_cyrillic(data: bytes, codec: str) -> tuple[str, float, float] | None
         return None
     sample = data[: FIT_SAMPLE * 2]
     own = russian_fit(sample.decode(codec, errors="replace"))
-    if own is None or own >= CLEARLY_RUSSIAN:
+    if own is not None and own >= CLEARLY_RUSSIAN:
         return None
     fits = {c: russian_fit(sample.decode(c, errors="replace")) or 0.0 for c in CYRILLIC_FAMILY if c != codec}
     best = max(fits, key=lambda c: fits[c])
+    if own is None:  # read with `codec` it has no Cyrillic letters at all (e.g. KOI8-R read as cp866: box drawing)
+        return (best, fits[best], 0.0) if fits[best] >= CLEARLY_RUSSIAN else None
     return (best, fits[best], own) if fits[best] > own + 0.15 else None
 
 
