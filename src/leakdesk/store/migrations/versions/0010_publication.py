@@ -1,0 +1,23 @@
+"""publication (redaction decisions, pseudonyms, exposure) — issue 12.
+
+Revision ID: 0010
+Revises: 0009
+
+Reserved in the chain so that work on several issues can land in any order; an empty upgrade until its tables land.
+"""
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
