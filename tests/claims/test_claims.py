@@ -26,6 +26,12 @@ from leakdesk.claims.modality import modality_polarity
         ("The landing was planned for September but did not happen.", "en", ("planned", "negative")),
         ("Helicopters arrived on Iturup in May.", "en", ("asserted", "positive")),
         ("They may arrive on Iturup soon.", "en", ("possible", "positive")),
+        # a negation in a concessive clause leaves the main claim affirmative
+        ("Телевидение начало называть японцев «нацистами», притом что никаких поводов для этого не было.", "ru",
+         ("asserted", "positive")),
+        ("TV began calling the Japanese Nazis, although Japan did not change its policy.", "en",
+         ("asserted", "positive")),
+        ("Вертолёты так и не прилетели, хотя их ждали.", "ru", ("asserted", "negative")),
     ],
 )
 def test_modality_and_polarity(sentence: str, language: str, expected: tuple[str, str]) -> None:

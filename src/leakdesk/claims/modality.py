@@ -36,9 +36,17 @@ NEGATION_CUES = {
 }
 
 
+# A negation inside a concessive clause ("…, although there was no new reason") does not negate the main claim.
+CONCESSIVE_CLAUSE = {
+    "en": re.compile(r"\b(?:although|even\s+though|though|whereas|despite|in\s+spite\s+of)\b[^,;:—–]*", _I),
+    "ru": re.compile(r"(?<!\w)(?:притом\s+что|при\s+том\s+что|хотя|несмотря\s+на|вопреки)(?!\w)[^,;:—–]*", _I),
+}
+
+
 def modality_polarity(sentence: str, language: str | None) -> tuple[str, str]:
     """('asserted'|'preparing'|'planned'|'possible'|'reported', 'positive'|'negative') for one sentence."""
     lang = language if language in MODALITY_CUES else ("ru" if re.search("[а-яё]", sentence, _I) else "en")
     modality = next((name for name, cue in MODALITY_CUES[lang] if cue.search(sentence)), "asserted")
-    polarity = "negative" if NEGATION_CUES[lang].search(sentence) else "positive"
+    main_clauses = CONCESSIVE_CLAUSE[lang].sub(" ", sentence)
+    polarity = "negative" if NEGATION_CUES[lang].search(main_clauses) else "positive"
     return modality, polarity
