@@ -93,6 +93,7 @@ def find_times(content: str, sections: list[ner.Section], anchor: dt.date | None
     """Temporal expressions of a text, section by section in each section's language."""
     try:
         from leakdesk.claims.timex import find_timexes
+        from leakdesk.claims.timex.ranges import find_ranges
     except ImportError:
         return [], "temporal expressions not extracted: the timex engine is not installed"
     found, problems = [], []
@@ -104,7 +105,7 @@ def find_times(content: str, sections: list[ner.Section], anchor: dt.date | None
         except Exception as exc:  # another capability's engine: a failure must not lose the letter's claims
             problems.append(f"characters {sec.start}-{sec.end}: {type(exc).__name__}: {exc}")
             continue
-        for tx in timexes:
+        for tx in [*timexes, *find_ranges(content[sec.start : sec.end], timexes)]:
             tx.start += sec.start
             tx.end += sec.start
             found.append(tx)
@@ -142,7 +143,8 @@ def english_for(sentence: str, pairs: list[tuple[str, str]]) -> str | None:
 def _time_of(sentence: Sentence, timexes: list[Any]) -> Any:
     inside = [t for t in timexes if sentence.start <= t.start < sentence.end]
     dated = [t for t in inside if t.type in ("DATE", "TIME") and t.interval_start is not None]
-    return (dated or inside or [None])[0], inside
+    ranges = [t for t in dated if "range" in t.flags]  # «с 14 августа по 20 ноября» is the claim's time, not its start
+    return (ranges or dated or inside or [None])[0], [t for t in inside if "range" not in t.flags]
 
 
 def entities_in(conn: sa.Connection, text_id: int, start: int, end: int) -> tuple[list[dict], list[dict]]:
