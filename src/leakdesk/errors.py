@@ -13,6 +13,10 @@ class UsageError(LeakdeskError):
     exit_code = 2
 
 
+class NoSuchRecord(UsageError):
+    """A dispatch, series, translation or other record named by the user is not in the case."""
+
+
 class CaseError(LeakdeskError):
     """The case folder is missing, not a case, or cannot be opened."""
 

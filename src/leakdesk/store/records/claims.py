@@ -1,0 +1,120 @@
+"""Claims of a dispatch and the verdicts given on them (corroboration); status is per claim, per dispatch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from leakdesk.errors import NoSuchRecord, UsageError
+from leakdesk.store.records.common import new_id, now, utc
+from leakdesk.store.tables import claim, corroboration, dispatch
+
+STATUSES = ("unverified", "corroborated", "contradicted", "retracted")
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: int
+    dispatch_id: int
+    text_id: int
+    start_char: int
+    end_char: int
+    text: str
+    language: str | None
+    text_en: str | None
+    checkworthiness: float | None
+    scored_on: str | None
+    actors: list[dict[str, Any]]
+    places: list[dict[str, Any]]
+    time_text: str | None
+    time_value: str | None
+    time_start: date | None
+    time_end: date | None
+    anchor: date | None
+    anchor_source: str
+    modality: str
+    polarity: str
+    flags: list[str]
+    status: str  # unverified | corroborated | contradicted | retracted
+    created: datetime
+
+
+@dataclass(frozen=True)
+class Corroboration:
+    id: int
+    claim_id: int
+    dispatch_id: int
+    status: str
+    previous_status: str
+    evidence: str | None
+    evidence_dispatch_id: int | None
+    note: str | None
+    reviewer: str
+    created: datetime
+
+
+def _claim(r: Any) -> Claim:
+    return Claim(r.id, r.dispatch_id, r.text_id, r.start_char, r.end_char, r.text, r.language, r.text_en,
+                 r.checkworthiness, r.scored_on, list(r.actors or []), list(r.places or []), r.time_text,
+                 r.time_value, r.time_start, r.time_end, r.anchor, r.anchor_source, r.modality, r.polarity,
+                 list(r.flags or []), r.status, utc(r.created) or r.created)
+
+
+def of_dispatch(conn: sa.Connection, dispatch_id: int) -> list[Claim]:
+    """The claims of one dispatch (its own texts only), in text order."""
+    rows = conn.execute(sa.select(claim).where(claim.c.dispatch_id == dispatch_id)
+                        .order_by(claim.c.text_id, claim.c.start_char))
+    return [_claim(r) for r in rows]
+
+
+def find(conn: sa.Connection, series_id: int | None = None, dispatch_id: int | None = None) -> list[Claim]:
+    """All claims (of one series or dispatch), in letter order."""
+    q = sa.select(claim).join(dispatch, dispatch.c.id == claim.c.dispatch_id)
+    if series_id is not None:
+        q = q.where(dispatch.c.series_id == series_id)
+    if dispatch_id is not None:
+        q = q.where(claim.c.dispatch_id == dispatch_id)
+    return [_claim(r) for r in conn.execute(q.order_by(claim.c.dispatch_id, claim.c.start_char))]
+
+
+def get(conn: sa.Connection, claim_id: int) -> Claim:
+    row = conn.execute(sa.select(claim).where(claim.c.id == claim_id)).first()
+    if row is None:
+        raise NoSuchRecord(f"No such claim {claim_id} in this case.")
+    return _claim(row)
+
+
+def corroborations(conn: sa.Connection, claim_id: int) -> list[Corroboration]:
+    rows = conn.execute(sa.select(corroboration).where(corroboration.c.claim_id == claim_id)
+                        .order_by(corroboration.c.id))
+    return [Corroboration(r.id, r.claim_id, r.dispatch_id, r.status, r.previous_status, r.evidence,
+                          r.evidence_dispatch_id, r.note, r.reviewer, utc(r.created) or r.created) for r in rows]
+
+
+def counts_by_status(conn: sa.Connection, dispatch_id: int) -> dict[str, int]:
+    """How many of the dispatch's own claims are in each status."""
+    rows = conn.execute(sa.select(claim.c.status, sa.func.count()).where(claim.c.dispatch_id == dispatch_id)
+                        .group_by(claim.c.status))
+    return {status: int(n) for status, n in rows}
+
+
+def set_status(conn: sa.Connection, claim_id: int, status: str, reviewer: str, evidence: str | None = None,
+               evidence_dispatch_id: int | None = None, note: str | None = None) -> Corroboration:
+    """Give a verdict on one claim (history kept in `corroboration`, the claim holds the latest); the caller audits
+    it in the same transaction."""
+    if status not in STATUSES:
+        raise UsageError(f"'{status}' is not a claim status; use one of: {', '.join(STATUSES)}.")
+    if not reviewer.strip():
+        raise UsageError("Name the reviewer (--reviewer).")
+    found = get(conn, claim_id)
+    stamp = now()
+    row_id = new_id(conn.execute(corroboration.insert().values(
+        claim_id=claim_id, dispatch_id=found.dispatch_id, status=status, previous_status=found.status,
+        evidence=evidence, evidence_dispatch_id=evidence_dispatch_id, note=note, reviewer=reviewer.strip(),
+        created=stamp)))
+    conn.execute(claim.update().where(claim.c.id == claim_id).values(status=status))
+    return Corroboration(row_id, claim_id, found.dispatch_id, status, found.status, evidence, evidence_dispatch_id,
+                         note, reviewer.strip(), stamp)

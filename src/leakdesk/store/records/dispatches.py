@@ -1,0 +1,278 @@
+"""Dispatches: the overview list, one dispatch with its headers, custody and texts, its tree, the original text.
+
+*The* original text of a dispatch is its first non-empty text in the preference order `ORIGINAL_ROLES`:
+the decrypted body, else the plain body, else the body extracted from HTML, else the text of an attached file.
+Every capability asks `original_text` instead of choosing on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from leakdesk.store.records.common import no_such_dispatch, utc
+from leakdesk.store.tables import custody, dispatch, header, series, text, translation
+
+ORIGINAL_ROLES = ("decrypted", "body", "html-body", "attachment")
+PGP_PROBLEMS = {"not-decrypted": "encrypted and not decrypted", "signed-bad": "its PGP signature does not verify"}
+
+
+@dataclass(frozen=True)
+class Text:
+    id: int
+    dispatch_id: int
+    role: str  # body, html-body, attachment, decrypted
+    language: str | None
+    content: str
+    charset: str | None
+    charset_reason: str | None
+    extractor: str
+    extractor_version: str
+
+
+@dataclass(frozen=True)
+class Header:
+    position: int
+    name: str
+    raw: str
+    decoded: str | None
+
+
+@dataclass(frozen=True)
+class CustodyEvent:
+    id: int
+    time: datetime
+    sha256: str
+    event: str  # received, re-received, extracted, container
+    channel: str
+    source: str
+    location: str | None
+    actor: str
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """One received item (email, file, attachment) as stored at intake."""
+
+    id: int
+    parent_id: int | None
+    series_id: int | None
+    series: str | None
+    kind: str
+    channel: str
+    filename: str | None
+    media_type: str | None
+    original_sha256: str
+    message_id: str | None
+    subject: str | None
+    sender: str | None
+    recipients: str | None
+    date: str | None  # as written, with its zone
+    date_utc: datetime | None
+    language: str | None
+    status: str  # ok | error
+    error: str | None
+    variant_of: int | None
+    pgp_status: str | None
+    details: dict[str, Any]
+    ingested: datetime
+
+    @property
+    def label(self) -> str:
+        """How a journalist recognises the letter: dispatch 3 (“Subject”)."""
+        name = self.subject or self.filename
+        return f"dispatch {self.id}" + (f" (“{name}”)" if name else "")
+
+    @property
+    def warnings(self) -> list[str]:
+        """What a reader of this dispatch should know before trusting it."""
+        out: list[str] = []
+        if self.status != "ok":
+            out.append(f"not read completely: {self.error}" if self.error else "not read completely")
+        if self.variant_of is not None:
+            out.append(f"same Message-ID as dispatch {self.variant_of} but different bytes")
+        if self.pgp_status in PGP_PROBLEMS:
+            out.append(PGP_PROBLEMS[self.pgp_status])
+        out += [str(w) for w in self.details.get("header_warnings", [])]
+        return out
+
+
+@dataclass(frozen=True)
+class DispatchSummary:
+    """One line of the case overview."""
+
+    dispatch: Dispatch
+    number_in_series: int | None  # 1-based, top-level letters in date order; None outside a series
+    attachments: int
+    translation_status: str  # none | draft | in review | final (of the current translation)
+    warnings: list[str]
+
+
+@dataclass(frozen=True)
+class DispatchTree:
+    """A dispatch with its texts and its attachments (each with their own texts), depth-first."""
+
+    dispatch: Dispatch
+    texts: list[Text]
+    children: list[DispatchTree] = field(default_factory=list)
+
+    @property
+    def original(self) -> Text | None:
+        return choose_original(self.texts)
+
+    def walk(self) -> list[DispatchTree]:
+        out = [self]
+        for child in self.children:
+            out += child.walk()
+        return out
+
+
+_DISPATCH = sa.select(dispatch, series.c.name.label("series_name")).select_from(
+    dispatch.outerjoin(series, dispatch.c.series_id == series.c.id)
+)
+
+
+def _dispatch(r: Any) -> Dispatch:
+    return Dispatch(
+        id=r.id, parent_id=r.parent_id, series_id=r.series_id, series=r.series_name, kind=r.kind, channel=r.channel,
+        filename=r.filename, media_type=r.media_type, original_sha256=r.original_sha256, message_id=r.message_id,
+        subject=r.subject, sender=r.sender, recipients=r.recipients, date=r.date, date_utc=utc(r.date_utc),
+        language=r.language, status=r.status, error=r.error, variant_of=r.variant_of, pgp_status=r.pgp_status,
+        details=r.details or {}, ingested=utc(r.ingested) or r.ingested,
+    )
+
+
+def _text(r: Any) -> Text:
+    return Text(r.id, r.dispatch_id, r.role, r.language, r.content or "", r.charset, r.charset_reason, r.extractor,
+                r.extractor_version)
+
+
+def choose_original(texts: list[Text]) -> Text | None:
+    """The original text among a dispatch's texts (see `ORIGINAL_ROLES`); None when none has content."""
+    usable = [t for t in texts if t.role in ORIGINAL_ROLES and t.content.strip()]
+    usable.sort(key=lambda t: (ORIGINAL_ROLES.index(t.role), t.id))
+    return usable[0] if usable else None
+
+
+def get(conn: sa.Connection, dispatch_id: int) -> Dispatch:
+    """One dispatch; `NoSuchRecord` ("No such dispatch 33 in this case.") when it is not in the case."""
+    row = conn.execute(_DISPATCH.where(dispatch.c.id == dispatch_id)).first()
+    if row is None:
+        raise no_such_dispatch(dispatch_id)
+    return _dispatch(row)
+
+
+def find(conn: sa.Connection, dispatch_ids: list[int] | None = None, *, top_level: bool = False,
+         series_id: int | None = None) -> list[Dispatch]:
+    """Dispatches in id order: all, the ones named, top-level letters only, or one series' letters."""
+    q = _DISPATCH.order_by(dispatch.c.id)
+    if dispatch_ids is not None:
+        q = q.where(dispatch.c.id.in_(dispatch_ids))
+    if top_level:
+        q = q.where(dispatch.c.parent_id.is_(None))
+    if series_id is not None:
+        q = q.where(dispatch.c.series_id == series_id)
+    return [_dispatch(r) for r in conn.execute(q)]
+
+
+def ids(conn: sa.Connection) -> list[int]:
+    """Every dispatch id, in order (the unit the pipeline partitions)."""
+    return [int(i) for i in conn.execute(sa.select(dispatch.c.id).order_by(dispatch.c.id)).scalars()]
+
+
+def texts(conn: sa.Connection, dispatch_id: int) -> list[Text]:
+    """The texts extracted from one dispatch, in the order they were stored."""
+    rows = conn.execute(sa.select(text).where(text.c.dispatch_id == dispatch_id).order_by(text.c.id))
+    return [_text(r) for r in rows]
+
+
+def texts_of(conn: sa.Connection, dispatch_ids: list[int]) -> dict[int, list[Text]]:
+    """The texts of many dispatches at once, by dispatch id."""
+    out: dict[int, list[Text]] = {i: [] for i in dispatch_ids}
+    for r in conn.execute(sa.select(text).where(text.c.dispatch_id.in_(dispatch_ids)).order_by(text.c.id)):
+        out[r.dispatch_id].append(_text(r))
+    return out
+
+
+def original_text(conn: sa.Connection, dispatch_id: int) -> Text | None:
+    """*The* original text of a dispatch (one preference order, `ORIGINAL_ROLES`); None if it has none."""
+    return choose_original(texts(conn, dispatch_id))
+
+
+def text_by_id(conn: sa.Connection, text_id: int) -> Text | None:
+    row = conn.execute(sa.select(text).where(text.c.id == text_id)).first()
+    return _text(row) if row is not None else None
+
+
+def headers(conn: sa.Connection, dispatch_id: int) -> list[Header]:
+    rows = conn.execute(sa.select(header).where(header.c.dispatch_id == dispatch_id).order_by(header.c.position))
+    return [Header(r.position, r.name, r.raw, r.decoded) for r in rows]
+
+
+def custody_of(conn: sa.Connection, dispatch_id: int) -> list[CustodyEvent]:
+    """Every custody event of a dispatch and of its bytes (re-received copies too), oldest first."""
+    sha = sa.select(dispatch.c.original_sha256).where(dispatch.c.id == dispatch_id).scalar_subquery()
+    rows = conn.execute(
+        sa.select(custody).where(sa.or_(custody.c.dispatch_id == dispatch_id, custody.c.sha256 == sha))
+        .order_by(custody.c.time, custody.c.id)
+    )
+    return [CustodyEvent(r.id, utc(r.time) or r.time, r.sha256, r.event, r.channel, r.source, r.location, r.actor)
+            for r in rows]
+
+
+def tree(conn: sa.Connection, dispatch_id: int) -> DispatchTree:
+    """A dispatch with its texts and every attachment below it (any depth)."""
+    root = get(conn, dispatch_id)
+    members = [root]
+    frontier = [root.id]
+    while frontier:
+        found = [_dispatch(r) for r in conn.execute(_DISPATCH.where(dispatch.c.parent_id.in_(frontier))
+                                                    .order_by(dispatch.c.id))]
+        members += found
+        frontier = [d.id for d in found]
+    all_texts = texts_of(conn, [d.id for d in members])
+    nodes = {d.id: DispatchTree(d, all_texts[d.id], []) for d in members}
+    for d in members[1:]:
+        if d.parent_id is not None:
+            nodes[d.parent_id].children.append(nodes[d.id])
+    return nodes[root.id]
+
+
+TRANSLATION_RANK = {"final": 3, "in review": 2, "draft": 1}
+
+
+def overview(conn: sa.Connection, series_id: int | None = None, top_level: bool = True) -> list[DispatchSummary]:
+    """The case overview: each letter (or every dispatch) with its number in the series, attachments,
+    translation state and warnings, in id order."""
+    found = find(conn, top_level=top_level, series_id=series_id)
+    numbers = numbers_in_series(conn)
+    children: dict[int, int] = dict(
+        conn.execute(sa.select(dispatch.c.parent_id, sa.func.count()).where(dispatch.c.parent_id.is_not(None))
+                     .group_by(dispatch.c.parent_id)).all()
+    )
+    states: dict[int, str] = {}
+    for r in conn.execute(sa.select(translation.c.dispatch_id, translation.c.status)):
+        if TRANSLATION_RANK.get(r.status, 0) > TRANSLATION_RANK.get(states.get(r.dispatch_id, ""), 0):
+            states[r.dispatch_id] = r.status
+    return [DispatchSummary(d, numbers.get(d.id), children.get(d.id, 0), states.get(d.id, "none"), d.warnings)
+            for d in found]
+
+
+def numbers_in_series(conn: sa.Connection) -> dict[int, int]:
+    """Each top-level letter's number in its series: 1 for the earliest date (undated last, then by id)."""
+    rows = conn.execute(
+        sa.select(dispatch.c.id, dispatch.c.series_id, dispatch.c.date_utc)
+        .where(dispatch.c.series_id.is_not(None), dispatch.c.parent_id.is_(None))
+    ).all()
+    out: dict[int, int] = {}
+    by_series: dict[int, list[Any]] = {}
+    for r in rows:
+        by_series.setdefault(r.series_id, []).append(r)
+    for letters in by_series.values():
+        letters.sort(key=lambda r: (utc(r.date_utc) is None, utc(r.date_utc) or datetime.min.replace(tzinfo=UTC), r.id))
+        for n, r in enumerate(letters, 1):
+            out[r.id] = n
+    return out
