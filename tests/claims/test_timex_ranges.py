@@ -47,3 +47,24 @@ def test_a_claim_over_a_range_gets_the_whole_interval(case) -> None:  # type: ig
     [claim] = list_claims(case)
     assert claim["time"]["start"] == "2021-08-14" and claim["time"]["end"] == "2021-11-20"
     assert claim["time"]["value"] == "2021-08-14/2021-11-20"
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("В сентябре пройдут учения на Итурупе.", "2022-09"),  # perfective verbs have no future auxiliary
+        ("Учения проведут в сентябре.", "2022-09"),
+        ("В сентябре вертолёты перебросят на Итуруп.", "2022-09"),
+        ("В сентябре учения прошли.", "2021-09"),
+        ("В сентябре мы получали сводки.", "2021-09"),
+    ],
+)
+def test_a_month_with_a_future_verb_resolves_forward(text: str, value: str) -> None:
+    [found] = find_timexes(text, "ru", dt.date(2022, 3, 17))
+    assert found.value == value
+
+
+def test_a_future_verb_inside_past_reported_speech_stays_in_the_past() -> None:
+    [_, found] = find_timexes("Зимой 2022 года нас предупреждали, что с 24 февраля всё изменится.", "ru",
+                              dt.date(2022, 12, 28))
+    assert found.value == "2022-02-24"

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from . import calendar as cal
 from .model import Timex
@@ -28,6 +29,12 @@ class Result:
     note: str | None = None
 
 
+class FutureCue(Protocol):
+    """Anything that says whether a stretch of text speaks of the future (a regex, or a morphology check)."""
+
+    def search(self, text: str, /) -> object: ...
+
+
 class NoAnchor(Exception):
     """Raised inside a rule when a relative expression needs the anchor and there is none."""
 
@@ -38,7 +45,7 @@ class Context:
 
     text: str
     anchor: dt.date | None
-    future_words: re.Pattern[str]
+    future_words: FutureCue
     used_anchor: bool = False
 
     def need_anchor(self) -> dt.date:

@@ -12,7 +12,7 @@ import re
 
 from . import calendar as cal
 from .engine import Context, Result, Rule, rule
-from .numbers import RU_CARDINAL_LEMMAS, ru_alternation, ru_forms, ru_ordinal, ru_ordinal_regex
+from .numbers import RU_CARDINAL_LEMMAS, _morph, ru_alternation, ru_forms, ru_ordinal, ru_ordinal_regex
 
 RULES: list[Rule] = []
 
@@ -36,11 +36,33 @@ REL_YEAR = (r"(?P<rel>прошлого|позапрошлого|минувшег
             r"того\s+же)\s+года")
 REL = {"прошл": -1, "позапрошл": -2, "минувш": -1, "предыдущ": -1, "эт": 0, "текущ": 0, "нынешн": 0, "следующ": 1, "будущ": 1,  # noqa: E501
        "ближайш": 1, "того": 0}  # fmt: skip
-FUTURE = re.compile(
+FUTURE_WORDS = re.compile(
     r"(?<![а-яё])(будет|будут|буду|будем|планиру\w*|собира\w*|намечен\w*|запланирова\w*|предстоит|следующ\w*|"
     r"ожида\w*|жд[её]м|жду|ждут|прид[её]т|приедет|состоится|пройд[её]т|начн[её]тся|начнут|намерен\w*|готовит\w*)(?![а-яё])",
     re.IGNORECASE,
 )  # fmt: skip
+_WORD = re.compile(r"[а-яё]+", re.IGNORECASE)
+
+
+class _Future:
+    """A future cue: one of the words above, or a verb pymorphy3 reads as future tense («пройдут», «начнутся»,
+    «перебросят» — perfective verbs have no future auxiliary, so a word list cannot cover them) when no verb of the
+    clause is in the past."""
+
+    def search(self, window: str) -> bool:
+        if FUTURE_WORDS.search(window):
+            return True
+        morph = _morph()
+        tenses = set()
+        for word in _WORD.findall(window):
+            tag = morph.parse(word)[0].tag
+            if tag.POS == "VERB" and tag.tense:
+                tenses.add(tag.tense)
+        # "нас предупреждали, что с 24 февраля всё изменится": a future inside past reported speech is in the past
+        return tenses == {"futr"} or tenses == {"futr", "pres"}
+
+
+FUTURE = _Future()
 UNIT_FORMS = {**{f: "year" for f in ru_forms(("год",))}, "лет": "year", **{f: "month" for f in ru_forms(("месяц",))},
               **{f: "week" for f in ru_forms(("неделя",))}, **{f: "day" for f in ru_forms(("день",))},
               **{f: "day" for f in ru_forms(("сутки",))}, **{f: "hour" for f in ru_forms(("час",))},
