@@ -43,3 +43,7 @@ class AuthorshipError(LeakdeskError):
 
 class ClaimsError(LeakdeskError):
     """Entities, dates or claims could not be extracted or updated."""
+
+
+class NarrativesError(LeakdeskError):
+    """A media stream could not be read, or a narrative analysis cannot be run as asked."""

@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "leakdesk.cli.authorship_eval",  # eval authorship, eval authorship-score
     "leakdesk.cli.claims",  # entities, alias, claims, claim, timeline, export
     "leakdesk.cli.dates",  # dates, eval timex
+    "leakdesk.cli.narratives",  # stream add/list, narratives, eval persuasion
 ]
 
 for _name in COMMAND_MODULES:

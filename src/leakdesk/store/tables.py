@@ -399,4 +399,71 @@ timex = sa.Table(
 
 # --------------------------------------------------------------------------- narratives (issue 13, migration 0011)
 
+# A monitored media stream (a feed, a Telegram channel export, a CSV, a folder of articles), by the desk's name for it.
+media_stream = sa.Table(
+    "media_stream",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("created", TS, nullable=False),
+)
+
+# One file loaded into a stream: its original (custody lives in `custody`), what came out and what was refused.
+stream_file = sa.Table(
+    "stream_file",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("stream_id", sa.ForeignKey("media_stream.id"), nullable=False, index=True),
+    sa.Column("original_sha256", sa.ForeignKey("original.sha256"), nullable=False, index=True),
+    sa.Column("format", sa.String(20), nullable=False),  # rss | telegram | csv | article
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("items", sa.Integer, nullable=False),  # new items stored
+    sa.Column("duplicates", sa.Integer, nullable=False),
+    sa.Column("problems", sa.JSON, nullable=False),  # [{"location": "line 7", "problem": "..."}]
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("created", TS, nullable=False),
+)
+
+# One dated publication of a stream (a feed entry, a channel post, a CSV row, an article).
+media_item = sa.Table(
+    "media_item",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("stream_id", sa.ForeignKey("media_stream.id"), nullable=False, index=True),
+    sa.Column("file_id", sa.ForeignKey("stream_file.id"), nullable=False, index=True),
+    sa.Column("dedup_key", sa.String(64), nullable=False),  # sha256 of the URL, or of the date and the text
+    sa.Column("location", sa.String(200), nullable=False),  # where in the file: "line 12", "entry 3", "message 55"
+    sa.Column("published", sa.String(60), nullable=False),  # the date as written in the file
+    sa.Column("date", sa.Date, nullable=False, index=True),
+    sa.Column("source", sa.Text),  # outlet or channel
+    sa.Column("url", sa.Text),
+    sa.Column("title", sa.Text),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("language", sa.String(12)),
+    sa.Column("created", TS, nullable=False),
+    sa.UniqueConstraint("stream_id", "dedup_key"),
+)
+
+# A sentence of a media item that names a monitored target, and whether a label of the family is applied to it.
+narrative_mention = sa.Table(
+    "narrative_mention",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("item_id", sa.ForeignKey("media_item.id"), nullable=False, index=True),
+    sa.Column("target", sa.String(80), nullable=False, index=True),
+    sa.Column("label_family", sa.String(80), nullable=False),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("start_char", sa.Integer, nullable=False),  # the sentence in media_item.content (end exclusive)
+    sa.Column("end_char", sa.Integer, nullable=False),
+    sa.Column("sentence", sa.Text, nullable=False),
+    sa.Column("target_surface", sa.Text, nullable=False),
+    sa.Column("label_surface", sa.Text),  # the label word, when the sentence has one
+    sa.Column("hit", sa.Boolean, nullable=False),  # the label is applied to the target
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("features", sa.JSON, nullable=False),
+    sa.Column("version", sa.String(40), nullable=False),
+    sa.Column("created", TS, nullable=False),
+)
+
 # --------------------------------------------------------------------------- judgement (issue 14, migration 0012)

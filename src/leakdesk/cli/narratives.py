@@ -1,0 +1,95 @@
+"""`leakdesk stream add/list` (media streams as case material), `leakdesk narratives` (labelling trend and onset)
+and `leakdesk eval persuasion` (SemEval-2023 task 3 subtask 3 scores)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+
+from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, err_console, handle_errors, open_case, print_json
+
+stream_app = typer.Typer(help="Media streams (feeds, Telegram exports, CSV, dated articles) kept as case material.",
+                         no_args_is_help=True)
+
+
+def _say(text: str) -> None:
+    """Print text that may come from a stream file: no Rich markup, no highlighting."""
+    console.print(text, markup=False, highlight=False)
+
+
+@stream_app.command("add")
+@handle_errors
+def stream_add(
+    case: CaseArg,
+    path: Annotated[Path, typer.Argument(help="A feed (.xml/.rss/.atom), result.json, a .csv, or a folder.")],
+    name: Annotated[str, typer.Option("--name", help="The desk's name for the stream (made if new).")],
+    db: DbOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Store a stream file (or a folder of them) with custody; every item keeps its date, source and URL."""
+    from leakdesk.narratives.records import add_stream
+
+    show = not json and err_console.is_terminal
+    with open_case(case, db) as c, Progress(console=err_console, disable=not show, transient=True) as progress:
+        task = progress.add_task("Reading the stream", total=None)
+        added = add_stream(c, path, name, lambda done, total: progress.update(task, completed=done, total=total))
+    if json:
+        print_json(added.as_dict())
+    else:
+        for f in added.files:
+            _say(f"{f.path} ({f.format}, sha256 {f.sha256[:12]}…): {f.items} new item(s), {f.duplicates} duplicate(s)")
+        for p in added.problems:
+            _say(f"  {Path(p['file']).name}, {p['location']}: {p['problem']}")
+        _say(f"Stream {added.stream}: {added.items} new item(s), {added.duplicates} duplicate(s), "
+             f"{len(added.problems)} problem(s).")
+    if added.problems and added.items == 0:
+        raise typer.Exit(1)
+
+
+@stream_app.command("list")
+@handle_errors
+def stream_list(case: CaseArg, db: DbOpt = None, json: JsonOpt = False) -> None:
+    """The case's media streams: items, dates covered, sources, problems."""
+    from leakdesk.narratives.records import list_streams
+
+    with open_case(case, db) as c:
+        streams = list_streams(c)
+    if json:
+        print_json(streams)
+        return
+    if not streams:
+        _say("No media streams in this case (add one with `leakdesk stream add`).")
+        return
+    for s in streams:
+        _say(f"{s['name']}: {s['items']} item(s) from {s['first']} to {s['last']}, {s['files']} file(s), "
+             f"{s['problems']} problem(s); sources: {', '.join(s['sources'][:5]) or '—'}")
+
+
+@handle_errors
+def persuasion(
+    articles_dir: Annotated[Path, typer.Argument(help="A folder of article<ID>.txt files (SemEval-2023 task 3).")],
+    labels_file: Annotated[Path, typer.Argument(help="Its subtask-3 labels: article, paragraph, techniques.")],
+    json: JsonOpt = False,
+) -> None:
+    """Score the paragraph-level persuasion-technique model: official micro-F1 over (paragraph, technique) pairs."""
+    from leakdesk.narratives.persuasion import NAME_CALLING, evaluate
+
+    scores = evaluate(articles_dir, labels_file).as_dict()
+    if json:
+        print_json(scores)
+        return
+    console.print(f"{scores['paragraphs']} paragraphs: micro-F1 {scores['micro_f1']:.3f} "
+                  f"(precision {scores['micro_precision']:.3f}, recall {scores['micro_recall']:.3f})", highlight=False)
+    for name, s in sorted(scores["per_technique"].items(), key=lambda kv: -kv[1]["support"]):
+        mark = " ←" if name == NAME_CALLING else ""
+        console.print(f"  {name:<36} F1 {s['f1']:.3f}  (P {s['precision']:.3f}, R {s['recall']:.3f}, "
+                      f"{s['support']} gold){mark}", highlight=False)
+
+
+def register(app: typer.Typer, eval_app: typer.Typer) -> None:
+    """Add this group's commands to the CLI."""
+    app.add_typer(stream_app, name="stream")
+    eval_app.command("persuasion")(persuasion)
