@@ -37,6 +37,10 @@ class TranslationError(LeakdeskError):
     """A translation could not be drafted, imported or reviewed."""
 
 
+class NoModelError(TranslationError):
+    """No machine-translation model is installed for a language pair."""
+
+
 class AuthorshipError(LeakdeskError):
     """An authorship analysis cannot be run as asked."""
 

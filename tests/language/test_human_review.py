@@ -249,3 +249,52 @@ def test_any_bytes_give_text_or_a_sentence(tmp_path: Path, raw: bytes, suffix: s
         assert isinstance(read_translation_file(path), str)
     except TranslationError as exc:
         assert str(exc).startswith("translation")
+
+
+def test_without_a_model_the_memory_drafts_what_it_covers_and_names_the_argos_package(
+    runner,
+    case: Case,
+    letter: int,  # type: ignore[no-untyped-def]
+    letter_en_file: Path,
+) -> None:
+    invoke(runner, "translate", case.root, letter, "--import", letter_en_file)
+    invoke(runner, "translation", case.root, letter, "--status", "final")
+    partly = add_dispatch(case, LETTER_RU.split("\n\n")[0] + "\n\n" + "Вертолёты прилетели на Итуруп ночью.")
+    result = invoke(runner, "translate", case.root, partly)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "1 sentences were left untranslated for a translator: no translation model is installed" in said
+    assert "translate-ru_en-1_9.argosmodel (package version 1.9)" in said
+    assert "`leakdesk models add translate-ru_en-1_9.argosmodel`" in said
+    with case.connect() as conn:
+        origins = [r.origin for r in conn.execute(
+            sa.select(segment.c.origin).where(segment.c.translation_id == 2).order_by(segment.c.position))]
+    assert origins[-1] == "untranslated" and set(origins[:-1]) == {"memory"}
+
+
+def test_near_matches_are_not_used_over_a_letter_with_a_variant(
+    runner,
+    case: Case,
+    letter: int,  # type: ignore[no-untyped-def]
+    letter_en_file: Path,
+) -> None:
+    from email.message import EmailMessage
+
+    from leakdesk.intake.ingest import ingest_paths
+
+    invoke(runner, "translate", case.root, letter, "--import", letter_en_file)
+    invoke(runner, "translation", case.root, letter, "--status", "final")
+    ids = []
+    for n, body in enumerate(("Груз пришёл в Новороссийск с опозданием на три дня.",
+                              "Груз пришёл в Новороссийск с опозданием на три дня!")):
+        message = EmailMessage()
+        message["From"], message["Subject"] = "veter@mail.example", "Груз"
+        message["Message-ID"] = "<same-id@mail.example>"
+        message["Date"] = "Thu, 03 Mar 2022 23:12:00 +0300"
+        message.set_content(body)
+        path = case.root.parent / f"variant-{n}.eml"
+        path.write_bytes(bytes(message))
+        ids += ingest_paths(case, [path], progress=False).created
+    result = invoke(runner, "translate", case.root, ids[1])
+    assert result.exit_code == 1  # the near match was withheld, and there is no model for the rest
+    assert "No translation model for Russian → English is installed" in " ".join(result.output.split())

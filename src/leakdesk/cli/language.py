@@ -53,6 +53,21 @@ def _print_translation(view: TranslationView, verb: str) -> None:
     if view.confidence is not None:
         line += f", alignment confidence {view.confidence:.0%}"
     console.print(line + f"; status {view.status}, version {view.version}.", highlight=False)
+    if view.details.get("untranslated"):
+        from leakdesk.language.translate.models import argos_advice
+
+        advice = argos_advice(view.source_language, view.target_language)
+        console.print(
+            f"{view.details['untranslated']} sentences were left untranslated for a translator: no translation model "
+            f"is installed, so only the translation memory was used. {advice}",
+            highlight=False, markup=False,
+        )
+    if view.details.get("fuzzy_withheld_variant"):
+        console.print(
+            f"{view.details['fuzzy_withheld_variant']} near matches from the memory were not used: two different "
+            "copies share this letter's Message-ID, and a near match could hide what differs.",
+            highlight=False, markup=False,
+        )
     if view.details.get("forced"):
         console.print(
             "[yellow]Imported with --force despite:[/] " + "; ".join(view.details["problems"]) + ".", highlight=False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from leakdesk.errors import TranslationError
+from leakdesk.errors import NoModelError, TranslationError
 from leakdesk.language.anchors import numbers
 from leakdesk.language.langid import language_name
 from leakdesk.language.memory import DRAFT_THRESHOLD, load_memory
@@ -77,6 +77,10 @@ def draft_translation(
         match = memory.lookup(sentence.text, DRAFT_THRESHOLD)
         if match and not match.exact and numbers(match.entry.source) != numbers(sentence.text):
             match = None  # a near match with other numbers or dates would put wrong facts into the draft
+        if match and not match.exact and source.variant:
+            # Two different copies share this Message-ID: a near match could paper over exactly what differs.
+            hits["fuzzy_withheld"] = hits.get("fuzzy_withheld", 0) + 1
+            match = None
         if match:
             hits["exact" if match.exact else "fuzzy"] += 1
             origin = "memory" if match.exact else "memory-fuzzy"
@@ -97,10 +101,22 @@ def draft_translation(
             segments.append(Segment(position, sentence.paragraph, sentence.text, "", None, "engine", 1, "engine"))
         i += 1
     engine_name, model = "memory", None
+    untranslated = 0
+    engine: Engine | None = None
     if missing:
-        if engine_factory is None:
-            raise TranslationError("No machine translation engine was chosen.")
-        engine = engine_factory(source.language, target)
+        covered = len(segments) - len(missing)
+        try:
+            if engine_factory is None:
+                raise NoModelError("No machine translation engine was chosen.")
+            engine = engine_factory(source.language, target)
+        except NoModelError:
+            if not covered:
+                raise  # nothing in the memory either: the message says how to get a model
+            # No model, but the memory covers part of the letter: keep that part, leave the rest for a translator.
+            for i in missing:
+                segments[i].origin, segments[i].author = "untranslated", "nobody"
+            untranslated, missing = len(missing), []
+    if engine is not None and missing:
         _check_pair(engine, source.language, target, source.label)
         translated: list[str] = []
         for start in range(0, len(missing), CHUNK):
@@ -112,6 +128,10 @@ def draft_translation(
             segments[i].author = f"{engine.name}:{engine.model}"
         engine_name, model = engine.name, engine.model
     details = {"memory_exact": hits["exact"], "memory_fuzzy": hits["fuzzy"], "engine_sentences": len(missing)}
+    if untranslated:
+        details["untranslated"] = untranslated  # no model installed: these sentences wait for a translator
+    if hits.get("fuzzy_withheld"):
+        details["fuzzy_withheld_variant"] = hits["fuzzy_withheld"]
     with case.transaction() as conn:
         translation_id = create_translation(
             conn, source, target, "machine", segments, engine=engine_name, model=model, details=details

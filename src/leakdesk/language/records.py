@@ -28,6 +28,7 @@ class SourceText:
     language: str
     content: str
     label: str  # how a journalist recognises the letter: "dispatch 3 (“Subject”)"
+    variant: bool = False  # one of two different copies sharing a Message-ID
 
     @property
     def sentence_label(self) -> str:
@@ -122,7 +123,10 @@ def source_text(conn: sa.Connection, dispatch_id: int, languages: list[str]) -> 
     texts.sort(key=lambda t: TEXT_PREFERENCE.index(t.role) if t.role in TEXT_PREFERENCE else len(TEXT_PREFERENCE))
     chosen = texts[0]
     language = chosen.language or row.language or guess_language(chosen.content, languages) or languages[0]
-    return SourceText(dispatch_id, chosen.id, language, chosen.content, label)
+    variant = row.variant_of is not None or conn.execute(
+        sa.select(dispatch.c.id).where(dispatch.c.variant_of == dispatch_id).limit(1)
+    ).first() is not None
+    return SourceText(dispatch_id, chosen.id, language, chosen.content, label, variant)
 
 
 def target_language_for(source_language: str, languages: list[str], requested: str | None = None) -> str:

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from leakdesk.errors import TranslationError
+from leakdesk.errors import NoModelError, TranslationError
 from leakdesk.language.langid import language_name
 
 MANIFEST = "leakdesk-model.json"
@@ -59,12 +59,35 @@ def models_home() -> Path:
     return leakdesk_home() / "models"
 
 
+# The Argos Translate packages a desk is most likely to need, as listed in the Argos package index
+# (https://github.com/argosopentech/argospm-index, index.json). Offline machines get them as copied files.
+ARGOS_PACKAGES = {
+    ("ru", "en"): ("translate-ru_en-1_9.argosmodel", "1.9", "https://argos-net.com/v1/translate-ru_en-1_9.argosmodel"),
+    ("en", "ru"): ("translate-en_ru-1_9.argosmodel", "1.9", "https://argos-net.com/v1/translate-en_ru-1_9.argosmodel"),
+}
+ARGOS_INDEX = "https://github.com/argosopentech/argospm-index"
+
+
+def argos_advice(from_code: str, to_code: str) -> str:
+    """Where the Argos package for a pair is published and how to bring it to an offline machine."""
+    known = ARGOS_PACKAGES.get((from_code, to_code))
+    if known is None:
+        return f"Argos Translate packages are listed in its package index ({ARGOS_INDEX}, index.json)."
+    filename, version, url = known
+    return (
+        f"The Argos Translate package for this pair is {filename} (package version {version}), listed in the Argos "
+        f"package index ({ARGOS_INDEX}, index.json, which also gives its size and checksum) and published at {url}. "
+        "On an offline machine: download it on a connected one, check it against the index, copy the file over, "
+        f"then run `leakdesk models add {filename}`."
+    )
+
+
 def no_model_message(from_code: str, to_code: str) -> str:
     return (
         f"No translation model for {language_name(from_code)} → {language_name(to_code)} is installed. "
         "Add one with `leakdesk models add PATH` (an Argos Translate .argosmodel package or a converted OPUS-MT "
         "folder), use `--engine libretranslate` with your desk's server, or import a human translation with "
-        "`leakdesk translate CASE DISPATCH --import FILE`."
+        f"`leakdesk translate CASE DISPATCH --import FILE`. {argos_advice(from_code, to_code)}"
     )
 
 
@@ -223,4 +246,4 @@ def find_model(from_code: str, to_code: str, name: str | None = None) -> ModelPa
     for package in models:
         if (package.from_code, package.to_code) == (from_code, to_code):
             return package
-    raise TranslationError(no_model_message(from_code, to_code))
+    raise NoModelError(no_model_message(from_code, to_code))
