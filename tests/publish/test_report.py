@@ -31,7 +31,9 @@ def provider(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, body: s
 
 
 def test_providers_are_listed_in_one_place() -> None:
-    assert SECTION_PROVIDERS == ["leakdesk.language.report", "leakdesk.authorship.report", "leakdesk.claims.report"]
+    assert SECTION_PROVIDERS == [
+        "leakdesk.intake.report", "leakdesk.language.report", "leakdesk.authorship.report", "leakdesk.claims.report"
+    ]
 
 
 def test_empty_case_report(case) -> None:  # type: ignore[no-untyped-def]

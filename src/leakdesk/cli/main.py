@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "leakdesk.cli.claims",  # entities, alias, claims, claim, timeline, export
     "leakdesk.cli.dates",  # dates, eval timex
     "leakdesk.cli.narratives",  # stream add/list, narratives, eval persuasion
+    "leakdesk.cli.dkim",  # dkim
 ]
 
 for _name in COMMAND_MODULES:

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from leakdesk.case import Case
+from leakdesk.intake.dkim import latest_verdicts
 from leakdesk.store import tables as t
 
 
@@ -31,7 +32,9 @@ def list_dispatches(case: Case, variants_only: bool = False) -> list[dict[str, A
         query = query.where(sa.or_(d.c.variant_of.is_not(None), d.c.id.in_(clashing)))
     with case.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(query)]
+    dkim = latest_verdicts(case)
     for row in rows:
+        row["dkim"] = dkim.get(row["id"])  # None: never checked (`leakdesk dkim`)
         when = row["date_utc"]
         if when is not None:  # SQLite gives back naive datetimes; they were stored as UTC
             row["date_utc"] = (when if when.tzinfo else when.replace(tzinfo=UTC)).isoformat()

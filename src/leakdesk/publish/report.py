@@ -23,7 +23,12 @@ from leakdesk.errors import LeakdeskError
 from leakdesk.publish.sections import ReportSection
 from leakdesk.store import tables as t
 
-SECTION_PROVIDERS = ["leakdesk.language.report", "leakdesk.authorship.report", "leakdesk.claims.report"]
+SECTION_PROVIDERS = [
+    "leakdesk.intake.report",
+    "leakdesk.language.report",
+    "leakdesk.authorship.report",
+    "leakdesk.claims.report",
+]
 REPORT_NAME = "report.html"
 CORE_ORDER = 10
 

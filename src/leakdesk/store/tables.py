@@ -466,4 +466,32 @@ narrative_mention = sa.Table(
     sa.Column("created", TS, nullable=False),
 )
 
-# --------------------------------------------------------------------------- judgement (issue 14, migration 0012)
+# ------------------------------------------------------------------ intake formats, OCR, DKIM (issue 9, migration 0012)
+
+# One row per `leakdesk dkim` run over one email dispatch; its signatures are rows of `dkim_signature`.
+dkim_check = sa.Table(
+    "dkim_check",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("dispatch_id", sa.ForeignKey("dispatch.id"), nullable=False, index=True),
+    sa.Column("checked", TS, nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("signatures", sa.Integer, nullable=False),  # DKIM-Signature headers found
+    sa.Column("arc_result", sa.String(12), nullable=False),  # pass | fail | none (not ARC-sealed)
+    sa.Column("arc_reason", sa.Text),
+)
+
+dkim_signature = sa.Table(
+    "dkim_signature",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("check_id", sa.ForeignKey("dkim_check.id"), nullable=False, index=True),
+    sa.Column("kind", sa.String(12), nullable=False),  # dkim | arc-ams | arc-seal
+    sa.Column("position", sa.Integer, nullable=False),  # 0 = topmost DKIM-Signature; ARC: the instance i=
+    sa.Column("domain", sa.String(255)),
+    sa.Column("selector", sa.String(255)),
+    sa.Column("algorithm", sa.String(40)),
+    sa.Column("result", sa.String(12), nullable=False),  # pass | fail | no key
+    sa.Column("reason", sa.Text),
+    sa.Column("key_source", sa.String(300)),  # "dns", "dns-file <name>", or null when no key was found
+)

@@ -1,0 +1,60 @@
+"""`leakdesk dkim`: DKIM and ARC verdicts for the case's emails."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, err_console, handle_errors, open_case, print_json
+
+
+def register(app: typer.Typer, eval_app: typer.Typer) -> None:
+    """Add this group's commands to the CLI."""
+    app.command("dkim")(dkim)
+
+
+def progress_bar(quiet: bool, what: str) -> Progress:
+    return Progress(TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err_console, disable=quiet or not err_console.is_terminal, transient=True)
+
+
+@handle_errors
+def dkim(
+    case: CaseArg,
+    dispatch_ids: Annotated[list[int] | None, typer.Argument(help="Emails to check (default: every email).",
+                                                            show_default=False)] = None,
+    dns_file: Annotated[Path | None, typer.Option(
+        "--dns-file", help='Public keys as zone-file TXT records (NAME [TTL] IN TXT "…"), used before DNS.')] = None,
+    use_dns: Annotated[bool, typer.Option("--dns/--no-dns", help="Look up keys missing from --dns-file in DNS.")]
+    = True,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Verify the DKIM signatures and ARC chain of emails; each verdict says where its key came from."""
+    from leakdesk.intake.dkim import check_case
+
+    with open_case(case, db) as c, progress_bar(as_json, "Checking DKIM") as progress:
+        task = progress.add_task("dkim", total=None)
+        results = check_case(c, dispatch_ids, dns_file=dns_file, use_dns=use_dns,
+                             progress=lambda: progress.advance(task))
+    if as_json:
+        print_json(results)
+        return
+    table = Table("dispatch", "kind", "domain", "selector", "result", "key from", "reason")
+    for r in results:
+        if not r["signatures"]:
+            table.add_row(str(r["dispatch_id"]), "", "", "", "unsigned", "", "")
+        for s in r["signatures"]:
+            table.add_row(str(r["dispatch_id"]), s["kind"], s["domain"] or "", s["selector"] or "", s["result"],
+                          s["key_source"] or "", s["reason"] or "")
+    console.print(table, markup=False, highlight=False)
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r["result"]] = counts.get(r["result"], 0) + 1
+    console.print(f"{len(results)} emails checked: "
+                  + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) + "." if results
+                  else "No emails to check.", markup=False, highlight=False)
