@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-DEBIAN_PACKAGES := gnupg dovecot-imapd sqlite3 postgresql libicu-dev g++ pkg-config
+DEBIAN_PACKAGES := gnupg dovecot-imapd sqlite3 postgresql libicu-dev g++ pkg-config chromium wrk
 
 .PHONY: demo test system-deps venv lint bench clean
 

@@ -51,3 +51,11 @@ class ClaimsError(LeakdeskError):
 
 class NarrativesError(LeakdeskError):
     """A media stream could not be read, or a narrative analysis cannot be run as asked."""
+
+
+class DeskError(LeakdeskError):
+    """The web desk refused a request: unknown user, wrong password, missing right, bad form."""
+
+
+class DeskNotFound(DeskError):
+    """The desk was asked for a letter, series or page that the case does not have."""

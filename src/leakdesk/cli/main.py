@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "leakdesk.cli.dates",  # dates, eval timex
     "leakdesk.cli.narratives",  # stream add/list, narratives, eval persuasion
     "leakdesk.cli.dkim",  # dkim
+    "leakdesk.cli.web",  # serve, search, user, token
 ]
 
 for _name in COMMAND_MODULES:

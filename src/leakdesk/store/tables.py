@@ -395,6 +395,79 @@ timex = sa.Table(
 
 # --------------------------------------------------------------------------- web desk (issue 11, migration 0009)
 
+# A person who uses the web desk. The password is kept only as an Argon2id hash; the TOTP secret, when set, is kept
+# because the server must compute codes from it (the case folder is the desk's secret store: protect it).
+web_user = sa.Table(
+    "web_user",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("role", sa.String(20), nullable=False),  # admin | editor | translator | reviewer | viewer
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("totp_secret", sa.String(64)),
+    sa.Column("created", TS, nullable=False),
+    sa.Column("removed", TS),  # a removed user keeps the row so audit entries still name a known person
+)
+
+# A browser session; only the sha256 of the cookie value is stored. No address or user agent, ever.
+web_session = sa.Table(
+    "web_session",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("user_id", sa.ForeignKey("web_user.id"), nullable=False, index=True),
+    sa.Column("created", TS, nullable=False),
+    sa.Column("expires", TS, nullable=False),
+)
+
+# A token for scripts using the JSON API; only its sha256 is stored, the token is shown once.
+api_token = sa.Table(
+    "api_token",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("user_id", sa.ForeignKey("web_user.id"), nullable=False, index=True),
+    sa.Column("label", sa.String(200), nullable=False),
+    sa.Column("created", TS, nullable=False),
+    sa.Column("revoked", TS),
+)
+
+# Failed logins per account name (never per address), for rate limiting.
+login_failure = sa.Table(
+    "login_failure",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, index=True),
+    sa.Column("time", TS, nullable=False),
+)
+
+# One searchable text: an original text or the current version of a translation, with its lemmas and embedding.
+search_doc = sa.Table(
+    "search_doc",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("dispatch_id", sa.ForeignKey("dispatch.id"), nullable=False, index=True),
+    sa.Column("text_id", sa.ForeignKey("text.id")),
+    sa.Column("translation_id", sa.ForeignKey("translation.id")),
+    sa.Column("version", sa.Integer),  # translation version indexed
+    sa.Column("language", sa.String(12)),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("lemmas", sa.Text, nullable=False),  # space-separated lemmas and Latin transliterations
+    sa.Column("indexed", TS, nullable=False),
+)
+
+# A paragraph of a searchable text with its multilingual sentence embedding, for cross-lingual search.
+search_passage = sa.Table(
+    "search_passage",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("doc_id", sa.ForeignKey("search_doc.id"), nullable=False, index=True),
+    sa.Column("start_char", sa.Integer, nullable=False),
+    sa.Column("end_char", sa.Integer, nullable=False),
+    sa.Column("encoder", sa.String(80), nullable=False),
+    sa.Column("embedding", sa.LargeBinary, nullable=False),  # float32 unit vector
+)
+
 # --------------------------------------------------------------------------- publication (issue 12, migration 0010)
 
 # --------------------------------------------------------------------------- narratives (issue 13, migration 0011)

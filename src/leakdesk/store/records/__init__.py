@@ -10,6 +10,7 @@ reads, `case.transaction()` for writes) and returns frozen dataclasses, never ro
 - `verdicts`, `reviews`, `claims`: authorship verdicts, expert reviews, claims and their corroboration
 - `status`: the combined per-dispatch status (its own verdict, reviews and claims; never inherited)
 - `custody`: registering an original together with its custody row
+- `accounts`, `search`, `desk`: the web desk's users, sessions and tokens; its search index; the reads its pages need
 
 Only `store/` imports `store/tables.py`; everything else goes through here.
 """

@@ -1,0 +1,137 @@
+"""`leakdesk serve`, `leakdesk user add|list|remove`, `leakdesk token create`, `leakdesk search`: the web desk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, handle_errors, open_case, print_json
+from leakdesk.errors import UsageError
+from leakdesk.store.records import accounts
+
+
+def _password(path: Path) -> str:
+    try:
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        raise UsageError(f"The password file {path} cannot be read: {exc.strerror or exc}.") from exc
+    return text.rstrip("\r\n")
+
+
+@handle_errors
+def serve(
+    case: CaseArg,
+    db: DbOpt = None,
+    host: Annotated[str, typer.Option(help="Address to listen on (keep 127.0.0.1 unless behind HTTPS).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    secure_cookies: Annotated[bool | None, typer.Option("--secure-cookies/--no-secure-cookies",
+                                                        help="Mark cookies Secure (default: unless on loopback).")]
+    = None,
+) -> None:
+    """Open the case in the web desk. No client address or user agent is logged or stored."""
+    from leakdesk.web.server import serve as run
+
+    with open_case(case, db) as c:
+        console.print(f"The desk for {c.root} is at http://{host}:{port}/ (Ctrl+C stops it).", highlight=False)
+        run(c, host, port, secure_cookies)
+
+
+@handle_errors
+def user_add(
+    case: CaseArg,
+    name: Annotated[str, typer.Argument(help="The user's login name (one word).")],
+    role: Annotated[str, typer.Option(help="admin, editor, translator, reviewer or viewer.")],
+    password_file: Annotated[Path, typer.Option(help="File holding the password (never on the command line).")],
+    totp: Annotated[bool, typer.Option(help="Require a code from an authenticator app too.")] = False,
+    db: DbOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Add a desk user with a role."""
+    with open_case(case, db) as c:
+        user, uri = accounts.add_user(c, name, role, _password(password_file), totp)
+    if json:
+        print_json({**user.as_json(), "totp_uri": uri})
+        return
+    console.print(f"Added {user.name} as {user.role}.", highlight=False, markup=False)
+    if uri:
+        console.print(f"Set up the authenticator app with this address (shown once): {uri}", highlight=False,
+                      markup=False)
+
+
+@handle_errors
+def user_list(case: CaseArg, db: DbOpt = None, json: JsonOpt = False) -> None:
+    """List the desk's users and roles."""
+    with open_case(case, db) as c:
+        users = accounts.list_users(c)
+    if json:
+        print_json([u.as_json() for u in users])
+        return
+    if not users:
+        console.print("No desk users yet; add one with `leakdesk user add`.", highlight=False, markup=False)
+    for u in users:
+        second = ", with authenticator code" if u.has_totp else ""
+        console.print(f"{u.name} ({u.role}{second})", highlight=False, markup=False)
+
+
+@handle_errors
+def user_remove(case: CaseArg, name: Annotated[str, typer.Argument(help="The user to remove.")],
+                db: DbOpt = None) -> None:
+    """Remove a desk user: their sessions end and their API tokens stop working."""
+    with open_case(case, db) as c:
+        accounts.remove_user(c, name)
+    console.print(f"Removed {name}; their past actions stay in the audit log.", highlight=False, markup=False)
+
+
+@handle_errors
+def token_create(
+    case: CaseArg,
+    name: Annotated[str, typer.Argument(help="The user the token acts as.")],
+    label: Annotated[str, typer.Option(help="What the token is for.")] = "script",
+    db: DbOpt = None,
+) -> None:
+    """Make an API token for scripts (sent as `Authorization: Bearer TOKEN`); it is shown once."""
+    with open_case(case, db) as c:
+        token = accounts.create_token(c, name, label)
+    console.print(token, highlight=False, markup=False)
+
+
+@handle_errors
+def search(
+    case: CaseArg,
+    query: Annotated[str, typer.Argument(help="Words in any form or language.")],
+    series: Annotated[str, typer.Option(help="Only this series.")] = "",
+    db: DbOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Search originals and translations: Russian word forms, transliteration, and meaning across languages."""
+    from leakdesk.web import search_view
+
+    with open_case(case, db) as c:
+        search_view.refresh(c)
+        results = search_view.run(c, query, series=series)
+    if json:
+        print_json({"query": query, "words": [r.as_json() for r in results.words],
+                    "meaning": [r.as_json() for r in results.meaning]})
+        return
+    for title, found in (("Letters with these words", results.words), ("Close in meaning", results.meaning)):
+        console.print(f"{title}: {len(found)}", highlight=False, markup=False)
+        for r in found:
+            j = r.as_json()
+            console.print(f"  dispatch {j['dispatch_id']} ({j['label'] or 'attachment'}, {j['kind']}): "
+                          f"{j['snippet'][:200]}", highlight=False, markup=False)
+
+
+def register(app: typer.Typer, eval_app: typer.Typer) -> None:
+    """Add this group's commands to the CLI."""
+    app.command("serve")(serve)
+    app.command("search")(search)
+    user_app = typer.Typer(help="People who use the web desk, and their roles.", no_args_is_help=True)
+    user_app.command("add")(user_add)
+    user_app.command("list")(user_list)
+    user_app.command("remove")(user_remove)
+    app.add_typer(user_app, name="user")
+    token_app = typer.Typer(help="API tokens for scripts.", no_args_is_help=True)
+    token_app.command("create")(token_create)
+    app.add_typer(token_app, name="token")

@@ -1,0 +1,93 @@
+"""The desk's ASGI app: security headers, error pages, the login, the pages and the JSON API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from leakdesk import __version__
+from leakdesk.case import Case
+from leakdesk.errors import DeskNotFound, LeakdeskError
+from leakdesk.web import api, pages
+from leakdesk.web.auth import Forbidden, LoginRequired
+from leakdesk.web.render import render
+
+STATIC = Path(__file__).parent / "static"
+# No remote source anywhere; the letter's own HTML gets a stricter policy of its own (see pages.letter_html).
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-src 'self'; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+)
+
+
+def create_app(case: Case, secure_cookies: bool = False) -> FastAPI:
+    """The web desk for one open case. `secure_cookies` adds the Secure flag (serve behind HTTPS)."""
+    app = FastAPI(
+        title="leakdesk desk API", version=__version__, openapi_url="/api/openapi.json", docs_url=None,
+        redoc_url=None,
+    )
+    app.state.case = case
+    app.state.secure_cookies = secure_cookies
+    app.state.semantic = None  # the sentence encoder, loaded on the first cross-lingual search
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = response.headers.get("X-Frame-Options", "DENY")
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        if not request.url.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def wants_json(request: Request) -> bool:
+        return request.url.path.startswith("/api/")
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        if wants_json(request) or request.method != "GET":
+            return JSONResponse({"error": "Log in first: this needs a desk session or an API token."}, 401)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={pages.quote_next(target)}", 303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        if wants_json(request):
+            return JSONResponse({"error": exc.message}, 403)
+        return render(request, "error.html", {"message": exc.message}, status=403)
+
+    @app.exception_handler(LeakdeskError)
+    async def leakdesk_error(request: Request, exc: LeakdeskError) -> Response:
+        status = 404 if isinstance(exc, DeskNotFound) else 400
+        if wants_json(request):
+            return JSONResponse({"error": str(exc)}, status)
+        return render(request, "error.html", {"message": str(exc)}, status=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'request'}: {e['msg']}"
+                             for e in exc.errors()[:5])
+        message = f"The request is not valid ({problems})."
+        if wants_json(request):
+            return JSONResponse({"error": message}, 422)
+        return render(request, "error.html", {"message": message}, status=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = "There is no such page in the desk." if exc.status_code == 404 else str(exc.detail)
+        if wants_json(request):
+            return JSONResponse({"error": message}, exc.status_code)
+        return render(request, "error.html", {"message": message}, status=exc.status_code)
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(pages.router)
+    app.include_router(api.router)
+    return app

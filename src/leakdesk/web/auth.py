@@ -1,0 +1,100 @@
+"""Who is asking, and may they: session cookie or API token, CSRF on every state change, roles on every route."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from leakdesk.case import Case
+from leakdesk.store.records import accounts
+from leakdesk.store.records.accounts import User
+
+SESSION_COOKIE = "leakdesk_session"
+LOGIN_COOKIE = "leakdesk_login"  # a pre-session value so that the login form itself carries a CSRF token
+CSRF_HEADER = "x-csrf-token"
+
+
+class LoginRequired(Exception):
+    """No valid session or token: pages redirect to /login, the API answers 401."""
+
+
+class Forbidden(Exception):
+    """A missing CSRF token or a right the user's role does not have (403)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Visitor:
+    user: User
+    session: str | None  # the cookie value; None when the request came with an API token
+
+    @property
+    def csrf(self) -> str:
+        return accounts.csrf_token(self.session) if self.session else ""
+
+
+def case_of(request: Request) -> Case:
+    case: Case = request.app.state.case
+    return case
+
+
+def visitor(request: Request) -> Visitor:
+    """The logged-in user of this request, or LoginRequired."""
+    case = case_of(request)
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        user = accounts.token_user(case, header[7:].strip())
+        if user is not None:
+            request.state.visitor = Visitor(user, None)
+            return request.state.visitor
+        raise LoginRequired()
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        user = accounts.session_user(case, cookie)
+        if user is not None:
+            request.state.visitor = Visitor(user, cookie)
+            return request.state.visitor
+    raise LoginRequired()
+
+
+def reader(request: Request) -> Visitor:
+    """Dependency of every GET route."""
+    return visitor(request)
+
+
+def writer(right: str):  # noqa: ANN201 - returns a FastAPI dependency
+    """Dependency of every state-changing route: a session or token, a valid CSRF token, and the right."""
+
+    async def check(request: Request) -> Visitor:
+        who = visitor(request)
+        if who.session is not None:
+            token = request.headers.get(CSRF_HEADER)
+            if token is None and request.headers.get("content-type", "").startswith(
+                ("application/x-www-form-urlencoded", "multipart/form-data")
+            ):
+                token = str((await request.form()).get("csrf") or "")
+            if not accounts.csrf_valid(who.session, token):
+                raise Forbidden("This form has expired or did not come from the desk; reload the page and try again.")
+        if not who.user.may(right):
+            raise Forbidden(f"{who.user.name} is a {who.user.role} and may not {_VERBS.get(right, right)}.")
+        return who
+
+    return check
+
+
+_VERBS = {
+    "translate": "change translations",
+    "comment": "comment on translations",
+    "review": "record expert reviews",
+    "corroborate": "change the status of claims",
+    "entities": "merge entities",
+}
+
+
+def acting(request: Request, who: Visitor) -> Case:
+    """The case acting as this user: every audit entry written through it names them."""
+    return accounts.audit_as(case_of(request), who.user)

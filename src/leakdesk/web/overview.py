@@ -1,0 +1,118 @@
+"""The editor's overview, the series page, entities and audit: record-layer rows shaped for pages and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from leakdesk.case import Case
+from leakdesk.store.records import desk
+from leakdesk.store.records.desk import LetterRow
+from leakdesk.web.status import STATUS_WORDS, authorship_status, claims_word, combined, verdict_sentence
+
+SORTS = ("number", "date", "subject", "language", "status", "translation")
+AUDIT_PAGE = 100
+
+
+@dataclass
+class OverviewLine:
+    row: LetterRow
+    status: str  # unverified | consistent | disputed | doubtful | genuine | fake
+    status_words: str
+    claims: str
+    combined: str
+
+    def as_json(self) -> dict[str, Any]:
+        r = self.row
+        return {
+            "id": r.id, "series": r.series, "number": r.number, "label": r.label, "date": r.date,
+            "subject": r.subject, "sender": r.sender, "language": r.language, "read_status": r.status,
+            "translation_status": r.translation_status or "none", "authorship_status": self.status,
+            "authorship_decision": r.decision, "probability": r.probability, "claims": self.claims,
+            "status": self.combined, "warnings": r.warnings, "attachments": r.attachments,
+        }
+
+
+@dataclass
+class Overview:
+    lines: list[OverviewLine]
+    total: int
+    series_names: list[str]
+    filters: dict[str, str] = field(default_factory=dict)
+    sort: str = "number"
+    descending: bool = False
+
+
+def line(row: LetterRow) -> OverviewLine:
+    status = authorship_status(row)
+    return OverviewLine(row, status, STATUS_WORDS[status], claims_word(row.claim_counts), combined(row))
+
+
+def _key(sort: str):  # noqa: ANN202
+    return {
+        "number": lambda x: (x.row.series or "", x.row.number or 0, x.row.id),
+        "date": lambda x: (x.row.date_utc.isoformat() if x.row.date_utc else "", x.row.id),
+        "subject": lambda x: ((x.row.subject or "").lower(), x.row.id),
+        "language": lambda x: (x.row.language or "", x.row.id),
+        "status": lambda x: (x.status, x.row.id),
+        "translation": lambda x: (x.row.translation_status or "", x.row.id),
+    }[sort if sort in SORTS else "number"]
+
+
+def build(case: Case, series: str = "", status: str = "", translation: str = "", warnings_only: bool = False,
+          subject: str = "", sort: str = "number", descending: bool = False) -> Overview:
+    with case.connect() as conn:
+        rows = desk.letters(conn)
+        names = desk.series_names(conn)
+    lines = [line(r) for r in rows]
+    total = len(lines)
+    if series:
+        lines = [x for x in lines if x.row.series == series]
+    if status:
+        lines = [x for x in lines if x.status == status]
+    if translation:
+        lines = [x for x in lines if (x.row.translation_status or "none") == translation]
+    if warnings_only:
+        lines = [x for x in lines if x.row.warnings]
+    if subject:
+        needle = subject.casefold()
+        lines = [x for x in lines if needle in (x.row.subject or "").casefold()]
+    lines.sort(key=_key(sort), reverse=descending)
+    filters = {"series": series, "status": status, "translation": translation,
+               "warnings": "1" if warnings_only else "", "q": subject}
+    return Overview(lines, total, names, filters, sort if sort in SORTS else "number", descending)
+
+
+@dataclass
+class SeriesView:
+    name: str
+    lines: list[OverviewLine]
+    verdicts: list[dict[str, Any]]
+    outliers: list[OverviewLine]
+
+
+def series(case: Case, name: str) -> SeriesView:
+    """A series' letters with each one's own verdict; outliers are letters judged to be by another hand."""
+    with case.connect() as conn:
+        verdicts = desk.verdicts_of_series(conn, name)
+        rows = [r for r in desk.letters(conn) if r.series == name]
+    lines = [line(r) for r in rows]
+    outliers = [x for x in lines if x.status in ("disputed", "fake") or x.row.decision == "different"]
+    for v in verdicts:
+        v["sentence"] = verdict_sentence(v["decision"], v["probability"])
+    return SeriesView(name, lines, verdicts, outliers)
+
+
+def entities(case: Case, q: str = "") -> list[dict[str, Any]]:
+    with case.connect() as conn:
+        found = desk.entities(conn)
+    if q:
+        needle = q.casefold()
+        found = [e for e in found if needle in e["name"].casefold() or any(needle in a.casefold()
+                                                                           for a in e["aliases"])]
+    return found
+
+
+def audit(case: Case, actor: str | None, page: int = 1) -> desk.AuditView:
+    with case.connect() as conn:
+        return desk.audit_entries(conn, actor, limit=AUDIT_PAGE, offset=(page - 1) * AUDIT_PAGE)

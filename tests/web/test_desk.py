@@ -1,0 +1,127 @@
+"""The desk end to end through its HTTP interface: login, overview, letter page, corrections, reviews, audit."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from leakdesk.case import Case
+from leakdesk.store import tables as t
+from tests.web.conftest import PASSWORD, login
+
+
+def _ids(case: Case) -> list[int]:
+    with case.connect() as conn:
+        return [r.id for r in conn.execute(sa.select(t.dispatch.c.id).where(t.dispatch.c.parent_id.is_(None))
+                                           .order_by(t.dispatch.c.id))]
+
+
+def test_pages_redirect_to_login_without_a_session(client: TestClient) -> None:
+    r = client.get("/dispatches/1?x=1")
+    assert r.status_code == 303
+    assert r.headers["location"] == "/login?next=/dispatches/1%3Fx%3D1"
+    assert client.get("/api/dispatches").json() == {"error": "Log in first: this needs a desk session or an API token."}
+
+
+def test_wrong_password_is_refused_in_one_sentence_and_audited_nowhere(client: TestClient, desk_case: Case) -> None:
+    page = client.get("/login")
+    csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
+    r = client.post("/login", data={"name": "editor", "password": "not it at all", "csrf": csrf})
+    assert r.status_code == 401
+    assert "The user name, password or code is wrong." in r.text
+    assert "leakdesk_session" not in client.cookies
+
+
+def test_login_is_rate_limited_per_name(client: TestClient) -> None:
+    page = client.get("/login")
+    csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
+    for _ in range(5):
+        client.post("/login", data={"name": "viewer", "password": "wrong password", "csrf": csrf})
+    r = client.post("/login", data={"name": "viewer", "password": PASSWORD, "csrf": csrf})
+    assert r.status_code == 401
+    assert "Too many failed logins for viewer; wait 15 minutes and try again." in r.text
+
+
+def test_overview_shows_numbers_status_and_warnings(client: TestClient, desk_case: Case) -> None:
+    login(client, "viewer")
+    page = client.get("/").text
+    rows = re.findall(r'<tr class="letter status-row-(\w+)" data-id="(\d+)">', page)
+    assert [s for s, _ in rows] == ["consistent", "consistent", "disputed"]
+    assert "sender changed: veter.2022@post.example instead of veter@mail.example" in page
+    only = client.get("/", params={"status": "disputed"}).text
+    assert "СРОЧНО" in only and "О погоде" not in only
+    by_subject = client.get("/", params={"sort": "subject"}).text
+    assert by_subject.index("О погоде") < by_subject.index("Письмо о Курилах") < by_subject.index("СРОЧНО")
+
+
+def test_letter_page_side_by_side_with_verdict_and_custody(client: TestClient, desk_case: Case) -> None:
+    login(client, "viewer")
+    first = _ids(desk_case)[0]
+    page = client.get(f"/dispatches/{first}").text
+    assert '<td class="source" lang="ru">В августе прошлого года контора готовилась к войне с Японией.</td>' in page
+    assert "Last August the Office prepared for a war with Japan." in page
+    assert "Written by the same hand as the rest of the series (probability 93%)." in page
+    assert "intact (sha256 re-checked now)" in page
+    assert "Save correction" not in page and "Record review as" not in page  # a viewer sees no forms
+
+
+def test_correction_and_review_are_audited_under_the_users_name(client: TestClient, desk_case: Case) -> None:
+    first = _ids(desk_case)[0]
+    csrf = login(client, "editor")
+    page = client.get(f"/dispatches/{first}").text
+    translation_id = re.search(r'name="translation_id" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
+    r = client.post(f"/dispatches/{first}/segments/0", data={
+        "csrf": csrf, "translation_id": translation_id, "target": "Last August the Office got ready for war."})
+    assert r.status_code == 303 and r.headers["location"] == f"/dispatches/{first}#segment-0"
+    r = client.post(f"/dispatches/{first}/reviews", data={
+        "csrf": csrf, "verdict": "genuine", "confidence": "0.7", "note": "matches the source's style"})
+    assert r.status_code == 303
+    page = client.get(f"/dispatches/{first}").text
+    assert "Last August the Office got ready for war." in page
+    assert "corrected by editor (v2)" in page
+    assert "<td>editor</td><td>genuine</td><td>0.7</td><td>matches the source&#39;s style</td>" in page
+    audit = client.get("/audit", params={"actor": "editor"}).text
+    assert re.search(r'<td class="actor">editor</td><td class="action">authorship.review</td>', audit)
+    assert re.search(r'<td class="actor">editor</td><td class="action">translation.correct</td>', audit)
+    assert "is intact" in audit
+    with desk_case.connect() as conn:
+        actors = {r.actor for r in conn.execute(sa.select(t.audit.c.actor).where(
+            t.audit.c.action.in_(["translation.correct", "authorship.review", "web.login"])))}
+    assert actors == {"editor"}
+
+
+def test_hostile_html_is_sanitised_and_sandboxed(client: TestClient, desk_case: Case) -> None:
+    login(client, "viewer")
+    second = _ids(desk_case)[1]
+    page = client.get(f"/dispatches/{second}").text
+    assert f'<iframe class="mail-html" sandbox src="/dispatches/{second}/html"' in page
+    frame = client.get(f"/dispatches/{second}/html")
+    assert "<b>холодная</b>" in frame.text
+    for bad in ("<script", "tracker.example", "javascript:"):
+        assert bad not in frame.text
+    assert frame.headers["content-security-policy"].startswith("sandbox; default-src 'none'")
+
+
+def test_security_headers_on_every_page(client: TestClient) -> None:
+    r = client.get("/login")
+    csp = r.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp and "http" not in csp
+    assert r.headers["referrer-policy"] == "no-referrer"
+    cookie = r.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+
+
+def test_search_finds_word_forms_transliteration_and_meaning(client: TestClient, desk_case: Case) -> None:
+    from leakdesk.web.search_view import refresh
+
+    refresh(desk_case)
+    first = _ids(desk_case)[0]
+    login(client, "viewer")
+    page = client.get("/search", params={"q": "Итуруп"}).text
+    assert "<mark>Итурупе</mark>" in page and "<mark>Итуруп</mark>" in page
+    latin = client.get("/api/search", params={"q": "Iturup"}).json()
+    assert {(h["dispatch_id"], h["kind"]) for h in latin["words"]} == {(first, "original"), (first, "translation")}
+    english = client.get("/api/search", params={"q": "war with Japan over the Kuril islands"}).json()
+    assert (first, "original") in {(h["dispatch_id"], h["kind"]) for h in english["meaning"]}
