@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from leakdesk.authorship.casework import _combine as combine_authorship  # the one rule authorship status uses
 from leakdesk.store.records.desk import LetterRow
+from leakdesk.store.records.status import combine_authorship, combine_claims
 
 STATUS_WORDS = {
     "unverified": "unverified",
@@ -22,17 +22,7 @@ def authorship_status(row: LetterRow) -> str:
 
 def claims_word(counts: dict[str, int]) -> str:
     """The same words as `leakdesk claims`: no claims, unverified, partly corroborated, corroborated, ..."""
-    if not counts:
-        return "no claims"
-    if counts.get("contradicted"):
-        return "has contradicted claims"
-    if counts.get("retracted") and not counts.get("corroborated"):
-        return "retracted"
-    if counts.get("corroborated") and not counts.get("unverified"):
-        return "corroborated"
-    if counts.get("corroborated"):
-        return "partly corroborated"
-    return "unverified"
+    return combine_claims(counts)
 
 
 def combined(row: LetterRow) -> str:
