@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from leakdesk.case import Case
-from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, handle_errors, open_case, print_json
+from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, handle_errors, open_case, print_json, say, styled
 from leakdesk.store.fsck import fsck as run_fsck
 
 
@@ -36,14 +36,13 @@ def fsck(case: CaseArg, db: DbOpt = None, json: JsonOpt = False) -> None:
             highlight=False,
         )
         for d in report.damaged_originals + report.missing_originals:
-            console.print(f"[red]Original {d['sha256']}[/]: {d['problem']}.", highlight=False)
+            say(console, styled(f"Original {d['sha256']}", "red"), f": {d['problem']}.")
         for r in report.dangling_references:
-            console.print(
-                f"[red]Missing original {r['sha256']}[/] referred to by {', '.join(r['referenced_by'])}."
-            )
+            say(console, styled(f"Missing original {r['sha256']}", "red"),
+                f" referred to by {', '.join(r['referenced_by'])}.")
         for b in report.broken_audit_rows:
-            console.print(f"[red]Audit entry {b['seq']}[/]: {b['problem']}.", highlight=False)
-        console.print("[green]All is well.[/]" if report.ok else "[red]The case is damaged.[/]")
+            say(console, styled(f"Audit entry {b['seq']}", "red"), f": {b['problem']}.")
+        say(console, styled("All is well.", "green") if report.ok else styled("The case is damaged.", "red"))
     if not report.ok:
         raise typer.Exit(1)
 

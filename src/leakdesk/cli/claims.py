@@ -11,7 +11,19 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, err_console, handle_errors, open_case, print_json
+from leakdesk.cli.common import (
+    CaseArg,
+    DbOpt,
+    JsonOpt,
+    console,
+    err_console,
+    handle_errors,
+    open_case,
+    print_json,
+    say,
+    styled,
+    untrusted,
+)
 
 SeriesOpt = Annotated[str | None, typer.Option("--series", help="Only the dispatches of this series.")]
 
@@ -46,7 +58,7 @@ def entities_cmd(case_path: CaseArg, db: DbOpt = None, as_json: JsonOpt = False)
     table = Table("Name", "Type", "Also written", "Mentions (originals + translations)")
     for e in found:
         counts = f"{e.mentions} ({e.in_originals} + {e.in_translations})"
-        table.add_row(e.name, e.type, ", ".join(e.aliases[:8]), counts)
+        table.add_row(untrusted(e.name), untrusted(e.type), untrusted(", ".join(e.aliases[:8])), counts)
     console.print(table)
     for note in run["notes"]:
         err_console.print(f"Note: {note}", highlight=False)
@@ -94,8 +106,8 @@ def claims_cmd(
         t = c["time"]
         when = f"{t['value']} ({t['start']} – {t['end']})" if t["value"] else ""
         worth = "" if c["checkworthiness"] is None else f"{c['checkworthiness']:.2f}"
-        table.add_row(str(c["id"]), str(c["dispatch_id"]), c["text"], ", ".join(c["actors"] + c["places"]),
-                      when, worth, c["status"])
+        table.add_row(str(c["id"]), str(c["dispatch_id"]), untrusted(c["text"]),
+                      untrusted(", ".join(c["actors"] + c["places"])), untrusted(when), worth, untrusted(c["status"]))
     console.print(table)
 
 
@@ -140,9 +152,9 @@ def timeline_cmd(case_path: CaseArg, series: SeriesOpt = None, db: DbOpt = None,
         return
     for item in timeline["items"]:
         t = item["time"]
-        mark = f"  [red]conflicts with {item['conflicts_with']}[/]" if item["conflicts_with"] else ""
-        console.print(f"{t['start']} – {t['end']}  dispatch {item['dispatch_id']}  #{item['id']} {item['text']}{mark}",
-                      highlight=False)
+        mark = styled(f"  conflicts with {item['conflicts_with']}", "red") if item["conflicts_with"] else ""
+        say(console, f"{t['start']} – {t['end']}  dispatch {item['dispatch_id']}  #{item['id']} ",
+            untrusted(item["text"]), mark)
     console.print(f"{len(timeline['items'])} dated claims, {timeline['undated']} undated, "
                   f"{len(timeline['conflicts'])} conflicts. Written: {timeline['files']['html']}", highlight=False)
 

@@ -1,9 +1,16 @@
-"""What every command shares: case option, JSON output, errors printed as sentences."""
+"""What every command shares: case option, JSON output, errors printed as sentences, untrusted text made safe.
+
+Everything a letter carries (subject, sender, filename, body, entity names) is hostile. The two consoles here
+render every string with Rich markup and emoji codes off and with control characters replaced (`untrusted`), so
+`[/]` cannot crash a command, `[link=…]` cannot make a hyperlink and an ESC sequence cannot drive the terminal.
+Commands that want colour build `rich.text.Text` pieces with `styled`/`line`, never markup strings.
+"""
 
 from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,12 +18,71 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.style import Style
+from rich.text import Text
 
 from leakdesk.case import Case
 from leakdesk.errors import LeakdeskError
 
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
+# C0 and C1 controls, DEL, and the bidi overrides/isolates that reorder what a reader sees ("Trojan source").
+_CONTROLS_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROLS_BLOCK = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def untrusted(value: object, *, multiline: bool = False) -> str:
+    """`value` as text that is safe on a terminal: every control character written as a visible `\\xNN`.
+
+    One-line values (a subject, a filename, a table cell) also get newlines and tabs escaped; `multiline=True`
+    keeps them (a letter's body, a multi-line listing).
+    """
+    text = "" if value is None else str(value)
+    return (_CONTROLS_BLOCK if multiline else _CONTROLS_LINE).sub(_visible, text)
+
+
+class SafeConsole(Console):
+    """A Rich console that never interprets markup or emoji codes in a string and escapes control characters."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.update(markup=False, emoji=False)
+        kwargs.setdefault("highlight", False)
+        kwargs.setdefault("soft_wrap", True)
+        super().__init__(**kwargs)
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        kwargs.update(markup=False, emoji=False)
+        return super().render_str(untrusted(text, multiline=True), **kwargs)
+
+
+def styled(text: object, style: str | Style) -> Text:
+    """A coloured piece of output; `text` is made safe first."""
+    return Text(untrusted(text, multiline=True), style=style)
+
+
+def line(*parts: object) -> Text:
+    """One line of output from plain values and `styled` pieces; plain values are made safe."""
+    out = Text()
+    for part in parts:
+        out.append(part if isinstance(part, Text) else untrusted(part, multiline=True))
+    return out
+
+
+def say(target: Console, *parts: object) -> None:
+    """Print one line; if rendering fails, print it plainly instead, so a warning is never lost."""
+    text = line(*parts)
+    try:
+        target.print(text, soft_wrap=True)
+    except Exception:  # a last resort: never hide what the line says
+        stream = sys.stderr if target.stderr else sys.stdout
+        stream.write(text.plain.encode("ascii", "backslashreplace").decode("ascii") + "\n")
+
+
+console = SafeConsole()
+err_console = SafeConsole(stderr=True)
 
 CaseArg = Annotated[Path, typer.Argument(help="The case folder.", envvar="LEAKDESK_CASE", show_default=False)]
 DbOpt = Annotated[
@@ -29,7 +95,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def fail(message: str, code: int = 1) -> None:
-    err_console.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
+    say(err_console, styled("Error:", "bold red"), " ", message)
     raise typer.Exit(code)
 
 

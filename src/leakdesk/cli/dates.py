@@ -8,7 +8,19 @@ from typing import Annotated
 import typer
 from rich.progress import Progress
 
-from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, err_console, handle_errors, open_case, print_json
+from leakdesk.cli.common import (
+    CaseArg,
+    DbOpt,
+    JsonOpt,
+    console,
+    err_console,
+    handle_errors,
+    open_case,
+    print_json,
+    say,
+    styled,
+    untrusted,
+)
 from leakdesk.errors import UsageError
 
 
@@ -34,8 +46,8 @@ def dates(
         return
     for r in rows:
         span = "" if r["start"] is None else f" {r['start']}…{r['end']}" if r["start"] != r["end"] else f" {r['start']}"
-        flags = f" [yellow]({', '.join(r['flags'])})[/]" if r["flags"] else ""
-        console.print(f"dispatch {r['dispatch_id']}: «{r['text']}» → {r['value']}{span}{flags}", highlight=False)
+        flags = styled(f" ({', '.join(r['flags'])})", "yellow") if r["flags"] else ""
+        say(console, f"dispatch {r['dispatch_id']}: «", untrusted(r["text"]), f"» → {r['value']}{span}", flags)
     console.print(f"{len(rows)} temporal expressions stored.")
 
 

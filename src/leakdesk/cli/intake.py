@@ -8,7 +8,19 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, err_console, handle_errors, open_case, print_json
+from leakdesk.cli.common import (
+    CaseArg,
+    DbOpt,
+    JsonOpt,
+    console,
+    err_console,
+    handle_errors,
+    open_case,
+    print_json,
+    say,
+    styled,
+    untrusted,
+)
 
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
@@ -36,24 +48,25 @@ def ingest(
 
     with open_case(case, db) as c:
         result = ingest_paths(c, paths, series=series, progress=not as_json)
+    # Warnings first, each on its own line: whatever a letter holds, a later line cannot hide an earlier one.
     for problem in result.problems:
-        err_console.print(f"[bold red]Error:[/] {problem.line()}", highlight=False, soft_wrap=True, markup=True)
+        say(err_console, styled("Error:", "bold red"), " ", untrusted(problem.line()))
     if as_json:
         print_json(result.as_dict())
-    else:
-        console.print(
-            f"{len(result.created)} new dispatches ({result.children} attachments and nested messages), "
-            f"{len(result.re_received)} already in the case, {result.containers} containers, "
-            f"{len(result.problems)} with problems.",
-            highlight=False,
-        )
-        for v in result.variants:
-            console.print(
-                f"Variant: dispatch {v['dispatch_id']} has the same Message-ID {v['message_id']} as dispatch "
-                f"{v['variant_of']} but different bytes (possible tampering).",
-                highlight=False, markup=False,
-            )
-    if not result.ok:
+        _exit(result.ok)
+        return
+    for v in result.variants:
+        say(console, styled("Variant:", "bold yellow"), f" dispatch {v['dispatch_id']} has the same Message-ID ",
+            untrusted(v["message_id"]), f" as dispatch {v['variant_of']} but different bytes (possible tampering).")
+    say(console,
+        f"{len(result.created)} new dispatches ({result.children} attachments and nested messages), "
+        f"{len(result.re_received)} already in the case, {result.containers} containers, "
+        f"{len(result.problems)} with problems.")
+    _exit(result.ok)
+
+
+def _exit(ok: bool) -> None:
+    if not ok:
         raise typer.Exit(1)
 
 
@@ -66,18 +79,20 @@ def dispatches(
 ) -> None:
     """List dispatches and their attachments."""
     from leakdesk.intake import list_dispatches
+    from leakdesk.intake.pgp import pgp_label
 
     with open_case(case, db) as c:
         rows = list_dispatches(c, variants_only=variants)
     if as_json:
         print_json(rows)
         return
-    table = Table("id", "parent", "date", "subject / file", "lang", "series", "status", "variant of")
+    table = Table("id", "parent", "date", "subject / file", "lang", "series", "status", "PGP", "variant of")
     for r in rows:
         table.add_row(
-            str(r["id"]), str(r["parent_id"] or ""), (r["date"] or "")[:19], r["subject"] or r["filename"] or "",
-            r["language"] or "", r["series"] or "", r["status"] if r["status"] == "ok" else f"error: {r['error']}",
-            str(r["variant_of"] or ""),
+            str(r["id"]), str(r["parent_id"] or ""), untrusted((r["date"] or "")[:19]),
+            untrusted(r["subject"] or r["filename"] or ""), untrusted(r["language"] or ""),
+            untrusted(r["series"] or ""), "ok" if r["status"] == "ok" else untrusted(f"error: {r['error']}"),
+            untrusted(pgp_label(r["pgp_status"], r["pgp_details"])), str(r["variant_of"] or ""),
         )
     console.print(table)
 

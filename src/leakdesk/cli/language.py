@@ -12,7 +12,19 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, err_console, handle_errors, open_case, print_json
+from leakdesk.cli.common import (
+    CaseArg,
+    DbOpt,
+    JsonOpt,
+    console,
+    err_console,
+    handle_errors,
+    open_case,
+    print_json,
+    say,
+    styled,
+    untrusted,
+)
 from leakdesk.errors import UsageError
 
 if TYPE_CHECKING:
@@ -69,9 +81,8 @@ def _print_translation(view: TranslationView, verb: str) -> None:
             highlight=False, markup=False,
         )
     if view.details.get("forced"):
-        console.print(
-            "[yellow]Imported with --force despite:[/] " + "; ".join(view.details["problems"]) + ".", highlight=False
-        )
+        problems = "; ".join(view.details["problems"])
+        say(console, styled("Imported with --force despite:", "yellow"), f" {problems}.")
 
 
 @handle_errors
@@ -205,7 +216,8 @@ def translation(
     _print_translation(view, "Newest")
     for seg in view.segments:
         conf = f" ({seg.confidence:.0%})" if seg.confidence is not None else ""
-        console.print(f"[bold]{seg.position}[/]{conf} {seg.source}\n    → {seg.target}", highlight=False)
+        say(console, styled(seg.position, "bold"), f"{conf} ", untrusted(seg.source), "\n    → ",
+            untrusted(seg.target))
     for note in notes:
         console.print(f"Comment on segment {note['segment']} by {note['author']}: {note['comment']}", highlight=False)
 

@@ -9,7 +9,18 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, err_console, handle_errors, open_case, print_json
+from leakdesk.cli.common import (
+    CaseArg,
+    DbOpt,
+    JsonOpt,
+    console,
+    err_console,
+    handle_errors,
+    open_case,
+    print_json,
+    say,
+    styled,
+)
 
 
 @handle_errors
@@ -23,7 +34,7 @@ def report(case: CaseArg, db: DbOpt = None, json: JsonOpt = False) -> None:
         print_json({"report": str(result.path), "sections": result.sections, "warnings": result.warnings})
         return
     for warning in result.warnings:
-        err_console.print(f"[yellow]Warning:[/] {warning}", highlight=False, soft_wrap=True)
+        say(err_console, styled("Warning:", "yellow"), f" {warning}")
     console.print(str(result.path), highlight=False, soft_wrap=True)
 
 
@@ -58,7 +69,7 @@ def demo(
     steps.add_column("Seconds", justify="right")
     colour = {"ok": "green", "failed": "red", "skipped": "yellow"}
     for step in result.steps:
-        steps.add_row(step.name, f"[{colour[step.status]}]{step.status}[/]", step.summary, f"{step.seconds:.1f}")
+        steps.add_row(step.name, styled(step.status, colour[step.status]), step.summary, f"{step.seconds:.1f}")
     console.print(steps)
     view = result.overview
     counts = Table(title="The sample case", show_header=False)
@@ -74,7 +85,7 @@ def demo(
     counts.add_row("series", ", ".join(f"{k} {v}" for k, v in sorted(view.series.items())) or "none")
     console.print(counts)
     for warning in result.report_warnings:
-        err_console.print(f"[yellow]Warning:[/] {warning}", highlight=False, soft_wrap=True)
+        say(err_console, styled("Warning:", "yellow"), f" {warning}")
     console.print(f"Case folder: {result.case_path}", highlight=False, soft_wrap=True)
     console.print(f"Report: {result.report}", highlight=False, soft_wrap=True)
     if not result.ok:

@@ -23,6 +23,7 @@ def list_dispatches(case: Case, variants_only: bool = False) -> list[dict[str, A
             d.c.id, d.c.parent_id, d.c.original_sha256.label("sha256"), d.c.kind, d.c.channel, d.c.filename,
             d.c.media_type, d.c.message_id, d.c.subject, d.c.sender, d.c.date, d.c.date_utc,
             t.series.c.name.label("series"), d.c.language, d.c.status, d.c.error, d.c.variant_of, d.c.pgp_status,
+            d.c.pgp_details,
         )
         .select_from(d.outerjoin(t.series, d.c.series_id == t.series.c.id))
         .order_by(d.c.id)

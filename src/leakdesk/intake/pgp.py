@@ -21,6 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from leakdesk.errors import IntakeError
+from leakdesk.intake.pgp_coverage import Coverage, coverage_of, pgp_label
+
+__all__ = ["PgpResult", "import_keys", "list_keys", "pgp_label", "process_pgp", "signed_part_bytes", "stop_agent"]
 
 PASSPHRASE_ENV = "LEAKDESK_GPG_PASSPHRASE_FILE"
 
@@ -44,7 +47,9 @@ class PgpResult:
     status: str  # decrypted | not-decrypted | signed
     format: str  # pgp/mime | inline
     key_id: str | None = None  # encrypted: the key it was decrypted with (or the first it was sent to); signed: signer
-    signature: str | None = None  # good | bad | unknown-key | error | None (no signature)
+    # good | bad | unknown-key | expired-key | revoked-key | expired-signature | error | None (no signature).
+    # Only "good" is good: it needs a valid, unexpired, unrevoked key the case holds.
+    signature: str | None = None
     signer_fingerprint: str | None = None
     signer_key_id: str | None = None
     signer: str | None = None  # the signer's user id, when the case has the key
@@ -52,13 +57,32 @@ class PgpResult:
     plaintext: bytes | None = None  # decrypted only. pgp/mime: a MIME entity; inline: the text, as bytes
     plaintext_is_mime: bool = False
     recipients: list[str] = field(default_factory=list)  # key ids the message was encrypted to
+    # What the signature (or encryption) protects: "whole" only when it is the message body itself (the root, or
+    # the root of single-part wrappers); otherwise "part", with `covered` naming it and `uncovered` listing the
+    # parts and text outside it, which a forger could have added.
+    coverage: str = "whole"
+    covered: str | None = None
+    uncovered: list[str] = field(default_factory=list)
 
     @property
     def dispatch_status(self) -> str:
-        """One word for `dispatch.pgp_status`: decrypted, not-decrypted, signed-good, signed-bad, ..."""
+        """One word for `dispatch.pgp_status`: decrypted, not-decrypted, signed-good, partly-signed, signed-bad, ...
+
+        "signed-good" means: a good signature by a valid key, covering the whole message body.
+        """
         if self.status == "signed":
-            return f"signed-{self.signature or 'unknown'}"
+            if self.signature == "good" and self.coverage != "whole":
+                return "partly-signed"
+            return f"signed-{self.signature or 'error'}"
         return self.status
+
+    def cover(self, found: Coverage) -> None:
+        """Record what the signature or encryption covers; a partial cover found later narrows an earlier one."""
+        if found.coverage == "whole":
+            return
+        self.coverage = "part"
+        self.covered = self.covered or found.covered
+        self.uncovered.extend(found.uncovered)
 
     def details(self) -> dict[str, Any]:
         """Everything except the plaintext, for `dispatch.pgp_details` and the audit log."""
@@ -78,11 +102,33 @@ def _gpg(home: Path) -> Any:
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not shutil.which("gpg"):
         raise IntakeError("GnuPG (the `gpg` program) is not installed; install the Debian package `gnupg`.")
+    _no_passphrase_cache(home)
     gpg = gnupg.GPG(gnupghome=str(home))
     gpg.encoding = "utf-8"  # passphrases and user ids are often not Latin-1 (python-gnupg's default)
     _GPG[str(home)] = gpg
     atexit.register(stop_agent, home)
     return gpg
+
+
+# gpg-agent keeps no passphrase: each decryption gets it anew from the passphrase file, so an agent left behind
+# by a crash (kill -9 skips atexit) holds nothing that decrypts the case's mail.
+AGENT_CONF = "default-cache-ttl 0\nmax-cache-ttl 0\nno-allow-external-cache\n"
+
+
+def _no_passphrase_cache(home: Path) -> None:
+    conf = home / "gpg-agent.conf"
+    try:
+        if conf.read_text("utf-8") == AGENT_CONF:
+            return
+    except OSError:
+        pass
+    fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(AGENT_CONF)
+    subprocess.run(  # an agent already running for this home must drop what it cached and reread the file
+        ["gpgconf", "--homedir", str(home), "--reload", "gpg-agent"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10, check=False,
+    )
 
 
 def stop_agent(home: Path) -> None:
@@ -213,6 +259,14 @@ def _verify_detached(home: Path, data: bytes, signature: bytes) -> _Run:
     return _Run(bool(result.valid), b"", _status(result.stderr or ""))
 
 
+# The signature matches, but the key cannot vouch for it: never shown as a good signature.
+_NOT_VALID = {
+    "EXPKEYSIG": ("expired-key", "the text matches the signature, but the signing key has expired"),
+    "REVKEYSIG": ("revoked-key", "the text matches the signature, but the signing key was revoked by its owner"),
+    "EXPSIG": ("expired-signature", "the text matches the signature, but the signature itself has expired"),
+}
+
+
 @dataclass
 class _Signature:
     verdict: str | None = None
@@ -229,9 +283,9 @@ def _signature(run: _Run) -> _Signature:
         parts = value.split()
         if key == "GOODSIG" and sig.verdict is None:
             sig.verdict, sig.key_id, sig.user = "good", parts[0], value.partition(" ")[2] or None
-        elif key in ("EXPKEYSIG", "REVKEYSIG") and sig.verdict is None:
-            sig.verdict, sig.key_id, sig.user = "good", parts[0], value.partition(" ")[2] or None
-            sig.reason = "the signing key has expired" if key == "EXPKEYSIG" else "the signing key was revoked"
+        elif key in _NOT_VALID and sig.verdict is None:
+            sig.verdict, sig.key_id, sig.user = _NOT_VALID[key][0], parts[0], value.partition(" ")[2] or None
+            sig.reason = _NOT_VALID[key][1]
         elif key == "BADSIG" and sig.verdict is None:
             sig.verdict, sig.key_id, sig.user = "bad", parts[0], value.partition(" ")[2] or None
             sig.reason = "the signature does not match the text: it was changed after signing"
@@ -244,7 +298,7 @@ def _signature(run: _Run) -> _Signature:
             else:
                 sig.verdict = "error"
                 sig.reason = "the signature could not be checked (unsupported or damaged)"
-        elif key == "VALIDSIG" and sig.verdict == "good":
+        elif key == "VALIDSIG" and sig.verdict in ("good", *(v for v, _ in _NOT_VALID.values())):
             sig.fingerprint = parts[9] if len(parts) > 9 else parts[0]
     return sig
 
@@ -383,6 +437,7 @@ def _verify_inner_signature(home: Path, result: PgpResult) -> None:
     found = _verify_pgp_mime(home, signed, result.plaintext or b"")
     result.signature, result.signer_fingerprint = found.signature, found.signer_fingerprint
     result.signer_key_id, result.signer, result.reason = found.signer_key_id, found.signer, found.reason
+    result.cover(coverage_of(inner, signed, prefix="d"))  # anyone can encrypt a forged wrapper to the desk key
 
 
 def _inline(home: Path, message: email.message.Message) -> PgpResult | None:
@@ -391,10 +446,21 @@ def _inline(home: Path, message: email.message.Message) -> PgpResult | None:
             continue
         body = _payload(part)
         if block := _ARMOR_MESSAGE.search(body):
-            return _decrypt_result(home, block.group(0), "inline")
-        if block := _ARMOR_SIGNED.search(body):
+            result = _decrypt_result(home, block.group(0), "inline")
+        elif block := _ARMOR_SIGNED.search(body):
             run, _ = _decrypt(home, block.group(0))  # on a clear-signed text, --decrypt checks the signature
-            return _signed_result(_signature(run), "inline")
+            result = _signed_result(_signature(run), "inline")
+        else:
+            continue
+        result.cover(coverage_of(message, part))
+        outside = [("text before", body[: block.start()]), ("text after", body[block.end() :])]
+        what = "signed" if block.re is _ARMOR_SIGNED else "PGP"
+        found = Coverage()
+        for label, text in outside:
+            if text.strip():
+                found.add_outside_text(f"{label} the {what} block ({len(text.strip()):,} bytes)")
+        result.cover(found)
+        return result
     return None
 
 
@@ -413,10 +479,14 @@ def process_pgp(gnupg_home: Path, message: email.message.Message, raw: bytes) ->
             ciphertext = _payload(sub[1]) if isinstance(sub, list) and len(sub) >= 2 else b""
             if not ciphertext:
                 return PgpResult("not-decrypted", "pgp/mime", reason="the encrypted part is missing or empty")
-            return _decrypt_result(gnupg_home, ciphertext, "pgp/mime")
+            result = _decrypt_result(gnupg_home, ciphertext, "pgp/mime")
+            result.cover(coverage_of(message, encrypted))
+            return result
         signed = next((p for p in parts if _is_pgp_signed(p)), None)
         if signed is not None:
-            return _verify_pgp_mime(gnupg_home, signed, raw)
+            result = _verify_pgp_mime(gnupg_home, signed, raw)
+            result.cover(coverage_of(message, signed))
+            return result
         return _inline(gnupg_home, message)
     except IntakeError as exc:  # gpg missing: the message is kept, the reason recorded
         if any(_is_pgp_encrypted(p) for p in parts):

@@ -1,0 +1,328 @@
+"""The attack table of issue 8, intake side: one test per attack, each showing it is now detected or contained.
+
+Everything is real: GnuPG keys made here (one revoked, one expired), files and emails built byte by byte, the CLI
+run through Typer's CliRunner. Rows: wrapped and partly signed PGP mail, revoked / expired / unknown keys, a kill -9
+during a decrypting ingest, Rich markup and control characters in letters, hostile zip-based documents, PDFs and
+HTML under a budget, symlinks in a folder walk.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from leakdesk.case import Case
+from leakdesk.cli.common import SafeConsole, untrusted
+from leakdesk.cli.main import app
+from leakdesk.intake.pgp import PASSPHRASE_ENV, process_pgp
+from leakdesk.store import tables as t
+from tests.conftest import invoke
+from tests.intake.conftest import raw_message, with_attachment
+from tests.intake.test_pgp import (  # noqa: F401  (fixtures)
+    INNER,
+    PASSPHRASE,
+    Keys,
+    case_home,
+    gpg,
+    keys,
+    parse,
+    pgp_mime_encrypted,
+    pgp_mime_signed,
+    plain_mail,
+)
+from tests.servers import kill_gpg_agent
+
+WIDE = {"COLUMNS": "250"}
+FORGED = "Content-Type: text/plain; charset=utf-8\r\n\r\nPlease pay 40,000 EUR to account CY17 0020 0128.\r\n"
+
+
+def wrapped(*parts: bytes, boundary: bytes = b"outer") -> bytes:
+    """A multipart/mixed message around `parts` (each a full MIME entity: headers and body)."""
+    body = b"".join(b"--" + boundary + b"\r\n" + p + b"\r\n" for p in parts)
+    return (
+        b"From: fialka@example.net\r\nTo: desk@example.org\r\nSubject: wrapped\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/mixed; boundary=\"" + boundary + b"\"\r\n\r\n" + body + b"--" + boundary + b"--\r\n"
+    )
+
+
+def signed_entity(world: Keys, signer: str = "insider") -> bytes:
+    """The multipart/signed entity (headers and body) of a genuine PGP/MIME letter."""
+    return pgp_mime_signed(INNER, world.detach_sign(INNER, signer)).split(b"MIME-Version: 1.0\r\n", 1)[1]
+
+
+# --------------------------------------------------------------------------- PGP verdicts that cannot be wrapped
+
+
+def test_forged_text_wrapped_around_a_genuine_signed_letter_is_only_partly_signed(
+    keys: Keys, case_home: Path  # noqa: F811
+) -> None:
+    raw = wrapped(FORGED.encode(), signed_entity(keys))
+    result = process_pgp(case_home, parse(raw), raw)
+    assert result is not None and result.signature == "good"  # the genuine part still checks out ...
+    assert result.dispatch_status == "partly-signed"  # ... but the message is not "signed-good"
+    assert (result.coverage, result.covered) == ("part", "part 2 (multipart/signed)")
+    assert result.uncovered == ["part 1 (text/plain)"]
+
+
+def test_single_part_wrapper_around_a_signed_letter_is_still_signed(keys: Keys, case_home: Path) -> None:  # noqa: F811
+    raw = wrapped(signed_entity(keys))
+    result = process_pgp(case_home, parse(raw), raw)
+    assert result is not None and result.dispatch_status == "signed-good" and result.coverage == "whole"
+
+
+def test_forged_part_wrapped_around_an_encrypted_and_signed_letter(keys: Keys, case_home: Path) -> None:  # noqa: F811
+    encrypted = pgp_mime_encrypted(keys.encrypt(INNER, to="desk", signer="insider"))
+    entity = encrypted.split(b"MIME-Version: 1.0\r\n", 1)[1]
+    raw = wrapped(FORGED.encode(), entity)
+    result = process_pgp(case_home, parse(raw), raw)
+    assert result is not None and (result.status, result.signature) == ("decrypted", "good")
+    assert (result.coverage, result.covered, result.uncovered) == (
+        "part", "part 2 (multipart/encrypted)", ["part 1 (text/plain)"]
+    )
+
+
+def test_forged_text_encrypted_to_the_desk_around_a_genuine_signed_letter(
+    keys: Keys, case_home: Path  # noqa: F811
+) -> None:
+    """Anyone can encrypt to the desk's key: the wrapper inside the ciphertext proves nothing either."""
+    inner = b"Content-Type: multipart/mixed; boundary=\"in\"\r\n\r\n--in\r\n" + FORGED.encode() + (
+        b"\r\n--in\r\n" + signed_entity(keys) + b"\r\n--in--\r\n"
+    )
+    raw = pgp_mime_encrypted(keys.encrypt(inner, to="desk"))
+    result = process_pgp(case_home, parse(raw), raw)
+    assert result is not None and (result.status, result.signature) == ("decrypted", "good")
+    assert result.coverage == "part" and result.covered == "part d.2 (multipart/signed)"
+    assert result.uncovered == ["part d.1 (text/plain)"]
+
+
+def test_inline_text_around_a_clearsigned_block_is_unsigned(keys: Keys, case_home: Path) -> None:  # noqa: F811
+    block = keys.clearsign("Встреча переносится на пятницу.\r\n".encode(), "insider")
+    raw = plain_mail(b"URGENT: wire the money today.\r\n\r\n" + block + b"\r\nPS: use the new account.\r\n")
+    result = process_pgp(case_home, parse(raw), raw)
+    assert result is not None and result.signature == "good" and result.dispatch_status == "partly-signed"
+    assert result.covered == "the armoured PGP block"
+    assert result.uncovered == ["text before the signed block (29 bytes)", "text after the signed block (24 bytes)"]
+    whole = process_pgp(case_home, parse(plain_mail(block)), plain_mail(block))
+    assert whole is not None and whole.dispatch_status == "signed-good"
+
+
+@pytest.fixture(scope="module")
+def bad_keys(gnupg_home_factory: Callable[[], Path], keys: Keys, tmp_path_factory: pytest.TempPathFactory) -> dict:  # noqa: F811
+    """A revoked and an expired signing key, each with a letter it signed while it was valid."""
+    world = keys.world
+    out = tmp_path_factory.mktemp("badkeys")
+    made: dict[str, object] = {}
+    nopass = ["--pinentry-mode", "loopback", "--passphrase", ""]
+    gpg(world, *nopass, "--quick-gen-key", "Revoked <revoked@example.net>", "ed25519", "sign", "0")
+    fpr = next(ln.split(":")[9] for ln in gpg(world, "--with-colons", "--list-keys", "revoked@example.net")
+               .decode().splitlines() if ln.startswith("fpr:"))
+    signature = gpg(world, "--armor", "--detach-sign", "--local-user", fpr, data=INNER)
+    made["revoked-letter"] = pgp_mime_signed(INNER, signature)
+    certificate = (world / "openpgp-revocs.d" / f"{fpr}.rev").read_bytes().replace(b":-----BEGIN", b"-----BEGIN")
+    gpg(world, "--import", data=certificate)  # the owner revokes the key
+    faked = ["--faked-system-time", "20200101T000000"]
+    gpg(world, *faked, *nopass, "--quick-gen-key", "Expired <expired@example.net>", "ed25519", "sign", "1d")
+    efpr = next(ln.split(":")[9] for ln in gpg(world, "--with-colons", "--list-keys", "expired@example.net")
+                .decode().splitlines() if ln.startswith("fpr:"))
+    made["expired-letter"] = pgp_mime_signed(
+        INNER, gpg(world, *faked, "--armor", "--detach-sign", "--local-user", efpr, data=INNER)
+    )
+    public = out / "bad-public.asc"
+    public.write_bytes(gpg(world, "--armor", "--export", fpr, efpr))
+    made["public"] = public
+    return made
+
+
+@pytest.fixture
+def bad_home(case_home: Path, bad_keys: dict) -> Path:  # noqa: F811
+    gpg(case_home, "--import", str(bad_keys["public"]))
+    return case_home
+
+
+def test_signature_by_a_revoked_key_is_never_good(bad_home: Path, bad_keys: dict) -> None:
+    raw = bad_keys["revoked-letter"]
+    result = process_pgp(bad_home, parse(raw), raw)
+    assert result is not None and result.signature == "revoked-key"
+    assert result.dispatch_status == "signed-revoked-key"
+    assert result.reason == "the text matches the signature, but the signing key was revoked by its owner"
+
+
+def test_signature_by_an_expired_key_is_never_good(bad_home: Path, bad_keys: dict) -> None:
+    raw = bad_keys["expired-letter"]
+    result = process_pgp(bad_home, parse(raw), raw)
+    assert result is not None and result.signature == "expired-key"
+    assert result.dispatch_status == "signed-expired-key"
+    assert result.reason == "the text matches the signature, but the signing key has expired"
+
+
+def test_signature_by_an_unknown_key_is_never_good(keys: Keys, case_home: Path) -> None:  # noqa: F811
+    raw = pgp_mime_signed(INNER, keys.detach_sign(INNER, "unknown"))
+    result = process_pgp(case_home, parse(raw), raw)
+    assert result is not None and result.dispatch_status == "signed-unknown-key"
+
+
+def test_dispatches_shows_what_is_signed_and_what_is_not(runner: CliRunner, case: Case, keys: Keys,  # noqa: F811
+                                                         tmp_path: Path) -> None:
+    for name in ("insider-public",):
+        assert invoke(runner, "keys", "import", case.root, keys.files[name]).exit_code == 0
+    (tmp_path / "wrapped.eml").write_bytes(wrapped(FORGED.encode(), signed_entity(keys)))
+    try:
+        assert invoke(runner, "ingest", case.root, tmp_path / "wrapped.eml").exit_code == 0
+        listed = json.loads(invoke(runner, "dispatches", case.root, "--json").stdout)
+        top = next(d for d in listed if d["parent_id"] is None)
+        assert top["pgp_status"] == "partly-signed"
+        assert top["pgp_details"]["uncovered"] == ["part 1 (text/plain)"]
+        shown = runner.invoke(app, ["dispatches", str(case.root)], env=WIDE).stdout
+        assert (
+            "PARTLY signed: only part 2 (multipart/signed) is signed; NOT signed: part 1 (text/plain)" in shown
+        )
+        assert "signed (good signature)" not in shown
+    finally:
+        kill_gpg_agent(case.gnupg_home)
+
+
+# --------------------------------------------------------------------------- kill -9 during a decrypting ingest
+
+_INGEST = """
+import sys
+from pathlib import Path
+from leakdesk.case import Case
+from leakdesk.intake import ingest_paths
+with Case.open(Path(sys.argv[1])) as case:
+    ingest_paths(case, [Path(sys.argv[2])], progress=False)
+"""
+
+
+def test_kill_9_during_a_decrypting_ingest_leaves_no_usable_passphrase(
+    case: Case, keys: Keys, tmp_path: Path  # noqa: F811
+) -> None:
+    from leakdesk.intake.pgp import import_keys
+
+    import_keys(case, keys.files["protected-secret"])
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    for i in range(40):
+        letter = INNER.replace(b"\r\n\r\n", f"\r\n\r\nletter {i}\r\n".encode(), 1)
+        (mail / f"{i:03}.eml").write_bytes(
+            pgp_mime_encrypted(keys.encrypt(letter, to="protected")).replace(b"<enc-1@", f"<enc-{i}@".encode())
+        )
+    (tmp_path / "pass").write_text(PASSPHRASE + "\n", "utf-8")
+    env = {**os.environ, PASSPHRASE_ENV: str(tmp_path / "pass"), "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen([sys.executable, "-c", _INGEST, str(case.root), str(mail)], env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # wait until it has decrypted at least one letter
+            with case.connect() as conn:
+                if conn.execute(sa.select(t.dispatch.c.id).where(t.dispatch.c.pgp_status == "decrypted")).first():
+                    break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the ingest decrypted nothing within 120 s")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+        # Whatever gpg-agent is left running for the case, it must not decrypt without the passphrase.
+        ciphertext = keys.encrypt(b"a fresh secret\r\n", to="protected")
+        done = subprocess.run(
+            ["gpg", "--homedir", str(case.gnupg_home), "--batch", "--pinentry-mode", "error", "--decrypt"],
+            input=ciphertext, capture_output=True, timeout=60,
+        )
+        assert done.returncode != 0 and b"a fresh secret" not in done.stdout
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        kill_gpg_agent(case.gnupg_home)
+
+
+# --------------------------------------------------------------------------- terminal output is untrusted
+
+HOSTILE_SUBJECT = "[/] [link=https://evil.example]click[/link] \x1b[31mred\x1b]8;;https://evil.example\x07x"
+SHOWN_SUBJECT = "[/] [link=https://evil.example]click[/link] \\x1b[31mred\\x1b]8;;https://evil.example\\x07x"
+
+
+def test_untrusted_replaces_every_control_character() -> None:
+    assert untrusted("a\x1b[2Jb\x9bc\u202ed\x00") == "a\\x1b[2Jb\\x9bc\\u202ed\\x00"
+    assert untrusted("line 1\nline\t2") == "line 1\\x0aline\\x092"
+    assert untrusted("line 1\nline\t2", multiline=True) == "line 1\nline\t2"
+    assert untrusted(None) == ""
+
+
+def test_markup_in_a_letter_makes_no_hyperlink_on_a_real_terminal() -> None:
+    out = io.StringIO()
+    console = SafeConsole(file=out, force_terminal=True, color_system="truecolor", width=200)
+    console.print(f"subject: {HOSTILE_SUBJECT} :smile:")
+    text = out.getvalue()
+    assert "\x1b]8;" not in text and "\x07" not in text  # no OSC 8 hyperlink, no raw escape from the letter
+    assert "[link=https://evil.example]click[/link]" in text and ":smile:" in text
+
+
+def test_markup_in_subject_filename_and_message_id_never_crashes_ingest_and_the_variant_warning_prints(
+    runner: CliRunner, case: Case, tmp_path: Path
+) -> None:
+    mid = "<[/]@[link=https://evil.example]>"
+    first = raw_message(b"first version\n", headers={"Subject": HOSTILE_SUBJECT}, message_id=mid)
+    second = raw_message(b"second version\n", headers={"Subject": HOSTILE_SUBJECT}, message_id=mid)
+    third = with_attachment(b"not a pdf at all", "[/]report[link=https://evil.example].pdf", message_id="<3@x>")
+    (tmp_path / "[red]1.eml").write_bytes(first)
+    (tmp_path / "2.eml").write_bytes(second)
+    (tmp_path / "3.eml").write_bytes(third)
+    (tmp_path / "[bold]x\x1b[2J.eml").write_bytes(b"")
+    result = invoke(runner, "ingest", case.root, tmp_path / "[red]1.eml", tmp_path / "2.eml", tmp_path / "3.eml",
+                    tmp_path / "[bold]x\x1b[2J.eml")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {tmp_path}/3.eml, attachment 'evil.example].pdf' (part 2): the attachment's name "
+        "'[/]report[link=https://evil.example].pdf' contains folder parts or control characters; it is recorded as "
+        "'evil.example].pdf' and nothing was written outside the case; not a PDF although it is named or labelled "
+        "as one (it starts like text, not '%PDF-')\n"
+        f"Error: {tmp_path}/[bold]x\\x1b[2J.eml: the file is empty (0 bytes)\n"
+    )
+    assert result.stdout == (
+        f"Variant: dispatch 2 has the same Message-ID {mid} as dispatch 1 but different bytes (possible tampering).\n"
+        "4 new dispatches (1 attachments and nested messages), 0 already in the case, 0 containers, "
+        "2 with problems.\n"
+    )
+
+
+def test_dispatches_prints_letter_values_literally_and_json_keeps_them_exact(
+    runner: CliRunner, case: Case, tmp_path: Path
+) -> None:
+    (tmp_path / "a.eml").write_bytes(raw_message(headers={"Subject": HOSTILE_SUBJECT}))
+    assert invoke(runner, "ingest", case.root, tmp_path / "a.eml").exit_code == 0
+    shown = runner.invoke(app, ["dispatches", str(case.root)], env=WIDE)
+    assert shown.exit_code == 0, shown.output
+    row = next(ln for ln in shown.stdout.splitlines() if ln.startswith("│ 1 "))
+    assert row.split("│")[4].strip() == SHOWN_SUBJECT
+    assert "\x1b" not in shown.stdout and "\x07" not in shown.stdout
+    listed = json.loads(invoke(runner, "dispatches", case.root, "--json").stdout)
+    assert listed[0]["subject"] == HOSTILE_SUBJECT
+
+
+@pytest.mark.slow
+def test_markup_in_a_letter_never_crashes_claims_or_timeline(runner: CliRunner, case: Case) -> None:
+    from tests.claims.conftest import add_letter
+
+    body = ("В августе 2021 года Сергей Иванов [/] из ФСБ [link=https://evil.example]готовил[/link] переброску "
+            "\x1b]8;;https://evil.example\x07вертолётов\x1b[31m на Итуруп.")
+    add_letter(case, body, date="2022-03-20T10:00:00+00:00", subject="[/]")
+    shown_body = body.replace("\x1b", "\\x1b").replace("\x07", "\\x07")
+    claims = runner.invoke(app, ["claims", str(case.root)], env={"COLUMNS": "400"})
+    assert claims.exit_code == 0, claims.output
+    row = next(ln for ln in claims.stdout.splitlines() if ln.startswith("│ 1 "))
+    assert [c.strip() for c in row.split("│")[1:-1]] == [
+        "1", "1", shown_body, "Сергей Иванов, FSB, Iturup", "2021-08 (2021-08-01 – 2021-08-31)", "", "unverified"
+    ]
+    timeline = runner.invoke(app, ["timeline", str(case.root)])
+    assert timeline.exit_code == 0, timeline.output
+    assert timeline.stdout.splitlines()[0] == f"2021-08-01 – 2021-08-31  dispatch 1  #1 {shown_body}"
+    assert "\x1b" not in claims.stdout + timeline.stdout
