@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "leakdesk.cli.narratives",  # stream add/list, narratives, eval persuasion
     "leakdesk.cli.dkim",  # dkim
     "leakdesk.cli.web",  # serve, search, user, token
+    "leakdesk.cli.publish",  # exposure
 ]
 
 for _name in COMMAND_MODULES:

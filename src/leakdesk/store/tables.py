@@ -470,6 +470,59 @@ search_passage = sa.Table(
 
 # --------------------------------------------------------------------------- publication (issue 12, migration 0010)
 
+# The last exposure check of a series: metadata findings, stylometric rank and canary-trap risk (JSON), kept so the
+# report shows what was measured and when, without re-running the authorship engine.
+exposure_check = sa.Table(
+    "exposure_check",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("series_id", sa.ForeignKey("series.id"), nullable=False, index=True),
+    sa.Column("population", sa.Text, nullable=False),  # "case reference pool" or the folder's name
+    sa.Column("result", sa.JSON, nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("created", TS, nullable=False),
+)
+
+# One redaction decision: what to hide (an entity, a pattern match, a term, or a span of one text) and the pseudonym
+# that replaces it everywhere in the series and its translations. Proposed first; only approved ones are applied.
+redaction = sa.Table(
+    "redaction",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("series_id", sa.ForeignKey("series.id"), index=True),  # NULL: the whole case
+    sa.Column("kind", sa.String(12), nullable=False),  # entity | pattern | term | span
+    sa.Column("label", sa.String(40), nullable=False),  # person, place, organisation, email, phone, passport, ...
+    sa.Column("entity_id", sa.ForeignKey("entity.id")),
+    sa.Column("surfaces", sa.JSON, nullable=False),  # the strings replaced (names and aliases, the matched text)
+    sa.Column("dispatch_id", sa.ForeignKey("dispatch.id")),  # span only
+    sa.Column("text_id", sa.ForeignKey("text.id")),
+    sa.Column("start_char", sa.Integer),
+    sa.Column("end_char", sa.Integer),
+    sa.Column("pseudonym", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),  # proposed | approved | rejected
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("created", TS, nullable=False),
+    sa.Column("reviewer", sa.String(200)),
+    sa.Column("reviewed", TS),
+    sa.Column("note", sa.Text),
+)
+
+# A file publish made from a dispatch (scrubbed, flattened or redacted copy); the original is never touched.
+derivative = sa.Table(
+    "derivative",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("dispatch_id", sa.ForeignKey("dispatch.id"), nullable=False, index=True),
+    sa.Column("source_sha256", sa.ForeignKey("original.sha256"), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),  # scrubbed | flattened | redacted-text
+    sa.Column("path", sa.Text, nullable=False),  # relative to the case folder
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("tool", sa.String(80), nullable=False),
+    sa.Column("details", sa.JSON, nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("created", TS, nullable=False),
+)
+
 # --------------------------------------------------------------------------- narratives (issue 13, migration 0011)
 
 # A monitored media stream (a feed, a Telegram channel export, a CSV, a folder of articles), by the desk's name for it.
