@@ -45,9 +45,9 @@ def test_import_markdown_and_docx(case: Case, letter: int, tmp_path: Path) -> No
     md = tmp_path / "t.md"
     md.write_text("# Letter\n\n" + LETTER_EN.replace("Dear Ivan Petrovich!", "**Dear Ivan Petrovich!**"), "utf-8")
     view = import_translation(case, letter, md)
-    # The heading has no counterpart in the original: it joins the first sentence in a 1-2 bead, markup removed.
-    assert view.segments[0].target == "Letter Dear Ivan Petrovich!"
-    assert view.segments[0].target_sentences == 2
+    # The heading has no counterpart in the original: an added segment of its own (0-1), markup removed.
+    assert (view.segments[0].source, view.segments[0].target) == ("", "Letter")
+    assert view.segments[1].target == "Dear Ivan Petrovich!"
     document = docx.Document()
     for paragraph in LETTER_EN.split("\n\n"):
         document.add_paragraph(paragraph)

@@ -1,9 +1,11 @@
-"""Sentence alignment of an original and its translation: Gale-Church length model plus anchor bonuses.
+"""Sentence alignment of an original and its translation: Gale-Church length model, anchors and meaning.
 
 Dynamic programming over 1-1, 1-2, 2-1, 1-0 and 0-1 beads. The cost of a bead is -log of its prior times the
 probability of its length difference (Gale & Church 1993), minus a bonus for shared anchors (numbers, months, names,
-?/!) and plus a penalty for anchors left without a partner. Each bead gets a confidence in [0, 1]; the document's
-confidence is their length-weighted mean, which collapses when the "translation" is of another letter.
+?/!), plus a penalty for anchors left without a partner, and — with the multilingual sentence encoder — minus the
+agreement in meaning of the bead's two sides (so two non-1-1 beads whose lengths cancel out no longer fool it).
+Each bead gets a confidence in [0, 1]; the document's confidence is their length-weighted mean, which collapses when
+the "translation" is of another letter.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
+
+import numpy as np
 
 from leakdesk.language.anchors import anchors
 from leakdesk.language.segment import Sentence
@@ -23,6 +27,10 @@ NOTE_PRIOR = 0.2  # an added or omitted sentence in brackets: usually a translat
 PARAGRAPH_PENALTY = 2.5  # a bead that joins sentences of two paragraphs
 PLAUSIBLE_RATIO = (0.7, 1.5)  # target/source characters of a complete translation (ru→en measured 0.94-1.16)
 BAND = 25  # sentences either side of the diagonal searched (widened by the difference in sentence counts)
+# Meaning: cosine of the two sides in the encoder's space (a sentence and its translation ≈ 0.8, unrelated ≈ 0).
+SEMANTIC_WEIGHT = 8.0  # cost per unit of similarity away from the centre
+SEMANTIC_CENTRE = 0.45  # similarity at which a bead is neither helped nor hurt
+SEMANTIC_FLOOR, SEMANTIC_FULL = 0.25, 0.65  # bead confidence from meaning: 0 at the floor, 1 at full
 
 
 @dataclass(frozen=True)
@@ -89,9 +97,10 @@ class _Pair:
     s_anc: list[Counter[str]]
     t_anc: list[Counter[str]]
     ratio: float
+    meaning: _Meaning | None = None
 
     @classmethod
-    def of(cls, source: list[Sentence], target: list[Sentence]) -> _Pair:
+    def of(cls, source: list[Sentence], target: list[Sentence], semantic: bool = True) -> _Pair:
         s_len = [_size(s.text) for s in source]
         t_len = [_size(t.text) for t in target]
         ratio = (sum(t_len) / sum(s_len)) if sum(s_len) and sum(t_len) else 1.0
@@ -103,6 +112,7 @@ class _Pair:
             [anchors(s.text) for s in source],
             [anchors(t.text) for t in target],
             min(max(ratio, 0.3), 3.0),
+            _Meaning.of(source, target) if semantic and source and target else None,
         )
 
     def anchors_of(
@@ -113,9 +123,39 @@ class _Pair:
         return a, b
 
 
-def align(source: list[Sentence], target: list[Sentence]) -> Alignment:
-    """Best bead sequence covering both sentence lists in order."""
-    pair = _Pair.of(source, target)
+@dataclass(frozen=True)
+class _Meaning:
+    """Similarity in meaning of every 1-1, 2-1 and 1-2 bead the search may consider."""
+
+    one_one: np.ndarray  # [i, j]: source i with target j
+    two_one: np.ndarray  # [i, j]: source i + i+1 with target j
+    one_two: np.ndarray  # [i, j]: source i with target j + j+1
+
+    @classmethod
+    def of(cls, source: list[Sentence], target: list[Sentence]) -> _Meaning:
+        from leakdesk.language.encoder import encode
+
+        s_join = [f"{a.text} {b.text}" for a, b in zip(source, source[1:], strict=False)]
+        t_join = [f"{a.text} {b.text}" for a, b in zip(target, target[1:], strict=False)]
+        vectors = encode([s.text for s in source] + s_join + [t.text for t in target] + t_join)
+        n, m = len(source), len(target)
+        es, es2 = vectors[:n], vectors[n : n + len(s_join)]
+        et, et2 = vectors[n + len(s_join) : n + len(s_join) + m], vectors[n + len(s_join) + m :]
+        return cls(es @ et.T, es2 @ et.T, es @ et2.T)
+
+    def of_bead(self, i: int, j: int, di: int, dj: int) -> float | None:
+        if (di, dj) == (1, 1):
+            return float(self.one_one[i, j])
+        if (di, dj) == (2, 1):
+            return float(self.two_one[i, j])
+        if (di, dj) == (1, 2):
+            return float(self.one_two[i, j])
+        return None
+
+
+def align(source: list[Sentence], target: list[Sentence], semantic: bool = True) -> Alignment:
+    """Best bead sequence covering both sentence lists in order (`semantic=False`: lengths and anchors only)."""
+    pair = _Pair.of(source, target, semantic)
     n, m = len(source), len(target)
     back = _search(pair, max(BAND, abs(n - m) + 10))
     if back is None:  # the band was too narrow for this pair: search everything
@@ -171,6 +211,8 @@ def _bead_cost(pair: _Pair, i: int, j: int, di: int, dj: int, prior: float) -> f
         ls, lt = sum(pair.s_len[i : i + di]), sum(pair.t_len[j : j + dj])
         cost -= math.log(_length_probability(ls, lt, pair.ratio))
     cost += _anchor_score(*pair.anchors_of(range(i, i + di), range(j, j + dj)))[0]
+    if pair.meaning is not None and (similarity := pair.meaning.of_bead(i, j, di, dj)) is not None:
+        cost += SEMANTIC_WEIGHT * (SEMANTIC_CENTRE - similarity)
     if di == 2 and pair.source[i].paragraph != pair.source[i + 1].paragraph:
         cost += PARAGRAPH_PENALTY
     if dj == 2 and pair.target[j].paragraph != pair.target[j + 1].paragraph:
@@ -191,10 +233,12 @@ def _bead_confidence(pair: _Pair, src: tuple[int, ...], tgt: tuple[int, ...]) ->
     lt = sum(pair.t_len[k] for k in tgt)
     p_len = _length_probability(ls, lt, pair.ratio)
     _, matched, orphaned = _anchor_score(*pair.anchors_of(src, tgt))
-    if matched + orphaned == 0:
-        return round(p_len, 4)
-    agreement = matched / (matched + orphaned)
-    return round(0.5 * p_len + 0.5 * agreement, 4)
+    parts = [p_len]
+    if matched + orphaned:
+        parts.append(matched / (matched + orphaned))
+    if pair.meaning is not None and (similarity := pair.meaning.of_bead(src[0], tgt[0], len(src), len(tgt))) is not None:
+        parts.append(min(max((similarity - SEMANTIC_FLOOR) / (SEMANTIC_FULL - SEMANTIC_FLOOR), 0.0), 1.0))
+    return round(sum(parts) / len(parts), 4)
 
 
 def _shape_factor(beads: list[Bead], pair: _Pair) -> float:
