@@ -236,7 +236,8 @@ def _bead_confidence(pair: _Pair, src: tuple[int, ...], tgt: tuple[int, ...]) ->
     parts = [p_len]
     if matched + orphaned:
         parts.append(matched / (matched + orphaned))
-    if pair.meaning is not None and (similarity := pair.meaning.of_bead(src[0], tgt[0], len(src), len(tgt))) is not None:
+    similarity = pair.meaning.of_bead(src[0], tgt[0], len(src), len(tgt)) if pair.meaning is not None else None
+    if similarity is not None:
         parts.append(min(max((similarity - SEMANTIC_FLOOR) / (SEMANTIC_FULL - SEMANTIC_FLOOR), 0.0), 1.0))
     return round(sum(parts) / len(parts), 4)
 
