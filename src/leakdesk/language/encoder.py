@@ -56,7 +56,7 @@ def encode(texts: list[str]) -> np.ndarray:
         chunk = keys[start : start + BATCH]
         vectors = np.asarray(_model().encode(chunk), dtype=np.float32).reshape(len(chunk), -1)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        vectors = vectors / np.where(norms == 0, 1, norms)
+        vectors = (vectors / np.where(norms == 0, 1, norms)).astype(np.float32)
         for key, vector in zip(chunk, vectors, strict=True):
             out[todo[key]] = vector
             _cache[key] = vector
