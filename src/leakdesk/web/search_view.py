@@ -8,9 +8,9 @@ from typing import Any
 
 from leakdesk.case import Case
 from leakdesk.errors import UsageError
+from leakdesk.language import encoder as semantic  # the one multilingual sentence encoder
 from leakdesk.store.records import desk, search
 from leakdesk.store.records.search import Hit
-from leakdesk.web import semantic
 from leakdesk.web.overview import OverviewLine, line
 
 _cache = search.PassageCache()
@@ -39,7 +39,7 @@ class Results:
 def refresh(case: Case, with_meaning: bool = True) -> search.IndexReport:
     """Index what changed since the last time (new letters, new translation versions) and audit it."""
     with case.transaction() as conn:
-        report = search.index_case(conn, semantic.encode if with_meaning else None, semantic.NAME)
+        report = search.index_case(conn, semantic.encode if with_meaning else None, semantic.MODEL_NAME)
         if report.added or report.replaced:
             case.audit(conn, "search.index", "search", report.as_dict())
     return report
@@ -62,7 +62,7 @@ def run(case: Case, q: str, series: str = "", status: str = "", since: str = "",
     start, end = _date(since, "from"), _date(until, "until")
     with case.connect() as conn:
         words = search.unique(search.full_text(conn, q, limit=limit * 2))
-        near = search.by_meaning(conn, q, semantic.encode, semantic.NAME, limit=10, cache=_cache, floor=0.25) \
+        near = search.by_meaning(conn, q, semantic.encode, semantic.MODEL_NAME, limit=10, cache=_cache, floor=0.25) \
             if meaning else []
         letters = {r.id: line(r) for r in desk.letters(conn)}
 

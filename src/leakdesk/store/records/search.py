@@ -4,7 +4,7 @@ Full text: every word is reduced to its lemma (pymorphy3 for Russian, so «Ит�
 Cyrillic lemmas are also indexed in Latin transliteration (so «Iturup» finds it too). SQLite holds the lemmas in an
 FTS5 index (porter stemming for the English side); PostgreSQL matches them with its `simple` text search.
 Cross-lingual: each paragraph's multilingual sentence embedding is stored, so an English query finds the Russian
-letter. The encoder is passed in (see `leakdesk.web.semantic`), keeping this module free of analysis code.
+letter. The encoder is passed in (`leakdesk.language.encoder`), keeping this module free of analysis code.
 """
 
 from __future__ import annotations
