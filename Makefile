@@ -3,7 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-DEBIAN_PACKAGES := gnupg dovecot-imapd sqlite3 postgresql libicu-dev g++ pkg-config chromium wrk
+DEBIAN_PACKAGES := gnupg dovecot-imapd sqlite3 postgresql libicu-dev g++ pkg-config chromium wrk \
+                   tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng poppler-utils fonts-dejavu-core
 
 .PHONY: demo test system-deps venv lint bench clean
 

@@ -33,6 +33,7 @@ COMMAND_MODULES = [
     "leakdesk.cli.dkim",  # dkim
     "leakdesk.cli.web",  # serve, search, user, token
     "leakdesk.cli.publish",  # exposure
+    "leakdesk.cli.ocr",  # ocr
 ]
 
 for _name in COMMAND_MODULES:

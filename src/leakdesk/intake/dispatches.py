@@ -23,7 +23,7 @@ def list_dispatches(case: Case, variants_only: bool = False) -> list[dict[str, A
             d.c.id, d.c.parent_id, d.c.original_sha256.label("sha256"), d.c.kind, d.c.channel, d.c.filename,
             d.c.media_type, d.c.message_id, d.c.subject, d.c.sender, d.c.date, d.c.date_utc,
             t.series.c.name.label("series"), d.c.language, d.c.status, d.c.error, d.c.variant_of, d.c.pgp_status,
-            d.c.pgp_details,
+            d.c.pgp_details, d.c.details,
         )
         .select_from(d.outerjoin(t.series, d.c.series_id == t.series.c.id))
         .order_by(d.c.id)
@@ -36,6 +36,7 @@ def list_dispatches(case: Case, variants_only: bool = False) -> list[dict[str, A
     dkim = latest_verdicts(case)
     for row in rows:
         row["dkim"] = dkim.get(row["id"])  # None: never checked (`leakdesk dkim`)
+        row["ocr"] = (row.pop("details") or {}).get("ocr")  # None: not a scan or image
         when = row["date_utc"]
         if when is not None:  # SQLite gives back naive datetimes; they were stored as UTC
             row["date_utc"] = (when if when.tzinfo else when.replace(tzinfo=UTC)).isoformat()

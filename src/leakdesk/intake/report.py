@@ -55,5 +55,26 @@ def dkim_section(case: Case) -> ReportSection | None:
     return ReportSection("Email signatures (DKIM and ARC)", fragment, order=ORDER)
 
 
+def ocr_section(case: Case) -> ReportSection | None:
+    d = t.dispatch.c
+    with case.connect() as conn:
+        rows = [r for r in conn.execute(sa.select(d.id, d.filename, d.details).where(d.reader.in_(("image", "pypdf")))
+                                        .order_by(d.id)) if (r.details or {}).get("ocr")]
+    if not rows:
+        return None
+    body = []
+    for r in rows:
+        info = r.details["ocr"]
+        body.append(_row([r.id, r.filename, info.get("status"), info.get("pages"), info.get("characters"),
+                          f"{info.get('engine')} {info.get('version') or ''}".strip(), info.get("languages"),
+                          info.get("reason")]))
+    waiting = sum(1 for r in rows if r.details["ocr"].get("status") == "needs OCR")
+    fragment = (f"<p>{len(rows)} scans and images read by OCR; {waiting} still need OCR "
+                "(run <code>leakdesk ocr CASE</code>). OCR text is a reading of the image, not the document "
+                "itself: check names and figures against the original.</p>"
+                + _table(["dispatch", "file", "status", "pages", "characters", "engine", "languages", "note"], body))
+    return ReportSection("Text read by OCR", fragment, order=ORDER + 1)
+
+
 def sections(case: Case) -> list[ReportSection]:
-    return [s for s in (dkim_section(case),) if s is not None]
+    return [s for s in (dkim_section(case), ocr_section(case)) if s is not None]

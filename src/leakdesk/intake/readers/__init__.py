@@ -6,7 +6,7 @@ from leakdesk.intake.registry import Reader
 
 
 def all_readers() -> list[Reader]:
-    from leakdesk.intake.readers import docx, eml, html, maildir, mbox, msg, pdf, text, zip
+    from leakdesk.intake.readers import docx, eml, html, image, maildir, mbox, msg, pdf, text, zip
 
     return [
         eml.EmlReader(),
@@ -18,4 +18,5 @@ def all_readers() -> list[Reader]:
         pdf.PdfReader(),
         docx.DocxReader(),
         zip.ZipReader(),
+        image.ImageReader(),
     ]

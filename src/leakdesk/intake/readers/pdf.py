@@ -1,10 +1,11 @@
-"""PDF documents: text of every page (pypdf), and the document's own metadata."""
+"""PDF documents: text of every page (pypdf), OCR for pages without a text layer, and the document's metadata."""
 
 from __future__ import annotations
 
 import pypdf
 
 from leakdesk.errors import IntakeError
+from leakdesk.intake import ocr
 from leakdesk.intake.readers.text import text_role
 from leakdesk.intake.readers.unknown import looks_binary
 from leakdesk.intake.registry import Extracted, ReadContext, Reader, Source, TextPart
@@ -39,6 +40,18 @@ class PdfReader(Reader):
         text = "\n\n".join(p.strip() for p in pages).strip()
         if text:
             ex.texts.append(TextPart(text_role(ctx), text, self.name, self.version))
-        else:
-            ex.details["note"] = "no text layer (a scanned PDF needs OCR)"
+        self._ocr(source, ctx, ex, list(ocr.page_numbers(pages)))
         return ex
+
+    @staticmethod
+    def _ocr(source: Source, ctx: ReadContext, ex: Extracted, blank: list[int]) -> None:
+        """Pages without a text layer (scans) are read by OCR; the rest waits for `leakdesk ocr`."""
+        if not blank:
+            return
+        path = source.path or ctx.originals_path(ctx.store_bytes(source.read_bytes()).sha256)
+        result = ocr.ocr_pdf(path, blank, max_pages=ocr.INGEST_PAGES)
+        ex.details["ocr"] = {**result.details(), "page_numbers": blank}
+        if result.text:
+            ex.texts.append(TextPart(text_role(ctx), result.text, ocr.ENGINE, result.extractor_version))
+        elif not ex.texts:
+            ex.details["note"] = f"no text layer; {result.status}" + (f" ({result.reason})" if result.reason else "")
