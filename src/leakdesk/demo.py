@@ -1,8 +1,9 @@
 """`leakdesk demo`: build the bundled sample case into a fresh case folder and run every stage leakdesk can do.
 
-The stages are the list `DEMO_STEPS`; each is a small function `step(case, sample_dir) -> str` returning a one-line
-summary. A capability adds its stage by appending a `DemoStep` here (translation import, verification, claims...).
-The HTML case report is written last, so it shows what every stage stored.
+The steps are the list `DEMO_STEPS`; each is a small function `step(case, sample_dir) -> str` returning a one-line
+summary. The first steps are what a desk does by hand (keys, ingest, translations, glossary, reference texts); the
+analysis is the pipeline's stages (`leakdesk.pipeline`), the same ones `leakdesk run` runs. The HTML case report is
+written last, so it shows what every stage stored.
 """
 
 from __future__ import annotations
@@ -108,16 +109,10 @@ def ingest_sample(case: Case, sample: Path) -> str:
 
 def _letter_dispatches(case: Case, sample: Path) -> list[tuple[dict[str, Any], int]]:
     """(manifest entry, top-level dispatch id) for every sample letter that was ingested, matched by file name."""
-    import sqlalchemy as sa
-
-    from leakdesk.store import tables as t
+    from leakdesk.store.records import dispatches
 
     with case.connect() as conn:
-        by_name = dict(
-            conn.execute(
-                sa.select(t.dispatch.c.filename, t.dispatch.c.id).where(t.dispatch.c.parent_id.is_(None))
-            ).all()
-        )
+        by_name = {d.filename: d.id for d in dispatches.find(conn, top_level=True)}
     entries = load_manifest(sample)["letters"]
     return [(e, by_name[Path(e["mail"]).name]) for e in entries if Path(e["mail"]).name in by_name]
 
@@ -155,16 +150,6 @@ def check_glossary(case: Case, sample: Path) -> str:
     return f"{len(rules)} glossary term(s); {len(findings)} departure(s) in dispatch(es) {where or 'none'}"
 
 
-def extract_claims(case: Case, sample: Path) -> str:
-    """Entities (with aliases), dates anchored on each letter, and check-worthy claims with their modality."""
-    run_claims = _needs("leakdesk.claims.claims", "run_claims")
-    summary = run_claims(case)
-    return (
-        f"{summary.get('mentions', 0)} entity mentions in {summary.get('texts', 0)} texts, "
-        f"{summary.get('claims', 0)} claims"
-    )
-
-
 def add_reference_pool(case: Case, sample: Path) -> str:
     """Add the sample's texts by other (fictional) writers as impostors for authorship verification."""
     add_references = _needs("leakdesk.authorship.casework", "add_references")
@@ -184,32 +169,73 @@ def add_reference_pool(case: Case, sample: Path) -> str:
     return "reference texts added: " + ", ".join(counts)
 
 
+# --------------------------------------------------------------------------- the analysis: pipeline stages
+
+
+def _run_stages(case: Case, names: list[str]) -> None:
+    """Run pipeline stages; a stage with failed items fails the demo step with the first reasons."""
+    from leakdesk.pipeline import run
+
+    report = run(case, names)
+    failed = [f"{s.name}: {e}" for s in report.stages for e in s.errors]
+    if failed:
+        raise LeakdeskError(f"{sum(s.failed for s in report.stages)} item(s) failed: " + " | ".join(failed[:3]))
+
+
+def extract_claims(case: Case, sample: Path) -> str:
+    """Pipeline stages language-id, entities (carried onto translations), dates anchored on each letter, claims."""
+    from leakdesk.store.records import claims as claim_records
+
+    _run_stages(case, ["language-id", "entities", "entity-carry", "dates", "claims"])
+    with case.connect() as conn:
+        found = claim_records.find(conn)
+        mentions = _count(conn, "mention")
+        texts = len({c.text_id for c in found})
+        dated = sum(1 for c in found if c.time_start is not None)
+    return f"{mentions} entity mentions, {len(found)} claims in {texts} texts ({dated} dated)"
+
+
+def _count(conn: Any, table: str) -> int:
+    from leakdesk.store.records.provenance import count_rows
+
+    return count_rows(conn, table)
+
+
 def verify_letters(case: Case, sample: Path) -> str:
-    """Score every letter of the series against all its other letters (leave-one-out)."""
-    verify_series = _needs("leakdesk.authorship.casework", "verify_series")
-    verdicts = verify_series(case, SERIES_NAME)
+    """Pipeline stage verify: every letter of the series against all its other letters (leave-one-out)."""
+    from leakdesk.store.records import series, verdicts
+
+    _run_stages(case, ["verify"])
+    with case.connect() as conn:
+        found = list(verdicts.latest_by_dispatch(conn, series.by_name(conn, SERIES_NAME).id).values())
     decisions: dict[str, int] = {}
-    for verdict in verdicts:
-        decisions[verdict["decision"]] = decisions.get(verdict["decision"], 0) + 1
-    different = sorted(v["dispatch_id"] for v in verdicts if v["decision"] == "different")
+    for verdict in found:
+        decisions[verdict.decision] = decisions.get(verdict.decision, 0) + 1
+    different = sorted(v.dispatch_id for v in found if v.decision == "different")
     counts = ", ".join(f"{n} {d}" for d, n in sorted(decisions.items()))
-    return f"{len(verdicts)} letters verified: {counts}; different hand: dispatch(es) {different or 'none'}"
+    return f"{len(found)} letters verified: {counts}; different hand: dispatch(es) {different or 'none'}"
 
 
 def analyse_series(case: Case, sample: Path) -> str:
-    """How many hands wrote the series, its outliers, and the figures for the case report."""
-    series_report = _needs("leakdesk.authorship.series", "series_report")
-    found = series_report(case, SERIES_NAME)
+    """Pipeline stage series-analysis: how many hands wrote the series, its outliers (stored in the case)."""
+    from leakdesk.store.records import series
+
+    _run_stages(case, ["series-analysis"])
+    with case.connect() as conn:
+        sid = series.by_name(conn, SERIES_NAME).id
+        found = next(a.result for a in series.analyses(conn) if a.series_id == sid)
     return f"{len(found['hands'])} hand(s) in the series; outliers: dispatch(es) {found['outliers'] or 'none'}"
 
 
+# Desk actions first (what a desk does by hand: keys, intake, translations, glossary, reference texts), then the
+# analysis as pipeline stages, exactly what `leakdesk run` does on any case.
 DEMO_STEPS: list[DemoStep] = [
     DemoStep("keys", import_demo_key),
     DemoStep("ingest", ingest_sample),
     DemoStep("translations", import_translations),
     DemoStep("glossary", check_glossary),
-    DemoStep("claims", extract_claims),
     DemoStep("reference pool", add_reference_pool),
+    DemoStep("claims", extract_claims),
     DemoStep("verify", verify_letters),
     DemoStep("series report", analyse_series),
 ]

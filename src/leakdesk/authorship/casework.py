@@ -28,6 +28,7 @@ from leakdesk.authorship.verifier import CANNOT_TELL, DIFFERENT, SAME, VERSION, 
 from leakdesk.case import Case
 from leakdesk.errors import AuthorshipError, UsageError
 from leakdesk.store import tables as t
+from leakdesk.store.records import verdicts
 
 ORIGINAL_ROLES = ("decrypted", "body", "html-body")  # in order of preference
 METHOD = "leakdesk-fusion"
@@ -269,16 +270,12 @@ def _result(x: Letter, prob: float, score: float, decision: str, reasons: list[s
 
 
 def _store(case: Case, series_id: int, results: list[dict[str, Any]]) -> None:
-    now = datetime.now(UTC)
     with case.transaction() as conn:
         for r in results:
-            conn.execute(
-                t.authorship_verdict.insert().values(
-                    dispatch_id=r["dispatch_id"], series_id=series_id, method=f"{METHOD}/{r['calibration']}",
-                    method_version=VERSION, score=r["score"], probability=r["probability"], decision=r["decision"],
-                    reasons=r["reasons"], ood=r["ood"], created=now,
-                )
-            )
+            # A re-run of the same method version supersedes its earlier verdict; older versions stay as history.
+            verdicts.replace(conn, r["dispatch_id"], series_id, VERSION)
+            verdicts.add(conn, r["dispatch_id"], series_id, f"{METHOD}/{r['calibration']}", VERSION, r["score"],
+                         r["probability"], r["decision"], r["reasons"], r["ood"])
         case.audit(conn, "authorship.verify", f"series {series_id}", {
             "method": METHOD, "version": VERSION,
             "verdicts": {str(r["dispatch_id"]): r["decision"] for r in results},

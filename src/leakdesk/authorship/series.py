@@ -29,9 +29,10 @@ from leakdesk.authorship.casework import (
     series_row,
 )
 from leakdesk.authorship.problem import Problem
-from leakdesk.authorship.verifier import AuthorshipVerifier
+from leakdesk.authorship.verifier import VERSION, AuthorshipVerifier
 from leakdesk.case import Case
 from leakdesk.errors import AuthorshipError
+from leakdesk.store.records import series as records_series
 
 REPORT_DIR = "authorship"
 
@@ -47,7 +48,7 @@ def slug(name: str) -> str:
 
 
 def series_report(case: Case, series: str, progress: Progress | None = None) -> dict[str, Any]:
-    """Compute the whole-series analysis, write its figures and JSON to the case's reports folder."""
+    """Compute the whole-series analysis, store it, and draw its figures into the case's reports folder."""
     with case.connect() as conn:
         srow = series_row(conn, series)
         letters = load_letters(conn, srow.id)
@@ -82,8 +83,8 @@ def series_report(case: Case, series: str, progress: Progress | None = None) -> 
         "heatmap": str(_heatmap(matrix, ids, folder / f"{base}-heatmap.png", series)),
         "dendrogram": str(_dendrogram(matrix, ids, folder / f"{base}-dendrogram.png", series)),
     }
-    (folder / f"{base}.json").write_text(json.dumps(result, ensure_ascii=False, indent=2, default=str), "utf-8")
     with case.transaction() as conn:
+        records_series.save_analysis(conn, srow.id, VERSION, json.loads(json.dumps(result, default=str)))
         case.audit(conn, "authorship.series-report", f"series {srow.id}",
                    {"hands": len(hands), "outliers": outliers, "letters": len(readable)})  # fmt: skip
     return result
@@ -182,7 +183,6 @@ def _dendrogram(matrix: np.ndarray, ids: list[int], path: Path, title: str) -> P
 
 
 def stored_reports(case: Case) -> list[dict[str, Any]]:
-    folder = case.reports / REPORT_DIR
-    if not folder.exists():
-        return []
-    return [json.loads(p.read_text("utf-8")) for p in sorted(folder.glob("*.json"))]
+    """The newest stored analysis of every series (kept in the store, so a team on PostgreSQL shares them)."""
+    with case.connect() as conn:
+        return [a.result for a in records_series.analyses(conn)]

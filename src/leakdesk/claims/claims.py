@@ -21,6 +21,7 @@ from leakdesk.claims import checkworthy, ner
 from leakdesk.claims.entities import now, readable_texts, run_entities
 from leakdesk.claims.modality import modality_polarity
 from leakdesk.errors import ClaimsError
+from leakdesk.store.records.dates import anchor_date
 from leakdesk.store.tables import claim, claims_run, dispatch, entity, mention, segment, series, translation
 
 CLAIMS_VERSION = "claims-3"
@@ -65,28 +66,11 @@ def sentences(content: str, languages: list[str]) -> list[Sentence]:
     return out
 
 
-def _own_date(row: Any) -> dt.date | None:
-    if row.date:
-        try:
-            return dt.datetime.fromisoformat(row.date).date()
-        except ValueError:
-            pass
-    return row.date_utc.date() if row.date_utc is not None else None
-
-
-def letter_anchor(row: Any, parent: Any = None) -> Anchor:
-    """The date relative expressions in a letter refer to: its own date, an attachment's letter's date, else when
-    it was received (flagged)."""
-    own = _own_date(row)
-    if own is not None:
-        return Anchor(own, "letter-date", None)
-    if parent is not None and _own_date(parent) is not None:
-        return Anchor(_own_date(parent), "parent-letter-date",
-                      "the attachment has no date of its own: relative dates were resolved against its letter's date")
-    if row.ingested is not None:
-        return Anchor(row.ingested.date(), "received-time",
-                      "the letter has no date: relative dates were resolved against the time it was received")
-    return Anchor(None, "none", "the letter has no date and no received time: relative dates were not resolved")
+def letter_anchor(conn: sa.Connection, dispatch_id: int) -> Anchor:
+    """The date relative expressions in a letter refer to, by the store's one rule (`store.records.dates`): its own
+    date, an attachment's letter's date, else when it was received (flagged)."""
+    found = anchor_date(conn, dispatch_id)
+    return Anchor(found.date, found.source, None if found.is_own else found.reason)
 
 
 def find_times(content: str, sections: list[ner.Section], anchor: dt.date | None) -> tuple[list[Any], str | None]:
@@ -111,6 +95,38 @@ def find_times(content: str, sections: list[ner.Section], anchor: dt.date | None
             found.append(tx)
     note = ("temporal expressions could not be read in " + "; ".join(problems)) if problems else None
     return found, note
+
+
+@dataclass
+class StoredTime:
+    """A temporal expression as the dates stage stored it (`timex` row), in the shape claims read."""
+
+    start: int
+    end: int
+    text: str
+    type: str
+    value: str
+    interval_start: dt.date | None
+    interval_end: dt.date | None
+    flags: list[str]
+    note: str | None
+
+
+def stored_times(conn: sa.Connection, text_id: int) -> list[StoredTime] | None:
+    """The timex rows the dates stage stored for a text; None when dates were never extracted from its letter
+    (then claims find them themselves, with the same engine and the same anchor)."""
+    from leakdesk.store.records.dates import FLAGS
+    from leakdesk.store.tables import stage_run, text, timex
+
+    anchor_flags = {f for flags in FLAGS.values() for f in flags}
+    rows = conn.execute(sa.select(timex).where(timex.c.text_id == text_id).order_by(timex.c.start_char)).all()
+    if not rows:
+        owner = conn.execute(sa.select(text.c.dispatch_id).where(text.c.id == text_id)).scalar()
+        ran = conn.execute(sa.select(stage_run.c.id).where(stage_run.c.stage == "dates", stage_run.c.status == "done",
+                                                           stage_run.c.item == f"dispatch:{owner}")).first()
+        return [] if ran is not None else None
+    return [StoredTime(r.start_char, r.end_char, r.surface, r.type, r.value, r.interval_start, r.interval_end,
+                       [f for f in (r.flags or []) if f not in anchor_flags], r.note) for r in rows]
 
 
 def aligned_english(conn: sa.Connection, text_id: int) -> tuple[list[tuple[str, str]], int | None]:
@@ -165,12 +181,10 @@ def extract_claims(case: Any, conn: sa.Connection, row: Any) -> dict[str, Any]:
     languages = list(case.settings.languages)
     content = row.content or ""
     sents = sentences(content, languages)
-    parent = None
-    if getattr(row, "parent_id", None) is not None:
-        parent = conn.execute(sa.select(dispatch.c.date, dispatch.c.date_utc).where(dispatch.c.id == row.parent_id)
-                              ).first()
-    anchor = letter_anchor(row, parent)
-    timexes, time_note = find_times(content, ner.split_by_language(content, languages), anchor.date)
+    anchor = letter_anchor(conn, row.dispatch_id)
+    stored = stored_times(conn, row.id)
+    timexes, time_note = (stored, None) if stored is not None else find_times(
+        content, ner.split_by_language(content, languages), anchor.date)
     pairs, tr_version = aligned_english(conn, row.id)
     english = [s.text if s.language == "en" else english_for(s.text, pairs) for s in sents]
     to_score = [e for e in english if e]
@@ -276,6 +290,19 @@ def run_claims(case: Any, progress: Any = None) -> dict[str, Any]:
         if advance:
             advance()
     return summary
+
+
+def claims_of_text(case: Any, text_id: int) -> dict[str, Any]:
+    """(Re)build the claims of one text (the pipeline's item); claims that have verdicts are kept."""
+    with case.transaction() as conn:
+        rows = readable_texts(conn, [dispatch.c.date, dispatch.c.date_utc, dispatch.c.ingested, dispatch.c.parent_id],
+                              text_id=text_id)
+        found = [r for r, reason in rows if r.id == text_id and reason is None]
+        if not found:
+            raise ClaimsError(f"Text {text_id} is not a readable text of this case.")
+        notes = extract_claims(case, conn, found[0])
+        case.audit(conn, "claims.extract", f"text:{text_id}", {"claims": notes["claims"]})
+    return {"claims": notes["claims"], "sentences": notes["sentences"]}
 
 
 def series_id(conn: sa.Connection, name: str | None) -> int | None:

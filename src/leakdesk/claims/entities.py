@@ -146,12 +146,14 @@ def skip_reason(row: Any, roles_of_dispatch: set[str]) -> str | None:
     return None
 
 
-def readable_texts(conn: sa.Connection, extra: list[Any] | None = None) -> list[tuple[Any, str | None]]:
-    """Every text of the case with the reason it is skipped (None: read it)."""
-    rows = conn.execute(
-        sa.select(text.c.id, text.c.dispatch_id, text.c.content, text.c.language, text.c.role, *(extra or []))
-        .join(dispatch, dispatch.c.id == text.c.dispatch_id).order_by(text.c.id)
-    ).all()
+def readable_texts(conn: sa.Connection, extra: list[Any] | None = None,
+                   text_id: int | None = None) -> list[tuple[Any, str | None]]:
+    """Every text of the case (or the texts of one text's dispatch) with the reason it is skipped (None: read it)."""
+    q = (sa.select(text.c.id, text.c.dispatch_id, text.c.content, text.c.language, text.c.role, *(extra or []))
+         .join(dispatch, dispatch.c.id == text.c.dispatch_id).order_by(text.c.id))
+    if text_id is not None:
+        q = q.where(text.c.dispatch_id == sa.select(text.c.dispatch_id).where(text.c.id == text_id).scalar_subquery())
+    rows = conn.execute(q).all()
     roles: dict[int, set[str]] = {}
     for r in rows:
         roles.setdefault(r.dispatch_id, set()).add(r.role)
@@ -359,3 +361,31 @@ def _merge_same_key(conn: sa.Connection, entity_id: int, aliases: list[str]) -> 
         conn.execute(sa.update(mention).where(mention.c.entity_id == other).values(entity_id=entity_id))
         conn.execute(sa.update(alias).where(alias.c.entity_id == other).values(entity_id=entity_id))
         conn.execute(sa.delete(entity).where(entity.c.id == other))
+
+
+# ---------------------------------------------------------------------------------------------- one item (pipeline)
+def entities_of_text(case: Any, text_id: int) -> dict[str, Any]:
+    """(Re)extract the entity mentions of one text: its earlier mentions are replaced, aliases and entities kept."""
+    with case.transaction() as conn:
+        rows = [r for r, reason in readable_texts(conn, text_id=text_id) if r.id == text_id and reason is None]
+        if not rows:
+            raise ClaimsError(f"Text {text_id} is not a readable text of this case.")
+        conn.execute(sa.delete(mention).where(mention.c.text_id == text_id))
+        notes = extract_text(case, conn, rows[0], Resolver(conn))
+        case.audit(conn, "claims.entities", f"text:{text_id}", {"mentions": notes["mentions"]})
+    return {"mentions": notes["mentions"], "words": notes["words"]}
+
+
+def carry_translation(case: Any, translation_id: int) -> dict[str, Any]:
+    """Put the original's entity mentions onto one translation's aligned segments (its current version)."""
+    with case.transaction() as conn:
+        tr = conn.execute(sa.select(translation).where(translation.c.id == translation_id)).first()
+        if tr is None:
+            raise ClaimsError(f"Translation {translation_id} is no longer in the case.")
+        conn.execute(sa.delete(mention).where(mention.c.translation_id == tr.id))
+        found, missing = _carry_one(conn, tr)
+        conn.execute(sa.insert(claims_run).values(
+            stage="carry", translation_id=tr.id, translation_version=tr.version, version=ner.NER_VERSION,
+            notes={"carried": found, "not_found_in_translation": missing[:50]}, created=now()))
+        case.audit(conn, "claims.carry", f"translation:{tr.id}", {"version": tr.version, "mentions": found})
+    return {"carried": found, "not_found": len(missing)}

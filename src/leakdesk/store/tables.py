@@ -393,6 +393,35 @@ timex = sa.Table(
 
 # --------------------------------------------------------------------------- pipeline (issue 10, migration 0008)
 
+# The provenance of every stage output: one row per stage and item (a dispatch, a text or a series), holding the
+# stage's version and the hash of the inputs it read. `leakdesk run` redoes an item only when either changed.
+stage_run = sa.Table(
+    "stage_run",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("stage", sa.String(80), nullable=False),
+    sa.Column("item", sa.String(200), nullable=False),  # dispatch:3, text:7, series:1
+    sa.Column("version", sa.String(40), nullable=False),
+    sa.Column("input_hash", sa.String(64), nullable=False),  # sha256 over the canonical JSON of the inputs
+    sa.Column("status", sa.String(12), nullable=False),  # done | failed
+    sa.Column("outputs", sa.JSON, nullable=False),  # what it wrote: {"timex": 4} or the reason it failed
+    sa.Column("error", sa.Text),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("finished", TS, nullable=False),
+    sa.UniqueConstraint("stage", "item"),
+)
+
+# The whole-series authorship analysis (hands, outliers, pairwise matrix), kept in the store so a team shares it.
+series_analysis = sa.Table(
+    "series_analysis",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("series_id", sa.ForeignKey("series.id"), nullable=False, index=True),
+    sa.Column("version", sa.String(40), nullable=False),
+    sa.Column("result", sa.JSON, nullable=False),
+    sa.Column("created", TS, nullable=False),
+)
+
 # --------------------------------------------------------------------------- web desk (issue 11, migration 0009)
 
 # A person who uses the web desk. The password is kept only as an Argon2id hash; the TOTP secret, when set, is kept

@@ -1,8 +1,7 @@
 """Temporal expressions of a case's dispatches: extract, anchor on each letter's own date, store in `timex`.
 
-The anchor is the letter's date as written (`dispatch.date`, the sender's local day), else `dispatch.date_utc`;
-an attachment without a date takes its parent letter's date; a letter with no date at all falls back to the time
-the desk received it (earliest custody record) and every expression of it is flagged "anchor-from-received-time".
+The anchor is the letter's anchor date by the store's one rule (`store.records.dates`): its date as written, an
+attachment's letter's date, else the time the desk received it (flagged "anchor-from-received-time").
 """
 
 from __future__ import annotations
@@ -14,8 +13,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from leakdesk.case import Case
-from leakdesk.errors import ClaimsError
 from leakdesk.store import tables as t
+from leakdesk.store.records.common import no_such_dispatch
+from leakdesk.store.records.dates import anchor_date
 
 from . import find_timexes
 
@@ -24,42 +24,10 @@ TEXT_ROLES = ("body", "decrypted", "attachment")
 FALLBACK_ROLES = ("html-body",)
 
 
-def _as_date(value: Any) -> dt.date | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00")).date()
-    except ValueError:
-        try:
-            return dt.date.fromisoformat(str(value).strip()[:10])
-        except ValueError:
-            return None
-
-
 def letter_anchor(conn: sa.Connection, dispatch: sa.Row) -> tuple[dt.date | None, str, list[str]]:
-    """(anchor, anchor_source, flags) for one dispatch."""
-    day = _as_date(dispatch.date) or _as_date(dispatch.date_utc)
-    if day is not None:
-        return day, "letter-date", []
-    if dispatch.parent_id is not None:
-        parent = conn.execute(sa.select(t.dispatch).where(t.dispatch.c.id == dispatch.parent_id)).first()
-        if parent is not None:
-            day = _as_date(parent.date) or _as_date(parent.date_utc)
-            if day is not None:
-                return day, "letter-date", ["anchor-from-parent-letter"]
-    received = conn.execute(
-        sa.select(sa.func.min(t.custody.c.time)).where(
-            sa.or_(t.custody.c.dispatch_id == dispatch.id, t.custody.c.sha256 == dispatch.original_sha256)
-        )
-    ).scalar()
-    day = _as_date(received)
-    if day is not None:
-        return day, "received-time", ["anchor-from-received-time"]
-    return None, "none", ["no-letter-date"]
+    """(anchor, anchor_source, flags) for one dispatch, by the store's one rule (`store.records.dates`)."""
+    found = anchor_date(conn, dispatch.id)
+    return found.date, found.source, found.flags
 
 
 def _texts(conn: sa.Connection, dispatch_id: int) -> list[sa.Row]:
@@ -81,7 +49,7 @@ def extract_case_dates(
             query = query.where(t.dispatch.c.id == dispatch_id)
         dispatches = conn.execute(query).all()
         if dispatch_id is not None and not dispatches:
-            raise ClaimsError(f"There is no dispatch {dispatch_id} in this case; `leakdesk dispatches` lists them.")
+            raise no_such_dispatch(dispatch_id)
         now = dt.datetime.now(dt.UTC)
         for done, d in enumerate(dispatches, 1):
             anchor, source, anchor_flags = letter_anchor(conn, d)

@@ -276,3 +276,25 @@ def numbers_in_series(conn: sa.Connection) -> dict[int, int]:
         for n, r in enumerate(letters, 1):
             out[r.id] = n
     return out
+
+
+def set_text_language(conn: sa.Connection, text_id: int, language: str) -> None:
+    """Record the language found for a text, and for its dispatch when the dispatch has none yet."""
+    conn.execute(text.update().where(text.c.id == text_id).values(language=language))
+    owner = sa.select(text.c.dispatch_id).where(text.c.id == text_id).scalar_subquery()
+    conn.execute(dispatch.update().where(dispatch.c.id == owner, dispatch.c.language.is_(None))
+                 .values(language=language))
+
+
+def text_digests(conn: sa.Connection, dispatch_ids: list[int] | None = None) -> dict[int, list[tuple[int, str, str]]]:
+    """(text id, role, sha256 of content) of every text, by dispatch: what a stage's input hash is built from."""
+    import hashlib
+
+    q = sa.select(text.c.id, text.c.dispatch_id, text.c.role, text.c.content).order_by(text.c.id)
+    if dispatch_ids is not None:
+        q = q.where(text.c.dispatch_id.in_(dispatch_ids))
+    out: dict[int, list[tuple[int, str, str]]] = {}
+    for r in conn.execute(q):
+        out.setdefault(r.dispatch_id, []).append(
+            (r.id, r.role, hashlib.sha256((r.content or "").encode("utf-8")).hexdigest()))
+    return out

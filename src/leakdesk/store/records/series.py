@@ -108,3 +108,37 @@ def remove(conn: sa.Connection, series_id: int) -> int:
     moved = conn.execute(dispatch.update().where(dispatch.c.series_id == series_id).values(series_id=None)).rowcount
     conn.execute(series.delete().where(series.c.id == series_id))
     return int(moved or 0)
+
+
+@dataclass(frozen=True)
+class SeriesAnalysis:
+    """The whole-series authorship analysis as stored: hands, outliers, the pairwise matrix."""
+
+    id: int
+    series_id: int
+    version: str
+    result: dict
+    created: datetime
+
+
+def save_analysis(conn: sa.Connection, series_id: int, version: str, result: dict) -> int:
+    """Store a series analysis, replacing the earlier one of the same version; the caller audits it."""
+    from leakdesk.store.tables import series_analysis
+
+    conn.execute(series_analysis.delete().where(series_analysis.c.series_id == series_id,
+                                                series_analysis.c.version == version))
+    return new_id(conn.execute(series_analysis.insert().values(series_id=series_id, version=version, result=result,
+                                                               created=now())))
+
+
+def analyses(conn: sa.Connection) -> list[SeriesAnalysis]:
+    """The newest stored analysis of every series, in series-name order."""
+    from leakdesk.store.tables import series_analysis
+
+    rows = conn.execute(sa.select(series_analysis, series.c.name)
+                        .join(series, series.c.id == series_analysis.c.series_id)
+                        .order_by(series.c.name, series_analysis.c.id)).all()
+    newest: dict[int, SeriesAnalysis] = {}
+    for r in rows:
+        newest[r.series_id] = SeriesAnalysis(r.id, r.series_id, r.version, r.result or {}, utc(r.created) or r.created)
+    return list(newest.values())
