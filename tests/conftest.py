@@ -16,7 +16,7 @@ pytest_plugins = ["tests.servers"]  # real Dovecot, GnuPG and PostgreSQL fixture
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Tests never see the developer's LEAKDESK_* settings or home."""
-    for var in ("LEAKDESK_DB", "LEAKDESK_CASE", "LEAKDESK_HOME"):
+    for var in ("LEAKDESK_DB", "LEAKDESK_CASE", "LEAKDESK_HOME", "LEAKDESK_USER"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("LEAKDESK_ACTOR", "tester")
     monkeypatch.setenv("LEAKDESK_HOME", str(tmp_path / "leakdesk-home"))

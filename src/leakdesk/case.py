@@ -40,8 +40,12 @@ class Settings:
         )
 
 
+USER_ENV = "LEAKDESK_USER"
+
+
 def default_actor() -> str:
-    return os.environ.get("LEAKDESK_ACTOR") or getpass.getuser()
+    """The desk user recorded as the actor: LEAKDESK_USER, else LEAKDESK_ACTOR (older name), else the login name."""
+    return (os.environ.get(USER_ENV) or os.environ.get("LEAKDESK_ACTOR") or "").strip() or getpass.getuser()
 
 
 class Case:

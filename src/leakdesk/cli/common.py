@@ -90,6 +90,23 @@ DbOpt = Annotated[
     typer.Option("--db", envvar="LEAKDESK_DB", help="Database URL (PostgreSQL); default: CASE/case.db."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+UserOpt = Annotated[
+    str | None,
+    typer.Option("--user", envvar="LEAKDESK_USER", help="The desk user recorded as the actor of every change.",
+                 show_default=False),
+]
+DispatchIdArg = Annotated[str, typer.Argument(help="The dispatch number (see `leakdesk dispatches CASE`).",
+                                              show_default=False)]
+
+_user: str | None = None  # set by `leakdesk --user NAME` (or LEAKDESK_USER) for every command of this call
+
+
+def set_user(user: str | None) -> None:
+    """The desk user for this invocation; blank names are refused so every change has a named actor."""
+    global _user
+    if user is not None and not user.strip():
+        fail("--user needs a name (the desk user recorded as the actor).", 2)
+    _user = user.strip() if user else None
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -114,8 +131,16 @@ def handle_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def open_case(path: Path, db: str | None = None) -> Case:
-    return Case.open(path, db)
+def open_case(path: Path, db: str | None = None, user: str | None = None) -> Case:
+    """Open the case with the desk user of this call as the actor (--user, LEAKDESK_USER, LEAKDESK_ACTOR)."""
+    return Case.open(path, db, actor=user or _user)
+
+
+def dispatch_number(value: str) -> int:
+    """A dispatch number typed on the command line; anything else gets the one "No such dispatch" message."""
+    from leakdesk.store.records.common import parse_dispatch_id
+
+    return parse_dispatch_id(value)
 
 
 def print_json(data: Any) -> None:

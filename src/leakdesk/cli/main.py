@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from typing import Annotated
 
 import typer
 
@@ -18,9 +19,27 @@ eval_app = typer.Typer(
 )
 app.add_typer(eval_app, name="eval")
 
+
+@app.callback()
+def _desk_user(
+    user: Annotated[
+        str | None,
+        typer.Option("--user", envvar="LEAKDESK_USER", show_default=False,
+                     help="The desk user recorded as the actor of every change "
+                     "(else LEAKDESK_ACTOR, else your login)."),
+    ] = None,
+) -> None:
+    """A workbench for desks that receive leaked dispatches."""
+    from leakdesk.cli.common import set_user
+
+    set_user(user)
+
+
 # Each module defines `register(app, eval_app)`.
 COMMAND_MODULES = [
     "leakdesk.cli.case",
+    "leakdesk.cli.run",  # run (the stage pipeline)
+    "leakdesk.cli.show",  # show (one letter)
     "leakdesk.cli.intake",  # ingest, dispatches, series
     "leakdesk.cli.mail",  # imap, keys
     "leakdesk.cli.report",  # report, demo
