@@ -14,7 +14,7 @@ from leakdesk.language import review as translation_review
 from leakdesk.web import letter as letter_view
 from leakdesk.web import overview as overview_view
 from leakdesk.web import search_view
-from leakdesk.web.auth import Visitor, acting, case_of, reader, writer
+from leakdesk.web.auth import MAX_ID, ClaimId, DispatchId, Position, Visitor, acting, case_of, reader, writer
 
 router = APIRouter(prefix="/api", tags=["desk"])
 Reader = Annotated[Visitor, Depends(reader)]
@@ -32,12 +32,12 @@ class Me(BaseModel):
 
 
 class Correction(BaseModel):
-    translation_id: int
+    translation_id: int = Field(ge=1, le=MAX_ID)
     target: str = Field(min_length=1, max_length=20000)
 
 
 class Comment(BaseModel):
-    translation_id: int
+    translation_id: int = Field(ge=1, le=MAX_ID)
     comment: str = Field(min_length=1, max_length=5000)
 
 
@@ -72,12 +72,12 @@ def dispatches(request: Request, who: Reader, series: Annotated[str, Query(max_l
 
 
 @router.get("/dispatches/{dispatch_id}", responses=ERRORS)
-def dispatch(request: Request, who: Reader, dispatch_id: int) -> dict[str, Any]:
+def dispatch(request: Request, who: Reader, dispatch_id: DispatchId) -> dict[str, Any]:
     return letter_view.build(case_of(request), _positive(dispatch_id)).as_json()
 
 
 @router.post("/dispatches/{dispatch_id}/segments/{position}", responses=ERRORS)
-def correct(request: Request, dispatch_id: int, position: int, body: Correction,
+def correct(request: Request, dispatch_id: DispatchId, position: Position, body: Correction,
             who: Annotated[Visitor, Depends(writer("translate"))]) -> dict[str, Any]:
     letter_view.check_translation(case_of(request), _positive(dispatch_id), body.translation_id)
     version = translation_review.correct_segment(acting(request, who), body.translation_id, position, body.target)
@@ -86,7 +86,7 @@ def correct(request: Request, dispatch_id: int, position: int, body: Correction,
 
 
 @router.post("/dispatches/{dispatch_id}/segments/{position}/comments", responses=ERRORS)
-def comment(request: Request, dispatch_id: int, position: int, body: Comment,
+def comment(request: Request, dispatch_id: DispatchId, position: Position, body: Comment,
             who: Annotated[Visitor, Depends(writer("comment"))]) -> dict[str, Any]:
     letter_view.check_translation(case_of(request), _positive(dispatch_id), body.translation_id)
     comment_id = translation_review.comment_segment(acting(request, who), body.translation_id, position,
@@ -95,7 +95,7 @@ def comment(request: Request, dispatch_id: int, position: int, body: Comment,
 
 
 @router.post("/dispatches/{dispatch_id}/reviews", responses=ERRORS)
-def review(request: Request, dispatch_id: int, body: Review,
+def review(request: Request, dispatch_id: DispatchId, body: Review,
            who: Annotated[Visitor, Depends(writer("review"))]) -> dict[str, Any]:
     result = casework.review(acting(request, who), _positive(dispatch_id), body.verdict, body.confidence,
                              who.user.name, body.note)
@@ -103,7 +103,7 @@ def review(request: Request, dispatch_id: int, body: Review,
 
 
 @router.post("/claims/{claim_id}/status", responses=ERRORS)
-def claim_status(request: Request, claim_id: int, body: ClaimStatus,
+def claim_status(request: Request, claim_id: ClaimId, body: ClaimStatus,
                  who: Annotated[Visitor, Depends(writer("corroborate"))]) -> dict[str, Any]:
     result = corroboration.set_status(acting(request, who), _positive(claim_id, "claim"), body.status,
                                       body.evidence, body.note, reviewer=who.user.name)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -15,7 +15,7 @@ from leakdesk import __version__
 from leakdesk.case import Case
 from leakdesk.errors import DeskNotFound, LeakdeskError
 from leakdesk.web import api, pages
-from leakdesk.web.auth import Forbidden, LoginRequired
+from leakdesk.web.auth import Forbidden, LoginRequired, Visitor, reader
 from leakdesk.web.render import render
 
 STATIC = Path(__file__).parent / "static"
@@ -29,8 +29,7 @@ CSP = (
 def create_app(case: Case, secure_cookies: bool = False) -> FastAPI:
     """The web desk for one open case. `secure_cookies` adds the Secure flag (serve behind HTTPS)."""
     app = FastAPI(
-        title="leakdesk desk API", version=__version__, openapi_url="/api/openapi.json", docs_url=None,
-        redoc_url=None,
+        title="leakdesk desk API", version=__version__, openapi_url=None, docs_url=None, redoc_url=None,
     )
     app.state.case = case
     app.state.secure_cookies = secure_cookies
@@ -90,4 +89,10 @@ def create_app(case: Case, secure_cookies: bool = False) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
     app.include_router(api.router)
+
+    @app.get("/api/openapi.json", include_in_schema=False)
+    def openapi_schema(who: Annotated[Visitor, Depends(reader)]) -> JSONResponse:
+        """The API's OpenAPI schema, for logged-in users and token holders like every other route."""
+        return JSONResponse(app.openapi())
+
     return app

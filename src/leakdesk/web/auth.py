@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Path, Request
 
 from leakdesk.case import Case
 from leakdesk.store.records import accounts
 from leakdesk.store.records.accounts import User
 
+MAX_ID = 2**31 - 1  # ids and positions are bounded before they reach the database
+DispatchId = Annotated[int, Path(ge=1, le=MAX_ID, description="The dispatch's id (as in /dispatches/{id}).")]
+ClaimId = Annotated[int, Path(ge=1, le=MAX_ID)]
+Position = Annotated[int, Path(ge=0, le=MAX_ID, description="The segment's position in the translation.")]
 SESSION_COOKIE = "leakdesk_session"
 LOGIN_COOKIE = "leakdesk_login"  # a pre-session value so that the login form itself carries a CSRF token
 CSRF_HEADER = "x-csrf-token"

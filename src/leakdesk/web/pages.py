@@ -21,7 +21,20 @@ from leakdesk.store.records import accounts
 from leakdesk.web import letter as letter_view
 from leakdesk.web import overview as overview_view
 from leakdesk.web import search_view
-from leakdesk.web.auth import LOGIN_COOKIE, SESSION_COOKIE, Forbidden, Visitor, acting, case_of, reader, writer
+from leakdesk.web.auth import (
+    LOGIN_COOKIE,
+    MAX_ID,
+    SESSION_COOKIE,
+    ClaimId,
+    DispatchId,
+    Forbidden,
+    Position,
+    Visitor,
+    acting,
+    case_of,
+    reader,
+    writer,
+)
 from leakdesk.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -121,13 +134,13 @@ def _dispatch_id(value: int) -> int:
 
 
 @router.get("/dispatches/{dispatch_id}")
-def letter(request: Request, who: Reader, dispatch_id: int) -> Response:
+def letter(request: Request, who: Reader, dispatch_id: DispatchId) -> Response:
     view = letter_view.build(case_of(request), _dispatch_id(dispatch_id))
     return render(request, "letter.html", {"view": view})
 
 
 @router.get("/dispatches/{dispatch_id}/html")
-def letter_html(request: Request, who: Reader, dispatch_id: int) -> Response:
+def letter_html(request: Request, who: Reader, dispatch_id: DispatchId) -> Response:
     """The email's HTML part, sanitised to inert markup, for a sandboxed frame that may load nothing."""
     body = letter_view.sanitised_html(case_of(request), _dispatch_id(dispatch_id))
     response = Response(body, media_type="text/html; charset=utf-8")
@@ -139,7 +152,7 @@ def letter_html(request: Request, who: Reader, dispatch_id: int) -> Response:
 
 
 @router.get("/dispatches/{dispatch_id}/original")
-def letter_original(request: Request, who: Reader, dispatch_id: int) -> Response:
+def letter_original(request: Request, who: Reader, dispatch_id: DispatchId) -> Response:
     """The bytes as received, verified against their sha256 on the way out, as a download (never rendered)."""
     data, filename = letter_view.original_bytes(case_of(request), _dispatch_id(dispatch_id))
     return Response(data, media_type="application/octet-stream",
@@ -149,9 +162,9 @@ def letter_original(request: Request, who: Reader, dispatch_id: int) -> Response
 @router.post("/dispatches/{dispatch_id}/segments/{position}")
 def correct_segment(
     request: Request,
-    dispatch_id: int,
-    position: int,
-    translation_id: Annotated[int, Form()],
+    dispatch_id: DispatchId,
+    position: Position,
+    translation_id: Annotated[int, Form(ge=1, le=MAX_ID)],
     target: Annotated[str, Form(max_length=20000)],
     who: Annotated[Visitor, Depends(writer("translate"))],
 ) -> Response:
@@ -164,9 +177,9 @@ def correct_segment(
 @router.post("/dispatches/{dispatch_id}/segments/{position}/comments")
 def comment_segment(
     request: Request,
-    dispatch_id: int,
-    position: int,
-    translation_id: Annotated[int, Form()],
+    dispatch_id: DispatchId,
+    position: Position,
+    translation_id: Annotated[int, Form(ge=1, le=MAX_ID)],
     comment: Annotated[str, Form(max_length=5000)],
     who: Annotated[Visitor, Depends(writer("comment"))],
 ) -> Response:
@@ -178,8 +191,8 @@ def comment_segment(
 @router.post("/dispatches/{dispatch_id}/translation/status")
 def translation_status(
     request: Request,
-    dispatch_id: int,
-    translation_id: Annotated[int, Form()],
+    dispatch_id: DispatchId,
+    translation_id: Annotated[int, Form(ge=1, le=MAX_ID)],
     status: Annotated[str, Form(max_length=20)],
     who: Annotated[Visitor, Depends(writer("translate"))],
 ) -> Response:
@@ -191,7 +204,7 @@ def translation_status(
 @router.post("/dispatches/{dispatch_id}/reviews")
 def expert_review(
     request: Request,
-    dispatch_id: int,
+    dispatch_id: DispatchId,
     verdict: Annotated[str, Form(max_length=20)],
     confidence: Annotated[float, Form()],
     who: Annotated[Visitor, Depends(writer("review"))],
@@ -205,7 +218,7 @@ def expert_review(
 @router.post("/claims/{claim_id}/status")
 def claim_status(
     request: Request,
-    claim_id: int,
+    claim_id: ClaimId,
     status: Annotated[str, Form(max_length=20)],
     who: Annotated[Visitor, Depends(writer("corroborate"))],
     evidence: Annotated[str, Form(max_length=2000)] = "",

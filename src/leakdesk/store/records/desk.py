@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from leakdesk.errors import DeskError
+from leakdesk.errors import DeskNotFound
 from leakdesk.store import tables as t
 from leakdesk.store.audit import verify
 
@@ -196,7 +196,7 @@ def letter_page(conn: sa.Connection, dispatch_id: int) -> LetterPage:
     all_letters = {row.id: row for row in letters(conn)}
     d = conn.execute(sa.select(t.dispatch).where(t.dispatch.c.id == dispatch_id)).first()
     if d is None:
-        raise DeskError(f"There is no dispatch {dispatch_id} in this case.")
+        raise DeskNotFound(f"There is no dispatch {dispatch_id} in this case.")
     row = all_letters.get(dispatch_id) or LetterRow(d.id, None, None, d.date, _aware(d.date_utc), d.subject,
                                                      d.sender, d.language, d.status, d.error, d.variant_of,
                                                      d.pgp_status)
@@ -271,7 +271,7 @@ def verdicts_of_series(conn: sa.Connection, name: str) -> list[dict[str, Any]]:
     """The latest authorship verdict of each letter of a series."""
     s = conn.execute(sa.select(t.series.c.id).where(t.series.c.name == name)).first()
     if s is None:
-        raise DeskError(f"There is no series called {name!r} in this case.")
+        raise DeskNotFound(f"There is no series called {name!r} in this case.")
     v = t.authorship_verdict
     latest: dict[int, dict[str, Any]] = {}
     for r in _dicts(conn.execute(sa.select(v).where(v.c.series_id == s.id).order_by(v.c.id))):
