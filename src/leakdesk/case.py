@@ -15,7 +15,12 @@ import sqlalchemy as sa
 
 from leakdesk.errors import CaseError
 from leakdesk.store import audit as audit_log
+from leakdesk.store import checkpoint as checkpoints
 from leakdesk.store import db
+from leakdesk.store.digests import record_dispatch_digest
+from leakdesk.store.fsck import FsckReport
+from leakdesk.store.fsck import fsck as run_fsck
+from leakdesk.store.keys import desk_key, write_private
 from leakdesk.store.originals import Originals
 
 SETTINGS = "case.json"
@@ -28,16 +33,18 @@ class Settings:
 
     languages: list[str] = field(default_factory=lambda: ["ru", "en"])
     db_url: str | None = None  # None: the case's own case.db
+    case_id: str | None = None  # hash of the case.init audit entry; finds the desk's anchor and checkpoints
 
     @classmethod
     def load(cls, path: Path) -> Settings:
         data = json.loads(path.read_text("utf-8"))
-        return cls(languages=data.get("languages", ["ru", "en"]), db_url=data.get("db_url"))
+        return cls(
+            languages=data.get("languages", ["ru", "en"]), db_url=data.get("db_url"), case_id=data.get("case_id")
+        )
 
     def save(self, path: Path) -> None:
-        path.write_text(
-            json.dumps({"languages": self.languages, "db_url": self.db_url}, indent=2) + "\n", "utf-8"
-        )
+        data = {"languages": self.languages, "db_url": self.db_url, "case_id": self.case_id}
+        write_private(path, (json.dumps(data, indent=2) + "\n").encode("utf-8"))
 
 
 USER_ENV = "LEAKDESK_USER"
@@ -67,12 +74,17 @@ class Case:
             raise CaseError(f"{root} is already a leakdesk case; open it instead of initialising it again.")
         if root.exists() and any(p.name not in {".", ".."} for p in root.iterdir()):
             raise CaseError(f"{root} exists and is not empty; choose a new folder for the case.")
+        key = desk_key()  # made now, outside the case, if this desk has none yet
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(root, 0o700)  # private by default: only the desk's own user reads the case
         for sub in ("originals", "exports", "reports"):
-            (root / sub).mkdir(parents=True, exist_ok=True)
+            (root / sub).mkdir(mode=0o700, exist_ok=True)
         url = db.resolve_url(root, db_url)
-        settings = Settings(
-            languages=languages or ["ru", "en"], db_url=None if url == db.sqlite_url(root) else url
+        settings = Settings(  # a password in the URL goes to the desk's pgpass, never into case.json
+            languages=languages or ["ru", "en"], db_url=None if url == db.sqlite_url(root) else db.store_password(url)
         )
+        if url == db.sqlite_url(root):
+            write_private(root / "case.db", b"")  # SQLite gives its -wal and -shm files the same 0600
         engine = db.make_engine(url)
         db.migrate(engine)
         settings.save(root / SETTINGS)
@@ -82,8 +94,11 @@ class Case:
                 conn,
                 "case.init",
                 str(root.name),
-                {"db": engine.dialect.name, "languages": settings.languages},
+                {"db": engine.dialect.name, "languages": settings.languages, "desk_key": key and key.key_id},
             )
+            settings.case_id = checkpoints.case_id_of(conn)
+        settings.save(root / SETTINGS)
+        case._anchor()
         return case
 
     @classmethod
@@ -100,7 +115,18 @@ class Case:
         engine = db.make_engine(db.resolve_url(root, db_url or settings.db_url))
         if not db.is_current(engine):
             db.migrate(engine)
-        return cls(root, engine, settings, actor)
+        case = cls(root, engine, settings, actor)
+        case._anchor()
+        return case
+
+    def _anchor(self) -> None:
+        """Note in the desk's home, once, from which audit entry on this desk seals the case."""
+        key = desk_key()
+        assert key is not None
+        with self.connect() as conn:
+            case_id = checkpoints.case_id_of(conn) or self.settings.case_id
+            if case_id is not None:
+                checkpoints.ensure_anchor(conn, case_id, key, self.root)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -126,6 +152,34 @@ class Case:
     def audit(self, conn: sa.Connection, action: str, obj: str, details: Any = None) -> int:
         """Record an action in the hash-chained audit log, in the caller's transaction."""
         return audit_log.append(conn, self.actor, action, obj, details)
+
+    def record_dispatch_digest(
+        self, conn: sa.Connection, dispatch_id: int, action: str, details: dict[str, Any] | None = None
+    ) -> int:
+        """After changing a dispatch's subject, sender, headers, texts or custody: audit it with the new digest,
+        so that `fsck` accepts the change (edits that skip this are reported as tampering)."""
+        return record_dispatch_digest(conn, self.actor, dispatch_id, action, details)
+
+    def checkpoint(self, out: Path | str) -> dict[str, Any]:
+        """Audit and sign a statement of the log's head; written to `out` and kept in the desk's home."""
+        key = desk_key()
+        assert key is not None
+        out = Path(out)
+        with self.transaction() as conn:
+            case_id = checkpoints.case_id_of(conn)
+            if case_id is None:
+                raise CaseError(f"{self.root}: the audit log has no case.init entry; run `leakdesk fsck` first.")
+            self.audit(conn, "audit.checkpoint", out.name, {"key_id": key.key_id})
+            signed = checkpoints.sign(checkpoints.head_statement(conn, case_id, self.root.name), key)
+            checkpoints.save(signed, out)  # inside the transaction: no audited checkpoint without its file
+        return signed
+
+    def fsck(self, checkpoint: Path | str | None = None) -> FsckReport:
+        """Check the whole case (see store/fsck.py); `checkpoint`: compare with this file."""
+        with self.connect() as conn:
+            return run_fsck(
+                conn, self.originals, Path(checkpoint) if checkpoint else None, case_id=self.settings.case_id
+            )
 
     @property
     def gnupg_home(self) -> Path:

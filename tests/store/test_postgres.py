@@ -113,3 +113,29 @@ def test_ingest_and_fsck_on_postgres(runner, pg_case: Case, tmp_path: Path) -> N
     res = invoke(runner, "fsck", pg_case.root, "--json")
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["originals_checked"] == 1
+
+
+def test_a_password_in_the_url_goes_to_the_desk_pgpass_not_case_json(
+    runner, tmp_path: Path, fresh_postgres_url: str  # type: ignore[no-untyped-def]
+) -> None:
+    import os
+    import stat
+
+    with_password = fresh_postgres_url.replace("://leakdesk@", "://leakdesk:hunter2@")
+    res = invoke(runner, "init", tmp_path / "case", "--db", with_password)
+    assert res.exit_code == 0, res.output
+    assert "hunter2" not in res.output
+    settings = (tmp_path / "case" / "case.json").read_text()
+    assert "hunter2" not in settings and json.loads(settings)["db_url"] == fresh_postgres_url
+    pgpass = Path(os.environ["LEAKDESK_HOME"]) / "pgpass"
+    assert stat.S_IMODE(pgpass.stat().st_mode) == 0o600
+    assert pgpass.read_text().endswith(":leakdesk:hunter2\n")
+    case = Case.open(tmp_path / "case")  # reconnects with the password from the desk's pgpass
+    with case.connect() as conn:
+        details = conn.execute(sa.select(t.audit.c.details)).scalars().all()
+        assert conn.exec_driver_sql("SHOW password_encryption").scalar()  # connected
+    assert not any("hunter2" in d for d in details)
+    report = case.fsck()
+    assert report.ok, report.as_dict()
+    assert any("connected as the owner of the audit table" in w for w in report.warnings)
+    case.close()

@@ -1,14 +1,15 @@
-"""`leakdesk init` and `leakdesk fsck`: make a case, and prove it is intact."""
+"""`leakdesk init`, `leakdesk fsck` and `leakdesk checkpoint`: make a case, prove it is intact, anchor its log."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from leakdesk.case import Case
 from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, handle_errors, open_case, print_json, say, styled
-from leakdesk.store.fsck import fsck as run_fsck
+from leakdesk.store.fsck import FsckReport
 
 
 @handle_errors
@@ -19,34 +20,83 @@ def init(
 ) -> None:
     """Create a case folder: case.db (or a PostgreSQL schema), originals/, exports/."""
     made = Case.init(case, db, [x.strip() for x in languages.split(",") if x.strip()])
-    console.print(f"Case created at {made.root} ({made.engine.dialect.name}).")
+    say(console, f"Case created at {made.root} ({made.engine.dialect.name}).")
     made.close()
 
 
+def _line(style: str, label: str, message: str) -> None:
+    """A label in colour and a message printed as plain text (paths and values may hold markup)."""
+    say(console, styled(label, style), message)
+
+
+def _print_report(report: FsckReport) -> None:
+    say(console, f"Checked {report.originals_checked} originals and {report.audit_rows} audit entries.")
+    if report.head:
+        h = report.head
+        say(console, f"Head: audit entry {h['seq']} ({h['action']}, {h['time']}), hash {h['hash']}.")
+    if report.checkpoint:
+        cp = report.checkpoint
+        say(console, f"Compared with the checkpoint {cp['file']} (entry {cp['seq']}, {cp['time']}).")
+    for d in report.damaged_originals + report.missing_originals:
+        _line("red", f"Original {d['sha256']}", f": {d['problem']}.")
+    for r in report.dangling_references:
+        _line("red", f"Missing original {r['sha256']}", f" referred to by {', '.join(r['referenced_by'])}.")
+    for f in report.originals_folder:
+        _line("red", f["path"], f": {f['problem']}.")
+    for b in report.broken_audit_rows:
+        _line("red", f"Audit entry {b['seq']}", f": {b['problem']}.")
+    for d in report.changed_dispatches + report.deleted_dispatches:
+        _line("red", f"Dispatch {d['dispatch_id']}", f": {d['problem']}.")
+    for p in report.problems:
+        _line("red", "Problem: ", p)
+    for w in report.warnings:
+        _line("yellow", "Warning: ", w)
+    say(console, styled("All is well.", "green") if report.ok else styled("The case is damaged.", "red"))
+
+
 @handle_errors
-def fsck(case: CaseArg, db: DbOpt = None, json: JsonOpt = False) -> None:
-    """Re-hash every original, check every reference to one, and verify the audit chain."""
-    with open_case(case, db) as c, c.connect() as conn:
-        report = run_fsck(conn, c.originals)
+def fsck(
+    case: CaseArg,
+    db: DbOpt = None,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(help="Compare with this checkpoint file (default: the newest one this desk kept)."),
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Re-hash every original, re-derive every dispatch, verify the sealed audit log against its checkpoint."""
+    with open_case(case, db) as c:
+        report = c.fsck(checkpoint)
     if json:
         print_json(report.as_dict())
     else:
-        console.print(
-            f"Checked {report.originals_checked} originals and {report.audit_rows} audit entries.",
-            highlight=False,
-        )
-        for d in report.damaged_originals + report.missing_originals:
-            say(console, styled(f"Original {d['sha256']}", "red"), f": {d['problem']}.")
-        for r in report.dangling_references:
-            say(console, styled(f"Missing original {r['sha256']}", "red"),
-                f" referred to by {', '.join(r['referenced_by'])}.")
-        for b in report.broken_audit_rows:
-            say(console, styled(f"Audit entry {b['seq']}", "red"), f": {b['problem']}.")
-        say(console, styled("All is well.", "green") if report.ok else styled("The case is damaged.", "red"))
+        _print_report(report)
     if not report.ok:
         raise typer.Exit(1)
+
+
+@handle_errors
+def checkpoint(
+    case: CaseArg,
+    out: Annotated[Path, typer.Argument(help="Where to write the signed checkpoint (keep it outside the case).")],
+    db: DbOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Write a signed statement of the audit log's head; `fsck --checkpoint FILE` compares with it later."""
+    with open_case(case, db) as c:
+        signed = c.checkpoint(out)
+    st = signed["statement"]
+    if json:
+        print_json(signed)
+        return
+    say(
+        console,
+        f"Checkpoint written to {out}: audit entry {st['seq']}, hash {st['hash']}, {st['originals']} originals, "
+        f"{st['dispatches']} dispatches; signed with desk key {st['key_id']}.",
+    )
 
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     app.command()(init)
     app.command()(fsck)
+    app.command()(checkpoint)

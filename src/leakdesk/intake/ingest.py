@@ -34,6 +34,7 @@ from leakdesk.intake.registry import (
 from leakdesk.intake.series import series_id_for
 from leakdesk.language.langid import detect_languages
 from leakdesk.store import tables as t
+from leakdesk.store.digests import DIGEST_KEY, rows_digest
 from leakdesk.store.originals import Digests
 
 SCRATCH = ".intake-scratch"
@@ -325,7 +326,8 @@ class Ingester:
             if sid is not None and row.series_id is None:
                 conn.execute(t.dispatch.update().where(t.dispatch.c.id == dispatch_id).values(series_id=sid))
             self.case.audit(conn, "intake.re-receive", f"dispatch {dispatch_id}",
-                            {"sha256": digests.sha256, "source": source_desc, "location": location})
+                            {"sha256": digests.sha256, "source": source_desc, "location": location,
+                             DIGEST_KEY: rows_digest(conn, dispatch_id)})
         self.result.re_received.append(dispatch_id)
         if row.status == "error":
             self.result.problems.append(Problem(where, f"{row.error} (already in the case as dispatch {dispatch_id})",
@@ -342,6 +344,7 @@ class Ingester:
                 self.case.audit(conn, "intake.ingest", f"dispatch {dispatch_id}", {
                     "sha256": node.digests.sha256, "source": source_desc, "location": location, "channel": channel,
                     "status": node.status, "children": sum(1 for _ in node.walk()) - 1, "variant_of": variant_of,
+                    DIGEST_KEY: rows_digest(conn, dispatch_id),
                 })
             again = None
         except sa.exc.IntegrityError:

@@ -1,21 +1,28 @@
-"""Append-only, hash-chained audit log. Each row's hash covers the row and the hash of the row before."""
+"""Append-only, hash-chained, keyed audit log.
+
+Each row's hash covers the row and the hash of the row before; each row is also sealed (HMAC under the desk key,
+which is not in the case), so recomputing the chain after an edit no longer passes `fsck`.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from leakdesk.store.tables import audit
+from leakdesk.store.keys import DeskKey, desk_key
+from leakdesk.store.tables import audit, audit_seal
 
 GENESIS = "0" * 64
 # Built once: an audit entry is written for every change of state, so statement construction matters.
 _LAST_ENTRY = sa.select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc()).limit(1)
 _INSERT = audit.insert()
+_SEAL = audit_seal.insert()
 
 
 def canonical(details: Any) -> str:
@@ -27,8 +34,10 @@ def row_hash(seq: int, time: str, actor: str, action: str, obj: str, details: st
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def append(conn: sa.Connection, actor: str, action: str, obj: str, details: Any = None) -> int:
-    """Add one entry inside the caller's transaction; returns its seq.
+def append(
+    conn: sa.Connection, actor: str, action: str, obj: str, details: Any = None, key: DeskKey | None = None
+) -> int:
+    """Add one sealed entry inside the caller's transaction; returns its seq. `key`: default the desk key.
 
     On PostgreSQL a transaction-level advisory lock serialises writers; SQLite's write lock does the same.
     """
@@ -44,6 +53,9 @@ def append(conn: sa.Connection, actor: str, action: str, obj: str, details: Any 
         {"seq": seq, "time": time, "actor": actor, "action": action, "object": obj, "details": body,
          "prev_hash": prev, "hash": digest},
     )
+    key = key or desk_key()
+    assert key is not None
+    conn.execute(_SEAL, {"seq": seq, "key_id": key.key_id, "mac": key.seal(digest)})
     return seq
 
 
@@ -53,16 +65,82 @@ class BrokenRow:
     problem: str
 
 
-def verify(conn: sa.Connection) -> list[BrokenRow]:
-    """Every audit row whose hash or link to the row before does not hold."""
-    broken: list[BrokenRow] = []
-    prev, expected_seq = GENESIS, 1
-    for r in conn.execute(sa.select(audit).order_by(audit.c.seq)):
+@dataclass
+class ChainReport:
+    """What walking the whole audit log found."""
+
+    entries: int = 0
+    head: dict[str, Any] | None = None  # seq, hash, time, action of the last entry
+    first_action: str | None = None
+    broken: list[BrokenRow] = field(default_factory=list)
+    unsealed_legacy: int = 0  # entries written before this case was sealed (older leakdesk)
+    foreign_seals: dict[str, int] = field(default_factory=dict)  # key id -> entries sealed by another desk
+    # dispatch id -> (seq of the entry, the rows digest it recorded): the latest recording wins
+    rows_digests: dict[int, tuple[int, dict[str, str]]] = field(default_factory=dict)
+
+
+_ROWS = (
+    sa.select(audit, audit_seal.c.key_id, audit_seal.c.mac)
+    .select_from(audit.outerjoin(audit_seal, audit_seal.c.seq == audit.c.seq))
+    .order_by(audit.c.seq)
+)
+
+
+def verify_chain(conn: sa.Connection, key: DeskKey | None, sealed_from: int | None = None) -> ChainReport:
+    """Walk the log: sequence, links, hashes, seals (checked with `key`), and the dispatch digests it records.
+
+    `sealed_from`: the first entry this desk knows it sealed (from its anchor outside the case); every entry from
+    there on must carry a seal, as must every entry after the first sealed one.
+    """
+    report = ChainReport()
+    prev, expected_seq, first_sealed = GENESIS, 1, None
+    for r in conn.execute(_ROWS):
+        report.entries += 1
+        if report.first_action is None:
+            report.first_action = r.action
         if r.seq != expected_seq:
-            broken.append(BrokenRow(r.seq, f"rows {expected_seq}..{r.seq - 1} are missing"))
+            report.broken.append(BrokenRow(r.seq, f"entries {expected_seq}..{r.seq - 1} are missing"))
         if r.prev_hash != prev:
-            broken.append(BrokenRow(r.seq, "does not link to the row before it"))
+            report.broken.append(BrokenRow(r.seq, "does not link to the entry before it"))
         elif row_hash(r.seq, r.time, r.actor, r.action, r.object, r.details, r.prev_hash) != r.hash:
-            broken.append(BrokenRow(r.seq, "its content was changed after it was written"))
+            report.broken.append(BrokenRow(r.seq, "its content was changed after it was written"))
+        if r.mac is None:
+            must = first_sealed is not None or (sealed_from is not None and r.seq >= sealed_from)
+            if must:
+                report.broken.append(BrokenRow(r.seq, "has no seal: it was written around leakdesk, or its seal "
+                                                      "was removed"))
+            else:
+                report.unsealed_legacy += 1
+        else:
+            first_sealed = first_sealed or r.seq
+            if key is not None and r.key_id == key.key_id:
+                if not hmac.compare_digest(r.mac, key.seal(r.hash)):
+                    report.broken.append(BrokenRow(r.seq, "its seal does not match: the entry was rewritten "
+                                                          "without the desk key"))
+            else:
+                report.foreign_seals[r.key_id] = report.foreign_seals.get(r.key_id, 0) + 1
+        if '"rows_digest"' in r.details and r.object.startswith("dispatch "):
+            _note_digest(report, r.seq, r.object, r.details)
         prev, expected_seq = r.hash, r.seq + 1
-    return broken
+        report.head = {"seq": r.seq, "hash": r.hash, "time": r.time, "action": r.action}
+    last_seal = conn.execute(sa.select(sa.func.max(audit_seal.c.seq))).scalar()
+    head_seq = report.head["seq"] if report.head else 0
+    if last_seal is not None and last_seal > head_seq:
+        report.broken.append(BrokenRow(head_seq + 1, f"entries {head_seq + 1}..{last_seal} are gone but their "
+                                                     "seals remain: entries were deleted from the end"))
+    return report
+
+
+def _note_digest(report: ChainReport, seq: int, obj: str, details: str) -> None:
+    try:
+        dispatch_id = int(obj.split()[1])
+        digest = json.loads(details)["rows_digest"]
+    except (ValueError, IndexError, KeyError, TypeError):
+        return
+    if isinstance(digest, dict):
+        report.rows_digests[dispatch_id] = (seq, digest)
+
+
+def verify(conn: sa.Connection) -> list[BrokenRow]:
+    """Every audit entry whose hash, link or seal does not hold (seals checked with this desk's key)."""
+    return verify_chain(conn, desk_key(create=False)).broken

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
 from alembic import command
@@ -11,8 +12,12 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from leakdesk.secrets import split_password
+from leakdesk.store.keys import desk_home, write_private
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 DB_ENV = "LEAKDESK_DB"
+PGPASS = "pgpass"  # in the desk's home, libpq's .pgpass format: passwords never go into case.json
 
 
 def sqlite_url(case_dir: Path) -> str:
@@ -41,7 +46,32 @@ def make_engine(url: str) -> sa.Engine:
             cur.close()
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    passfile = desk_home() / PGPASS
+    connect_args = {"passfile": str(passfile)} if passfile.exists() else {}
+    return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+
+
+def _pgpass_field(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(":", "\\:")
+
+
+def store_password(url: str) -> str:
+    """Move a PostgreSQL URL's password into the desk's pgpass file; returns the URL without it."""
+    bare, password = split_password(url)
+    if password is None:
+        return url
+    parts = urlsplit(url)
+    fields = [
+        _pgpass_field(unquote(v))
+        for v in (parts.hostname or "localhost", str(parts.port or 5432), parts.path.lstrip("/") or "*",
+                  parts.username or "*", password)
+    ]
+    entry, prefix = ":".join(fields), ":".join(fields[:4]) + ":"
+    path = desk_home() / PGPASS
+    lines = path.read_text("utf-8").splitlines() if path.exists() else []
+    lines = [line for line in lines if not line.startswith(prefix)] + [entry]
+    write_private(path, ("\n".join(lines) + "\n").encode("utf-8"))
+    return bare
 
 
 def alembic_config(engine: sa.Engine) -> Config:

@@ -1,25 +1,45 @@
-"""Check a case: every original re-hashed, every database reference resolved, the audit chain intact."""
+"""Check a case: originals re-hashed and their folder inspected, references resolved, the audit log walked (chain,
+seals, guards, the case.init entry), each dispatch's rows re-derived against its audited digest, and the head
+compared with the desk's anchor and the last checkpoint. Problems make the case "damaged"; warnings do not.
+"""
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
 from leakdesk.store import audit as audit_log
+from leakdesk.store import checkpoint as checkpoints
 from leakdesk.store import tables as t
-from leakdesk.store.originals import Originals, hash_file
+from leakdesk.store.digests import changed_parts, rows_digest
+from leakdesk.store.keys import DeskKey, desk_key
+from leakdesk.store.originals import Originals, describe_mode, hash_regular_file
+
+SQLITE_GUARDS = ("audit_no_update", "audit_no_delete", "audit_seal_no_update", "audit_seal_no_delete")
+POSTGRES_GUARDS = ("audit_append_only", "audit_no_truncate", "audit_seal_append_only", "audit_seal_no_truncate")
+MAX_LISTED = 20  # privacy warnings listed one by one before they are summed up
 
 
 @dataclass
 class FsckReport:
     originals_checked: int = 0
     audit_rows: int = 0
+    head: dict[str, Any] | None = None
     damaged_originals: list[dict[str, str]] = field(default_factory=list)
     missing_originals: list[dict[str, str]] = field(default_factory=list)
     broken_audit_rows: list[dict[str, Any]] = field(default_factory=list)
     dangling_references: list[dict[str, Any]] = field(default_factory=list)
+    changed_dispatches: list[dict[str, Any]] = field(default_factory=list)
+    deleted_dispatches: list[dict[str, Any]] = field(default_factory=list)
+    originals_folder: list[dict[str, str]] = field(default_factory=list)  # stray files, symlinks, modes, FIFOs
+    problems: list[str] = field(default_factory=list)  # case-wide: case.init, guards, checkpoint
+    warnings: list[str] = field(default_factory=list)
+    checkpoint: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -28,6 +48,10 @@ class FsckReport:
             or self.missing_originals
             or self.broken_audit_rows
             or self.dangling_references
+            or self.changed_dispatches
+            or self.deleted_dispatches
+            or self.originals_folder
+            or self.problems
         )
 
     def as_dict(self) -> dict[str, object]:
@@ -46,21 +70,195 @@ def _referenced_shas(conn: sa.Connection) -> dict[str, list[str]]:
     return refs
 
 
-def fsck(conn: sa.Connection, originals: Originals) -> FsckReport:
+def fsck(
+    conn: sa.Connection,
+    originals: Originals,
+    checkpoint: Path | None = None,
+    case_id: str | None = None,
+    key: DeskKey | None = None,
+) -> FsckReport:
+    """Check everything; `checkpoint`: compare with this file (default: the newest one the desk kept).
+
+    `case_id`: the case's identity when its first audit entry is gone (from case.json); `key`: the desk key.
+    """
     report = FsckReport()
+    key = key or desk_key(create=False)
+    case_id = checkpoints.case_id_of(conn) or case_id
+    _check_originals(conn, originals, report)
+    anchor = checkpoints.load_anchor(case_id)
+    sealed_from = anchor["sealed_from"] if anchor and key and anchor.get("key_id") == key.key_id else None
+    chain = audit_log.verify_chain(conn, key, sealed_from)
+    report.audit_rows, report.head = chain.entries, chain.head
+    report.broken_audit_rows = [{"seq": b.seq, "problem": b.problem} for b in chain.broken]
+    _check_start_and_seals(chain, anchor, key, report)
+    _check_guards(conn, report)
+    _check_digests(conn, chain, report)
+    _check_checkpoint(conn, checkpoint, case_id, key, report)
+    _check_privacy(originals.root.parent, originals.root, report)
+    if key is not None and key.path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        report.warnings.append(f"The desk key {key.path} can be read by other users; make it private (chmod 600).")
+    return report
+
+
+# --------------------------------------------------------------------------- originals
+
+
+def _check_originals(conn: sa.Connection, originals: Originals, report: FsckReport) -> None:
     recorded = {r.sha256: r for r in conn.execute(sa.select(t.original))}
+    flagged: set[str] = set()
+    for finding in originals.inspect_folder(set(recorded)):
+        if finding.severity == "problem":
+            report.originals_folder.append({"path": finding.path, "problem": finding.problem})
+            if finding.sha256:
+                flagged.add(finding.sha256)
+        else:
+            report.warnings.append(f"{finding.path}: {finding.problem}.")
     for sha, row in recorded.items():
         report.originals_checked += 1
+        if sha in flagged:
+            continue  # a symlink or FIFO in its place is already reported; it is never opened
         path = originals.path(sha)
-        if not path.exists():
+        if not os.path.lexists(path):
             report.missing_originals.append({"sha256": sha, "problem": "missing from the originals folder"})
             continue
-        d = hash_file(path)
-        if d.sha256 != sha or d.size != row.size:
+        d = hash_regular_file(path)
+        if d is None:
+            report.damaged_originals.append({"sha256": sha, "problem": "is no longer a regular file"})
+        elif d.sha256 != sha or d.size != row.size:
             report.damaged_originals.append({"sha256": sha, "problem": f"bytes now hash to {d.sha256}"})
+        elif (d.sha1, d.md5) != (row.sha1, row.md5):
+            report.damaged_originals.append(
+                {"sha256": sha, "problem": "its recorded sha1 or md5 was changed in the database"}
+            )
     for sha, places in _referenced_shas(conn).items():
         if sha not in recorded:
             report.dangling_references.append({"sha256": sha, "referenced_by": places})
-    report.audit_rows = conn.execute(sa.select(sa.func.count()).select_from(t.audit)).scalar_one()
-    report.broken_audit_rows = [{"seq": b.seq, "problem": b.problem} for b in audit_log.verify(conn)]
-    return report
+
+
+# --------------------------------------------------------------------------- audit log
+
+
+def _check_start_and_seals(
+    chain: audit_log.ChainReport, anchor: dict[str, Any] | None, key: DeskKey | None, report: FsckReport
+) -> None:
+    if chain.entries == 0:
+        report.problems.append("The audit log is empty: every entry, including case.init, was deleted.")
+    elif chain.first_action != "case.init":
+        report.problems.append("The case.init entry is missing: the start of the audit log was deleted or rewritten.")
+    if anchor and key and anchor.get("key_id") == key.key_id and chain.head is not None:
+        if chain.head["seq"] < anchor["sealed_from"] - 1:
+            report.problems.append(
+                f"The audit log ends at entry {chain.head['seq']}, but this desk first saw it at entry "
+                f"{anchor['sealed_from'] - 1}: entries were deleted from the end."
+            )
+    if chain.unsealed_legacy:
+        report.warnings.append(
+            f"{chain.unsealed_legacy} audit entries were written before leakdesk sealed its audit log; they are "
+            "chained but not keyed, so a rewrite of them is caught only by a checkpoint."
+        )
+    for key_id, n in sorted(chain.foreign_seals.items()):
+        report.warnings.append(
+            f"{n} audit entries are sealed with desk key {key_id}, which this computer does not hold; their seals "
+            "were not checked."
+        )
+    if key is None:
+        report.warnings.append("There is no desk key on this computer, so no seal was checked.")
+
+
+def _guards_present(conn: sa.Connection) -> dict[str, bool]:
+    """Guard trigger -> present and enabled."""
+    if conn.dialect.name == "sqlite":
+        names = set(conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'").scalars())
+        return {g: g in names for g in SQLITE_GUARDS}
+    rows = conn.execute(
+        sa.text(
+            "SELECT tgname, tgenabled FROM pg_trigger WHERE NOT tgisinternal "
+            "AND tgrelid IN ('audit'::regclass, 'audit_seal'::regclass)"
+        )
+    ).all()
+    enabled = {r.tgname: r.tgenabled != "D" for r in rows}
+    return {g: enabled.get(g, False) for g in POSTGRES_GUARDS}
+
+
+def _check_guards(conn: sa.Connection, report: FsckReport) -> None:
+    missing = [g for g, ok in _guards_present(conn).items() if not ok]
+    if missing:
+        report.problems.append(
+            f"The database triggers that keep the audit log append-only are missing or disabled ({', '.join(missing)})."
+        )
+    if conn.dialect.name == "postgresql":
+        owner = conn.execute(
+            sa.text("SELECT tableowner = current_user FROM pg_tables WHERE tablename = 'audit'")
+        ).scalar()
+        if owner:
+            report.warnings.append(
+                "leakdesk is connected as the owner of the audit table, who could drop its guards; run the desk "
+                "under a separate role (see docs/threat-model.md)."
+            )
+
+
+def _check_digests(conn: sa.Connection, chain: audit_log.ChainReport, report: FsckReport) -> None:
+    for dispatch_id, (seq, recorded) in sorted(chain.rows_digests.items()):
+        now = rows_digest(conn, dispatch_id)
+        if now is None:
+            report.deleted_dispatches.append(
+                {"dispatch_id": dispatch_id, "seq": seq,
+                 "problem": f"was deleted, though audit entry {seq} records it"}
+            )
+        elif now != recorded:
+            changed = changed_parts(recorded, now)
+            report.changed_dispatches.append(
+                {"dispatch_id": dispatch_id, "seq": seq, "changed": changed,
+                 "problem": f"its {', '.join(changed)} no longer match what audit entry {seq} recorded "
+                            "(edited outside leakdesk)"}
+            )
+
+
+def _check_checkpoint(
+    conn: sa.Connection, path: Path | None, case_id: str | None, key: DeskKey | None, report: FsckReport
+) -> None:
+    if path is None and case_id is not None:
+        path = checkpoints.latest_local(case_id)
+    if path is None:
+        report.warnings.append("No checkpoint to compare with; make one with `leakdesk checkpoint CASE FILE`.")
+        return
+    res = checkpoints.compare(conn, path, key, case_id)
+    report.checkpoint = asdict(res)
+    report.problems += res.problems
+    report.warnings += res.notes
+
+
+# --------------------------------------------------------------------------- privacy
+
+
+def _check_privacy(root: Path, skip: Path, report: FsckReport) -> None:
+    """Warn about anything in the case folder other users of this computer can read (originals: see above)."""
+    exposed: list[str] = []
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            st = os.lstat(folder)
+            if folder == root and st.st_mode & (stat.S_IRGRP | stat.S_IROTH):
+                exposed.append(f"{folder} ({describe_mode(st.st_mode)})")
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            if path == skip:
+                continue
+            try:
+                mode = entry.stat(follow_symlinks=False).st_mode
+            except OSError:
+                continue
+            if stat.S_ISLNK(mode):
+                continue
+            if mode & (stat.S_IRGRP | stat.S_IROTH):
+                exposed.append(f"{path} ({describe_mode(mode)})")
+            if stat.S_ISDIR(mode):
+                stack.append(path)
+    for item in exposed[:MAX_LISTED]:
+        report.warnings.append(f"Other users of this computer can read {item}.")
+    if len(exposed) > MAX_LISTED:
+        report.warnings.append(f"… and {len(exposed) - MAX_LISTED} more files or folders other users can read.")

@@ -49,6 +49,53 @@ def hash_file(path: Path) -> Digests:
     return hasher.digests()
 
 
+def hash_regular_file(path: Path) -> Digests | None:
+    """The digests of a regular file; None for a symlink, FIFO, device or folder (never followed, never blocks)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        hasher = _Hasher()
+        while chunk := fh.read(CHUNK):
+            hasher.update(chunk)
+        return hasher.digests()
+
+
+def describe_mode(mode: int) -> str:
+    return f"mode {stat.S_IMODE(mode):04o}"
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return "is a symbolic link (not followed)"
+    if stat.S_ISFIFO(mode):
+        return "is a named pipe (FIFO), not a file (not opened)"
+    if stat.S_ISSOCK(mode):
+        return "is a socket, not a file (not opened)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "is a device, not a file (not opened)"
+    if stat.S_ISDIR(mode):
+        return "is a folder where only originals belong"
+    return "is a file that does not belong in the originals folder"
+
+
+HEX = frozenset("0123456789abcdef")
+ORIGINAL_MODE = stat.S_IRUSR  # 0400
+
+
+@dataclass(frozen=True)
+class FolderFinding:
+    """Something in the originals folder that is not a recorded, read-only original in its place."""
+
+    path: str
+    problem: str
+    severity: str  # problem | warning
+    sha256: str | None = None  # the original this path stands in for, when it has an original's name
+
+
 class Originals:
     """The originals folder of one case. Files are written once, atomically, then made read-only."""
 
@@ -72,7 +119,8 @@ class Originals:
 
     def put_chunks(self, chunks: Iterator[bytes]) -> Digests:
         """Stream bytes into the store; memory stays bounded whatever the size. Returns the digests."""
-        self._tmp.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._tmp.mkdir(mode=0o700, exist_ok=True)
         hasher = _Hasher()
         fd, tmp_name = tempfile.mkstemp(dir=self._tmp)
         try:
@@ -87,8 +135,9 @@ class Originals:
             if final.exists():
                 self._check(final, digests.sha256)  # already stored; never overwrite
                 return digests
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(tmp_name, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+            for folder in (final.parent.parent, final.parent):
+                folder.mkdir(mode=0o700, exist_ok=True)
+            os.chmod(tmp_name, ORIGINAL_MODE)
             os.replace(tmp_name, final)
             _fsync_dir(final.parent)
             return digests
@@ -125,12 +174,56 @@ class Originals:
             )
         return data
 
+    def inspect_folder(self, recorded: set[str]) -> Iterator[FolderFinding]:
+        """Walk the folder without following links or opening anything: every entry that is not a recorded
+        original, read-only, in its place; and leftovers of interrupted writes in `.incoming`."""
+        for entry, depth in _walk(self.root):
+            rel = os.path.relpath(entry.path, self.root.parent)
+            mode = entry.stat(follow_symlinks=False).st_mode
+            if depth == 1 and entry.name == ".incoming" and stat.S_ISDIR(mode):
+                for left in os.scandir(entry.path):
+                    yield FolderFinding(os.path.relpath(left.path, self.root.parent),
+                                        "left by an interrupted ingest (safe to delete)", "warning")
+                continue
+            named = entry.name if len(entry.name) == 64 and set(entry.name) <= HEX else None
+            if depth < 3 and stat.S_ISDIR(mode) and len(entry.name) == 2 and set(entry.name) <= HEX:
+                continue  # a fan-out folder: _walk goes inside
+            in_place = named is not None and depth == 3 and entry.path == str(self.path(named))
+            if not stat.S_ISREG(mode):
+                yield FolderFinding(rel, _kind(mode), "problem", named if in_place else None)
+            elif not in_place:
+                yield FolderFinding(rel, _kind(mode), "problem")
+            elif named not in recorded:
+                yield FolderFinding(rel, "is stored but not recorded in the case (left by an interrupted ingest; "
+                                         "the next ingest of the same input reuses it)", "warning")
+            elif mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+                yield FolderFinding(rel, f"can be changed ({describe_mode(mode)}; originals are 0400)", "problem")
+            elif mode & (stat.S_IRGRP | stat.S_IROTH):
+                yield FolderFinding(rel, f"can be read by other users ({describe_mode(mode)}; originals are "
+                                         "0400)", "warning")
+
     def iter_stored(self) -> Iterator[str]:
         """Every sha256 present in the folder (for fsck)."""
         for first in sorted(self.root.glob("[0-9a-f][0-9a-f]")):
             for second in sorted(first.glob("[0-9a-f][0-9a-f]")):
                 for f in sorted(second.iterdir()):
                     yield f.name
+
+
+def _walk(root: Path) -> Iterator[tuple[os.DirEntry[str], int]]:
+    """Entries under root with their depth (1 = directly inside); descends only into real two-hex folders."""
+    stack: list[tuple[str, int]] = [(str(root), 1)]
+    while stack:
+        folder, depth = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            yield entry, depth
+            if (depth < 3 and entry.is_dir(follow_symlinks=False) and len(entry.name) == 2
+                    and set(entry.name) <= HEX):
+                stack.append((entry.path, depth + 1))
 
 
 def _fsync_dir(path: Path) -> None:

@@ -389,6 +389,16 @@ timex = sa.Table(
 
 # --------------------------------------------------------------------------- trust (issue 8, migration 0006)
 
+# The seal of each audit entry: HMAC-SHA256 of its hash under the desk key (kept outside the case, see
+# store/keys.py). Append-only like the log itself (database triggers).
+audit_seal = sa.Table(
+    "audit_seal",
+    metadata,
+    sa.Column("seq", sa.ForeignKey("audit.seq"), primary_key=True, autoincrement=False),
+    sa.Column("key_id", sa.String(16), nullable=False),
+    sa.Column("mac", sa.String(64), nullable=False),
+)
+
 # --------------------------------------------------------------------------- intake (issue 9, migration 0007)
 
 # --------------------------------------------------------------------------- pipeline (issue 10, migration 0008)

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from leakdesk.errors import TranslationError
+from leakdesk.secrets import redact_url
 
 URL_ENV = "LEAKDESK_LIBRETRANSLATE_URL"
 KEY_ENV = "LEAKDESK_LIBRETRANSLATE_KEY"
@@ -30,9 +31,12 @@ class LibreTranslateEngine:
             )
         parts = urlsplit(url)
         if parts.scheme not in {"http", "https"} or not parts.netloc:
-            raise TranslationError(f"{url!r} is not a web address of a LibreTranslate server (http://host:port).")
+            raise TranslationError(
+                f"{redact_url(url)!r} is not a web address of a LibreTranslate server (http://host:port)."
+            )
         self.url = url.rstrip("/")
-        self.model = f"libretranslate@{parts.netloc}"
+        self.shown_url = redact_url(self.url)  # for messages and model names: credentials removed
+        self.model = f"libretranslate@{urlsplit(self.shown_url).netloc.rsplit('@', 1)[-1]}"
         self.source_language = source_language
         self.target_language = target_language
         self._api_key = api_key
@@ -59,7 +63,7 @@ class LibreTranslateEngine:
             response = client.post(f"{self.url}/translate", json=body)
         except httpx.HTTPError as exc:
             raise TranslationError(
-                f"Could not reach the LibreTranslate server at {self.url} ({type(exc).__name__}); "
+                f"Could not reach the LibreTranslate server at {self.shown_url} ({type(exc).__name__}); "
                 "check the address and that the server is running."
             ) from exc
         try:
@@ -69,7 +73,7 @@ class LibreTranslateEngine:
         if response.status_code != 200:
             reason = data.get("error") if isinstance(data, dict) else None
             raise TranslationError(
-                f"The LibreTranslate server at {self.url} refused the request (HTTP {response.status_code}"
+                f"The LibreTranslate server at {self.shown_url} refused the request (HTTP {response.status_code}"
                 f"{': ' + str(reason) if reason else ''})."
             )
         translated = data.get("translatedText") if isinstance(data, dict) else None
@@ -77,7 +81,7 @@ class LibreTranslateEngine:
             translated = [translated]
         if not isinstance(translated, list) or len(translated) != len(batch):
             raise TranslationError(
-                f"The LibreTranslate server at {self.url} sent an answer leakdesk does not understand "
+                f"The LibreTranslate server at {self.shown_url} sent an answer leakdesk does not understand "
                 f"(expected {len(batch)} translations)."
             )
         return [str(t) for t in translated]

@@ -1,0 +1,107 @@
+"""The digest of a dispatch's derived rows, recorded in its (sealed) audit entry so `fsck` can re-derive them.
+
+A dispatch's digest covers it and its children (attachments, inner messages): the fields read from the original
+(subject, sender, recipients, date, Message-ID, file name, media type, …), every header, every extracted text,
+every custody row, and the recorded hashes of each original. Fields later stages may legitimately change
+(series, language, status notes) are left out. Whoever changes a covered row must call `record_dispatch_digest`
+in the same transaction, so that only edits made outside leakdesk are flagged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from leakdesk.store import tables as t
+from leakdesk.store.audit import append, canonical
+
+DIGEST_KEY = "rows_digest"
+DISPATCH_FIELDS = (
+    "id", "dedup_key", "parent_id", "original_sha256", "kind", "channel", "filename", "media_type", "reader",
+    "message_id", "subject", "sender", "recipients", "date", "date_utc", "variant_of",
+)  # fmt: skip
+PARTS = ("dispatch", "headers", "texts", "custody", "originals")  # also the words fsck uses for what changed
+_PART_WORDS = {
+    "dispatch": "subject, sender or other fields",
+    "headers": "headers",
+    "texts": "texts",
+    "custody": "custody records",
+    "originals": "original hashes",
+}
+
+
+def _tree(conn: sa.Connection, dispatch_id: int) -> list[int]:
+    ids, frontier = [dispatch_id], [dispatch_id]
+    while frontier:
+        frontier = list(
+            conn.execute(
+                sa.select(t.dispatch.c.id).where(t.dispatch.c.parent_id.in_(frontier)).order_by(t.dispatch.c.id)
+            ).scalars()
+        )
+        ids += frontier
+    return ids
+
+
+def _hash(rows: list[Any]) -> str:
+    return hashlib.sha256(canonical(rows).encode("utf-8")).hexdigest()
+
+
+def _value(v: Any) -> Any:
+    if isinstance(v, datetime):  # naive UTC on SQLite, aware on PostgreSQL: compare the UTC wall-clock value
+        return (v if v.tzinfo is None else v.astimezone(UTC).replace(tzinfo=None)).isoformat()
+    return v
+
+
+def rows_digest(conn: sa.Connection, dispatch_id: int) -> dict[str, str] | None:
+    """One sha256 per part of the dispatch's rows (see PARTS); None when the dispatch does not exist."""
+    exists = conn.execute(sa.select(t.dispatch.c.id).where(t.dispatch.c.id == dispatch_id)).first()
+    if exists is None:
+        return None
+    ids = _tree(conn, dispatch_id)
+    d = t.dispatch
+    dispatches = conn.execute(sa.select(*(d.c[f] for f in DISPATCH_FIELDS)).where(d.c.id.in_(ids)).order_by(d.c.id))
+    headers = conn.execute(
+        sa.select(t.header.c.dispatch_id, t.header.c.position, t.header.c.name, t.header.c.raw, t.header.c.decoded)
+        .where(t.header.c.dispatch_id.in_(ids))
+        .order_by(t.header.c.dispatch_id, t.header.c.position, t.header.c.id)
+    )
+    texts = conn.execute(
+        sa.select(t.text.c.dispatch_id, t.text.c.role, t.text.c.content, t.text.c.charset, t.text.c.extractor,
+                  t.text.c.extractor_version)
+        .where(t.text.c.dispatch_id.in_(ids))
+        .order_by(t.text.c.dispatch_id, t.text.c.id)
+    )
+    c = t.custody
+    custody = conn.execute(
+        sa.select(c.c.id, c.c.time, c.c.sha256, c.c.dispatch_id, c.c.event, c.c.channel, c.c.source, c.c.location,
+                  c.c.actor)
+        .where(c.c.dispatch_id.in_(ids))
+        .order_by(c.c.id)
+    )
+    o = t.original
+    originals = conn.execute(
+        sa.select(o.c.sha256, o.c.sha1, o.c.md5, o.c.size)
+        .where(o.c.sha256.in_(sa.select(d.c.original_sha256).where(d.c.id.in_(ids))))
+        .order_by(o.c.sha256)
+    )
+    return {
+        name: _hash([[_value(v) for v in row] for row in result])
+        for name, result in zip(PARTS, (dispatches, headers, texts, custody, originals), strict=True)
+    }
+
+
+def changed_parts(recorded: dict[str, str], now: dict[str, str]) -> list[str]:
+    """The words for what differs between a recorded digest and today's ("texts", "headers", …)."""
+    return [_PART_WORDS[p] for p in PARTS if recorded.get(p) != now.get(p)]
+
+
+def record_dispatch_digest(
+    conn: sa.Connection, actor: str, dispatch_id: int, action: str, details: dict[str, Any] | None = None
+) -> int:
+    """After leakdesk itself changed a dispatch's covered rows: audit the change with the new digest."""
+    return append(
+        conn, actor, action, f"dispatch {dispatch_id}", {**(details or {}), DIGEST_KEY: rows_digest(conn, dispatch_id)}
+    )
