@@ -384,3 +384,30 @@ def test_a_libretranslate_url_with_credentials_is_never_shown(monkeypatch: pytes
     )
     with pytest.raises(TranslationError, match=r"'ftp://desk:\*\*\*@host/' is not a web address"):
         LibreTranslateEngine("ftp://desk:hunter2@host/", "ru", "en")
+
+
+MULTIPART = (
+    "From: Fialka <fialka@example.net>\r\nTo: desk@example.org\r\nSubject: Vlozhenie\r\n"
+    "Message-ID: <attach-1@example.net>\r\nDate: Tue, 03 Mar 2026 09:15:00 +0300\r\nMIME-Version: 1.0\r\n"
+    'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n'
+    "Смотрите вложение.\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    'Content-Disposition: attachment; filename="schet.txt"\r\n\r\nСчёт 17 оплачен.\r\n--b1--\r\n'
+)
+
+
+def test_an_attachment_edited_by_leakdesk_or_by_hand(case: Case, tmp_path: Path) -> None:
+    from leakdesk.store import tables as t
+
+    (tmp_path / "m.eml").write_bytes(MULTIPART.encode())
+    ingest_paths(case, [tmp_path / "m.eml"], progress=False)
+    with case.connect() as conn:
+        child = conn.exec_driver_sql("SELECT id FROM dispatch WHERE parent_id IS NOT NULL").scalar_one()
+    with case.transaction() as conn:  # e.g. OCR adding a text to an attachment
+        conn.execute(t.text.insert().values(dispatch_id=child, role="attachment", content="OCR text",
+                                            extractor="tesseract", extractor_version="5"))
+        case.record_dispatch_digest(conn, child, "intake.ocr")
+    assert case.fsck().ok
+    _sql(case, f"UPDATE text SET content = 'Счёт 17 не оплачен.' WHERE dispatch_id = {child} "
+               "AND extractor != 'tesseract'")
+    report = case.fsck()
+    assert [(c["dispatch_id"], c["changed"]) for c in report.changed_dispatches] == [(1, ["texts"])]

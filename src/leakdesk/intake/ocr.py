@@ -263,7 +263,7 @@ def _record(case: Case, row: Any, result: OcrResult) -> dict[str, Any]:
                 "extractor_version": result.extractor_version,
             })
         conn.execute(t.dispatch.update().where(t.dispatch.c.id == row.id).values(details=details))
-        case.audit(conn, "intake.ocr", f"dispatch {row.id}", {k: v for k, v in info.items() if k != "read"})
+        case.record_dispatch_digest(conn, row.id, "intake.ocr", {k: v for k, v in info.items() if k != "read"})
     return {"dispatch_id": row.id, **result.details()}
 
 

@@ -133,9 +133,10 @@ def verify_chain(conn: sa.Connection, key: DeskKey | None, sealed_from: int | No
 
 def _note_digest(report: ChainReport, seq: int, obj: str, details: str) -> None:
     try:
-        dispatch_id = int(obj.split()[1])
-        digest = json.loads(details)["rows_digest"]
-    except (ValueError, IndexError, KeyError, TypeError):
+        data = json.loads(details)
+        digest = data["rows_digest"]
+        dispatch_id = int(data.get("digest_of") or obj.split()[1])
+    except (ValueError, IndexError, KeyError, TypeError, AttributeError):
         return
     if isinstance(digest, dict):
         report.rows_digests[dispatch_id] = (seq, digest)

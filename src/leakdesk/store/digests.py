@@ -19,6 +19,7 @@ from leakdesk.store import tables as t
 from leakdesk.store.audit import append, canonical
 
 DIGEST_KEY = "rows_digest"
+DIGEST_OF = "digest_of"  # the top-level dispatch whose digest an entry about a child records
 DISPATCH_FIELDS = (
     "id", "dedup_key", "parent_id", "original_sha256", "kind", "channel", "filename", "media_type", "reader",
     "message_id", "subject", "sender", "recipients", "date", "date_utc", "variant_of",
@@ -98,10 +99,24 @@ def changed_parts(recorded: dict[str, str], now: dict[str, str]) -> list[str]:
     return [_PART_WORDS[p] for p in PARTS if recorded.get(p) != now.get(p)]
 
 
+def top_level(conn: sa.Connection, dispatch_id: int) -> int:
+    """The top-level dispatch (the received item) a child belongs to; digests are kept per top-level dispatch."""
+    while True:
+        parent = conn.execute(sa.select(t.dispatch.c.parent_id).where(t.dispatch.c.id == dispatch_id)).scalar()
+        if parent is None:
+            return dispatch_id
+        dispatch_id = parent
+
+
 def record_dispatch_digest(
     conn: sa.Connection, actor: str, dispatch_id: int, action: str, details: dict[str, Any] | None = None
 ) -> int:
-    """After leakdesk itself changed a dispatch's covered rows: audit the change with the new digest."""
-    return append(
-        conn, actor, action, f"dispatch {dispatch_id}", {**(details or {}), DIGEST_KEY: rows_digest(conn, dispatch_id)}
-    )
+    """After leakdesk itself changed a dispatch's covered rows: audit the change with the new digest.
+
+    `dispatch_id` may be a child (an attachment): the entry names it, and records the digest of its top-level
+    dispatch (`digest_of`), which covers the child."""
+    root = top_level(conn, dispatch_id)
+    body = {**(details or {}), DIGEST_KEY: rows_digest(conn, root)}
+    if root != dispatch_id:
+        body[DIGEST_OF] = root
+    return append(conn, actor, action, f"dispatch {dispatch_id}", body)
