@@ -8,9 +8,21 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
-from rich.text import Text
 
-from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, err_console, handle_errors, open_case, print_json
+from leakdesk.cli.common import (
+    CaseArg,
+    DbOpt,
+    JsonOpt,
+    console,
+    err_console,
+    fail,
+    handle_errors,
+    open_case,
+    print_json,
+    say,
+    styled,
+    untrusted,
+)
 
 SeriesOpt = Annotated[
     str | None, typer.Option("--series", help="The series (by name); default: the case's only series.")
@@ -55,27 +67,25 @@ def exposure(
 
 def _print(data: dict[str, Any], grouped: Any, style_summary: Any, canary_summary: Any) -> None:
     left = "; ".join(f"{k}: {v}" for k, v in data["left_out"].items())
-    console.print(Text(f"Exposure check of series {data['series']}: {len(data['letters'])} letters by the series' "
-                       f"writer" + (f" (left out — {left})" if left else "") + "."))
+    say(console, f"Exposure check of series {data['series']}: {len(data['letters'])} letters by the series' writer"
+        + (f" (left out — {left})" if left else "") + ".")
     if data["findings"]:
-        console.print(Text("Metadata that names or locates someone:", style="bold"))
+        say(console, styled("Metadata that names or locates someone:", "bold"))
     else:
-        console.print(Text("No metadata that names or locates someone was found."))
+        say(console, "No metadata that names or locates someone was found.")
     for g in grouped(data["findings"]):
-        line = Text(f"{g.risk.upper():<7}", style=RISK_STYLE[g.risk])
-        line.append(f"{g.where} · {g.field}: ")
-        line.append(g.value, style="bold")
-        line.append(f" (letter{'s' if len(g.dispatches) > 1 else ''} {_letters(g.dispatches)}) — {g.why}. {g.advice}")
-        console.print(line)
+        say(console, styled(f"{g.risk.upper():<7}", RISK_STYLE[g.risk]), f"{g.where} · {g.field}: ",
+            styled(g.value, "bold"),
+            f" (letter{'s' if len(g.dispatches) > 1 else ''} {_letters(g.dispatches)}) — {g.why}. {g.advice}")
     style = data["style"]
-    console.print(Text(style_summary(style)))
+    say(console, style_summary(style))
     if style["measures"]:
         measures = Table(title="How identifiable the style is, by what is published")
         for col in ("Published as", "Median rank", "Picked out first", "Lead over the next writer"):
             measures.add_column(col)
         for m in style["measures"]:
-            measures.add_row(Text(m["published_as"]), f"{m['median_rank']:g} of {m['candidates']}", f"{m['top1']:.0%}",
-                             f"{m['margin']:+.2f}")
+            measures.add_row(untrusted(m["published_as"]), f"{m['median_rank']:g} of {m['candidates']}",
+                             f"{m['top1']:.0%}", f"{m['margin']:+.2f}")
         console.print(measures)
     if style["giveaways"]:
         gives = Table(title="What gives the style away")
@@ -84,11 +94,185 @@ def _print(data: dict[str, Any], grouped: Any, style_summary: Any, canary_summar
         for g in style["giveaways"]:
             without = (f"{g['median_rank_without']:g}, {g['margin_without']:+.2f}" if "median_rank_without" in g
                        else "not measured")
-            gives.add_row(Text(g["feature"]), Text(g["writer"]), Text(g["population"]), without)
+            gives.add_row(untrusted(g["feature"]), untrusted(g["writer"]), untrusted(g["population"]), without)
         console.print(gives)
-    console.print(Text(canary_summary(data["canary"])))
+    say(console, canary_summary(data["canary"]))
+
+
+
+
+# --------------------------------------------------------------------------- redact
+
+
+def _redact_case(ctx: typer.Context, case: CaseArg, db: DbOpt = None) -> None:
+    """Redaction with pseudonyms: `leakdesk redact CASE propose|list|add|span|approve|reject|preview|export`."""
+    ctx.obj = (case, db)
+
+
+def _print_redactions(found: list[Any], as_json: bool) -> None:
+    if as_json:
+        print_json([x.as_dict() for x in found])
+        return
+    if not found:
+        say(console, "No redactions.")
+        return
+    table = Table("id", "kind", "label", "hides", "pseudonym", "status")
+    for x in found:
+        hides = ", ".join(x.surfaces[:4]) + (f" (+{len(x.surfaces) - 4})" if len(x.surfaces) > 4 else "")
+        if x.kind == "span":
+            hides = f"dispatch {x.dispatch_id} {x.start_char}..{x.end_char}: {hides}"
+        table.add_row(str(x.id), x.kind, untrusted(x.label), untrusted(hides), untrusted(x.pseudonym),
+                      styled(x.status, "green" if x.status == "approved" else
+                             ("yellow" if x.status == "proposed" else "dim")))
+    console.print(table)
+
+
+SeriesForRedact = Annotated[str | None, typer.Option("--series", help="The series (by name).")]
+
+
+@handle_errors
+def redact_propose(
+    ctx: typer.Context,
+    series: SeriesForRedact = None,
+    types: Annotated[str, typer.Option("--types", help="Entity types to propose: PER, ORG, LOC (comma-separated).")
+                     ] = "PER",
+    patterns: Annotated[str, typer.Option("--patterns", help="Patterns: email, phone, passport, address, ip.")
+                        ] = "email,phone,passport,address,ip",
+    as_json: JsonOpt = False,
+) -> None:
+    """Propose redactions: people (or other entities) named in the letters and translations, and pattern matches."""
+    from leakdesk.publish.redact import propose
+
+    case, db = ctx.obj
+    kinds = tuple(x.strip().upper() for x in types.split(",") if x.strip())
+    bad = [k for k in kinds if k not in ("PER", "ORG", "LOC")]
+    if bad:
+        fail(f"Unknown entity type '{bad[0]}'; choose from PER, ORG, LOC.", 2)
+    with open_case(case, db) as c:
+        made = propose(c, series, kinds, tuple(p.strip() for p in patterns.split(",") if p.strip()))
+    _print_redactions(made, as_json)
+    if not as_json:
+        say(console, f"{len(made)} proposal(s); approve or reject each with "
+            "`leakdesk redact CASE approve/reject ID...`.")
+
+
+@handle_errors
+def redact_list(ctx: typer.Context, series: SeriesForRedact = None,
+                status: Annotated[str | None, typer.Option("--status", help="proposed, approved or rejected.")] = None,
+                as_json: JsonOpt = False) -> None:
+    """List the redaction decisions."""
+    from leakdesk.publish.redact import list_redactions
+
+    case, db = ctx.obj
+    with open_case(case, db) as c:
+        _print_redactions(list_redactions(c, series, status), as_json)
+
+
+@handle_errors
+def redact_add(
+    ctx: typer.Context,
+    term: Annotated[str, typer.Argument(help="The text to hide (a name, a number, a phrase).")],
+    pseudonym: Annotated[str, typer.Option("--as", help="What replaces it, e.g. \"Officer 2\".")],
+    series: SeriesForRedact = None,
+    label: Annotated[str, typer.Option("--label", help="What it is (person, unit, place…).")] = "term",
+    as_json: JsonOpt = False,
+) -> None:
+    """Hide a term everywhere in the series and its translations (approved by you)."""
+    from leakdesk.publish.redact import add_term
+
+    case, db = ctx.obj
+    with open_case(case, db) as c:
+        _print_redactions([add_term(c, term, pseudonym, series, label)], as_json)
+
+
+@handle_errors
+def redact_span(
+    ctx: typer.Context,
+    dispatch: Annotated[int, typer.Option("--dispatch", help="The dispatch.")],
+    start: Annotated[int, typer.Option("--start", help="First character (0-based).")],
+    end: Annotated[int, typer.Option("--end", help="One past the last character.")],
+    pseudonym: Annotated[str, typer.Option("--as", help="What replaces it.")] = "[…]",
+    as_json: JsonOpt = False,
+) -> None:
+    """Hide one span of a dispatch's original text (approved by you)."""
+    from leakdesk.publish.redact import add_span
+
+    case, db = ctx.obj
+    with open_case(case, db) as c:
+        _print_redactions([add_span(c, dispatch, start, end, pseudonym)], as_json)
+
+
+def _review(ctx: typer.Context, ids: list[int], status: str, pseudonym: str | None, as_json: bool) -> None:
+    from leakdesk.publish.redact import review
+
+    case, db = ctx.obj
+    with open_case(case, db) as c:
+        _print_redactions(review(c, ids, status, pseudonym), as_json)
+
+
+IdsArg = Annotated[list[int], typer.Argument(help="Redaction ids.", show_default=False)]
+
+
+@handle_errors
+def redact_approve(ctx: typer.Context, ids: IdsArg,
+                   pseudonym: Annotated[str | None, typer.Option("--as", help="Rename the pseudonym.")] = None,
+                   as_json: JsonOpt = False) -> None:
+    """Approve proposals (they are applied to every export from now on)."""
+    _review(ctx, ids, "approved", pseudonym, as_json)
+
+
+@handle_errors
+def redact_reject(ctx: typer.Context, ids: IdsArg, as_json: JsonOpt = False) -> None:
+    """Reject proposals (the text stays as it is)."""
+    _review(ctx, ids, "rejected", None, as_json)
+
+
+@handle_errors
+def redact_preview(ctx: typer.Context, dispatch: Annotated[int, typer.Argument(help="The dispatch.")],
+                   series: SeriesForRedact = None, as_json: JsonOpt = False) -> None:
+    """Show a dispatch's original text and translation as they would be published (approved redactions only)."""
+    from leakdesk.publish.redact import Redactor, redacted_letter
+
+    case, db = ctx.obj
+    with open_case(case, db) as c:
+        redactor = Redactor.for_series(c, series)
+        letter = redacted_letter(c, dispatch, redactor)
+    if as_json:
+        print_json({**letter.__dict__, "pending": redactor.pending})
+        return
+    if redactor.pending:
+        say(err_console, styled("Note:", "yellow"), f" {len(redactor.pending)} proposal(s) are not reviewed yet and "
+            "are not applied.")
+    say(console, styled(f"Dispatch {dispatch}, original ({letter.replacements} replacements in all):", "bold"))
+    console.print(letter.original)
+    if letter.translation is not None:
+        say(console, styled(f"Translation ({letter.translation_language}):", "bold"))
+        console.print(letter.translation)
+
+
+@handle_errors
+def redact_export(ctx: typer.Context, series: Annotated[str, typer.Option("--series", help="The series.")],
+                  as_json: JsonOpt = False) -> None:
+    """Write the redacted letters and translations to CASE/exports/redacted/SERIES/ (originals untouched)."""
+    from leakdesk.publish.redact import export_redacted
+
+    case, db = ctx.obj
+    with open_case(case, db) as c:
+        done = export_redacted(c, series)
+    if as_json:
+        print_json(done.__dict__)
+        return
+    say(console, f"{len(done.files)} redacted file(s) for {done.letters} dispatch(es), {done.replacements} "
+        f"replacements, in {done.folder}")
 
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
     app.command("exposure")(exposure)
+    redact_app = typer.Typer(help="Redaction with pseudonyms (never applied to originals).", no_args_is_help=True)
+    redact_app.callback()(_redact_case)
+    for name, fn in (("propose", redact_propose), ("list", redact_list), ("add", redact_add), ("span", redact_span),
+                     ("approve", redact_approve), ("reject", redact_reject), ("preview", redact_preview),
+                     ("export", redact_export)):
+        redact_app.command(name)(fn)
+    app.add_typer(redact_app, name="redact")
