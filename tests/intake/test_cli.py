@@ -26,7 +26,7 @@ def test_ingest_ok_prints_a_summary_and_exits_0(runner: CliRunner, tmp_path: Pat
     assert result.exit_code == 0, result.output
     assert result.stdout == (
         "1 new dispatches (0 attachments and nested messages), 0 already in the case, 0 containers, "
-        "0 with problems.\n"
+        "0 with errors, 0 with warnings.\n"
     )
     with Case.open(case) as c, c.connect() as conn:
         assert conn.execute(sa.select(t.series.c.name)).scalars().all() == ["Mole"]
@@ -40,7 +40,7 @@ def test_ingest_failure_names_the_file_and_exits_1(runner: CliRunner, tmp_path: 
     result = invoke(runner, "ingest", case, tmp_path / "empty.eml", tmp_path / "good.eml")
     assert result.exit_code == 1
     assert result.stderr == f"Error: {tmp_path / 'empty.eml'}: the file is empty (0 bytes)\n"
-    assert "1 with problems" in result.stdout and "2 new dispatches" in result.stdout
+    assert "1 with errors, 0 with warnings" in result.stdout and "2 new dispatches" in result.stdout
 
 
 def test_ingest_json_and_variants(runner: CliRunner, tmp_path: Path) -> None:
@@ -59,6 +59,7 @@ def test_ingest_json_and_variants(runner: CliRunner, tmp_path: Path) -> None:
             "variant_of"}
     assert keys <= set(listed[0])
     text = invoke(runner, "ingest", case, tmp_path / "2.eml")
+    assert "possible tampering" not in text.stdout
     assert "0 new dispatches" in text.stdout and "1 already in the case" in text.stdout
 
 
@@ -90,3 +91,23 @@ def test_series_create_and_assign(runner: CliRunner, tmp_path: Path) -> None:
     )
     listed = json.loads(invoke(runner, "dispatches", case, "--json").stdout)
     assert listed[0]["series"] == "Insider letters"
+
+
+def test_ingest_warning_exits_0_and_prints_warning_not_error(runner: CliRunner, tmp_path: Path) -> None:
+    case = _case(tmp_path)
+    (tmp_path / "w.eml").write_bytes(raw_message(b"Hello =ZZ world\n", cte="quoted-printable"))
+    result = invoke(runner, "ingest", case, tmp_path / "w.eml")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"Warning: {tmp_path / 'w.eml'}: invalid quoted-printable in the body (part 1); the text "
+                             "was decoded as far as possible\n")
+    assert "0 with errors, 1 with warnings." in result.stdout
+
+
+def test_variants_are_named_neutrally(runner: CliRunner, tmp_path: Path) -> None:
+    case = _case(tmp_path)
+    (tmp_path / "1.eml").write_bytes(raw_message(b"first version\n"))
+    (tmp_path / "2.eml").write_bytes(raw_message(b"altered version\n"))
+    result = invoke(runner, "ingest", case, tmp_path / "1.eml", tmp_path / "2.eml")
+    assert result.exit_code == 0
+    assert "Two different copies share the Message-ID <t1@example.org>: dispatches 1 and 2" in result.stdout
+    assert "tampering" not in result.stdout

@@ -51,17 +51,20 @@ def ingest(
     # Warnings first, each on its own line: whatever a letter holds, a later line cannot hide an earlier one.
     for problem in result.problems:
         say(err_console, styled("Error:", "bold red"), " ", untrusted(problem.line()))
+    for warning in result.warnings:
+        say(err_console, styled("Warning:", "yellow"), " ", untrusted(warning.line()))
     if as_json:
         print_json(result.as_dict())
         _exit(result.ok)
         return
     for v in result.variants:
-        say(console, styled("Variant:", "bold yellow"), f" dispatch {v['dispatch_id']} has the same Message-ID ",
-            untrusted(v["message_id"]), f" as dispatch {v['variant_of']} but different bytes (possible tampering).")
+        say(console, "Two different copies share the Message-ID ", untrusted(v["message_id"]),
+            f": dispatches {v['variant_of']} and {v['dispatch_id']} (listed by "
+            "`leakdesk dispatches CASE --variants`).")
     say(console,
         f"{len(result.created)} new dispatches ({result.children} attachments and nested messages), "
         f"{len(result.re_received)} already in the case, {result.containers} containers, "
-        f"{len(result.problems)} with problems.")
+        f"{len(result.problems)} with errors, {len(result.warnings)} with warnings.")
     _exit(result.ok)
 
 
@@ -91,10 +94,18 @@ def dispatches(
         table.add_row(
             str(r["id"]), str(r["parent_id"] or ""), untrusted((r["date"] or "")[:19]),
             untrusted(r["subject"] or r["filename"] or ""), untrusted(r["language"] or ""),
-            untrusted(r["series"] or ""), "ok" if r["status"] == "ok" else untrusted(f"error: {r['error']}"),
+            untrusted(r["series"] or ""), _status_cell(r),
             untrusted(pgp_label(r["pgp_status"], r["pgp_details"])), str(r["variant_of"] or ""),
         )
     console.print(table)
+
+
+def _status_cell(row: dict) -> str:  # type: ignore[type-arg]
+    if row["status"] == "error":
+        return untrusted(f"error: {row['error']}")
+    if row["status"] == "warning":
+        return untrusted(f"warning: {row['warning']}")
+    return str(row["status"])
 
 
 def _series_case(ctx: typer.Context, case: CaseArg, db: DbOpt = None) -> None:

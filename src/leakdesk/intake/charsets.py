@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from charset_normalizer import from_bytes
 from charset_normalizer.md import mess_ratio
@@ -20,7 +22,9 @@ SAMPLE = 64 * 1024  # bytes looked at when judging or detecting a charset
 # Aliases mail software writes that Python does not know.
 ALIASES = {"x-mac-cyrillic": "mac_cyrillic", "koi8r": "koi8_r", "win-1251": "cp1251", "windows-1251": "cp1251",
            "x-cp1251": "cp1251", "cp-866": "cp866", "ibm866": "cp866", "unicode-1-1-utf-7": "utf_7",
-           "ks_c_5601-1987": "cp949", "x-unknown": "", "unknown-8bit": "", "x-user-defined": ""}
+           "ks_c_5601-1987": "cp949", "iso-8859-8-i": "iso8859_8", "iso-8859-8-e": "iso8859_8",
+           "iso-8859-6-i": "iso8859_6", "iso-8859-6-e": "iso8859_6",
+           "x-unknown": "", "unknown-8bit": "", "x-user-defined": ""}
 # When several charsets give the same text, report the one people know.
 PREFERRED = {"cp1125": "cp866"}
 
@@ -31,6 +35,7 @@ class Decoded:
     charset: str
     reason: str
     rejected: bool = False  # a charset was declared and did not fit (unknown, invalid or garbled)
+    replaced: int = 0  # byte sequences that were not valid and became U+FFFD
 
 
 def normalise(label: str | None) -> str | None:
@@ -113,70 +118,182 @@ def _mess(data: bytes, codec: str) -> float | None:
     return mess_ratio(text, maximum_threshold=1.0)
 
 
+# Among guesses that read the bytes equally well, the charset mail most often uses wins.
+USUAL = ("utf-8", "cp1252", "iso8859-1", "cp1251", "koi8-r", "iso8859-15", "cp1250", "iso8859-2", "gbk", "big5",
+         "cp932", "euc_jp", "cp949", "iso8859-8", "cp1255", "iso8859-7", "cp1253", "cp1256", "iso8859-9", "cp1254")
+
+
+def _best_guess(data: bytes) -> tuple[str, float] | None:
+    matches = list(from_bytes(data[:SAMPLE]))
+    if not matches:
+        return None
+    least = min(float(m.chaos) for m in matches)
+    close = [m for m in matches if float(m.chaos) <= least + 0.005]
+    most = max(float(m.coherence) for m in close)
+    tied = [PREFERRED.get(c, c) for m in close if float(m.coherence) >= most - 0.1
+            for c in [normalise(m.encoding) or m.encoding]]
+    usual = [c for c in USUAL if c in tied]
+    return (usual[0] if usual else tied[0]), least
+
+
+def _other_script(data: bytes, codec: str) -> bool:
+    """True when `codec` reads the bytes cleanly as letters of a script other than Latin or Cyrillic (Hebrew, Greek,
+    Arabic, CJK): switching such a reading to Cyrillic needs strong evidence."""
+    try:
+        text = data[:FIT_SAMPLE].decode(codec, errors="strict" if single_byte(codec) else "ignore")
+    except (UnicodeDecodeError, LookupError):
+        return False
+    letters = [ord(ch) for ch in text if ord(ch) > 0x24F and ch.isalpha()]
+    other = sum(1 for o in letters if not 0x400 <= o <= 0x52F)
+    return bool(letters) and other * 2 > len(letters)
+
+
 def _detect(data: bytes) -> tuple[str, float] | None:
     """charset-normalizer's guess; a Cyrillic single-byte charset that reads the bytes as clean Russian wins over a
-    guess outside that family (short Russian texts are otherwise sometimes taken for Japanese or Greek)."""
-    best = from_bytes(data[:SAMPLE]).best()
-    codec = (normalise(best.encoding) or best.encoding) if best is not None else None
-    codec = PREFERRED.get(codec, codec) if codec else None
+    guess outside that family (short Russian texts are otherwise sometimes taken for Japanese or Greek), but a clean
+    multi-byte reading (Chinese, Japanese, Korean) is not given up for Cyrillic on weak evidence."""
+    best = _best_guess(data)
+    codec = best[0] if best is not None else None
     if codec not in CYRILLIC_FAMILY:
+        needed = CLEARLY_RUSSIAN if codec is not None and _other_script(data, codec) else 0.0
         scored = []
         for c in CYRILLIC_FAMILY:
             fit = russian_fit(data[:SAMPLE].decode(c, errors="replace"))
             mess = _mess(data, c)
-            if fit is not None and mess is not None and mess <= GARBLED:
+            if fit is not None and fit >= needed and mess is not None and mess <= GARBLED:
                 scored.append((fit, -mess, c))
         if scored:
             fit, neg_mess, c = max(scored)
             return c, -neg_mess
-    if codec is None or best is None:
+    return best
+
+
+SEVEN_BIT = ("iso2022_jp", "iso2022_jp_1", "iso2022_jp_2", "iso2022_jp_3", "iso2022_jp_ext", "iso2022_kr", "utf-7",
+             "hz")
+_ISO2022_JP_ESC = (b"\x1b$B", b"\x1b$@", b"\x1b(J", b"\x1b$(D")
+# Labels mail software writes for a charset whose superset is what is really sent (GBK text labelled GB2312).
+SUPERSET = {"gb2312": "gbk", "shift_jis": "cp932", "euc_kr": "cp949"}
+FEW_BAD = 20  # at most one bad sequence per this many well-decoded non-ASCII characters counts as "a few"
+PLAINLY_WRONG = 0.4  # a declared single-byte charset reading this garbled may be replaced by a clear guess
+
+
+@lru_cache(maxsize=64)
+def single_byte(codec: str) -> bool:
+    """True for charsets mapping each byte to one character (any bytes "decode", so decoding proves nothing)."""
+    try:
+        return len(bytes(range(256)).decode(codec, errors="replace").replace("\ufffd", "")) >= 200
+    except LookupError:
+        return False
+
+
+def _replaced(data: bytes, codec: str) -> tuple[str, int, int]:
+    """(text with replacement characters, bad sequences, well-decoded non-ASCII characters)."""
+    text = data.decode(codec, errors="replace")
+    bad = text.count("\ufffd")
+    good = len(text) - len(text.encode("ascii", "ignore")) - bad
+    return text, bad, good
+
+
+def _seven_bit(data: bytes, codec: str | None) -> Decoded | None:
+    """ISO-2022-JP, UTF-7 and HZ are written in ASCII bytes: "it is ASCII" must not stop them being decoded."""
+    if codec in SEVEN_BIT:
+        try:
+            return Decoded(data.decode(codec), codec, f"declared {codec}; the bytes are valid {codec}")
+        except UnicodeDecodeError:
+            text, bad, _good = _replaced(data, codec)
+            return Decoded(text, codec, f"declared {codec}; {bad} invalid sequences were replaced", True, bad)
+    if codec is None and b"\x1b" in data and any(esc in data for esc in _ISO2022_JP_ESC):
+        try:
+            return Decoded(data.decode("iso2022_jp"), "iso2022_jp",
+                           "no charset declared; the ISO-2022-JP escape sequences decode cleanly")
+        except UnicodeDecodeError:
+            return None
+    return None
+
+
+def _clearly_russian(data: bytes) -> tuple[str, float] | None:
+    """A Cyrillic single-byte charset that reads `data` as clean Russian prose, with its fit, or None."""
+    best: tuple[float, str] | None = None
+    for c in CYRILLIC_FAMILY:
+        fit = russian_fit(data[: FIT_SAMPLE * 2].decode(c, errors="replace"))
+        if fit is not None and fit >= CLEARLY_RUSSIAN and (best is None or fit > best[0]):
+            best = (fit, c)
+    if best is None or (_mess(data, best[1]) or 1.0) > GARBLED:
         return None
-    return codec, float(best.chaos)
+    return best[1], best[0]
+
+
+def _declared_single_byte(data: bytes, codec: str) -> Decoded | None:
+    """A declared single-byte charset: kept unless the evidence against it is strong. None means "guess"."""
+    if codec in CYRILLIC_FAMILY:
+        fit = russian_fit(data[: FIT_SAMPLE * 2].decode(codec, errors="replace"))
+        if fit is not None and fit >= CLEARLY_RUSSIAN:  # the common case, decided without the slower checks
+            return Decoded(data.decode(codec, errors="replace"), codec,
+                           f"declared {codec}; the text reads as Russian (letter-frequency fit {fit:.2f})")
+    mess = _mess(data, codec)
+    if mess is not None and len(data[:SAMPLE].translate(None, _HIGH)) > min(len(data), SAMPLE) - 16:
+        return Decoded(data.decode(codec, errors="replace"), codec,
+                       f"declared {codec}; too little non-ASCII text to doubt the label")
+    better = _better_cyrillic(data, codec) if mess is not None else None
+    if better is not None:
+        other, fit, own = better
+        why = (f"declared {codec}, but the text decoded with it is not Russian: its letter frequencies fit "
+               f"{other} ({fit:.2f}) far better than {codec} ({own:.2f})")
+        found = _detect(data)
+        if found is not None and found[0] == other:
+            why += f"; charset-normalizer detected {other} (mess {found[1]:.2f})"
+        return Decoded(data.decode(other, errors="replace"), other, why, True)
+    if mess is not None and mess > GARBLED and codec not in CYRILLIC_FAMILY:
+        russian = _clearly_russian(data)  # Russian mail labelled Latin-1 or windows-1252: strong evidence only
+        if russian is not None:
+            other, fit = russian
+            return Decoded(data.decode(other, errors="replace"), other,
+                           f"declared {codec}, but the text decoded with it looks garbled (mess {mess:.2f}) and "
+                           f"reads as Russian in {other} (letter-frequency fit {fit:.2f})", True)
+    if mess is not None and mess > PLAINLY_WRONG:
+        return None
+    text = data.decode(codec, errors="replace")
+    if mess is None:
+        return Decoded(text, codec, f"declared {codec}; kept, although some bytes are not valid in it", False)
+    return Decoded(text, codec, f"declared {codec}; the text reads cleanly (mess {mess:.2f})"
+                   if mess <= GARBLED else f"declared {codec}; kept: no other charset reads it clearly (mess "
+                   f"{mess:.2f})")
+
+
+def _declared(data: bytes, codec: str) -> tuple[Decoded | None, str]:
+    """Trust a declared charset that decodes cleanly; keep it with replacement on a few bad bytes."""
+    codec = SUPERSET.get(codec, codec)
+    if single_byte(codec):
+        found = _declared_single_byte(data, codec)
+        return found, f"declared {codec}, but the text decoded with it looks garbled"
+    try:
+        return Decoded(data.decode(codec), codec, f"declared {codec}; the bytes are valid {codec}"), ""
+    except UnicodeDecodeError:
+        pass
+    text, bad, good = _replaced(data, codec)
+    if bad * FEW_BAD <= good:
+        return Decoded(text, codec, f"declared {codec}; {bad} invalid byte sequence{'s' if bad > 1 else ''} "
+                       "replaced (U+FFFD), the rest decodes cleanly", False, bad), ""
+    name = "utf-8" if codec == "utf-8" else codec
+    return None, f"declared {name}, but the bytes are not valid {'UTF-8' if codec == 'utf-8' else codec}"
 
 
 def decode_text(data: bytes, declared: str | None = None) -> Decoded:
     """Decode `data`; `declared` is the label the sender gave (Content-Type charset), if any."""
-    if not data:
-        return Decoded("", normalise(declared) or "ascii", "empty")
-    if data.isascii():
-        codec = normalise(declared)
-        return Decoded(data.decode("ascii"), codec or "ascii", "plain ASCII: every charset reads it the same way")
     codec = normalise(declared)
-    if declared and codec is None:
+    if not data:
+        return Decoded("", codec or "ascii", "empty")
+    if data.isascii():
+        seven = _seven_bit(data, codec)
+        if seven is not None:
+            return seven
+        return Decoded(data.decode("ascii"), codec or "ascii", "plain ASCII: every charset reads it the same way")
+    if declared and declared.strip() and codec is None:
         why = f"declared charset '{declared}' is unknown"
     elif codec is not None:
-        if codec == "utf-8":
-            try:
-                return Decoded(data.decode("utf-8"), "utf-8", "declared utf-8; the bytes are valid UTF-8")
-            except UnicodeDecodeError:
-                why = "declared utf-8, but the bytes are not valid UTF-8"
-        else:
-            if codec in CYRILLIC_FAMILY and _strict_ok(data, codec):
-                fit = russian_fit(data[: FIT_SAMPLE * 2].decode(codec, errors="replace"))
-                if fit is not None and fit >= CLEARLY_RUSSIAN:  # the common case, decided without the slower checks
-                    return Decoded(data.decode(codec), codec, f"declared {codec}; the text reads as Russian "
-                                   f"(letter-frequency fit {fit:.2f})")
-            mess = _mess(data, codec)
-            if mess is not None and len(data[:SAMPLE].translate(None, _HIGH)) > min(len(data), SAMPLE) - 16:
-                return Decoded(data.decode(codec, errors="replace"), codec,
-                               f"declared {codec}; too little non-ASCII text to doubt the label")
-            better = _better_cyrillic(data, codec) if mess is not None else None
-            if better is not None:
-                other, fit, own = better
-                why = (f"declared {codec}, but the text decoded with it is not Russian: its letter frequencies fit "
-                       f"{other} ({fit:.2f}) far better than {codec} ({own:.2f})")
-                found = _detect(data)
-                if found is not None and found[0] == other:
-                    why += f"; charset-normalizer detected {other} (mess {found[1]:.2f})"
-                return Decoded(data.decode(other, errors="replace"), other, why, True)
-            if mess is not None and mess <= GARBLED:
-                text = data.decode(codec, errors="replace")
-                return Decoded(text, codec, f"declared {codec}; the text reads cleanly (mess {mess:.2f})")
-            why = (
-                f"declared {codec}, but the bytes do not decode with it"
-                if mess is None
-                else f"declared {codec}, but the text decoded with it looks garbled (mess {mess:.2f})"
-            )
+        found, why = _declared(data, codec)
+        if found is not None:
+            return found
     else:
         why = "no charset declared"
     rejected = declared is not None and bool(declared.strip())
@@ -184,16 +301,56 @@ def decode_text(data: bytes, declared: str | None = None) -> Decoded:
         return Decoded(data.decode("utf-8"), "utf-8", f"{why}; the bytes are valid UTF-8", rejected)
     except UnicodeDecodeError:
         pass
-    found = _detect(data)
-    if found is not None:
-        guess, chaos = found
+    found_guess = _detect(data)
+    if found_guess is not None:
+        guess, chaos = found_guess
         try:
             text = data.decode(guess, errors="replace")
             return Decoded(text, guess, f"{why}; charset-normalizer detected {guess} (mess {chaos:.2f})", rejected)
         except LookupError:
             pass
-    text = data.decode(codec or "utf-8", errors="replace")
+    text, bad, _good = _replaced(data, codec or "utf-8")
     return Decoded(
         text, codec or "utf-8", f"{why}; no charset fits, decoded as {codec or 'utf-8'} with replacement characters",
-        rejected,
+        rejected, bad,
     )
+
+
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+
+
+def _short_penalty(text: str) -> int:
+    """How unlike written words a short decoded string is: symbols, controls, words with case flipped inside."""
+    odd = sum(1 for ch in text if not ch.isascii() and not ch.isalpha() and ch not in "«»–—№…")
+    odd += sum(2 for ch in text if ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0)
+    odd += sum(1 for w in _LETTER_RUN.findall(text) if any(c.isupper() for c in w[1:]) and any(c.islower() for c in w))
+    return odd
+
+
+SHORT_CANDIDATES = ("cp1251", "koi8-r", "iso8859-5", "cp866", "cp1252", "iso8859-2")
+
+
+def decode_short(data: bytes, hints: Sequence[str | None] = ()) -> str:
+    """A header's or file name's raw bytes: UTF-8 if valid, else the charsets the message declares, else the
+    candidate that reads as words (too short for frequency statistics, so the message's own labels weigh most)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    codecs_in_order: list[str] = []
+    for label in (*hints, *SHORT_CANDIDATES):
+        codec = normalise(label)
+        if codec and codec not in ("utf-8", "ascii") and codec not in codecs_in_order:
+            codecs_in_order.append(SUPERSET.get(codec, codec))
+    if len(data) >= 64:
+        return decode_text(data, None).text
+    best: tuple[int, int, str] | None = None
+    for rank, codec in enumerate(codecs_in_order):
+        try:
+            text = data.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        score = (_short_penalty(text) + (0 if rank < len(hints) else 1), rank, text)
+        if best is None or score < best:
+            best = score
+    return best[2] if best is not None else data.decode("utf-8", errors="replace")

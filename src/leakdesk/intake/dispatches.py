@@ -36,7 +36,10 @@ def list_dispatches(case: Case, variants_only: bool = False) -> list[dict[str, A
     dkim = latest_verdicts(case)
     for row in rows:
         row["dkim"] = dkim.get(row["id"])  # None: never checked (`leakdesk dkim`)
-        row["ocr"] = (row.pop("details") or {}).get("ocr")  # None: not a scan or image
+        details = row.pop("details") or {}
+        row["warning"] = "; ".join(details.get("warnings") or []) or None
+        row["folder"] = details.get("folder")
+        row["ocr"] = details.get("ocr")  # None: not a scan or image
         when = row["date_utc"]
         if when is not None:  # SQLite gives back naive datetimes; they were stored as UTC
             row["date_utc"] = (when if when.tzinfo else when.replace(tzinfo=UTC)).isoformat()

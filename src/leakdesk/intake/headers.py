@@ -1,12 +1,27 @@
-"""Email header decoding: RFC 2047 encoded words, raw 8-bit headers, dates with their zone."""
+"""Email header decoding: RFC 2047 encoded words, raw 8-bit headers, dates with their zone.
+
+Real mail breaks RFC 2047 in known ways, and the decoder tolerates them: encoded words split by folding or holding
+spaces (over-long Subjects), multi-byte characters split across two words, raw 8-bit bytes in a header or in an
+attachment's file name. Whitespace between two encoded words is dropped (RFC 2047 §6.2); whitespace between an
+encoded word and plain text is kept.
+"""
 
 from __future__ import annotations
 
-import email.header
+import base64
+import binascii
+import codecs
 import email.utils
+import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from leakdesk.intake.charsets import decode_text, normalise
+from leakdesk.intake.charsets import decode_short, normalise
+
+# Lenient: the encoded text may hold spaces and folding (seen in over-long Subjects); it may not hold "?=".
+_ENCODED_WORD = re.compile(r"=\?([^?\s]{1,75})\?([qQbB])\?(.*?)\?=", re.S)
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+_QP_HEX = re.compile(rb"=([0-9A-Fa-f]{2})")
 
 
 def header_bytes(value: str) -> bytes:
@@ -23,32 +38,68 @@ def printable_raw(value: str) -> str:
     return data.decode("utf-8", errors="backslashreplace").replace("\x00", "\\x00")
 
 
-def _chunk_text(chunk: bytes | str, charset: str | None) -> str:
-    if isinstance(chunk, str):
-        return chunk
-    codec = normalise(charset)
+def _word_bytes(encoding: str, text: str) -> bytes:
+    raw = text.encode("ascii", "surrogateescape")
+    if encoding in "qQ":
+        raw = re.sub(rb"[\r\n]+[ \t]*", b"", raw).replace(b"_", b" ")
+        return _QP_HEX.sub(lambda m: bytes([int(m.group(1), 16)]), raw)
+    raw = re.sub(rb"[^A-Za-z0-9+/]", b"", raw)
+    raw += b"=" * (-len(raw) % 4)
+    try:
+        return base64.b64decode(raw)
+    except (binascii.Error, ValueError):
+        return base64.b64decode(raw[: len(raw) // 4 * 4] or b"")
+
+
+def _decode_run(data: bytes, charset: str, hints: Sequence[str]) -> str:
+    codec = normalise(charset.split("*", 1)[0])
     if codec is not None:
         try:
-            return chunk.decode(codec)
-        except UnicodeDecodeError:
+            return codecs.decode(data, codec)
+        except (UnicodeDecodeError, LookupError):
             pass
-    return decode_text(chunk, charset).text
+    return decode_short(data, [charset, *hints])
 
 
-def decode_header(value: str) -> str:
-    """Human-readable text of a header: encoded words decoded, raw 8-bit bytes decoded by charset detection."""
-    if not value.isascii():
-        try:
-            value = decode_text(header_bytes(value), None).text
-        except UnicodeEncodeError:
-            pass
+def _plain(text: str, hints: Sequence[str]) -> str:
+    """Text outside encoded words: raw 8-bit bytes (surrogate escapes) decoded like a short text."""
+    if text.isascii():
+        return text
     try:
-        parts = email.header.decode_header(value)
-    except Exception:  # malformed encoded words: keep the text as written
-        return value.replace("\x00", "").strip()
-    out = [_chunk_text(chunk, charset) for chunk, charset in parts]
-    joined = "".join(out)
-    return " ".join(joined.replace("\x00", "").split())
+        data = header_bytes(text)
+    except UnicodeEncodeError:
+        return text
+    return decode_short(data, hints)
+
+
+def decode_header(value: str, hints: Sequence[str] = ()) -> str:
+    """Human-readable text of a header; `hints` are charsets the message declares elsewhere (for raw 8-bit bytes)."""
+    value = _FOLD.sub("", value)  # unfolding removes the line break, keeps the whitespace (RFC 5322 §2.2.3)
+    out: list[str] = []
+    run: bytes = b""
+    run_charset: str | None = None
+    pos = 0
+
+    def flush() -> None:
+        nonlocal run, run_charset
+        if run_charset is not None:
+            out.append(_decode_run(run, run_charset, hints))
+        run, run_charset = b"", None
+
+    for match in _ENCODED_WORD.finditer(value):
+        gap = value[pos : match.start()]
+        if gap.strip() or run_charset is None:
+            flush()
+            out.append(_plain(gap, hints))
+        charset = match.group(1)
+        if run_charset is not None and charset.lower() != run_charset.lower():
+            flush()
+        run_charset = charset
+        run += _word_bytes(match.group(2), match.group(3))
+        pos = match.end()
+    flush()
+    out.append(_plain(value[pos:], hints))
+    return " ".join("".join(out).replace("\x00", "").split())
 
 
 def parse_date(value: str | None) -> tuple[str | None, datetime | None, str | None]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings as pywarnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -80,7 +81,8 @@ class IngestResult:
     re_received: list[int] = field(default_factory=list)  # already in the case: custody entry added
     children: int = 0  # attachments and nested messages written
     containers: int = 0  # mbox / zip files kept as originals
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # errors: content that could not be read
+    warnings: list[Problem] = field(default_factory=list)  # readable, with something the desk should know
     variants: list[dict[str, Any]] = field(default_factory=list)  # same Message-ID, different bytes
 
     @property
@@ -96,6 +98,8 @@ class IngestResult:
             "containers": self.containers,
             "problems": [{"where": p.where, "message": p.message, "dispatch_id": p.dispatch_id}
                          for p in self.problems],
+            "warnings": [{"where": p.where, "message": p.message, "dispatch_id": p.dispatch_id}
+                         for p in self.warnings],
             "variants": self.variants,
         }
 
@@ -117,11 +121,16 @@ class _Node:
 
     @property
     def status(self) -> str:
-        return "error" if self.ex.errors else "ok"
+        """error: content could not be read; warning: readable, with something to know; ok."""
+        return "error" if self.ex.errors else "warning" if self.ex.warnings else "ok"
 
     @property
     def error(self) -> str | None:
         return "; ".join(dict.fromkeys(self.ex.errors)) or None
+
+    @property
+    def warning(self) -> str | None:
+        return "; ".join(dict.fromkeys(self.ex.warnings)) or None
 
     def walk(self) -> Iterator[_Node]:
         yield self
@@ -163,6 +172,10 @@ class Ingester:
     # ------------------------------------------------------------------ inputs
     def ingest_path(self, path: Path, progress: Any = None) -> None:
         """A file or a folder (walked recursively; Maildir folders read as mailboxes)."""
+        if path.is_symlink():
+            self.result.problems.append(Problem(str(path), "is a symbolic link; leakdesk does not follow links, so "
+                                                "it was not read (ingest the file it points to instead)"))
+            return
         if not path.exists():
             self.result.problems.append(Problem(str(path), "no such file or folder"))
             return
@@ -173,9 +186,8 @@ class Ingester:
                 self._container(source, reader, str(path), progress)
                 return
             for child in sorted(path.iterdir()):
-                if child.name == SCRATCH or child.is_symlink():
-                    continue
-                self.ingest_path(child, progress)
+                if child.name != SCRATCH:
+                    self.ingest_path(child, progress)
             return
         if not path.is_file():  # a FIFO or device would block or never end
             self.result.problems.append(Problem(str(path), "not a regular file (a pipe, socket or device); skipped"))
@@ -213,13 +225,16 @@ class Ingester:
         ctx = self.context()
         ex: Extracted
         try:
-            ex = reader.read(source, ctx)
-            for child in ex.children:
-                child_source = ctx.child_source(child)
-                self._top_level(child_source, channel=reader.channel, source_desc=source_desc,
-                                location=child.part, where=f"{source_desc}, {child.part}", child=child)
-                if progress is not None:
-                    progress()
+            with pywarnings.catch_warnings(record=True) as caught:
+                pywarnings.simplefilter("always")
+                ex = reader.read(source, ctx)
+                for child in ex.children:
+                    child_source = ctx.child_source(child)
+                    self._top_level(child_source, channel=reader.channel, source_desc=source_desc,
+                                    location=child.part, where=f"{source_desc}, {child.part}", child=child)
+                    if progress is not None:
+                        progress()
+            ex.warnings.extend(_library_warnings(caught, reader))
         except IntakeError as exc:
             ex = Extracted(kind="container", errors=[str(exc)])
         except Exception as exc:  # never lose the batch to one unreadable container
@@ -228,6 +243,8 @@ class Ingester:
             self._container_error(container_digests, reader, ex, source_desc)
         elif ex.errors:
             self.result.problems.append(Problem(source_desc, "; ".join(ex.errors)))
+        elif ex.warnings:
+            self.result.warnings.append(Problem(source_desc, "; ".join(dict.fromkeys(ex.warnings))))
 
     def _container_error(self, digests: Digests, reader: Reader, ex: Extracted, source_desc: str) -> None:
         """A container that could not be read completely gets an error dispatch of its own."""
@@ -267,6 +284,7 @@ class Ingester:
             node.details.update(child.details)
             if child.error:
                 node.ex.errors.insert(0, child.error)
+            node.ex.warnings[:0] = child.warnings
         if source.size == 0:  # said once, instead of each reader's own way of finding nothing
             node.ex.errors[:] = ["the file is empty (0 bytes)"]
         return self._write_top(node, channel, source_desc, location, where)
@@ -275,7 +293,10 @@ class Ingester:
               reader: Reader | None = None) -> _Node:
         reader = reader or self.registry.choose(source)
         try:
-            ex = reader.read(source, ctx)
+            with pywarnings.catch_warnings(record=True) as caught:
+                pywarnings.simplefilter("always")
+                ex = reader.read(source, ctx)
+            ex.warnings.extend(_library_warnings(caught, reader))
         except IntakeError as exc:
             ex = Extracted(kind=kind_hint, errors=[str(exc)])
         except RecursionError:
@@ -310,6 +331,7 @@ class Ingester:
         node.details.update(child.details)
         if child.error:
             node.ex.errors.insert(0, child.error)
+        node.ex.warnings[:0] = child.warnings
         return node
 
     # ------------------------------------------------------------------ store
@@ -339,6 +361,19 @@ class Ingester:
         try:  # a concurrent writer of the same bytes trips the unique dedup_key: then it is a re-receipt
             with self.case.transaction() as conn:
                 variant_of = self._variant_of(conn, node)
+                if variant_of is not None and self._same_letter(conn, variant_of, node):
+                    same = variant_of
+                    self._ensure_original(conn, node.digests, node.media_type)
+                    self._custody(conn, node.digests.sha256, same, "re-received", channel, source_desc,
+                                  " › ".join(x for x in (location, "same letter, other line endings") if x))
+                    self.case.audit(conn, "intake.re-receive", f"dispatch {same}", {
+                        "sha256": node.digests.sha256, "source": source_desc, "location": location,
+                        "same_letter": "the bytes differ from the dispatch's original only in line endings (CRLF)",
+                    })
+                    row = conn.execute(sa.select(t.dispatch.c.status, t.dispatch.c.error)
+                                       .where(t.dispatch.c.id == same)).one()
+                    self.result.re_received.append(same)
+                    return Outcome(same, False, row.status, row.error, None)
                 dispatch_id = self._write(conn, node, None, node.digests.sha256, channel, source_desc, location,
                                           self.series_id(conn), variant_of)
                 self.case.audit(conn, "intake.ingest", f"dispatch {dispatch_id}", {
@@ -363,9 +398,24 @@ class Ingester:
 
     def _report(self, node: _Node, where: str) -> None:
         for n in node.walk():
+            label = where if n is node else f"{where}, {_child_label(n)}"
             if n.status == "error":
-                label = where if n is node else f"{where}, {_child_label(n)}"
                 self.result.problems.append(Problem(label, n.error or "", getattr(n, "dispatch_id", None)))
+            elif n.status == "warning":
+                self.result.warnings.append(Problem(label, n.warning or "", getattr(n, "dispatch_id", None)))
+
+    def _same_letter(self, conn: sa.Connection, other_id: int, node: _Node) -> bool:
+        """Two copies that differ only in line endings (an mbox saved on Windows) are the same letter."""
+        sha = conn.execute(sa.select(t.dispatch.c.original_sha256).where(t.dispatch.c.id == other_id)).scalar()
+        if sha is None or abs(node.digests.size - self._size(conn, sha)) > node.digests.size // 10 + 2:
+            return False
+        mine = self.case.originals.read_bytes(node.digests.sha256)
+        theirs = self.case.originals.read_bytes(sha)
+        return _lf(mine) == _lf(theirs)
+
+    @staticmethod
+    def _size(conn: sa.Connection, sha256: str) -> int:
+        return int(conn.execute(sa.select(t.original.c.size).where(t.original.c.sha256 == sha256)).scalar() or 0)
 
     @staticmethod
     def _variant_of(conn: sa.Connection, node: _Node) -> int | None:
@@ -378,14 +428,16 @@ class Ingester:
         now = datetime.now(UTC)
         ex = node.ex
         self._ensure_original(conn, node.digests, node.media_type)
-        details = {**ex.details, **node.details} or None
+        details = {**ex.details, **node.details}
+        if ex.warnings:
+            details["warnings"] = list(dict.fromkeys(ex.warnings))
         dispatch_id = conn.execute(t.dispatch.insert(), dict(
             dedup_key=dedup_key, parent_id=parent_id, original_sha256=node.digests.sha256, series_id=series_id,
             kind=node.kind, channel=channel, filename=node.filename, media_type=node.media_type,
             reader=node.reader.name, message_id=ex.message_id, subject=ex.subject, sender=ex.sender,
             recipients=ex.recipients, date=ex.date, date_utc=ex.date_utc, language=_main_language(ex.texts),
             status=node.status, error=node.error, variant_of=variant_of, pgp_status=ex.pgp_status,
-            pgp_details=ex.pgp_details, details=details, ingested=now,
+            pgp_details=ex.pgp_details, details=details or None, ingested=now,
         )).inserted_primary_key[0]  # type: ignore[index]
         node.dispatch_id = dispatch_id  # type: ignore[attr-defined]
         if ex.headers:
@@ -430,6 +482,22 @@ class Ingester:
         for tp, lang in zip(texts, detect_languages([tp.content for tp in texts], self.case.settings.languages),
                             strict=True):
             tp.language = lang
+
+
+def _lf(data: bytes) -> bytes:
+    return data.replace(b"\r\n", b"\n").rstrip(b"\n")
+
+
+MAX_LIBRARY_WARNINGS = 5
+
+
+def _library_warnings(caught: list[pywarnings.WarningMessage], reader: Reader) -> list[str]:
+    """Warnings a library raised while reading (pypdf, BeautifulSoup, ...): recorded against the file, not printed."""
+    said = list(dict.fromkeys(" ".join(str(w.message).split())[:300] for w in caught))
+    out = [f"the {reader.name} reader's library warned: {text}" for text in said[:MAX_LIBRARY_WARNINGS]]
+    if len(said) > MAX_LIBRARY_WARNINGS:
+        out.append(f"and {len(said) - MAX_LIBRARY_WARNINGS} more library warnings")
+    return out
 
 
 def _is_pgp_part(node: _Node) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import binascii
 import os
+import re
 import tempfile
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -168,3 +169,43 @@ def split_large_message(path: Path, ctx: ReadContext) -> tuple[bytes, dict[str, 
     if leaf is not None:
         leaf.finish(out, newline, stored)
     return b"".join(out), stored
+
+
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+
+
+def part_bodies(data: bytes, path: str = "", depth: int = 0) -> dict[str, bytes]:
+    """The raw (still transfer-encoded) body of every leaf part, by the part numbers the email reader uses.
+
+    The stdlib parser re-serialises what it parsed; an attached message must instead be stored as the exact bytes
+    inside its parent, so that its hash and DKIM signature can be reproduced.
+    """
+    if depth > 50:
+        return {}
+    if data[:1] in (b"\n", b"\r") and data.lstrip(b"\r")[:1] == b"\n":
+        head_end, body_start = 0, len(data) - len(data.lstrip(b"\r")[1:])
+    else:
+        match = _HEADER_END.search(data)
+        head_end, body_start = (match.start(), match.end()) if match else (len(data), len(data))
+    headers = BytesHeaderParser(policy=compat32).parsebytes(data[:head_end] + b"\n")
+    body = data[body_start:]
+    boundary = headers.get_boundary() if headers.get_content_maintype() == "multipart" else None
+    if not boundary:
+        return {path or "1": body}
+    delimiter = re.compile(rb"(?m)^--" + re.escape(boundary.encode("utf-8", "surrogateescape")) + rb"(--)?[ \t]*\r?$")
+    out: dict[str, bytes] = {}
+    start: int | None = None
+    index = 0
+    for match in delimiter.finditer(body):
+        if start is not None:
+            end = match.start()
+            end -= 2 if body[end - 2 : end] == b"\r\n" else 1 if body[end - 1 : end] == b"\n" else 0
+            index += 1
+            out.update(part_bodies(body[start:max(start, end)], f"{path}.{index}" if path else str(index), depth + 1))
+        if match.group(1):
+            return out
+        start = match.end() + (2 if body[match.end() : match.end() + 2] == b"\r\n" else 1)
+    if start is not None and start < len(body):  # no closing delimiter: the last part runs to the end
+        index += 1
+        out.update(part_bodies(body[start:], f"{path}.{index}" if path else str(index), depth + 1))
+    return out

@@ -104,6 +104,7 @@ class Child:
     kind: str = "attachment"  # attachment, email, file
     details: dict[str, Any] = field(default_factory=dict)
     error: str | None = None  # the child could not be extracted completely (reason)
+    warnings: list[str] = field(default_factory=list)  # readable, but something the desk should know
 
 
 @dataclass
@@ -121,7 +122,8 @@ class Extracted:
     headers: list[tuple[str, str, str | None]] = field(default_factory=list)  # name, raw, decoded
     texts: list[TextPart] = field(default_factory=list)
     children: Iterable[Child] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # content that could not be read
+    warnings: list[str] = field(default_factory=list)  # readable, something to know (repaired charset, defect)
     details: dict[str, Any] = field(default_factory=dict)
     pgp_status: str | None = None
     pgp_details: dict[str, Any] | None = None

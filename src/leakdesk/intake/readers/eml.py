@@ -8,6 +8,8 @@ of the dispatch while everything readable is still kept.
 
 from __future__ import annotations
 
+import binascii
+import quopri
 import re
 import sys
 from email.message import Message
@@ -34,23 +36,30 @@ _KNOWN = re.compile(
     rb"content-type|reply-to|in-reply-to|references|dkim-signature|authentication-results|sender):", re.I | re.M
 )
 _BAD_QP = re.compile(r"=(?![0-9A-Fa-f]{2}|\r?\n|\Z)")
-SERIOUS = {
+SERIOUS = {  # the parts cannot be told apart: content is not read as it was sent
     "NoBoundaryInMultipartDefect": "a multipart part declares no boundary, so its parts cannot be separated",
     "StartBoundaryNotFoundDefect": "the MIME boundary declared in the headers never appears in the body",
-    "CloseBoundaryNotFoundDefect": "the closing MIME boundary is missing (the message may be cut short)",
     "MultipartInvariantViolationDefect": "a part declared as multipart is not",
+}
+TOLERATED = {  # readable all the same: a warning
+    "CloseBoundaryNotFoundDefect": "the closing MIME boundary is missing (the message may be cut short)",
     "MissingHeaderBodySeparatorDefect": "a line in the header block is not a header (malformed headers)",
     "MisplacedEnvelopeHeaderDefect": "an mbox 'From ' line appears inside the headers",
 }
+SMIME_TYPES = ("application/pkcs7-mime", "application/x-pkcs7-mime")
+SMIME_SIGNATURES = ("application/pkcs7-signature", "application/x-pkcs7-signature")
+PLACEHOLDER_SUBJECTS = {"...", "subject unavailable", "encrypted message", "encrypted subject", "[...]", "(no subject)"}
+_LEADING_BLANK = re.compile(rb"\A(?:[ \t]*\r?\n)+")
+_FILENAME = re.compile(r"""(?:^|;)\s*(?:file)?name\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)""", re.I)
 MESSAGE_TYPES = ("message/rfc822", "message/global")
 BASE64_DEFECTS = {"InvalidBase64PaddingDefect", "InvalidBase64CharactersDefect", "InvalidBase64LengthDefect"}
 
 
 def looks_like_email(head: bytes) -> bool:
-    first = head.lstrip(b"\r\n")[:200]
+    first = _LEADING_BLANK.sub(b"", head[:8192])[:200]
     if not _HEADER_LINE.match(first):
         return False
-    block = head[:8192].split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]
+    block = _LEADING_BLANK.sub(b"", head[:8192]).split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]
     return len(_KNOWN.findall(block, 0, 4096)) >= 2
 
 
@@ -81,16 +90,22 @@ def read_message(data: bytes, ctx: ReadContext, stored: dict[str, Digests] | Non
     if not data.strip():
         ex.errors.append("the message is empty")
         return ex
+    blank = _LEADING_BLANK.match(data)
+    if blank and looks_like_email(data[:8192]):
+        data = data[blank.end():]  # only for reading: the original keeps every byte
+        ex.warnings.append("the message starts with a blank line; it was read from the first header line")
     try:
         msg = BytesParser(policy=compat32).parsebytes(data)
     except RecursionError:
         ex.errors.append("the message is nested too deeply to be parsed; it is kept as an original but not read")
         return ex
-    walker = _Walker(ctx, ex, stored or {})
-    _read_headers(msg, ctx, ex)
+    hints = [c for c in dict.fromkeys(msg.get_charsets()) if c]
+    walker = _Walker(ctx, ex, stored or {}, data, hints)
+    _read_headers(msg, ctx, ex, hints)
     if not msg.keys():
         ex.errors.append("does not look like an email: no header lines were found")
     walker.walk(msg, "", "body")
+    _smime(msg, ex)
     _pgp(msg, data, ctx, ex, walker)
     ex.children = walker.children
     defects = walker.defects
@@ -99,10 +114,34 @@ def read_message(data: bytes, ctx: ReadContext, stored: dict[str, Digests] | Non
         broken = [SERIOUS[name] for name in dict.fromkeys(defects) if name in SERIOUS]
         if broken:
             ex.errors.append("broken MIME structure: " + "; ".join(broken))
+        tolerated = [TOLERATED[name] for name in dict.fromkeys(defects) if name in TOLERATED]
+        if tolerated:
+            ex.warnings.append("MIME defects tolerated: " + "; ".join(tolerated))
     return ex
 
 
-def _read_headers(msg: Message, ctx: ReadContext, ex: Extracted) -> None:
+def _smime(msg: Message, ex: Extracted) -> None:
+    """S/MIME is recognised and said so; leakdesk cannot decrypt it or check its signatures."""
+    ctype = msg.get_content_type()
+    kind = None
+    if ctype in SMIME_TYPES:
+        param = msg.get_param("smime-type")
+        smime_type = param.lower() if isinstance(param, str) else ""
+        kind = "signed" if smime_type in ("signed-data", "certs-only") else "encrypted"
+    elif ctype == "multipart/signed" and str(msg.get_param("protocol") or "").lower() in SMIME_SIGNATURES:
+        kind = "signed"
+    if kind is None:
+        return
+    ex.details["smime"] = kind
+    ex.pgp_status = ex.pgp_status or f"smime-{kind}"
+    if kind == "encrypted":
+        ex.warnings.append("the message is S/MIME-encrypted; leakdesk cannot decrypt S/MIME, so its content was not "
+                           "read (the original is kept)")
+    else:
+        ex.warnings.append("the message has an S/MIME signature; leakdesk does not check S/MIME signatures")
+
+
+def _read_headers(msg: Message, ctx: ReadContext, ex: Extracted, hints: list[str]) -> None:
     limit = ctx.limits.max_header_chars
     for name, value in msg.raw_items():
         raw = hdr.printable_raw(value)
@@ -117,7 +156,7 @@ def _read_headers(msg: Message, ctx: ReadContext, ex: Extracted) -> None:
             raw = raw[:limit] + f" [… truncated; {len(value):,} characters in the original]"
             decoded = None
         else:
-            decoded = hdr.decode_header(value)
+            decoded = hdr.decode_header(value, hints)
         ex.headers.append((clean_name, raw, decoded))
     ex.message_id = _first(ex, "message-id", raw=True)
     ex.subject = _first(ex, "subject")
@@ -144,10 +183,14 @@ def _first(ex: Extracted, name: str, raw: bool = False) -> str | None:
 class _Walker:
     """Walks the MIME tree: bodies become texts, everything else a stored child."""
 
-    def __init__(self, ctx: ReadContext, ex: Extracted, stored: dict[str, Digests]) -> None:
+    def __init__(self, ctx: ReadContext, ex: Extracted, stored: dict[str, Digests], data: bytes = b"",
+                 hints: list[str] | None = None) -> None:
         self.ctx = ctx
         self.ex = ex
         self.stored = stored
+        self.data = data
+        self.hints = hints or []
+        self._bodies: dict[str, bytes] | None = None
         self.children: list[Child] = []
         self.defects: list[str] = []
         self.skipped = 0
@@ -156,7 +199,7 @@ class _Walker:
         self.defects.extend(type(d).__name__ for d in part.defects)
         ctype = part.get_content_type()
         if ctype in MESSAGE_TYPES:
-            self._attachment(part, path or "1", ctype, None)
+            self._attachment(part, path or "1", ctype, self._filename(part))
             return
         if part.is_multipart():
             payload = part.get_payload()
@@ -164,14 +207,37 @@ class _Walker:
                 self.walk(sub, f"{path}.{i}" if path else str(i), role)
             return
         where = path or "1"
-        filename = part.get_filename()
-        if filename is not None:
-            filename = hdr.decode_header(filename)
+        filename = self._filename(part)
         attached = (part.get_content_disposition() == "attachment") or filename is not None
         if ctype in ("text/plain", "text/html") and not attached and STORED not in part:
             self._body(part, where, ctype, role)
         else:
             self._attachment(part, where, ctype, filename)
+
+    def _filename(self, part: Message) -> str | None:
+        """The declared file name; raw 8-bit bytes (no RFC 2231) are decoded like a header, never lost."""
+        raw_headers = {name.lower(): value for name, value in reversed(list(part.raw_items()))}
+        for header in ("content-disposition", "content-type"):
+            value = raw_headers.get(header)
+            if isinstance(value, str) and not value.isascii():
+                match = _FILENAME.search(value)
+                if match:
+                    raw = match.group(1).strip()
+                    raw = raw[1:-1].replace('\\"', '"') if raw.startswith('"') and raw.endswith('"') else raw
+                    return hdr.decode_header(raw, [c for c in (part.get_content_charset(), *self.hints) if c])
+        filename = part.get_filename()
+        return hdr.decode_header(filename, self.hints) if filename is not None else None
+
+    def raw_body(self, where: str) -> bytes | None:
+        """The exact bytes of a part's body inside this message (computed once, only when needed)."""
+        if self._bodies is None:
+            from leakdesk.intake.mime_stream import part_bodies
+
+            try:
+                self._bodies = part_bodies(self.data) if self.data else {}
+            except Exception:  # a structure the splitter cannot follow: fall back to re-serialising
+                self._bodies = {}
+        return self._bodies.get(where)
 
     def _payload(self, part: Message, what: str) -> bytes:
         data = part.get_payload(decode=True)
@@ -186,7 +252,8 @@ class _Walker:
         if (part.get("Content-Transfer-Encoding") or "").strip().lower() == "quoted-printable":
             raw = part.get_payload(decode=False)
             if isinstance(raw, str) and _BAD_QP.search(raw):
-                self.ex.errors.append(f"invalid quoted-printable in {what}; the text was decoded as far as possible")
+                self.ex.warnings.append(f"invalid quoted-printable in {what}; the text was decoded as far as "
+                                        "possible")
         return data or b""
 
     def _body(self, part: Message, where: str, ctype: str, role: str) -> None:
@@ -194,7 +261,9 @@ class _Walker:
         data = self._payload(part, what)
         decoded = decode_text(data, part.get_content_charset())
         if decoded.rejected:
-            self.ex.errors.append(f"wrong or unknown charset in {what}: {decoded.reason}")
+            self.ex.warnings.append(f"charset repaired in {what}: {decoded.reason}")
+        elif decoded.replaced:
+            self.ex.warnings.append(f"a few bad bytes in {what}: {decoded.reason}")
         limit = self.ctx.limits.max_text_chars
         if ctype == "text/html":
             text = html_to_text(decoded.text[:limit])
@@ -221,13 +290,68 @@ class _Walker:
             details["streamed"] = True
         else:
             payload = part.get_payload()
-            if isinstance(payload, list):  # message/rfc822 with its parsed message inside
+            if ctype in MESSAGE_TYPES:
+                digests = self.ctx.store_bytes(self._message_bytes(part, where, details))
+            elif isinstance(payload, list):  # a multipart where a leaf was expected
                 digests = self.ctx.store_bytes(_inner_bytes(part))
             else:
                 digests = self.ctx.store_bytes(self._payload(part, what))
         kind = "email" if ctype in MESSAGE_TYPES else "attachment"
         self.children.append(Child(digests, where, filename=name, media_type=ctype, kind=kind,
                                    details=details, error=problem))
+
+
+    def _message_bytes(self, part: Message, where: str, details: dict[str, Any]) -> bytes:
+        """An attached message's exact bytes inside the parent, transfer encoding (base64, QP) undone."""
+        cte = (part.get("Content-Transfer-Encoding") or "").strip().lower()
+        raw = self.raw_body(where)
+        if raw is None:
+            payload = part.get_payload()
+            inner = payload[0] if isinstance(payload, list) and payload else None
+            if cte in ("base64", "quoted-printable") and isinstance(inner, Message):
+                raw = str(inner.get_payload()).encode("ascii", "surrogateescape")  # the encoded text, parsed as body
+            else:
+                details["stored_as"] = "re-serialised by the parser (its exact bytes could not be located)"
+                return _inner_bytes(part)
+        if cte == "base64":
+            details["transfer_encoding"] = "base64"
+            return _base64(raw)
+        if cte == "quoted-printable":
+            details["transfer_encoding"] = "quoted-printable"
+            return quopri.decodestring(raw)
+        return raw
+
+
+def _base64(raw: bytes) -> bytes:
+    data = re.sub(rb"[^A-Za-z0-9+/]", b"", raw.split(b"=", 1)[0])
+    data = data[: len(data) - 1] if len(data) % 4 == 1 else data
+    return binascii.a2b_base64(data + b"=" * (-len(data) % 4)) if data else b""
+
+
+def _protected_headers(inner: Message, ex: Extracted, hints: list[str]) -> None:
+    """Headers protected inside the encrypted part (the `protected-headers` convention) replace the outer
+    placeholders ("Subject Unavailable", "..."); the outer values are kept in the details."""
+    marked = inner.get_param("protected-headers") is not None
+    outer_subject = (ex.subject or "").strip()
+    if not marked and outer_subject.lower() not in PLACEHOLDER_SUBJECTS:
+        return
+    applied: dict[str, Any] = {}
+    for name, attr in (("subject", "subject"), ("from", "sender"), ("to", "recipients")):
+        value = inner.get(name)
+        if not isinstance(value, str):
+            continue
+        decoded = hdr.decode_header(value, hints)
+        if decoded and decoded != getattr(ex, attr):
+            applied[name] = {"outer": getattr(ex, attr), "protected": decoded}
+            setattr(ex, attr, decoded)
+    date = inner.get("date")
+    if isinstance(date, str):
+        local, utc, _problem = hdr.parse_date(date)
+        if local and local != ex.date:
+            applied["date"] = {"outer": ex.date, "protected": local}
+            ex.date, ex.date_utc = local, utc
+    if applied:
+        ex.details["protected_headers"] = applied
 
 
 def _inner_bytes(part: Message) -> bytes:
@@ -270,6 +394,7 @@ def _pgp(msg: Message, raw: bytes, ctx: ReadContext, ex: Extracted, walker: _Wal
         is_mime = looks_like_email(plain) or plain.lstrip().lower().startswith(b"content-type:")
     if is_mime:
         inner = BytesParser(policy=compat32).parsebytes(plain)
+        _protected_headers(inner, ex, walker.hints)
         walker.walk(inner, "d", "decrypted")
     else:
         decoded = decode_text(plain)

@@ -1,67 +1,147 @@
 """mbox files, streamed: each message goes straight to the originals store, never the whole file in memory.
 
-A message runs from its "From " separator line to the next separator that follows a blank line (the mboxo/mboxrd
-convention `mailbox.mbox` uses too). A truncated mbox still yields every message up to the cut.
+The variants real mailboxes come in are all read: mboxo and mboxrd (a "From " line starts a message; quoted ">From "
+lines in bodies stay as they are), mboxcl/mboxcl2 (a Content-Length header gives the body's exact size, so unquoted
+"From " lines inside it are body), CRLF files, and separators that do not follow a blank line (common in real
+mailboxes): a "From " line that looks like an envelope line (sender and date) followed by a header line is a
+separator wherever it stands. A "From " line that is not taken, or a block of transport headers inside a body,
+makes a warning that a separator may have been missed. Lines are read in bounded pieces, so a 150 MB line costs
+no more memory than a short one. A truncated mbox still yields every message up to the cut.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
 from leakdesk.intake.registry import Child, Extracted, ReadContext, Reader, Source
 
 CHUNK = 256 * 1024
+PIECE = 64 * 1024  # the longest piece of a line read at once
+BLANK = (b"\n", b"\r\n")
+# "From sender Tue Aug  3 14:05:00 2021" (asctime, as mail delivery agents write it), with optional zone / extras.
+ENVELOPE = re.compile(
+    rb"^From \S*\s+(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),?\s+)?(?:[A-Z][a-z]{2}\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2})"
+    rb"\s+(?:\d{4}\s+)?\d{1,2}:\d{2}(?::\d{2})?\b"
+)
+HEADER_LINE = re.compile(rb"^[!-9;-~]{1,80}:")
+TRANSPORT = re.compile(rb"^(?:Return-Path|Received|Delivered-To|Message-ID):", re.I)
+CONTENT_LENGTH = re.compile(rb"^Content-Length:\s*(\d{1,15})\s*$", re.I)
 
 
 class _Lines:
-    """Lines of a binary file with one line of look-ahead."""
+    """Lines of a binary file in bounded pieces, with one piece of look-ahead.
+
+    `peek()` is the next piece; `at_start` says whether it begins a line (pieces of one long line are not).
+    """
 
     def __init__(self, fh: BinaryIO) -> None:
         self._fh = fh
-        self._next: bytes | None = fh.readline()
-        self.offset = 0
+        self.offset = 0  # of the next piece
         self.last = b""
+        self._next = fh.readline(PIECE)
+        self.next_at_start = True
+        self._last_ended = True
 
     def peek(self) -> bytes | None:
         return self._next or None
 
     def take(self) -> bytes:
-        line = self._next or b""
-        self.offset += len(line)
-        self.last = line
-        self._next = self._fh.readline()
-        return line
+        piece = self._next
+        self.offset += len(piece)
+        self.last = piece
+        self.next_at_start = piece.endswith(b"\n")
+        self._next = self._fh.readline(PIECE)
+        return piece
+
+    def seek(self, offset: int) -> None:
+        self._fh.seek(offset)
+        self.offset = offset
+        self._next = self._fh.readline(PIECE)
+        self.next_at_start = True
+
+    def look_ahead(self, offset: int, n: int) -> bytes:
+        """`n` bytes at `offset`, without moving."""
+        here = self._fh.tell()
+        self._fh.seek(offset)
+        data = self._fh.read(n)
+        self._fh.seek(here)
+        return data
+
+    def read_exact(self, n: int) -> Iterator[bytes]:
+        """The next `n` bytes, in chunks (after a peeked piece, which is counted in)."""
+        first = self._next[:n]
+        rest = n - len(first)
+        if first:
+            yield first
+        self._fh.seek(self.offset + len(first))
+        while rest > 0:
+            data = self._fh.read(min(CHUNK, rest))
+            if not data:
+                break
+            rest -= len(data)
+            yield data
+        self.seek(self.offset + n)
 
 
-def _message_chunks(lines: _Lines) -> Iterator[bytes]:
-    """The bytes of one message, in chunks, stopping before the next separator (and its blank line)."""
-    buf: list[bytes] = []
-    size = 0
-    pending_blank = b""
-    while (line := lines.peek()) is not None:
-        if pending_blank and line.startswith(b"From "):
-            break  # the blank line belongs to the separator (as at the end of the file, like mailbox.mbox)
-        lines.take()
-        if pending_blank:
-            buf.append(pending_blank)
-            size += len(pending_blank)
-            pending_blank = b""
-        if line in (b"\n", b"\r\n"):
-            pending_blank = line
-            continue
-        buf.append(line)
-        size += len(line)
-        if size >= CHUNK:
-            yield b"".join(buf)
-            buf, size = [], 0
-    if buf:
-        yield b"".join(buf)
+class _Scan:
+    """Warnings collected while reading one message's body: signs of a separator that was missed."""
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+        self.blank_before = False
+        self.in_body = False
+        self.prev_text = False  # the last non-blank line of the body was text (not a header line)
+        self.header_run = 0
+        self.block_after_text = False
+        self.transport = False
+
+    def note(self, line: bytes, at_start: bool) -> None:
+        if not at_start or not self.in_body:
+            return
+        if self.blank_before:
+            self.header_run, self.transport = 0, False
+        if HEADER_LINE.match(line):
+            if self.header_run == 0:
+                self.block_after_text = self.prev_text
+            self.header_run += 1
+            self.transport = self.transport or bool(TRANSPORT.match(line))
+            if self.header_run >= 3 and self.transport and self.block_after_text:
+                self.warn("lines inside its body look like the headers of another message (Return-Path, "
+                          "Received, Message-ID) with no 'From ' separator before them: two letters may be merged")
+            self.prev_text = False
+        elif not (line.startswith((b" ", b"\t")) and self.header_run):
+            self.header_run, self.transport, self.prev_text = 0, False, True
+
+    def warn(self, text: str) -> None:
+        if text not in self.warnings:
+            self.warnings.append(text)
+
+
+def _is_separator(line: bytes, lines: _Lines, after_blank: bool) -> bool:
+    """A "From " line starts a message after a blank line (mboxo), or anywhere when it looks like an envelope line
+    followed by a header line."""
+    if not line.startswith(b"From "):
+        return False
+    if after_blank:
+        return True
+    if not ENVELOPE.match(line):
+        return False
+    following = lines.look_ahead(lines.offset + len(line), 200)
+    return bool(HEADER_LINE.match(following))
+
+
+def _content_length_end(lines: _Lines, body_start: int, length: int) -> bool:
+    """True when the message's Content-Length ends exactly before a separator or the end of the file (mboxcl)."""
+    after = lines.look_ahead(body_start + length, 4096)
+    stripped = after.lstrip(b"\r\n")
+    return not after or (stripped.startswith(b"From ") and len(after) - len(stripped) <= 4) or not stripped
 
 
 class MboxReader(Reader):
     name = "mbox"
-    version = "1"
+    version = "2"
     media_types = ("application/mbox",)
     extensions = ("mbox", "mbx")
     magic = (b"From ",)
@@ -79,20 +159,90 @@ class MboxReader(Reader):
             if (first := lines.peek()) is not None and not first.startswith(b"From "):
                 ex.details["note"] = "the file does not start with a 'From ' separator line; read from its start"
             n = 0
+            variants: set[str] = set()
             while lines.peek() is not None:
                 start = lines.offset
                 from_line = lines.take() if lines.peek().startswith(b"From ") else b""  # type: ignore[union-attr]
+                while from_line and not lines.next_at_start and lines.peek() is not None:
+                    lines.take()  # an over-long separator line: the rest of it is not part of the message
                 n += 1
                 if not ctx.top_level and n > ctx.limits.max_children:
                     ex.errors.append(f"more than {ctx.limits.max_children} messages; the rest were not read")
                     return
-                digests = ctx.store_chunks(_message_chunks(lines))
+                scan = _Scan()
                 details: dict[str, object] = {"offset": start}
+                digests = ctx.store_chunks(self._message_chunks(lines, scan, details, variants))
                 error = None
                 if lines.peek() is None and lines.last and not lines.last.endswith(b"\n"):
                     error = "the mbox ends in the middle of a line: this last message is cut short (truncated file)"
                 if from_line:
-                    details["from_line"] = from_line.decode("utf-8", "backslashreplace").rstrip()
+                    details["from_line"] = from_line[:1000].decode("utf-8", "backslashreplace").rstrip()
+                if scan.warnings:
+                    details["mbox_warnings"] = scan.warnings
                 yield Child(digests, f"message {n}", kind="email", media_type="message/rfc822", details=details,
-                            error=error)
+                            error=error, warnings=[f"message {n} of the mbox: {w}" for w in scan.warnings])
             ex.details["messages"] = n
+            if variants:
+                ex.details["variants"] = sorted(variants)
+
+    def _message_chunks(self, lines: _Lines, scan: _Scan, details: dict[str, object],
+                        variants: set[str]) -> Iterator[bytes]:
+        """The bytes of one message, in chunks, stopping before the next separator (and its blank line)."""
+        buf: list[bytes] = []
+        size = 0
+        pending_blank = b""
+        in_headers = True
+        length: int | None = None
+        while (line := lines.peek()) is not None:
+            at_start = lines.next_at_start
+            if at_start and line.startswith(b"From ") and _is_separator(line, lines, bool(pending_blank)):
+                if not pending_blank:
+                    details["separator_without_blank_line"] = True
+                    variants.add("separators without a blank line before them")
+                break  # a blank line before belongs to the separator (as at the end of the file, like mailbox.mbox)
+            if at_start and line.startswith(b"From ") and not in_headers and line.endswith(b"\n"):
+                following = lines.look_ahead(lines.offset + len(line), 200)
+                if HEADER_LINE.match(following):
+                    scan.warn("a 'From ' line followed by header lines inside its body was not taken as the start "
+                               "of a new message (it does not look like an mbox separator)")
+            lines.take()
+            if line.endswith(b"\r\n") and at_start:
+                variants.add("CRLF line endings")
+            if pending_blank:
+                buf.append(pending_blank)
+                size += len(pending_blank)
+                pending_blank = b""
+                scan.blank_before = True
+            if at_start and in_headers:
+                if (m := CONTENT_LENGTH.match(line)) is not None:
+                    length = int(m.group(1))
+                if line in BLANK:
+                    in_headers = False
+                    scan.in_body = True
+                    if length is not None and _content_length_end(lines, lines.offset, length):
+                        details["content_length"] = length
+                        variants.add("Content-Length (mboxcl)")
+                        buf.append(line)
+                        yield b"".join(buf)
+                        body = lines.read_exact(length)
+                        yield from body
+                        self._skip_blank(lines)
+                        return
+            if at_start and line in BLANK and not in_headers:
+                pending_blank = line
+                continue
+            scan.note(line, at_start)
+            scan.blank_before = False
+            buf.append(line)
+            size += len(line)
+            if size >= CHUNK:
+                yield b"".join(buf)
+                buf, size = [], 0
+        if buf:
+            yield b"".join(buf)
+
+    @staticmethod
+    def _skip_blank(lines: _Lines) -> None:
+        """After a Content-Length body, the blank line before the next separator belongs to the separator."""
+        while (line := lines.peek()) is not None and line in BLANK:
+            lines.take()
