@@ -215,3 +215,12 @@ def test_register_original_always_writes_custody(case: Case) -> None:
     assert (first.new, again.new) == (True, False)
     assert [tuple(r) for r in rows] == [("received", "Anna"), ("re-received", "Anna")]
     assert case.originals.read_bytes(first.digests.sha256) == b"a reference text"
+
+
+def test_head_revision_read_from_the_files_is_alembics_head(case: Case) -> None:
+    from alembic.script import ScriptDirectory
+
+    from leakdesk.store import db
+
+    assert db.head_revision() == ScriptDirectory.from_config(db.alembic_config(case.engine)).get_current_head()
+    assert db.is_current(case.engine)

@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from leakdesk.authorship import evaluation
 from leakdesk.cli.common import JsonOpt, console, err_console, handle_errors, print_json
 
 MEASURES = [
@@ -48,6 +47,8 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
         json_out: JsonOpt = False,
     ) -> None:
         """Score a verifier's answers with PAN's measures (a score of exactly 0.5 means 'cannot tell')."""
+        from leakdesk.authorship import evaluation
+
         scores = evaluation.score_answer_files(truth, answers, f05u_2020=f05u_2020).to_dict()
         if json_out:
             print_json(scores)
@@ -70,6 +71,8 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     ) -> None:
         """Fit the verifier on a PAN training folder, answer the test folder and print PAN's measures."""
         with stage_progress(enabled=not json_out) as on_stage:
+            from leakdesk.authorship import evaluation
+
             run = evaluation.run_pan_evaluation(
                 test_dir, train, answers_path=answers, f05u_2020=f05u_2020, on_stage=on_stage
             )

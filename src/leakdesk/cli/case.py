@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from leakdesk.case import Case
 from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, handle_errors, open_case, print_json, say, styled
-from leakdesk.store.fsck import FsckReport
+
+if TYPE_CHECKING:
+    from leakdesk.store.fsck import FsckReport
 
 
 @handle_errors
@@ -19,6 +20,8 @@ def init(
     languages: Annotated[str, typer.Option(help="Languages of the case, comma-separated.")] = "ru,en",
 ) -> None:
     """Create a case folder: case.db (or a PostgreSQL schema), originals/, exports/."""
+    from leakdesk.case import Case
+
     made = Case.init(case, db, [x.strip() for x in languages.split(",") if x.strip()])
     say(console, f"Case created at {made.root} ({made.engine.dialect.name}).")
     made.close()

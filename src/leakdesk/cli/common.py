@@ -14,15 +14,17 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.style import Style
 from rich.text import Text
 
-from leakdesk.case import Case
 from leakdesk.errors import LeakdeskError
+
+if TYPE_CHECKING:  # the case (SQLAlchemy, Alembic) is imported only by commands that open one
+    from leakdesk.case import Case
 
 # C0 and C1 controls, DEL, and the bidi overrides/isolates that reorder what a reader sees ("Trojan source").
 _CONTROLS_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -133,6 +135,8 @@ def handle_errors(fn: F) -> F:
 
 def open_case(path: Path, db: str | None = None, user: str | None = None) -> Case:
     """Open the case with the desk user of this call as the actor (--user, LEAKDESK_USER, LEAKDESK_ACTOR)."""
+    from leakdesk.case import Case
+
     return Case.open(path, db, actor=user or _user)
 
 

@@ -9,7 +9,6 @@ import typer
 
 from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, handle_errors, open_case, print_json
 from leakdesk.errors import UsageError
-from leakdesk.store.records import accounts
 
 
 def _password(path: Path) -> str:
@@ -50,6 +49,8 @@ def user_add(
 ) -> None:
     """Add a desk user with a role."""
     with open_case(case, db) as c:
+        from leakdesk.store.records import accounts
+
         user, uri = accounts.add_user(c, name, role, _password(password_file), totp)
     if json:
         print_json({**user.as_json(), "totp_uri": uri})
@@ -64,6 +65,8 @@ def user_add(
 def user_list(case: CaseArg, db: DbOpt = None, json: JsonOpt = False) -> None:
     """List the desk's users and roles."""
     with open_case(case, db) as c:
+        from leakdesk.store.records import accounts
+
         users = accounts.list_users(c)
     if json:
         print_json([u.as_json() for u in users])
@@ -80,6 +83,8 @@ def user_remove(case: CaseArg, name: Annotated[str, typer.Argument(help="The use
                 db: DbOpt = None) -> None:
     """Remove a desk user: their sessions end and their API tokens stop working."""
     with open_case(case, db) as c:
+        from leakdesk.store.records import accounts
+
         accounts.remove_user(c, name)
     console.print(f"Removed {name}; their past actions stay in the audit log.", highlight=False, markup=False)
 
@@ -93,6 +98,8 @@ def token_create(
 ) -> None:
     """Make an API token for scripts (sent as `Authorization: Bearer TOKEN`); it is shown once."""
     with open_case(case, db) as c:
+        from leakdesk.store.records import accounts
+
         token = accounts.create_token(c, name, label)
     console.print(token, highlight=False, markup=False)
 

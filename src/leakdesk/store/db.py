@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
 from leakdesk.secrets import split_password
 from leakdesk.store.keys import desk_home, write_private
+
+if TYPE_CHECKING:  # Alembic is imported only when a schema has to be migrated (it doubles a command's start-up)
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 DB_ENV = "LEAKDESK_DB"
@@ -75,6 +76,8 @@ def store_password(url: str) -> str:
 
 
 def alembic_config(engine: sa.Engine) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -83,12 +86,34 @@ def alembic_config(engine: sa.Engine) -> Config:
 
 def migrate(engine: sa.Engine) -> None:
     """Bring the schema to the newest revision."""
+    from alembic import command
+
     command.upgrade(alembic_config(engine), "head")
 
 
+REVISION_LINE = re.compile(r'^revision = "([^"]+)"', re.M)
+DOWN_LINE = re.compile(r'^down_revision = (?:"([^"]+)"|None)', re.M)
+
+
+def head_revision() -> str:
+    """The newest revision of the (linear) chain in migrations/versions, read from the files without Alembic."""
+    revisions: dict[str, str | None] = {}
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text("utf-8")
+        found, down = REVISION_LINE.search(source), DOWN_LINE.search(source)
+        if found:
+            revisions[found.group(1)] = down.group(1) if down else None
+    parents = {p for p in revisions.values() if p}
+    heads = [r for r in revisions if r not in parents]
+    if len(heads) != 1:
+        raise RuntimeError(f"The migration chain has {len(heads)} heads ({', '.join(sorted(heads))}); it must be linear.")
+    return heads[0]
+
+
 def is_current(engine: sa.Engine) -> bool:
-    """True when the database is at the newest schema revision."""
-    script = ScriptDirectory.from_config(alembic_config(engine))
+    """True when the database is at the newest schema revision (one query; Alembic is not loaded)."""
     with engine.connect() as conn:
-        current = set(MigrationContext.configure(conn).get_current_heads())
-    return current == set(script.get_heads())
+        if not sa.inspect(conn).has_table("alembic_version"):
+            return False
+        current = {r[0] for r in conn.execute(sa.text("SELECT version_num FROM alembic_version"))}
+    return current == {head_revision()}
