@@ -106,7 +106,8 @@ def head_revision() -> str:
     parents = {p for p in revisions.values() if p}
     heads = [r for r in revisions if r not in parents]
     if len(heads) != 1:
-        raise RuntimeError(f"The migration chain has {len(heads)} heads ({', '.join(sorted(heads))}); it must be linear.")
+        raise RuntimeError(f"The migration chain has {len(heads)} heads ({', '.join(sorted(heads))}); "
+                           "it must be linear.")
     return heads[0]
 
 
