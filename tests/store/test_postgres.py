@@ -139,3 +139,55 @@ def test_a_password_in_the_url_goes_to_the_desk_pgpass_not_case_json(
     assert report.ok, report.as_dict()
     assert any("connected as the owner of the audit table" in w for w in report.warnings)
     case.close()
+
+
+def test_tail_truncation_on_postgres_is_caught_by_the_checkpoint(runner, pg_case: Case, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with pg_case.transaction() as conn:
+        for n in range(3):
+            pg_case.audit(conn, "test.note", f"note {n}", {"n": n})
+    pg_case.checkpoint(tmp_path / "cp.json")  # entry 5
+    with pg_case.transaction() as conn:  # the table owner disables the guards and deletes the last entries
+        conn.execute(sa.text("ALTER TABLE audit DISABLE TRIGGER USER"))
+        conn.execute(sa.text("ALTER TABLE audit_seal DISABLE TRIGGER USER"))
+        conn.execute(sa.text("DELETE FROM audit_seal WHERE seq > 3"))
+        conn.execute(sa.text("DELETE FROM audit WHERE seq > 3"))
+    res = invoke(runner, "fsck", pg_case.root, "--checkpoint", tmp_path / "cp.json")
+    assert res.exit_code == 1
+    assert ("The audit log ends at entry 3, but the checkpoint of" in res.output
+            and "recorded entry 5: entries were deleted from the end." in res.output)
+    assert ("Problem: The database triggers that keep the audit log append-only are missing or disabled "
+            "(audit_append_only, audit_no_truncate, audit_seal_append_only, audit_seal_no_truncate).") in res.output
+
+
+def test_the_documented_separate_roles_keep_the_app_from_changing_the_log(
+    pg_case: Case, fresh_postgres_url: str
+) -> None:
+    """docs/threat-model.md: the desk connects as a role that owns nothing; it appends, but cannot rewrite."""
+    import os
+
+    app = f"leakdesk_app_{os.urandom(3).hex()}"
+    with pg_case.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for statement in (
+            f"CREATE ROLE {app} LOGIN",
+            f"GRANT USAGE ON SCHEMA public TO {app}",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {app}",
+            f"REVOKE UPDATE, DELETE, TRUNCATE ON audit, audit_seal FROM {app}",
+            f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {app}",
+        ):
+            conn.execute(sa.text(statement))
+    app_url = pg_case.engine.url.set(username=app).render_as_string(hide_password=False)
+    case = Case.open(pg_case.root, db_url=app_url)
+    with case.transaction() as conn:
+        case.audit(conn, "test.as-app", "x")
+    for statement, error in (
+        ("UPDATE audit SET actor = 'mallory'", "permission denied"),
+        ("ALTER TABLE audit DISABLE TRIGGER USER", "must be owner"),
+        ("DELETE FROM audit_seal", "permission denied"),
+    ):
+        with pytest.raises(sa.exc.DBAPIError, match=error):
+            with case.transaction() as conn:
+                conn.execute(sa.text(statement))
+    report = case.fsck()
+    assert report.ok, report.as_dict()
+    assert not any("owner of the audit table" in w for w in report.warnings)
+    case.close()

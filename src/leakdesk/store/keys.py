@@ -105,6 +105,23 @@ def write_private(path: Path, data: bytes) -> None:
             os.unlink(tmp)
 
 
+def _create_once(path: Path, data: bytes) -> None:
+    """Write a new private file unless another process made one first (then theirs is kept: one key per desk)."""
+    private_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(tmp, path)  # atomic, and fails if the key already exists
+        except FileExistsError:
+            pass
+    finally:
+        os.unlink(tmp)
+
+
 def desk_key(create: bool = True) -> DeskKey | None:
     """The desk key, made on first use; None only when `create` is False and there is none yet."""
     path = desk_home() / KEY_FILE
@@ -117,7 +134,7 @@ def desk_key(create: bool = True) -> DeskKey | None:
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
         try:
-            write_private(path, pem)
+            _create_once(path, pem)
         except OSError as exc:
             raise CaseError(
                 f"Could not create the desk key in {path.parent} ({exc.strerror}); set LEAKDESK_HOME to a "
