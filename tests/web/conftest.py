@@ -4,6 +4,9 @@ part that tries to load remote things), English translations, a verdict per lett
 from __future__ import annotations
 
 import shutil
+import socket
+import subprocess
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -116,3 +119,23 @@ def login(client: TestClient, name: str, password: str = PASSWORD) -> str:
     r = client.post("/login", data={"name": name, "password": password, "csrf": csrf})
     assert r.status_code == 303, r.text
     return accounts.csrf_token(client.cookies["leakdesk_session"])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_port(port: int, proc: subprocess.Popen[bytes], seconds: float = 120) -> None:
+    """Until the server accepts connections (it indexes the case first)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise AssertionError("the server exited early")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("the server did not start")

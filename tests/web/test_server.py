@@ -5,45 +5,24 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from leakdesk.case import Case
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, free_port, wait_for_port
 
 AGENT = "Probe-Browser/9.9 (leakdesk no-trace test)"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait(port: int, proc: subprocess.Popen[bytes], seconds: float = 90) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise AssertionError("the server exited early")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError("the server did not start")
 
 
 @pytest.mark.slow
 def test_no_client_address_or_agent_anywhere(desk_case: Case, tmp_path: Path) -> None:
     root = desk_case.root
     desk_case.close()
-    port = _free_port()
+    port = free_port()
     out, err = tmp_path / "out.txt", tmp_path / "err.txt"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     with out.open("wb") as o, err.open("wb") as e:
@@ -51,7 +30,7 @@ def test_no_client_address_or_agent_anywhere(desk_case: Case, tmp_path: Path) ->
         proc = subprocess.Popen([sys.executable, "-m", "leakdesk.cli.main", "serve", str(root), "--host",
                                  "localhost", "--port", str(port)], stdout=o, stderr=e, env=env)
         try:
-            _wait(port, proc)
+            wait_for_port(port, proc)
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"user-agent": AGENT}) as client:
                 page = client.get("/login")
                 csrf = page.text.split('name="csrf" value="')[1].split('"')[0]

@@ -23,8 +23,9 @@ class Result:
 
     def as_json(self) -> dict[str, Any]:
         h = self.hit
+        kind = h.kind if self.letter is None or self.letter.row.id == h.dispatch_id else f"attachment {h.kind}"
         return {"dispatch_id": h.dispatch_id, "label": self.letter.row.label if self.letter else None,
-                "series": self.letter.row.series if self.letter else None, "kind": h.kind,
+                "series": self.letter.row.series if self.letter else None, "kind": kind,
                 "language": h.language, "how": h.how, "score": round(h.score, 4),
                 "snippet": "".join(f"[{text}]" if hit else text for text, hit in h.snippet)}
 
@@ -65,10 +66,13 @@ def run(case: Case, q: str, series: str = "", status: str = "", since: str = "",
         near = search.by_meaning(conn, q, semantic.encode, semantic.MODEL_NAME, limit=10, cache=_cache, floor=0.25) \
             if meaning else []
         letters = {r.id: line(r) for r in desk.letters(conn)}
+        for child, parent in desk.parents(conn).items():
+            if parent in letters:
+                letters[child] = letters[parent]
 
     def keep(hit: Hit) -> bool:
-        x = letters.get(hit.dispatch_id)
-        if x is None:  # an attachment: judged by its letter
+        x = letters.get(hit.dispatch_id)  # an attachment is judged by its letter
+        if x is None:
             return not (series or status or start or end)
         if series and x.row.series != series:
             return False

@@ -263,6 +263,19 @@ def audit_entries(conn: sa.Connection, actor: str | None = None, limit: int = 20
     return AuditView(entries, int(conn.execute(count).scalar_one()), broken)
 
 
+def parents(conn: sa.Connection) -> dict[int, int]:
+    """The top-level letter of every attachment (attachments of attachments included)."""
+    parent = dict(conn.execute(sa.select(t.dispatch.c.id, t.dispatch.c.parent_id)
+                               .where(t.dispatch.c.parent_id.is_not(None))).tuples().all())
+    top = {}
+    for child in parent:
+        node, hops = child, 0
+        while node in parent and hops < 100:
+            node, hops = parent[node], hops + 1
+        top[child] = node
+    return top
+
+
 def series_names(conn: sa.Connection) -> list[str]:
     return [r.name for r in conn.execute(sa.select(t.series.c.name).order_by(t.series.c.name))]
 

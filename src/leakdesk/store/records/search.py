@@ -26,6 +26,10 @@ WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 MAX_QUERY_TERMS = 12
 SNIPPET = 90  # characters of context either side of the first hit
 FTS = "search_fts"
+# Words too common to search for or highlight, unless the query has nothing else.
+STOPWORDS = frozenset("""a an the of to in on at by for with over from and or but is are was were be been it its this
+that as about into than then so not no и в во на с со по к ко о об от до за из у же ли не ни что как а но или да то это
+""".split())
 
 _TRANSLIT = dict(zip(
     "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
@@ -207,8 +211,9 @@ class Hit:
 def query_terms(q: str) -> list[list[str]]:
     """For each query word, the index terms any of which may match it."""
     groups = []
-    for m in list(WORD.finditer(q))[:MAX_QUERY_TERMS]:
-        word = m.group()
+    words = [m.group() for m in WORD.finditer(q)]
+    meaningful = [w for w in words if w.lower() not in STOPWORDS]
+    for word in (meaningful or words)[:MAX_QUERY_TERMS]:
         options = terms(word)
         if not is_cyrillic(word):
             options = [word.lower()]

@@ -1,0 +1,124 @@
+"""The desk in a real browser (Debian's chromium driven by Playwright) on the bundled sample case: a user made with
+`leakdesk user add` logs in, finds the impostor letters from the overview, reads one side by side, corrects a
+sentence, records a review, and sees both in /audit under their name.
+
+Set LEAKDESK_SCREENSHOTS=DIR to keep screenshots of the pages on the way (docs/screenshots is made that way).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import invoke
+from tests.web.conftest import free_port, wait_for_port
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run", "--disable-quic"]
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium missing "
+                                                   "(make test installs it)")]
+
+
+@pytest.fixture(scope="module")
+def sample_desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    from leakdesk.demo import run_demo
+
+    root = tmp_path_factory.mktemp("browser") / "sample"
+    result = run_demo(root)
+    assert result.ok
+    password = root.parent / "password.txt"
+    password.write_text("a journalist's long passphrase\n", "utf-8")
+    r = invoke(CliRunner(), "user", "add", root, "marsh", "--role", "editor", "--password-file", password)
+    assert r.exit_code == 0, r.output
+    port = free_port()
+    log = (root.parent / "server.log").open("wb")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen([sys.executable, "-m", "leakdesk.cli.main", "serve", str(root), "--port", str(port)],
+                            stdout=log, stderr=log, env=env)
+    try:
+        wait_for_port(port, proc)
+        yield root, f"http://127.0.0.1:{port}"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+        log.close()
+
+
+def test_journalist_flow(sample_desk: tuple[Path, str]) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    _, base = sample_desk
+    shots = os.environ.get("LEAKDESK_SCREENSHOTS")
+
+    def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+        if shots:
+            Path(shots).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(Path(shots) / f"{name}.png"), full_page=False)
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(base + "/")
+        expect(page).to_have_url(base + "/login?next=/")
+        shot(page, "login")
+        page.fill("input[name=name]", "marsh")
+        page.fill("input[name=password]", "a journalist's long passphrase")
+        page.click("button:has-text('Log in')")
+        expect(page.locator("header .who")).to_have_text("marsh · editor")
+        expect(page.locator("tr.letter")).to_have_count(15)
+        shot(page, "overview")
+
+        page.select_option("select[name=status]", "disputed")
+        page.click("button:has-text('Show')")
+        impostors = page.locator("tr.letter")
+        expect(impostors).to_have_count(2)
+        expect(impostors.nth(0)).to_contain_text("СРОЧНО")
+        expect(impostors.nth(1)).to_contain_text("Важно!!!")
+        expect(impostors.nth(1)).to_contain_text("sender changed")
+
+        impostors.nth(0).locator("a").click()
+        expect(page.locator("h1")).to_contain_text("letter 7")
+        expect(page.locator("p.verdict")).to_contain_text("Probably written by someone else")
+        first = page.locator("#segment-0")
+        expect(first.locator("td.source")).not_to_be_empty()
+        expect(first.locator(".target-text")).not_to_be_empty()
+        shot(page, "letter")
+
+        first.locator("details.correct summary").click()
+        first.locator("textarea[name=target]").fill("Dear Olga, this is a corrected sentence.")
+        first.locator("button:has-text('Save correction')").click()
+        expect(page.locator("#segment-0 .target-text")).to_have_text("Dear Olga, this is a corrected sentence.")
+        expect(page.locator("#segment-0 .by")).to_contain_text("corrected by marsh")
+
+        page.select_option("select[name=verdict]", "fake")
+        page.fill("input[name=confidence]", "0.9")
+        page.fill("textarea[name=note]", "Straight quotes, no ё, lowercase вы: not the insider's hand.")
+        page.click("button:has-text('Record review as marsh')")
+        expect(page.locator("tr.review").last).to_contain_text("marsh")
+        expect(page.locator("tr.review").last).to_contain_text("fake")
+
+        page.click("nav >> text=Audit")
+        expect(page.locator("p.ok")).to_contain_text("is intact")
+        mine = page.locator("tr.entry", has=page.locator("td.actor", has_text="marsh"))
+        expect(mine.locator("td.action", has_text="authorship.review")).to_have_count(1)
+        expect(mine.locator("td.action", has_text="translation.correct")).to_have_count(1)
+        expect(mine.locator("td.action", has_text="web.login")).to_have_count(1)
+        shot(page, "audit")
+
+        page.fill("header .search input", "war with Japan over the Kuril Islands")
+        page.keyboard.press("Enter")
+        expect(page.locator("ol.meaning li.hit").first).to_be_visible()
+        assert "letter 3" in page.locator("ol.meaning").inner_text()
+        shot(page, "search")
+        page.goto(base + "/series/Veter")
+        expect(page.locator("p.error")).to_contain_text("letter 7")
+        shot(page, "series")
+        browser.close()
