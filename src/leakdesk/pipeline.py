@@ -163,8 +163,9 @@ def dask_client(workers: int | None, address: str | None) -> Iterator[Any]:
         return
     if workers is not None and workers < 1:
         raise UsageError(f"--workers must be at least 1 (got {workers}).")
+    env = {k: v for k, v in os.environ.items() if k.startswith("LEAKDESK_") or k == "PYTHONPATH"}
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                           env={"PYTHONPATH": os.environ.get("PYTHONPATH", "")})
+                           env=env)
     client = Client(cluster)
     try:
         yield client
@@ -215,8 +216,10 @@ def _run_on_dask(client: Any, case: Case, stage: Stage, todo: list[tuple[str, st
                  tick: Callable[[int], None]) -> list[Outcome]:
     from distributed import as_completed
 
-    url = case.engine.url.render_as_string(hide_password=False)
-    db_url = None if url.startswith("sqlite") else url
+    # Workers get the database URL without its password: they read it where this desk does (the desk home's
+    # pgpass, or PGPASSWORD), so it never travels in a task or lands in a worker's log.
+    db_url = None if case.engine.url.get_backend_name() == "sqlite" else case.engine.url.set(password=None) \
+        .render_as_string(hide_password=False)
     chunks = [todo[i : i + partition] for i in range(0, len(todo), partition)]
     futures = [client.submit(_partition_task, str(case.root.resolve()), db_url, case.actor, stage.name, chunk,
                              pure=False) for chunk in chunks]

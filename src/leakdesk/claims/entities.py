@@ -167,9 +167,10 @@ def texts_to_process(conn: sa.Connection) -> list[tuple[Any, str | None]]:
     return [(r, reason) for r, reason in readable_texts(conn) if r.id not in done]
 
 
-def extract_text(case: Any, conn: sa.Connection, row: Any, resolver: Resolver) -> dict[str, Any]:
-    """Find, resolve and store the entity mentions of one text; record the run and its notes."""
-    result = ner.extract(row.content or "", list(case.settings.languages))
+def extract_text(case: Any, conn: sa.Connection, row: Any, resolver: Resolver,
+                 result: ner.Extraction | None = None) -> dict[str, Any]:
+    """Find (unless already found), resolve and store the entity mentions of one text; record the run."""
+    result = result or ner.extract(row.content or "", list(case.settings.languages))
     kept = 0
     for found in result.found:
         entity_id = resolver.resolve(found)
@@ -366,12 +367,16 @@ def _merge_same_key(conn: sa.Connection, entity_id: int, aliases: list[str]) -> 
 # ---------------------------------------------------------------------------------------------- one item (pipeline)
 def entities_of_text(case: Any, text_id: int) -> dict[str, Any]:
     """(Re)extract the entity mentions of one text: its earlier mentions are replaced, aliases and entities kept."""
-    with case.transaction() as conn:
+    with case.connect() as conn:
         rows = [r for r, reason in readable_texts(conn, text_id=text_id) if r.id == text_id and reason is None]
-        if not rows:
-            raise ClaimsError(f"Text {text_id} is not a readable text of this case.")
+    if not rows:
+        raise ClaimsError(f"Text {text_id} is not a readable text of this case.")
+    found = ner.extract(rows[0].content or "", list(case.settings.languages))  # the slow part, outside the lock
+    with case.transaction() as conn:
+        if conn.dialect.name == "postgresql":  # parallel workers: one resolver at a time, so no entity is made twice
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(7243010)"))
         conn.execute(sa.delete(mention).where(mention.c.text_id == text_id))
-        notes = extract_text(case, conn, rows[0], Resolver(conn))
+        notes = extract_text(case, conn, rows[0], Resolver(conn), found)
         case.audit(conn, "claims.entities", f"text:{text_id}", {"mentions": notes["mentions"]})
     return {"mentions": notes["mentions"], "words": notes["words"]}
 
