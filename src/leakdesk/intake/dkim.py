@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from leakdesk.case import Case
 from leakdesk.errors import IntakeError, UsageError
+from leakdesk.intake.readers.emlx import emlx_message
 from leakdesk.store import tables as t
 
 ENGINE = f"dkimpy {version('dkimpy')}"
@@ -339,8 +340,10 @@ def check_case(case: Case, dispatch_ids: Iterable[int] | None = None, dns_file: 
         keys = KeyFinder(records, dns_file.name if dns_file is not None else None, use_dns)
     targets = _targets(case, list(dispatch_ids) if dispatch_ids is not None else None)
     out = []
-    for dispatch_id, sha256 in targets:
+    for dispatch_id, sha256, reader in targets:
         raw = case.originals.read_bytes(sha256)
+        if reader == "emlx":  # Apple Mail's wrapper: check the message inside, byte for byte
+            raw = emlx_message(raw) or raw
         verdict = check_message(raw, keys)
         out.append(_record(case, dispatch_id, verdict))
         if progress is not None:
@@ -348,19 +351,23 @@ def check_case(case: Case, dispatch_ids: Iterable[int] | None = None, dns_file: 
     return out
 
 
-def _targets(case: Case, ids: list[int] | None) -> list[tuple[int, str]]:
+def _targets(case: Case, ids: list[int] | None) -> list[tuple[int, str, str | None]]:
     d = t.dispatch.c
+    query = sa.select(d.id, d.kind, d.original_sha256, d.reader, d.details)
     with case.connect() as conn:
         if ids is None:
-            rows = conn.execute(sa.select(d.id, d.original_sha256).where(d.kind == "email").order_by(d.id)).all()
-            return [(r.id, r.original_sha256) for r in rows]
-        found = {r.id: r for r in conn.execute(sa.select(d.id, d.kind, d.original_sha256).where(d.id.in_(ids)))}
+            rows = conn.execute(query.where(d.kind == "email").order_by(d.id)).all()
+            return [(r.id, r.original_sha256, r.reader) for r in rows if not (r.details or {}).get("rebuilt")]
+        found = {r.id: r for r in conn.execute(query.where(d.id.in_(ids)))}
     for i in ids:
         if i not in found:
             raise DkimError(f"There is no dispatch {i} in this case.")
         if found[i].kind != "email":
             raise DkimError(f"Dispatch {i} is not an email ({found[i].kind}); DKIM applies to emails only.")
-    return [(i, found[i].original_sha256) for i in dict.fromkeys(ids)]
+        if (found[i].details or {}).get("rebuilt"):
+            raise DkimError(f"Dispatch {i} was rebuilt from an Outlook data file, not received as bytes; "
+                            "its signatures cannot be checked.")
+    return [(i, found[i].original_sha256, found[i].reader) for i in dict.fromkeys(ids)]
 
 
 def _record(case: Case, dispatch_id: int, verdict: MessageVerdict) -> dict[str, Any]:

@@ -6,7 +6,26 @@ from leakdesk.intake.registry import Reader
 
 
 def all_readers() -> list[Reader]:
-    from leakdesk.intake.readers import docx, eml, html, image, maildir, mbox, msg, pdf, text, zip
+    from leakdesk.intake.readers import (
+        archive,
+        calendar,
+        docx,
+        eml,
+        emlx,
+        html,
+        image,
+        maildir,
+        mbox,
+        msg,
+        odf,
+        office,
+        ooxml,
+        pdf,
+        pst,
+        text,
+        tnef,
+        zip,
+    )
 
     return [
         eml.EmlReader(),
@@ -19,4 +38,14 @@ def all_readers() -> list[Reader]:
         docx.DocxReader(),
         zip.ZipReader(),
         image.ImageReader(),
+        archive.ArchiveReader(),
+        odf.OdfReader(),
+        ooxml.XlsxReader(),
+        ooxml.PptxReader(),
+        office.LegacyOfficeReader(),
+        pst.PstReader(),
+        emlx.EmlxReader(),
+        tnef.TnefReader(),
+        calendar.CalendarReader(),
+        calendar.VcardReader(),
     ]

@@ -1,0 +1,144 @@
+"""Archives other than zip, through libarchive (libarchive-c): tar (plain, gzip, bzip2, xz, zstd), 7z, RAR, cpio,
+ISO 9660, and single compressed files (.gz, .bz2, .xz).
+
+The zip limits apply: members are counted, the bytes extracted are counted while decompressing (never trusting the
+sizes an archive declares) against the archive's limit and its expansion ratio, links and devices are skipped, and
+member names are reduced to safe bare names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from importlib.metadata import version
+from typing import Any
+
+import libarchive
+from libarchive.exception import ArchiveError
+
+from leakdesk.errors import IntakeError
+from leakdesk.intake.names import safe_name
+from leakdesk.intake.readers.zip import _size
+from leakdesk.intake.registry import Child, Extracted, ReadContext, Reader, Source
+
+_COMPRESSED = {b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz", b"\x28\xb5\x2f\xfd": "zstd"}
+_TAR_AT = 257
+_ISO_AT = 0x8001
+
+
+class _TooBig(Exception):
+    pass
+
+
+class ArchiveReader(Reader):
+    name = "libarchive"
+    version = version("libarchive-c")
+    media_types = ("application/x-tar", "application/gzip", "application/x-gzip", "application/x-bzip2",
+                   "application/x-xz", "application/x-7z-compressed", "application/vnd.rar", "application/x-rar",
+                   "application/x-rar-compressed", "application/x-cpio", "application/x-iso9660-image",
+                   "application/zstd")
+    extensions = ("tar", "tgz", "gz", "tbz", "tbz2", "bz2", "txz", "xz", "7z", "rar", "cpio", "iso", "zst")
+    magic = (b"7z\xbc\xaf\x27\x1c", b"Rar!\x1a\x07", b"070707", b"070701", b"070702", *_COMPRESSED)
+    container = True
+    channel = "archive"
+
+    def sniff(self, source: Source, head: bytes) -> int:
+        if head[_TAR_AT:_TAR_AT + 5] == b"ustar":
+            return 10
+        if source.size > _ISO_AT + 5 and source.head(_ISO_AT + 5)[_ISO_AT:] == b"CD001":
+            return 10
+        return 0
+
+    def read(self, source: Source, ctx: ReadContext) -> Extracted:
+        ex = Extracted(kind="container", media_type=source.media_type or "application/x-archive")
+        ex.children = self._members(source, ctx, ex)
+        return ex
+
+    def _open(self, source: Source, raw: bool) -> AbstractContextManager[Any]:
+        fmt = "raw" if raw else "all"
+        if source.path is not None and not source.is_dir:
+            return libarchive.file_reader(str(source.path), format_name=fmt)
+        return libarchive.memory_reader(source.read_bytes(), format_name=fmt)
+
+    def _members(self, source: Source, ctx: ReadContext, ex: Extracted) -> Iterator[Child]:
+        raw = False
+        try:
+            with self._open(source, raw=False) as archive:
+                next(iter(archive), None)
+        except ArchiveError as exc:
+            if not source.head(6).startswith(tuple(_COMPRESSED)):
+                raise IntakeError(f"not a readable archive ({_why(exc)})") from exc
+            raw = True  # one compressed file, not an archive of several
+        yield from self._extract(source, ctx, ex, raw)
+
+    def _extract(self, source: Source, ctx: ReadContext, ex: Extracted, raw: bool) -> Iterator[Child]:
+        limits = ctx.limits
+        budget_total = min(limits.max_total_bytes, int(max(source.size, 1) * limits.max_ratio) + 1)
+        total = members = skipped = 0
+        try:
+            with self._open(source, raw=raw) as archive:
+                ex.details["format"] = archive.format_name
+                for n, entry in enumerate(archive, 1):
+                    declared = _pathname(entry, n, source, raw)
+                    if entry.isdir:
+                        continue
+                    if not entry.isreg:
+                        skipped += 1
+                        continue
+                    members += 1
+                    if members > limits.max_children:
+                        ex.errors.append(f"more than {limits.max_children} members; the rest were not extracted")
+                        break
+                    if getattr(entry, "is_encrypted", False):
+                        ex.errors.append(f"member '{declared}' is encrypted; it cannot be extracted without the "
+                                         "password")
+                        continue
+                    try:
+                        digests = ctx.store_chunks(_stream(entry, budget_total - total))
+                    except _TooBig:
+                        ex.errors.append(
+                            f"member '{declared}' expands beyond {_size(budget_total - total)} (the archive's limit "
+                            f"of {limits.max_ratio:,.0f} times its size); not extracted: this looks like an archive "
+                            "bomb")
+                        break
+                    except ArchiveError as exc:
+                        ex.errors.append(f"member '{declared}' cannot be extracted ({_why(exc)})")
+                        if "assphrase" in str(exc) or "ncrypt" in str(exc):
+                            continue
+                        break
+                    total += digests.size
+                    name, problem = safe_name(declared, folders_allowed=True)
+                    yield Child(digests, f"member {n}", filename=name, kind="attachment",
+                                details={"member": declared}, error=problem)
+        except ArchiveError as exc:
+            ex.errors.append(f"the archive is damaged; reading stopped early ({_why(exc)})")
+        ex.details["members"] = members
+        if skipped:
+            ex.details["skipped"] = f"{skipped} links, devices or other special entries were not extracted"
+
+
+def _pathname(entry: Any, n: int, source: Source, raw: bool) -> str:
+    if raw:
+        name = source.filename or "data"
+        for ext in (".gz", ".bz2", ".xz", ".zst"):
+            if name.lower().endswith(ext):
+                return name[: -len(ext)] or "data"
+        return name
+    try:
+        return str(entry.pathname or f"member {n}")
+    except UnicodeDecodeError:
+        return f"member {n}"
+
+
+def _stream(entry: Any, budget: int) -> Iterator[bytes]:
+    seen = 0
+    for block in entry.get_blocks():
+        seen += len(block)
+        if seen > budget:
+            raise _TooBig
+        yield bytes(block)
+
+
+def _why(exc: ArchiveError) -> str:
+    msg = getattr(exc, "msg", None) or str(exc)
+    return (msg.decode("utf-8", "replace") if isinstance(msg, bytes) else str(msg)).strip().rstrip(".")[:200]
