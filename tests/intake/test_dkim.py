@@ -195,7 +195,8 @@ def test_cli_dkim_output_json_and_errors(runner: CliRunner, tmp_path: Path) -> N
 
 def test_emlx_wrapper_is_checked_on_the_message_inside(tmp_path: Path) -> None:
     signed = _signed()
-    (tmp_path / "1.emlx").write_bytes(f"{len(signed)}\n".encode() + signed + b"<plist version=\"1.0\"><dict/></plist>\n")
+    plist = b'<plist version="1.0"><dict/></plist>\n'
+    (tmp_path / "1.emlx").write_bytes(f"{len(signed)}\n".encode() + signed + plist)
     (tmp_path / "keys.zone").write_text(_zone())
     with Case.init(tmp_path / "case") as c:
         assert ingest_paths(c, [tmp_path / "1.emlx"], progress=False).ok
