@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -173,6 +174,28 @@ class Case:
             signed = checkpoints.sign(checkpoints.head_statement(conn, case_id, self.root.name), key)
             checkpoints.save(signed, out)  # inside the transaction: no audited checkpoint without its file
         return signed
+
+    def make_private(self) -> int:
+        """Make an older case private: folders 0700, files 0600, originals 0400 (links are left alone).
+
+        Returns how many entries changed; the change is audited."""
+        changed = 0
+        for folder, dirs, files in os.walk(self.root):  # os.walk does not follow links to folders
+            inside_originals = Path(folder).is_relative_to(self.originals.root)
+            for name, want in [(d, 0o700) for d in dirs] + [(f, 0o400 if inside_originals else 0o600) for f in files]:
+                path = os.path.join(folder, name)
+                st = os.lstat(path)
+                if stat.S_ISLNK(st.st_mode) or not (stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode)):
+                    continue
+                if stat.S_IMODE(st.st_mode) != want:
+                    os.chmod(path, want)
+                    changed += 1
+        if stat.S_IMODE(os.lstat(self.root).st_mode) != 0o700:
+            os.chmod(self.root, 0o700)
+            changed += 1
+        with self.transaction() as conn:
+            self.audit(conn, "case.make-private", self.root.name, {"changed": changed})
+        return changed
 
     def fsck(self, checkpoint: Path | str | None = None) -> FsckReport:
         """Check the whole case (see store/fsck.py); `checkpoint`: compare with this file."""

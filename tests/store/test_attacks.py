@@ -89,7 +89,8 @@ def test_deleting_the_last_entries_is_caught_by_the_checkpoint(ingested: Case, t
     res = invoke(runner, "fsck", ingested.root, "--checkpoint", tmp_path / "kept-elsewhere.json")
     assert res.exit_code == 1
     assert (f"Problem: The audit log ends at entry {last - 2}, but the checkpoint of" in res.output
-            and f"recorded entry {last}: entries were deleted from the end." in res.output)
+            and f"recorded entry {last}: entries were deleted from the end (or the case was put back from an "
+                "older copy)." in res.output)
     assert "The database triggers that keep the audit log append-only are missing or disabled" in res.output
 
 
@@ -411,3 +412,32 @@ def test_an_attachment_edited_by_leakdesk_or_by_hand(case: Case, tmp_path: Path)
                "AND extractor != 'tesseract'")
     report = case.fsck()
     assert [(c["dispatch_id"], c["changed"]) for c in report.changed_dispatches] == [(1, ["texts"])]
+
+
+def test_an_older_case_readable_by_others_is_made_private(ingested: Case, runner) -> None:  # type: ignore[no-untyped-def]
+    """The state of cases made before this change: folder 0755, files 0644, originals 0444."""
+    for path in [ingested.root, *ingested.root.rglob("*")]:
+        if path.is_symlink():
+            continue
+        if path.is_dir():
+            os.chmod(path, 0o755)
+        else:
+            os.chmod(path, 0o444 if "originals" in path.parts else 0o644)
+    before = _fsck(ingested)
+    assert any("can be read by other users (mode 0444; originals are 0400)" in w for w in before.warnings)
+    assert f"Other users of this computer can read {ingested.root / 'case.json'} (mode 0644)." in before.warnings
+    res = invoke(runner, "fsck", ingested.root, "--make-private")
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith("Made the case private: ")
+    assert "Other users" not in res.output and "can be read by other users" not in res.output
+    mode = lambda p: stat.S_IMODE(os.lstat(p).st_mode)  # noqa: E731
+    assert (mode(ingested.root), mode(ingested.root / "case.db")) == (0o700, 0o600)
+    assert {mode(p) for p in (ingested.root / "originals").rglob("*") if p.is_file()} == {0o400}
+    with ingested.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM audit WHERE action = 'case.make-private'").scalar() == 1
+
+
+def test_files_inside_a_private_folder_are_not_reported(ingested: Case) -> None:
+    (ingested.exports / "report.html").write_text("x")
+    os.chmod(ingested.exports / "report.html", 0o644)  # written with the usual umask, inside exports/ (0700)
+    assert not any("report.html" in w for w in _fsck(ingested).warnings)

@@ -65,10 +65,17 @@ def fsck(
         Path | None,
         typer.Option(help="Compare with this checkpoint file (default: the newest one this desk kept)."),
     ] = None,
+    make_private: Annotated[
+        bool, typer.Option("--make-private", help="First make the case folder private (0700, 0600, originals 0400).")
+    ] = False,
     json: JsonOpt = False,
 ) -> None:
     """Re-hash every original, re-derive every dispatch, verify the sealed audit log against its checkpoint."""
     with open_case(case, db) as c:
+        if make_private:
+            changed = c.make_private()
+            if not json:
+                say(console, f"Made the case private: {changed} files and folders changed.")
         report = c.fsck(checkpoint)
     if json:
         print_json(report.as_dict())

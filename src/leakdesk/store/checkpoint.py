@@ -125,7 +125,7 @@ def compare(conn: sa.Connection, path: Path, key: DeskKey | None, case_id: str |
     if row is None:
         res.problems.append(
             f"The audit log ends at entry {last}, but the checkpoint of {res.time} recorded entry {res.seq}: "
-            "entries were deleted from the end."
+            "entries were deleted from the end (or the case was put back from an older copy)."
         )
     elif row.hash != st["hash"]:
         res.problems.append(

@@ -149,7 +149,8 @@ def _check_start_and_seals(
         if chain.head["seq"] < anchor["sealed_from"] - 1:
             report.problems.append(
                 f"The audit log ends at entry {chain.head['seq']}, but this desk first saw it at entry "
-                f"{anchor['sealed_from'] - 1}: entries were deleted from the end."
+                f"{anchor['sealed_from'] - 1}: entries were deleted from the end (or the case was put back from an "
+                "older copy)."
             )
     if chain.unsealed_legacy:
         report.warnings.append(
@@ -231,16 +232,27 @@ def _check_checkpoint(
 # --------------------------------------------------------------------------- privacy
 
 
+_READ = {"group": stat.S_IRGRP, "others": stat.S_IROTH}
+_SEARCH = {"group": stat.S_IXGRP, "others": stat.S_IXOTH}
+
+
 def _check_privacy(root: Path, skip: Path, report: FsckReport) -> None:
-    """Warn about anything in the case folder other users of this computer can read (originals: see above)."""
+    """Warn about what other users of this computer can read in the case folder (originals: see above).
+
+    A file counts only if they can also reach it: every folder above it, up to the case folder, lets them in."""
     exposed: list[str] = []
-    stack = [root]
+    try:
+        root_mode = os.lstat(root).st_mode
+    except OSError:
+        return
+    if root_mode & (stat.S_IRGRP | stat.S_IROTH):
+        exposed.append(f"{root} ({describe_mode(root_mode)})")
+    stack = [(root, {who for who, bit in _SEARCH.items() if root_mode & bit})]
     while stack:
-        folder = stack.pop()
+        folder, can_enter = stack.pop()
+        if not can_enter:
+            continue  # nobody else gets past this folder: what is inside is private whatever its mode
         try:
-            st = os.lstat(folder)
-            if folder == root and st.st_mode & (stat.S_IRGRP | stat.S_IROTH):
-                exposed.append(f"{folder} ({describe_mode(st.st_mode)})")
             entries = list(os.scandir(folder))
         except OSError:
             continue
@@ -254,10 +266,10 @@ def _check_privacy(root: Path, skip: Path, report: FsckReport) -> None:
                 continue
             if stat.S_ISLNK(mode):
                 continue
-            if mode & (stat.S_IRGRP | stat.S_IROTH):
+            if any(mode & _READ[who] for who in can_enter):
                 exposed.append(f"{path} ({describe_mode(mode)})")
             if stat.S_ISDIR(mode):
-                stack.append(path)
+                stack.append((path, {who for who in can_enter if mode & _SEARCH[who]}))
     for item in exposed[:MAX_LISTED]:
         report.warnings.append(f"Other users of this computer can read {item}.")
     if len(exposed) > MAX_LISTED:
