@@ -441,3 +441,15 @@ def test_files_inside_a_private_folder_are_not_reported(ingested: Case) -> None:
     (ingested.exports / "report.html").write_text("x")
     os.chmod(ingested.exports / "report.html", 0o644)  # written with the usual umask, inside exports/ (0700)
     assert not any("report.html" in w for w in _fsck(ingested).warnings)
+
+
+def test_every_way_intake_adds_custody_keeps_fsck_clean(case: Case, tmp_path: Path) -> None:
+    """Re-receipt of the same bytes, and of the same letter with other line endings, re-record the digest."""
+    crlf = EML.format(n=7).encode()
+    for name, data in (("a.eml", crlf), ("b.eml", crlf), ("c.eml", crlf.replace(b"\r\n", b"\n"))):
+        (tmp_path / name).write_bytes(data)
+        ingest_paths(case, [tmp_path / name], progress=False)
+    with case.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM custody WHERE dispatch_id = 1").scalar() == 3
+    report = case.fsck()
+    assert report.ok, _problems(report)

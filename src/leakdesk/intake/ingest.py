@@ -369,6 +369,7 @@ class Ingester:
                     self.case.audit(conn, "intake.re-receive", f"dispatch {same}", {
                         "sha256": node.digests.sha256, "source": source_desc, "location": location,
                         "same_letter": "the bytes differ from the dispatch's original only in line endings (CRLF)",
+                        DIGEST_KEY: rows_digest(conn, same),
                     })
                     row = conn.execute(sa.select(t.dispatch.c.status, t.dispatch.c.error)
                                        .where(t.dispatch.c.id == same)).one()
