@@ -78,3 +78,31 @@ def jpeg_bytes() -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", exif=exif)
     return out.getvalue()
+
+
+def text_pdf_bytes(visible: str = "Colonel Ivan Petrov signed the order on 9 August.",
+                   hidden: str = "HIDDEN LINE UNDER THE PICTURE", author: str = "a.orlov") -> bytes:
+    """A small hand-made PDF: one visible line (Helvetica), one invisible line (text render mode 3, as left by
+    bad redactions or OCR), an author in its information dictionary and a JavaScript open action."""
+    content = (f"BT /F1 14 Tf 20 100 Td ({visible}) Tj ET\nBT 3 Tr /F1 14 Tf 20 60 Td ({hidden}) Tj ET\n").encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R /OpenAction 6 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 420 160] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"endstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /S /JavaScript /JS (app.alert('hello');) >>",
+        b"<< /Author (%s) /Creator (Word for the Office) >>" % author.encode(),
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 7 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)

@@ -266,9 +266,52 @@ def redact_export(ctx: typer.Context, series: Annotated[str, typer.Option("--ser
         f"replacements, in {done.folder}")
 
 
+# --------------------------------------------------------------------------- scrub
+
+
+@handle_errors
+def scrub(
+    case: CaseArg,
+    dispatch_ids: Annotated[list[int] | None, typer.Argument(help="Dispatch ids (default: every PDF, office file "
+                                                             "and image of the series or case).", show_default=False)
+                            ] = None,
+    series: SeriesForRedact = None,
+    flatten: Annotated[bool, typer.Option("--flatten", help="PDFs: render to pixels and rebuild with an OCR layer, "
+                                          "so hidden text and active content are gone.")] = False,
+    redacted: Annotated[bool, typer.Option("--redacted", help="Burn the approved redactions in (with --flatten).")
+                        ] = False,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write metadata-free copies of a dispatch's files to CASE/exports/scrubbed/ (the originals are untouched)."""
+    from leakdesk.publish.scrub import ScrubError, make_derivative, scrubbable
+
+    made, failed = [], []
+    with open_case(case, db) as c:
+        ids = dispatch_ids or scrubbable(c, series)
+        if not ids:
+            fail("There is no PDF, office file or image to scrub" + (f" in the series '{series}'." if series
+                                                                      else " in this case."), 1)
+        for dispatch_id in ids:
+            try:
+                made.append(make_derivative(c, dispatch_id, flatten=flatten, redacted=redacted, series=series))
+            except ScrubError as exc:  # one file's problem must not stop the others
+                failed.append({"dispatch_id": dispatch_id, "error": str(exc)})
+    if as_json:
+        print_json({"derivatives": [d.__dict__ for d in made], "failed": failed})
+    else:
+        for d in made:
+            say(console, f"{d.kind}: dispatch {d.dispatch_id} → {d.path} (sha256 {d.sha256[:16]}…)")
+        for f in failed:
+            say(err_console, styled("Error:", "bold red"), " ", f["error"])
+    if failed:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
     app.command("exposure")(exposure)
+    app.command("scrub")(scrub)
     redact_app = typer.Typer(help="Redaction with pseudonyms (never applied to originals).", no_args_is_help=True)
     redact_app.callback()(_redact_case)
     for name, fn in (("propose", redact_propose), ("list", redact_list), ("add", redact_add), ("span", redact_span),

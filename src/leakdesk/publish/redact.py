@@ -345,6 +345,12 @@ class Redactor:
         """Hidden strings still present in `content` (there should be none after `apply`)."""
         return sorted({s for s, _, inflect in self._terms() if _matcher(s, inflect).search(content)})
 
+    def leftovers_anywhere(self, content: str) -> list[str]:
+        """Hidden strings present in `content` even split by spaces or line breaks, as text pulled out of a PDF
+        often is ("Ivan P etrov"); stricter than `leftovers`, for checking files."""
+        squashed = re.sub(r"\s+", "", content).casefold()
+        return sorted({s for s, _, _ in self._terms() if re.sub(r"\s+", "", s).casefold() in squashed})
+
 
 CYRILLIC_WORD = re.compile(r"^[А-ЯЁа-яё-]{4,}$")
 NOUN_ENDINGS = "(?:а|у|ом|ым|е|ой|ы|ых|ыми|ими|ов|ям|ями|ях|и|ого|ому|ем|ю|я)?"

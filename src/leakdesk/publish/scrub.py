@@ -1,0 +1,316 @@
+"""Scrubbed and flattened derivatives of a dispatch's files; the original stays untouched in the store.
+
+*Scrubbed*: metadata removed with `mat2` (Debian), text kept (`--lightweight` for PDFs), OOXML thumbnails dropped
+(mat2 keeps them, and a thumbnail shows the first page as it was saved, possibly before edits). *Flattened* (PDFs):
+every page rendered to pixels with poppler's `pdftoppm`, approved redactions burned in as black boxes (word boxes from
+`pdftotext -bbox-layout`), and the PDF rebuilt from the pictures with an OCR text layer (`tesseract`), so hidden text,
+layers, forms, scripts and attachments are gone, as DocumentCloud's burned-in redaction does.
+
+Each derivative is re-read before it is kept: the metadata check (`publish.metadata`) must find nothing that names
+anyone, and no redacted string may survive in its text; otherwise nothing is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import re
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from leakdesk.errors import LeakdeskError
+from leakdesk.publish.metadata import HIGH, MEDIUM, Finding, file_findings
+from leakdesk.publish.redact import Redactor, series_dispatch_ids
+from leakdesk.store import tables as t
+from leakdesk.store.records import dispatches as dispatch_records
+from leakdesk.store.records.common import now
+
+TIMEOUT = 120  # seconds for one external tool on one file
+DPI = 150
+OCR_LANGUAGES = "rus+eng"
+EXTENSIONS = {
+    "application/pdf": "pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
+    "application/vnd.oasis.opendocument.text": "odt",
+    "image/jpeg": "jpg", "image/png": "png", "image/tiff": "tiff", "image/webp": "webp",
+}
+
+
+class ScrubError(LeakdeskError):
+    """A file could not be scrubbed or flattened; nothing was written."""
+
+
+def _tool(name: str, package: str) -> str:
+    found = shutil.which(name)
+    if not found:
+        raise ScrubError(f"The program '{name}' is missing; install the Debian package {package} "
+                         "(`make test` or `make demo` installs it).")
+    return found
+
+
+def _run(args: list[str], what: str) -> subprocess.CompletedProcess[bytes]:
+    try:
+        done = subprocess.run(args, capture_output=True, timeout=TIMEOUT, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise ScrubError(f"{what} took longer than {TIMEOUT} seconds and was stopped; nothing was written.") from exc
+    if done.returncode != 0:
+        reason = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no reason given"]
+        raise ScrubError(f"{what} failed ({reason[0][:200]}); nothing was written.")
+    return done
+
+
+def extension_of(media_type: str | None, filename: str | None, data: bytes) -> str | None:
+    """The extension mat2 needs, from the media type, the magic bytes or (last) the file name."""
+    if data[:5] == b"%PDF-":
+        return "pdf"
+    if media_type in EXTENSIONS:
+        return EXTENSIONS[media_type]
+    suffix = (filename or "").rsplit(".", 1)[-1].lower() if "." in (filename or "") else ""
+    return suffix if suffix in set(EXTENSIONS.values()) | {"jpeg", "tif"} else None
+
+
+def drop_thumbnail(data: bytes) -> bytes:
+    """An OOXML file without docProps/thumbnail.* and the relationship pointing at it."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    names = src.namelist()
+    if not any(n.lower().startswith("docprops/thumbnail") for n in names):
+        return data
+    out = io.BytesIO()
+    with src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            if item.filename.lower().startswith("docprops/thumbnail"):
+                continue
+            body = src.read(item.filename)
+            if item.filename == "_rels/.rels":
+                body = re.sub(rb"<Relationship [^>]*Target=\"/?docProps/thumbnail[^\"]*\"[^>]*/>", b"", body)
+            dst.writestr(item, body)
+    return out.getvalue()
+
+
+def scrub_bytes(data: bytes, extension: str) -> bytes:
+    """The file with its metadata removed by mat2 (text kept in PDFs)."""
+    mat2 = _tool("mat2", "mat2")
+    with tempfile.TemporaryDirectory(prefix="leakdesk-scrub-") as tmp:
+        source = Path(tmp) / f"input.{extension}"
+        source.write_bytes(data)
+        args = [mat2, "--lightweight", str(source)] if extension == "pdf" else [mat2, str(source)]
+        _run(args, f"mat2 on a .{extension} file")
+        cleaned = Path(tmp) / f"input.cleaned.{extension}"
+        if not cleaned.exists():
+            raise ScrubError(f"mat2 wrote no cleaned copy of the .{extension} file; nothing was written.")
+        out = cleaned.read_bytes()
+    if extension in ("docx", "xlsx", "pptx"):
+        out = drop_thumbnail(out)
+    return out
+
+
+# --------------------------------------------------------------------------- flattening
+
+
+@dataclass
+class Box:
+    page: int
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
+def redaction_boxes(pdf: Path, redactor: Redactor | None) -> list[Box]:
+    """Boxes (in PDF points) of the words a redaction hides, line by line, so multi-word names are found too."""
+    if redactor is None or not redactor.redactions:
+        return []
+    from lxml import etree
+
+    done = _run([_tool("pdftotext", "poppler-utils"), "-bbox-layout", str(pdf), "-"], "pdftotext on the PDF")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
+    root = etree.fromstring(done.stdout, parser)
+    boxes: list[Box] = []
+    for number, page in enumerate(root.iter("{*}page")):
+        for line in page.iter("{*}line"):
+            words = list(line.iter("{*}word"))
+            text, spans = "", []
+            for w in words:
+                start = len(text) + (1 if text else 0)
+                text = f"{text} {w.text or ''}" if text else (w.text or "")
+                spans.append((start, len(text), w))
+            redacted, _ = redactor.apply(text)
+            if redacted == text:
+                continue
+            for a, b in _hidden_ranges(text, redactor):
+                for start, end, w in spans:
+                    if start < b and a < end:
+                        boxes.append(Box(number, float(w.get("xMin")), float(w.get("yMin")), float(w.get("xMax")),
+                                         float(w.get("yMax"))))
+    return boxes
+
+
+def _hidden_ranges(text: str, redactor: Redactor) -> list[tuple[int, int]]:
+    from leakdesk.publish.redact import _matcher
+
+    ranges: list[tuple[int, int]] = []
+    for surface, _, inflect in redactor._terms():
+        ranges.extend((m.start(), m.end()) for m in _matcher(surface, inflect).finditer(text))
+    return ranges
+
+
+def flatten_pdf(data: bytes, redactor: Redactor | None = None, dpi: int = DPI, ocr: bool = True) -> bytes:
+    """The PDF as pictures of its pages (redactions burned in), rebuilt with an OCR text layer."""
+    from PIL import Image, ImageDraw
+
+    pdftoppm = _tool("pdftoppm", "poppler-utils")
+    with tempfile.TemporaryDirectory(prefix="leakdesk-flatten-") as tmp:
+        source = Path(tmp) / "input.pdf"
+        source.write_bytes(data)
+        boxes = redaction_boxes(source, redactor)
+        _run([pdftoppm, "-r", str(dpi), "-png", str(source), str(Path(tmp) / "page")], "pdftoppm on the PDF")
+        pages = sorted(Path(tmp).glob("page*.png"), key=lambda p: int(re.sub(r"\D", "", p.stem) or 0))
+        if not pages:
+            raise ScrubError("The PDF has no page that could be rendered; nothing was written.")
+        scale = dpi / 72
+        for number, page in enumerate(pages):
+            with Image.open(page) as im:
+                image = im.convert("RGB")
+            draw = ImageDraw.Draw(image)
+            for box in boxes:
+                if box.page == number:
+                    draw.rectangle([box.x0 * scale - 2, box.y0 * scale - 2, box.x1 * scale + 2, box.y1 * scale + 2],
+                                   fill="black")
+            image.save(page)
+        if ocr and shutil.which("tesseract"):
+            return _ocr_pdf(pages, dpi, Path(tmp))
+        images = [Image.open(p).convert("RGB") for p in pages]
+        out = io.BytesIO()
+        images[0].save(out, "PDF", resolution=dpi, save_all=True, append_images=images[1:])
+        return out.getvalue()
+
+
+def _ocr_pdf(pages: list[Path], dpi: int, tmp: Path) -> bytes:
+    """One searchable PDF from page pictures: tesseract's picture-plus-text pages, joined with pypdf."""
+    import pypdf
+
+    writer = pypdf.PdfWriter()  # a fresh document: none of tesseract's or the original's metadata is carried over
+    for page in pages:
+        base = tmp / f"{page.stem}-ocr"
+        _run(["tesseract", str(page), str(base), "-l", OCR_LANGUAGES, "--dpi", str(dpi), "pdf"],
+             "tesseract on a page")
+        for p in pypdf.PdfReader(str(base) + ".pdf").pages:
+            writer.add_page(p)
+    writer.metadata = None  # no document information at all (pypdf would name itself)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------- checking and the case
+
+
+def text_of(data: bytes, extension: str) -> str:
+    """The text a reader of the derivative would see (PDF text layer, OOXML XML text)."""
+    if extension == "pdf":
+        import logging
+
+        import pypdf
+
+        logging.getLogger("pypdf").setLevel(logging.ERROR)
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        return "\n".join(page.extract_text() or "" for page in reader.pages)
+    if extension in ("docx", "xlsx", "pptx", "odt"):
+        # Runs of one paragraph are joined without a space (a name split over two runs must still be seen) and
+        # character references decoded (mat2 writes Cyrillic as &#1058;…).
+        parts = []
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for name in zf.namelist():
+                if name.endswith(".xml"):
+                    xml = zf.read(name).decode("utf-8", "replace")
+                    xml = re.sub(r"</(?:w|a|text):p>|<w:br/>|<w:tab/>", "\n", xml)
+                    parts.append(html.unescape(re.sub(r"<[^>]+>", "", xml)))
+        return "\n".join(parts)
+    return ""
+
+
+def remaining_findings(data: bytes, extension: str) -> list[Finding]:
+    """What the metadata check still finds in a derivative (high and medium risk only)."""
+    media = next((m for m, e in EXTENSIONS.items() if e == extension), None)
+    found = file_findings(0, media, f"derivative.{extension}", data)
+    return [f for f in found if f.risk in (HIGH, MEDIUM) and f.field not in ("producer",)]
+
+
+@dataclass
+class Derivative:
+    dispatch_id: int
+    kind: str  # scrubbed | flattened
+    path: str
+    sha256: str
+    remaining: list[str]  # fields the metadata check still saw (empty when clean)
+
+
+def make_derivative(case: Any, dispatch_id: int, flatten: bool = False, redacted: bool = False,
+                    series: str | None = None) -> Derivative:
+    """Scrub (or flatten) one dispatch's file into CASE/exports/scrubbed/; checked, recorded and audited."""
+    with case.connect() as conn:
+        d = dispatch_records.get(conn, dispatch_id)
+        series_name = series or (conn.execute(sa.select(t.series.c.name).where(t.series.c.id == d.series_id))
+                                 .scalar() if d.series_id else None)
+    data = case.originals.read_bytes(d.original_sha256)
+    extension = extension_of(d.media_type, d.filename, data)
+    label = d.filename or f"dispatch {dispatch_id}"
+    if extension is None:
+        raise ScrubError(f"Dispatch {dispatch_id} ({label}) is not a PDF, office file or image; there is nothing to "
+                         "scrub (its text is exported with `leakdesk redact CASE export`).")
+    if flatten and extension != "pdf":
+        raise ScrubError(f"Dispatch {dispatch_id} ({label}) is not a PDF; only PDFs can be flattened.")
+    redactor = Redactor.for_series(case, series_name) if redacted else None
+    if redactor is not None:
+        redactor.require_reviewed()
+    out = flatten_pdf(data, redactor) if flatten else scrub_bytes(data, extension)
+    remaining = remaining_findings(out, extension)
+    if remaining:
+        raise ScrubError(f"Dispatch {dispatch_id} ({label}): after scrubbing, {remaining[0].field} is still in the "
+                         "file; nothing was written.")
+    if redactor is not None:
+        left = redactor.leftovers_anywhere(text_of(out, extension))
+        if left:
+            raise ScrubError(f"Dispatch {dispatch_id} ({label}): {len(left)} redacted name(s) are still readable in "
+                             "the file; flatten it (--flatten) instead. Nothing was written.")
+    kind = "flattened" if flatten else "scrubbed"
+    folder = case.exports / "scrubbed"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{dispatch_id}.{kind}{'.redacted' if redacted else ''}.{extension}"
+    path.write_bytes(out)
+    digest = hashlib.sha256(out).hexdigest()
+    rel = str(path.relative_to(case.root))
+    tool = "pdftoppm+tesseract+mat2" if flatten else "mat2"
+    with case.transaction() as conn:
+        conn.execute(t.derivative.insert().values(
+            dispatch_id=dispatch_id, source_sha256=d.original_sha256, kind=kind, path=rel, sha256=digest, tool=tool,
+            details={"redacted": redacted, "redactions": [x.id for x in redactor.redactions] if redactor else []},
+            actor=case.actor, created=now()))
+        case.audit(conn, f"scrub.{kind}", f"dispatch:{dispatch_id}",
+                   {"path": rel, "sha256": digest, "source": d.original_sha256, "redacted": redacted})
+    return Derivative(dispatch_id, kind, rel, digest, [])
+
+
+def scrubbable(case: Any, series: str | None = None) -> list[int]:
+    """The dispatches of a series (or the case) that are PDFs, office files or images."""
+    with case.connect() as conn:
+        series_id = None
+        if series:
+            from leakdesk.store.records.series import by_name
+
+            series_id = by_name(conn, series).id
+        ids = series_dispatch_ids(conn, series_id)
+        rows = conn.execute(sa.select(t.dispatch.c.id, t.dispatch.c.media_type, t.dispatch.c.filename)
+                            .where(t.dispatch.c.id.in_(ids))).all()
+    return [r.id for r in rows if (r.media_type in EXTENSIONS or
+                                   (r.filename or "").lower().endswith(tuple(f".{e}" for e in EXTENSIONS.values())))]
