@@ -1,4 +1,4 @@
-"""Commands of the intake capability: ingest, dispatches, series."""
+"""Commands of the intake capability: ingest, dispatches, dispatch (desk facts), decrypt, variants, series."""
 
 from __future__ import annotations
 
@@ -27,6 +27,9 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
     app.command("ingest")(ingest)
     app.command("dispatches")(dispatches)
+    app.command("dispatch")(dispatch)
+    app.command("decrypt")(decrypt)
+    app.command("variants")(variants)
     series_app = typer.Typer(help="Series of dispatches claimed by one source.", no_args_is_help=True)
     series_app.callback()(_series_case)
     series_app.command("create")(series_create)
@@ -59,8 +62,8 @@ def ingest(
         return
     for v in result.variants:
         say(console, "Two different copies share the Message-ID ", untrusted(v["message_id"]),
-            f": dispatches {v['variant_of']} and {v['dispatch_id']} (listed by "
-            "`leakdesk dispatches CASE --variants`).")
+            f": dispatches {v['variant_of']} and {v['dispatch_id']} (compare them with "
+            f"`leakdesk variants CASE {v['dispatch_id']}`).")
     say(console,
         f"{len(result.created)} new dispatches ({result.children} attachments and nested messages), "
         f"{len(result.re_received)} already in the case, {result.containers} containers, "
@@ -92,7 +95,7 @@ def dispatches(
     table = Table("id", "parent", "date", "subject / file", "lang", "series", "status", "PGP", "variant of")
     for r in rows:
         table.add_row(
-            str(r["id"]), str(r["parent_id"] or ""), untrusted((r["date"] or "")[:19]),
+            str(r["id"]), str(r["parent_id"] or ""), _date_cell(r),
             untrusted(r["subject"] or r["filename"] or ""), untrusted(r["language"] or ""),
             untrusted(r["series"] or ""), _status_cell(r),
             untrusted(pgp_label(r["pgp_status"], r["pgp_details"])), str(r["variant_of"] or ""),
@@ -106,6 +109,99 @@ def _status_cell(row: dict) -> str:  # type: ignore[type-arg]
     if row["status"] == "warning":
         return untrusted(f"warning: {row['warning']}")
     return str(row["status"])
+
+
+def _date_cell(row: dict) -> str:  # type: ignore[type-arg]
+    if row["date"]:
+        return untrusted(row["date"][:19])
+    desk = (row.get("set_by_desk") or {}).get("date")
+    return untrusted(f"{desk['value'][:19]} (set by the desk)") if desk else ""
+
+
+@handle_errors
+def dispatch(
+    case: CaseArg,
+    dispatch_id: Annotated[int, typer.Argument(help="The dispatch (see `leakdesk dispatches`).", show_default=False)],
+    date: Annotated[str | None, typer.Option("--date", help="Its date, e.g. 2021-08-03 or 2021-08-03T14:05+03:00, "
+                                             "when the original has none.")] = None,
+    sender: Annotated[str | None, typer.Option("--sender", help="Its sender, when the original names none.")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="On what evidence the desk sets it.")] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set a date or sender the desk knows on a letter whose original has none (audited, shown as set by the
+    desk; what the original says is never replaced)."""
+    from leakdesk.intake import set_desk_facts
+
+    with open_case(case, db) as c:
+        done = set_desk_facts(c, dispatch_id, date=date, sender=sender, note=note)
+    if as_json:
+        print_json(done)
+        return
+    for field, fact in done["set_by_desk"].items():
+        say(console, f"Dispatch {dispatch_id}: {field} ", untrusted(fact["value"]),
+            " set by the desk (", untrusted(fact["set_by"]), ").")
+
+
+@handle_errors
+def decrypt(
+    case: CaseArg,
+    dispatch_ids: Annotated[list[int] | None, typer.Argument(help="Dispatches to decrypt (default: every letter "
+                                                              "that could not be decrypted).", show_default=False)]
+    = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Decrypt letters that arrived before the case had their key (run `leakdesk keys import` first)."""
+    from leakdesk.intake import decrypt_dispatches
+
+    with open_case(case, db) as c:
+        result = decrypt_dispatches(c, dispatch_ids or None)
+    if as_json:
+        print_json(result.as_dict())
+    else:
+        for item in result.decrypted:
+            say(console, f"Dispatch {item['dispatch_id']} decrypted: {item['texts']} texts, "
+                f"{item['children']} attachments.")
+        for item in result.still_encrypted:
+            say(err_console, styled("Error:", "bold red"), f" dispatch {item['dispatch_id']} is still encrypted: ",
+                untrusted(item["reason"]))
+        for item in result.skipped:
+            say(console, f"Dispatch {item['dispatch_id']} skipped: {item['reason']}.")
+        say(console, f"{len(result.decrypted)} decrypted, {len(result.still_encrypted)} still encrypted, "
+            f"{len(result.skipped)} skipped.")
+    _exit(not result.still_encrypted)
+
+
+@handle_errors
+def variants(
+    case: CaseArg,
+    dispatch_id: Annotated[int | None, typer.Argument(help="Only the copies sharing this dispatch's Message-ID.",
+                                                     show_default=False)] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Copies of a letter that share a Message-ID but differ, each pair with a diff. Neither copy is presumed
+    genuine: the order in which they arrived proves nothing."""
+    from leakdesk.intake import variant_diff, variant_pairs
+
+    with open_case(case, db) as c:
+        diffs = [variant_diff(c, a, b) for a, b in variant_pairs(c, dispatch_id)]
+    if as_json:
+        print_json(diffs)
+        return
+    if not diffs:
+        say(console, "No two different copies share a Message-ID" + (f" with dispatch {dispatch_id}."
+                                                                        if dispatch_id else "."))
+        return
+    for item in diffs:
+        first, second = item["dispatches"]
+        say(console, "Two different copies share this Message-ID ", untrusted(item["message_id"]),
+            f": dispatches {first} and {second}.")
+        for diff_line in item["diff"]:
+            say(console, untrusted(diff_line))
+        if item["diff_truncated"]:
+            say(console, f"(the diff is cut after {len(item['diff'])} lines)")
 
 
 def _series_case(ctx: typer.Context, case: CaseArg, db: DbOpt = None) -> None:

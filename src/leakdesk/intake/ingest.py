@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from leakdesk.case import Case
-from leakdesk.errors import IntakeError, UsageError
+from leakdesk.errors import IntakeError, NoSuchRecord, UsageError
 from leakdesk.intake.registry import (
     Child,
     Extracted,
@@ -102,6 +102,18 @@ class IngestResult:
                          for p in self.warnings],
             "variants": self.variants,
         }
+
+
+@dataclass
+class DecryptResult:
+    """What `leakdesk decrypt` did, by dispatch."""
+
+    decrypted: list[dict[str, Any]] = field(default_factory=list)
+    still_encrypted: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"decrypted": self.decrypted, "still_encrypted": self.still_encrypted, "skipped": self.skipped}
 
 
 @dataclass
@@ -334,6 +346,79 @@ class Ingester:
         node.ex.warnings[:0] = child.warnings
         return node
 
+    # ------------------------------------------------------------------ decrypt later
+    def decrypt(self, dispatch_ids: list[int] | None = None) -> DecryptResult:
+        """Re-read encrypted letters that could not be decrypted when they arrived (the key came later)."""
+        d = t.dispatch
+        query = sa.select(d.c.id, d.c.original_sha256, d.c.pgp_status, d.c.filename, d.c.channel).order_by(d.c.id)
+        with self.case.connect() as conn:
+            if dispatch_ids:
+                rows = conn.execute(query.where(d.c.id.in_(dispatch_ids))).all()
+                missing = sorted(set(dispatch_ids) - {r.id for r in rows})
+                if missing:
+                    raise NoSuchRecord(f"No such dispatch {', '.join(map(str, missing))} in this case.")
+            else:
+                rows = conn.execute(query.where(d.c.pgp_status == "not-decrypted")).all()
+        result = DecryptResult()
+        for row in rows:
+            if row.pgp_status != "not-decrypted":
+                why = "it is already decrypted" if row.pgp_status == "decrypted" else "it is not an encrypted letter"
+                result.skipped.append({"dispatch_id": row.id, "reason": why})
+                continue
+            self._decrypt_one(row, result)
+        return result
+
+    def _decrypt_one(self, row: sa.Row, result: DecryptResult) -> None:
+        with self.case.connect() as conn:
+            o = conn.execute(sa.select(t.original).where(t.original.c.sha256 == row.original_sha256)).one()
+        digests = Digests(o.sha256, o.sha1, o.md5, o.size)
+        source = Source(filename=row.filename, path=self.case.originals.verified_path(o.sha256), sha256=o.sha256,
+                        media_type="message/rfc822")
+        node = self._read(source, digests, self.context(), kind_hint="email", reader=self.registry.by_name("eml"))
+        ex = node.ex
+        if ex.pgp_status != "decrypted":
+            reason = (ex.pgp_details or {}).get("reason") or "it still cannot be decrypted"
+            result.still_encrypted.append({"dispatch_id": row.id, "reason": reason})
+            return
+        self._languages(node)
+        with self.case.transaction() as conn:
+            done = set(conn.execute(sa.select(t.dispatch.c.dedup_key)
+                                    .where(t.dispatch.c.parent_id == row.id)).scalars())
+            texts = [tp for tp in ex.texts if tp.role == "decrypted"]
+            if texts:
+                conn.execute(t.text.insert(), [
+                    {"dispatch_id": row.id, "role": tp.role, "language": tp.language,
+                     "content": tp.content.replace("\x00", ""), "charset": tp.charset,
+                     "charset_reason": tp.charset_reason, "extractor": tp.extractor,
+                     "extractor_version": tp.extractor_version}
+                    for tp in texts
+                ])
+            added = 0
+            for child in node.children:
+                key = f"{row.id}/{child.part}"
+                if key not in done:
+                    self._write(conn, child, row.id, key, row.channel, "leakdesk decrypt", None, None, None)
+                    added += sum(1 for _ in child.walk())
+            current = conn.execute(sa.select(t.dispatch.c.details, t.dispatch.c.language)
+                                   .where(t.dispatch.c.id == row.id)).one()
+            details = dict(current.details or {})
+            if "protected_headers" in ex.details:
+                details["protected_headers"] = ex.details["protected_headers"]
+            details["decrypted_later"] = datetime.now(UTC).isoformat()
+            values: dict[str, Any] = dict(pgp_status=ex.pgp_status, pgp_details=ex.pgp_details, details=details,
+                                          status=node.status, error=node.error,
+                                          language=current.language or _main_language(ex.texts))
+            if "protected_headers" in ex.details:
+                values.update(subject=ex.subject, sender=ex.sender, recipients=ex.recipients, date=ex.date,
+                              date_utc=ex.date_utc)
+            conn.execute(t.dispatch.update().where(t.dispatch.c.id == row.id).values(**values))
+            self.case.record_dispatch_digest(conn, row.id, "intake.decrypt", {
+                "pgp_status": ex.pgp_status, "texts": len(texts), "children": added,
+                "protected_headers": sorted(ex.details.get("protected_headers") or {}),
+            })
+        result.decrypted.append({"dispatch_id": row.id, "texts": len(texts), "children": added,
+                                 "subject": ex.subject})
+
     # ------------------------------------------------------------------ store
     def _existing(self, sha256: str) -> int | None:
         with self.case.connect() as conn:
@@ -534,6 +619,11 @@ def ingest_paths(case: Case, paths: Iterable[Path | str], series: str | None = N
         for path in targets:
             ingester.ingest_path(path, tick)
     return ingester.result
+
+
+def decrypt_dispatches(case: Case, dispatch_ids: list[int] | None = None) -> DecryptResult:
+    """Decrypt letters that arrived before their key was imported (all such letters, or the ones named)."""
+    return Ingester(case).decrypt(dispatch_ids)
 
 
 def ingest_message_bytes(case: Case, raw: bytes, *, channel: str, source: str, location: str | None = None,

@@ -401,6 +401,21 @@ audit_seal = sa.Table(
 
 # --------------------------------------------------------------------------- intake (issue 9, migration 0007)
 
+# Facts the desk supplies for a letter whose original lacks them (a pasted or scanned letter without a date). Rows
+# are only added (the latest per field counts); the original's own headers are never changed.
+desk_fact = sa.Table(
+    "desk_fact",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("dispatch_id", sa.ForeignKey("dispatch.id"), nullable=False, index=True),
+    sa.Column("field", sa.String(20), nullable=False),  # date | sender
+    sa.Column("value", sa.Text, nullable=False),  # date: ISO 8601 as the desk gave it; sender: as written
+    sa.Column("value_utc", TS),  # date: the same instant in UTC
+    sa.Column("note", sa.Text),  # on what evidence the desk set it
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("time", TS, nullable=False),
+)
+
 # --------------------------------------------------------------------------- pipeline (issue 10, migration 0008)
 
 # The provenance of every stage output: one row per stage and item (a dispatch, a text or a series), holding the
