@@ -109,5 +109,6 @@ def test_variants_are_named_neutrally(runner: CliRunner, tmp_path: Path) -> None
     (tmp_path / "2.eml").write_bytes(raw_message(b"altered version\n"))
     result = invoke(runner, "ingest", case, tmp_path / "1.eml", tmp_path / "2.eml")
     assert result.exit_code == 0
-    assert "Two different copies share the Message-ID <t1@example.org>: dispatches 1 and 2" in result.stdout
+    assert ("Two different copies share the Message-ID <t1@example.org>: dispatches 1 and 2 (compare them with "
+            "`leakdesk variants CASE 2`).") in result.stdout
     assert "tampering" not in result.stdout
