@@ -71,6 +71,9 @@ def _recompute_chain(case: Case) -> None:
     con.close()
 
 
+FIELDS = "subject, sender, status or other fields"
+
+
 def _fsck(case: Case, checkpoint: Path | None = None) -> FsckReport:
     return case.fsck(checkpoint)
 
@@ -192,7 +195,7 @@ def test_an_original_swapped_end_to_end_is_caught(ingested: Case, tmp_path: Path
     path.unlink()
     half_done = _fsck(ingested)
     changed = {c["dispatch_id"]: c["changed"] for c in half_done.changed_dispatches}
-    assert changed == {1: ["subject, sender or other fields", "texts", "custody records", "original hashes"]}
+    assert changed == {1: ["subject, sender, status or other fields", "texts", "custody records", "original hashes"]}
     # the thorough attacker also rewrites the ingest entry (new sha256, digest recomputed) and the whole chain
     with ingested.connect() as conn:
         digest = rows_digest(conn, 1)
@@ -215,8 +218,9 @@ def test_an_original_swapped_end_to_end_is_caught(ingested: Case, tmp_path: Path
 @pytest.mark.parametrize(
     ("statement", "changed"),
     [
-        ("UPDATE dispatch SET subject = 'Nothing to see' WHERE id = 2", ["subject, sender or other fields"]),
-        ("UPDATE dispatch SET sender = 'someone@else.example' WHERE id = 2", ["subject, sender or other fields"]),
+        ("UPDATE dispatch SET subject = 'Nothing to see' WHERE id = 2", [FIELDS]),
+        ("UPDATE dispatch SET sender = 'someone@else.example' WHERE id = 2", [FIELDS]),
+        ("UPDATE dispatch SET pgp_status = 'signed-good' WHERE id = 2", [FIELDS]),
         ("UPDATE text SET content = 'Платёж не уходил.' WHERE dispatch_id = 2", ["texts"]),
         ("UPDATE header SET raw = 'Mallory <m@x.example>' WHERE dispatch_id = 2 AND name = 'From'", ["headers"]),
         ("DELETE FROM custody WHERE dispatch_id = 2", ["custody records"]),
@@ -453,3 +457,12 @@ def test_every_way_intake_adds_custody_keeps_fsck_clean(case: Case, tmp_path: Pa
         assert conn.exec_driver_sql("SELECT count(*) FROM custody WHERE dispatch_id = 1").scalar() == 3
     report = case.fsck()
     assert report.ok, _problems(report)
+
+
+def test_a_digest_from_another_leakdesk_version_is_not_compared(ingested: Case) -> None:
+    with ingested.transaction() as conn:
+        ingested.audit(conn, "intake.old-style", "dispatch 1", {"rows_digest": {"v": 1, "texts": "0" * 64}})
+    report = ingested.fsck()
+    assert report.ok and report.changed_dispatches == []
+    assert any(w.startswith("Dispatch 1: its rows were recorded by another version of leakdesk (audit entry ")
+               for w in report.warnings)

@@ -76,7 +76,7 @@ class ChainReport:
     unsealed_legacy: int = 0  # entries written before this case was sealed (older leakdesk)
     foreign_seals: dict[str, int] = field(default_factory=dict)  # key id -> entries sealed by another desk
     # dispatch id -> (seq of the entry, the rows digest it recorded): the latest recording wins
-    rows_digests: dict[int, tuple[int, dict[str, str]]] = field(default_factory=dict)
+    rows_digests: dict[int, tuple[int, dict[str, Any]]] = field(default_factory=dict)
 
 
 _ROWS = (

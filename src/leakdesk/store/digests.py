@@ -1,7 +1,8 @@
 """The digest of a dispatch's derived rows, recorded in its (sealed) audit entry so `fsck` can re-derive them.
 
 A dispatch's digest covers it and its children (attachments, inner messages): the fields read from the original
-(subject, sender, recipients, date, Message-ID, file name, media type, …), every header, every extracted text,
+(subject, sender, recipients, date, Message-ID, file name, media type, status, PGP verdict, …), every header,
+every extracted text,
 every custody row, and the recorded hashes of each original. Fields later stages may legitimately change
 (series, language, status notes) are left out. Whoever changes a covered row must call `record_dispatch_digest`
 in the same transaction, so that only edits made outside leakdesk are flagged.
@@ -22,11 +23,13 @@ DIGEST_KEY = "rows_digest"
 DIGEST_OF = "digest_of"  # the top-level dispatch whose digest an entry about a child records
 DISPATCH_FIELDS = (
     "id", "dedup_key", "parent_id", "original_sha256", "kind", "channel", "filename", "media_type", "reader",
-    "message_id", "subject", "sender", "recipients", "date", "date_utc", "variant_of",
+    "message_id", "subject", "sender", "recipients", "date", "date_utc", "variant_of", "status", "error",
+    "pgp_status", "pgp_details",
 )  # fmt: skip
+VERSION = 2  # recorded with each digest; a digest of another version is not compared (fsck says so)
 PARTS = ("dispatch", "headers", "texts", "custody", "originals")  # also the words fsck uses for what changed
 _PART_WORDS = {
-    "dispatch": "subject, sender or other fields",
+    "dispatch": "subject, sender, status or other fields",
     "headers": "headers",
     "texts": "texts",
     "custody": "custody records",
@@ -56,7 +59,7 @@ def _value(v: Any) -> Any:
     return v
 
 
-def rows_digest(conn: sa.Connection, dispatch_id: int) -> dict[str, str] | None:
+def rows_digest(conn: sa.Connection, dispatch_id: int) -> dict[str, Any] | None:
     """One sha256 per part of the dispatch's rows (see PARTS); None when the dispatch does not exist."""
     exists = conn.execute(sa.select(t.dispatch.c.id).where(t.dispatch.c.id == dispatch_id)).first()
     if exists is None:
@@ -88,13 +91,15 @@ def rows_digest(conn: sa.Connection, dispatch_id: int) -> dict[str, str] | None:
         .where(o.c.sha256.in_(sa.select(d.c.original_sha256).where(d.c.id.in_(ids))))
         .order_by(o.c.sha256)
     )
-    return {
+    digest: dict[str, Any] = {
         name: _hash([[_value(v) for v in row] for row in result])
         for name, result in zip(PARTS, (dispatches, headers, texts, custody, originals), strict=True)
     }
+    digest["v"] = VERSION
+    return digest
 
 
-def changed_parts(recorded: dict[str, str], now: dict[str, str]) -> list[str]:
+def changed_parts(recorded: dict[str, Any], now: dict[str, Any]) -> list[str]:
     """The words for what differs between a recorded digest and today's ("texts", "headers", …)."""
     return [_PART_WORDS[p] for p in PARTS if recorded.get(p) != now.get(p)]
 

@@ -201,7 +201,12 @@ def _check_guards(conn: sa.Connection, report: FsckReport) -> None:
 def _check_digests(conn: sa.Connection, chain: audit_log.ChainReport, report: FsckReport) -> None:
     for dispatch_id, (seq, recorded) in sorted(chain.rows_digests.items()):
         now = rows_digest(conn, dispatch_id)
-        if now is None:
+        if now is not None and recorded.get("v") != now["v"]:
+            report.warnings.append(
+                f"Dispatch {dispatch_id}: its rows were recorded by another version of leakdesk (audit entry {seq}) "
+                "and were not compared."
+            )
+        elif now is None:
             report.deleted_dispatches.append(
                 {"dispatch_id": dispatch_id, "seq": seq,
                  "problem": f"was deleted, though audit entry {seq} records it"}
