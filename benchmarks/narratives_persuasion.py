@@ -6,7 +6,8 @@
 DATA_DIR is `.../analysis/semeval2023-task3`. `cv` holds out Russian *articles* (grouped folds; the model of each
 fold never sees the held-out articles, and its thresholds come from inner cross-validation on its own training
 part), and reports micro-F1 and Name_Calling-Labeling F1 on the held-out Russian paragraphs. The Russian dev split is
-not used (it is held out from us). `train` fits on all Russian and English training paragraphs.
+not used (it is held out from us). `train` fits on all Russian training paragraphs (and the English ones with `--english`); thresholds are always
+chosen on the Russian out-of-fold predictions.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def cross_validate(data: Path, english: bool, folds: int, c: float) -> dict:
         held = set(ru_index[held_ru].tolist())
         train = [i for i in range(len(texts)) if i not in held]
         model = PersuasionModel(c=c).fit([texts[i] for i in train], [labels[i] for i in train],
-                                         [groups[i] for i in train])
+                                         [groups[i] for i in train], [groups[i].startswith("ru:") for i in train])
         held_list = sorted(held)
         for i, guess in zip(held_list, model.predict([texts[i] for i in held_list]), strict=True):
             gold[keys[i]] = labels[i]
@@ -81,8 +82,8 @@ def main() -> None:
         return
     import joblib
 
-    texts, labels, groups, _ = training_set(args.data, english=True)
-    model = PersuasionModel(c=args.c).fit(texts, labels, groups)
+    texts, labels, groups, _ = training_set(args.data, english=args.english)
+    model = PersuasionModel(c=args.c).fit(texts, labels, groups, [g.startswith("ru:") for g in groups])
     model.oof_ = None  # not needed at run time
     joblib.dump(model, args.out, compress=3)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB), {len(model.techniques_)} techniques")

@@ -69,6 +69,47 @@ def stream_list(case: CaseArg, db: DbOpt = None, json: JsonOpt = False) -> None:
 
 
 @handle_errors
+def narratives(
+    case: CaseArg,
+    target: Annotated[str, typer.Option("--target", help="The monitored group (japanese, americans, ukrainians).")],
+    label_family: Annotated[str, typer.Option("--label-family", help="The labels (nazi, militarist).")] = "nazi",
+    db: DbOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """When did the media start applying a label to a target? Weekly rate of hits per mention, onset, examples."""
+    from leakdesk.narratives.trend import build_trend, run_detection
+
+    show = not json and err_console.is_terminal
+    with open_case(case, db) as c:
+        with Progress(console=err_console, disable=not show, transient=True) as progress:
+            task = progress.add_task("Reading the streams", total=None)
+            run = run_detection(c, target, label_family,
+                                lambda done, total: progress.update(task, completed=done, total=total))
+        trend = build_trend(c, target, label_family)
+    data = trend.as_dict()
+    if json:
+        print_json({**data, "run": run.__dict__})
+        return
+    _say(f"{run.items} item(s), {run.sentences} sentence(s): {run.mentions} name the target, {run.hits} apply the "
+         f"label ({run.seconds:.1f} s).")
+    for week in data["weekly"]:
+        rate = "—" if week["rate"] is None else f"{week['rate']:.0%}"
+        _say(f"  week of {week['week']}: {week['hits']:>3} hit(s) / {week['mentions']:>3} mention(s)  {rate}")
+    if data["onset"]:
+        effect = data["effect"]
+        ratio = f"{effect['ratio']:.1f}×" if effect["ratio"] else "from zero"
+        _say(f"Onset: {data['onset']} (likely between {data['onset_low']} and {data['onset_high']}); rate "
+             f"{effect['rate_before']:.0%} before, {effect['rate_after']:.0%} after ({ratio}), p = {data['p_value']}.")
+    else:
+        _say(f"No onset: the hit rate shows no significant rise (p = {data['p_value']}).")
+    for letter in data["letters"]:
+        _say(f"Letter (dispatch {letter['dispatch_id']}, dated {letter['letter_date']}) claims a start "
+             f"{letter['claimed_start'] or 'without a date'}: «{letter['text'][:160]}»")
+    for ex in data["examples"]:
+        _say(f"  {ex['date']} {ex['source'] or ''} {ex['url'] or ''}: {ex['sentence'][:200]}")
+
+
+@handle_errors
 def persuasion(
     articles_dir: Annotated[Path, typer.Argument(help="A folder of article<ID>.txt files (SemEval-2023 task 3).")],
     labels_file: Annotated[Path, typer.Argument(help="Its subtask-3 labels: article, paragraph, techniques.")],
@@ -92,4 +133,5 @@ def persuasion(
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
     app.add_typer(stream_app, name="stream")
+    app.command()(narratives)
     eval_app.command("persuasion")(persuasion)

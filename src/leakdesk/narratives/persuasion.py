@@ -152,8 +152,13 @@ class PersuasionModel:
             models.append(clf)
         return models
 
-    def fit(self, texts: Sequence[str], labels: Sequence[set[str]], groups: Sequence[str]) -> PersuasionModel:
-        """Learn the classifiers, then thresholds from out-of-fold probabilities (folds grouped by article)."""
+    def fit(self, texts: Sequence[str], labels: Sequence[set[str]], groups: Sequence[str],
+            tune: Sequence[bool] | None = None) -> PersuasionModel:
+        """Learn the classifiers, then thresholds from out-of-fold probabilities (folds grouped by article).
+
+        `tune` marks the paragraphs whose out-of-fold probabilities choose the thresholds (default: all), so a
+        model trained on Russian and English can have thresholds fitted to Russian.
+        """
         from sklearn.model_selection import GroupKFold  # type: ignore[import-untyped]
 
         counts: dict[str, int] = {}
@@ -168,7 +173,8 @@ class PersuasionModel:
             x_held = self._features([texts[i] for i in held])
             for j, clf in enumerate(self._fit_classifiers(x_train, y[train])):
                 oof[held, j] = clf.predict_proba(x_held)[:, 1]
-        self.thresholds_ = np.array([_best_threshold(oof[:, j], y[:, j]) for j in range(y.shape[1])])
+        mask = np.ones(len(texts), dtype=bool) if tune is None else np.asarray(tune, dtype=bool)
+        self.thresholds_ = np.array([_best_threshold(oof[mask, j], y[mask, j]) for j in range(y.shape[1])])
         self.oof_ = oof
         x = self._features(texts, fit=True)
         self.classifiers_ = self._fit_classifiers(x, y)

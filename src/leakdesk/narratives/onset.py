@@ -1,0 +1,113 @@
+"""When did the labelling start? Change-point estimates on the daily share of target mentions that are hits.
+
+Two complementary tests on the same counts (hits out of mentions per day, so topic volume cannot fake a campaign):
+- `estimate_onset`: the one change point that best splits the days into a lower and a higher hit rate (binomial
+  likelihood-ratio scan), its likelihood interval (days whose split is within 1.92 log-likelihood units of the best:
+  about 95 %), the effect (rates before and after, their ratio) and a permutation p-value (days shuffled);
+- `cusum_alarm`: a one-sided binomial CUSUM run forward in time, as a monitor would: the first day the evidence for
+  a `ratio`-fold rise over the baseline rate passes `threshold`. Its threshold is calibrated in
+  `benchmarks/narratives_onset.py` for at most one false alarm per simulated year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+MIN_SIDE_DAYS = 7  # a change point needs at least a week of data on each side
+LIKELIHOOD_DROP = 1.92  # half the 95 % chi-square(1) quantile
+CUSUM_THRESHOLD = 6.0  # calibrated by benchmarks/narratives_onset.py (≤ 1 false alarm per simulated year)
+CUSUM_RATIO = 2.0
+BASELINE_DAYS = 28
+
+
+@dataclass
+class Onset:
+    onset: dt.date
+    onset_low: dt.date
+    onset_high: dt.date
+    rate_before: float
+    rate_after: float
+    ratio: float | None
+    log_likelihood_ratio: float
+    p_value: float
+
+    def as_dict(self) -> dict[str, object]:
+        return {"onset": self.onset.isoformat(), "onset_low": self.onset_low.isoformat(),
+                "onset_high": self.onset_high.isoformat(),
+                "effect": {"rate_before": round(self.rate_before, 4), "rate_after": round(self.rate_after, 4),
+                           "ratio": None if self.ratio is None else round(self.ratio, 2)},
+                "log_likelihood_ratio": round(self.log_likelihood_ratio, 2), "p_value": round(self.p_value, 4)}
+
+
+def _xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(x > 0, x * np.log(np.where(y > 0, y, 1.0)), 0.0)
+
+
+def _binomial_ll(k: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Maximised binomial log-likelihood of k hits in n trials (vectorised, constants dropped)."""
+    p = np.divide(k, n, out=np.zeros_like(k, dtype=float), where=n > 0)
+    return _xlogy(k, p) + _xlogy(n - k, 1 - p)
+
+
+def scan(hits: np.ndarray, mentions: np.ndarray) -> np.ndarray:
+    """Log-likelihood gain of splitting before each day (NaN where not allowed or where the rate falls)."""
+    k, n = np.cumsum(hits, dtype=float), np.cumsum(mentions, dtype=float)
+    total_k, total_n = k[-1], n[-1]
+    kb, nb = np.concatenate([[0.0], k[:-1]]), np.concatenate([[0.0], n[:-1]])  # before day i
+    ka, na = total_k - kb, total_n - nb
+    gain = _binomial_ll(kb, nb) + _binomial_ll(ka, na) - _binomial_ll(np.array([total_k]), np.array([total_n]))
+    before = np.divide(kb, nb, out=np.zeros_like(kb), where=nb > 0)
+    after = np.divide(ka, na, out=np.zeros_like(ka), where=na > 0)
+    days = np.arange(len(hits))
+    allowed = (days >= MIN_SIDE_DAYS) & (days <= len(hits) - MIN_SIDE_DAYS) & (after > before) & (nb > 0) & (na > 0)
+    return np.where(allowed, gain, np.nan)
+
+
+def estimate_onset(days: Sequence[dt.date], hits: Sequence[int], mentions: Sequence[int],
+                   permutations: int = 199, seed: int = 13) -> Onset | None:
+    """The most likely start of a rise in the hit rate, or None if there is no rise to speak of."""
+    k, n = np.asarray(hits, dtype=float), np.asarray(mentions, dtype=float)
+    if len(k) < 2 * MIN_SIDE_DAYS or k.sum() == 0:
+        return None
+    gains = scan(k, n)
+    if np.all(np.isnan(gains)):
+        return None
+    best = int(np.nanargmax(gains))
+    best_gain = float(gains[best])
+    inside = np.flatnonzero(np.nan_to_num(gains, nan=-np.inf) >= best_gain - LIKELIHOOD_DROP)
+    rng = np.random.default_rng(seed)
+    exceed = 0
+    for _ in range(permutations):
+        order = rng.permutation(len(k))
+        g = scan(k[order], n[order])
+        if not np.all(np.isnan(g)) and np.nanmax(g) >= best_gain:
+            exceed += 1
+    before = k[:best].sum() / n[:best].sum()
+    after = k[best:].sum() / n[best:].sum()
+    return Onset(days[best], days[int(inside.min())], days[int(inside.max())], float(before), float(after),
+                 float(after / before) if before > 0 else None, best_gain, (exceed + 1) / (permutations + 1))
+
+
+def cusum_alarm(hits: Sequence[int], mentions: Sequence[int], ratio: float = CUSUM_RATIO,
+                threshold: float = CUSUM_THRESHOLD, baseline_days: int = BASELINE_DAYS) -> int | None:
+    """Index of the first day a one-sided binomial CUSUM for a `ratio`-fold rise passes `threshold`, or None.
+
+    The baseline rate comes from the first `baseline_days` days (with one pseudo-hit, so a quiet start is not 0).
+    """
+    k, n = np.asarray(hits, dtype=float), np.asarray(mentions, dtype=float)
+    if len(k) <= baseline_days:
+        return None
+    p0 = (k[:baseline_days].sum() + 1) / (n[:baseline_days].sum() + 2)
+    p1 = min(ratio * p0, 0.99)
+    up, down = np.log(p1 / p0), np.log((1 - p1) / (1 - p0))
+    s = 0.0
+    for i in range(baseline_days, len(k)):
+        s = max(0.0, s + k[i] * up + (n[i] - k[i]) * down)
+        if s > threshold:
+            return i
+    return None

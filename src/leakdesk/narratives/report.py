@@ -1,0 +1,107 @@
+"""The narratives part of the case report: per analysed target, the weekly hit rate (SVG) with the measured onset and
+the letters' dates marked, the letters' claimed start beside the measured onset, and example sentences."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from leakdesk.narratives.trend import Trend, build_trend
+from leakdesk.publish.sections import ReportSection
+from leakdesk.store.tables import narrative_mention
+
+
+def render_svg(trend: Trend, path: Path) -> Path:
+    """Weekly rate (hits / mentions) as bars; the onset and its interval in red; each letter's date as a blue line."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    weeks = [w for w in trend.weekly if w["rate"] is not None]
+    fig, ax = plt.subplots(figsize=(10, 3.6))
+    ax.bar([mdates.date2num(dt.date.fromisoformat(w["week"])) + 3.5 for w in weeks],
+           [w["rate"] for w in weeks], width=6, color="#888", label="share of mentions that apply the label")
+    if trend.significant and trend.onset:
+        o = trend.onset
+        ax.axvspan(mdates.date2num(o.onset_low), mdates.date2num(o.onset_high) + 1, color="#f4b4b4", alpha=0.5)
+        ax.axvline(mdates.date2num(o.onset), color="#c00", linewidth=2, label=f"measured onset {o.onset}")
+    for letter in trend.claims:
+        if letter.claimed_start:
+            ax.axvline(mdates.date2num(letter.claimed_start), color="#070", linestyle=":", linewidth=1.5,
+                       label=f"claimed start (dispatch {letter.dispatch_id}) {letter.claimed_start}")
+        if letter.letter_date:
+            ax.axvline(mdates.date2num(letter.letter_date), color="#00a", linestyle="--", linewidth=1.5,
+                       label=f"letter date (dispatch {letter.dispatch_id}) {letter.letter_date}")
+    ax.xaxis_date()
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+    ax.set_ylabel("hits / mentions")
+    ax.set_title(f"Labelling of {trend.target} ({trend.family}), per week")
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles, strict=True))
+    ax.legend(unique.values(), unique.keys(), fontsize=7, loc="upper left")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="svg", metadata={"Date": None})
+    plt.close(fig)
+    return path
+
+
+def _analysed(case: Any) -> list[tuple[str, str]]:
+    with case.connect() as conn:
+        return [(r[0], r[1]) for r in conn.execute(
+            sa.select(narrative_mention.c.target, narrative_mention.c.label_family).distinct()
+            .order_by(narrative_mention.c.target, narrative_mention.c.label_family))]
+
+
+def trend_html(trend: Trend, svg_name: str | None) -> str:
+    """The HTML fragment for one target: plot, onset beside the letters' claims, examples (all escaped)."""
+    e = html.escape
+    d = trend.as_dict()
+    parts = [f"<h3>{e(trend.target)} — {e(trend.family)}</h3>"]
+    if svg_name:
+        parts.append(f'<p><img src="{e(svg_name)}" alt="weekly labelling rate of {e(trend.target)}"></p>')
+    if d["onset"]:
+        eff = d["effect"]
+        ratio = f"{eff['ratio']:.1f}×" if eff["ratio"] else "from zero"
+        parts.append(f"<p>Measured onset: <b>{e(d['onset'])}</b> (likely between {e(d['onset_low'])} and "
+                     f"{e(d['onset_high'])}); rate {eff['rate_before']:.0%} before, {eff['rate_after']:.0%} after "
+                     f"({e(ratio)}); permutation p = {d['p_value']}.</p>")
+    else:
+        parts.append(f"<p>No significant rise in the labelling rate (p = {d['p_value']}).</p>")
+    if trend.claims:
+        rows = "".join(
+            f"<tr><td>{c.dispatch_id}</td><td>{e(str(c.letter_date or '—'))}</td>"
+            f"<td>{e(str(c.claimed_start or '—'))}</td><td>{e(c.claimed_from)}</td>"
+            f"<td>{e(d['onset'] or '—')}</td><td>{e(c.text[:300])}</td></tr>" for c in trend.claims)
+        parts.append("<p>The letters' claims beside the stream (evidence only: no claim's status is changed).</p>"
+                     "<table><tr><th>Dispatch</th><th>Letter date</th><th>Claimed start</th><th>Claimed from</th>"
+                     f"<th>Measured onset</th><th>Claim</th></tr>{rows}</table>")
+    if trend.examples:
+        rows = "".join(
+            f"<tr><td>{e(x['date'])}</td><td>{e(x['source'] or '')}</td>"
+            f"<td>{e(x['url'] or x['location'] or '')}</td><td>{e(x['sentence'][:400])}</td></tr>"
+            for x in trend.examples)
+        parts.append(f"<table><tr><th>Date</th><th>Source</th><th>Where</th><th>Sentence</th></tr>{rows}</table>")
+    return "".join(parts)
+
+
+def sections(case: Any) -> list[ReportSection]:
+    """One section with every target the desk has analysed (`leakdesk narratives CASE --target ...`)."""
+    analysed = _analysed(case)
+    if not analysed:
+        return []
+    files: dict[str, Path] = {}
+    body = []
+    for target_name, family_name in analysed:
+        trend = build_trend(case, target_name, family_name)
+        svg_name = f"narratives-{target_name}-{family_name}.svg"
+        files[svg_name] = render_svg(trend, Path(case.reports) / svg_name)
+        body.append(trend_html(trend, svg_name))
+    return [ReportSection("Narratives in the media streams", "".join(body), order=50, files=files)]
