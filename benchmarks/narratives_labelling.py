@@ -114,7 +114,8 @@ def score(as_json: bool) -> dict:
                             "f1": round(2 * p * r / (p + r), 3) if p + r else 0.0}
     misses = [{"gold": e.gold, "kind": e.kind, "sentence": e.sentence, "score": c.score if c else None}
               for e, c in pairs if e.gold != bool(c and c.hit)]
-    result["errors_by_kind"] = {k: sum(1 for m in misses if m["kind"] == k) for k in sorted({m["kind"] for m in misses})}
+    kinds = sorted({m["kind"] for m in misses})
+    result["errors_by_kind"] = {k: sum(1 for m in misses if m["kind"] == k) for k in kinds}
     if not as_json:
         for m in misses:
             print(f"{'MISSED' if m['gold'] else 'FALSE '} {m['kind']:<12} {m['score']}  {m['sentence']}")

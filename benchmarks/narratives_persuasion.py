@@ -6,8 +6,8 @@
 DATA_DIR is `.../analysis/semeval2023-task3`. `cv` holds out Russian *articles* (grouped folds; the model of each
 fold never sees the held-out articles, and its thresholds come from inner cross-validation on its own training
 part), and reports micro-F1 and Name_Calling-Labeling F1 on the held-out Russian paragraphs. The Russian dev split is
-not used (it is held out from us). `train` fits on all Russian training paragraphs (and the English ones with `--english`); thresholds are always
-chosen on the Russian out-of-fold predictions.
+not used (it is held out from us). `train` fits on all Russian training paragraphs (and the English ones with
+`--english`); thresholds are always chosen on the Russian out-of-fold predictions.
 """
 
 from __future__ import annotations

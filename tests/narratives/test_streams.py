@@ -9,7 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from leakdesk.case import Case
-from leakdesk.narratives.records import add_stream, list_streams
+from leakdesk.narratives.intake import add_stream, list_streams
 from leakdesk.store import fsck
 from leakdesk.store.tables import custody, media_item, original, stream_file
 from tests.conftest import invoke

@@ -30,7 +30,7 @@ def stream_add(
     json: JsonOpt = False,
 ) -> None:
     """Store a stream file (or a folder of them) with custody; every item keeps its date, source and URL."""
-    from leakdesk.narratives.records import add_stream
+    from leakdesk.narratives.intake import add_stream
 
     show = not json and err_console.is_terminal
     with open_case(case, db) as c, Progress(console=err_console, disable=not show, transient=True) as progress:
@@ -53,7 +53,7 @@ def stream_add(
 @handle_errors
 def stream_list(case: CaseArg, db: DbOpt = None, json: JsonOpt = False) -> None:
     """The case's media streams: items, dates covered, sources, problems."""
-    from leakdesk.narratives.records import list_streams
+    from leakdesk.narratives.intake import list_streams
 
     with open_case(case, db) as c:
         streams = list_streams(c)

@@ -34,7 +34,7 @@ NAMING = {
     "называть", "назвать", "именовать", "обзывать", "обозвать", "клеймить", "заклеймить", "считать", "объявить",
     "объявлять", "окрестить", "величать", "являться", "быть", "стать", "становиться", "оказаться", "превратиться",
     "call", "label", "brand", "dub", "term", "name", "describe", "portray", "paint", "be", "become", "remain",
-    "denounce", "brand", "consider", "declare",
+    "denounce", "consider", "declare",
 }
 NEGATIONS = {"не", "нет", "ни", "никогда", "not", "n't", "never", "no", "nor"}
 DISTANCING = {
@@ -45,8 +45,8 @@ DISTANCING = {
 }
 CLAUSAL = {"acl", "acl:relcl", "advcl", "ccomp", "parataxis", "relcl", "csubj", "conj"}
 QUOTES = "«»\"“”„'‘’"
-FEATURES = ["direct", "via_naming", "label_modifies_other", "via_other", "target_modifies_other", "distance", "conjunct", "clause_boundary",
-            "negated", "distancing", "quoted", "concept", "name_calling"]
+FEATURES = ["direct", "via_naming", "label_modifies_other", "via_other", "target_modifies_other", "distance",
+            "conjunct", "clause_boundary", "negated", "distancing", "quoted", "concept", "name_calling"]
 _WORD = re.compile(r"\w[\w\-.]*", re.UNICODE)
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 
@@ -114,7 +114,7 @@ class Token:
 
 @lru_cache(maxsize=1)
 def _morph() -> Any:
-    import pymorphy3
+    import pymorphy3  # type: ignore[import-untyped]
 
     return pymorphy3.MorphAnalyzer()
 
@@ -126,7 +126,7 @@ def russian_lemma(word: str) -> str:
 
 @lru_cache(maxsize=1)
 def _natasha() -> tuple[Any, Any, Any]:
-    from natasha import NewsEmbedding, NewsMorphTagger, NewsSyntaxParser, Segmenter
+    from natasha import NewsEmbedding, NewsMorphTagger, NewsSyntaxParser, Segmenter  # type: ignore[import-untyped]
 
     embedding = NewsEmbedding()
     return Segmenter(), NewsMorphTagger(embedding), NewsSyntaxParser(embedding)
@@ -146,7 +146,7 @@ def parse(sentence: str, language: str) -> list[Token]:
     """Tokens with lemmas and dependency heads (natasha for Russian, spaCy for English)."""
     sentence = sentence[:MAX_SENTENCE_CHARS]
     if language == "ru":
-        from natasha import Doc
+        from natasha import Doc  # type: ignore[import-untyped]
 
         segmenter, morph, syntax = _natasha()
         doc = Doc(sentence)
@@ -348,7 +348,7 @@ class Detector:
 
 def sentences_of(text: str) -> Iterator[tuple[int, int, str]]:
     """(start, end, sentence) for every sentence of a text (razdel works for Russian and English)."""
-    from razdel import sentenize
+    from razdel import sentenize  # type: ignore[import-untyped]
 
     for s in sentenize(text):
         if s.text.strip():

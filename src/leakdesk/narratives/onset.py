@@ -5,8 +5,9 @@ Two complementary tests on the same counts (hits out of mentions per day, so top
   likelihood-ratio scan), its likelihood interval (days whose split is within 1.92 log-likelihood units of the best:
   about 95 %), the effect (rates before and after, their ratio) and a permutation p-value (days shuffled);
 - `cusum_alarm`: a one-sided binomial CUSUM run forward in time, as a monitor would: the first day the evidence for
-  a `ratio`-fold rise over the baseline rate passes `threshold`. Its threshold is calibrated in
-  `benchmarks/narratives_onset.py` for at most one false alarm per simulated year.
+  a `ratio`-fold rise over the baseline rate passes `threshold`. `calibrate_threshold` sets the threshold for each
+  stream for at most one false alarm per simulated campaign-free year, simulating years from the stream's own daily
+  volume and baseline rate (the false-alarm rate of a fixed threshold grows with the volume).
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ import numpy as np
 
 MIN_SIDE_DAYS = 7  # a change point needs at least a week of data on each side
 LIKELIHOOD_DROP = 1.92  # half the 95 % chi-square(1) quantile
-CUSUM_THRESHOLD = 6.0  # calibrated by benchmarks/narratives_onset.py (≤ 1 false alarm per simulated year)
+CUSUM_THRESHOLD = 6.0  # used when a stream is too short to calibrate its own threshold
 CUSUM_RATIO = 2.0
 BASELINE_DAYS = 28
+SHARE_CONCENTRATION = 60.0  # day-to-day variation of the labelling share (Beta), assumed when calibrating
+THRESHOLDS = np.arange(2.0, 30.01, 0.5)
 
 
 @dataclass
@@ -93,21 +96,59 @@ def estimate_onset(days: Sequence[dt.date], hits: Sequence[int], mentions: Seque
                  float(after / before) if before > 0 else None, best_gain, (exceed + 1) / (permutations + 1))
 
 
-def cusum_alarm(hits: Sequence[int], mentions: Sequence[int], ratio: float = CUSUM_RATIO,
-                threshold: float = CUSUM_THRESHOLD, baseline_days: int = BASELINE_DAYS) -> int | None:
-    """Index of the first day a one-sided binomial CUSUM for a `ratio`-fold rise passes `threshold`, or None.
+def cusum_alarms(hits: Sequence[int], mentions: Sequence[int], ratio: float = CUSUM_RATIO,
+                 threshold: float = CUSUM_THRESHOLD, baseline_days: int = BASELINE_DAYS) -> list[int]:
+    """Indices of the days a one-sided binomial CUSUM for a `ratio`-fold rise passes `threshold` (restarting at
+    zero after each alarm).
 
     The baseline rate comes from the first `baseline_days` days (with one pseudo-hit, so a quiet start is not 0).
     """
     k, n = np.asarray(hits, dtype=float), np.asarray(mentions, dtype=float)
     if len(k) <= baseline_days:
-        return None
+        return []
     p0 = (k[:baseline_days].sum() + 1) / (n[:baseline_days].sum() + 2)
     p1 = min(ratio * p0, 0.99)
     up, down = np.log(p1 / p0), np.log((1 - p1) / (1 - p0))
-    s = 0.0
+    s, found = 0.0, []
     for i in range(baseline_days, len(k)):
         s = max(0.0, s + k[i] * up + (n[i] - k[i]) * down)
         if s > threshold:
-            return i
-    return None
+            found.append(i)
+            s = 0.0
+    return found
+
+
+def cusum_alarm(hits: Sequence[int], mentions: Sequence[int], ratio: float = CUSUM_RATIO,
+                threshold: float = CUSUM_THRESHOLD, baseline_days: int = BASELINE_DAYS) -> int | None:
+    """The first CUSUM alarm day (see `cusum_alarms`), or None."""
+    found = cusum_alarms(hits, mentions, ratio, threshold, baseline_days)
+    return found[0] if found else None
+
+
+def calibrate_threshold(mentions: Sequence[int], hits: Sequence[int], years: int = 200, seed: int = 7,
+                        ratio: float = CUSUM_RATIO, per_year: float = 1.0,
+                        baseline_days: int = BASELINE_DAYS) -> float:
+    """The smallest CUSUM threshold with at most `per_year` false alarms per simulated campaign-free year.
+
+    Each simulated year draws its days' volumes from the stream's own days (bootstrap) and the labelling share
+    from a Beta around the baseline rate; all years and thresholds run at once (vectorised)."""
+    n_obs, k_obs = np.asarray(mentions, dtype=float), np.asarray(hits, dtype=float)
+    if len(n_obs) <= baseline_days or n_obs.sum() == 0:
+        return CUSUM_THRESHOLD
+    p0 = (k_obs[:baseline_days].sum() + 1) / (n_obs[:baseline_days].sum() + 2)
+    p1 = min(ratio * p0, 0.99)
+    up, down = np.log(p1 / p0), np.log((1 - p1) / (1 - p0))
+    rng = np.random.default_rng(seed)
+    n = rng.choice(n_obs, size=(years, 365))
+    share = rng.beta(p0 * SHARE_CONCENTRATION, (1 - p0) * SHARE_CONCENTRATION, size=(years, 365))
+    k = rng.binomial(n.astype(np.int64), share)
+    steps = k * up + (n - k) * down
+    s = np.zeros((years, len(THRESHOLDS)))
+    alarms = np.zeros((years, len(THRESHOLDS)))
+    for day in range(365):
+        s = np.maximum(0.0, s + steps[:, day:day + 1])
+        fired = s > THRESHOLDS
+        alarms += fired
+        s[fired] = 0.0
+    ok = np.flatnonzero(alarms.mean(axis=0) <= per_year)
+    return float(THRESHOLDS[ok[0]]) if len(ok) else float(THRESHOLDS[-1])

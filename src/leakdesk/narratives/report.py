@@ -8,11 +8,9 @@ import html
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 from leakdesk.narratives.trend import Trend, build_trend
 from leakdesk.publish.sections import ReportSection
-from leakdesk.store.tables import narrative_mention
+from leakdesk.store.records import narratives as records
 
 
 def render_svg(trend: Trend, path: Path) -> Path:
@@ -55,9 +53,7 @@ def render_svg(trend: Trend, path: Path) -> Path:
 
 def _analysed(case: Any) -> list[tuple[str, str]]:
     with case.connect() as conn:
-        return [(r[0], r[1]) for r in conn.execute(
-            sa.select(narrative_mention.c.target, narrative_mention.c.label_family).distinct()
-            .order_by(narrative_mention.c.target, narrative_mention.c.label_family))]
+        return records.analysed(conn)
 
 
 def trend_html(trend: Trend, svg_name: str | None) -> str:

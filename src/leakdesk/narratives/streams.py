@@ -1,7 +1,7 @@
 """Reading media streams: RSS/Atom feeds, Telegram Desktop exports, CSV files, folders of dated articles.
 
 Each reader turns the bytes of one file into dated items and a list of problems (a row, entry or message that could
-not be used, named by its line or number). Readers never touch the store; `narratives.records` stores what they
+not be used, named by its line or number). Readers never touch the store; `narratives.intake` stores what they
 return, with the file as an original and a custody row.
 """
 

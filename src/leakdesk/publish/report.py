@@ -28,6 +28,7 @@ SECTION_PROVIDERS = [
     "leakdesk.language.report",
     "leakdesk.authorship.report",
     "leakdesk.claims.report",
+    "leakdesk.narratives.report",
     "leakdesk.publish.exposure_section",
 ]
 REPORT_NAME = "report.html"
