@@ -33,6 +33,7 @@ def provider(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, body: s
 def test_providers_are_listed_in_one_place() -> None:
     assert SECTION_PROVIDERS == [
         "leakdesk.intake.report", "leakdesk.language.report", "leakdesk.authorship.report", "leakdesk.claims.report",
+        "leakdesk.narratives.report",
         "leakdesk.publish.exposure_section",
     ]
 
