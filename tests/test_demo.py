@@ -71,9 +71,12 @@ def test_demo_summary(demo_run) -> None:  # type: ignore[no-untyped-def]
     assert re.search(rf"│ dispatches\s+│\s+{len(manifest['letters'])} │", out)
     assert re.search(r"│ variants \(same Message-ID, other bytes\)\s+│\s+1 │", out)
     assert re.search(r"│ decrypted\s+│\s+1 │", out)
-    assert re.search(r"│ series\s+│\s+Veter 15 │", out)
+    assert re.search(r"│ series\s+│\s+Veter 16 │", out)
     assert "│ keys " in out and "│ ingest " in out
-    assert stage_summaries(out)["translations"].startswith("14 human translations imported and marked final")
+    assert stage_summaries(out)["translations"].startswith("15 human translations imported and marked final")
+    summaries = stage_summaries(out)
+    assert summaries["signatures"].startswith(f"DKIM on {len(manifest['letters'])} emails: 1 pass, ")
+    assert "text found" in summaries["OCR"] and summaries["OCR"].startswith("1 scan(s) read by OCR (tesseract")
     assert f"Report: {path / 'reports' / 'report.html'}" in out
     assert is_demo_case(path)
 

@@ -117,6 +117,33 @@ def _letter_dispatches(case: Case, sample: Path) -> list[tuple[dict[str, Any], i
     return [(e, by_name[Path(e["mail"]).name]) for e in entries if Path(e["mail"]).name in by_name]
 
 
+def check_signatures(case: Case, sample: Path) -> str:
+    """DKIM and ARC on every email, with the public key the desk saved for the sample's provider (no DNS)."""
+    check_case = _needs("leakdesk.intake.dkim", "check_case")
+    zone = sample / load_manifest(sample)["keys"]["dkim_zone"]
+    results = check_case(case, dns_file=zone, use_dns=False)
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r["result"]] = counts.get(r["result"], 0) + 1
+    passed = [r["dispatch_id"] for r in results if r["result"] == "pass"]
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+    return f"DKIM on {len(results)} emails: {summary}; pass: dispatch(es) {passed or 'none'} (keys from {zone.name})"
+
+
+def read_scans(case: Case, sample: Path) -> str:
+    """OCR of scans and photos (Tesseract, done at ingest); whatever still needs OCR is read now."""
+    ocr_case = _needs("leakdesk.intake.ocr", "ocr_case")
+    list_dispatches = _needs("leakdesk.intake.dispatches", "list_dispatches")
+    ocr_case(case)
+    read = [d for d in list_dispatches(case) if d.get("ocr")]
+    if not read:
+        return "no scans or images in the case"
+    parts = [f"dispatch {d['id']} ({d['filename']}): {d['ocr']['status']}, {d['ocr']['characters']} characters"
+             for d in read]
+    engine = f"{read[0]['ocr']['engine']} {read[0]['ocr']['version']}, {read[0]['ocr']['languages']}"
+    return f"{len(read)} scan(s) read by OCR ({engine}): " + "; ".join(parts)
+
+
 def import_translations(case: Case, sample: Path) -> str:
     """Import the translator's English file for every letter, aligned sentence by sentence, and mark it final."""
     import_translation = _needs("leakdesk.language.human", "import_translation")
@@ -232,6 +259,8 @@ def analyse_series(case: Case, sample: Path) -> str:
 DEMO_STEPS: list[DemoStep] = [
     DemoStep("keys", import_demo_key),
     DemoStep("ingest", ingest_sample),
+    DemoStep("signatures", check_signatures),
+    DemoStep("OCR", read_scans),
     DemoStep("translations", import_translations),
     DemoStep("glossary", check_glossary),
     DemoStep("reference pool", add_reference_pool),

@@ -47,6 +47,8 @@ def test_manifest_names_only_existing_files_and_every_shipped_file() -> None:
         SAMPLE / "manifest.json",
         SAMPLE / MANIFEST["keys"]["secret"],
         SAMPLE / MANIFEST["keys"]["public"],
+        SAMPLE / MANIFEST["keys"]["dkim_zone"],
+        SAMPLE / MANIFEST["keys"]["dkim_private"],
     }
     for entry in MANIFEST["letters"]:
         for key in ("mail", "text", "translation"):
@@ -61,10 +63,10 @@ def test_manifest_names_only_existing_files_and_every_shipped_file() -> None:
     assert sorted(str(p.relative_to(SAMPLE)) for p in shipped - named) == []
 
 
-def test_series_has_twelve_insider_and_two_impostor_letters_in_date_order() -> None:
+def test_series_has_thirteen_insider_and_two_impostor_letters_in_date_order() -> None:
     assert MANIFEST["series"] == SERIES_NAME
-    assert [entry["number"] for entry in LETTERS] == list(range(1, 15))
-    assert len(INSIDER) == 12 and len(IMPOSTOR) == 2
+    assert [entry["number"] for entry in LETTERS] == list(range(1, 16))
+    assert len(INSIDER) == 13 and len(IMPOSTOR) == 2
     dates = [entry["date"] for entry in LETTERS]
     assert dates == sorted(dates) and all(d.startswith("2022-") and d.endswith("+03:00") for d in dates)
     assert [p.name for p in mail_files()] == [Path(e["mail"]).name for e in MANIFEST["letters"]]
@@ -79,6 +81,8 @@ def test_every_special_case_is_present_once() -> None:
         "message-id-shared",
         "message-id-variant",
         "odd-header",
+        "scanned-attachment",
+        "dkim-signed",
     ]
     assert {s: len(letters_with(s)) for s in wanted} == {s: 1 for s in wanted}
 
