@@ -100,6 +100,8 @@ def test_blank_and_tiny_images_say_so(case: Case, tmp_path: Path) -> None:
         "pixel.gif": encoded(Image.new("L", (1, 1), 0), "GIF"),
     })
     assert _texts(case, 1) == [] and _texts(case, 2) == []
+    listed = list_dispatches(case)
+    assert [(d["status"], d["error"]) for d in listed] == [("warning", None), ("ok", None)]
     assert _details(case, 1)["ocr"]["status"] == "OCR found no text"
     assert _details(case, 1)["note"] == "OCR found no text"
     assert _details(case, 2)["note"] == "an image of 1×1 pixels, too small to hold text; not read by OCR"

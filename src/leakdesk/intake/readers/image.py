@@ -65,6 +65,8 @@ class ImageReader(Reader):
             ex.texts.append(TextPart(text_role(ctx), result.text, ocr.ENGINE, result.extractor_version))
         else:
             ex.details["note"] = result.status + (f": {result.reason}" if result.reason else "")
+            if ctx.top_level:  # an attached logo without text is normal; a scan sent on its own is not
+                ex.warnings.append(ex.details["note"])
         return ex
 
 

@@ -55,3 +55,4 @@ class PdfReader(Reader):
             ex.texts.append(TextPart(text_role(ctx), result.text, ocr.ENGINE, result.extractor_version))
         elif not ex.texts:
             ex.details["note"] = f"no text layer; {result.status}" + (f" ({result.reason})" if result.reason else "")
+            ex.warnings.append(ex.details["note"])
