@@ -114,7 +114,7 @@ def test_provider_sections_are_ordered_and_their_images_copied(case, tmp_path, m
         "ldtest_late",
         f"""
         from pathlib import Path
-        from leakdesk.publish.sections import ReportSection
+        from leakdesk.sections import ReportSection
         def sections(case):
             return [ReportSection("Claims", "<p>claims here</p><img src='plot.svg'>", 40,
                                   {{"plot.svg": Path({str(image)!r})}})]
@@ -125,7 +125,7 @@ def test_provider_sections_are_ordered_and_their_images_copied(case, tmp_path, m
         monkeypatch,
         "ldtest_early",
         """
-        from leakdesk.publish.sections import ReportSection
+        from leakdesk.sections import ReportSection
         def sections(case):
             return [ReportSection("Translations", "<p>translations here</p>", 20)]
         """,
@@ -147,7 +147,7 @@ def test_a_section_file_already_next_to_the_report_is_kept(case, tmp_path, monke
         "ldtest_in_place",
         f"""
         from pathlib import Path
-        from leakdesk.publish.sections import ReportSection
+        from leakdesk.sections import ReportSection
         HEAT = Path({str(case.reports / "heat.png")!r})
         def sections(case):
             return [ReportSection("Authorship", "<img src='heat.png'>", 30, {{"heat.png": HEAT}})]
@@ -189,7 +189,7 @@ def test_a_section_file_may_not_leave_the_report_folder(case, tmp_path, monkeypa
         "ldtest_escape",
         f"""
         from pathlib import Path
-        from leakdesk.publish.sections import ReportSection
+        from leakdesk.sections import ReportSection
         def sections(case):
             return [ReportSection("Bad", "", 50, {{"../escaped.png": Path({str(tmp_path / "x.png")!r})}})]
         """,

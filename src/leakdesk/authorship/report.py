@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from leakdesk.authorship.casework import dispatch_status
 from leakdesk.authorship.series import slug, stored_reports
-from leakdesk.publish.sections import ReportSection
+from leakdesk.sections import ReportSection
 from leakdesk.store import tables as t
 
 if TYPE_CHECKING:

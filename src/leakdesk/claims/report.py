@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from leakdesk.claims.corroboration import dispatch_status
 from leakdesk.claims.entities import list_entities
 from leakdesk.claims.timeline import build_timeline, render_html, render_svg
-from leakdesk.publish.sections import ReportSection
+from leakdesk.sections import ReportSection
 from leakdesk.store.tables import claim
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from leakdesk.intake.dkim import latest_verdicts
-from leakdesk.publish.sections import ReportSection
+from leakdesk.sections import ReportSection
 from leakdesk.store import tables as t
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from leakdesk.publish.sections import ReportSection
+from leakdesk.sections import ReportSection
 from leakdesk.store.tables import dispatch, text, translation, translation_comment
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ from typing import Any
 
 from leakdesk.publish.exposure import canary_summary, grouped, latest_checks, style_summary
 from leakdesk.publish.report import _env
-from leakdesk.publish.sections import ReportSection
+from leakdesk.sections import ReportSection
 
 ORDER = 60
 

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from leakdesk import __version__
 from leakdesk.errors import LeakdeskError
-from leakdesk.publish.sections import ReportSection
+from leakdesk.sections import ReportSection
 from leakdesk.store import tables as t
 
 SECTION_PROVIDERS = [
