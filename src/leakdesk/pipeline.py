@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ class StageReport:
     skipped: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)  # "dispatch:3: why", first few only
+    seconds: float = 0.0  # wall time of the stage (planning included)
 
     def as_json(self) -> dict[str, Any]:
         return {"name": self.name, "version": self.version, "done": self.done, "skipped": self.skipped,
@@ -156,6 +158,7 @@ def dask_client(workers: int | None, address: str | None) -> Iterator[Any]:
             client = Client(address, timeout="10s")
         except OSError as exc:
             raise UsageError(f"Cannot reach the Dask scheduler at {address} ({exc}).") from exc
+        client.run(all_stages)
         try:
             yield client
         finally:
@@ -167,6 +170,7 @@ def dask_client(workers: int | None, address: str | None) -> Iterator[Any]:
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                            env=env)
     client = Client(cluster)
+    client.run(all_stages)  # every worker loads the stage modules (and their libraries) at once, in parallel
     try:
         yield client
     finally:
@@ -182,6 +186,7 @@ def run(case: Case, names: list[str] | None = None, *, progress: Progress | None
     with dask_client(workers, dask) as client:
         for stage in stages:
             report = StageReport(stage.name, stage.version)
+            started = time.perf_counter()
             todo, report.skipped = plan(case, stage)
             finished = 0
 
@@ -204,6 +209,7 @@ def run(case: Case, names: list[str] | None = None, *, progress: Progress | None
                     report.failed += 1
                     if len(report.errors) < 5:
                         report.errors.append(f"{o.item}: {o.error}")
+            report.seconds = round(time.perf_counter() - started, 2)
             reports.append(report)
     result = RunReport(reports)
     with case.transaction() as conn:
