@@ -308,6 +308,102 @@ def scrub(
         raise typer.Exit(1)
 
 
+# --------------------------------------------------------------------------- bundle
+
+PassphraseOpt = Annotated[Path | None, typer.Option("--passphrase-file", help="File holding the passphrase of the "
+                                                    "partner secret key, if it has one.", show_default=False)]
+
+
+def _passphrase(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return path.read_text("utf-8").rstrip("\n")
+    except OSError as exc:
+        fail(f"{path}: cannot read the passphrase file ({exc.strerror or exc}).", 2)
+    return None
+
+
+@handle_errors
+def bundle_export(
+    case: CaseArg,
+    out: Annotated[Path, typer.Argument(help="The bundle to write (a folder; one encrypted file with --to).")],
+    series: SeriesForRedact = None,
+    redacted: Annotated[bool, typer.Option("--redacted", help="Redacted texts and scrubbed files, no originals.")
+                        ] = False,
+    to: Annotated[Path | None, typer.Option("--to", help="Encrypt to the partner's OpenPGP public key (file).",
+                                            show_default=False)] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write a BagIt bundle for a partner newsroom: letters, translations, custody, audit head, signed checkpoint."""
+    from leakdesk.publish.bundle import export_bundle
+
+    with open_case(case, db) as c:
+        done = export_bundle(c, out, series, redacted, to)
+    if as_json:
+        print_json(done.__dict__)
+        return
+    say(console, f"Bundle written to {done.path}: {done.files} files for {done.dispatches} dispatch(es)"
+        + (", redacted" if done.redacted else ", originals as received")
+        + (f", encrypted to {', '.join(done.encrypted_to)}" if done.encrypted_to else "")
+        + f"; checkpoint at audit entry {done.checkpoint_seq}.")
+
+
+@handle_errors
+def bundle_verify(
+    bundle: Annotated[Path, typer.Argument(help="The bundle (folder or encrypted file).")],
+    case: Annotated[Path | None, typer.Option("--case", help="The case whose keyring holds the partner secret key "
+                                              "(for an encrypted bundle).", show_default=False)] = None,
+    passphrase_file: PassphraseOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check every manifest hash, the checkpoint's signature, and that it signs the bundle's audit head."""
+    from leakdesk.publish.bundle import verify_bundle
+
+    home = None
+    if case is not None:
+        with open_case(case) as c:
+            home = c.gnupg_home
+    result = verify_bundle(bundle, home, _passphrase(passphrase_file))
+    if as_json:
+        print_json(result.__dict__)
+    elif result.ok:
+        st = result.checkpoint
+        say(console, f"{bundle.name} verifies: {result.files} files match the manifest; the checkpoint of case "
+            f"{str(st.get('case_id', ''))[:16]} (audit entry {st.get('seq')}, {st.get('time')}) is signed by desk key "
+            f"{st.get('key_id')}.")
+    else:
+        for problem in result.problems:
+            say(err_console, styled("Problem:", "bold red"), f" {problem}")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@handle_errors
+def bundle_import(
+    case: CaseArg,
+    bundle: Annotated[Path, typer.Argument(help="The bundle (folder or encrypted file).")],
+    series: SeriesForRedact = None,
+    passphrase_file: PassphraseOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Verify a bundle and make its letters dispatches of CASE, with their custody carried over."""
+    from leakdesk.publish.bundle import import_bundle
+
+    with open_case(case, db) as c:
+        done = import_bundle(c, bundle, series, _passphrase(passphrase_file))
+    if as_json:
+        print_json(done)
+        return
+    say(console, f"Imported {len(done['created'])} dispatch(es) from {bundle.name}"
+        + (" (redacted)" if done["redacted"] else "") + f" into series {done['series'] or '(none)'}; custody carried "
+        f"over for {done['custody_carried']}.")
+    for problem in done["problems"]:
+        say(err_console, styled("Warning:", "yellow"), f" {problem}")
+
+
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
     app.command("exposure")(exposure)
@@ -319,3 +415,9 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
                      ("export", redact_export)):
         redact_app.command(name)(fn)
     app.add_typer(redact_app, name="redact")
+    bundle_app = typer.Typer(help="Bundles for a partner newsroom (BagIt, signed checkpoint, OpenPGP).",
+                             no_args_is_help=True)
+    bundle_app.command("export")(bundle_export)
+    bundle_app.command("verify")(bundle_verify)
+    bundle_app.command("import")(bundle_import)
+    app.add_typer(bundle_app, name="bundle")

@@ -316,9 +316,9 @@ class Redactor:
                 "with `leakdesk redact CASE approve/reject ID...` before exporting.")
 
     def _terms(self) -> list[tuple[str, str, bool]]:
-        """(surface, pseudonym, inflect) longest first; entity names also match their Russian case endings."""
-        terms = {(s, x.pseudonym, x.kind == "entity") for x in self.redactions if x.kind != "span" for s in x.surfaces
-                 if s}
+        """(surface, pseudonym, inflect) longest first; names and terms also match their Russian case endings."""
+        terms = {(s, x.pseudonym, x.kind in ("entity", "term")) for x in self.redactions if x.kind != "span"
+                 for s in x.surfaces if s}
         return sorted(terms, key=lambda p: (-len(p[0]), p[0]))
 
     def apply(self, content: str, text_id: int | None = None) -> tuple[str, int]:

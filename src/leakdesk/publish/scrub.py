@@ -12,6 +12,7 @@ anyone, and no redacted string may survive in its text; otherwise nothing is wri
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import io
@@ -79,20 +80,33 @@ def extension_of(media_type: str | None, filename: str | None, data: bytes) -> s
     return suffix if suffix in set(EXTENSIONS.values()) | {"jpeg", "tif"} else None
 
 
-def drop_thumbnail(data: bytes) -> bytes:
-    """An OOXML file without docProps/thumbnail.* and the relationship pointing at it."""
+def tidy_ooxml(data: bytes) -> bytes:
+    """An OOXML file without docProps/thumbnail.* and without relationships to parts that are not in the package
+    (mat2 removes parts such as webSettings.xml but leaves their relationships, which Word and python-docx refuse)."""
     src = zipfile.ZipFile(io.BytesIO(data))
-    names = src.namelist()
-    if not any(n.lower().startswith("docprops/thumbnail") for n in names):
-        return data
+    names = {n for n in src.namelist() if not n.lower().startswith("docprops/thumbnail")}
+
+    def dangling(rels_name: str, match: re.Match[bytes]) -> bytes:
+        rel = match.group(0)
+        if b'TargetMode="External"' in rel:
+            return rel
+        target = re.search(rb'Target="([^"]*)"', rel)
+        if target is None:
+            return rel
+        value = target.group(1).decode("utf-8", "replace")
+        base = rels_name.rsplit("_rels/", 1)[0]
+        path = value.lstrip("/") if value.startswith("/") else str(Path(base, value))
+        path = str(Path(path)).replace("\\", "/")
+        return rel if path in names else b""
+
     out = io.BytesIO()
     with src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for item in src.infolist():
-            if item.filename.lower().startswith("docprops/thumbnail"):
+            if item.filename not in names:
                 continue
             body = src.read(item.filename)
-            if item.filename == "_rels/.rels":
-                body = re.sub(rb"<Relationship [^>]*Target=\"/?docProps/thumbnail[^\"]*\"[^>]*/>", b"", body)
+            if item.filename.endswith(".rels"):
+                body = re.sub(rb"<Relationship\b[^>]*/>", functools.partial(dangling, item.filename), body)
             dst.writestr(item, body)
     return out.getvalue()
 
@@ -110,7 +124,7 @@ def scrub_bytes(data: bytes, extension: str) -> bytes:
             raise ScrubError(f"mat2 wrote no cleaned copy of the .{extension} file; nothing was written.")
         out = cleaned.read_bytes()
     if extension in ("docx", "xlsx", "pptx"):
-        out = drop_thumbnail(out)
+        out = tidy_ooxml(out)
     return out
 
 
