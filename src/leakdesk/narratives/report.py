@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from leakdesk.narratives.trend import Trend, build_trend
-from leakdesk.publish.sections import ReportSection
+from leakdesk.sections import ReportSection
 from leakdesk.store.records import narratives as records
 
 
