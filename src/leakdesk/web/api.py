@@ -67,7 +67,7 @@ def me(who: Reader) -> Me:
 @router.get("/dispatches", responses=ERRORS)
 def dispatches(request: Request, who: Reader, series: Annotated[str, Query(max_length=200)] = "",
                status: Annotated[str, Query(max_length=20)] = "") -> list[dict[str, Any]]:
-    view = overview_view.build(case_of(request), series=series, status=status)
+    view = overview_view.build(case_of(request), series=series, status=status, per_page=None)
     return [x.as_json() for x in view.lines]
 
 

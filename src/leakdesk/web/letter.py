@@ -16,7 +16,7 @@ from leakdesk.errors import DeskNotFound, IntegrityError, LeakdeskError, StoreEr
 from leakdesk.language import review as translation_review
 from leakdesk.language.records import TranslationView, load_translation
 from leakdesk.store.records import desk
-from leakdesk.web.overview import OverviewLine, line
+from leakdesk.web.overview import LETTERS, OverviewLine, line
 from leakdesk.web.status import verdict_sentence
 
 MAX_HTML = 2_000_000  # characters of an HTML part the desk will sanitise and show
@@ -77,7 +77,7 @@ def _original_state(case: Case, sha256: str | None) -> str:
 
 def build(case: Case, dispatch_id: int) -> LetterView:
     with case.connect() as conn:
-        page = desk.letter_page(conn, dispatch_id)
+        page = desk.letter_page(conn, dispatch_id, LETTERS.get(case, conn)[1])
         tr = load_translation(conn, page.letter.translation_id) if page.letter.translation_id else None
         grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
         if tr is not None:
@@ -107,7 +107,7 @@ def check_translation(case: Case, dispatch_id: int, translation_id: int) -> None
 
 def original_bytes(case: Case, dispatch_id: int) -> tuple[bytes, str]:
     with case.connect() as conn:
-        page = desk.letter_page(conn, dispatch_id)
+        page = desk.letter_page(conn, dispatch_id, LETTERS.get(case, conn)[1])
     sha = page.original.get("sha256")
     if not sha:
         raise DeskNotFound(f"Dispatch {dispatch_id} has no original recorded.")

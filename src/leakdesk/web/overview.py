@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
+
+import sqlalchemy as sa
 
 from leakdesk.case import Case
 from leakdesk.store.records import desk
 from leakdesk.store.records.desk import LetterRow
 from leakdesk.web.status import STATUS_WORDS, authorship_status, claims_word, combined, verdict_sentence
 
+PAGE = 200  # letters per overview page
 SORTS = ("number", "date", "subject", "language", "status", "translation")
 AUDIT_PAGE = 100
 
@@ -41,6 +45,45 @@ class Overview:
     filters: dict[str, str] = field(default_factory=dict)
     sort: str = "number"
     descending: bool = False
+    page: int = 1
+    matching: int = 0  # letters that pass the filters, on every page
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.matching // PAGE))
+
+    def link(self, page: int) -> str:
+        """This view's address at another page, filters and sorting kept."""
+        from urllib.parse import urlencode
+
+        query = {k: v for k, v in self.filters.items() if v}
+        query.update({"sort": self.sort, "page": str(page)} | ({"desc": "1"} if self.descending else {}))
+        return "/?" + urlencode(query)
+
+
+class LetterCache:
+    """The letters as `desk.letters` reads them, reused until the audit log moves on (every change of state, from
+    the desk or the CLI, writes an audit entry). Rows are shared: treat them as read-only."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple[str, int] | None = None
+        self._rows: list[LetterRow] = []
+        self._by_id: dict[int, LetterRow] = {}
+        self._names: list[str] = []
+
+    def get(self, case: Case, conn: sa.Connection) -> tuple[list[LetterRow], dict[int, LetterRow], list[str]]:
+        key = (str(case.engine.url), desk.state_mark(conn))
+        with self._lock:
+            if key != self._key:
+                self._rows = desk.letters(conn)
+                self._by_id = {r.id: r for r in self._rows}
+                self._names = desk.series_names(conn)
+                self._key = key
+            return self._rows, self._by_id, self._names
+
+
+LETTERS = LetterCache()
 
 
 def line(row: LetterRow) -> OverviewLine:
@@ -60,10 +103,10 @@ def _key(sort: str):  # noqa: ANN202
 
 
 def build(case: Case, series: str = "", status: str = "", translation: str = "", warnings_only: bool = False,
-          subject: str = "", sort: str = "number", descending: bool = False) -> Overview:
+          subject: str = "", sort: str = "number", descending: bool = False, page: int = 1,
+          per_page: int | None = PAGE) -> Overview:
     with case.connect() as conn:
-        rows = desk.letters(conn)
-        names = desk.series_names(conn)
+        rows, _, names = LETTERS.get(case, conn)
     lines = [line(r) for r in rows]
     total = len(lines)
     if series:
@@ -80,7 +123,10 @@ def build(case: Case, series: str = "", status: str = "", translation: str = "",
     lines.sort(key=_key(sort), reverse=descending)
     filters = {"series": series, "status": status, "translation": translation,
                "warnings": "1" if warnings_only else "", "q": subject}
-    return Overview(lines, total, names, filters, sort if sort in SORTS else "number", descending)
+    matching = len(lines)
+    if per_page:
+        lines = lines[(page - 1) * per_page: page * per_page]
+    return Overview(lines, total, names, filters, sort if sort in SORTS else "number", descending, page, matching)
 
 
 @dataclass
@@ -95,7 +141,7 @@ def series(case: Case, name: str) -> SeriesView:
     """A series' letters with each one's own verdict; outliers are letters judged to be by another hand."""
     with case.connect() as conn:
         verdicts = desk.verdicts_of_series(conn, name)
-        rows = [r for r in desk.letters(conn) if r.series == name]
+        rows = [r for r in LETTERS.get(case, conn)[0] if r.series == name]
     lines = [line(r) for r in rows]
     outliers = [x for x in lines if x.status in ("disputed", "fake") or x.row.decision == "different"]
     for v in verdicts:

@@ -121,9 +121,10 @@ def overview(
     q: Annotated[str, Query(max_length=200)] = "",
     sort: str = "number",
     desc: str = "",
+    page: Annotated[int, Query(ge=1, le=100000)] = 1,
 ) -> Response:
     view = overview_view.build(case_of(request), series=series, status=status, translation=translation,
-                               warnings_only=bool(warnings), subject=q, sort=sort, descending=bool(desc))
+                               warnings_only=bool(warnings), subject=q, sort=sort, descending=bool(desc), page=page)
     return render(request, "overview.html", {"view": view})
 
 

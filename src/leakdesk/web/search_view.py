@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+
+import numpy as np
 
 from leakdesk.case import Case
 from leakdesk.errors import UsageError
 from leakdesk.language import encoder as semantic  # the one multilingual sentence encoder
 from leakdesk.store.records import desk, search
 from leakdesk.store.records.search import Hit
-from leakdesk.web.overview import OverviewLine, line
+from leakdesk.web.overview import LETTERS, OverviewLine, line
 
 _cache = search.PassageCache()
+_encoding = threading.Lock()  # the encoder keeps a shared cache and buffers: one request at a time uses it
+
+
+def _encode(texts: list[str]) -> np.ndarray:
+    with _encoding:
+        return semantic.encode(texts)
 
 
 @dataclass
@@ -40,7 +49,7 @@ class Results:
 def refresh(case: Case, with_meaning: bool = True) -> search.IndexReport:
     """Index what changed since the last time (new letters, new translation versions) and audit it."""
     with case.transaction() as conn:
-        report = search.index_case(conn, semantic.encode if with_meaning else None, semantic.MODEL_NAME)
+        report = search.index_case(conn, _encode if with_meaning else None, semantic.MODEL_NAME)
         if report.added or report.replaced:
             case.audit(conn, "search.index", "search", report.as_dict())
     return report
@@ -63,9 +72,9 @@ def run(case: Case, q: str, series: str = "", status: str = "", since: str = "",
     start, end = _date(since, "from"), _date(until, "until")
     with case.connect() as conn:
         words = search.unique(search.full_text(conn, q, limit=limit * 2))
-        near = search.by_meaning(conn, q, semantic.encode, semantic.MODEL_NAME, limit=10, cache=_cache, floor=0.25) \
+        near = search.by_meaning(conn, q, _encode, semantic.MODEL_NAME, limit=10, cache=_cache, floor=0.25) \
             if meaning else []
-        letters = {r.id: line(r) for r in desk.letters(conn)}
+        letters = {r.id: line(r) for r in LETTERS.get(case, conn)[0]}
         for child, parent in desk.parents(conn).items():
             if parent in letters:
                 letters[child] = letters[parent]

@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parseaddr
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -53,6 +54,7 @@ def _aware(when: datetime | None) -> datetime | None:
     return None if when is None else (when if when.tzinfo else when.replace(tzinfo=UTC))
 
 
+@lru_cache(maxsize=50_000)
 def _address(sender: str | None) -> str:
     return parseaddr(sender or "")[1].lower()
 
@@ -191,9 +193,15 @@ def _dicts(result: Any) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in result]
 
 
-def letter_page(conn: sa.Connection, dispatch_id: int) -> LetterPage:
+def state_mark(conn: sa.Connection) -> int:
+    """The newest audit entry's number: every change of state writes one, so it tells when cached reads are stale."""
+    return int(conn.execute(sa.select(sa.func.max(t.audit.c.seq))).scalar() or 0)
+
+
+def letter_page(conn: sa.Connection, dispatch_id: int, all_letters: dict[int, LetterRow] | None = None) -> LetterPage:
     """One dispatch with its headers, custody, original, attachments, texts, verdict, reviews, claims and dates."""
-    all_letters = {row.id: row for row in letters(conn)}
+    if all_letters is None:
+        all_letters = {row.id: row for row in letters(conn)}
     d = conn.execute(sa.select(t.dispatch).where(t.dispatch.c.id == dispatch_id)).first()
     if d is None:
         raise DeskNotFound(f"There is no dispatch {dispatch_id} in this case.")
