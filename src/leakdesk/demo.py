@@ -256,6 +256,23 @@ def analyse_series(case: Case, sample: Path) -> str:
 
 # Desk actions first (what a desk does by hand: keys, intake, translations, glossary, reference texts), then the
 # analysis as pipeline stages, exactly what `leakdesk run` does on any case.
+DESK_PASSWORD_FILE = "demo-desk-password.txt"  # inside the demo case folder only
+
+
+def add_desk_user(case: Case, sample: Path) -> str:
+    """A desk user `demo` (editor) with a fresh random password kept in the demo case folder, for `leakdesk serve`."""
+    import secrets
+
+    from leakdesk.store.records.accounts import add_user
+
+    password = secrets.token_urlsafe(12)
+    path = case.root / DESK_PASSWORD_FILE
+    path.write_text(password + "\n", "utf-8")
+    path.chmod(0o600)
+    add_user(case, "demo", "editor", password)
+    return f"desk user demo (editor); password in {path}"
+
+
 DEMO_STEPS: list[DemoStep] = [
     DemoStep("keys", import_demo_key),
     DemoStep("ingest", ingest_sample),
@@ -267,6 +284,7 @@ DEMO_STEPS: list[DemoStep] = [
     DemoStep("claims", extract_claims),
     DemoStep("verify", verify_letters),
     DemoStep("series report", analyse_series),
+    DemoStep("desk user", add_desk_user),
 ]
 
 

@@ -57,8 +57,8 @@ def _write_mail(folder: Path) -> list[Path]:
     return paths
 
 
-def build_case(root: Path) -> None:
-    case = Case.init(root)
+def build_case(root: Path, db_url: str | None = None) -> None:
+    case = Case.init(root, db_url)
     mail = root.parent / f"{root.name}-mail"
     mail.mkdir()
     ingest_paths(case, _write_mail(mail), series="Veter", progress=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
@@ -125,3 +126,28 @@ def test_search_finds_word_forms_transliteration_and_meaning(client: TestClient,
     assert {(h["dispatch_id"], h["kind"]) for h in latin["words"]} == {(first, "original"), (first, "translation")}
     english = client.get("/api/search", params={"q": "war with Japan over the Kuril islands"}).json()
     assert (first, "original") in {(h["dispatch_id"], h["kind"]) for h in english["meaning"]}
+
+
+@pytest.mark.slow
+def test_search_and_desk_on_postgres(tmp_path, fresh_postgres_url: str) -> None:  # type: ignore[no-untyped-def]
+    from leakdesk.web.app import create_app
+    from leakdesk.web.search_view import refresh
+    from tests.web.conftest import build_case
+
+    build_case(tmp_path / "pg", db_url=fresh_postgres_url)
+    case = Case.open(tmp_path / "pg")
+    try:
+        assert case.engine.dialect.name == "postgresql"
+        refresh(case)
+        first = _ids(case)[0]
+        with TestClient(create_app(case), follow_redirects=False) as client:
+            login(client, "viewer")
+            hits = client.get("/api/search", params={"q": "Итуруп"}).json()["words"]
+            assert {(h["dispatch_id"], h["kind"]) for h in hits} == {(first, "original"), (first, "translation")}
+            assert "[Итурупе]" in "".join(h["snippet"] for h in hits)
+            latin = client.get("/api/search", params={"q": "Iturup"}).json()["words"]
+            assert {h["dispatch_id"] for h in latin} == {first}
+            page = client.get("/").text
+            assert page.count('<tr class="letter') == 3
+    finally:
+        case.close()

@@ -88,6 +88,9 @@ def demo(
         say(err_console, styled("Warning:", "yellow"), f" {warning}")
     console.print(f"Case folder: {result.case_path}", highlight=False, soft_wrap=True)
     console.print(f"Report: {result.report}", highlight=False, soft_wrap=True)
+    console.print(f"Open it in the web desk (log in as demo, password in {result.case_path}/demo-desk-password.txt):",
+                  highlight=False, soft_wrap=True)
+    console.print(f"  leakdesk serve {result.case_path}", highlight=False, soft_wrap=True, markup=False)
     if not result.ok:
         raise typer.Exit(1)
 
