@@ -151,3 +151,27 @@ def test_search_and_desk_on_postgres(tmp_path, fresh_postgres_url: str) -> None:
             assert page.count('<tr class="letter') == 3
     finally:
         case.close()
+
+
+def test_overview_pages_keep_filters(desk_case: Case) -> None:
+    from leakdesk.web import overview
+
+    view = overview.build(desk_case, series="Veter", sort="date", page=2, per_page=2)
+    assert (view.matching, view.pages, len(view.lines)) == (3, 2, 1)
+    assert view.lines[0].row.subject == "СРОЧНО"
+    assert view.link(1) == "/?series=Veter&sort=date&page=1"
+
+
+def test_a_form_cannot_change_another_letters_translation(client: TestClient, desk_case: Case) -> None:
+    first, second = _ids(desk_case)[:2]
+    csrf = login(client, "editor")
+    page = client.get(f"/dispatches/{first}").text
+    translation_id = re.search(r'name="translation_id" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
+    r = client.post(f"/dispatches/{second}/segments/0", data={"csrf": csrf, "translation_id": translation_id,
+                                                               "target": "Hijacked."})
+    assert r.status_code == 404
+    assert f"Dispatch {second} has no translation {translation_id}." in r.text
+    r = client.post(f"/dispatches/{first}/segments/0", data={"csrf": csrf, "translation_id": translation_id,
+                                                              "target": "   "})
+    assert r.status_code == 400
+    assert "A correction cannot be empty; comment on the segment instead." in r.text

@@ -47,10 +47,11 @@ class Overview:
     descending: bool = False
     page: int = 1
     matching: int = 0  # letters that pass the filters, on every page
+    per_page: int | None = PAGE
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.matching // PAGE))
+        return max(1, -(-self.matching // self.per_page)) if self.per_page else 1
 
     def link(self, page: int) -> str:
         """This view's address at another page, filters and sorting kept."""
@@ -126,7 +127,8 @@ def build(case: Case, series: str = "", status: str = "", translation: str = "",
     matching = len(lines)
     if per_page:
         lines = lines[(page - 1) * per_page: page * per_page]
-    return Overview(lines, total, names, filters, sort if sort in SORTS else "number", descending, page, matching)
+    return Overview(lines, total, names, filters, sort if sort in SORTS else "number", descending, page, matching,
+                    per_page)
 
 
 @dataclass
