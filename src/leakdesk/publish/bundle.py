@@ -25,11 +25,11 @@ import sqlalchemy as sa
 from leakdesk import __version__
 from leakdesk.errors import LeakdeskError, UsageError
 from leakdesk.publish.redact import Redactor, redacted_letter, series_dispatch_ids
-from leakdesk.store import tables as t
 from leakdesk.store.keys import signature_holds
 from leakdesk.store.records import dispatches as dispatch_records
 from leakdesk.store.records import translations as translation_records
 from leakdesk.store.records.series import by_name as series_by_name
+from leakdesk.store.records.series import find_by_name as find_series
 
 FORMAT = "leakdesk-bundle/1"
 WITHHELD = "[withheld]"
@@ -364,7 +364,7 @@ def import_bundle(case: Any, bundle: Path, series: str | None = None, passphrase
             from leakdesk.intake.series import create_series
 
             with case.connect() as conn:
-                exists = conn.execute(sa.select(t.series.c.id).where(t.series.c.name == series_name)).first()
+                exists = find_series(conn, series_name)
             if exists is None:
                 create_series(case, series_name, None)
         result = ingest_paths(case, list(wanted), series=series_name, progress=False)
@@ -388,10 +388,10 @@ def _carry_custody(case: Any, wanted: dict[Path, dict[str, Any]], check: Verific
     with case.transaction() as conn:
         for path, entry in wanted.items():
             sha = hashlib.sha256(path.read_bytes()).hexdigest()
-            dispatch_id = conn.execute(sa.select(t.custody.c.dispatch_id).where(t.custody.c.sha256 == sha)
-                                       .order_by(t.custody.c.id.desc()).limit(1)).scalar()
-            if dispatch_id is None:
+            found = [d.id for d in dispatch_records.find(conn, top_level=True) if d.original_sha256 == sha]
+            if not found:
                 continue
+            dispatch_id = found[-1]
             history = "; ".join(f"{e['time']} {e['event']} via {e['channel']} from {e['source']}"
                                 f"{' (' + e['location'] + ')' if e.get('location') else ''} by {e['actor']}"
                                 for e in entry["custody"])
