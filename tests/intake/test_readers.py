@@ -61,7 +61,7 @@ def test_documents_give_text_with_extractor_and_version(case: Case, inbox: Path)
     docx = texts[by_file["letter.docx"]["id"]]
     assert docx["content"] == RU_TEXT and docx["language"] == "ru" and docx["extractor"] == "python-docx"
     html = texts[by_file["page.html"]["id"]]
-    assert html["content"] == "Visible words here" and html["extractor"] == "bs4-lxml"
+    assert html["content"] == "Visible words here" and html["extractor"] == "lxml-text"
     assert texts[by_file["note.md"]["id"]]["language"] == "en"
     with case.connect() as conn:
         details = conn.execute(sa.select(t.dispatch.c.details).where(t.dispatch.c.filename == "letter.docx")).scalar()

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from leakdesk.case import Case
 from leakdesk.errors import IntakeError, NoSuchRecord, UsageError
+from leakdesk.intake.budget import read_within_budget
 from leakdesk.intake.registry import (
     Child,
     Extracted,
@@ -307,7 +308,7 @@ class Ingester:
         try:
             with pywarnings.catch_warnings(record=True) as caught:
                 pywarnings.simplefilter("always")
-                ex = reader.read(source, ctx)
+                ex = read_within_budget(reader, source, ctx)
             ex.warnings.extend(_library_warnings(caught, reader))
         except IntakeError as exc:
             ex = Extracted(kind=kind_hint, errors=[str(exc)])

@@ -32,6 +32,11 @@ class Limits:
     large_message: int = 32 * 1024**2  # messages above this are pre-split, streaming big parts to the store
     large_part: int = 4 * 1024**2  # parts above this are streamed straight to the originals store
     max_text_chars: int = 50_000_000  # text kept per extracted text row
+    # The budget of one document (see intake/budget.py): its size, the reader process's address space, seconds.
+    max_document_bytes: int = 512 * 1024**2
+    max_reader_memory: int = 768 * 1024**2
+    max_reader_seconds: float = 30.0  # 0 reads in-process, without the worker (e.g. to debug a reader)
+    max_pages: int = 20_000  # pages of one document whose text is extracted
 
 
 @dataclass
@@ -164,6 +169,7 @@ class Reader:
     score: ClassVar[int] = 0  # small tie-breaker between readers that match equally
     container: ClassVar[bool] = False  # members become dispatches of their own at the top level
     channel: ClassVar[str] = "file"  # the channel recorded for what this reader takes in at the top level
+    isolated: ClassVar[bool] = False  # parses documents: runs in the budgeted worker process (intake/budget.py)
 
     def sniff(self, source: Source, head: bytes) -> int:
         """Extra evidence from the content beyond fixed magic bytes (0 = none)."""

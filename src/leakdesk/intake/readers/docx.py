@@ -16,6 +16,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 class DocxReader(Reader):
     name = "python-docx"
     version = version("python-docx")
+    isolated = True
     media_types = (DOCX,)
     extensions = ("docx",)
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+
 import pypdf
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 from leakdesk.errors import IntakeError
 from leakdesk.intake import ocr
@@ -11,9 +15,69 @@ from leakdesk.intake.readers.unknown import looks_binary
 from leakdesk.intake.registry import Extracted, ReadContext, Reader, Source, TextPart
 
 
+_INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
+_MAX_TREE_DEPTH = 64
+
+
+def _pages(pdf: pypdf.PdfReader) -> Iterator[pypdf.PageObject]:
+    """The pages in order, read lazily from the page tree: pypdf's `pdf.pages` first flattens the whole tree,
+    which takes minutes for a crafted 100,000-page file. Cycles and shared nodes are visited once."""
+    seen: set[object] = set()
+    stack: list[tuple[Iterator[object], dict[str, object]]] = [(iter([pdf.root_object.raw_get("/Pages")]), {})]
+    while stack:
+        kids, inherit = stack[-1]
+        ref = next(kids, None)
+        if ref is None:
+            stack.pop()
+            continue
+        node = ref.get_object() if hasattr(ref, "get_object") else ref
+        if not isinstance(node, DictionaryObject):
+            continue
+        key = (ref.idnum, ref.generation) if isinstance(ref, IndirectObject) else id(node)
+        if key in seen:
+            continue
+        seen.add(key)
+        if node.get("/Type") == "/Pages" or "/Kids" in node:
+            children = node.get("/Kids")
+            if isinstance(children, ArrayObject) and len(stack) < _MAX_TREE_DEPTH:
+                stack.append((iter(children), {**inherit, **{a: node[a] for a in _INHERITED if a in node}}))
+            continue
+        page = pypdf.PageObject(pdf, ref if isinstance(ref, IndirectObject) else None)
+        if not isinstance(ref, IndirectObject):
+            page.update(node)
+        for name, value in inherit.items():
+            if name not in page:
+                page[NameObject(name)] = value
+        yield page
+
+
+def _declared_pages(pdf: pypdf.PdfReader) -> int | None:
+    count = pdf.root_object.get("/Pages", {}).get("/Count")  # type: ignore[union-attr]
+    return int(count) if isinstance(count, int) else None
+
+
+def _page_texts(pdf: pypdf.PdfReader, ctx: ReadContext) -> tuple[list[str], str | None]:
+    """Text page by page, stopping early (with the reason) at the page, text or half-time limit of the budget."""
+    limits = ctx.limits
+    deadline = time.monotonic() + limits.max_reader_seconds / 2 if limits.max_reader_seconds else None
+    texts: list[str] = []
+    chars = 0
+    for number, page in enumerate(_pages(pdf)):
+        if number >= limits.max_pages:
+            return texts, f"the limit is {limits.max_pages:,} pages per document"
+        if deadline is not None and time.monotonic() > deadline:
+            return texts, f"half of the time limit of {limits.max_reader_seconds:g} s per file was used"
+        if chars > limits.max_text_chars:
+            return texts, f"the limit is {limits.max_text_chars:,} characters of text per document"
+        texts.append(page.extract_text() or "")
+        chars += len(texts[-1])
+    return texts, None
+
+
 class PdfReader(Reader):
     name = "pypdf"
     version = pypdf.__version__
+    isolated = True
     media_types = ("application/pdf", "application/x-pdf")
     extensions = ("pdf",)
     magic = (b"%PDF-",)
@@ -29,9 +93,11 @@ class PdfReader(Reader):
                 pdf = pypdf.PdfReader(fh, strict=False)
                 if pdf.is_encrypted and not pdf.decrypt(""):
                     raise IntakeError("the PDF is password-protected; its text cannot be read")
-                pages = [page.extract_text() or "" for page in pdf.pages]
+                pages, cut = _page_texts(pdf, ctx)
                 meta: dict[str, object] = dict(pdf.metadata or {})
-                ex.details["pages"] = len(pages)
+                ex.details["pages"] = _declared_pages(pdf) if cut else len(pages)
+                if cut:
+                    ex.details["truncated"] = f"only the first {len(pages):,} pages were read ({cut})"
                 ex.details["metadata"] = {k.lstrip("/"): str(v) for k, v in meta.items()}
         except IntakeError:
             raise
