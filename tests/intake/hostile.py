@@ -140,3 +140,17 @@ def ingest_measured(case: Path, *inputs: Path, timeout: float = 300) -> Run:
         proc.kill()
     out, err = proc.communicate()
     return Run(proc.returncode, out, err, time.monotonic() - started, peak)
+
+
+def docx_huge(path: Path, paragraphs: int) -> Path:
+    """A Word document of many short paragraphs: not a bomb (it packs only some 20 times), but heavy to parse."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        z.writestr("_rels/.rels", _RELS)
+        with z.open("word/document.xml", "w", force_zip64=True) as member:
+            member.write(f'<?xml version="1.0"?><w:document xmlns:w="{W}"><w:body>'.encode())
+            for start in range(0, paragraphs, 10_000):
+                member.write(b"".join(b"<w:p><w:r><w:t>line %d of the ledger</w:t></w:r></w:p>" % n
+                                      for n in range(start, min(start + 10_000, paragraphs))))
+            member.write(b"</w:body></w:document>")
+    return path

@@ -12,17 +12,22 @@ Emails are read in-process: a plain letter never pays for a worker or a pipe.
 from __future__ import annotations
 
 import atexit
-import multiprocessing
-import multiprocessing.connection
+import base64
+import contextlib
+import json
 import os
+import select
+import struct
+import subprocess
+import sys
 import threading
 import zipfile
-from dataclasses import dataclass, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 from leakdesk.errors import IntakeError
-from leakdesk.intake.registry import Extracted, Limits, ReadContext, Reader, Source
+from leakdesk.intake.registry import Child, Extracted, Limits, ReadContext, Reader, Source, TextPart
 
 ZIP_MAGIC = b"PK\x03\x04"
 MB = 1024 * 1024
@@ -73,58 +78,123 @@ def check_zip_package(source: Source, limits: Limits) -> None:
 
 
 # --------------------------------------------------------------------------- the worker process
+# The worker is a plain `python -m leakdesk.intake.reader_worker` child (no multiprocessing: it would re-run the caller's
+# main script). Requests and replies are length-prefixed JSON, never pickle: a reader exploited by a crafted file
+# can at worst send wrong text, not code, to the ingesting process.
 
 
-@dataclass
-class _Request:
-    reader: str
-    source: Source
-    limits: Limits
-    depth: int
-    top_level: bool
-    originals_root: str | None
-    scratch_dir: str
+def _encode_source(source: Source) -> dict[str, Any]:
+    return {"filename": source.filename, "path": str(source.path) if source.path else None,
+            "data": base64.b64encode(source.data).decode() if source.data is not None else None,
+            "media_type": source.media_type, "sha256": source.sha256}
 
 
-def _worker_main(conn: multiprocessing.connection.Connection, memory: int) -> None:
-    """Runs in the worker: read one file per request until the pipe closes."""
+def _decode_source(d: dict[str, Any]) -> Source:
+    return Source(filename=d["filename"], path=Path(d["path"]) if d["path"] else None,
+                  data=base64.b64decode(d["data"]) if d["data"] is not None else None,
+                  media_type=d["media_type"], sha256=d["sha256"])
+
+
+def _encode_extracted(ex: Extracted) -> dict[str, Any]:
+    return {
+        "kind": ex.kind, "media_type": ex.media_type, "message_id": ex.message_id, "subject": ex.subject,
+        "sender": ex.sender, "recipients": ex.recipients, "date": ex.date,
+        "date_utc": ex.date_utc.isoformat() if ex.date_utc is not None else None,
+        "headers": [list(h) for h in ex.headers], "texts": [asdict(tp) for tp in ex.texts],
+        "children": [{**asdict(c), "digests": asdict(c.digests)} for c in ex.children],
+        "errors": ex.errors, "details": ex.details, "pgp_status": ex.pgp_status, "pgp_details": ex.pgp_details,
+    }
+
+
+def _decode_extracted(d: dict[str, Any]) -> Extracted:
+    from datetime import datetime
+
+    from leakdesk.store.originals import Digests
+
+    children = [Child(**{**c, "digests": Digests(**c["digests"])}) for c in d.pop("children")]
+    texts = [TextPart(**tp) for tp in d.pop("texts")]
+    headers = [tuple(h) for h in d.pop("headers")]
+    date_utc = datetime.fromisoformat(d.pop("date_utc")) if d["date_utc"] else d.pop("date_utc")
+    return Extracted(**d, children=children, texts=texts, headers=headers, date_utc=date_utc)  # type: ignore[arg-type]
+
+
+def _send(stream: Any, message: dict[str, Any]) -> None:
+    data = json.dumps(message, default=str).encode("utf-8")
+    stream.write(struct.pack(">Q", len(data)) + data)
+    stream.flush()
+
+
+def _recv(stream: Any) -> dict[str, Any] | None:
+    head = stream.read(8)
+    if len(head) < 8:
+        return None
+    data = stream.read(struct.unpack(">Q", head)[0])
+    return json.loads(data)  # type: ignore[no-any-return]
+
+
+def serve() -> None:
+    """The worker's loop: one request, one reply, until stdin closes; exits after running out of memory."""
     import resource
 
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     from leakdesk.intake.registry import default_registry
     from leakdesk.store.originals import Originals
 
+    memory = int(os.environ.get("LEAKDESK_READER_MEMORY", "0"))
+    if memory:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     registry = default_registry()
-    while True:
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # a reader that prints must not corrupt the reply channel
+    while (request := _recv(stdin)) is not None:
         try:
-            request: _Request = conn.recv()
-        except (EOFError, OSError):
-            return
-        try:
-            originals = Originals(Path(request.originals_root)) if request.originals_root else None
+            originals = Originals(Path(request["originals_root"])) if request["originals_root"] else None
             ctx = ReadContext(
-                limits=request.limits,
+                limits=Limits(**request["limits"]),
                 store_chunks=originals.put_chunks if originals else _no_store,
                 originals_path=originals.path if originals else _no_path,
-                scratch_dir=Path(request.scratch_dir),
-                depth=request.depth,
-                top_level=request.top_level,
+                scratch_dir=Path(request["scratch_dir"]), depth=request["depth"], top_level=request["top_level"],
             )
-            ex = registry.by_name(request.reader).read(request.source, ctx)
+            ex = registry.by_name(request["reader"]).parse(_decode_source(request["source"]), ctx)
             ex.children = list(ex.children)
-            reply: tuple[str, Any] = ("ok", ex)
+            reply: dict[str, Any] = {"kind": "ok", "extracted": _encode_extracted(ex)}
         except MemoryError:
-            reply = ("memory", None)
-        except IntakeError as exc:
-            reply = ("intake", str(exc))
-        except BaseException as exc:  # noqa: BLE001 - any failure of a reader is reported, never fatal
-            reply = ("failed", f"{type(exc).__name__}: {exc}")
+            reply = {"kind": "memory"}
+        except Exception as exc:  # any failure of a reader is reported, never fatal
+            if _out_of_memory(exc, memory):  # C libraries (lxml: "unknown error") say it in their own words
+                reply = {"kind": "memory"}
+            elif isinstance(exc, IntakeError):
+                reply = {"kind": "intake", "message": str(exc)}
+            else:
+                reply = {"kind": "failed", "message": f"{type(exc).__name__}: {exc}"}
         try:
-            conn.send(reply)
+            _send(stdout, reply)
         except MemoryError:
-            conn.send(("memory", None))
-        if reply[0] == "memory":
-            return  # a process that ran out of memory is not trusted with the next file
+            _send(stdout, {"kind": "memory"})
+            return
+        if reply["kind"] == "memory" or _peak_memory() > 0.9 * memory > 0:
+            return  # a process that ran (close to) out of memory is not trusted with the next file
+
+
+def _peak_memory() -> int:
+    """The worker's peak address space (VmPeak), in bytes; 0 where /proc is not available."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _out_of_memory(exc: BaseException | None, memory: int) -> bool:
+    if memory and _peak_memory() > 0.9 * memory:  # the process reached its limit: allocations were failing
+        return True
+    while exc is not None:
+        if isinstance(exc, MemoryError) or "memory allocation failed" in str(exc).lower():
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _no_store(chunks: Any) -> Any:
@@ -140,65 +210,62 @@ class Worker:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._process: Any = None
-        self._conn: multiprocessing.connection.Connection | None = None
+        self._process: subprocess.Popen[bytes] | None = None
         self._memory = 0
         self.restarts = 0
 
-    def _start(self, memory: int) -> multiprocessing.connection.Connection:
-        if self._process is not None and self._process.is_alive() and self._memory == memory:
-            assert self._conn is not None
-            return self._conn
+    def _start(self, memory: int) -> subprocess.Popen[bytes]:
+        if self._process is not None and self._process.poll() is None and self._memory == memory:
+            return self._process
         self.stop()
-        context = multiprocessing.get_context("spawn")  # never fork a process holding database connections
-        parent, child = context.Pipe()
-        self._process = context.Process(target=_worker_main, args=(child, memory), daemon=True,
-                                        name="leakdesk-reader")
-        self._process.start()
-        child.close()
-        self._conn, self._memory = parent, memory
-        return parent
+        env = {**os.environ, "LEAKDESK_READER_MEMORY": str(memory),
+               "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        self._process = subprocess.Popen([sys.executable, "-m", "leakdesk.intake.reader_worker"], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, env=env, close_fds=True)
+        self._memory = memory
+        return self._process
 
     def stop(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-        if self._process is not None:
-            if self._process.is_alive():
-                self._process.kill()
-            self._process.join(5)
-            self._process = None
+        process, self._process = self._process, None
+        if process is None:
+            return
+        for stream in (process.stdin, process.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()  # type: ignore[union-attr]
+        if process.poll() is None:
+            process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(5)
 
     def pid(self) -> int | None:
-        return self._process.pid if self._process is not None and self._process.is_alive() else None
+        return self._process.pid if self._process is not None and self._process.poll() is None else None
 
     def read(self, reader: Reader, source: Source, ctx: ReadContext) -> Extracted:
         limits = ctx.limits
-        originals_root = None
-        if source.sha256 is not None and source.path is not None:
-            originals_root = str(source.path.parents[2])
-        request = _Request(reader.name, source, limits, ctx.depth, ctx.top_level, originals_root,
-                           str(ctx.scratch_dir))
+        originals_root = str(source.path.parents[2]) if source.sha256 and source.path is not None else None
+        request = {"reader": reader.name, "source": _encode_source(source), "limits": asdict(limits),
+                   "depth": ctx.depth, "top_level": ctx.top_level, "originals_root": originals_root,
+                   "scratch_dir": str(ctx.scratch_dir)}
         with self._lock:
-            conn = self._start(limits.max_reader_memory)
+            process = self._start(limits.max_reader_memory)
             try:
-                conn.send(request)
-                if not conn.poll(limits.max_reader_seconds):
+                _send(process.stdin, request)
+                ready, _, _ = select.select([process.stdout], [], [], limits.max_reader_seconds)
+                if not ready:
                     self._breach()
                     raise BudgetExceeded("time", f"reading stopped at the time limit ({limits.max_reader_seconds:g} s "
                                                  "per file); the original is kept, its text was not extracted")
-                kind, value = conn.recv()
-            except (EOFError, OSError, BrokenPipeError):
+                reply = _recv(process.stdout)
+            except (OSError, ValueError):
+                reply = None
+            if reply is None or reply["kind"] == "memory":
                 self._breach()
-                raise BudgetExceeded("memory", _memory_message(limits)) from None
-        if kind == "ok":
-            return value  # type: ignore[no-any-return]
-        if kind == "memory":
-            self._breach()
-            raise BudgetExceeded("memory", _memory_message(limits))
-        if kind == "intake":
-            raise IntakeError(value)
-        raise IntakeError(f"the {reader.name} reader failed ({value})")
+                raise BudgetExceeded("memory", _memory_message(limits))
+        if reply["kind"] == "ok":
+            return _decode_extracted(reply["extracted"])
+        if reply["kind"] == "intake":
+            raise IntakeError(reply["message"])
+        raise IntakeError(f"the {reader.name} reader failed ({reply['message']})")
 
     def _breach(self) -> None:
         self.stop()
@@ -248,4 +315,4 @@ def read_within_budget(reader: Reader, source: Source, ctx: ReadContext) -> Extr
         return reader.read(source, ctx)
     if source.data is None and source.path is not None and not os.path.isabs(source.path):
         source = replace(source, path=Path(os.path.abspath(source.path)))
-    return _worker.read(reader, source, ctx)
+    return reader.finish(source, ctx, _worker.read(reader, source, ctx))

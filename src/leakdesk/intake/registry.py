@@ -189,6 +189,14 @@ class Reader:
     def read(self, source: Source, ctx: ReadContext) -> Extracted:
         raise NotImplementedError
 
+    def parse(self, source: Source, ctx: ReadContext) -> Extracted:
+        """The part of `read` an isolated reader runs in the budgeted worker (all of it, unless split)."""
+        return self.read(source, ctx)
+
+    def finish(self, source: Source, ctx: ReadContext, ex: Extracted) -> Extracted:
+        """The rest of `read`, run in the ingesting process after `parse` (e.g. OCR, which runs its own processes)."""
+        return ex
+
 
 class Registry:
     """Chooses the best reader for an input."""

@@ -15,6 +15,7 @@ from leakdesk.intake.readers.unknown import looks_binary
 from leakdesk.intake.registry import Extracted, ReadContext, Reader, Source, TextPart
 
 
+_BLANK = "_pages_without_text"  # handed from `parse` to `finish`, never stored
 _INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
 _MAX_TREE_DEPTH = 64
 
@@ -56,22 +57,51 @@ def _declared_pages(pdf: pypdf.PdfReader) -> int | None:
     return int(count) if isinstance(count, int) else None
 
 
-def _page_texts(pdf: pypdf.PdfReader, ctx: ReadContext) -> tuple[list[str], str | None]:
-    """Text page by page, stopping early (with the reason) at the page, text or half-time limit of the budget."""
+def _draws_an_image(page: pypdf.PageObject) -> bool:
+    """Whether the page shows an image (directly or in a form): only such a page can be a scan worth OCR.
+
+    A page without text *and* without images (e.g. megabytes of drawing operators) has nothing to read; rendering
+    it for OCR could take minutes."""
+    def images(resources: object, depth: int) -> bool:
+        resources = resources.get_object() if hasattr(resources, "get_object") else resources
+        xobjects = resources.get("/XObject") if isinstance(resources, DictionaryObject) else None
+        xobjects = xobjects.get_object() if hasattr(xobjects, "get_object") else xobjects
+        if not isinstance(xobjects, DictionaryObject):
+            return False
+        for value in list(xobjects.values())[:200]:
+            xobject = value.get_object() if hasattr(value, "get_object") else value
+            if not isinstance(xobject, DictionaryObject):
+                continue
+            if xobject.get("/Subtype") == "/Image":
+                return True
+            if xobject.get("/Subtype") == "/Form" and depth < 3 and images(xobject.get("/Resources"), depth + 1):
+                return True
+        return False
+
+    return images(page.get("/Resources"), 0)
+
+
+def _page_texts(pdf: pypdf.PdfReader, ctx: ReadContext) -> tuple[list[str], str | None, list[int]]:
+    """Text page by page, stopping early (with the reason) at the page, text or half-time limit of the budget;
+    and the 1-based numbers of the pages that may be scans (no text layer, but an image)."""
     limits = ctx.limits
+    scans: list[int] = []
     deadline = time.monotonic() + limits.max_reader_seconds / 2 if limits.max_reader_seconds else None
     texts: list[str] = []
     chars = 0
     for number, page in enumerate(_pages(pdf)):
         if number >= limits.max_pages:
-            return texts, f"the limit is {limits.max_pages:,} pages per document"
+            return texts, f"the limit is {limits.max_pages:,} pages per document", scans
         if deadline is not None and time.monotonic() > deadline:
-            return texts, f"half of the time limit of {limits.max_reader_seconds:g} s per file was used"
+            return texts, f"half of the time limit of {limits.max_reader_seconds:g} s per file was used", scans
         if chars > limits.max_text_chars:
-            return texts, f"the limit is {limits.max_text_chars:,} characters of text per document"
-        texts.append(page.extract_text() or "")
-        chars += len(texts[-1])
-    return texts, None
+            return texts, f"the limit is {limits.max_text_chars:,} characters of text per document", scans
+        text = page.extract_text() or ""
+        texts.append(text)
+        chars += len(text)
+        if not text.strip() and _draws_an_image(page):
+            scans.append(number + 1)
+    return texts, None, scans
 
 
 class PdfReader(Reader):
@@ -83,6 +113,10 @@ class PdfReader(Reader):
     magic = (b"%PDF-",)
 
     def read(self, source: Source, ctx: ReadContext) -> Extracted:
+        return self.finish(source, ctx, self.parse(source, ctx))
+
+    def parse(self, source: Source, ctx: ReadContext) -> Extracted:
+        """The text layer (in the budgeted worker); pages without one are left for `finish`."""
         head = source.head(1024)
         if b"%PDF-" not in head:
             kind = "binary data" if looks_binary(head) else "text"
@@ -93,7 +127,7 @@ class PdfReader(Reader):
                 pdf = pypdf.PdfReader(fh, strict=False)
                 if pdf.is_encrypted and not pdf.decrypt(""):
                     raise IntakeError("the PDF is password-protected; its text cannot be read")
-                pages, cut = _page_texts(pdf, ctx)
+                pages, cut, scans = _page_texts(pdf, ctx)
                 meta: dict[str, object] = dict(pdf.metadata or {})
                 ex.details["pages"] = _declared_pages(pdf) if cut else len(pages)
                 if cut:
@@ -106,7 +140,14 @@ class PdfReader(Reader):
         text = "\n\n".join(p.strip() for p in pages).strip()
         if text:
             ex.texts.append(TextPart(text_role(ctx), text, self.name, self.version))
-        self._ocr(source, ctx, ex, list(ocr.page_numbers(pages)))
+        ex.details[_BLANK] = scans
+        if not text and not scans:
+            ex.details["note"] = "no text layer and no images: the pages hold nothing to read"
+        return ex
+
+    def finish(self, source: Source, ctx: ReadContext, ex: Extracted) -> Extracted:
+        """OCR of the pages without a text layer: Tesseract runs as its own process, with its own time limits."""
+        self._ocr(source, ctx, ex, ex.details.pop(_BLANK, []))
         return ex
 
     @staticmethod
