@@ -57,16 +57,24 @@ def _pdf(objects: list[bytes]) -> bytes:
     return bytes(out)
 
 
-def pdf_with_huge_streams(path: Path, streams: int, expanded: int) -> Path:
-    """`streams` pages, each drawn by a content stream that inflates to `expanded` bytes of operators."""
-    data = zlib.compress(b"q Q\n" * (expanded // 4), 9)
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
+TEXT_OPERATORS = b"BT /F1 1 Tf (a) Tj ET\n"
+
+
+def pdf_with_huge_streams(path: Path, streams: int, expanded: int, per_page: int = 1) -> Path:
+    """`streams` pages, each drawn by `per_page` content streams that inflate to `expanded` bytes of text operators
+    (about 1,000 times their packed size; pypdf needs seconds per megabyte of them)."""
+    data = zlib.compress(TEXT_OPERATORS * (expanded // len(TEXT_OPERATORS)), 9)
+    font = 3
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
     kids = []
     for _ in range(streams):
-        page, content = len(objects) + 1, len(objects) + 2
+        page = len(objects) + 1
+        contents = b" ".join(b"%d 0 R" % (page + 1 + i) for i in range(per_page))
         kids.append(b"%d 0 R" % page)
-        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents %d 0 R >>" % content)
-        objects.append(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream")
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Resources << /Font << /F1 %d 0 R >> "
+                       b">> /Contents [%s] >>" % (font, contents))
+        for _ in range(per_page):
+            objects.append(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream")
     objects[1] = b"<< /Type /Pages /Kids [" + b" ".join(kids) + b"] /Count %d >>" % streams
     path.write_bytes(_pdf(objects))
     return path

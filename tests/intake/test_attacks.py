@@ -11,12 +11,14 @@ from __future__ import annotations
 import io
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -25,10 +27,21 @@ from typer.testing import CliRunner
 from leakdesk.case import Case
 from leakdesk.cli.common import SafeConsole, untrusted
 from leakdesk.cli.main import app
+from leakdesk.intake import Limits, ingest_paths
+from leakdesk.intake.budget import worker
 from leakdesk.intake.pgp import PASSPHRASE_ENV, process_pgp
+from leakdesk.intake.registry import Source
 from leakdesk.store import tables as t
 from tests.conftest import invoke
-from tests.intake.conftest import raw_message, with_attachment
+from tests.intake.conftest import docx_bytes, raw_message, with_attachment
+from tests.intake.hostile import (
+    docx_bomb,
+    docx_huge,
+    html_mail,
+    ingest_measured,
+    pdf_with_huge_streams,
+    pdf_with_many_pages,
+)
 from tests.intake.test_pgp import (  # noqa: F401  (fixtures)
     INNER,
     PASSPHRASE,
@@ -327,3 +340,153 @@ def test_markup_in_a_letter_never_crashes_claims_or_timeline(runner: CliRunner, 
     assert timeline.exit_code == 0, timeline.output
     assert timeline.stdout.splitlines()[0] == f"2021-08-01 – 2021-08-31  dispatch 1  #1 {shown_body}"
     assert "\x1b" not in claims.stdout + timeline.stdout
+
+
+# --------------------------------------------------------------------------- bounded hostile files
+
+
+def _one(case: Case) -> Any:
+    with case.connect() as conn:
+        return conn.execute(sa.select(t.dispatch).order_by(t.dispatch.c.id.desc()).limit(1)).one()
+
+
+def test_docx_deflate_bomb_is_refused_before_python_docx_opens_it(case: Case, tmp_path: Path) -> None:
+    bomb = docx_bomb(tmp_path / "report.docx", 40 * 2**20)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = ingest_paths(case, [bomb], progress=False)
+    row = _one(case)
+    assert row.status == "error" and row.error == (
+        "its zip package member 'word/document.xml' would expand from 40 KB to 40.0 MB (1,025 times, limit 200); "
+        "not read: this looks like a zip bomb; the original is kept"
+    )
+    assert case.originals.path(row.original_sha256).read_bytes() == bomb.read_bytes()
+    assert result.problems[0].where == str(bomb)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 30_000  # KB: the XML was never inflated
+
+
+@pytest.mark.parametrize("name", ["sheet.xlsx", "letter.odt"])
+def test_other_zip_based_documents_are_bounded_too(case: Case, tmp_path: Path, name: str) -> None:
+    bomb = docx_bomb(tmp_path / name, 40 * 2**20)
+    ingest_paths(case, [bomb], progress=False)
+    with case.connect() as conn:
+        errors = " ".join(e for e in conn.execute(sa.select(t.dispatch.c.error)).scalars() if e)
+    assert "this looks like a zip bomb" in errors
+    with case.connect() as conn:
+        sizes = conn.execute(sa.select(t.original.c.size)).scalars().all()
+    assert max(sizes) < 1 * 2**20  # nothing expanded was stored
+
+
+def test_a_document_over_the_time_limit_is_stopped_and_the_next_one_is_read(case: Case, tmp_path: Path) -> None:
+    slow = pdf_with_huge_streams(tmp_path / "slow.pdf", 1, 2 * 2**20)  # pypdf needs seconds per MB of these
+    fine = pdf_with_many_pages(tmp_path / "fine.pdf", 3)
+    result = ingest_paths(case, [slow, fine], progress=False, limits=Limits(max_reader_seconds=1))
+    assert [p.line() for p in result.problems] == [
+        f"{slow}: reading stopped at the time limit (1 s per file); the original is kept, its text was not extracted"
+    ]
+    with case.connect() as conn:
+        texts = conn.execute(sa.select(t.text.c.content)).scalars().all()
+        stored = conn.execute(sa.select(t.dispatch.c.original_sha256)).scalars().all()
+    assert texts == ["page\n\npage\n\npage"]
+    assert all(case.originals.path(sha).exists() for sha in stored) and len(stored) == 2
+
+
+def test_a_pdf_page_drawn_by_megabytes_of_instructions_is_skipped(case: Case, tmp_path: Path) -> None:
+    pdf = pdf_with_huge_streams(tmp_path / "streams.pdf", 3, 6 * 2**20)
+    result = ingest_paths(case, [pdf], progress=False)
+    assert [w.message for w in result.warnings] == [
+        "3 pages are drawn by more than 4 MB of instructions each (normal pages need kilobytes); their text was not "
+        "extracted: page 1, 2, 3"
+    ]
+    assert _one(case).status == "warning"
+
+
+def test_a_document_over_the_memory_limit_is_stopped_and_the_next_one_is_read(case: Case, tmp_path: Path) -> None:
+    heavy = docx_huge(tmp_path / "ledger.docx", 500_000)
+    fine = tmp_path / "fine.docx"
+    fine.write_bytes(docx_bytes("Короткое письмо."))
+    result = ingest_paths(case, [heavy, fine], progress=False, limits=Limits(max_reader_memory=300 * 2**20))
+    assert [p.line() for p in result.problems] == [
+        f"{heavy}: reading stopped at the memory limit (300.0 MB per file); the original is kept, its text was not "
+        "extracted"
+    ]
+    with case.connect() as conn:
+        assert conn.execute(sa.select(t.text.c.content)).scalars().all() == ["Короткое письмо."]
+
+
+def test_a_document_over_the_size_limit_is_kept_unread(case: Case, tmp_path: Path) -> None:
+    pdf = pdf_with_many_pages(tmp_path / "big.pdf", 40)
+    result = ingest_paths(case, [pdf], progress=False, limits=Limits(max_document_bytes=2000))
+    size = pdf.stat().st_size / 1024
+    assert [p.message for p in result.problems] == [
+        f"the file is {size:,.0f} KB (limit 2 KB per document); not read; the original is kept"
+    ]
+
+
+def test_a_pdf_with_many_pages_is_read_up_to_the_page_limit(case: Case, tmp_path: Path) -> None:
+    pdf = pdf_with_many_pages(tmp_path / "pages.pdf", 2000)
+    ingest_paths(case, [pdf], progress=False, limits=Limits(max_pages=50))
+    row = _one(case)
+    assert row.status == "ok" and row.details["pages"] == 2000
+    assert row.details["truncated"] == "only the first 50 pages were read (the limit is 50 pages per document)"
+    with case.connect() as conn:
+        assert conn.execute(sa.select(t.text.c.content)).scalar() == "\n\n".join(["page"] * 50)
+
+
+def test_plain_emails_are_read_without_the_worker(case: Case, tmp_path: Path) -> None:
+    worker().stop()
+    (tmp_path / "a.eml").write_bytes(raw_message())
+    (tmp_path / "b.html").write_bytes(b"<html><body><p>Hello</p></body></html>")
+    ingest_paths(case, [tmp_path / "a.eml"], progress=False)
+    assert worker().pid() is None
+    ingest_paths(case, [tmp_path / "b.html"], progress=False)  # an HTML *file* is a document: the worker reads it
+    assert worker().pid() is not None
+
+
+def test_a_file_swapped_for_a_symlink_or_a_fifo_after_the_walk_is_refused(tmp_path: Path) -> None:
+    secret = tmp_path / "id_ed25519"
+    secret.write_text("PRIVATE KEY", "utf-8")
+    (tmp_path / "letter.eml").symlink_to(secret)
+    with pytest.raises(OSError, match="Too many levels of symbolic links"):
+        Source(path=tmp_path / "letter.eml").read_bytes()
+    os.mkfifo(tmp_path / "pipe.eml")
+    with pytest.raises(OSError, match="not a regular file"):
+        Source(path=tmp_path / "pipe.eml").head()
+
+
+def test_a_folder_walk_never_follows_symlinks(runner: CliRunner, case: Case, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.eml").write_bytes(raw_message(b"the desk's own secret\n", message_id="<secret@x>"))
+    leak = tmp_path / "leak"
+    leak.mkdir()
+    (leak / "real.eml").write_bytes(raw_message())
+    (leak / "environ.eml").symlink_to("/proc/self/environ")
+    (leak / "docs").symlink_to(outside)
+    result = invoke(runner, "ingest", case.root, leak)
+    assert result.exit_code == 1
+    assert sorted(result.stderr.splitlines()) == [
+        f"Error: {leak / name}: is a symbolic link; leakdesk does not follow links, so it was not read (ingest the "
+        "file it points to instead)" for name in ("docs", "environ.eml")
+    ]
+    with case.connect() as conn:
+        assert conn.execute(sa.select(t.dispatch.c.message_id)).scalars().all() == ["<t1@example.org>"]
+        contents = " ".join(conn.execute(sa.select(t.text.c.content)).scalars())
+    assert "secret" not in contents and "PATH=" not in contents
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("attack", ["docx-bomb", "pdf-streams", "pdf-pages", "html-body"])
+def test_hostile_files_of_the_attack_table_stay_under_1_gb_and_60_s(tmp_path: Path, attack: str) -> None:
+    """The sizes of the issue: a 367 KB DOCX bomb, 10 × 70 MB PDF streams, 100,000 pages, a 30 MB HTML body."""
+    make = {
+        "docx-bomb": lambda p: docx_bomb(p / "bomb.docx", 380 * 2**20),
+        "pdf-streams": lambda p: pdf_with_huge_streams(p / "streams.pdf", 10, 70 * 2**20),
+        "pdf-pages": lambda p: pdf_with_many_pages(p / "pages.pdf", 100_000),
+        "html-body": lambda p: html_mail(p / "big.eml", 30 * 2**20),
+    }
+    hostile = make[attack](tmp_path)
+    Case.init(tmp_path / "case").close()
+    run = ingest_measured(tmp_path / "case", hostile, timeout=120)
+    assert run.peak_rss < 1024**3, f"{attack}: peak RSS {run.peak_rss / 2**20:.0f} MB"
+    assert run.seconds < 60, f"{attack}: {run.seconds:.1f} s"
+    assert json.loads(run.stdout)["created"] == [1]  # recorded, the original kept

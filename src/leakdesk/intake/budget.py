@@ -22,7 +22,7 @@ import subprocess
 import sys
 import threading
 import zipfile
-from dataclasses import asdict, replace
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from leakdesk.errors import IntakeError
 from leakdesk.intake.registry import Child, Extracted, Limits, ReadContext, Reader, Source, TextPart
 
 ZIP_MAGIC = b"PK\x03\x04"
+STARTUP_SECONDS = 120  # importing the readers on a loaded machine
 MB = 1024 * 1024
 
 
@@ -78,9 +79,9 @@ def check_zip_package(source: Source, limits: Limits) -> None:
 
 
 # --------------------------------------------------------------------------- the worker process
-# The worker is a plain `python -m leakdesk.intake.reader_worker` child (no multiprocessing: it would re-run the caller's
-# main script). Requests and replies are length-prefixed JSON, never pickle: a reader exploited by a crafted file
-# can at worst send wrong text, not code, to the ingesting process.
+# The worker is a plain `python -m leakdesk.intake.reader_worker` child (no multiprocessing: it would re-run the
+# caller's main script). Requests and replies are length-prefixed JSON, never pickle: a reader exploited by a
+# crafted file can at worst send wrong text, not code, to the ingesting process.
 
 
 def _encode_source(source: Source) -> dict[str, Any]:
@@ -96,14 +97,12 @@ def _decode_source(d: dict[str, Any]) -> Source:
 
 
 def _encode_extracted(ex: Extracted) -> dict[str, Any]:
-    return {
-        "kind": ex.kind, "media_type": ex.media_type, "message_id": ex.message_id, "subject": ex.subject,
-        "sender": ex.sender, "recipients": ex.recipients, "date": ex.date,
-        "date_utc": ex.date_utc.isoformat() if ex.date_utc is not None else None,
-        "headers": [list(h) for h in ex.headers], "texts": [asdict(tp) for tp in ex.texts],
-        "children": [{**asdict(c), "digests": asdict(c.digests)} for c in ex.children],
-        "errors": ex.errors, "details": ex.details, "pgp_status": ex.pgp_status, "pgp_details": ex.pgp_details,
-    }
+    out = {f.name: getattr(ex, f.name) for f in fields(Extracted)}
+    out["children"] = [asdict(c) for c in ex.children]
+    out["texts"] = [asdict(tp) for tp in ex.texts]
+    out["headers"] = [list(h) for h in ex.headers]
+    out["date_utc"] = ex.date_utc.isoformat() if ex.date_utc is not None else None
+    return out
 
 
 def _decode_extracted(d: dict[str, Any]) -> Extracted:
@@ -111,11 +110,13 @@ def _decode_extracted(d: dict[str, Any]) -> Extracted:
 
     from leakdesk.store.originals import Digests
 
-    children = [Child(**{**c, "digests": Digests(**c["digests"])}) for c in d.pop("children")]
-    texts = [TextPart(**tp) for tp in d.pop("texts")]
-    headers = [tuple(h) for h in d.pop("headers")]
-    date_utc = datetime.fromisoformat(d.pop("date_utc")) if d["date_utc"] else d.pop("date_utc")
-    return Extracted(**d, children=children, texts=texts, headers=headers, date_utc=date_utc)  # type: ignore[arg-type]
+    known = {f.name for f in fields(Extracted)}
+    d = {k: v for k, v in d.items() if k in known}
+    d["children"] = [Child(**{**c, "digests": Digests(**c["digests"])}) for c in d["children"]]
+    d["texts"] = [TextPart(**tp) for tp in d["texts"]]
+    d["headers"] = [tuple(h) for h in d["headers"]]
+    d["date_utc"] = datetime.fromisoformat(d["date_utc"]) if d["date_utc"] else None
+    return Extracted(**d)
 
 
 def _send(stream: Any, message: dict[str, Any]) -> None:
@@ -145,6 +146,7 @@ def serve() -> None:
     registry = default_registry()
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a reader that prints must not corrupt the reply channel
+    _send(stdout, {"kind": "ready"})  # the time limit counts from here, not from the interpreter's start-up
     while (request := _recv(stdin)) is not None:
         try:
             originals = Originals(Path(request["originals_root"])) if request["originals_root"] else None
@@ -220,10 +222,17 @@ class Worker:
         self.stop()
         env = {**os.environ, "LEAKDESK_READER_MEMORY": str(memory),
                "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-        self._process = subprocess.Popen([sys.executable, "-m", "leakdesk.intake.reader_worker"], stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, env=env, close_fds=True)
-        self._memory = memory
-        return self._process
+        process = subprocess.Popen([sys.executable, "-m", "leakdesk.intake.reader_worker"], stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, env=env, close_fds=True)
+        self._process, self._memory = process, memory
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout.fileno()], [], [], STARTUP_SECONDS)
+        hello = _recv(process.stdout) if ready else None
+        if hello is None or hello.get("kind") != "ready":
+            self.stop()
+            raise IntakeError(f"the document reader process did not start within {STARTUP_SECONDS} s; "
+                              "the original is kept, its text was not extracted")
+        return process
 
     def stop(self) -> None:
         process, self._process = self._process, None
@@ -248,9 +257,10 @@ class Worker:
                    "scratch_dir": str(ctx.scratch_dir)}
         with self._lock:
             process = self._start(limits.max_reader_memory)
+            assert process.stdin is not None and process.stdout is not None
             try:
                 _send(process.stdin, request)
-                ready, _, _ = select.select([process.stdout], [], [], limits.max_reader_seconds)
+                ready, _, _ = select.select([process.stdout.fileno()], [], [], limits.max_reader_seconds)
                 if not ready:
                     self._breach()
                     raise BudgetExceeded("time", f"reading stopped at the time limit ({limits.max_reader_seconds:g} s "

@@ -7,8 +7,10 @@ of an mbox, zip members) come back through the same registry, within the bounds 
 
 from __future__ import annotations
 
+import errno
 import io
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +39,7 @@ class Limits:
     max_reader_memory: int = 768 * 1024**2
     max_reader_seconds: float = 30.0  # 0 reads in-process, without the worker (e.g. to debug a reader)
     max_pages: int = 20_000  # pages of one document whose text is extracted
+    max_page_content: int = 4 * 1024**2  # drawing instructions of one PDF page (normal pages: kilobytes)
 
 
 @dataclass
@@ -61,20 +64,31 @@ class Source:
             return self.data[:n]
         if self.path is None or self.is_dir:
             return b""
-        with open(self.path, "rb") as fh:
+        with self.open() as fh:
             return fh.read(n)
 
     def open(self) -> BinaryIO:
+        """The bytes as a binary file. A path is opened without following a symbolic link and must be a regular
+        file, so a file swapped for a link (to a private key, /proc/self/environ) or a FIFO after the folder walk
+        checked it is refused, never read."""
         if self.data is not None:
             return io.BytesIO(self.data)
         assert self.path is not None
-        return open(self.path, "rb")
+        fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(errno.EINVAL, "not a regular file", str(self.path))
+            os.set_blocking(fd, True)
+            return os.fdopen(fd, "rb")
+        except BaseException:
+            os.close(fd)
+            raise
 
     def read_bytes(self) -> bytes:
         if self.data is not None:
             return self.data
-        assert self.path is not None
-        return self.path.read_bytes()
+        with self.open() as fh:
+            return fh.read()
 
     @property
     def extension(self) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
 import pypdf
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
@@ -13,7 +15,6 @@ from leakdesk.intake import ocr
 from leakdesk.intake.readers.text import text_role
 from leakdesk.intake.readers.unknown import looks_binary
 from leakdesk.intake.registry import Extracted, ReadContext, Reader, Source, TextPart
-
 
 _BLANK = "_pages_without_text"  # handed from `parse` to `finish`, never stored
 _INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
@@ -62,14 +63,17 @@ def _draws_an_image(page: pypdf.PageObject) -> bool:
 
     A page without text *and* without images (e.g. megabytes of drawing operators) has nothing to read; rendering
     it for OCR could take minutes."""
+
+    def resolved(value: Any) -> Any:
+        return value.get_object() if hasattr(value, "get_object") else value
+
     def images(resources: object, depth: int) -> bool:
-        resources = resources.get_object() if hasattr(resources, "get_object") else resources
-        xobjects = resources.get("/XObject") if isinstance(resources, DictionaryObject) else None
-        xobjects = xobjects.get_object() if hasattr(xobjects, "get_object") else xobjects
+        resources = resolved(resources)
+        xobjects = resolved(resources.get("/XObject")) if isinstance(resources, DictionaryObject) else None
         if not isinstance(xobjects, DictionaryObject):
             return False
         for value in list(xobjects.values())[:200]:
-            xobject = value.get_object() if hasattr(value, "get_object") else value
+            xobject = resolved(value)
             if not isinstance(xobject, DictionaryObject):
                 continue
             if xobject.get("/Subtype") == "/Image":
@@ -81,27 +85,53 @@ def _draws_an_image(page: pypdf.PageObject) -> bool:
     return images(page.get("/Resources"), 0)
 
 
-def _page_texts(pdf: pypdf.PdfReader, ctx: ReadContext) -> tuple[list[str], str | None, list[int]]:
-    """Text page by page, stopping early (with the reason) at the page, text or half-time limit of the budget;
-    and the 1-based numbers of the pages that may be scans (no text layer, but an image)."""
+def _content_size(page: pypdf.PageObject) -> int:
+    """Bytes of the page's decoded drawing instructions (pypdf itself refuses streams over 75 MB)."""
+    contents: Any = page.get("/Contents")
+    contents = contents.get_object() if hasattr(contents, "get_object") else contents
+    streams: list[Any] = list(contents) if isinstance(contents, ArrayObject) else [contents]
+    total = 0
+    for stream in streams[:1000]:
+        stream = stream.get_object() if hasattr(stream, "get_object") else stream
+        if hasattr(stream, "get_data"):
+            total += len(stream.get_data())
+    return total
+
+
+@dataclass
+class _PageTexts:
+    texts: list[str] = field(default_factory=list)
+    cut: str | None = None  # why reading stopped before the last page
+    scans: list[int] = field(default_factory=list)  # 1-based: no text layer, but an image (worth OCR)
+    oversized: list[int] = field(default_factory=list)  # 1-based: drawing instructions over the page limit
+
+
+def _page_texts(pdf: pypdf.PdfReader, ctx: ReadContext) -> _PageTexts:
+    """Text page by page, within the budget: a page drawn by megabytes of instructions is skipped, and reading
+    stops early (saying why) at the page limit, the text limit or half the time limit."""
     limits = ctx.limits
-    scans: list[int] = []
     deadline = time.monotonic() + limits.max_reader_seconds / 2 if limits.max_reader_seconds else None
-    texts: list[str] = []
+    out = _PageTexts()
     chars = 0
-    for number, page in enumerate(_pages(pdf)):
-        if number >= limits.max_pages:
-            return texts, f"the limit is {limits.max_pages:,} pages per document", scans
-        if deadline is not None and time.monotonic() > deadline:
-            return texts, f"half of the time limit of {limits.max_reader_seconds:g} s per file was used", scans
-        if chars > limits.max_text_chars:
-            return texts, f"the limit is {limits.max_text_chars:,} characters of text per document", scans
+    for number, page in enumerate(_pages(pdf), 1):
+        if number > limits.max_pages:
+            out.cut = f"the limit is {limits.max_pages:,} pages per document"
+        elif deadline is not None and time.monotonic() > deadline:
+            out.cut = f"half of the time limit of {limits.max_reader_seconds:g} s per file was used"
+        elif chars > limits.max_text_chars:
+            out.cut = f"the limit is {limits.max_text_chars:,} characters of text per document"
+        if out.cut:
+            return out
+        if _content_size(page) > limits.max_page_content:
+            out.oversized.append(number)
+            out.texts.append("")
+            continue
         text = page.extract_text() or ""
-        texts.append(text)
+        out.texts.append(text)
         chars += len(text)
         if not text.strip() and _draws_an_image(page):
-            scans.append(number + 1)
-    return texts, None, scans
+            out.scans.append(number)
+    return out
 
 
 class PdfReader(Reader):
@@ -127,11 +157,19 @@ class PdfReader(Reader):
                 pdf = pypdf.PdfReader(fh, strict=False)
                 if pdf.is_encrypted and not pdf.decrypt(""):
                     raise IntakeError("the PDF is password-protected; its text cannot be read")
-                pages, cut, scans = _page_texts(pdf, ctx)
+                found = _page_texts(pdf, ctx)
+                pages, scans = found.texts, found.scans
                 meta: dict[str, object] = dict(pdf.metadata or {})
-                ex.details["pages"] = _declared_pages(pdf) if cut else len(pages)
-                if cut:
-                    ex.details["truncated"] = f"only the first {len(pages):,} pages were read ({cut})"
+                ex.details["pages"] = _declared_pages(pdf) if found.cut else len(pages)
+                if found.cut:
+                    ex.details["truncated"] = f"only the first {len(pages):,} pages were read ({found.cut})"
+                if found.oversized:
+                    listed = ", ".join(map(str, found.oversized[:20])) + (" …" if len(found.oversized) > 20 else "")
+                    ex.warnings.append(
+                        f"{len(found.oversized):,} pages are drawn by more than "
+                        f"{ctx.limits.max_page_content // 1024**2} MB of instructions each (normal pages need "
+                        f"kilobytes); their text was not extracted: page {listed}"
+                    )
                 ex.details["metadata"] = {k.lstrip("/"): str(v) for k, v in meta.items()}
         except IntakeError:
             raise
