@@ -1,11 +1,12 @@
 """OCR character accuracy and speed on pages rendered from known text (Russian and English).
 
-    .venv/bin/python benchmarks/ocr.py [--json]
+    .venv/bin/python benchmarks/ocr.py [--json] [--page IMAGE TRUE_TEXT ...]
 
 Pages are drawn with PIL (DejaVu Sans, fonts-dejavu-core) from letters written for this benchmark, at three text
 sizes, clean and "scanned" (rotated 0.8°, blurred, speckled, saved as JPEG quality 60), and once as an image-only
 PDF; each goes through leakdesk's own path (`leakdesk.intake.ocr.ocr_image` / `ocr_pdf`, Tesseract rus+eng).
 Character accuracy = 1 − Levenshtein distance / length of the true text, whitespace collapsed.
+`--page IMAGE TRUE_TEXT` adds a desk's own page (an image and a UTF-8 file of what it really says).
 """
 
 from __future__ import annotations
@@ -107,10 +108,17 @@ def _row(lang: str, size: int, condition: str, truth: str, result: ocr.OcrResult
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--page", nargs=2, action="append", default=[], metavar=("IMAGE", "TRUE_TEXT"),
+                        help="also measure this image against the text it really holds")
     args = parser.parse_args()
     if ocr.tesseract_version() is None:
         sys.exit("Tesseract is not installed (Debian tesseract-ocr, tesseract-ocr-rus, tesseract-ocr-eng).")
     rows = run()
+    for image, truth in args.page:
+        start = time.perf_counter()
+        result = ocr.ocr_image(Path(image))
+        rows.append(_row(Path(image).name, 0, "given page", Path(truth).read_text("utf-8"), result,
+                         time.perf_counter() - start))
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return

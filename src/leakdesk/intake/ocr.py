@@ -7,6 +7,7 @@ which engine, version and languages produced it, and whether OCR found text, fou
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -100,6 +101,10 @@ def choose_languages(requested: str | Iterable[str] | None = None) -> tuple[str,
 
 def _read_page(image: Image.Image, languages: str) -> str:
     import pytesseract
+
+    # Tesseract's OpenMP threads cost ~4× the CPU per page on a busy machine (measured: benchmarks/ocr.py);
+    # one thread per page unless the desk sets OMP_THREAD_LIMIT itself.
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
     if image.width * image.height > MAX_PIXELS:
         raise IntakeError(f"a page of {image.width}×{image.height} pixels is too large to read by OCR")
