@@ -161,8 +161,10 @@ class Case:
         so that `fsck` accepts the change (edits that skip this are reported as tampering)."""
         return record_dispatch_digest(conn, self.actor, dispatch_id, action, details)
 
-    def checkpoint(self, out: Path | str) -> dict[str, Any]:
-        """Audit and sign a statement of the log's head; written to `out` and kept in the desk's home."""
+    def checkpoint(self, out: Path | str, tsa_url: str | None = None) -> dict[str, Any]:
+        """Audit and sign a statement of the log's head; written to `out` and kept in the desk's home.
+
+        `tsa_url`: also have an RFC 3161 time-stamping authority timestamp it (verified offline by fsck)."""
         key = desk_key()
         assert key is not None
         out = Path(out)
@@ -172,6 +174,8 @@ class Case:
                 raise CaseError(f"{self.root}: the audit log has no case.init entry; run `leakdesk fsck` first.")
             self.audit(conn, "audit.checkpoint", out.name, {"key_id": key.key_id})
             signed = checkpoints.sign(checkpoints.head_statement(conn, case_id, self.root.name), key)
+            if tsa_url:
+                checkpoints.add_timestamp(signed, tsa_url)
             checkpoints.save(signed, out)  # inside the transaction: no audited checkpoint without its file
         return signed
 
@@ -197,11 +201,16 @@ class Case:
             self.audit(conn, "case.make-private", self.root.name, {"changed": changed})
         return changed
 
-    def fsck(self, checkpoint: Path | str | None = None) -> FsckReport:
-        """Check the whole case (see store/fsck.py); `checkpoint`: compare with this file."""
+    def fsck(self, checkpoint: Path | str | None = None, tsa_roots: list[Path] | None = None) -> FsckReport:
+        """Check the whole case (see store/fsck.py); `checkpoint`: compare with this file; `tsa_roots`: verify
+        its RFC 3161 timestamp with these root certificates."""
         with self.connect() as conn:
             return run_fsck(
-                conn, self.originals, Path(checkpoint) if checkpoint else None, case_id=self.settings.case_id
+                conn,
+                self.originals,
+                Path(checkpoint) if checkpoint else None,
+                case_id=self.settings.case_id,
+                tsa_roots=tsa_roots,
             )
 
     @property

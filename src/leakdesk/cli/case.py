@@ -40,6 +40,8 @@ def _print_report(report: FsckReport) -> None:
     if report.checkpoint:
         cp = report.checkpoint
         say(console, f"Compared with the checkpoint {cp['file']} (entry {cp['seq']}, {cp['time']}).")
+        if cp.get("timestamp"):
+            say(console, f"Its RFC 3161 timestamp verifies: it existed at {cp['timestamp']}.")
     for d in report.damaged_originals + report.missing_originals:
         _line("red", f"Original {d['sha256']}", f": {d['problem']}.")
     for r in report.dangling_references:
@@ -65,6 +67,11 @@ def fsck(
         Path | None,
         typer.Option(help="Compare with this checkpoint file (default: the newest one this desk kept)."),
     ] = None,
+    tsa_root: Annotated[
+        list[Path] | None,
+        typer.Option("--tsa-root", help="Root certificate (PEM) of the time-stamping authority, to verify the "
+                     "checkpoint's timestamp offline."),
+    ] = None,
     make_private: Annotated[
         bool, typer.Option("--make-private", help="First make the case folder private (0700, 0600, originals 0400).")
     ] = False,
@@ -76,7 +83,7 @@ def fsck(
             changed = c.make_private()
             if not json:
                 say(console, f"Made the case private: {changed} files and folders changed.")
-        report = c.fsck(checkpoint)
+        report = c.fsck(checkpoint, tsa_root)
     if json:
         print_json(report.as_dict())
     else:
@@ -90,11 +97,15 @@ def checkpoint(
     case: CaseArg,
     out: Annotated[Path, typer.Argument(help="Where to write the signed checkpoint (keep it outside the case).")],
     db: DbOpt = None,
+    tsa: Annotated[
+        str | None,
+        typer.Option(envvar="LEAKDESK_TSA", help="URL of an RFC 3161 time-stamping authority to timestamp it."),
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
     """Write a signed statement of the audit log's head; `fsck --checkpoint FILE` compares with it later."""
     with open_case(case, db) as c:
-        signed = c.checkpoint(out)
+        signed = c.checkpoint(out, tsa)
     st = signed["statement"]
     if json:
         print_json(signed)
@@ -104,6 +115,8 @@ def checkpoint(
         f"Checkpoint written to {out}: audit entry {st['seq']}, hash {st['hash']}, {st['originals']} originals, "
         f"{st['dispatches']} dispatches; signed with desk key {st['key_id']}.",
     )
+    if "timestamp" in signed:
+        say(console, f"Timestamped by {signed['timestamp']['tsa']} at {signed['timestamp']['time']}.")
 
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from leakdesk.errors import UsageError
 from leakdesk.store import tables as t
-from leakdesk.store.keys import DeskKey, desk_home, key_id_of, signature_holds, write_private
+from leakdesk.store.keys import DeskKey, canonical_bytes, desk_home, key_id_of, signature_holds, write_private
 
 FORMAT = "leakdesk-checkpoint/1"
 
@@ -50,6 +50,19 @@ def sign(statement: dict[str, Any], key: DeskKey) -> dict[str, Any]:
 
     signed = {**statement, "key_id": key.key_id, "public_key": base64.b64encode(key.public_bytes).decode("ascii")}
     return {"statement": signed, "signature": key.sign(signed)}
+
+
+def timestamped_bytes(checkpoint: dict[str, Any]) -> bytes:
+    """What an RFC 3161 timestamp of a checkpoint covers: its statement and signature."""
+    return canonical_bytes({"statement": checkpoint["statement"], "signature": checkpoint["signature"]})
+
+
+def add_timestamp(checkpoint: dict[str, Any], tsa_url: str) -> None:
+    from leakdesk.secrets import redact_url
+    from leakdesk.store.timestamp import request_timestamp
+
+    token, when = request_timestamp(timestamped_bytes(checkpoint), tsa_url)
+    checkpoint["timestamp"] = {"tsa": redact_url(tsa_url), "time": when.isoformat(), "token": token}
 
 
 def local_dir(case_id: str) -> Path:
@@ -86,7 +99,10 @@ def load(path: Path) -> dict[str, Any]:
         raise UsageError(f"The checkpoint file {path} does not exist.") from exc
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise UsageError(f"{path} is not a leakdesk checkpoint file.") from exc
-    return {"statement": statement, "signature": signature}
+    loaded = {"statement": statement, "signature": signature}
+    if isinstance(data.get("timestamp"), dict):
+        loaded["timestamp"] = data["timestamp"]
+    return loaded
 
 
 @dataclass
@@ -99,10 +115,14 @@ class CheckpointResult:
     key_id: str
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    timestamp: str | None = None  # the TSA's time, when its timestamp was verified
 
 
-def compare(conn: sa.Connection, path: Path, key: DeskKey | None, case_id: str | None) -> CheckpointResult:
-    """Check the signature, then that the entry the checkpoint names is still there, unchanged, and counts held."""
+def compare(
+    conn: sa.Connection, path: Path, key: DeskKey | None, case_id: str | None, tsa_roots: list[Path] | None = None
+) -> CheckpointResult:
+    """Check the signature (and timestamp, given the TSA's roots), then that the entry the checkpoint names is
+    still there, unchanged, and that the counts held."""
     cp = load(path)
     st = cp["statement"]
     res = CheckpointResult(str(path), int(st.get("seq", 0)), str(st.get("time", "?")), str(st.get("key_id", "?")))
@@ -116,6 +136,7 @@ def compare(conn: sa.Connection, path: Path, key: DeskKey | None, case_id: str |
             f"The checkpoint is signed by desk key {res.key_id}, not by this desk's key; make sure that is the key "
             "of the desk that gave it to you."
         )
+    _check_timestamp(cp, tsa_roots or [], res)
     if case_id is not None and st["case_id"] != case_id:
         res.problems.append(
             "The checkpoint belongs to another case, or the first audit entry (case.init) was rewritten."
@@ -136,6 +157,29 @@ def compare(conn: sa.Connection, path: Path, key: DeskKey | None, case_id: str |
         if now < int(st[word]):
             res.problems.append(f"The case holds {now} {word}; the checkpoint of {res.time} counted {st[word]}.")
     return res
+
+
+def _check_timestamp(cp: dict[str, Any], roots: list[Path], res: CheckpointResult) -> None:
+    from leakdesk.errors import StoreError
+    from leakdesk.store.timestamp import verify_timestamp
+
+    stamp = cp.get("timestamp")
+    if stamp is None:
+        if roots:
+            res.problems.append("The checkpoint carries no timestamp, though a time-stamping authority was given.")
+        return
+    if not roots:
+        res.notes.append(
+            f"The checkpoint carries a timestamp from {stamp.get('tsa')} ({stamp.get('time')}); give --tsa-root "
+            "to verify it."
+        )
+        return
+    try:
+        when = verify_timestamp(str(stamp.get("token", "")), timestamped_bytes(cp), roots)
+    except StoreError as exc:
+        res.problems.append(str(exc))
+        return
+    res.timestamp = when.isoformat()
 
 
 def _b64(value: Any) -> bytes:
