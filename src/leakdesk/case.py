@@ -201,9 +201,14 @@ class Case:
             self.audit(conn, "case.make-private", self.root.name, {"changed": changed})
         return changed
 
-    def fsck(self, checkpoint: Path | str | None = None, tsa_roots: list[Path] | None = None) -> FsckReport:
+    def fsck(
+        self,
+        checkpoint: Path | str | None = None,
+        tsa_roots: list[Path] | None = None,
+        checkpoint_key: str | None = None,
+    ) -> FsckReport:
         """Check the whole case (see store/fsck.py); `checkpoint`: compare with this file; `tsa_roots`: verify
-        its RFC 3161 timestamp with these root certificates."""
+        its RFC 3161 timestamp with these root certificates; `checkpoint_key`: the key id that must have signed it."""
         with self.connect() as conn:
             return run_fsck(
                 conn,
@@ -211,6 +216,7 @@ class Case:
                 Path(checkpoint) if checkpoint else None,
                 case_id=self.settings.case_id,
                 tsa_roots=tsa_roots,
+                checkpoint_key=checkpoint_key,
             )
 
     @property

@@ -466,3 +466,24 @@ def test_a_digest_from_another_leakdesk_version_is_not_compared(ingested: Case) 
     assert report.ok and report.changed_dispatches == []
     assert any(w.startswith("Dispatch 1: its rows were recorded by another version of leakdesk (audit entry ")
                for w in report.warnings)
+
+
+def test_a_partner_pins_the_desk_key_of_the_checkpoint(
+    ingested: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runner  # type: ignore[no-untyped-def]
+) -> None:
+    """An attacker who rewrote the log signs a fresh checkpoint with a key of their own: the pinned id refuses it."""
+    shown = invoke(runner, "desk-key")
+    assert shown.exit_code == 0
+    desk_id = shown.output.split()[2].rstrip(",")
+    assert shown.output == (f"Desk key {desk_id}, kept in {os.environ['LEAKDESK_HOME']}/desk-key.pem (back it up; "
+                            "never put it in a case folder).\n")
+    monkeypatch.setenv("LEAKDESK_HOME", str(tmp_path / "mallory"))
+    forged = tmp_path / "forged.json"
+    assert invoke(runner, "checkpoint", ingested.root, forged).exit_code == 0
+    monkeypatch.setenv("LEAKDESK_HOME", str(tmp_path / "partner"))
+    res = invoke(runner, "fsck", ingested.root, "--checkpoint", forged, "--key-id", desk_id)
+    assert res.exit_code == 1
+    assert f"not by {desk_id}: it is not a checkpoint of the desk you trust." in res.output
+    good = invoke(runner, "fsck", ingested.root, "--checkpoint", tmp_path / "kept-elsewhere.json", "--key-id", desk_id)
+    assert good.exit_code == 0, good.output  # the desk's own checkpoint, signed by the pinned key, holds
+    assert "not by this desk's key" not in good.output

@@ -72,6 +72,11 @@ def fsck(
         typer.Option("--tsa-root", help="Root certificate (PEM) of the time-stamping authority, to verify the "
                      "checkpoint's timestamp offline."),
     ] = None,
+    key_id: Annotated[
+        str | None,
+        typer.Option("--key-id", help="The desk key id the checkpoint must be signed with (from `leakdesk desk-key` "
+                     "of the desk that gave it to you)."),
+    ] = None,
     make_private: Annotated[
         bool, typer.Option("--make-private", help="First make the case folder private (0700, 0600, originals 0400).")
     ] = False,
@@ -83,7 +88,7 @@ def fsck(
             changed = c.make_private()
             if not json:
                 say(console, f"Made the case private: {changed} files and folders changed.")
-        report = c.fsck(checkpoint, tsa_root)
+        report = c.fsck(checkpoint, tsa_root, key_id)
     if json:
         print_json(report.as_dict())
     else:
@@ -119,7 +124,21 @@ def checkpoint(
         say(console, f"Timestamped by {signed['timestamp']['tsa']} at {signed['timestamp']['time']}.")
 
 
+@handle_errors
+def desk_key(json: JsonOpt = False) -> None:
+    """Show this desk's key: where it is kept (back it up) and its id (give it to partners checking checkpoints)."""
+    from leakdesk.store.keys import desk_key as load_desk_key
+
+    key = load_desk_key()
+    assert key is not None
+    if json:
+        print_json({"key_id": key.key_id, "path": str(key.path)})
+        return
+    say(console, f"Desk key {key.key_id}, kept in {key.path} (back it up; never put it in a case folder).")
+
+
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     app.command()(init)
     app.command()(fsck)
     app.command()(checkpoint)
+    app.command("desk-key")(desk_key)

@@ -119,10 +119,15 @@ class CheckpointResult:
 
 
 def compare(
-    conn: sa.Connection, path: Path, key: DeskKey | None, case_id: str | None, tsa_roots: list[Path] | None = None
+    conn: sa.Connection,
+    path: Path,
+    key: DeskKey | None,
+    case_id: str | None,
+    tsa_roots: list[Path] | None = None,
+    expected_key: str | None = None,
 ) -> CheckpointResult:
-    """Check the signature (and timestamp, given the TSA's roots), then that the entry the checkpoint names is
-    still there, unchanged, and that the counts held."""
+    """Check the signature (by `expected_key`, a key id, when given; and the timestamp, given the TSA's roots),
+    then that the entry the checkpoint names is still there, unchanged, and that the counts held."""
     cp = load(path)
     st = cp["statement"]
     res = CheckpointResult(str(path), int(st.get("seq", 0)), str(st.get("time", "?")), str(st.get("key_id", "?")))
@@ -131,7 +136,12 @@ def compare(
     ):
         res.problems.append(f"The checkpoint {path} is not validly signed: it was altered after it was written.")
         return res
-    if key is None or res.key_id != key.key_id:
+    if expected_key is not None and res.key_id != expected_key:
+        res.problems.append(
+            f"The checkpoint is signed by desk key {res.key_id}, not by {expected_key}: it is not a checkpoint of "
+            "the desk you trust."
+        )
+    elif expected_key is None and (key is None or res.key_id != key.key_id):
         res.notes.append(
             f"The checkpoint is signed by desk key {res.key_id}, not by this desk's key; make sure that is the key "
             "of the desk that gave it to you."

@@ -77,11 +77,13 @@ def fsck(
     case_id: str | None = None,
     key: DeskKey | None = None,
     tsa_roots: list[Path] | None = None,
+    checkpoint_key: str | None = None,
 ) -> FsckReport:
     """Check everything; `checkpoint`: compare with this file (default: the newest one the desk kept).
 
     `case_id`: the case's identity when its first audit entry is gone (from case.json); `key`: the desk key;
-    `tsa_roots`: root certificates (PEM) to verify the checkpoint's RFC 3161 timestamp with.
+    `tsa_roots`: root certificates (PEM) to verify the checkpoint's RFC 3161 timestamp with; `checkpoint_key`: the
+    id of the desk key the checkpoint must be signed with (a partner checking another desk's case).
     """
     report = FsckReport()
     key = key or desk_key(create=False)
@@ -95,7 +97,7 @@ def fsck(
     _check_start_and_seals(chain, anchor, key, report)
     _check_guards(conn, report)
     _check_digests(conn, chain, report)
-    _check_checkpoint(conn, checkpoint, case_id, key, report, tsa_roots)
+    _check_checkpoint(conn, checkpoint, case_id, key, report, tsa_roots, checkpoint_key)
     _check_privacy(originals.root.parent, originals.root, report)
     if key is not None and key.path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         report.warnings.append(f"The desk key {key.path} can be read by other users; make it private (chmod 600).")
@@ -229,13 +231,14 @@ def _check_checkpoint(
     key: DeskKey | None,
     report: FsckReport,
     tsa_roots: list[Path] | None,
+    checkpoint_key: str | None,
 ) -> None:
     if path is None and case_id is not None:
         path = checkpoints.latest_local(case_id)
     if path is None:
         report.warnings.append("No checkpoint to compare with; make one with `leakdesk checkpoint CASE FILE`.")
         return
-    res = checkpoints.compare(conn, path, key, case_id, tsa_roots)
+    res = checkpoints.compare(conn, path, key, case_id, tsa_roots, checkpoint_key)
     report.checkpoint = asdict(res)
     report.problems += res.problems
     report.warnings += res.notes
