@@ -50,7 +50,7 @@ def test_verify_one_dispatch_and_plain_output(series_case: Case) -> None:
 def test_verify_errors_are_sentences(series_case: Case) -> None:
     result = run("verify", series_case.root, "--series", "Nope")
     assert result.exit_code == 2
-    assert "There is no series called 'Nope'. Series in this case: S." in result.stderr
+    assert "No such series 'Nope' in this case. Series in this case: S." in result.stderr
     result = run("verify", series_case.root, "--series", "S", "--dispatch", "99")
     assert result.exit_code == 2
     assert "Dispatch 99 is not a letter of the series 'S'." in result.stderr
@@ -134,7 +134,7 @@ def test_review_errors(series_case: Case) -> None:
     bad = run("review", series_case.root, "1", "--verdict", "fake", "--confidence", "5", "--reviewer", "X")
     assert bad.exit_code == 2 and "Confidence must be between 0 and 1 (got 5.0)." in bad.stderr
     bad = run("review", series_case.root, "42", "--verdict", "fake", "--confidence", "0.5", "--reviewer", "X")
-    assert bad.exit_code == 2 and "No dispatch with id 42 in this case." in bad.stderr
+    assert bad.exit_code == 2 and "No such dispatch 42 in this case." in bad.stderr
 
 
 def test_series_report_finds_two_hands_and_feeds_the_case_report(series_case: Case) -> None:
@@ -154,3 +154,23 @@ def test_series_report_finds_two_hands_and_feeds_the_case_report(series_case: Ca
     (section,) = sections(series_case)
     assert "2 hand(s) found" in section.html and "authorship-S-heatmap.png" in section.html
     assert set(section.files) == {"authorship-S-heatmap.png", "authorship-S-dendrogram.png"}
+
+
+UKRAINIAN = ("Шановні колеги, я знову пишу вам, тому що ситуація в нашому управлінні за останні тижні ще більше "
+             "ускладнилася. Вчора начальник відділу знову зібрав нас у своєму кабінеті і, не пояснюючи причин, "
+             "вимагав підготувати довідку за підсумками кварталу до ранку понеділка. Я прошу вас поставитися до "
+             "цього повідомлення з усією серйозністю.")
+
+
+def test_reference_texts_get_custody_and_ukrainian_is_not_refused_as_russian(case: Case, tmp_path: Path) -> None:
+    path = tmp_path / "uk.txt"
+    path.write_text(UKRAINIAN, "utf-8")
+    result = run("--user", "Olena", "reference", "add", case.root, path, "--language", "uk", "--json")
+    assert result.exit_code == 0, result.output
+    added = json.loads(result.stdout)["added"]
+    assert len(added) == 1
+    with case.connect() as conn:
+        chain = conn.execute(sa.select(t.custody).where(t.custody.c.sha256 == added[0]["sha256"])).all()
+    assert [(c.event, c.channel, c.source, c.actor) for c in chain] == [("received", "reference", str(path), "Olena")]
+    refused = run("reference", "add", case.root, path, "--language", "ru")
+    assert "uk.txt: it looks Ukrainian, not Russian" in refused.stdout

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +20,18 @@ import numpy as np
 import sqlalchemy as sa
 
 from leakdesk.authorship.calibration import method_votes, probability, vote_reasons
-from leakdesk.authorship.features import ProfileCache, detect_language
+from leakdesk.authorship.features import ProfileCache
 from leakdesk.authorship.ood import language_name
 from leakdesk.authorship.problem import Problem
 from leakdesk.authorship.verifier import CANNOT_TELL, DIFFERENT, SAME, VERSION, AuthorshipVerifier
 from leakdesk.case import Case
 from leakdesk.errors import AuthorshipError, UsageError
-from leakdesk.store import tables as t
-from leakdesk.store.records import verdicts
+from leakdesk.language.langid import NAMES as KNOWN_LANGUAGES
+from leakdesk.language.langid import guess_language
+from leakdesk.language.langid import language_name as langid_name
+from leakdesk.store.records import dispatches, references, reviews, verdicts
+from leakdesk.store.records import series as records_series
+from leakdesk.store.records import status as records_status
 
 ORIGINAL_ROLES = ("decrypted", "body", "html-body")  # in order of preference
 METHOD = "leakdesk-fusion"
@@ -56,27 +59,18 @@ class Letter:
 
 
 def series_row(conn: sa.Connection, name: str) -> Any:
-    row = conn.execute(sa.select(t.series).where(t.series.c.name == name)).first()
-    if row is None:
-        names = [r for r in conn.execute(sa.select(t.series.c.name).order_by(t.series.c.name)).scalars()]
-        hint = f" Series in this case: {', '.join(names)}." if names else " This case has no series yet."
-        raise UsageError(f"There is no series called '{name}'.{hint}")
-    return row
+    """The series called `name` (the record layer's one error when there is none)."""
+    return records_series.by_name(conn, name)
 
 
 def _original_text(conn: sa.Connection, dispatch_id: int) -> tuple[str, str, str]:
-    """(text, language, problem) of a dispatch's own original text; refuses translations."""
-    rows = conn.execute(
-        sa.select(t.text.c.role, t.text.c.content, t.text.c.language).where(t.text.c.dispatch_id == dispatch_id)
-    ).all()
-    by_role: dict[str, Any] = {}
-    for r in rows:
-        by_role.setdefault(r.role, r)
-    for role in ORIGINAL_ROLES:
-        original = by_role.get(role)
-        if original is not None and original.content.strip():
-            return original.content, original.language or detect_language(original.content), ""
-    if any("translation" in r.role for r in rows):
+    """(text, language, problem) of a dispatch's own original text (the record layer's one preference order);
+    refuses translations."""
+    texts = dispatches.texts(conn, dispatch_id)
+    original = dispatches.choose_original(texts)
+    if original is not None:
+        return original.content, original.language or guess_language(original.content) or "", ""
+    if any("translation" in t.role for t in texts):
         raise AuthorshipError(
             f"Dispatch {dispatch_id} holds only a translation; authorship can be judged only on the original text "
             "its writer sent. Verify the original dispatch instead."
@@ -85,32 +79,23 @@ def _original_text(conn: sa.Connection, dispatch_id: int) -> tuple[str, str, str
 
 
 def load_letters(conn: sa.Connection, series_id: int) -> list[Letter]:
-    d = t.dispatch.c
-    rows = conn.execute(
-        sa.select(d.id, d.subject, d.filename, d.variant_of)
-        .where(d.series_id == series_id, d.parent_id.is_(None))
-        .order_by(d.id)
-    ).all()
     out = []
-    for r in rows:
-        text, lang, problem = _original_text(conn, r.id)
-        label = r.subject or r.filename or f"dispatch {r.id}"
-        out.append(Letter(r.id, text, lang, label, r.variant_of, problem))
+    for d in dispatches.find(conn, top_level=True, series_id=series_id):
+        text, lang, problem = _original_text(conn, d.id)
+        out.append(Letter(d.id, text, lang, d.subject or d.filename or f"dispatch {d.id}", d.variant_of, problem))
     return out
 
 
 def reference_pool(conn: sa.Connection, series_id: int) -> tuple[dict[str, list[str]], dict[str, int]]:
     """Texts by other people, per language: the reference texts and the letters of every other series."""
     pool: dict[str, list[str]] = {}
-    for r in conn.execute(sa.select(t.reference_text.c.language, t.reference_text.c.content)):
+    for r in references.all_references(conn):
         pool.setdefault(r.language, []).append(r.content)
     counts = {lang: len(v) for lang, v in pool.items()}
-    d = t.dispatch.c
-    others = conn.execute(
-        sa.select(d.id).where(d.series_id.is_not(None), d.series_id != series_id, d.parent_id.is_(None))
-    ).scalars()
-    for dispatch_id in others:
-        text, lang, _ = _original_text(conn, dispatch_id)
+    for d in dispatches.find(conn, top_level=True):
+        if d.series_id is None or d.series_id == series_id:
+            continue
+        text, lang, _ = _original_text(conn, d.id)
         if text:
             pool.setdefault(lang, []).append(text)
     return pool, counts
@@ -307,99 +292,59 @@ def add_references(case: Case, path: Path, language: str, label: str | None = No
         if len(content.split()) < 20:
             refused.append({"file": str(f), "reason": f"it has only {len(content.split())} words (20 needed)"})
             continue
-        found = detect_language(content)
-        if found and found != language and found != "und":
-            refused.append({"file": str(f), "reason": f"it looks {language_name(found)}, not "
-                                                      f"{language_name(language)}"})
+        # The one language identifier (script first, lingua between languages of one script): a Ukrainian text is
+        # not "Russian" just because it is Cyrillic.
+        found = guess_language(content, sorted({language, *case.settings.languages, *KNOWN_LANGUAGES}))
+        if found and found != language:
+            refused.append({"file": str(f), "reason": f"it looks {langid_name(found)}, not "
+                                                      f"{langid_name(language)}"})
             continue
-        digests = case.originals.put_bytes(data)
         with case.transaction() as conn:
-            if conn.execute(sa.select(t.reference_text.c.id).where(
-                    t.reference_text.c.original_sha256 == digests.sha256)).first():  # fmt: skip
+            ref_id, sha = references.add(conn, case.originals, data, content, language, label or f.name,
+                                         source=str(f), actor=case.actor)
+            if ref_id is None:
                 skipped.append(str(f))
                 continue
-            if conn.execute(sa.select(t.original.c.sha256).where(t.original.c.sha256 == digests.sha256)).first() \
-                    is None:  # fmt: skip
-                conn.execute(t.original.insert().values(
-                    sha256=digests.sha256, sha1=digests.sha1, md5=digests.md5, size=digests.size,
-                    media_type="text/plain", first_seen=datetime.now(UTC)))  # fmt: skip
-            ref_id = conn.execute(t.reference_text.insert().values(
-                language=language, label=label or f.name, content=content, original_sha256=digests.sha256,
-                created=datetime.now(UTC))).inserted_primary_key[0]  # type: ignore[index]  # fmt: skip
             case.audit(conn, "authorship.reference-add", f"reference {ref_id}",
-                       {"file": f.name, "sha256": digests.sha256, "language": language})
-        added.append({"id": int(ref_id), "file": str(f), "sha256": digests.sha256, "words": len(content.split())})
+                       {"file": f.name, "sha256": sha, "language": language})
+        added.append({"id": int(ref_id), "file": str(f), "sha256": sha, "words": len(content.split())})
     return {"added": added, "already_present": skipped, "refused": refused, "language": language}
 
 
 # ----------------------------------------------------------------------------------------------- reviews and status
 
-VERDICTS = ("genuine", "doubtful", "fake")
+VERDICTS = reviews.VERDICTS
 
 
 def review(case: Case, dispatch_id: int, verdict: str, confidence: float, reviewer: str, note: str | None) -> dict:
     """Record one expert's judgment of one dispatch (and only that dispatch)."""
-    if verdict not in VERDICTS:
-        raise UsageError(f"'{verdict}' is not a verdict; use one of: {', '.join(VERDICTS)}.")
-    if not 0 <= confidence <= 1:
-        raise UsageError(f"Confidence must be between 0 and 1 (got {confidence}).")
-    if not reviewer.strip():
-        raise UsageError("Name the reviewer (--reviewer).")
     with case.transaction() as conn:
-        if conn.execute(sa.select(t.dispatch.c.id).where(t.dispatch.c.id == dispatch_id)).first() is None:
-            raise UsageError(f"No dispatch with id {dispatch_id} in this case.")
-        review_id = conn.execute(t.expert_review.insert().values(
-            dispatch_id=dispatch_id, reviewer=reviewer.strip(), verdict=verdict, confidence=confidence, note=note,
-            created=datetime.now(UTC))).inserted_primary_key[0]  # type: ignore[index]  # fmt: skip
+        made = reviews.add(conn, dispatch_id, reviewer, verdict, confidence, note)
         case.audit(conn, "authorship.review", f"dispatch {dispatch_id}",
-                   {"review": int(review_id), "reviewer": reviewer.strip(), "verdict": verdict,
-                    "confidence": confidence})  # fmt: skip
-    return {"id": int(review_id), "dispatch_id": dispatch_id, "verdict": verdict, "confidence": confidence,
-            "reviewer": reviewer.strip(), "note": note}  # fmt: skip
+                   {"review": made.id, "reviewer": made.reviewer, "verdict": verdict, "confidence": confidence})
+    return {"id": made.id, "dispatch_id": dispatch_id, "verdict": verdict, "confidence": confidence,
+            "reviewer": made.reviewer, "note": note}  # fmt: skip
 
 
 def dispatch_status(case: Case, dispatch_id: int) -> dict[str, Any]:
-    """A dispatch's verification status from ITS OWN latest authorship verdict and ITS OWN expert reviews only.
+    """A dispatch's verification status from ITS OWN latest authorship verdict and ITS OWN expert reviews only
+    (the record layer's rule, `store.records.status`).
 
     Nothing is inherited from other letters of the series: an expert check of letter 1 says nothing about letter 7.
     """
     with case.connect() as conn:
-        if conn.execute(sa.select(t.dispatch.c.id).where(t.dispatch.c.id == dispatch_id)).first() is None:
-            raise UsageError(f"No dispatch with id {dispatch_id} in this case.")
-        v = conn.execute(
-            sa.select(t.authorship_verdict).where(t.authorship_verdict.c.dispatch_id == dispatch_id)
-            .order_by(t.authorship_verdict.c.id.desc()).limit(1)
-        ).first()  # fmt: skip
-        reviews = conn.execute(
-            sa.select(t.expert_review).where(t.expert_review.c.dispatch_id == dispatch_id)
-            .order_by(t.expert_review.c.id)
-        ).all()  # fmt: skip
-    review_list = [
-        {"reviewer": r.reviewer, "verdict": r.verdict, "confidence": r.confidence, "note": r.note,
-         "created": r.created} for r in reviews
-    ]  # fmt: skip
-    status = _combine(v.decision if v else None, [(r.verdict, r.confidence) for r in reviews])
+        st = records_status.dispatch_status(conn, dispatch_id)
+    v = st.verdict
     return {
         "dispatch_id": dispatch_id,
-        "status": status,
+        "status": st.authorship,
         "authorship": None if v is None else {"decision": v.decision, "probability": v.probability,
                                              "method": v.method, "created": v.created},
-        "reviews": review_list,
+        "reviews": [{"reviewer": r.reviewer, "verdict": r.verdict, "confidence": r.confidence, "note": r.note,
+                     "created": r.created} for r in st.reviews],
     }
 
 
-def _combine(decision: str | None, reviews: list[tuple[str, float]]) -> str:
-    """unverified | consistent | disputed | doubtful | genuine | fake."""
-    if not reviews:
-        return {SAME: "consistent", DIFFERENT: "disputed", CANNOT_TELL: "unverified", None: "unverified"}[decision]
-    weight: dict[str, float] = {}
-    for verdict, confidence in reviews:
-        weight[verdict] = weight.get(verdict, 0.0) + confidence
-    top, top_w = max(weight.items(), key=lambda kv: kv[1])
-    if sum(1 for w in weight.values() if w == top_w) > 1:
-        return "doubtful"
-    if top == "genuine" and decision == DIFFERENT:
-        return "disputed"
-    if top == "fake" and decision == SAME:
-        return "disputed"
-    return top
+def _combine(decision: str | None, given: list[tuple[str, float]]) -> str:
+    """unverified | consistent | disputed | doubtful | genuine | fake (the record layer's rule)."""
+    return records_status.combine_authorship(decision, given)

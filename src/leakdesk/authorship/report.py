@@ -7,12 +7,11 @@ import html
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-
 from leakdesk.authorship.casework import dispatch_status
 from leakdesk.authorship.series import slug, stored_reports
 from leakdesk.sections import ReportSection
-from leakdesk.store import tables as t
+from leakdesk.store.records import reviews as review_records
+from leakdesk.store.records import verdicts
 
 if TYPE_CHECKING:
     from leakdesk.case import Case
@@ -20,13 +19,9 @@ if TYPE_CHECKING:
 
 def _status_table(case: Case) -> str:
     with case.connect() as conn:
-        ids = sorted(
-            set(conn.execute(sa.select(t.authorship_verdict.c.dispatch_id)).scalars())
-            | set(conn.execute(sa.select(t.expert_review.c.dispatch_id)).scalars())
-        )
-        verdict_reasons = {}
-        for row in conn.execute(sa.select(t.authorship_verdict).order_by(t.authorship_verdict.c.id)):
-            verdict_reasons[row.dispatch_id] = row.reasons or []
+        latest = verdicts.latest_by_dispatch(conn)
+        ids = sorted(set(latest) | review_records.reviewed_dispatch_ids(conn))
+        verdict_reasons = {dispatch_id: v.reasons for dispatch_id, v in latest.items()}
     if not ids:
         return "<p>No dispatch has been checked for authorship yet (run <code>leakdesk verify</code>).</p>"
     rows = []

@@ -51,3 +51,8 @@ def add(conn: sa.Connection, dispatch_id: int, reviewer: str, verdict: str, conf
         dispatch_id=dispatch_id, reviewer=reviewer.strip(), verdict=verdict, confidence=confidence, note=note,
         created=stamp)))
     return Review(review_id, dispatch_id, reviewer.strip(), verdict, confidence, note, stamp)
+
+
+def reviewed_dispatch_ids(conn: sa.Connection) -> set[int]:
+    """Every dispatch at least one expert reviewed."""
+    return {int(i) for i in conn.execute(sa.select(expert_review.c.dispatch_id).distinct()).scalars()}
