@@ -295,3 +295,15 @@ def test_ics_and_vcf(case: Case, tmp_path: Path) -> None:
     assert _texts(case, 2) == [("vobject", "# Contact\nName: Ирина Соколова\nOrganisation: ООО Ромашка\n"
                                            "Email: irina@example.org\nPhone: +7 495 000 00 00")]
     assert _row(case, 2).details == {"contacts": 1}
+
+
+def test_document_readers_run_within_the_per_file_budget(case: Case, tmp_path: Path) -> None:
+    from leakdesk.intake import Limits
+
+    for name in ("opendocument", "openpyxl", "pptx", "legacy-office", "icalendar", "vobject", "image"):
+        assert default_registry().by_name(name).isolated, name
+    (tmp_path / "big.ods").write_bytes(_odf("<office:spreadsheet/>" + "<!-- padding -->" * 400,
+                                            "application/vnd.oasis.opendocument.spreadsheet"))
+    ingest_paths(case, [tmp_path / "big.ods"], progress=False, limits=Limits(max_document_bytes=1000))
+    [row] = list_dispatches(case)
+    assert row["status"] == "error" and "limit" in row["error"] and row["error"].endswith("the original is kept")

@@ -25,6 +25,7 @@ def _starts(head: bytes, marker: bytes) -> bool:
 class CalendarReader(Reader):
     name = "icalendar"
     version = version("icalendar")
+    isolated = True  # parsed in the budgeted worker (intake/budget.py)
     media_types = ("text/calendar",)
     extensions = ("ics", "ical", "ifb", "vcs")
 
@@ -70,6 +71,7 @@ def _ical_value(value: Any) -> str:
 class VcardReader(Reader):
     name = "vobject"
     version = version("vobject")
+    isolated = True  # parsed in the budgeted worker (intake/budget.py)
     media_types = ("text/vcard", "text/x-vcard", "text/directory")
     extensions = ("vcf", "vcard")
 

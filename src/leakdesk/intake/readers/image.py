@@ -28,20 +28,22 @@ class ImageReader(Reader):
     version = "1"
     media_types = tuple(sorted(set(_MEDIA.values())))
     extensions = ("png", "jpg", "jpeg", "jpe", "tif", "tiff", "gif", "bmp", "webp")
+    isolated = True  # the image is opened in the budgeted worker; OCR runs after, as its own process
     magic = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"GIF87a", b"GIF89a", b"BM")
 
     def sniff(self, source: Source, head: bytes) -> int:
         return 10 if head[:4] == b"RIFF" and head[8:12] == b"WEBP" else 0
 
     def read(self, source: Source, ctx: ReadContext) -> Extracted:
+        return self.finish(source, ctx, self.parse(source, ctx))
+
+    def parse(self, source: Source, ctx: ReadContext) -> Extracted:
+        """Format, size and camera metadata (in the budgeted worker); OCR is left for `finish`."""
         ex = Extracted(kind="file", media_type=source.media_type)
-        path = source.path
-        if path is None:  # bytes in memory: keep them as an original first, OCR reads files
-            path = ctx.originals_path(ctx.store_bytes(source.read_bytes()).sha256)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
-                with Image.open(path) as image:
+                with source.open() as fh, Image.open(fh) as image:
                     fmt = image.format or "unknown"
                     ex.media_type = _MEDIA.get(fmt, source.media_type)
                     frames = getattr(image, "n_frames", 1)
@@ -58,7 +60,15 @@ class ImageReader(Reader):
         if small:
             ex.details["note"] = f"an image of {ex.details['image']['width']}×{ex.details['image']['height']} " \
                                  "pixels, too small to hold text; not read by OCR"
+        return ex
+
+    def finish(self, source: Source, ctx: ReadContext, ex: Extracted) -> Extracted:
+        """OCR (Tesseract runs as its own process, with its own time limit per page)."""
+        if "image" not in ex.details or "note" in ex.details:
             return ex
+        path = source.path  # OCR reads a file: bytes held in memory are stored as an original first
+        if path is None:
+            path = ctx.originals_path(ctx.store_bytes(source.read_bytes()).sha256)
         result = ocr.ocr_image(path, max_pages=ocr.INGEST_PAGES)
         ex.details["ocr"] = result.details()
         if result.text:

@@ -40,6 +40,7 @@ def _odf_type(head: bytes) -> str | None:
 class OdfReader(Reader):
     name = "opendocument"
     version = "1"
+    isolated = True  # parsed in the budgeted worker (intake/budget.py)
     media_types = ("application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
                    "application/vnd.oasis.opendocument.presentation", "application/vnd.oasis.opendocument.graphics")
     extensions = ("odt", "ods", "odp", "odg", "ott", "ots", "otp", "fodt")

@@ -54,6 +54,7 @@ def ole_kind(source: Source) -> str | None:
 class LegacyOfficeReader(Reader):
     name = "legacy-office"
     version = f"olefile {version('olefile')}"
+    isolated = True  # parsed in the budgeted worker (intake/budget.py)
     media_types = ("application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint")
     extensions = ("doc", "dot", "xls", "xlt", "ppt", "pps", "pot")
     magic = (OLE,)

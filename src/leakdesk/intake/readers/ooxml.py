@@ -35,6 +35,7 @@ def package_parts(source: Source, head: bytes) -> set[str]:
 class XlsxReader(Reader):
     name = "openpyxl"
     version = version("openpyxl")
+    isolated = True  # parsed in the budgeted worker (intake/budget.py)
     media_types = (XLSX, "application/vnd.ms-excel.sheet.macroenabled.12")
     extensions = ("xlsx", "xlsm", "xltx")
 
@@ -83,6 +84,7 @@ class XlsxReader(Reader):
 class PptxReader(Reader):
     name = "pptx"
     version = "1"
+    isolated = True  # parsed in the budgeted worker (intake/budget.py)
     media_types = (PPTX,)
     extensions = ("pptx", "ppsx", "potx")
 
