@@ -487,3 +487,17 @@ def test_a_partner_pins_the_desk_key_of_the_checkpoint(
     good = invoke(runner, "fsck", ingested.root, "--checkpoint", tmp_path / "kept-elsewhere.json", "--key-id", desk_id)
     assert good.exit_code == 0, good.output  # the desk's own checkpoint, signed by the pinned key, holds
     assert "not by this desk's key" not in good.output
+
+
+def test_fsck_bulk_digests_equal_the_ingest_digests(case: Case, tmp_path: Path) -> None:
+    from leakdesk.store.digests import rows_digest, rows_digests
+
+    (tmp_path / "m.eml").write_bytes(MULTIPART.encode())
+    (tmp_path / "p.eml").write_bytes(EML.format(n=9).encode())
+    ingest_paths(case, [tmp_path / "m.eml", tmp_path / "p.eml"], progress=False)
+    with case.connect() as conn:
+        tops = list(conn.exec_driver_sql("SELECT id FROM dispatch WHERE parent_id IS NULL ORDER BY id").scalars())
+        single = {i: rows_digest(conn, i) for i in tops + [999]}
+        for batch in (1, 2000):
+            assert rows_digests(conn, tops + [999], batch=batch) == single
+    assert single[999] is None and len({json.dumps(single[i]) for i in tops}) == len(tops)

@@ -64,39 +64,69 @@ def rows_digest(conn: sa.Connection, dispatch_id: int) -> dict[str, Any] | None:
     exists = conn.execute(sa.select(t.dispatch.c.id).where(t.dispatch.c.id == dispatch_id)).first()
     if exists is None:
         return None
-    ids = _tree(conn, dispatch_id)
-    d = t.dispatch
-    dispatches = conn.execute(sa.select(*(d.c[f] for f in DISPATCH_FIELDS)).where(d.c.id.in_(ids)).order_by(d.c.id))
-    headers = conn.execute(
-        sa.select(t.header.c.dispatch_id, t.header.c.position, t.header.c.name, t.header.c.raw, t.header.c.decoded)
-        .where(t.header.c.dispatch_id.in_(ids))
-        .order_by(t.header.c.dispatch_id, t.header.c.position, t.header.c.id)
-    )
-    texts = conn.execute(
-        sa.select(t.text.c.dispatch_id, t.text.c.role, t.text.c.content, t.text.c.charset, t.text.c.extractor,
-                  t.text.c.extractor_version)
-        .where(t.text.c.dispatch_id.in_(ids))
-        .order_by(t.text.c.dispatch_id, t.text.c.id)
-    )
-    c = t.custody
-    custody = conn.execute(
-        sa.select(c.c.id, c.c.time, c.c.sha256, c.c.dispatch_id, c.c.event, c.c.channel, c.c.source, c.c.location,
-                  c.c.actor)
-        .where(c.c.dispatch_id.in_(ids))
-        .order_by(c.c.id)
-    )
-    o = t.original
-    originals = conn.execute(
-        sa.select(o.c.sha256, o.c.sha1, o.c.md5, o.c.size)
-        .where(o.c.sha256.in_(sa.select(d.c.original_sha256).where(d.c.id.in_(ids))))
-        .order_by(o.c.sha256)
-    )
-    digest: dict[str, Any] = {
-        name: _hash([[_value(v) for v in row] for row in result])
-        for name, result in zip(PARTS, (dispatches, headers, texts, custody, originals), strict=True)
+    return _digests(conn, {i: dispatch_id for i in _tree(conn, dispatch_id)})[dispatch_id]
+
+
+def rows_digests(conn: sa.Connection, roots: list[int], batch: int = 2000) -> dict[int, dict[str, Any] | None]:
+    """`rows_digest` of many top-level dispatches at once (for fsck): a few queries per `batch` dispatches."""
+    children: dict[int | None, list[int]] = {}
+    known: set[int] = set()
+    for row in conn.execute(sa.select(t.dispatch.c.id, t.dispatch.c.parent_id)):
+        children.setdefault(row.parent_id, []).append(row.id)
+        known.add(row.id)
+    out: dict[int, dict[str, Any] | None] = {r: None for r in roots if r not in known}
+    pending: dict[int, int] = {}
+    for root in (r for r in roots if r in known):
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            pending[node] = root
+            stack += children.get(node, [])
+        if len(pending) >= batch:
+            out.update(_digests(conn, pending))
+            pending = {}
+    if pending:
+        out.update(_digests(conn, pending))
+    return out
+
+
+def _digests(conn: sa.Connection, root_of: dict[int, int]) -> dict[int, dict[str, Any]]:
+    """The digest of each root, given every dispatch id of the batch mapped to its root."""
+    ids = list(root_of)
+    d, h, x, c, o = t.dispatch, t.header, t.text, t.custody, t.original
+    parts: dict[int, dict[str, list[Any]]] = {r: {p: [] for p in PARTS} for r in set(root_of.values())}
+    queries = (
+        ("dispatch", d.c.id, sa.select(*(d.c[f] for f in DISPATCH_FIELDS)).where(d.c.id.in_(ids)).order_by(d.c.id)),
+        ("headers", h.c.dispatch_id,
+         sa.select(h.c.dispatch_id, h.c.position, h.c.name, h.c.raw, h.c.decoded)
+         .where(h.c.dispatch_id.in_(ids)).order_by(h.c.dispatch_id, h.c.position, h.c.id)),
+        ("texts", x.c.dispatch_id,
+         sa.select(x.c.dispatch_id, x.c.role, x.c.content, x.c.charset, x.c.extractor, x.c.extractor_version)
+         .where(x.c.dispatch_id.in_(ids)).order_by(x.c.dispatch_id, x.c.id)),
+        ("custody", c.c.dispatch_id,
+         sa.select(c.c.id, c.c.time, c.c.sha256, c.c.dispatch_id, c.c.event, c.c.channel, c.c.source, c.c.location,
+                   c.c.actor)
+         .where(c.c.dispatch_id.in_(ids)).order_by(c.c.id)),
+    )  # fmt: skip
+    shas: dict[int, set[str]] = {r: set() for r in parts}
+    for part, owner, query in queries:
+        for row in conn.execute(query):
+            root = root_of[row._mapping[owner.name]]
+            parts[root][part].append([_value(v) for v in row])
+            if part == "dispatch":
+                shas[root].add(row.original_sha256)
+    wanted = sorted(set().union(*shas.values())) if shas else []
+    recorded = {
+        r.sha256: [r.sha256, r.sha1, r.md5, r.size]
+        for r in conn.execute(sa.select(o.c.sha256, o.c.sha1, o.c.md5, o.c.size).where(o.c.sha256.in_(wanted)))
     }
-    digest["v"] = VERSION
-    return digest
+    out: dict[int, dict[str, Any]] = {}
+    for root, rows in parts.items():
+        rows["originals"] = [recorded[sha] for sha in sorted(shas[root]) if sha in recorded]
+        digest: dict[str, Any] = {p: _hash(rows[p]) for p in PARTS}
+        digest["v"] = VERSION
+        out[root] = digest
+    return out
 
 
 def changed_parts(recorded: dict[str, Any], now: dict[str, Any]) -> list[str]:

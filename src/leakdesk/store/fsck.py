@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from leakdesk.store import audit as audit_log
 from leakdesk.store import checkpoint as checkpoints
 from leakdesk.store import tables as t
-from leakdesk.store.digests import changed_parts, rows_digest
+from leakdesk.store.digests import changed_parts, rows_digests
 from leakdesk.store.keys import DeskKey, desk_key
 from leakdesk.store.originals import Originals, describe_mode, hash_regular_file
 
@@ -203,8 +203,9 @@ def _check_guards(conn: sa.Connection, report: FsckReport) -> None:
 
 
 def _check_digests(conn: sa.Connection, chain: audit_log.ChainReport, report: FsckReport) -> None:
+    current = rows_digests(conn, sorted(chain.rows_digests))
     for dispatch_id, (seq, recorded) in sorted(chain.rows_digests.items()):
-        now = rows_digest(conn, dispatch_id)
+        now = current[dispatch_id]
         if now is not None and recorded.get("v") != now["v"]:
             report.warnings.append(
                 f"Dispatch {dispatch_id}: its rows were recorded by another version of leakdesk (audit entry {seq}) "
