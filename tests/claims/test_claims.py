@@ -48,7 +48,7 @@ def test_russian_claims_are_scored_on_the_aligned_english(case) -> None:  # type
     assert first["scored_on"] == "aligned-translation"
     assert first["text_en"] == RU_SEGMENTS[0][1]
     assert isinstance(first["checkworthiness"], float)
-    assert "scored on the aligned English translation (no Russian check-worthiness model)" in first["flags"]
+    assert "scored on the aligned English translation" in first["flags"]
     assert first["actors"] == ["Сергей Иванов", "FSB"] and first["places"] == ["Iturup"]
     assert first["time"]["text"].endswith("августе прошлого года")
     assert (first["time"]["value"], first["time"]["start"], first["time"]["end"]) == ("2021-08", "2021-08-01",
@@ -59,12 +59,12 @@ def test_russian_claims_are_scored_on_the_aligned_english(case) -> None:  # type
     assert all(c["status"] == "unverified" for c in items)
 
 
-def test_without_translation_russian_claims_are_not_scored_and_say_so(case) -> None:  # type: ignore[no-untyped-def]
+def test_without_translation_russian_claims_are_scored_by_meaning_and_say_so(case) -> None:  # type: ignore[no-untyped-def]
     add_letter(case, RU)
     run_claims(case)
     first = list_claims(case)[0]
-    assert first["checkworthiness"] is None and first["scored_on"] == "not-scored"
-    assert any(f.startswith("not scored: no aligned English translation") for f in first["flags"])
+    assert isinstance(first["checkworthiness"], float) and first["scored_on"] == "original"
+    assert "scored on the Russian original by meaning (no aligned English translation yet)" in first["flags"]
 
 
 def test_translation_added_later_rescores_and_keeps_ids(case) -> None:  # type: ignore[no-untyped-def]
@@ -203,7 +203,7 @@ def test_progress_is_reported_per_stage(case) -> None:  # type: ignore[no-untype
 
 def test_then_takes_the_time_of_the_sentence_before(case) -> None:  # type: ignore[no-untyped-def]
     add_letter(case, "В августе 2021 года вертолёты перебросили на Итуруп. Тогда же на Кунашире закрыли аэродром. "
-                     "На Шикотане, говорят, всё спокойно и без перемен.")
+                     "На Шикотане построили новый причал для пограничных катеров.")
     run_claims(case)
     by_place = {c["places"][0]: c for c in list_claims(case)}
     assert by_place["Kunashir"]["time"]["value"] == "2021-08"

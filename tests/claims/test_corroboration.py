@@ -82,3 +82,51 @@ def test_cli_claim(two_letters, runner) -> None:  # type: ignore[no-untyped-def]
     wrong = invoke(runner, "claim", case.root, claims[first], "--status", "maybe", "--reviewer", "anna")
     assert wrong.exit_code == 2
     assert "Status 'maybe' is not one of: unverified, corroborated, contradicted, retracted." in wrong.stderr
+
+
+def test_evidence_from_the_same_source_is_accepted_with_a_warning(case, runner) -> None:  # type: ignore[no-untyped-def]
+    from leakdesk.store.tables import series, source
+
+    with case.transaction() as conn:
+        source_id = conn.execute(
+            sa.insert(source).values(pseudonym="Ветер", created=sa.func.now())).inserted_primary_key[0]
+        veter = conn.execute(sa.insert(series).values(name="Veter", source_id=source_id, created=sa.func.now())
+                             ).inserted_primary_key[0]
+    first, _ = add_letter(case, SAME, language="en", subject="first", series_id=veter)
+    second, _ = add_letter(case, SAME, language="en", subject="second", series_id=veter)
+    outsider, _ = add_letter(case, SAME, language="en", subject="a ministry statement")
+    run_claims(case)
+    claims = {c["dispatch_id"]: c["id"] for c in list_claims(case)}
+    result = set_status(case, claims[first], "corroborated", str(second), None, "anna")
+    assert result["independent"] is False
+    assert result["warnings"] == [f"Dispatch {second} is another letter of the same source (series 'Veter'): it is "
+                                  "not independent evidence, only the source saying it again."]
+    assert history(case, claims[first])[0]["independent"] is False
+    independent = set_status(case, claims[first], "corroborated", str(outsider), None, "anna")
+    assert independent["independent"] is True and independent["warnings"] == []
+    shown = invoke(runner, "claim", case.root, claims[second], "--status", "corroborated", "--evidence", str(first),
+                   "--reviewer", "anna")
+    assert "Warning: Dispatch" in shown.output and "is not independent evidence" in " ".join(shown.output.split())
+    with case.connect() as conn:
+        details = [json.loads(r.details) for r in conn.execute(
+            sa.select(audit).where(audit.c.action == "claims.status").order_by(audit.c.seq))]
+    assert [d.get("independent", True) for d in details] == [False, True, False]
+
+
+def test_claims_of_a_letter_judged_fake_are_marked_author_doubtful_everywhere(two_letters, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from leakdesk.claims.timeline import write_timeline
+    from leakdesk.store.records import reviews
+
+    case, first, second, claims = two_letters
+    with case.transaction() as conn:
+        reviews.add(conn, second, "expert", "fake", 0.9, "not his way of writing")
+        case.audit(conn, "authorship.review", f"dispatch/{second}", {"verdict": "fake"})
+    marks = {c["dispatch_id"]: (c["author_doubtful"], c["author_doubt"]) for c in list_claims(case)}
+    assert marks == {first: (False, None),  # the review of letter 2 says nothing about letter 1
+                     second: (True, "experts judged this letter not to be by the series' writer")}
+    page = write_timeline(case, out_dir=tmp_path)
+    html = (tmp_path / "timeline.html").read_text("utf-8")
+    assert "author doubtful: experts judged this letter not to be by the series&#x27; writer" in html
+    assert "1 from letters whose author is doubtful (hatched)" in html
+    assert "author doubtful" in (tmp_path / "timeline.svg").read_text("utf-8")
+    assert page["files"]["svg"]

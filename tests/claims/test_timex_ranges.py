@@ -41,8 +41,13 @@ def test_two_dates_that_are_not_a_range(text: str) -> None:
     assert find_ranges(text, find_timexes(text, "ru", ANCHOR)) == []
 
 
-def test_a_claim_over_a_range_gets_the_whole_interval(case) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("dates_first", [False, True])
+def test_a_claim_over_a_range_gets_the_whole_interval(case, dates_first: bool) -> None:  # type: ignore[no-untyped-def]
     add_letter(case, "С 14 августа по 20 ноября 2021 года ФСБ держала вертолёты на Итурупе в полной готовности.")
+    if dates_first:  # claims then read the timex rows the dates stage stored
+        from leakdesk.claims.timex.casework import extract_case_dates
+
+        extract_case_dates(case)
     run_claims(case)
     [claim] = list_claims(case)
     assert claim["time"]["start"] == "2021-08-14" and claim["time"]["end"] == "2021-11-20"

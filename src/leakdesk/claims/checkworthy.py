@@ -1,8 +1,10 @@
 """Sentence check-worthiness: is this sentence a factual claim worth checking?
 
-A linear model over hashed word and character n-grams (TF-IDF weighted), trained by `scripts/train-checkworthy` on
-CheckThat! 2024 task 1 (English). Hashing keeps the shipped file free of any training text: it holds only feature
-indices, their IDF weights and coefficients (`checkworthy-en.joblib`, next to this module).
+Two linear models trained by `scripts/train-checkworthy` on CheckThat! 2024 task 1 (English), their decision values
+averaged for English: one over hashed word and character n-grams (TF-IDF weighted), one over the sentence's meaning
+(the multilingual encoder's 512 numbers). The meaning model alone scores other languages: Russian and English land
+in one space, so a Russian sentence is scored without waiting for its translation. The shipped file holds only
+hashed feature indices, IDF weights and coefficients — no training text (`checkworthy-en.joblib`, next to this module).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from scipy import sparse
 from leakdesk.errors import ClaimsError
 
 MODEL_PATH = Path(__file__).with_name("checkworthy-en.joblib")
-MODEL_VERSION = "cw-en-1"
+MODEL_VERSION = "cw-2"
 TOKEN_PATTERN = r"(?u)\b\w+\b|[$%€£]"
 
 
@@ -76,14 +78,30 @@ def _split_joined(row: list[str]) -> list[list[str]]:
 
 
 class CheckworthyModel:
-    """Hashed word+char TF-IDF → logistic regression. Hyper-parameters are stored unchanged (scikit-learn habit)."""
+    """Lexical (hashed word+char TF-IDF) and meaning (sentence encoder) logistic models; hyper-parameters stored
+    unchanged (scikit-learn habit). `lexical_weight` mixes the two decision values for English; other languages get
+    the meaning model alone. `meaning=False` trains the lexical model only (the model of cw-en-1)."""
 
-    def __init__(self, word_ngrams: int = 2, char_ngrams: int = 5, n_features: int = 2**20, C: float = 1.0) -> None:
+    def __init__(
+        self,
+        word_ngrams: int = 2,
+        char_ngrams: int = 5,
+        n_features: int = 2**20,
+        C: float = 1.0,
+        meaning: bool = True,
+        meaning_C: float = 1.0,
+        lexical_weight: float = 0.5,
+    ) -> None:
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.n_features = n_features
         self.C = C
+        self.meaning = meaning
+        self.meaning_C = meaning_C
+        self.lexical_weight = lexical_weight
         self.info_: dict[str, Any] = {}
+        self.meaning_coef_: np.ndarray | None = None
+        self.meaning_intercept_ = 0.0
 
     # ------------------------------------------------------------------ features
     def _hashers(self) -> list[Any]:
@@ -109,7 +127,10 @@ class CheckworthyModel:
         return sparse.hstack(out).tocsr()
 
     # ------------------------------------------------------------------ learning
-    def fit(self, texts: Sequence[str], labels: Sequence[int]) -> CheckworthyModel:
+    def fit(
+        self, texts: Sequence[str], labels: Sequence[int], vectors: np.ndarray | None = None
+    ) -> CheckworthyModel:
+        """Fit both models; `vectors` (the encoder's rows for `texts`) may be passed in when already computed."""
         from sklearn.linear_model import LogisticRegression
 
         blocks = self._counts(texts)
@@ -122,19 +143,47 @@ class CheckworthyModel:
         clf.fit(self._tfidf(blocks), np.asarray(labels))
         self.coef_ = clf.coef_.ravel()
         self.intercept_ = float(clf.intercept_[0])
+        if self.meaning:
+            vectors = _vectors(texts) if vectors is None else vectors
+            meaning = LogisticRegression(C=self.meaning_C, max_iter=3000, class_weight="balanced")
+            meaning.fit(vectors, np.asarray(labels))
+            self.meaning_coef_ = meaning.coef_.ravel().astype(np.float64)
+            self.meaning_intercept_ = float(meaning.intercept_[0])
         return self
 
-    def decision_function(self, texts: Sequence[str]) -> np.ndarray:
+    def lexical_decision(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros(0)
-        return self._tfidf(self._counts(texts)) @ self.coef_ + self.intercept_
+        return np.asarray(self._tfidf(self._counts(texts)) @ self.coef_ + self.intercept_)
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+    def meaning_decision(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> np.ndarray | None:
+        if self.meaning_coef_ is None:
+            return None
+        if not texts:
+            return np.zeros(0)
+        vectors = _vectors(texts) if vectors is None else vectors
+        return np.asarray(vectors @ self.meaning_coef_ + self.meaning_intercept_)
+
+    def decision_function(
+        self, texts: Sequence[str], language: str = "en", vectors: np.ndarray | None = None
+    ) -> np.ndarray:
+        """> 0 means check-worthy. English: both models mixed; any other language: the meaning model alone."""
+        meaning = self.meaning_decision(texts, vectors)
+        if language != "en":
+            if meaning is None:
+                raise ClaimsError(f"The check-worthiness model {MODEL_VERSION} has no model for {language!r} text.")
+            return meaning
+        lexical = self.lexical_decision(texts)
+        if meaning is None:
+            return lexical
+        return self.lexical_weight * lexical + (1.0 - self.lexical_weight) * meaning
+
+    def predict_proba(self, texts: Sequence[str], language: str = "en") -> np.ndarray:
         """Probability-like score of 'Yes' (logistic of the decision value; class-balanced, so 0.5 is the cut)."""
-        return 1.0 / (1.0 + np.exp(-self.decision_function(texts)))
+        return 1.0 / (1.0 + np.exp(-self.decision_function(texts, language)))
 
-    def predict(self, texts: Sequence[str]) -> np.ndarray:
-        return (self.decision_function(texts) > 0).astype(int)
+    def predict(self, texts: Sequence[str], language: str = "en", vectors: np.ndarray | None = None) -> np.ndarray:
+        return (self.decision_function(texts, language, vectors) > 0).astype(int)
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: Path, info: dict[str, Any] | None = None) -> None:
@@ -151,9 +200,13 @@ class CheckworthyModel:
             )
         unseen_idf = float(max(float(i.max()) for i in self.idf_))
         params = {"word_ngrams": self.word_ngrams, "char_ngrams": self.char_ngrams,
-                  "n_features": self.n_features, "C": self.C}
+                  "n_features": self.n_features, "C": self.C, "meaning": self.meaning, "meaning_C": self.meaning_C,
+                  "lexical_weight": self.lexical_weight}
         payload = {"version": MODEL_VERSION, "params": params, "blocks": blocks, "intercept": self.intercept_,
-                   "unseen_idf": unseen_idf, "info": info or {}}
+                   "unseen_idf": unseen_idf, "info": info or {},
+                   "meaning": None if self.meaning_coef_ is None else {
+                       "encoder": _encoder_version(), "coef": self.meaning_coef_.astype(np.float32),
+                       "intercept": self.meaning_intercept_}}
         joblib.dump(payload, path, compress=3)
 
     @classmethod
@@ -177,6 +230,9 @@ class CheckworthyModel:
         model.coef_ = np.concatenate(coefs)
         model.intercept_ = float(payload["intercept"])
         model.info_ = payload.get("info", {})
+        if payload.get("meaning"):
+            model.meaning_coef_ = np.asarray(payload["meaning"]["coef"], dtype=np.float64)
+            model.meaning_intercept_ = float(payload["meaning"]["intercept"])
         return model
 
 
@@ -186,11 +242,23 @@ def shipped_model() -> CheckworthyModel:
     return CheckworthyModel.load(MODEL_PATH)
 
 
-def score_sentences(texts: Sequence[str]) -> list[float]:
-    """Check-worthiness in [0, 1] for English sentences (0.5 = the model's Yes/No cut)."""
+def _vectors(texts: Sequence[str]) -> np.ndarray:
+    from leakdesk.language.encoder import encode
+
+    return encode(list(texts))
+
+
+def _encoder_version() -> str:
+    from leakdesk.language.encoder import model_version
+
+    return model_version()
+
+
+def score_sentences(texts: Sequence[str], language: str = "en") -> list[float]:
+    """Check-worthiness in [0, 1] (0.5 = the model's Yes/No cut); Russian and other languages through meaning."""
     if not texts:
         return []
-    return [round(float(p), 4) for p in shipped_model().predict_proba(list(texts))]
+    return [round(float(p), 4) for p in shipped_model().predict_proba(list(texts), language)]
 
 
 def prf(gold: Sequence[int], pred: Sequence[int]) -> dict[str, float]:
@@ -204,7 +272,9 @@ def prf(gold: Sequence[int], pred: Sequence[int]) -> dict[str, float]:
     return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
 
 
-def evaluate(test_tsv: Path, train_tsv: Path | None = None, model: CheckworthyModel | None = None) -> dict[str, Any]:
+def evaluate(
+    test_tsv: Path, train_tsv: Path | None = None, model: CheckworthyModel | None = None, language: str = "en"
+) -> dict[str, Any]:
     """Score a CheckThat! TSV with the shipped model, or with a model trained on `train_tsv` first."""
     test = read_checkthat_tsv(test_tsv)
     if train_tsv is not None:
@@ -214,10 +284,10 @@ def evaluate(test_tsv: Path, train_tsv: Path | None = None, model: CheckworthyMo
     else:
         model = model or shipped_model()
         trained_on = "shipped model (" + str(getattr(model, "info_", {}).get("trained_on", MODEL_VERSION)) + ")"
-    pred = model.predict(test.texts).tolist()
+    pred = model.predict(test.texts, language).tolist()
     result: dict[str, Any] = prf(test.labels, pred)
     result.update(
         {"sentences": len(test.texts), "gold_yes": sum(test.labels), "predicted_yes": int(sum(pred)),
-         "model": trained_on, "test": str(test_tsv)}
+         "model": trained_on, "test": str(test_tsv), "language": language}
     )
     return result

@@ -183,12 +183,19 @@ def extract_claims(case: Any, conn: sa.Connection, row: Any) -> dict[str, Any]:
     sents = sentences(content, languages)
     anchor = letter_anchor(conn, row.dispatch_id)
     stored = stored_times(conn, row.id)
-    timexes, time_note = (stored, None) if stored is not None else find_times(
-        content, ner.split_by_language(content, languages), anchor.date)
+    if stored is not None:
+        from leakdesk.claims.timex.ranges import find_ranges
+
+        timexes, time_note = [*stored, *find_ranges(content, stored)], None
+    else:
+        timexes, time_note = find_times(content, ner.split_by_language(content, languages), anchor.date)
     pairs, tr_version = aligned_english(conn, row.id)
     english = [s.text if s.language == "en" else english_for(s.text, pairs) for s in sents]
     to_score = [e for e in english if e]
     scores = dict(zip(to_score, checkworthy.score_sentences(to_score), strict=True))
+    # No aligned English yet: a Russian sentence is scored on its meaning (the encoder puts ru and en in one space).
+    by_meaning = {s.text: s.language for s, e in zip(sents, english, strict=True) if not e and s.language == "ru"}
+    meaning_scores = dict(zip(by_meaning, checkworthy.score_sentences(list(by_meaning), "ru"), strict=True))
     kept = {(c.start_char, c.end_char): c.id for c in conn.execute(
         sa.select(claim.c.id, claim.c.start_char, claim.c.end_char).where(claim.c.text_id == row.id))}
     made = 0
@@ -205,7 +212,7 @@ def extract_claims(case: Any, conn: sa.Connection, row: Any) -> dict[str, Any]:
             previous_time = tx
         if len(s.text.split()) < MIN_WORDS or " ".join(s.text.split()) in elsewhere:
             continue
-        score = scores.get(en) if en else None
+        score = scores.get(en) if en else meaning_scores.get(s.text)
         actors, places = entities_in(conn, row.id, s.start, s.end)
         dated = tx is not None and tx.interval_start is not None and bool(actors or places)
         worthy = score is not None and score >= THRESHOLD
@@ -219,9 +226,11 @@ def extract_claims(case: Any, conn: sa.Connection, row: Any) -> dict[str, Any]:
         if s.mixed:
             flags.append("the sentence mixes languages; structure was read from each part in its own language")
         if s.language == "ru" and en:
-            flags.append("scored on the aligned English translation (no Russian check-worthiness model)")
+            flags.append("scored on the aligned English translation")
+        elif s.language == "ru" and score is not None:
+            flags.append("scored on the Russian original by meaning (no aligned English translation yet)")
         elif score is None:
-            flags.append("not scored: no aligned English translation yet (no Russian check-worthiness model)")
+            flags.append("not scored: no English translation and no model for this language")
         for t in inside:
             flags += [f"{t.text}: {f}" for f in (t.flags or [])]
             if t.note:
@@ -231,7 +240,8 @@ def extract_claims(case: Any, conn: sa.Connection, row: Any) -> dict[str, Any]:
             "dispatch_id": row.dispatch_id, "text_id": row.id, "start_char": s.start, "end_char": s.end,
             "text": s.text, "language": s.language, "text_en": en if en != s.text else None,
             "checkworthiness": score,
-            "scored_on": "original" if en == s.text else ("aligned-translation" if en else "not-scored"),
+            "scored_on": "original" if en == s.text or (not en and score is not None) else (
+                "aligned-translation" if en else "not-scored"),
             "actors": actors, "places": places, "time_text": tx.text if tx else None,
             "time_value": tx.value if tx else None, "time_start": tx.interval_start if tx else None,
             "time_end": tx.interval_end if tx else None, "anchor": anchor.date, "anchor_source": anchor.source,
@@ -316,9 +326,31 @@ def series_id(conn: sa.Connection, name: str | None) -> int | None:
     return int(found.id)
 
 
-def claim_json(conn: sa.Connection, r: Any) -> dict[str, Any]:
+DOUBTFUL_AUTHORSHIP = {"disputed": "the authorship check and the experts disagree about this letter's hand",
+                       "doubtful": "the experts are split on this letter's hand",
+                       "fake": "experts judged this letter not to be by the series' writer"}
+
+
+def author_doubt(conn: sa.Connection, dispatch_id: int) -> str | None:
+    """Why a claim's hand is doubtful — from ITS OWN letter's verdict and reviews only — or None."""
+    from leakdesk.store.records.status import dispatch_status
+
+    status = dispatch_status(conn, dispatch_id)
+    if status.authorship == "disputed" and not status.reviews:
+        return "the authorship check found this letter unlikely to be by the series' writer"
+    return DOUBTFUL_AUTHORSHIP.get(status.authorship)
+
+
+def claim_json(conn: sa.Connection, r: Any, doubt: dict[int, str | None] | None = None) -> dict[str, Any]:
     actors, places = entities_in(conn, r.text_id, r.start_char, r.end_char)  # current resolution (after aliases)
+    if doubt is None or r.dispatch_id not in doubt:
+        reason = author_doubt(conn, r.dispatch_id)
+        if doubt is not None:
+            doubt[r.dispatch_id] = reason
+    else:
+        reason = doubt[r.dispatch_id]
     return {
+        "author_doubtful": reason is not None, "author_doubt": reason,
         "id": r.id, "dispatch_id": r.dispatch_id, "text": r.text, "language": r.language,
         "actors": [a["name"] for a in actors], "places": [p["name"] for p in places],
         "time": {"text": r.time_text, "value": r.time_value,
@@ -340,4 +372,5 @@ def list_claims(case: Any, series_name: str | None = None, dispatch_id: int | No
         if dispatch_id is not None:
             q = q.where(claim.c.dispatch_id == dispatch_id)
         rows = conn.execute(q.order_by(claim.c.dispatch_id, claim.c.start_char)).all()
-        return [claim_json(conn, r) for r in rows]
+        doubt: dict[int, str | None] = {}
+        return [claim_json(conn, r, doubt) for r in rows]

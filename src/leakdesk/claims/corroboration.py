@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from leakdesk.claims.entities import now
 from leakdesk.errors import ClaimsError, UsageError
-from leakdesk.store.tables import claim, corroboration, dispatch
+from leakdesk.store.tables import claim, corroboration, dispatch, series
 
 STATUSES = ("unverified", "corroborated", "contradicted", "retracted")
 _URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
@@ -35,6 +35,26 @@ def parse_evidence(conn: sa.Connection, evidence: str | None) -> tuple[str | Non
             raise ClaimsError(f"Evidence {evidence!r}: there is no dispatch {dispatch_id} in this case.")
         return f"dispatch:{dispatch_id}", dispatch_id
     raise UsageError(f"Evidence {evidence!r} is neither a web address (http:// or https://) nor a dispatch number.")
+
+
+def not_independent(conn: sa.Connection, claim_dispatch: int, evidence_dispatch: int | None) -> str | None:
+    """A warning when the evidence is another letter of the same source (same series or same pseudonym):
+    a writer repeating himself corroborates nothing."""
+    if evidence_dispatch is None:
+        return None
+    rows = {r.id: r for r in conn.execute(
+        sa.select(dispatch.c.id, dispatch.c.series_id, series.c.name, series.c.source_id)
+        .select_from(dispatch.outerjoin(series, series.c.id == dispatch.c.series_id))
+        .where(dispatch.c.id.in_([claim_dispatch, evidence_dispatch])))}
+    a, b = rows.get(claim_dispatch), rows.get(evidence_dispatch)
+    if a is None or b is None or a.series_id is None or b.series_id is None:
+        return None
+    same_series = a.series_id == b.series_id
+    if not same_series and (a.source_id is None or a.source_id != b.source_id):
+        return None
+    where = f"series {a.name!r}" if same_series else "another series of the same source"
+    return (f"Dispatch {evidence_dispatch} is another letter of the same source ({where}): it is not independent "
+            "evidence, only the source saying it again.")
 
 
 def set_status(case: Any, claim_id: int, status: str, evidence: str | None = None, note: str | None = None,
@@ -59,20 +79,24 @@ def set_status(case: Any, claim_id: int, status: str, evidence: str | None = Non
             claim_id=claim_id, dispatch_id=row.dispatch_id, status=status, previous_status=row.status,
             evidence=link, evidence_dispatch_id=evidence_dispatch, note=note, reviewer=reviewer, created=now()))
         conn.execute(sa.update(claim).where(claim.c.id == claim_id).values(status=status))
+        warning = not_independent(conn, row.dispatch_id, evidence_dispatch)
         case.audit(conn, "claims.status", f"claim:{claim_id}", {
             "dispatch": row.dispatch_id, "from": row.status, "to": status, "evidence": link, "note": note,
-            "reviewer": reviewer})
+            "reviewer": reviewer, **({"independent": False} if warning else {})})
         letter = dispatch_status(conn, row.dispatch_id)
     return {"claim_id": claim_id, "dispatch_id": row.dispatch_id, "previous_status": row.status, "status": status,
-            "evidence": link, "reviewer": reviewer, "dispatch_status": letter}
+            "evidence": link, "reviewer": reviewer, "dispatch_status": letter,
+            "independent": warning is None, "warnings": [warning] if warning else []}
 
 
 def history(case: Any, claim_id: int) -> list[dict[str, Any]]:
     with case.connect() as conn:
         rows = conn.execute(sa.select(corroboration).where(corroboration.c.claim_id == claim_id)
                             .order_by(corroboration.c.id)).all()
+        warnings = [not_independent(conn, r.dispatch_id, r.evidence_dispatch_id) for r in rows]
     return [{"status": r.status, "previous_status": r.previous_status, "evidence": r.evidence, "note": r.note,
-             "reviewer": r.reviewer, "time": r.created.isoformat()} for r in rows]
+             "reviewer": r.reviewer, "time": r.created.isoformat(), "independent": w is None,
+             **({"warning": w} if w else {})} for r, w in zip(rows, warnings, strict=True)]
 
 
 def dispatch_status(conn: sa.Connection, dispatch_id: int) -> dict[str, Any]:

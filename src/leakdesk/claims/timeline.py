@@ -99,8 +99,10 @@ def render_html(timeline: dict[str, Any], svg_name: str | None = "timeline.svg")
     parts = ['<div class="timeline">']
     if svg_name and timeline["items"]:
         parts.append(f'<img src="{e(svg_name)}" alt="Claims on a time axis" style="max-width:100%">')
+    doubtful = sum(1 for i in timeline["items"] if i.get("author_doubtful"))
     parts.append(f"<p>{len(timeline['items'])} dated claims, {timeline['undated']} without a date, "
-                 f"{len(timeline['conflicts'])} conflicts between letters.</p>")
+                 f"{len(timeline['conflicts'])} conflicts between letters"
+                 + (f", {doubtful} from letters whose author is doubtful (hatched)" if doubtful else "") + ".</p>")
     parts.append("<table><thead><tr><th>When</th><th>Letter</th><th>Claim</th><th>Who / where</th>"
                  "<th>Status</th></tr></thead><tbody>")
     for item in timeline["items"]:
@@ -109,6 +111,8 @@ def render_html(timeline: dict[str, Any], svg_name: str | None = "timeline.svg")
         conflict = item["conflicts_with"]
         mark = (f' <strong class="conflict">conflicts with claim {", ".join(map(str, conflict))}</strong>'
                 if conflict else "")
+        if item.get("author_doubtful"):
+            mark += f' <strong class="doubtful">author doubtful: {e(item["author_doubt"])}</strong>'
         english = f"<br><em>{e(item['text_en'])}</em>" if item.get("text_en") else ""
         who = ", ".join(item["actors"] + item["places"])
         parts.append(
@@ -143,15 +147,20 @@ def render_svg(timeline: dict[str, Any], path: Path) -> Path:
         start = dt.date.fromisoformat(item["time"]["start"])
         end = dt.date.fromisoformat(item["time"]["end"]) + dt.timedelta(days=1)
         colour = colours(letter_index.setdefault(item["dispatch_id"], len(letter_index)) % 20)
+        doubtful = bool(item.get("author_doubtful"))
         ax.barh(row, mdates.date2num(end) - mdates.date2num(start), left=mdates.date2num(start), height=0.6,
-                color=colour, edgecolor="red" if item["conflicts_with"] else "none", linewidth=2)
-        label = f"#{item['id']} d{item['dispatch_id']} {item['time']['value']}"
+                color=colour, edgecolor="red" if item["conflicts_with"] else ("black" if doubtful else "none"),
+                linewidth=2 if item["conflicts_with"] else 1, hatch="///" if doubtful else None,
+                alpha=0.5 if doubtful else 1.0)
+        label = f"#{item['id']} d{item['dispatch_id']} {item['time']['value']}" + (" author doubtful" if doubtful
+                                                                                    else "")
         ax.text(mdates.date2num(end), row, " " + label, va="center", fontsize=7)
     ax.set_yticks([])
     ax.invert_yaxis()
     ax.xaxis_date()
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
-    ax.set_title("Claims by the time they refer to (red outline: conflicting dates between letters)")
+    ax.set_title("Claims by the time they refer to (red outline: conflicting dates between letters; "
+                 "hatched: author doubtful)")
     fig.autofmt_xdate()
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -167,8 +176,8 @@ def write_timeline(case: Any, series_name: str | None = None, out_dir: Path | No
     svg = render_svg(timeline, out_dir / "timeline.svg") if timeline["items"] else None
     page = out_dir / "timeline.html"
     page.write_text("<!doctype html><meta charset=utf-8><title>Timeline</title>"
-                    "<style>.conflict{color:#b00}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
-                    "padding:4px;vertical-align:top}</style><h1>Timeline of claims</h1>"
+                    "<style>.conflict{color:#b00}.doubtful{color:#805000}table{border-collapse:collapse}"
+                    "td,th{border:1px solid #ccc;padding:4px;vertical-align:top}</style><h1>Timeline of claims</h1>"
                     + render_html(timeline, svg.name if svg else None), "utf-8")
     timeline["files"] = {"html": str(page), "svg": str(svg) if svg else None}
     return timeline

@@ -106,8 +106,9 @@ def claims_cmd(
         t = c["time"]
         when = f"{t['value']} ({t['start']} – {t['end']})" if t["value"] else ""
         worth = "" if c["checkworthiness"] is None else f"{c['checkworthiness']:.2f}"
+        status = c["status"] + (" · author doubtful" if c.get("author_doubtful") else "")
         table.add_row(str(c["id"]), str(c["dispatch_id"]), untrusted(c["text"]),
-                      untrusted(", ".join(c["actors"] + c["places"])), untrusted(when), worth, untrusted(c["status"]))
+                      untrusted(", ".join(c["actors"] + c["places"])), untrusted(when), worth, untrusted(status))
     console.print(table)
 
 
@@ -135,6 +136,8 @@ def claim_cmd(
     console.print(f"Dispatch {result['dispatch_id']} (its own claims only): {letter['overall']} — "
                   f"{letter['corroborated']} corroborated, {letter['contradicted']} contradicted, "
                   f"{letter['unverified']} unverified, {letter['retracted']} retracted", highlight=False)
+    for warning in result["warnings"]:
+        say(err_console, styled("Warning:", "bold yellow"), " ", warning)
 
 
 @handle_errors
@@ -195,12 +198,13 @@ def export_claimreview_cmd(
 def eval_checkworthy_cmd(
     tsv: Annotated[Path, typer.Argument(help="A CheckThat! 2024 TSV (Sentence_id, Text, class_label).")],
     train: Annotated[Path | None, typer.Option("--train", help="Train a fresh model on this TSV first.")] = None,
+    language: Annotated[str, typer.Option("--language", help="Language of the sentences (ru: meaning model).")] = "en",
     as_json: JsonOpt = False,
 ) -> None:
     """Precision, recall and F1 of the Yes class of the check-worthiness model on a labelled TSV."""
     from leakdesk.claims.checkworthy import evaluate
 
-    result = evaluate(tsv, train)
+    result = evaluate(tsv, train, language=language)
     if as_json:
         print_json(result)
         return

@@ -8,7 +8,9 @@ end's start to the second end's end.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from .model import Timex
 
@@ -19,11 +21,11 @@ _DAY_BEFORE = re.compile(r"(?<![\d.,])(\d{1,2})\s*[–—-]\s*$")
 _DAY_VALUE = re.compile(r"^(\d{4}-\d\d)-(\d\d)$")
 
 
-def _dated(tx: Timex) -> bool:
+def _dated(tx: Any) -> bool:
     return tx.type in ("DATE", "TIME") and tx.interval_start is not None and tx.interval_end is not None
 
 
-def _pair_range(text: str, a: Timex, b: Timex) -> Timex | None:
+def _pair_range(text: str, a: Any, b: Any) -> Timex | None:
     between = text[a.end : b.start]
     if not _JOIN.match(between):
         return None
@@ -36,12 +38,13 @@ def _pair_range(text: str, a: Timex, b: Timex) -> Timex | None:
     start = a.start - (len(opener.group(0)) if opener else 0)
     return Timex(
         start=start, end=b.end, text=text[start : b.end], type="DATE", value=f"{a.value}/{b.value}",
-        interval_start=a.interval_start, interval_end=b.interval_end, anchored=a.anchored or b.anchored,
+        interval_start=a.interval_start, interval_end=b.interval_end,
+        anchored=bool(getattr(a, "anchored", False) or getattr(b, "anchored", False)),
         flags=sorted({*a.flags, *b.flags, "range"}), note=None,
     )
 
 
-def _day_range(text: str, b: Timex) -> Timex | None:
+def _day_range(text: str, b: Any) -> Any:
     """"14–20 августа": the first day has no month of its own and takes the second's."""
     value = _DAY_VALUE.match(b.value)
     before = _DAY_BEFORE.search(text[max(0, b.start - 8) : b.start])
@@ -58,8 +61,9 @@ def _day_range(text: str, b: Timex) -> Timex | None:
     )
 
 
-def find_ranges(text: str, timexes: list[Timex]) -> list[Timex]:
-    """Ranges made of the dated expressions of `text` (offsets into `text`), in text order."""
+def find_ranges(text: str, timexes: Sequence[Any]) -> list[Any]:
+    """Ranges made of the dated expressions of `text` (offsets into `text`), in text order. Works on `Timex` and on
+    anything with the same fields (the rows the dates stage stored)."""
     dated = sorted((t for t in timexes if _dated(t)), key=lambda t: t.start)
     ranges: list[Timex] = []
     used: set[int] = set()
