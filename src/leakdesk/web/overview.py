@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from leakdesk.case import Case
 from leakdesk.store.records import desk
+from leakdesk.store.records import series as series_records
 from leakdesk.store.records.desk import LetterRow
 from leakdesk.web.status import STATUS_WORDS, authorship_status, claims_word, combined, verdict_sentence
 
@@ -137,6 +138,9 @@ class SeriesView:
     lines: list[OverviewLine]
     verdicts: list[dict[str, Any]]
     outliers: list[OverviewLine]
+    hands: list[list[str]] = field(default_factory=list)  # letter labels per hand, from the series analysis
+    heat_labels: list[str] = field(default_factory=list)
+    heat: list[list[tuple[float, int]]] = field(default_factory=list)  # probability and its tenth (CSS class)
 
 
 def series(case: Case, name: str) -> SeriesView:
@@ -144,11 +148,26 @@ def series(case: Case, name: str) -> SeriesView:
     with case.connect() as conn:
         verdicts = desk.verdicts_of_series(conn, name)
         rows = [r for r in LETTERS.get(case, conn)[0] if r.series == name]
+        found = series_records.find_by_name(conn, name)
+        analysis = next((a for a in series_records.analyses(conn) if found and a.series_id == found.id), None)
     lines = [line(r) for r in rows]
     outliers = [x for x in lines if x.status in ("disputed", "fake") or x.row.decision == "different"]
     for v in verdicts:
         v["sentence"] = verdict_sentence(v["decision"], v["probability"])
-    return SeriesView(name, lines, verdicts, outliers)
+    view = SeriesView(name, lines, verdicts, outliers)
+    if analysis is not None:
+        _add_analysis(view, analysis.result, {x.row.id: x.row.label for x in lines})
+    return view
+
+
+def _add_analysis(view: SeriesView, result: dict[str, Any], labels: dict[int, str]) -> None:
+    """The pairwise same-hand probabilities as a heat map, and the hands the analysis found."""
+    matrix = result.get("matrix") or {}
+    ids = [int(i) for i in matrix.get("dispatch_ids", [])]
+    view.heat_labels = [labels.get(i, f"dispatch {i}") for i in ids]
+    view.heat = [[(float(p), min(9, int(float(p) * 10))) for p in row] for row in matrix.get("probability", [])]
+    for hand in result.get("hands", []):
+        view.hands.append([view.heat_labels[m] for m in hand.get("members", []) if m < len(view.heat_labels)])
 
 
 def entities(case: Case, q: str = "") -> list[dict[str, Any]]:
