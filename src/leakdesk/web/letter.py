@@ -77,7 +77,7 @@ def _original_state(case: Case, sha256: str | None) -> str:
 
 def build(case: Case, dispatch_id: int) -> LetterView:
     with case.connect() as conn:
-        page = desk.letter_page(conn, dispatch_id, LETTERS.get(case, conn)[1])
+        page = desk.letter_page(conn, dispatch_id, LETTERS.get(case, conn).by_id)
         tr = load_translation(conn, page.letter.translation_id) if page.letter.translation_id else None
         grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
         if tr is not None:
@@ -107,7 +107,7 @@ def check_translation(case: Case, dispatch_id: int, translation_id: int) -> None
 
 def original_bytes(case: Case, dispatch_id: int) -> tuple[bytes, str]:
     with case.connect() as conn:
-        page = desk.letter_page(conn, dispatch_id, LETTERS.get(case, conn)[1])
+        page = desk.letter_page(conn, dispatch_id, LETTERS.get(case, conn).by_id)
     sha = page.original.get("sha256")
     if not sha:
         raise DeskNotFound(f"Dispatch {dispatch_id} has no original recorded.")

@@ -63,26 +63,37 @@ class Overview:
         return "/?" + urlencode(query)
 
 
+@dataclass
+class Letters:
+    rows: list[LetterRow]
+    by_id: dict[int, LetterRow]
+    names: list[str]
+    lines: list[OverviewLine]
+    line_of: dict[int, OverviewLine]  # by dispatch id; an attachment maps to its letter's line
+
+
 class LetterCache:
-    """The letters as `desk.letters` reads them, reused until the audit log moves on (every change of state, from
-    the desk or the CLI, writes an audit entry). Rows are shared: treat them as read-only."""
+    """The letters as `desk.letters` reads them, with their overview lines, reused until the audit log moves on
+    (every change of state, from the desk or the CLI, writes an audit entry). Shared: treat as read-only."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._key: tuple[str, int] | None = None
-        self._rows: list[LetterRow] = []
-        self._by_id: dict[int, LetterRow] = {}
-        self._names: list[str] = []
+        self._value: Letters | None = None
 
-    def get(self, case: Case, conn: sa.Connection) -> tuple[list[LetterRow], dict[int, LetterRow], list[str]]:
+    def get(self, case: Case, conn: sa.Connection) -> Letters:
         key = (str(case.engine.url), desk.state_mark(conn))
         with self._lock:
-            if key != self._key:
-                self._rows = desk.letters(conn)
-                self._by_id = {r.id: r for r in self._rows}
-                self._names = desk.series_names(conn)
+            if key != self._key or self._value is None:
+                rows = desk.letters(conn)
+                lines = [line(r) for r in rows]
+                line_of = {x.row.id: x for x in lines}
+                for child, parent in desk.parents(conn).items():
+                    if parent in line_of:
+                        line_of[child] = line_of[parent]
+                self._value = Letters(rows, {r.id: r for r in rows}, desk.series_names(conn), lines, line_of)
                 self._key = key
-            return self._rows, self._by_id, self._names
+            return self._value
 
 
 LETTERS = LetterCache()
@@ -108,8 +119,8 @@ def build(case: Case, series: str = "", status: str = "", translation: str = "",
           subject: str = "", sort: str = "number", descending: bool = False, page: int = 1,
           per_page: int | None = PAGE) -> Overview:
     with case.connect() as conn:
-        rows, _, names = LETTERS.get(case, conn)
-    lines = [line(r) for r in rows]
+        cached = LETTERS.get(case, conn)
+    names, lines = cached.names, list(cached.lines)
     total = len(lines)
     if series:
         lines = [x for x in lines if x.row.series == series]
@@ -147,10 +158,9 @@ def series(case: Case, name: str) -> SeriesView:
     """A series' letters with each one's own verdict; outliers are letters judged to be by another hand."""
     with case.connect() as conn:
         verdicts = desk.verdicts_of_series(conn, name)
-        rows = [r for r in LETTERS.get(case, conn)[0] if r.series == name]
+        lines = [x for x in LETTERS.get(case, conn).lines if x.row.series == name]
         found = series_records.find_by_name(conn, name)
         analysis = next((a for a in series_records.analyses(conn) if found and a.series_id == found.id), None)
-    lines = [line(r) for r in rows]
     outliers = [x for x in lines if x.status in ("disputed", "fake") or x.row.decision == "different"]
     for v in verdicts:
         v["sentence"] = verdict_sentence(v["decision"], v["probability"])

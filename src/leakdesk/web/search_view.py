@@ -12,9 +12,9 @@ import numpy as np
 from leakdesk.case import Case
 from leakdesk.errors import UsageError
 from leakdesk.language import encoder as semantic  # the one multilingual sentence encoder
-from leakdesk.store.records import desk, search
+from leakdesk.store.records import search
 from leakdesk.store.records.search import Hit
-from leakdesk.web.overview import LETTERS, OverviewLine, line
+from leakdesk.web.overview import LETTERS, OverviewLine
 
 _cache = search.PassageCache()
 _encoding = threading.Lock()  # the encoder keeps a shared cache and buffers: one request at a time uses it
@@ -55,6 +55,14 @@ def refresh(case: Case, with_meaning: bool = True) -> search.IndexReport:
     return report
 
 
+def warm(case: Case) -> None:
+    """Load the encoder and the passage vectors before the first visitor waits for them."""
+    _encode(["warm-up"])
+    with case.connect() as conn:
+        _cache.get(conn, semantic.MODEL_NAME)
+        LETTERS.get(case, conn)
+
+
 def _date(value: str, what: str) -> date | None:
     if not value:
         return None
@@ -74,10 +82,7 @@ def run(case: Case, q: str, series: str = "", status: str = "", since: str = "",
         words = search.unique(search.full_text(conn, q, limit=limit * 2))
         near = search.by_meaning(conn, q, _encode, semantic.MODEL_NAME, limit=10, cache=_cache, floor=0.25) \
             if meaning else []
-        letters = {r.id: line(r) for r in LETTERS.get(case, conn)[0]}
-        for child, parent in desk.parents(conn).items():
-            if parent in letters:
-                letters[child] = letters[parent]
+        letters = LETTERS.get(case, conn).line_of
 
     def keep(hit: Hit) -> bool:
         x = letters.get(hit.dispatch_id)  # an attachment is judged by its letter

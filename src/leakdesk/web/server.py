@@ -6,7 +6,7 @@ import logging
 
 from leakdesk.case import Case
 from leakdesk.web.app import create_app
-from leakdesk.web.search_view import refresh
+from leakdesk.web.search_view import refresh, warm
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -29,6 +29,7 @@ def serve(case: Case, host: str = "127.0.0.1", port: int = 8080, secure_cookies:
     import uvicorn
 
     refresh(case)
+    warm(case)
     secure = host not in LOOPBACK if secure_cookies is None else secure_cookies
     app = create_app(case, secure_cookies=secure)
     logging.getLogger("uvicorn.access").disabled = True

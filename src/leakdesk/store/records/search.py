@@ -10,6 +10,7 @@ letter. The encoder is passed in (`leakdesk.language.encoder`), keeping this mod
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -305,20 +306,22 @@ def _passage_matrix(conn: sa.Connection, encoder_name: str) -> tuple[np.ndarray,
 
 
 class PassageCache:
-    """The passage matrix kept in memory between queries; reloaded when the number of passages changes."""
+    """The passage matrix kept in memory between queries; reloaded when passages or the case's state change."""
 
     def __init__(self) -> None:
+        self._lock = threading.Lock()
         self._key: tuple[str, int, int] | None = None
         self._value: tuple[np.ndarray, list[tuple[int, int, int]]] = (np.zeros((0, 1), np.float32), [])
 
     def get(self, conn: sa.Connection, encoder_name: str) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
-        p = t.search_passage
-        count, top = conn.execute(sa.select(sa.func.count(), sa.func.max(p.c.id))
-                                  .where(p.c.encoder == encoder_name)).one()
-        key = (encoder_name, int(count), int(top or 0))
-        if key != self._key:
-            self._value, self._key = _passage_matrix(conn, encoder_name), key
-        return self._value
+        # Both are index look-ups: the newest passage, and the newest audit entry (re-indexing always audits).
+        top = conn.execute(sa.select(sa.func.max(t.search_passage.c.id))).scalar()
+        mark = conn.execute(sa.select(sa.func.max(t.audit.c.seq))).scalar()
+        key = (encoder_name, int(top or 0), int(mark or 0))
+        with self._lock:
+            if key != self._key:
+                self._value, self._key = _passage_matrix(conn, encoder_name), key
+            return self._value
 
 
 def by_meaning(conn: sa.Connection, q: str, encoder: Encoder, encoder_name: str, limit: int = 10,
