@@ -192,3 +192,32 @@ def test_the_documented_separate_roles_keep_the_app_from_changing_the_log(
     assert report.ok, report.as_dict()
     assert not any("owner of the audit table" in w for w in report.warnings)
     case.close()
+
+
+@pytest.mark.skipif(not _has_ingest(), reason="`leakdesk ingest` is not on this branch yet")
+def test_an_edited_subject_and_a_recomputed_chain_are_caught_on_postgres(
+    runner, pg_case: Case, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    from leakdesk.store import audit
+
+    (tmp_path / "letter.eml").write_bytes(EML)
+    assert invoke(runner, "ingest", pg_case.root, tmp_path / "letter.eml").exit_code == 0
+    assert pg_case.fsck().ok
+    with pg_case.transaction() as conn:
+        conn.execute(sa.text("UPDATE dispatch SET subject = 'Nothing' WHERE id = 1"))
+    report = pg_case.fsck()
+    assert [(c["dispatch_id"], c["changed"]) for c in report.changed_dispatches] == [
+        (1, ["subject, sender, status or other fields"])]
+    with pg_case.transaction() as conn:  # rewrite entry 1 and recompute the whole (unkeyed) chain
+        conn.execute(sa.text("ALTER TABLE audit DISABLE TRIGGER USER"))
+        conn.execute(sa.text("UPDATE audit SET actor = 'mallory' WHERE seq = 1"))
+        prev = audit.GENESIS
+        for r in conn.execute(sa.select(t.audit).order_by(t.audit.c.seq)).all():
+            h = audit.row_hash(r.seq, r.time, r.actor, r.action, r.object, r.details, prev)
+            conn.execute(t.audit.update().where(t.audit.c.seq == r.seq).values(prev_hash=prev, hash=h))
+            prev = h
+        conn.execute(sa.text("ALTER TABLE audit ENABLE TRIGGER USER"))
+    report = pg_case.fsck()
+    assert {b["problem"] for b in report.broken_audit_rows} == {
+        "its seal does not match: the entry was rewritten without the desk key"}
+    assert report.problems == []  # the guards are back on: only the seals tell
