@@ -101,7 +101,7 @@ def test_bad_imports_are_refused_and_nothing_is_stored(runner, case: Case, lette
     listed = json.loads(invoke(runner, "translation", case.root, letter, "--all", "--json").stdout)["translations"]
     assert [(t["translation"], t["by"], t["status"]) for t in listed] == [(2, "tester", "final"), (3, "Boris", "draft")]
     assert (
-        "There is no dispatch 99 in this case." in invoke(runner, "translate", case.root, 99, "--import", wrong).output
+        "No such dispatch 99 in this case." in invoke(runner, "translate", case.root, 99, "--import", wrong).output
     )
 
 

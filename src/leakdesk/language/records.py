@@ -1,4 +1,5 @@
-"""Reading and writing translations in the store: dispatch texts, translations, versioned segments."""
+"""The language capability's view of translations: the source text of a dispatch, translations and versioned
+segments, read and written through the record layer (`store.records.translations`, `store.records.dispatches`)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from leakdesk.errors import TranslationError
+from leakdesk.errors import NoSuchRecord, TranslationError
 from leakdesk.language.langid import guess_language
 from leakdesk.language.segment import join_paragraphs
-from leakdesk.store.tables import dispatch, segment, text, translation
+from leakdesk.store.records import dispatches as dispatch_records
+from leakdesk.store.records import translations as translation_records
+from leakdesk.store.records.common import parse_dispatch_id as parse_number
 
 STATUSES = ("draft", "in review", "final")
-TEXT_PREFERENCE = ("decrypted", "body", "attachment")
+TEXT_PREFERENCE = dispatch_records.ORIGINAL_ROLES
 
 
 def now() -> datetime:
@@ -104,28 +107,19 @@ def new_id(result: sa.CursorResult[Any]) -> int:
 
 
 def parse_dispatch_id(value: str | int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise TranslationError(f"{value!r} is not a dispatch number; see `leakdesk dispatches CASE`.") from None
+    """A dispatch number as typed; the record layer's one "No such dispatch" error otherwise."""
+    return parse_number(value)
 
 
 def source_text(conn: sa.Connection, dispatch_id: int, languages: list[str]) -> SourceText:
-    """The text of a dispatch that gets translated: decrypted, else body, else its first text."""
-    row = conn.execute(sa.select(dispatch).where(dispatch.c.id == dispatch_id)).first()
-    if row is None:
-        raise TranslationError(f"There is no dispatch {dispatch_id} in this case.")
+    """The text of a dispatch that gets translated: *the* original text (the record layer's one preference order)."""
+    row = dispatch_records.get(conn, dispatch_id)
     label = f"dispatch {dispatch_id}" + (f" (“{row.subject}”)" if row.subject else "")
-    texts = conn.execute(sa.select(text).where(text.c.dispatch_id == dispatch_id).order_by(text.c.id)).all()
-    texts = [t for t in texts if t.content and t.content.strip()]
-    if not texts:
+    chosen = dispatch_records.original_text(conn, dispatch_id)
+    if chosen is None:
         raise TranslationError(f"{label[:1].upper()}{label[1:]} has no text to translate.")
-    texts.sort(key=lambda t: TEXT_PREFERENCE.index(t.role) if t.role in TEXT_PREFERENCE else len(TEXT_PREFERENCE))
-    chosen = texts[0]
     language = chosen.language or row.language or guess_language(chosen.content, languages) or languages[0]
-    variant = row.variant_of is not None or conn.execute(
-        sa.select(dispatch.c.id).where(dispatch.c.variant_of == dispatch_id).limit(1)
-    ).first() is not None
+    variant = dispatch_records.in_variant_pair(conn, dispatch_id)
     return SourceText(dispatch_id, chosen.id, language, chosen.content, label, variant)
 
 
@@ -150,135 +144,52 @@ def create_translation(
     details: dict[str, Any] | None = None,
 ) -> int:
     """Store a new translation at version 1; earlier translations of the dispatch stay untouched."""
-    stamp = now()
-    translation_id = new_id(
-        conn.execute(
-            translation.insert().values(
-                dispatch_id=source.dispatch_id,
-                text_id=source.text_id,
-                source_language=source.language,
-                target_language=target_language,
-                kind=kind,
-                engine=engine,
-                model=model,
-                translator=translator,
-                status="draft",
-                version=1,
-                round=1,
-                final_version=None,
-                confidence=confidence,
-                details=details or {},
-                created=stamp,
-                updated=stamp,
-            )
-        )
+    return translation_records.create(
+        conn, source.dispatch_id, source.text_id, source.language, target_language, kind,
+        [translation_records.Segment(s.position, s.paragraph, s.source, s.target, s.confidence, s.origin, 1,
+                                     s.author, s.source_sentences, s.target_sentences) for s in segments],
+        engine=engine, model=model, translator=translator, confidence=confidence, details=details,
     )
-    conn.execute(
-        segment.insert(),
-        [
-            {
-                "translation_id": translation_id,
-                "position": s.position,
-                "version": 1,
-                "paragraph": s.paragraph,
-                "source": s.source,
-                "target": s.target,
-                "source_sentences": s.source_sentences,
-                "target_sentences": s.target_sentences,
-                "confidence": s.confidence,
-                "origin": s.origin,
-                "author": s.author,
-                "created": stamp,
-            }
-            for s in segments
-        ],
-    )
-    return int(translation_id)
 
 
 def latest_translation_id(conn: sa.Connection, dispatch_id: int) -> int:
-    found = conn.execute(
-        sa.select(translation.c.id).where(translation.c.dispatch_id == dispatch_id).order_by(translation.c.id.desc())
-    ).first()
+    dispatch_records.get(conn, dispatch_id)  # the one error for a dispatch that is not in the case
+    found = translation_records.newest_id(conn, dispatch_id)
     if found is None:
         raise TranslationError(
             f"Dispatch {dispatch_id} has no translation yet; make a draft with `leakdesk translate CASE "
             f"{dispatch_id}` or import one with `--import FILE`."
         )
-    return int(found.id)
+    return found
+
+
+def _segment(s: translation_records.Segment) -> Segment:
+    return Segment(s.position, s.paragraph, s.source, s.target, s.confidence, s.origin, s.version, s.author,
+                   s.source_sentences, s.target_sentences)
 
 
 def segments_at(conn: sa.Connection, translation_id: int, version: int) -> list[Segment]:
     """Each position's newest segment row at or before `version`."""
-    rows = conn.execute(
-        sa.select(segment)
-        .where(segment.c.translation_id == translation_id, segment.c.version <= version)
-        .order_by(segment.c.position, segment.c.version)
-    ).all()
-    by_position: dict[int, Any] = {}
-    for row in rows:
-        by_position[row.position] = row
-    return [
-        Segment(
-            r.position,
-            r.paragraph,
-            r.source,
-            r.target,
-            r.confidence,
-            r.origin,
-            r.version,
-            r.author,
-            r.source_sentences,
-            r.target_sentences,
-        )
-        for _, r in sorted(by_position.items())
-    ]
+    return [_segment(s) for s in translation_records.segments_at(conn, translation_id, version)]
 
 
 def load_translation(conn: sa.Connection, translation_id: int, version: int | None = None) -> TranslationView:
-    row = conn.execute(sa.select(translation).where(translation.c.id == translation_id)).first()
-    if row is None:
-        raise TranslationError(f"There is no translation {translation_id} in this case.")
-    if version is not None and not 1 <= version <= row.version:
-        raise TranslationError(
-            f"Translation {translation_id} of dispatch {row.dispatch_id} has versions 1 to {row.version}; "
-            f"there is no version {version}."
-        )
-    view = TranslationView(
-        row.id,
-        row.dispatch_id,
-        row.source_language,
-        row.target_language,
-        row.kind,
-        row.engine,
-        row.model,
-        row.translator,
-        row.status,
-        row.version,
-        row.round,
-        row.final_version,
-        row.confidence,
-        row.details or {},
+    try:
+        found = translation_records.get(conn, translation_id, version)
+    except NoSuchRecord as exc:
+        raise TranslationError(str(exc).replace("No such translation", "There is no translation")) from None
+    return TranslationView(
+        found.id, found.dispatch_id, found.source_language, found.target_language, found.kind, found.engine,
+        found.model, found.translator, found.status, found.version, found.round, found.final_version,
+        found.confidence, found.details, [_segment(s) for s in found.segments],
     )
-    view.segments = segments_at(conn, translation_id, version or row.version)
-    return view
 
 
 def list_translations(conn: sa.Connection, dispatch_id: int) -> list[dict[str, Any]]:
     """Every translation of a dispatch, oldest first (imports and drafts never replace each other)."""
-    rows = conn.execute(
-        sa.select(translation).where(translation.c.dispatch_id == dispatch_id).order_by(translation.c.id)
-    ).all()
     return [
-        {
-            "translation": r.id,
-            "kind": r.kind,
-            "by": r.translator if r.kind == "human" else f"{r.engine} {r.model or ''}".strip(),
-            "status": r.status,
-            "version": r.version,
-            "round": r.round,
-            "confidence": r.confidence,
-            "created": r.created,
-        }
-        for r in rows
+        {"translation": r.id, "kind": r.kind, "by": r.translator if r.kind == "human" else
+         f"{r.engine} {r.model or ''}".strip(), "status": r.status, "version": r.version, "round": r.round,
+         "confidence": r.confidence, "created": r.created}
+        for r in translation_records.of_dispatch(conn, dispatch_id)
     ]

@@ -298,3 +298,10 @@ def text_digests(conn: sa.Connection, dispatch_ids: list[int] | None = None) -> 
         out.setdefault(r.dispatch_id, []).append(
             (r.id, r.role, hashlib.sha256((r.content or "").encode("utf-8")).hexdigest()))
     return out
+
+
+def in_variant_pair(conn: sa.Connection, dispatch_id: int) -> bool:
+    """True when the dispatch is one of two different copies sharing a Message-ID (a variant, or copied by one)."""
+    row = get(conn, dispatch_id)
+    return row.variant_of is not None or conn.execute(
+        sa.select(dispatch.c.id).where(dispatch.c.variant_of == dispatch_id).limit(1)).first() is not None
