@@ -201,6 +201,11 @@ def test_dispatches_shows_what_is_signed_and_what_is_not(runner: CliRunner, case
             "PARTLY signed: only part 2 (multipart/signed) is signed; NOT signed: part 1 (text/plain)" in shown
         )
         assert "signed (good signature)" not in shown
+        from leakdesk.publish.report import write_report
+
+        report = write_report(case).read_text("utf-8")
+        assert '<span class="tag bad">PGP: partly-signed</span> PARTLY signed: only part 2 (multipart/signed) is ' \
+               "signed; NOT signed: part 1 (text/plain)" in report
     finally:
         kill_gpg_agent(case.gnupg_home)
 

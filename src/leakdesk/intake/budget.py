@@ -251,7 +251,10 @@ class Worker:
 
     def read(self, reader: Reader, source: Source, ctx: ReadContext) -> Extracted:
         limits = ctx.limits
-        originals_root = str(source.path.parents[2]) if source.sha256 and source.path is not None else None
+        try:  # children found in the document go to the case's originals, from the worker too
+            originals_root: str | None = str(ctx.originals_path("0" * 64).parents[2])
+        except Exception:
+            originals_root = None
         request = {"reader": reader.name, "source": _encode_source(source), "limits": asdict(limits),
                    "depth": ctx.depth, "top_level": ctx.top_level, "originals_root": originals_root,
                    "scratch_dir": str(ctx.scratch_dir)}

@@ -103,6 +103,16 @@ _LABELS = {
 }
 
 
+def pgp_is_good(status: str | None, details: dict[str, Any] | None = None) -> bool:
+    """Whether a verdict may be shown as good (green): signed-good, or decrypted with nothing outside the
+    encryption and no signature that failed."""
+    details = details if isinstance(details, dict) else {}
+    if status == "signed-good":
+        return True
+    return status == "decrypted" and details.get("coverage", "whole") == "whole" and details.get("signature") in (
+        None, "good")
+
+
 def pgp_label(status: str | None, details: dict[str, Any] | None = None) -> str:
     """A short, honest line for a dispatch's PGP verdict: what is signed, and what is not."""
     if not status:

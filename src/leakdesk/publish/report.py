@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from leakdesk import __version__
 from leakdesk.errors import LeakdeskError
+from leakdesk.intake.pgp_coverage import pgp_is_good, pgp_label
 from leakdesk.sections import ReportSection
 from leakdesk.store import tables as t
 
@@ -70,6 +71,8 @@ class DispatchRow:
     charsets: list[dict[str, str | None]]
     header_warnings: list[str]
     custody: list[dict[str, Any]] = field(default_factory=list)
+    pgp_label: str = ""  # what is signed and what is not, in words (intake.pgp_coverage)
+    pgp_good: bool = False  # only a whole-message good signature (or a clean decryption) is shown green
 
 
 @dataclass
@@ -175,6 +178,8 @@ def load_dispatches(case: Any) -> list[DispatchRow]:
                     charsets=charsets.get(row["id"], []),
                     header_warnings=(row["details"] or {}).get("header_warnings", []),
                     custody=by_dispatch.get(row["id"], []),
+                    pgp_label=pgp_label(row["pgp_status"], pgp),
+                    pgp_good=pgp_is_good(row["pgp_status"], pgp),
                 )
             )
             walk(row["id"], depth + 1)
