@@ -49,8 +49,9 @@ def run(folder: Path) -> list[dict[str, object]]:
         Case.init(work / "case").close()
         measured = ingest_measured(work / "case", hostile, timeout=300)
         with sqlite3.connect(work / "case" / "case.db") as db:
-            status, error, details = db.execute("SELECT status, error, details FROM dispatch ORDER BY id LIMIT 1").fetchone()
-        details = json.loads(details or "{}")
+            query = "SELECT status, error, details FROM dispatch ORDER BY id LIMIT 1"
+            status, error, stored = db.execute(query).fetchone()
+        details = (json.loads(stored) if stored else None) or {}
         rows.append({
             "file": label, "size_bytes": hostile.stat().st_size, "seconds": round(measured.seconds, 1),
             "peak_rss_mb": round(measured.peak_rss / 2**20), "status": status,

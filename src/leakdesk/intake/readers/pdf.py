@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pypdf
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, StreamObject
 
 from leakdesk.errors import IntakeError
 from leakdesk.intake import ocr
@@ -85,16 +86,33 @@ def _draws_an_image(page: pypdf.PageObject) -> bool:
     return images(page.get("/Resources"), 0)
 
 
-def _content_size(page: pypdf.PageObject) -> int:
-    """Bytes of the page's decoded drawing instructions (pypdf itself refuses streams over 75 MB)."""
+def _content_size(page: pypdf.PageObject, limit: int) -> int:
+    """Bytes of the page's decoded drawing instructions, counted up to just past `limit`.
+
+    Flate streams are inflated here with a bound and thrown away: pypdf's own decoding keeps every decoded stream
+    in memory (10 pages of 70 MB each would hold 700 MB)."""
     contents: Any = page.get("/Contents")
     contents = contents.get_object() if hasattr(contents, "get_object") else contents
     streams: list[Any] = list(contents) if isinstance(contents, ArrayObject) else [contents]
     total = 0
     for stream in streams[:1000]:
         stream = stream.get_object() if hasattr(stream, "get_object") else stream
-        if hasattr(stream, "get_data"):
+        if not isinstance(stream, StreamObject):
+            continue
+        raw = getattr(stream, "_data", None)
+        filters = stream.get("/Filter")
+        if isinstance(raw, bytes) and filters in (None, "/FlateDecode", ["/FlateDecode"]):
+            if filters is None:
+                total += len(raw)
+            else:
+                try:
+                    total += len(zlib.decompressobj().decompress(raw, limit + 1 - total))
+                except zlib.error:
+                    continue  # damaged: pypdf will say so when it reads the page
+        else:
             total += len(stream.get_data())
+        if total > limit:
+            break
     return total
 
 
@@ -122,7 +140,7 @@ def _page_texts(pdf: pypdf.PdfReader, ctx: ReadContext) -> _PageTexts:
             out.cut = f"the limit is {limits.max_text_chars:,} characters of text per document"
         if out.cut:
             return out
-        if _content_size(page) > limits.max_page_content:
+        if _content_size(page, limits.max_page_content) > limits.max_page_content:
             out.oversized.append(number)
             out.texts.append("")
             continue
