@@ -254,6 +254,22 @@ def analyse_series(case: Case, sample: Path) -> str:
     return f"{len(found['hands'])} hand(s) in the series; outliers: dispatch(es) {found['outliers'] or 'none'}"
 
 
+def monitor_stream(case: Case, sample: Path) -> str:
+    """Add the sample's fictional 2021 TV stream and measure when it began calling the Japanese Nazis."""
+    add_stream = _needs("leakdesk.narratives.intake", "add_stream")
+    run_detection = _needs("leakdesk.narratives.trend", "run_detection")
+    build_trend = _needs("leakdesk.narratives.trend", "build_trend")
+    added = add_stream(case, sample / "streams" / "tv-2021.csv", "regional TV 2021")
+    run = run_detection(case, "japanese", "nazi")
+    found = build_trend(case, "japanese", "nazi").as_dict()
+    onset = (f"onset {found['onset']} ({found['onset_low']}…{found['onset_high']})" if found["onset"]
+             else "no onset found")
+    letters = "; ".join(f"letter dispatch {c['dispatch_id']} of {c['letter_date']} claims {c['claimed_start']}"
+                        for c in found["letters"][:2]) or "no letter claims it"
+    return (f"{added.items} stream items, {run.mentions} sentences name the Japanese, {run.hits} call them Nazis; "
+            f"{onset}, planted week of 2021-08-16; {letters}")
+
+
 # Desk actions first (what a desk does by hand: keys, intake, translations, glossary, reference texts), then the
 # analysis as pipeline stages, exactly what `leakdesk run` does on any case.
 DESK_PASSWORD_FILE = "demo-desk-password.txt"  # inside the demo case folder only
@@ -282,6 +298,7 @@ DEMO_STEPS: list[DemoStep] = [
     DemoStep("glossary", check_glossary),
     DemoStep("reference pool", add_reference_pool),
     DemoStep("claims", extract_claims),
+    DemoStep("media stream", monitor_stream),
     DemoStep("verify", verify_letters),
     DemoStep("series report", analyse_series),
     DemoStep("desk user", add_desk_user),

@@ -1,0 +1,169 @@
+"""`leakdesk narratives`: detection stored, weekly rates, the onset of a campaign planted in a stream written for the
+test, the letter's claim beside it, the report section and the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+import sqlalchemy as sa
+
+from leakdesk.case import Case
+from leakdesk.errors import NarrativesError, UsageError
+from leakdesk.intake.ingest import ingest_paths
+from leakdesk.narratives.intake import add_stream
+from leakdesk.narratives.report import sections
+from leakdesk.narratives.trend import build_trend, run_detection
+from leakdesk.store import tables as t
+from leakdesk.store.records import dispatches
+from tests.conftest import invoke
+
+pytestmark = pytest.mark.slow  # each test parses a few hundred sentences with natasha (seconds on a busy machine)
+
+START = dt.date(2021, 6, 7)  # a Monday
+PLANTED = dt.date(2021, 7, 19)  # a Monday, six weeks in
+NEUTRAL = ["Японская делегация приехала в Москву.", "Токио выразил обеспокоенность учениями.",
+           "Японские рыбаки пожаловались на задержания шхун."]
+NEAR = "Японские историки осуждают нацизм."
+HITS = ["Японские нацисты снова угрожают Курилам.", "Ведущий назвал японцев нацистами."]
+FILLER = "На Сахалине открылся новый детский сад."
+
+LETTER = dedent("""\
+    From: veter@mail.example
+    To: desk@example.org
+    Subject: Письмо
+    Message-ID: <1@mail.example>
+    Date: Thu, 17 Mar 2022 23:05:00 +0300
+    MIME-Version: 1.0
+    Content-Type: text/plain; charset=utf-8
+
+    В июле прошлого года всё и началось. Тогда же телевидение начало называть японцев нацистами.
+    """)
+
+
+def stream_csv(path: Path) -> Path:
+    rng = random.Random(4)
+    lines = ["date,text,source,url"]
+    for i in range(84):
+        day = START + dt.timedelta(days=i)
+        for j in range(2):
+            share = 0.45 if day >= PLANTED else 0.0
+            text = rng.choice(HITS) if rng.random() < share else rng.choice(NEUTRAL + [NEAR])
+            lines.append(f'{day},"{FILLER} {text}",TV {j},https://tv.example/{i}-{j}')
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    return path
+
+
+@pytest.fixture
+def monitored(case: Case, tmp_path: Path) -> Case:
+    add_stream(case, stream_csv(tmp_path / "tv.csv"), "tv")
+    return case
+
+
+def test_detection_is_stored_and_replaced_on_a_rerun(monitored: Case) -> None:
+    first = run_detection(monitored, "japanese", "nazi")
+    assert (first.items, first.mentions, first.sentences) == (168, 168, 336)
+    again = run_detection(monitored, "japanese", "nazi")
+    with monitored.connect() as conn:
+        stored = conn.execute(sa.select(sa.func.count()).select_from(t.narrative_mention)).scalar()
+        before = conn.execute(sa.select(sa.func.count()).select_from(t.narrative_mention).where(
+            t.narrative_mention.c.hit.is_(True), t.narrative_mention.c.date < PLANTED)).scalar()
+        actions = conn.execute(sa.select(t.audit.c.action).where(t.audit.c.action == "narratives.run")).all()
+    assert stored == again.mentions == 168 and again.hits == first.hits
+    assert before == 0  # the near miss before the campaign is never a hit
+    assert len(actions) == 2
+
+
+def test_weekly_rates_onset_and_examples(monitored: Case) -> None:
+    run_detection(monitored, "japanese", "nazi")
+    found = build_trend(monitored, "japanese", "nazi").as_dict()
+    weeks = found["weekly"]
+    assert len(weeks) == 12 and weeks[0]["week"] == "2021-06-07"
+    assert all(w["mentions"] == 14 for w in weeks)
+    assert all(w["hits"] == 0 and w["rate"] == 0.0 for w in weeks[:6])
+    assert all(w["rate"] > 0.2 for w in weeks[6:])
+    onset = dt.date.fromisoformat(found["onset"])
+    assert abs((onset - PLANTED).days) <= 3
+    assert dt.date.fromisoformat(found["onset_low"]) <= onset <= dt.date.fromisoformat(found["onset_high"])
+    assert found["effect"]["rate_before"] == 0.0 and found["effect"]["ratio"] is None
+    assert found["p_value"] < 0.01
+    assert found["alarm"] is not None and found["alarm"] >= found["onset"]
+    assert len(found["examples"]) == 5
+    assert all(x["date"] >= found["onset"] and x["url"].startswith("https://tv.example/") for x in found["examples"])
+    assert found["letters"] == []
+
+
+def test_the_letter_claim_is_shown_beside_the_onset(monitored: Case, tmp_path: Path) -> None:
+    mail = tmp_path / "letter.eml"
+    mail.write_text(LETTER, "utf-8")
+    ingest_paths(monitored, [mail], progress=False)
+    with monitored.transaction() as conn:
+        (letter,) = dispatches.find(conn, top_level=True)
+        text = dispatches.original_text(conn, letter.id)
+        assert text is not None
+        at = text.content.index("Тогда же")
+        conn.execute(t.timex.insert().values(
+            dispatch_id=letter.id, text_id=text.id, start_char=0, end_char=19, surface="В июле прошлого года",
+            type="DATE", value="2021-07", interval_start=dt.date(2021, 7, 1), interval_end=dt.date(2021, 7, 31),
+            anchor=dt.date(2022, 3, 17), anchor_source="letter-date", flags=[], version="t", created=letter.ingested))
+        conn.execute(t.claim.insert().values(
+            dispatch_id=letter.id, text_id=text.id, start_char=at, end_char=len(text.content.rstrip()),
+            text=text.content[at:].strip(), actors=[], places=[], anchor_source="letter-date", modality="asserted",
+            polarity="positive", flags=[], status="unverified", model_version="t", created=letter.ingested))
+    run_detection(monitored, "japanese", "nazi")
+    found = build_trend(monitored, "japanese", "nazi").as_dict()
+    (claim,) = found["letters"]
+    assert (claim["letter_date"], claim["claimed_start"], claim["claimed_end"], claim["claimed_from"]) == (
+        "2022-03-17", "2021-07-01", "2021-07-31", "the nearest date before it in the letter")
+    assert claim["text"] == "Тогда же телевидение начало называть японцев нацистами."
+    (section,) = sections(monitored)
+    assert section.order == 50 and list(section.files) == ["narratives-japanese-nazi.svg"]
+    svg = section.files["narratives-japanese-nazi.svg"].read_text("utf-8")
+    assert svg.startswith("<?xml") and "measured onset" in svg and "letter date" in svg
+    assert "Тогда же телевидение начало называть японцев нацистами." in section.html
+    assert f"Measured onset: <b>{found['onset']}</b>" in section.html
+    with monitored.connect() as conn:  # the stream is evidence only: the claim's status is untouched
+        assert conn.execute(sa.select(t.claim.c.status)).scalar() == "unverified"
+
+
+def test_hostile_text_is_escaped_in_the_report(case: Case, tmp_path: Path) -> None:
+    rows = ["date,text,source,url"]
+    for i in range(30):
+        day = dt.date(2021, 6, 1) + dt.timedelta(days=i)
+        rows.append(f'{day},"<script>x</script> Японские нацисты снова угрожают Курилам.",<b>TV</b>,')
+    (tmp_path / "h.csv").write_text("\n".join(rows) + "\n", "utf-8")
+    add_stream(case, tmp_path / "h.csv", "h")
+    run_detection(case, "japanese", "nazi")
+    (section,) = sections(case)
+    assert "<script>" not in section.html and "&lt;script&gt;" in section.html
+    assert "<b>TV</b>" not in section.html
+
+
+def test_errors(case: Case) -> None:
+    with pytest.raises(NarrativesError, match=r"This case has no media streams yet; add one with `leakdesk stream "
+                                              r"add`\."):
+        build_trend(case, "japanese", "nazi")
+    with pytest.raises(UsageError, match="There is no target called 'klingons'"):
+        run_detection(case, "klingons", "nazi")
+    assert sections(case) == []
+
+
+def test_cli(monitored: Case, runner) -> None:  # type: ignore[no-untyped-def]
+    result = invoke(runner, "narratives", monitored.root, "--target", "japanese", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert {"onset", "onset_low", "onset_high", "effect", "weekly", "examples"} <= set(data)
+    assert set(data["weekly"][0]) == {"week", "hits", "mentions", "rate"}
+    assert abs((dt.date.fromisoformat(data["onset"]) - PLANTED).days) <= 3
+    plain = invoke(runner, "narratives", monitored.root, "--target", "japanese", "--label-family", "nazi")
+    lines = plain.output.splitlines()
+    assert lines[0].startswith("168 item(s), 336 sentence(s): 168 name the target, ")
+    assert lines[1] == "  week of 2021-06-07:   0 hit(s) /  14 mention(s)  0%"
+    assert any(line.startswith(f"Onset: {data['onset']} (likely between ") for line in lines)
+    bad = invoke(runner, "narratives", monitored.root, "--target", "martians")
+    assert bad.exit_code == 2
+    assert "There is no target called 'martians'; known: americans, japanese, ukrainians." in bad.output
