@@ -57,7 +57,7 @@ def false_alarms_per_year(years: int, mentions: float, threshold: float, seed: i
     for _ in range(years):
         n, share = background(rng, mentions)
         total += len(alarms(rng.binomial(n, share), n, threshold))
-    return total / years
+    return round(total / (years * (DAYS - BASELINE_DAYS) / 365), 2)  # per year of monitoring after the baseline
 
 
 def calibrate(years: int, mentions: float) -> float:
@@ -69,7 +69,7 @@ def calibrate(years: int, mentions: float) -> float:
 
 def campaigns(years: int, mentions: float, ratio: float, threshold: float, seed: int) -> dict[str, object]:
     rng = np.random.default_rng(seed)
-    delays, false_alarms, errors, missed = [], 0, [], 0
+    delays, false_alarms, errors, missed, monitored_days = [], 0, [], 0, 0
     days = [dt.date(2021, 1, 1) + dt.timedelta(days=i) for i in range(DAYS)]
     for _ in range(years):
         n, share = background(rng, mentions)
@@ -79,6 +79,7 @@ def campaigns(years: int, mentions: float, ratio: float, threshold: float, seed:
         hits = rng.binomial(n, share)
         found = alarms(hits, n, threshold)
         false_alarms += sum(1 for a in found if a < start)
+        monitored_days += start - BASELINE_DAYS
         after = [a for a in found if a >= start]
         if after:
             delays.append(after[0] - start)
@@ -87,9 +88,8 @@ def campaigns(years: int, mentions: float, ratio: float, threshold: float, seed:
         onset = estimate_onset(days, hits.tolist(), n.tolist(), permutations=199)
         if onset is not None and onset.p_value < 0.01:
             errors.append(abs((onset.onset - days[start]).days))
-    pre_campaign_years = years * 180 / 365  # campaigns start on day 120–240: about half a year of background each
     return {"ratio": ratio, "years": years, "median_delay_days": statistics.median(delays) if delays else None,
-            "detected": years - missed, "false_alarms_per_year": round(false_alarms / pre_campaign_years, 2),
+            "detected": years - missed, "false_alarms_per_year": round(false_alarms / (monitored_days / 365), 2),
             "offline_onset_found": len(errors),
             "offline_median_error_days": statistics.median(errors) if errors else None}
 

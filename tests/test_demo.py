@@ -82,6 +82,19 @@ def test_demo_summary(demo_run) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.slow
+def test_demo_measures_the_planted_labelling_onset_beside_the_letter(demo_run) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    result, path = demo_run
+    summary = stage_summaries(result.stdout)["media stream"]
+    onset = dt.date.fromisoformat(re.search(r"onset (\d{4}-\d{2}-\d{2})", summary).group(1))  # type: ignore[union-attr]
+    assert abs((onset - dt.date(2021, 8, 16)).days) <= 7  # the sample's planted week (sample/README.md)
+    assert "letter dispatch 3 of 2022-03-17 claims 2021-08-01" in summary
+    html = (path / "reports" / "report.html").read_text("utf-8")
+    assert "Narratives in the media streams" in html and "narratives-japanese-nazi.svg" in html
+
+
+@pytest.mark.slow
 def test_demo_report_lists_variant_decrypted_letter_and_charset_case(demo_run) -> None:  # type: ignore[no-untyped-def]
     _, path = demo_run
     html = (path / "reports" / "report.html").read_text("utf-8")

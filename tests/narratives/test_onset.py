@@ -61,3 +61,15 @@ def test_cusum_alarms_soon_after_the_step_and_not_before() -> None:
     assert alarm is not None and 80 <= alarm <= 87
     _, flat_hits, flat_mentions = series(step_day=None, seed=2)
     assert cusum_alarm(flat_hits, flat_mentions) is None
+
+
+def test_the_alarm_threshold_is_calibrated_on_the_stream_volume() -> None:
+    from leakdesk.narratives.onset import CUSUM_THRESHOLD, calibrate_threshold
+
+    quiet = calibrate_threshold([5] * 60, [0, 0, 1] * 20, years=60)
+    busy = calibrate_threshold([80] * 60, [2, 3, 2] * 20, years=60)
+    assert 2.0 <= quiet < busy
+    assert calibrate_threshold([5] * 10, [0] * 10) == CUSUM_THRESHOLD  # too short to calibrate
+    _, hits, mentions = series(step_day=None, seed=3)
+    threshold = calibrate_threshold(mentions, hits, years=60)
+    assert cusum_alarm(hits, mentions, threshold=threshold) is None

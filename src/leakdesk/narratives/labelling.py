@@ -263,6 +263,13 @@ def candidate(sentence: str, tgt: Vocabulary, fam: Vocabulary) -> Candidate | No
     language = sentence_language(sentence)
     if not quick_mentions(sentence, tgt):
         return None
+    if not quick_mentions(sentence, fam):  # no label word: a mention, found from lemmas alone (no parse needed)
+        for match in _WORD.finditer(sentence[:MAX_SENTENCE_CHARS]):
+            word = match.group(0).rstrip(".")
+            lemma = russian_lemma(word) if language == "ru" else word.lower()
+            if tgt.matches(lemma, language) or tgt.matches(word, language):
+                return Candidate(sentence, language, word, (match.start(), match.start() + len(word)))
+        return None
     tokens = parse(sentence, language)
     targets = [tok for tok in tokens if tgt.matches(tok.lemma, language) or tgt.matches(tok.text, language)]
     if not targets:

@@ -133,22 +133,26 @@ def calibrate_threshold(mentions: Sequence[int], hits: Sequence[int], years: int
     Each simulated year draws its days' volumes from the stream's own days (bootstrap) and the labelling share
     from a Beta around the baseline rate; all years and thresholds run at once (vectorised)."""
     n_obs, k_obs = np.asarray(mentions, dtype=float), np.asarray(hits, dtype=float)
-    if len(n_obs) <= baseline_days or n_obs.sum() == 0:
+    if len(n_obs) < baseline_days or n_obs.sum() == 0:
         return CUSUM_THRESHOLD
     p0 = (k_obs[:baseline_days].sum() + 1) / (n_obs[:baseline_days].sum() + 2)
-    p1 = min(ratio * p0, 0.99)
-    up, down = np.log(p1 / p0), np.log((1 - p1) / (1 - p0))
     rng = np.random.default_rng(seed)
     n = rng.choice(n_obs, size=(years, 365))
     share = rng.beta(p0 * SHARE_CONCENTRATION, (1 - p0) * SHARE_CONCENTRATION, size=(years, 365))
     k = rng.binomial(n.astype(np.int64), share)
+    # each simulated year estimates its own baseline from its first weeks, exactly as the monitor does
+    p0_year = (k[:, :baseline_days].sum(axis=1) + 1) / (n[:, :baseline_days].sum(axis=1) + 2)
+    p1_year = np.minimum(ratio * p0_year, 0.99)
+    up = np.log(p1_year / p0_year)[:, None]
+    down = np.log((1 - p1_year) / (1 - p0_year))[:, None]
     steps = k * up + (n - k) * down
     s = np.zeros((years, len(THRESHOLDS)))
     alarms = np.zeros((years, len(THRESHOLDS)))
-    for day in range(365):
+    for day in range(baseline_days, 365):
         s = np.maximum(0.0, s + steps[:, day:day + 1])
         fired = s > THRESHOLDS
         alarms += fired
         s[fired] = 0.0
+    alarms *= 365 / (365 - baseline_days)  # per year of monitoring
     ok = np.flatnonzero(alarms.mean(axis=0) <= per_year)
     return float(THRESHOLDS[ok[0]]) if len(ok) else float(THRESHOLDS[-1])
