@@ -348,3 +348,21 @@ def dispatch_status(case: Case, dispatch_id: int) -> dict[str, Any]:
 def _combine(decision: str | None, given: list[tuple[str, float]]) -> str:
     """unverified | consistent | disputed | doubtful | genuine | fake (the record layer's rule)."""
     return records_status.combine_authorship(decision, given)
+
+
+def list_references(case: Case) -> list[dict[str, Any]]:
+    """The reference pool: id, language, label, sha256 and length of every text."""
+    with case.connect() as conn:
+        found = references.all_references(conn)
+    return [{"id": r.id, "language": r.language, "label": r.label, "sha256": r.original_sha256,
+             "words": len(r.content.split())} for r in found]
+
+
+def remove_reference(case: Case, reference_id: int) -> dict[str, Any]:
+    """Take one text out of the reference pool (audited). Its original and custody rows stay: originals are
+    write-once, and verdicts already given stay as they were (a new `leakdesk run` re-judges without it)."""
+    with case.transaction() as conn:
+        gone = references.remove(conn, reference_id)
+        case.audit(conn, "authorship.reference-remove", f"reference {reference_id}",
+                   {"label": gone.label, "sha256": gone.original_sha256, "language": gone.language})
+    return {"id": gone.id, "label": gone.label, "language": gone.language, "sha256": gone.original_sha256}

@@ -40,6 +40,8 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     ref_app = typer.Typer(help="Reference texts by other writers (impostors for authorship checks).",
                           no_args_is_help=True)  # fmt: skip
     ref_app.command("add")(reference_add)
+    ref_app.command("list")(reference_list)
+    ref_app.command("remove")(reference_remove)
     app.add_typer(ref_app, name="reference")
 
 
@@ -161,3 +163,38 @@ def reference_add(
             console.print(f"  refused {r['file']}: {r['reason']}", highlight=False)
     if result["refused"]:
         raise typer.Exit(1)
+
+
+@handle_errors
+def reference_list(case: CaseArg, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """List the reference pool."""
+    from leakdesk.authorship.casework import list_references
+
+    with open_case(case, db) as c:
+        found = list_references(c)
+    if as_json:
+        print_json(found)
+        return
+    for r in found:
+        console.print(f"{r['id']}  {r['language']}  {r['words']} words  {r['label']}", markup=False, highlight=False)
+    if not found:
+        console.print("The reference pool is empty; add texts with `leakdesk reference add CASE PATH --language L`.")
+
+
+@handle_errors
+def reference_remove(
+    case: CaseArg,
+    reference_id: Annotated[int, typer.Argument(help="The reference text's id (see `reference list`).")],
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Take one text out of the reference pool (its original and custody stay)."""
+    from leakdesk.authorship.casework import remove_reference
+
+    with open_case(case, db) as c:
+        gone = remove_reference(c, reference_id)
+    if as_json:
+        print_json(gone)
+    else:
+        console.print(f"Reference text {gone['id']} ({gone['label']}) removed from the pool.", markup=False,
+                      highlight=False)

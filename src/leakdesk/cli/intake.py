@@ -34,6 +34,8 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     series_app.callback()(_series_case)
     series_app.command("create")(series_create)
     series_app.command("assign")(series_assign)
+    series_app.command("list")(series_list)
+    series_app.command("remove")(series_remove)
     app.add_typer(series_app, name="series")
 
 
@@ -246,3 +248,40 @@ def series_assign(
         print_json(done)
     else:
         console.print(f"{len(done['dispatches'])} dispatches now in series '{name}'.", highlight=False, markup=False)
+
+
+@handle_errors
+def series_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """List the series, their sources and letters."""
+    from leakdesk.intake.series import list_series
+
+    case, db = ctx.obj
+    with open_case(case, db) as c:
+        found = list_series(c)
+    if as_json:
+        print_json(found)
+        return
+    for s in found:
+        source = f", source {s['source']}" if s["source"] else ""
+        console.print(f"{s['name']}: {s['letters']} letters{source}", markup=False, highlight=False)
+    if not found:
+        console.print("This case has no series yet; create one with `leakdesk series CASE create NAME`.")
+
+
+@handle_errors
+def series_remove(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The series.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Delete a series; its letters stay in the case, outside any series."""
+    from leakdesk.intake.series import remove_series
+
+    case, db = ctx.obj
+    with open_case(case, db) as c:
+        done = remove_series(c, name)
+    if as_json:
+        print_json(done)
+    else:
+        console.print(f"Series '{done['series']}' removed; {done['letters_now_without_series']} dispatches are now "
+                      "in no series.", markup=False, highlight=False)

@@ -301,6 +301,23 @@ def glossary_list(case: CaseArg, db: DbOpt = None, json: JsonOpt = False) -> Non
         console.print("The glossary is empty; add terms with `leakdesk glossary add CASE TERM RENDERING`.")
 
 
+@glossary_app.command("remove")
+@handle_errors
+def glossary_remove(
+    case: CaseArg,
+    source_term: Annotated[str, typer.Argument(help="The term, as it was added.")],
+    from_: Annotated[str, typer.Option("--from", help="Language of the term.")] = "ru",
+    to: Annotated[str, typer.Option("--to", help="Language of the rendering.")] = "en",
+    db: DbOpt = None,
+) -> None:
+    """Take a term out of the glossary."""
+    from leakdesk.language.glossary import remove_term
+
+    with open_case(case, db) as c:
+        gone = remove_term(c, source_term, from_, to)
+    console.print(f"Removed “{gone['source_term']}” → “{gone['target_term']}” from the glossary.", highlight=False)
+
+
 @glossary_app.command("check")
 @handle_errors
 def glossary_check(

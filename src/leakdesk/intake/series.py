@@ -61,3 +61,24 @@ def assign_series(case: Case, name: str, dispatch_ids: list[int]) -> dict[str, A
         conn.execute(t.dispatch.update().where(t.dispatch.c.id.in_(dispatch_ids)).values(series_id=series_id))
         case.audit(conn, "intake.series-assign", f"series {series_id}", {"name": name, "dispatches": dispatch_ids})
     return {"series": name, "dispatches": sorted(set(dispatch_ids))}
+
+
+def list_series(case: Case) -> list[dict[str, Any]]:
+    """Every series with its source and number of letters."""
+    from leakdesk.store.records import series as series_records
+
+    with case.connect() as conn:
+        return [{"id": s.id, "name": s.name, "source": s.source, "letters": s.letters}
+                for s in series_records.all_series(conn)]
+
+
+def remove_series(case: Case, name: str) -> dict[str, Any]:
+    """Delete a series; its letters stay in the case, outside any series. Refused once letters were verified
+    against it (the verdicts would lose what they were measured against)."""
+    from leakdesk.store.records import series as series_records
+
+    with case.transaction() as conn:
+        found = series_records.by_name(conn, name)
+        moved = series_records.remove(conn, found.id)
+        case.audit(conn, "intake.series-remove", f"series {found.id}", {"name": found.name, "letters": moved})
+    return {"series": found.name, "letters_now_without_series": moved}

@@ -216,3 +216,15 @@ def _check_segment(row: Any, seg: Any, terms: list[Any]) -> list[Finding]:
 
 def findings_json(findings: list[Finding]) -> list[dict[str, Any]]:
     return [asdict(f) for f in findings]
+
+
+def remove_term(case: Case, source_term: str, source_language: str = "ru", target_language: str = "en") -> dict:
+    """Take a term out of the glossary (audited); translations already checked against it are not changed."""
+    from leakdesk.store.records import glossary as glossary_records
+
+    with case.transaction() as conn:
+        term = glossary_records.remove(conn, source_term, source_language, target_language)
+        case.audit(conn, "glossary.remove", f"glossary/{term.id}",
+                   {"source_term": term.source_term, "target_term": term.target_term, "from": source_language,
+                    "to": target_language})
+    return {"id": term.id, "source_term": term.source_term, "target_term": term.target_term}

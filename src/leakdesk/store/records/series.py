@@ -7,7 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from leakdesk.errors import NoSuchRecord
+from leakdesk.errors import NoSuchRecord, StoreError
 from leakdesk.store.records.common import new_id, now, utc
 from leakdesk.store.tables import dispatch, series, source
 
@@ -103,8 +103,8 @@ def remove(conn: sa.Connection, series_id: int) -> int:
 
     if conn.execute(sa.select(authorship_verdict.c.id).where(authorship_verdict.c.series_id == series_id)).first():
         name = by_id(conn, series_id).name
-        raise NoSuchRecord(f"The series '{name}' has authorship verdicts and cannot be removed; its letters were "
-                           "judged against it.")
+        raise StoreError(f"The series '{name}' has authorship verdicts and cannot be removed; its letters were "
+                         "judged against it.")
     moved = conn.execute(dispatch.update().where(dispatch.c.series_id == series_id).values(series_id=None)).rowcount
     conn.execute(series.delete().where(series.c.id == series_id))
     return int(moved or 0)

@@ -1,0 +1,78 @@
+"""`list` and `remove` for reference texts, series and the glossary: output, state and exact errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from leakdesk.case import Case
+from leakdesk.intake import ingest_paths
+from leakdesk.store import tables as t
+from tests.conftest import invoke
+from tests.store.test_records import _letters
+
+RUSSIAN = " ".join(["Уважаемые коллеги, я снова пишу вам о положении дел в нашем управлении и прошу прочитать."] * 3)
+
+
+@pytest.fixture
+def mail_case(case: Case, tmp_path: Path) -> Case:
+    ingest_paths(case, _letters(tmp_path / "mail"), series="Veter", progress=False)
+    return case
+
+
+def test_reference_list_and_remove(runner, case: Case, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "ivanov.txt"
+    path.write_text(RUSSIAN, "utf-8")
+    assert invoke(runner, "reference", "add", case.root, path, "--language", "ru").exit_code == 0
+    listed = json.loads(invoke(runner, "reference", "list", case.root, "--json").stdout)
+    assert [(r["id"], r["language"], r["label"]) for r in listed] == [(1, "ru", "ivanov.txt")]
+    assert invoke(runner, "reference", "list", case.root).stdout.startswith("1  ru  ")
+    gone = invoke(runner, "reference", "remove", case.root, "1")
+    assert gone.exit_code == 0 and gone.stdout == "Reference text 1 (ivanov.txt) removed from the pool.\n"
+    assert json.loads(invoke(runner, "reference", "list", case.root, "--json").stdout) == []
+    with case.connect() as conn:  # the original and its custody stay: originals are write-once
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.custody)).scalar() == 1
+        assert conn.execute(sa.select(t.audit.c.action).order_by(t.audit.c.seq.desc())).scalar() == \
+            "authorship.reference-remove"
+    again = invoke(runner, "reference", "remove", case.root, "1")
+    assert (again.exit_code, again.stderr) == (2, "Error: No such reference text 1 in this case.\n")
+
+
+def test_series_list_and_remove(runner, mail_case: Case) -> None:  # type: ignore[no-untyped-def]
+    root = mail_case.root
+    assert invoke(runner, "series", root, "list").stdout == "Veter: 3 letters\n"
+    assert json.loads(invoke(runner, "series", root, "list", "--json").stdout) == [
+        {"id": 1, "name": "Veter", "source": None, "letters": 3}]
+    missing = invoke(runner, "series", root, "remove", "Shtorm")
+    assert (missing.exit_code, missing.stderr) == (
+        2, "Error: No such series 'Shtorm' in this case. Series in this case: Veter.\n")
+    done = invoke(runner, "series", root, "remove", "Veter")
+    assert done.exit_code == 0
+    assert done.stdout == "Series 'Veter' removed; 3 dispatches are now in no series.\n"
+    with mail_case.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.series)).scalar() == 0
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.dispatch)).scalar() == 6
+    assert invoke(runner, "series", root, "list").stdout.startswith("This case has no series yet")
+
+
+def test_series_with_verdicts_is_not_removed(runner, mail_case: Case) -> None:  # type: ignore[no-untyped-def]
+    from leakdesk.store.records import verdicts
+
+    with mail_case.transaction() as conn:
+        verdicts.add(conn, 1, 1, "m", "1", 0.0, 0.5, "cannot tell", [], [])
+    refused = invoke(runner, "series", mail_case.root, "remove", "Veter")
+    assert refused.exit_code == 1
+    assert refused.stderr == ("Error: The series 'Veter' has authorship verdicts and cannot be removed; its letters "
+                              "were judged against it.\n")
+
+
+def test_glossary_remove(runner, case: Case) -> None:  # type: ignore[no-untyped-def]
+    assert invoke(runner, "glossary", "add", case.root, "штаб", "headquarters").exit_code == 0
+    done = invoke(runner, "glossary", "remove", case.root, "штаб")
+    assert done.exit_code == 0 and done.stdout == "Removed “штаб” → “headquarters” from the glossary.\n"
+    assert json.loads(invoke(runner, "glossary", "list", case.root, "--json").stdout) == {"terms": []}
+    again = invoke(runner, "glossary", "remove", case.root, "штаб")
+    assert (again.exit_code, again.stderr) == (2, "Error: No such term “штаб” (ru → en) in the glossary.\n")
