@@ -95,3 +95,45 @@ def test_kill_9_then_rerun_leaves_a_sound_case(tmp_path: Path) -> None:
         assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
         assert fsck(conn, case.originals).ok
     print("dispatches after each kill:", progress)
+
+
+BOXED = 700  # several group commits (BATCH_DISPATCHES top-level dispatches each)
+
+
+@pytest.mark.slow
+def test_kill_9_inside_group_commits_of_a_large_mbox(tmp_path: Path) -> None:
+    """Kills land while a batch's originals are being written, synced, renamed or its transaction runs."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    box = [with_attachment(f"notes {i}".encode() * 40, f"n{i}.txt", "text", "plain", message_id=f"<g{i}@x>")
+           if i % 25 == 0 else raw_message(f"Boxed letter {i}. {RU_TEXT}".encode("koi8_r"), message_id=f"<g{i}@x>",
+                                           content_type="text/plain; charset=koi8-r")
+           for i in range(BOXED)]
+    (inbox / "big.mbox").write_bytes(mbox_bytes(box))
+    Case.init(tmp_path / "case").close()
+    rng = random.Random(20261201)
+    seen = []
+    for _ in range(3):
+        before = _count(tmp_path / "case")
+        cmd = [sys.executable, "-m", "leakdesk.cli.main", "ingest", str(tmp_path / "case"), str(inbox), "--json"]
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 300
+        while proc.poll() is None and time.monotonic() < deadline and _count(tmp_path / "case") == before:
+            time.sleep(0.01)  # one more batch committed: the next is being read, stored or written
+        time.sleep(rng.uniform(0.0, 1.5))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        seen.append(_count(tmp_path / "case"))
+    assert any(0 < n < BOXED for n in seen), f"no kill landed in the middle of the mbox: {seen}"
+    assert _run(tmp_path / "case", inbox, kill_at=None) == 0
+    with Case.open(tmp_path / "case") as case, case.connect() as conn:
+        d = t.dispatch.c
+        assert conn.execute(sa.select(sa.func.count()).where(d.parent_id.is_(None), d.kind == "email")).scalar() \
+            == BOXED
+        assert conn.execute(sa.select(sa.func.count()).where(d.parent_id.is_not(None))).scalar() == BOXED // 25
+        ingests = conn.execute(sa.select(sa.func.count()).where(t.audit.c.action == "intake.ingest")).scalar()
+        assert ingests == BOXED
+        report = fsck(conn, case.originals)
+        assert report.ok, report
+    print("dispatches after each kill:", seen)

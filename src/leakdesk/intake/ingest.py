@@ -36,7 +36,8 @@ from leakdesk.intake.registry import (
 from leakdesk.intake.series import series_id_for
 from leakdesk.language.langid import detect_languages
 from leakdesk.store import tables as t
-from leakdesk.store.digests import DIGEST_KEY, rows_digest
+from leakdesk.store.audit import append_many
+from leakdesk.store.digests import DIGEST_KEY, rows_digest, tree_digests
 from leakdesk.store.originals import Digests
 
 SCRATCH = ".intake-scratch"
@@ -105,6 +106,21 @@ class IngestResult:
         }
 
 
+BATCH_DISPATCHES = 200  # group commit: top-level dispatches per transaction
+BATCH_BYTES = 32 * 1024**2  # ... or this many bytes of originals, whichever comes first
+
+
+@dataclass
+class _Pending:
+    """A top-level dispatch read in a batch, written at the next group commit."""
+
+    node: _Node
+    channel: str
+    source_desc: str
+    location: str | None
+    where: str
+
+
 @dataclass
 class DecryptResult:
     """What `leakdesk decrypt` did, by dispatch."""
@@ -162,13 +178,16 @@ class Ingester:
         self.registry = registry or default_registry()
         self.result = IngestResult()
         self._series_id: int | None = None
+        self._batch: list[_Pending] | None = None  # group commit: top-level dispatches read but not yet written
+        self._batch_bytes = 0
+        self._batch_keys: set[str] = set()
 
     # ------------------------------------------------------------------ contexts
     def context(self, depth: int = 0, top_level: bool = True) -> ReadContext:
         return ReadContext(
             limits=self.limits,
-            store_chunks=self.case.originals.put_chunks,
-            originals_path=self.case.originals.path,
+            store_chunks=self._store_deferred if self._batch is not None else self.case.originals.put_chunks,
+            originals_path=self.case.originals.readable_path,
             scratch_dir=self.case.root / SCRATCH,
             gnupg_home=self.case.root / "gnupg",  # process_pgp detects PGP first; a case without keys still marks it
             depth=depth,
@@ -235,16 +254,20 @@ class Ingester:
                 self.case.audit(conn, "intake.container", container_digests.sha256,
                                 {"source": source_desc, "reader": reader.name, "size": container_digests.size})
             self.result.containers += 1
+        self._batch = []
         ctx = self.context()
         ex: Extracted
         try:
             with pywarnings.catch_warnings(record=True) as caught:
                 pywarnings.simplefilter("always")
                 ex = reader.read(source, ctx)
+                # every message of an mbox is an email: no need to score every reader against each one
+                member_reader = self.registry.by_name("eml") if reader.name == "mbox" else None
                 for child in ex.children:
                     child_source = ctx.child_source(child)
                     self._top_level(child_source, channel=reader.channel, source_desc=source_desc,
-                                    location=child.part, where=f"{source_desc}, {child.part}", child=child)
+                                    location=child.part, where=f"{source_desc}, {child.part}", child=child,
+                                    reader=member_reader)
                     if progress is not None:
                         progress()
             ex.warnings.extend(_library_warnings(caught, reader))
@@ -252,6 +275,9 @@ class Ingester:
             ex = Extracted(kind="container", errors=[str(exc)])
         except Exception as exc:  # never lose the batch to one unreadable container
             ex = Extracted(kind="container", errors=[f"reading stopped early ({type(exc).__name__}: {exc})"])
+        finally:
+            self._flush()
+            self._batch = None
         if ex.errors and container_digests is not None:
             self._container_error(container_digests, reader, ex, source_desc)
         elif ex.errors:
@@ -289,6 +315,8 @@ class Ingester:
             digests = child.digests if child is not None else self._store_file(source)
             if digests is None:
                 return None
+        if digests.sha256 in self._batch_keys:
+            self._flush()  # the same bytes twice in one batch: the first must be written before the second is seen
         existing = self._existing(digests.sha256)
         if existing is not None:
             return self._re_received(existing, digests, channel, source_desc, location, where)
@@ -300,7 +328,161 @@ class Ingester:
             node.ex.warnings[:0] = child.warnings
         if source.size == 0:  # said once, instead of each reader's own way of finding nothing
             node.ex.errors[:] = ["the file is empty (0 bytes)"]
-        return self._write_top(node, channel, source_desc, location, where)
+        if self._batch is None:
+            return self._write_top(node, channel, source_desc, location, where)
+        if node.ex.message_id and f"mid:{node.ex.message_id}" in self._batch_keys:
+            self._flush()  # a second copy of a Message-ID: compared with the first only once that is written
+        self._batch.append(_Pending(node, channel, source_desc, location, where))
+        self._batch_keys.add(digests.sha256)
+        if node.ex.message_id:
+            self._batch_keys.add(f"mid:{node.ex.message_id}")
+        self._batch_bytes += sum(n.digests.size for n in node.walk())
+        if len(self._batch) >= BATCH_DISPATCHES or self._batch_bytes >= BATCH_BYTES:
+            self._flush()
+        return None
+
+    # ------------------------------------------------------------------ group commit
+    def _store_deferred(self, chunks: Iterator[bytes]) -> Digests:
+        return self.case.originals.put_chunks(chunks, defer=True)
+
+    def _flush(self) -> None:
+        """Write the batch: its originals made durable (two file-system syncs), then one transaction."""
+        if not self._batch:
+            self.case.originals.commit_pending()
+            return
+        items, self._batch = self._batch, []
+        self._batch_bytes, self._batch_keys = 0, set()
+        self._languages(*(item.node for item in items))
+        self.case.originals.commit_pending()
+        try:
+            with self.case.transaction() as conn:
+                written = self._write_batch(conn, items)
+        except sa.exc.IntegrityError:  # a concurrent writer of the same bytes: one by one, each re-checked
+            for item in items:
+                again = self._existing(item.node.digests.sha256)
+                if again is not None:
+                    self._re_received(again, item.node.digests, item.channel, item.source_desc, item.location,
+                                      item.where)
+                else:
+                    self._write_top(item.node, item.channel, item.source_desc, item.location, item.where, False)
+            return
+        for item, variant_of, same in written:
+            node = item.node
+            if same is not None:
+                self.result.re_received.append(same)
+                continue
+            self.result.created.append(node.dispatch_id)  # type: ignore[attr-defined]
+            self.result.children += sum(1 for _ in node.walk()) - 1
+            if variant_of is not None:
+                self.result.variants.append({"dispatch_id": node.dispatch_id,  # type: ignore[attr-defined]
+                                             "variant_of": variant_of, "message_id": node.ex.message_id})
+            self._report(node, item.where)
+
+    def _write_batch(self, conn: sa.Connection, items: list[_Pending]) -> list[tuple[_Pending, int | None, int | None]]:
+        """Every row of the batch in a few multi-row statements; one audit entry per dispatch, as one by one."""
+        series_id = self.series_id(conn)
+        out: list[tuple[_Pending, int | None, int | None]] = []
+        fresh: list[tuple[_Pending, int | None]] = []
+        for item in items:
+            variant_of = self._variant_of(conn, item.node)
+            if variant_of is not None and self._same_letter(conn, variant_of, item.node):
+                out.append((item, None, variant_of))
+            else:
+                fresh.append((item, variant_of))
+                out.append((item, variant_of, None))
+        self._insert_trees(conn, [(item, variant_of) for item, variant_of in fresh], series_id)
+        trees = {item.node.dispatch_id: [n.dispatch_id for n in item.node.walk()]  # type: ignore[attr-defined]
+                 for item, _v in fresh}
+        digests = tree_digests(conn, trees) if trees else {}
+        entries: list[tuple[str, str, Any]] = []
+        for item, variant_of, same in out:
+            node = item.node
+            if same is not None:
+                entries.append(self._same_letter_entry(conn, node, same, item))
+                continue
+            entries.append(("intake.ingest", f"dispatch {node.dispatch_id}", {  # type: ignore[attr-defined]
+                "sha256": node.digests.sha256, "source": item.source_desc, "location": item.location,
+                "channel": item.channel, "status": node.status, "children": sum(1 for _ in node.walk()) - 1,
+                "variant_of": variant_of, DIGEST_KEY: digests[node.dispatch_id],  # type: ignore[attr-defined]
+            }))
+        append_many(conn, self.case.actor, entries)
+        return out
+
+    def _same_letter_entry(self, conn: sa.Connection, node: _Node, same: int, item: _Pending) -> tuple[str, str, Any]:
+        self._ensure_original(conn, node.digests, node.media_type)
+        self._custody(conn, node.digests.sha256, same, "re-received", item.channel, item.source_desc,
+                      " › ".join(x for x in (item.location, "same letter, other line endings") if x))
+        return ("intake.re-receive", f"dispatch {same}", {
+            "sha256": node.digests.sha256, "source": item.source_desc, "location": item.location,
+            "same_letter": "the bytes differ from the dispatch's original only in line endings (CRLF)",
+            DIGEST_KEY: rows_digest(conn, same),
+        })
+
+    def _insert_trees(self, conn: sa.Connection, items: list[tuple[_Pending, int | None]],
+                      series_id: int | None) -> None:
+        """Dispatch rows level by level (ids come back in order), then headers, texts and custody in one go each."""
+        all_nodes = [n for item, _v in items for n in item.node.walk()]
+        self._ensure_originals(conn, all_nodes)
+        now = datetime.now(UTC)
+        Level = list[tuple[_Node, int | None, str, _Pending, int | None, int | None]]
+        level: Level = [(item.node, None, item.node.digests.sha256, item, variant_of, series_id)
+                        for item, variant_of in items]
+        headers: list[dict[str, Any]] = []
+        texts: list[dict[str, Any]] = []
+        custody: list[dict[str, Any]] = []
+        while level:
+            rows = [self._dispatch_row(node, parent_id, key, item.channel, sid, variant_of, now)
+                    for node, parent_id, key, item, variant_of, sid in level]
+            ids = [r[0] for r in conn.execute(
+                t.dispatch.insert().returning(t.dispatch.c.id, sort_by_parameter_order=True), rows)]
+            following: Level = []
+            for (node, parent_id, _key, item, _v, _s), dispatch_id in zip(level, ids, strict=True):
+                node.dispatch_id = dispatch_id  # type: ignore[attr-defined]
+                ex = node.ex
+                headers.extend({"dispatch_id": dispatch_id, "position": i, "name": name, "raw": raw,
+                                "decoded": decoded} for i, (name, raw, decoded) in enumerate(ex.headers))
+                texts.extend(_text_row(dispatch_id, tp) for tp in ex.texts)
+                where = item.location if parent_id is None else " › ".join(
+                    x for x in (item.location, f"part {node.part}") if x)
+                custody.append(dict(time=now, sha256=node.digests.sha256, dispatch_id=dispatch_id,
+                                    event="received" if parent_id is None else "extracted", channel=item.channel,
+                                    source=item.source_desc, location=where or None, actor=self.case.actor))
+                following.extend((child, dispatch_id, f"{dispatch_id}/{child.part}", item, None, None)
+                                 for child in node.children)
+            level = following
+        for table, rows in ((t.header, headers), (t.text, texts), (t.custody, custody)):
+            if rows:
+                conn.execute(table.insert(), rows)
+
+    def _ensure_originals(self, conn: sa.Connection, nodes: list[_Node]) -> None:
+        wanted = {n.digests.sha256: n for n in nodes}
+        known: set[str] = set()
+        shas = sorted(wanted)
+        for i in range(0, len(shas), 500):
+            known.update(conn.execute(sa.select(t.original.c.sha256)
+                                      .where(t.original.c.sha256.in_(shas[i:i + 500]))).scalars())
+        now = datetime.now(UTC)
+        missing = [dict(sha256=sha, sha1=n.digests.sha1, md5=n.digests.md5, size=n.digests.size,
+                        media_type=(n.media_type or None) and n.media_type[:200], first_seen=now)
+                   for sha, n in wanted.items() if sha not in known]
+        if missing:
+            conn.execute(t.original.insert(), missing)
+
+    @staticmethod
+    def _dispatch_row(node: _Node, parent_id: int | None, dedup_key: str, channel: str, series_id: int | None,
+                      variant_of: int | None, now: datetime) -> dict[str, Any]:
+        ex = node.ex
+        details = {**ex.details, **node.details}
+        if ex.warnings:
+            details["warnings"] = list(dict.fromkeys(ex.warnings))
+        return dict(
+            dedup_key=dedup_key, parent_id=parent_id, original_sha256=node.digests.sha256, series_id=series_id,
+            kind=node.kind, channel=channel, filename=node.filename, media_type=node.media_type,
+            reader=node.reader.name, message_id=ex.message_id, subject=ex.subject, sender=ex.sender,
+            recipients=ex.recipients, date=ex.date, date_utc=ex.date_utc, language=_main_language(ex.texts),
+            status=node.status, error=node.error, variant_of=variant_of, pgp_status=ex.pgp_status,
+            pgp_details=ex.pgp_details, details=details or None, ingested=now,
+        )
 
     def _read(self, source: Source, digests: Digests, ctx: ReadContext, kind_hint: str,
               reader: Reader | None = None) -> _Node:
@@ -442,8 +624,11 @@ class Ingester:
                                                 dispatch_id))
         return Outcome(dispatch_id, False, row.status, row.error, row.variant_of)
 
-    def _write_top(self, node: _Node, channel: str, source_desc: str, location: str | None, where: str) -> Outcome:
-        self._languages(node)
+    def _write_top(self, node: _Node, channel: str, source_desc: str, location: str | None, where: str,
+                   languages: bool = True) -> Outcome:
+        if languages:
+            self._languages(node)
+        self.case.originals.commit_pending()
         try:  # a concurrent writer of the same bytes trips the unique dedup_key: then it is a re-receipt
             with self.case.transaction() as conn:
                 variant_of = self._variant_of(conn, node)
@@ -562,13 +747,20 @@ class Ingester:
             source=source_desc, location=location, actor=self.case.actor,
         ))
 
-    def _languages(self, node: _Node) -> None:
+    def _languages(self, *nodes: _Node) -> None:
+        """Language of every text of the dispatches (one call to the identifier for a whole batch)."""
         # PGP armour and PGP/MIME control parts are not writing in any language.
-        texts = [tp for n in node.walk() if not _is_pgp_part(n) for tp in n.ex.texts
+        texts = [tp for node in nodes for n in node.walk() if not _is_pgp_part(n) for tp in n.ex.texts
                  if not tp.content.lstrip().startswith("-----BEGIN PGP ")]
         for tp, lang in zip(texts, detect_languages([tp.content for tp in texts], self.case.settings.languages),
                             strict=True):
             tp.language = lang
+
+
+def _text_row(dispatch_id: int, tp: TextPart) -> dict[str, Any]:
+    return {"dispatch_id": dispatch_id, "role": tp.role, "language": tp.language,
+            "content": tp.content.replace("\x00", ""), "charset": tp.charset, "charset_reason": tp.charset_reason,
+            "extractor": tp.extractor, "extractor_version": tp.extractor_version}
 
 
 def _lf(data: bytes) -> bytes:

@@ -90,6 +90,12 @@ def rows_digests(conn: sa.Connection, roots: list[int], batch: int = 2000) -> di
     return out
 
 
+def tree_digests(conn: sa.Connection, trees: dict[int, list[int]]) -> dict[int, dict[str, Any]]:
+    """`rows_digest` of dispatches whose trees (every id, the root's included) the caller knows: the batch of
+    letters ingest has just written, without walking the dispatch table."""
+    return _digests(conn, {i: root for root, ids in trees.items() for i in ids})
+
+
 def _digests(conn: sa.Connection, root_of: dict[int, int]) -> dict[int, dict[str, Any]]:
     """The digest of each root, given every dispatch id of the batch mapped to its root."""
     ids = list(root_of)
