@@ -44,7 +44,9 @@ def dkim(
     if as_json:
         print_json(results)
         return
-    table = Table("dispatch", "kind", "domain", "selector", "result", "key from", "reason")
+    table = Table()
+    for column in ("dispatch", "kind", "domain", "selector", "result", "key from", "reason"):
+        table.add_column(column, overflow="fold")  # never cut a reason or a domain short
     for r in results:
         if not r["signatures"]:
             table.add_row(str(r["dispatch_id"]), "", "", "", "unsigned", "", "")
