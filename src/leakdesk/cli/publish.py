@@ -404,10 +404,43 @@ def bundle_import(
         say(err_console, styled("Warning:", "yellow"), f" {problem}")
 
 
+# --------------------------------------------------------------------------- reports to send
+
+
+@handle_errors
+def share_report(
+    case: CaseArg,
+    publication: Annotated[bool, typer.Option("--publication", help="The publication report for an editor (summary "
+                                              "first, custody after) instead of the whole case report.")] = False,
+    series: SeriesForRedact = None,
+    redacted: Annotated[bool, typer.Option("--redacted", help="Apply the series' approved redactions.")] = False,
+    with_addresses: Annotated[bool, typer.Option("--with-addresses", help="Keep e-mail addresses and the values "
+                                                 "the exposure check found (withheld by default).")] = False,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also write a PDF (WeasyPrint).")] = False,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write a report a desk can send: one self-contained HTML file (and PDF) in CASE/exports/reports/."""
+    from leakdesk.publish.shareable import case_report, publication_report
+
+    if publication and not series:
+        fail("The publication report is about one series; name it with --series.", 2)
+    with open_case(case, db) as c:
+        done = (publication_report(c, series or "", redacted, with_addresses, pdf) if publication
+                else case_report(c, series, redacted, with_addresses, pdf))
+    if as_json:
+        print_json(done.__dict__)
+        return
+    say(console, done.html)
+    if done.pdf:
+        say(console, done.pdf)
+
+
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
     app.command("exposure")(exposure)
     app.command("scrub")(scrub)
+    app.command("share-report")(share_report)
     redact_app = typer.Typer(help="Redaction with pseudonyms (never applied to originals).", no_args_is_help=True)
     redact_app.callback()(_redact_case)
     for name, fn in (("propose", redact_propose), ("list", redact_list), ("add", redact_add), ("span", redact_span),

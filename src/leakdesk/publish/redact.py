@@ -11,6 +11,7 @@ texts are never changed: `redact_text` returns a new string.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -321,20 +322,36 @@ class Redactor:
                  for s in x.surfaces if s}
         return sorted(terms, key=lambda p: (-len(p[0]), p[0]))
 
+    def _combined(self) -> tuple[re.Pattern[str], list[str]] | None:
+        """One alternation of every surface, longest first (so at one position the longest name wins), compiled
+        once; and the pseudonym of each alternative."""
+        if "_combined_cache" not in self.__dict__:
+            terms = self._terms()
+            built: tuple[re.Pattern[str], list[str]] | None = None
+            if terms:
+                body = "|".join(f"({_body(surface, inflect)})" for surface, _, inflect in terms)
+                built = (re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE), [p for _, p, _ in terms])
+            self.__dict__["_combined_cache"] = built
+        cached: tuple[re.Pattern[str], list[str]] | None = self.__dict__["_combined_cache"]
+        return cached
+
     def apply(self, content: str, text_id: int | None = None) -> tuple[str, int]:
         """`content` with every approved redaction replaced by its pseudonym; and how many replacements."""
         cuts: list[tuple[int, int, str]] = []
         for x in self.redactions:
             if x.kind == "span" and text_id is not None and x.text_id == text_id and x.start_char is not None:
                 cuts.append((x.start_char, x.end_char or x.start_char, x.pseudonym))
-        taken = [(a, b) for a, b, _ in cuts]
-        for surface, pseudonym, inflect in self._terms():
-            for m in _matcher(surface, inflect).finditer(content):
-                if not any(m.start() < b and a < m.end() for a, b in taken):
-                    cuts.append((m.start(), m.end(), pseudonym))
-                    taken.append((m.start(), m.end()))
+        spans = list(cuts)
+        combined = self._combined()
+        if combined is not None:
+            pattern, pseudonyms = combined
+            for m in pattern.finditer(content):  # matches never overlap each other; only the spans can
+                if not any(m.start() < b and a < m.end() for a, b, _ in spans):
+                    cuts.append((m.start(), m.end(), pseudonyms[(m.lastindex or 1) - 1]))
         out, pos = [], 0
         for a, b, pseudonym in sorted(cuts):
+            if a < pos:
+                continue
             out.append(content[pos:a])
             out.append(pseudonym)
             pos = b
@@ -357,16 +374,21 @@ NOUN_ENDINGS = "(?:а|у|ом|ым|е|ой|ы|ых|ыми|ими|ов|ям|ям�
 FEMININE_ENDINGS = "(?:а|ы|е|у|ой|ою|я|и|ю|ей|ую)"
 
 
-def _matcher(surface: str, inflect: bool) -> re.Pattern[str]:
-    """A case-insensitive, whole-word pattern for a surface; a Russian name also in its other cases
-    (Гранатов → Гранатова, Гранатову…; Ольга → Ольги, Ольге…)."""
-    body = re.escape(surface)
+def _body(surface: str, inflect: bool) -> str:
+    """The regex body for a surface; a Russian name also in its other cases (Гранатов → Гранатова, Гранатову…;
+    Ольга → Ольги, Ольге…). No capturing groups (the combined pattern numbers its alternatives)."""
     if inflect and CYRILLIC_WORD.match(surface):
         if surface[-1].lower() in "ая":
-            body = re.escape(surface[:-1]) + FEMININE_ENDINGS
-        elif surface[-1].lower() not in "еиоуыэюьй":
-            body = re.escape(surface) + NOUN_ENDINGS
-    return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
+            return re.escape(surface[:-1]) + FEMININE_ENDINGS
+        if surface[-1].lower() not in "еиоуыэюьй":
+            return re.escape(surface) + NOUN_ENDINGS
+    return re.escape(surface)
+
+
+@functools.lru_cache(maxsize=4096)
+def _matcher(surface: str, inflect: bool) -> re.Pattern[str]:
+    """A case-insensitive, whole-word pattern for one surface."""
+    return re.compile(rf"(?<!\w){_body(surface, inflect)}(?!\w)", re.IGNORECASE)
 
 
 @dataclass
