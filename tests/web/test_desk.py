@@ -175,3 +175,17 @@ def test_a_form_cannot_change_another_letters_translation(client: TestClient, de
                                                               "target": "   "})
     assert r.status_code == 400
     assert "A correction cannot be empty; comment on the segment instead." in r.text
+
+
+def test_downloads_serve_only_what_the_case_has(client: TestClient, desk_case: Case) -> None:
+    login(client, "viewer")
+    r = client.get("/downloads/report")
+    assert r.status_code == 404
+    assert "The case report has not been written yet; run `leakdesk report CASE` first." in r.text
+    (desk_case.exports / "timeline.csv").write_text("date,claim\n", "utf-8")
+    assert "timeline.csv" in client.get("/downloads").text
+    r = client.get("/downloads/exports/timeline.csv")
+    assert r.status_code == 200 and r.content == b"date,claim\n"
+    assert r.headers["content-type"] == "application/octet-stream"
+    for sneaky in ("..%2Fcase.json", ".hidden", "%2E%2E%2Fcase.db"):
+        assert client.get(f"/downloads/exports/{sneaky}").status_code == 404
