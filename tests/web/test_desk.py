@@ -189,3 +189,19 @@ def test_downloads_serve_only_what_the_case_has(client: TestClient, desk_case: C
     assert r.headers["content-type"] == "application/octet-stream"
     for sneaky in ("..%2Fcase.json", ".hidden", "%2E%2E%2Fcase.db"):
         assert client.get(f"/downloads/exports/{sneaky}").status_code == 404
+
+
+def test_login_with_an_authenticator_code(client: TestClient, desk_case: Case) -> None:
+    import pyotp
+
+    from leakdesk.store.records import accounts
+
+    _, uri = accounts.add_user(desk_case, "second", "viewer", PASSWORD, totp=True)
+    code = pyotp.TOTP(pyotp.parse_uri(uri).secret).now()  # type: ignore[arg-type]
+    page = client.get("/login")
+    csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
+    r = client.post("/login", data={"name": "second", "password": PASSWORD, "csrf": csrf})
+    assert r.status_code == 401 and "The user name, password or code is wrong." in r.text
+    r = client.post("/login", data={"name": "second", "password": PASSWORD, "csrf": csrf, "code": code,
+                                    "next": "//evil.example/"})
+    assert r.status_code == 303 and r.headers["location"] == "/"  # never a redirect off the desk
