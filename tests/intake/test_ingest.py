@@ -105,7 +105,7 @@ def test_series_from_ingest_and_by_hand(case: Case, inbox: Path) -> None:
     assert [r["series"] for r in list_dispatches(case)] == ["Dispatches of Mole", "Impostor"]
     with pytest.raises(UsageError, match="^A series called 'Impostor' already exists.$"):
         create_series(case, "Impostor", "Mole")
-    with pytest.raises(UsageError, match="^No dispatch with id 7 in this case.$"):
+    with pytest.raises(UsageError, match="^No such dispatch 7 in this case.$"):
         assign_series(case, "Impostor", [1, 7])
     actions = [a.action for a in _rows(case, t.audit)]
     assert "intake.series-create" in actions and "intake.source-create" in actions

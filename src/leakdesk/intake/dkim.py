@@ -22,6 +22,7 @@ from leakdesk.case import Case
 from leakdesk.errors import IntakeError, UsageError
 from leakdesk.intake.readers.emlx import emlx_message
 from leakdesk.store import tables as t
+from leakdesk.store.records.common import no_such_dispatch
 
 ENGINE = f"dkimpy {version('dkimpy')}"
 DNS_TIMEOUT = 5.0
@@ -361,7 +362,7 @@ def _targets(case: Case, ids: list[int] | None) -> list[tuple[int, str, str | No
         found = {r.id: r for r in conn.execute(query.where(d.id.in_(ids)))}
     for i in ids:
         if i not in found:
-            raise DkimError(f"There is no dispatch {i} in this case.")
+            raise no_such_dispatch(i)
         if found[i].kind != "email":
             raise DkimError(f"Dispatch {i} is not an email ({found[i].kind}); DKIM applies to emails only.")
         if (found[i].details or {}).get("rebuilt"):

@@ -22,9 +22,10 @@ import sqlalchemy as sa
 from PIL import Image
 
 from leakdesk.case import Case
-from leakdesk.errors import IntakeError, UsageError
+from leakdesk.errors import IntakeError
 from leakdesk.language.langid import detect_languages
 from leakdesk.store import tables as t
+from leakdesk.store.records.common import no_such_dispatch
 
 ENGINE = "tesseract"
 DEFAULT_LANGUAGES = "rus+eng"
@@ -212,7 +213,7 @@ def _candidates(case: Case, ids: list[int] | None) -> list[Any]:
             rows = {r.id: r for r in conn.execute(query.where(d.id.in_(ids)))}
             for i in ids:
                 if i not in rows:
-                    raise UsageError(f"There is no dispatch {i} in this case.")
+                    raise no_such_dispatch(i)
                 if rows[i].reader not in ("image", "pypdf"):
                     raise IntakeError(f"Dispatch {i} is not a scan or an image ({rows[i].media_type or 'unknown'}); "
                                       "only PDFs and images are read by OCR.")

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from leakdesk.case import Case
 from leakdesk.errors import UsageError
 from leakdesk.store import tables as t
+from leakdesk.store.records.common import no_such_dispatch
 
 
 def series_id_for(case: Case, conn: sa.Connection, name: str, source_id: int | None = None) -> int:
@@ -57,7 +58,7 @@ def assign_series(case: Case, name: str, dispatch_ids: list[int]) -> dict[str, A
         found = set(conn.execute(sa.select(t.dispatch.c.id).where(t.dispatch.c.id.in_(dispatch_ids))).scalars())
         missing = [i for i in dispatch_ids if i not in found]
         if missing:
-            raise UsageError(f"No dispatch with id {', '.join(map(str, missing))} in this case.")
+            raise no_such_dispatch(", ".join(map(str, missing)))
         conn.execute(t.dispatch.update().where(t.dispatch.c.id.in_(dispatch_ids)).values(series_id=series_id))
         case.audit(conn, "intake.series-assign", f"series {series_id}", {"name": name, "dispatches": dispatch_ids})
     return {"series": name, "dispatches": sorted(set(dispatch_ids))}
