@@ -73,3 +73,21 @@ def test_a_future_verb_inside_past_reported_speech_stays_in_the_past() -> None:
     [_, found] = find_timexes("Зимой 2022 года нас предупреждали, что с 24 февраля всё изменится.", "ru",
                               dt.date(2022, 12, 28))
     assert found.value == "2022-02-24"
+
+
+def test_a_corrected_date_is_the_claims_time_and_the_two_tellings_conflict(case) -> None:  # type: ignore[no-untyped-def]
+    from leakdesk.claims.timeline import build_timeline
+
+    first, _ = add_letter(case, "Плановые учения, назначенные на сентябрь 2021 года, проведены в сокращённом объёме.",
+                          subject="справка")
+    second, _ = add_letter(case, "Выяснилось, что учения на Итурупе, которые считали назначенными на сентябрь 2021 "
+                           "года, на самом деле планировали на октябрь и отменили в последний момент.",
+                           subject="поправка")
+    add_letter(case, "Плановые учения на Кунашире прошли в сентябре 2021 года без происшествий.", subject="третье")
+    run_claims(case)
+    by_letter = {c["dispatch_id"]: c for c in list_claims(case)}
+    assert by_letter[second]["time"]["value"] == "2021-10"
+    assert ("the sentence corrects a date: the time after «на самом деле» is taken, not the one it corrects"
+            in by_letter[second]["flags"])
+    conflicts = build_timeline(case)["conflicts"]
+    assert [(c["dispatches"], c["shared"], c["by"]) for c in conflicts] == [([first, second], ["учение"], "meaning")]

@@ -24,7 +24,7 @@ from leakdesk.errors import ClaimsError
 from leakdesk.store.records.dates import anchor_date
 from leakdesk.store.tables import claim, claims_run, dispatch, entity, mention, segment, series, translation
 
-CLAIMS_VERSION = "claims-3"
+CLAIMS_VERSION = "claims-4"  # 4: ranges, correction cues, Russian scored by meaning
 THRESHOLD = 0.5
 MIN_WORDS = 4
 # "at that same time": the sentence's time is the previous sentence's.
@@ -156,11 +156,24 @@ def english_for(sentence: str, pairs: list[tuple[str, str]]) -> str | None:
     return best if best_score >= 80 else None
 
 
-def _time_of(sentence: Sentence, timexes: list[Any]) -> Any:
+# "…were thought to be set for September, in fact they were planned for October": the date after the cue is the claim's.
+CORRECTION = re.compile(r"(?<!\w)(?:на\s+самом\s+деле|в\s+действительности|в\s+реальности|на\s+деле|"
+                        r"in\s+fact|actually|in\s+reality|in\s+truth)(?!\w)", re.IGNORECASE)
+CORRECTED = "the sentence corrects a date: the time after «{cue}» is taken, not the one it corrects"
+
+
+def _time_of(sentence: Sentence, timexes: list[Any]) -> tuple[Any, list[Any], str | None]:
+    """The claim's time, the expressions inside the sentence, and a flag when a correction cue chose the time."""
     inside = [t for t in timexes if sentence.start <= t.start < sentence.end]
     dated = [t for t in inside if t.type in ("DATE", "TIME") and t.interval_start is not None]
     ranges = [t for t in dated if "range" in t.flags]  # «с 14 августа по 20 ноября» is the claim's time, not its start
-    return (ranges or dated or inside or [None])[0], [t for t in inside if "range" not in t.flags]
+    plain = [t for t in inside if "range" not in t.flags]
+    cue = CORRECTION.search(sentence.text)
+    if cue is not None and not ranges:
+        after = [t for t in dated if t.start >= sentence.start + cue.end()]
+        if after and len(dated) > len(after):
+            return after[0], plain, CORRECTED.format(cue=cue.group(0))
+    return (ranges or dated or inside or [None])[0], plain, None
 
 
 def entities_in(conn: sa.Connection, text_id: int, start: int, end: int) -> tuple[list[dict], list[dict]]:
@@ -204,7 +217,7 @@ def extract_claims(case: Any, conn: sa.Connection, row: Any) -> dict[str, Any]:
         sa.select(claim.c.text).where(claim.c.dispatch_id == row.dispatch_id, claim.c.text_id != row.id))}
     previous_time = None
     for s, en in zip(sents, english, strict=True):
-        tx, inside = _time_of(s, timexes)
+        tx, inside, corrected = _time_of(s, timexes)
         inherited = None
         if tx is None and previous_time is not None and SAME_TIME.search(s.text):
             tx, inherited = previous_time, previous_time
@@ -221,6 +234,8 @@ def extract_claims(case: Any, conn: sa.Connection, row: Any) -> dict[str, Any]:
         flags = [f for f in (anchor.flag, time_note) if f]
         if score is not None and not worthy:
             flags.append("kept for its date and names although the model scores it below 0.5")
+        if corrected:
+            flags.append(corrected)
         if inherited is not None:
             flags.append(f"time taken from the sentence before ({inherited.text!r}): this one says it happened then")
         if s.mixed:

@@ -1,13 +1,16 @@
 """All dated claims of a case on one time axis, with conflicts between letters marked.
 
-"Same event", kept simple on purpose: two claims from different letters that name at least one common entity
-(actor or place) and whose wording is similar (rapidfuzz token-set ratio on their English text, or on the originals
-when both are in one language). If such claims give time intervals that do not overlap, they are a conflict.
+"Same event", in one of two ways: two claims from different letters that name at least one common entity (actor
+or place) and whose wording is similar (rapidfuzz token-set ratio on their English text, or on the originals when
+both are in one language); or two claims that speak of the same thing (a noun in common that is not a time word —
+«учения», "helicopters") and are close in meaning (the multilingual sentence encoder, so a Russian and an English
+claim compare too). If such claims give time intervals that do not overlap, they are a conflict.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import re
 from pathlib import Path
@@ -20,7 +23,17 @@ from leakdesk.claims.claims import list_claims
 from leakdesk.store.tables import dispatch
 
 SIMILAR_MIN = 60
+MEANING_MIN = 0.4  # encoder cosine of two tellings of one event (unrelated claims of a letter series: mostly < 0.4)
 _WORD = re.compile(r"\w{4,}")
+_TIME_NOUNS = {"год", "месяц", "неделя", "день", "время", "январь", "февраль", "март", "апрель", "май", "июнь",
+               "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь", "лето", "осень", "зима", "весна",
+               "начало", "конец", "середина", "year", "month", "week", "time", "january", "february", "march",
+               "april", "june", "july", "august", "september", "october", "november", "december", "summer",
+               "autumn", "winter", "spring", "beginning", "end", "middle", "days",
+               # words that say nothing about which event: «прошлое», «раз», "thing", "way", …
+               "прошлое", "будущее", "раз", "дело", "вещь", "человек", "люди", "слово", "письмо", "вопрос", "случай",
+               "момент", "образ", "часть", "past", "future", "thing", "way", "people", "letter", "question", "case",
+               "part", "word"}
 
 
 def _words(text: str) -> str:
@@ -37,27 +50,80 @@ def _comparable(a: dict[str, Any], b: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
+def _nouns(text: str, language: str | None) -> set[str]:
+    """What a claim speaks of: noun lemmas (pymorphy3) of a Russian text, content words of an English one."""
+    if language == "ru" or re.search("[а-яё]", text, re.IGNORECASE):
+        from leakdesk.claims.timex.numbers import _morph
+
+        morph = _morph()
+        lemmas = set()
+        for word in re.findall(r"[а-яё]{3,}", text.lower()):
+            parse = morph.parse(word)[0]
+            # proper names (Итуруп, Япония, Петров) say where or who, not which event: the names path covers them
+            if parse.tag.POS == "NOUN" and not ({"Geox", "Name", "Surn", "Patr", "Orgn", "Trad"} & parse.tag.grammemes):
+                lemmas.add(parse.normal_form.replace("ё", "е"))
+        return lemmas - _TIME_NOUNS
+    return {t.lemma_.lower() for t in _english_tagger()(text[:5000]) if t.pos_ == "NOUN"} - _TIME_NOUNS
+
+
+@functools.cache
+def _english_tagger() -> Any:
+    import spacy
+
+    from leakdesk.claims.ner import SPACY_MODEL
+
+    return spacy.load(SPACY_MODEL, exclude=["parser", "ner", "senter"])
+
+
+def _same_event_words(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    """Nouns two claims share: on the originals when both are in one language, else on their English text."""
+    if a["language"] == b["language"]:
+        return sorted(_nouns(a["text"], a["language"]) & _nouns(b["text"], b["language"]))
+    texts = _comparable(a, b)
+    if texts is None:
+        return []
+    return sorted(_nouns(texts[0], "en") & _nouns(texts[1], "en"))
+
+
 def find_conflicts(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Pairs of claims from different letters about one event whose times do not overlap."""
     dated = [c for c in items if c["time"]["start"]]
+    meaning = _meaning(dated)
     out = []
     for i, a in enumerate(dated):
-        for b in dated[i + 1 :]:
+        for j in range(i + 1, len(dated)):
+            b = dated[j]
             if a["dispatch_id"] == b["dispatch_id"]:
                 continue
+            if a["time"]["start"] <= b["time"]["end"] and b["time"]["start"] <= a["time"]["end"]:
+                continue  # the times agree
             shared = sorted(set(a["actors"] + a["places"]) & set(b["actors"] + b["places"]))
             texts = _comparable(a, b)
-            if not shared or texts is None:
-                continue
-            similarity = fuzz.token_set_ratio(_words(texts[0]), _words(texts[1]))
-            if similarity < SIMILAR_MIN:
-                continue
-            overlap = a["time"]["start"] <= b["time"]["end"] and b["time"]["start"] <= a["time"]["end"]
-            if overlap:
-                continue
-            out.append({"claims": [a["id"], b["id"]], "dispatches": [a["dispatch_id"], b["dispatch_id"]],
-                        "shared": shared, "similarity": round(similarity, 1),
-                        "times": [a["time"]["value"], b["time"]["value"]]})
+            similarity = fuzz.token_set_ratio(_words(texts[0]), _words(texts[1])) if shared and texts else 0.0
+            conflict = {"claims": [a["id"], b["id"]], "dispatches": [a["dispatch_id"], b["dispatch_id"]],
+                        "times": [a["time"]["value"], b["time"]["value"]]}
+            if similarity >= SIMILAR_MIN:
+                out.append({**conflict, "shared": shared, "similarity": round(similarity, 1), "by": "names"})
+            elif (meaning is not None and meaning[i, j] >= MEANING_MIN and not _elsewhere(a, b)
+                  and (event := _same_event_words(a, b))):
+                out.append({**conflict, "shared": event, "similarity": round(float(meaning[i, j]) * 100, 1),
+                            "by": "meaning"})
     return out
+
+
+def _elsewhere(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Both claims say where, and not the same place: exercises on Iturup and exercises on Kunashir are two events."""
+    return bool(a["places"] and b["places"] and not set(a["places"]) & set(b["places"]))
+
+
+def _meaning(items: list[dict[str, Any]]) -> Any:
+    """Cosine similarity of every pair of claims (originals; the encoder is multilingual)."""
+    if len(items) < 2:
+        return None
+    from leakdesk.language.encoder import encode
+
+    vectors = encode([c["text"] for c in items])
+    return vectors @ vectors.T
 
 
 def _letters(case: Any) -> dict[int, dict[str, Any]]:
@@ -123,9 +189,12 @@ def render_html(timeline: dict[str, Any], svg_name: str | None = "timeline.svg")
     if timeline["conflicts"]:
         parts.append("<h3>Conflicts</h3><ul>")
         for c in timeline["conflicts"]:
+            by_names = c.get("by", "names") == "names"
+            what = "both name" if by_names else "are close in meaning and both speak of"
+            check = "" if by_names else " — possibly one event told twice: check"
             parts.append(f"<li>claims {c['claims'][0]} (dispatch {c['dispatches'][0]}, {e(c['times'][0])}) and "
-                         f"{c['claims'][1]} (dispatch {c['dispatches'][1]}, {e(c['times'][1])}) both name "
-                         f"{e(', '.join(c['shared']))} but give different dates</li>")
+                         f"{c['claims'][1]} (dispatch {c['dispatches'][1]}, {e(c['times'][1])}) {what} "
+                         f"{e(', '.join(c['shared']))} but give different dates{check}</li>")
         parts.append("</ul>")
     parts.append("</div>")
     return "\n".join(parts)

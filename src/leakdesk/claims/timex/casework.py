@@ -19,7 +19,7 @@ from leakdesk.store.records.dates import anchor_date
 
 from . import find_timexes
 
-VERSION = "leakdesk-timex-1"
+VERSION = "leakdesk-timex-2"  # 2: future-tense verbs resolve months forward
 TEXT_ROLES = ("body", "decrypted", "attachment")
 FALLBACK_ROLES = ("html-body",)
 
