@@ -501,3 +501,10 @@ def test_fsck_bulk_digests_equal_the_ingest_digests(case: Case, tmp_path: Path) 
         for batch in (1, 2000):
             assert rows_digests(conn, tops + [999], batch=batch) == single
     assert single[999] is None and len({json.dumps(single[i]) for i in tops}) == len(tops)
+
+
+def test_fsck_warns_about_a_desk_key_others_can_read(ingested: Case) -> None:
+    key = Path(os.environ["LEAKDESK_HOME"]) / "desk-key.pem"
+    os.chmod(key, 0o644)
+    assert (f"The desk key {key} can be read by other users; make it private (chmod 600)."
+            in _fsck(ingested).warnings)

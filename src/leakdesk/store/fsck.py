@@ -99,7 +99,7 @@ def fsck(
     _check_digests(conn, chain, report)
     _check_checkpoint(conn, checkpoint, case_id, key, report, tsa_roots, checkpoint_key)
     _check_privacy(originals.root.parent, originals.root, report)
-    if key is not None and key.path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+    if key is not None and os.path.exists(key.path) and key.path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         report.warnings.append(f"The desk key {key.path} can be read by other users; make it private (chmod 600).")
     return report
 
