@@ -343,7 +343,11 @@ class Detector:
 
     def candidates(self, sentences: Sequence[str]) -> list[Candidate | None]:
         """For each sentence: None if it does not name the target, else the scored candidate."""
-        found = [candidate(s, self.target, self.family) for s in sentences]
+        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+        # natasha's and spaCy's matrices are small: BLAS threads only fight each other on a busy machine
+        with threadpool_limits(limits=1):
+            found = [candidate(s, self.target, self.family) for s in sentences]
         labelled = [c for c in found if c is not None and c.label_surface is not None]
         weights = self.weights or _weights()
         for c, p in zip(labelled, self._name_calling([c.sentence for c in labelled]), strict=True):
