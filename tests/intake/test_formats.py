@@ -307,3 +307,46 @@ def test_document_readers_run_within_the_per_file_budget(case: Case, tmp_path: P
     ingest_paths(case, [tmp_path / "big.ods"], progress=False, limits=Limits(max_document_bytes=1000))
     [row] = list_dispatches(case)
     assert row["status"] == "error" and "limit" in row["error"] and row["error"].endswith("the original is kept")
+
+
+class _PstAttachment:
+    def __init__(self, name: str, data: bytes) -> None:
+        self.long_filename, self._data = name, data
+
+    def get_size(self) -> int:
+        return len(self._data)
+
+    def read_buffer(self, size: int) -> bytes:
+        return self._data[:size]
+
+
+class _PstMessage:
+    """The attributes of a libpff message that `rebuild` reads (no PST writer exists to make a real file)."""
+
+    def __init__(self) -> None:
+        self.transport_headers = ("From: Insider <insider@example.org>\r\nTo: desk@example.org\r\n"
+                                  "Subject: =?utf-8?b?0J7RgtGH0ZHRgg==?=\r\nDate: Tue, 03 Aug 2021 14:05:00 +0300\r\n"
+                                  "Message-ID: <pst1@example.org>\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n")
+        self.subject, self.sender_name = "Отчёт", "Insider"
+        self.plain_text_body, self.html_body = RU_TEXT.encode(), None
+        self._attachments = [_PstAttachment("../../secret.txt", b"attached words\n")]
+        self.number_of_attachments = len(self._attachments)
+
+    def get_attachment(self, n: int) -> _PstAttachment:
+        return self._attachments[n]
+
+
+def test_pst_message_is_rebuilt_from_its_properties(case: Case, tmp_path: Path) -> None:
+    from leakdesk.intake.ingest import Ingester
+    from leakdesk.intake.readers.eml import read_message
+    from leakdesk.intake.readers.pst import rebuild
+
+    ingester_ctx = Ingester(case).context()
+    raw, problems = rebuild(_PstMessage(), ingester_ctx)
+    assert problems and "secret.txt" in problems[0]  # the folder parts of the declared name were dropped
+    ex = read_message(raw, ingester_ctx)
+    assert (ex.subject, ex.message_id, ex.sender) == ("Отчёт", "<pst1@example.org>", "Insider <insider@example.org>")
+    assert ex.texts[0].content.strip() == RU_TEXT
+    [child] = list(ex.children)
+    assert child.filename == "secret.txt"
+    assert case.originals.read_bytes(child.digests.sha256) == b"attached words\n"
