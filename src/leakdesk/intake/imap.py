@@ -405,7 +405,9 @@ class _progress:
             from rich.progress import Progress
 
             self.bar = Progress(console=Console(stderr=True), transient=True)
-            self.task = self.bar.add_task(f"Fetching {label}", total=total)
+            from rich.markup import escape
+
+            self.task = self.bar.add_task(f"Fetching {escape(label)}", total=total)  # a folder name is not markup
 
     def __enter__(self) -> Any:
         if self.bar is None:
