@@ -499,3 +499,39 @@ def test_hostile_files_of_the_attack_table_stay_under_1_gb_and_60_s(tmp_path: Pa
     assert run.peak_rss < 1024**3, f"{attack}: peak RSS {run.peak_rss / 2**20:.0f} MB"
     assert run.seconds < 60, f"{attack}: {run.seconds:.1f} s"
     assert json.loads(run.stdout)["created"] == [1]  # recorded, the original kept
+
+
+_SLOW_INGEST = """
+import sys
+from pathlib import Path
+from leakdesk.case import Case
+from leakdesk.intake import Limits, ingest_paths
+with Case.open(Path(sys.argv[1])) as case:
+    ingest_paths(case, [Path(sys.argv[2])], progress=False,
+                 limits=Limits(max_reader_seconds=600, max_page_content=64 * 2**20))
+"""
+
+
+def test_the_reader_worker_dies_with_a_killed_ingest(case: Case, tmp_path: Path) -> None:
+    """kill -9 of the ingest leaves no worker chewing on a hostile file with nobody to enforce its time limit."""
+    import psutil
+
+    slow = pdf_with_huge_streams(tmp_path / "slow.pdf", 1, 20 * 2**20)  # minutes of pypdf work
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen([sys.executable, "-c", _SLOW_INGEST, str(case.root), str(slow)], env=env)
+    try:
+        deadline = time.monotonic() + 120
+        workers: list[psutil.Process] = []
+        while not workers and time.monotonic() < deadline:
+            workers = [p for p in psutil.Process(proc.pid).children() if "reader_worker" in " ".join(p.cmdline())]
+            time.sleep(0.1)
+        assert workers, "the ingest started no reader worker"
+        while time.monotonic() < deadline and not any(f.path == str(slow) for f in workers[0].open_files()):
+            time.sleep(0.1)  # until the worker is reading the PDF
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+        gone, alive = psutil.wait_procs(workers, timeout=10)
+        assert not alive, "the reader worker outlived the killed ingest"
+    finally:
+        if proc.poll() is None:
+            proc.kill()

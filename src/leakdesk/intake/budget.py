@@ -143,6 +143,7 @@ def serve() -> None:
     memory = int(os.environ.get("LEAKDESK_READER_MEMORY", "0"))
     if memory:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    _die_with_parent()
     registry = default_registry()
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a reader that prints must not corrupt the reply channel
@@ -175,6 +176,21 @@ def serve() -> None:
             return
         if reply["kind"] == "memory" or _peak_memory() > 0.9 * memory > 0:
             return  # a process that ran (close to) out of memory is not trusted with the next file
+
+
+def _die_with_parent() -> None:
+    """Linux: the worker is killed when the ingesting process dies (even by kill -9), so a hostile file it is
+    still chewing on cannot keep it running with nobody left to enforce the time limit."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent died before the call
+            os._exit(1)
+    except (OSError, AttributeError):
+        pass
 
 
 def _peak_memory() -> int:
