@@ -274,3 +274,36 @@ def test_sample_case_exposure_names_the_docx_author_the_new_address_and_the_quot
     assert quotes.writer.startswith("in ") and quotes.without is not None and quotes.without.median_rank >= 1
     translated = next(m for m in style.measures if m.published_as == "only the translation")
     assert translated.median_rank > full.median_rank  # measured on the shipped translations
+
+
+@pytest.mark.slow
+def test_sample_case_redacted_bundle_imports_with_no_trace(sample_case: Case, tmp_path: Path) -> None:
+    """The issue's "done when": a redacted, scrubbed bundle of the sample case, encrypted to the partner's key,
+    verifies and imports on another case with no trace of the redacted names or of the DOCX's metadata."""
+    from leakdesk.intake.pgp import import_keys
+    from leakdesk.publish.bundle import export_bundle, import_bundle, verify_bundle
+    from leakdesk.publish.redact import propose, review
+    from leakdesk.publish.shareable import publication_report
+    from leakdesk.sample import sample_dir
+
+    made = propose(sample_case, "Veter")
+    review(sample_case, [x.id for x in made], "approved")
+    hidden = sorted({s for x in made for s in x.surfaces if len(s) >= 4}, key=len)
+    assert {"Гранатов", "Сабуров", "Ледяев"} <= set(hidden)
+    keys = sample_dir() / "keys"
+    out = tmp_path / "veter.bundle.gpg"
+    export_bundle(sample_case, out, "Veter", redacted=True, to_key=keys / "demo-public.asc")
+    partner = Case.init(tmp_path / "partner")
+    import_keys(partner, keys / "demo-secret.asc")
+    assert verify_bundle(out, partner.gnupg_home).ok
+    result = import_bundle(partner, out)
+    assert len(result["created"]) >= 12 and result["custody_carried"] == len(result["created"])
+    with partner.connect() as conn:
+        texts = "\n".join(conn.execute(sa.select(t.text.c.content)).scalars())
+    stored = b"".join(p.read_bytes() for p in (partner.root / "originals").rglob("*") if p.is_file())
+    for secret in [*hidden, "a.orlov", "veter.vostok"]:
+        assert secret not in texts and secret.encode() not in stored, secret
+    assert "Source A" in texts and "Person" in texts
+    page = Path(publication_report(sample_case, "Veter", redacted=True).html).read_text("utf-8")
+    assert "a.orlov" not in page and "Гранатов" not in page and 'src="/' not in page
+    partner.close()

@@ -162,15 +162,26 @@ def timeline_cmd(case_path: CaseArg, series: SeriesOpt = None, db: DbOpt = None,
                   f"{len(timeline['conflicts'])} conflicts. Written: {timeline['files']['html']}", highlight=False)
 
 
+RedactedOpt = Annotated[str | None, typer.Option(
+    "--redacted", metavar="SERIES", help="Apply this series' approved redactions; addresses, paths and verbatim "
+    "bodies left out.", show_default=False)]
+
+
 @handle_errors
 def export_ftm_cmd(
     case_path: CaseArg, out: Annotated[Path, typer.Argument(help="The .jsonl file to write.")],
+    redacted: RedactedOpt = None,
     db: DbOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Write FollowTheMoney entities (letters, people, places, mentions, claims as events), one per line."""
     from leakdesk.claims.export_ftm import export_ftm
 
-    result = export_ftm(open_case(case_path, db), out)
+    if redacted:
+        from leakdesk.publish.exports import redacted_ftm
+
+        result = redacted_ftm(open_case(case_path, db), out, redacted)
+    else:
+        result = export_ftm(open_case(case_path, db), out)
     if as_json:
         print_json(result)
         return
@@ -182,12 +193,18 @@ def export_claimreview_cmd(
     case_path: CaseArg, out: Annotated[Path, typer.Argument(help="The .json file to write.")],
     publisher: Annotated[str, typer.Option("--publisher", help="Name of the desk publishing the reviews.")] =
     "leakdesk desk",
+    redacted: RedactedOpt = None,
     db: DbOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Write schema.org ClaimReview JSON-LD for every claim with a verdict."""
     from leakdesk.claims.claimreview import export_claimreview
 
-    result = export_claimreview(open_case(case_path, db), out, publisher)
+    if redacted:
+        from leakdesk.publish.exports import redacted_claimreview
+
+        result = redacted_claimreview(open_case(case_path, db), out, redacted, publisher)
+    else:
+        result = export_claimreview(open_case(case_path, db), out, publisher)
     if as_json:
         print_json(result)
         return
