@@ -377,12 +377,22 @@ FEMININE_ENDINGS = "(?:а|ы|е|у|ой|ою|я|и|ю|ей|ую)"
 def _body(surface: str, inflect: bool) -> str:
     """The regex body for a surface; a Russian name also in its other cases (Гранатов → Гранатова, Гранатову…;
     Ольга → Ольги, Ольге…). No capturing groups (the combined pattern numbers its alternatives)."""
-    if inflect and CYRILLIC_WORD.match(surface):
-        if surface[-1].lower() in "ая":
-            return re.escape(surface[:-1]) + FEMININE_ENDINGS
-        if surface[-1].lower() not in "еиоуыэюьй":
-            return re.escape(surface) + NOUN_ENDINGS
-    return re.escape(surface)
+    words = surface.split()
+    if not words:
+        return re.escape(surface)
+    last = words[-1]
+    tail = re.escape(last)
+    if inflect and CYRILLIC_WORD.match(last):
+        if last[-1].lower() in "ая":
+            tail = re.escape(last[:-1]) + FEMININE_ENDINGS
+        elif last[-1].lower() not in "еиоуыэюьй":
+            tail = re.escape(last) + NOUN_ENDINGS
+    # Any run of spaces, line breaks or no-break spaces between the words ("В. С.\nКрайнов"); none needed after
+    # an initial ("В.С. Крайнов").
+    body = ""
+    for word in words[:-1]:
+        body += re.escape(word) + (r"\s*" if word.endswith(".") else r"\s+")
+    return body + tail
 
 
 @functools.lru_cache(maxsize=4096)

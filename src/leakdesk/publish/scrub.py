@@ -250,6 +250,13 @@ def text_of(data: bytes, extension: str) -> str:
                     xml = re.sub(r"</(?:w|a|text):p>|<w:br/>|<w:tab/>", "\n", xml)
                     parts.append(html.unescape(re.sub(r"<[^>]+>", "", xml)))
         return "\n".join(parts)
+    if extension in ("jpg", "jpeg", "png", "tiff", "tif", "webp") and shutil.which("tesseract"):
+        # what a reader (or the partner's OCR) sees in the picture: a name in the pixels is a name published
+        with tempfile.TemporaryDirectory(prefix="leakdesk-ocr-") as tmp:
+            source = Path(tmp) / f"image.{extension}"
+            source.write_bytes(data)
+            done = _run(["tesseract", str(source), "-", "-l", OCR_LANGUAGES], "tesseract on the picture")
+            return done.stdout.decode("utf-8", "replace")
     return ""
 
 
@@ -295,8 +302,9 @@ def make_derivative(case: Any, dispatch_id: int, flatten: bool = False, redacted
     if redactor is not None:
         left = redactor.leftovers_anywhere(text_of(out, extension))
         if left:
+            advice = "flatten it (--flatten) instead" if extension == "pdf" and not flatten else "leave it out"
             raise ScrubError(f"Dispatch {dispatch_id} ({label}): {len(left)} redacted name(s) are still readable in "
-                             "the file; flatten it (--flatten) instead. Nothing was written.")
+                             f"the file; {advice}. Nothing was written.")
     kind = "flattened" if flatten else "scrubbed"
     folder = case.exports / "scrubbed"
     folder.mkdir(parents=True, exist_ok=True)
