@@ -265,6 +265,7 @@ def monitor_stream(case: Case, sample: Path) -> str:
     onset = (f"onset {found['onset']} ({found['onset_low']}…{found['onset_high']})" if found["onset"]
              else "no onset found")
     letters = "; ".join(f"letter dispatch {c['dispatch_id']} of {c['letter_date']} claims {c['claimed_start']}"
+                        + (f"–{c['claimed_end']}" if c["claimed_end"] not in (None, c["claimed_start"]) else "")
                         for c in found["letters"][:2]) or "no letter claims it"
     return (f"{added.items} stream items, {run.mentions} sentences name the Japanese, {run.hits} call them Nazis; "
             f"{onset}, planted week of 2021-08-16; {letters}")

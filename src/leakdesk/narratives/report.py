@@ -30,7 +30,9 @@ def render_svg(trend: Trend, path: Path) -> Path:
         ax.axvspan(mdates.date2num(o.onset_low), mdates.date2num(o.onset_high) + 1, color="#f4b4b4", alpha=0.5)
         ax.axvline(mdates.date2num(o.onset), color="#c00", linewidth=2, label=f"measured onset {o.onset}")
     for letter in trend.claims:
-        if letter.claimed_start:
+        precise = letter.claimed_end is None or (letter.claimed_end - letter.claimed_start).days <= 62 \
+            if letter.claimed_start else False
+        if letter.claimed_start and precise:  # a whole year as "the start" would mislead the eye
             ax.axvline(mdates.date2num(letter.claimed_start), color="#070", linestyle=":", linewidth=1.5,
                        label=f"claimed start (dispatch {letter.dispatch_id}) {letter.claimed_start}")
         if letter.letter_date:
@@ -49,6 +51,12 @@ def render_svg(trend: Trend, path: Path) -> Path:
     fig.savefig(path, format="svg", metadata={"Date": None})
     plt.close(fig)
     return path
+
+
+def _period(start: dt.date | None, end: dt.date | None) -> str:
+    if start is None:
+        return "—"
+    return str(start) if end is None or end == start else f"{start} – {end}"
 
 
 def _analysed(case: Any) -> list[tuple[str, str]]:
@@ -74,7 +82,7 @@ def trend_html(trend: Trend, svg_name: str | None) -> str:
     if trend.claims:
         rows = "".join(
             f"<tr><td>{c.dispatch_id}</td><td>{e(str(c.letter_date or '—'))}</td>"
-            f"<td>{e(str(c.claimed_start or '—'))}</td><td>{e(c.claimed_from)}</td>"
+            f"<td>{e(_period(c.claimed_start, c.claimed_end))}</td><td>{e(c.claimed_from)}</td>"
             f"<td>{e(d['onset'] or '—')}</td><td>{e(c.text[:300])}</td></tr>" for c in trend.claims)
         parts.append("<p>The letters' claims beside the stream (evidence only: no claim's status is changed).</p>"
                      "<table><tr><th>Dispatch</th><th>Letter date</th><th>Claimed start</th><th>Claimed from</th>"
