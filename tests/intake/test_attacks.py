@@ -197,6 +197,11 @@ def test_dispatches_shows_what_is_signed_and_what_is_not(runner: CliRunner, case
         top = next(d for d in listed if d["parent_id"] is None)
         assert top["pgp_status"] == "partly-signed"
         assert top["pgp_details"]["uncovered"] == ["part 1 (text/plain)"]
+        from leakdesk.store.records import dispatches as records
+
+        with case.connect() as conn:
+            assert "only part of it is PGP-signed; the other parts could have been added by anyone" in (
+                records.get(conn, top["id"]).warnings)
         shown = runner.invoke(app, ["dispatches", str(case.root)], env=WIDE).stdout
         assert (
             "PARTLY signed: only part 2 (multipart/signed) is signed; NOT signed: part 1 (text/plain)" in shown

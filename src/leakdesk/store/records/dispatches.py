@@ -17,7 +17,17 @@ from leakdesk.store.records.common import no_such_dispatch, utc
 from leakdesk.store.tables import custody, dispatch, header, series, text, translation
 
 ORIGINAL_ROLES = ("decrypted", "body", "html-body", "attachment")
-PGP_PROBLEMS = {"not-decrypted": "encrypted and not decrypted", "signed-bad": "its PGP signature does not verify"}
+PGP_PROBLEMS = {
+    "not-decrypted": "encrypted and not decrypted",
+    "signed-bad": "its PGP signature does not verify",
+    # intake.pgp_coverage: a good signature on part of a message says nothing about the rest
+    "partly-signed": "only part of it is PGP-signed; the other parts could have been added by anyone",
+    "signed-revoked-key": "its PGP signature is by a revoked key",
+    "signed-expired-key": "its PGP signature is by an expired key",
+    "signed-expired-signature": "its PGP signature has expired",
+    "signed-unknown-key": "its PGP signature is by a key the case does not have (not checked)",
+    "signed-error": "its PGP signature could not be checked",
+}
 
 
 @dataclass(frozen=True)
