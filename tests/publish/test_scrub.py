@@ -93,8 +93,8 @@ def test_redacted_pdf_that_is_not_flattened_is_refused(files_case) -> None:  # t
     add_term(case, "Ivan Petrov", "Officer 2", "Буря")
     with pytest.raises(LeakdeskError) as err:
         make_derivative(case, ids["order.pdf"], redacted=True)
-    assert str(err.value) == (f"Dispatch {ids['order.pdf']} (order.pdf): 1 redacted name(s) are still readable in the "
-                              "file; flatten it (--flatten) instead. Nothing was written.")
+    assert str(err.value) == (f"Dispatch {ids['order.pdf']} (order.pdf): 3 redacted name(s) are still readable in the "
+                              "file; flatten it (--flatten) instead. Nothing was written.")  # the name and its parts
     assert not list((case.exports / "scrubbed").glob("*"))
 
 
@@ -119,3 +119,23 @@ def test_cli_scrub(files_case, runner) -> None:  # type: ignore[no-untyped-def]
     out = " ".join(result.output.split())
     assert f"scrubbed: dispatch {ids['photo.jpg']} → exports/scrubbed/{ids['photo.jpg']}.scrubbed.jpg" in out
     assert f"Error: Dispatch {ids['letter']} (dispatch {ids['letter']}) is not a PDF, office file or image" in out
+
+
+def test_redacted_picture_has_the_name_painted_over(case: Case) -> None:
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 36)
+    image = Image.new("RGB", (900, 200), "white")
+    ImageDraw.Draw(image).text((20, 60), "Colonel Ivan Petrov signed the order", fill="black", font=font)
+    raw = io.BytesIO()
+    image.save(raw, "PNG")
+    with case.transaction() as conn:
+        series_id = conn.execute(t.series.insert().values(name="Буря", created=NOW)).inserted_primary_key[0]
+        letter = add_dispatch(case, conn, b"letter", source="/in/1.eml", series_id=series_id)
+        scan = add_dispatch(case, conn, raw.getvalue(), source="/in/1.eml", kind="attachment", parent_id=letter,
+                            filename="scan.png", media_type="image/png")
+    assert "Petrov" in text_of(raw.getvalue(), "png")
+    add_term(case, "Ivan Petrov", "Officer 2", "Буря")
+    made = make_derivative(case, scan, redacted=True)
+    seen = " ".join(text_of(_bytes(case, made.path), "png").split())
+    assert "signed the order" in seen and "Petrov" not in seen and "Ivan" not in seen

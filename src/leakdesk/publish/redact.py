@@ -362,11 +362,24 @@ class Redactor:
         """Hidden strings still present in `content` (there should be none after `apply`)."""
         return sorted({s for s, _, inflect in self._terms() if _matcher(s, inflect).search(content)})
 
+    def name_parts(self) -> set[str]:
+        """The words of multi-word names and terms (four letters or more, not initials): in a picture or a PDF, OCR
+        may misread one word of a name ("Ivan" as "Мап"), so each part is hidden and checked on its own."""
+        parts: set[str] = set()
+        for x in self.redactions:
+            for surface in x.surfaces if x.kind != "span" else []:
+                words = surface.split()
+                if len(words) > 1:
+                    parts.update(w.strip(",;:()«»\"'") for w in words if len(w) >= 4 and not w.endswith("."))
+        return {p for p in parts if len(p) >= 4}
+
     def leftovers_anywhere(self, content: str) -> list[str]:
         """Hidden strings present in `content` even split by spaces or line breaks, as text pulled out of a PDF
         often is ("Ivan P etrov"); stricter than `leftovers`, for checking files."""
         squashed = re.sub(r"\s+", "", content).casefold()
-        return sorted({s for s, _, _ in self._terms() if re.sub(r"\s+", "", s).casefold() in squashed})
+        found = {s for s, _, _ in self._terms() if re.sub(r"\s+", "", s).casefold() in squashed}
+        found.update(p for p in self.name_parts() if p.casefold() in squashed)
+        return sorted(found)
 
 
 CYRILLIC_WORD = re.compile(r"^[А-ЯЁа-яё-]{4,}$")

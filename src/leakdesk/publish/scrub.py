@@ -175,6 +175,8 @@ def _hidden_ranges(text: str, redactor: Redactor) -> list[tuple[int, int]]:
     ranges: list[tuple[int, int]] = []
     for surface, _, inflect in redactor._terms():
         ranges.extend((m.start(), m.end()) for m in _matcher(surface, inflect).finditer(text))
+    for part in redactor.name_parts():  # one misread word must not leave the rest of a name readable
+        ranges.extend((m.start(), m.end()) for m in _matcher(part, True).finditer(text))
     return ranges
 
 
@@ -206,6 +208,43 @@ def flatten_pdf(data: bytes, redactor: Redactor | None = None, dpi: int = DPI, o
         images = [Image.open(p).convert("RGB") for p in pages]
         out = io.BytesIO()
         images[0].save(out, "PDF", resolution=dpi, save_all=True, append_images=images[1:])
+        return out.getvalue()
+
+
+IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "tiff", "tif", "webp")
+
+
+def redact_image(data: bytes, extension: str, redactor: Redactor) -> bytes:
+    """A picture with the words a redaction hides painted over (word boxes from tesseract's TSV output)."""
+    from PIL import Image, ImageDraw
+
+    with tempfile.TemporaryDirectory(prefix="leakdesk-redact-image-") as tmp:
+        source = Path(tmp) / f"image.{extension}"
+        source.write_bytes(data)
+        done = _run([_tool("tesseract", "tesseract-ocr"), str(source), "-", "-l", OCR_LANGUAGES, "tsv"],
+                    "tesseract on the picture")
+        lines: dict[tuple[str, ...], list[tuple[str, tuple[int, int, int, int]]]] = {}
+        for row in done.stdout.decode("utf-8", "replace").splitlines()[1:]:
+            cols = row.split("\t")
+            if len(cols) < 12 or cols[0] != "5" or not cols[11].strip():
+                continue
+            left, top, width, height = (int(c) for c in cols[6:10])
+            lines.setdefault(tuple(cols[1:5]), []).append((cols[11], (left, top, left + width, top + height)))
+        with Image.open(source) as im:
+            image = im.convert("RGB")
+        draw = ImageDraw.Draw(image)
+        for words in lines.values():
+            text, spans = "", []
+            for word, box in words:
+                start = len(text) + (1 if text else 0)
+                text = f"{text} {word}" if text else word
+                spans.append((start, len(text), box))
+            for a, b in _hidden_ranges(text, redactor):
+                for start, end, box in spans:
+                    if start < b and a < end:
+                        draw.rectangle([box[0] - 3, box[1] - 3, box[2] + 3, box[3] + 3], fill="black")
+        out = io.BytesIO()
+        image.save(out, "PNG" if extension == "png" else "JPEG", quality=92)  # no EXIF is carried over
         return out.getvalue()
 
 
@@ -250,7 +289,7 @@ def text_of(data: bytes, extension: str) -> str:
                     xml = re.sub(r"</(?:w|a|text):p>|<w:br/>|<w:tab/>", "\n", xml)
                     parts.append(html.unescape(re.sub(r"<[^>]+>", "", xml)))
         return "\n".join(parts)
-    if extension in ("jpg", "jpeg", "png", "tiff", "tif", "webp") and shutil.which("tesseract"):
+    if extension in IMAGE_EXTENSIONS and shutil.which("tesseract"):
         # what a reader (or the partner's OCR) sees in the picture: a name in the pixels is a name published
         with tempfile.TemporaryDirectory(prefix="leakdesk-ocr-") as tmp:
             source = Path(tmp) / f"image.{extension}"
@@ -294,7 +333,17 @@ def make_derivative(case: Any, dispatch_id: int, flatten: bool = False, redacted
     redactor = Redactor.for_series(case, series_name) if redacted else None
     if redactor is not None:
         redactor.require_reviewed()
-    out = flatten_pdf(data, redactor) if flatten else scrub_bytes(data, extension)
+    if flatten:
+        out = flatten_pdf(data, redactor)
+    elif redactor is not None and extension in IMAGE_EXTENSIONS and redactor.redactions:
+        out = data
+        for _ in range(3):  # OCR reads differently once a word is painted over: look again
+            out = redact_image(out, extension, redactor)
+            if not redactor.leftovers_anywhere(text_of(out, extension)):
+                break
+        out = scrub_bytes(out, "png" if extension == "png" else "jpg")
+    else:
+        out = scrub_bytes(data, extension)
     remaining = remaining_findings(out, extension)
     if remaining:
         raise ScrubError(f"Dispatch {dispatch_id} ({label}): after scrubbing, {remaining[0].field} is still in the "
