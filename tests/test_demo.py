@@ -263,3 +263,17 @@ def test_cli_exit_code_is_one_when_a_step_failed(runner, demo_path, monkeypatch)
     result = invoke(runner, "demo", "--case", demo_path)
     assert result.exit_code == 1
     assert "failed" in result.stdout and "letter 3: the translation file is empty." in " ".join(result.stdout.split())
+
+
+@pytest.mark.slow
+def test_leakdesk_run_after_the_demo_redoes_nothing(demo_run) -> None:  # type: ignore[no-untyped-def]
+    """The demo's analysis is the pipeline: every stage it ran is recorded, so `leakdesk run` has nothing left."""
+    from typer.testing import CliRunner
+
+    _, path = demo_run
+    result = invoke(CliRunner(), "run", path, "--json")
+    assert result.exit_code == 0, result.output
+    stages = {s["name"]: s for s in json.loads(result.stdout)["stages"]}
+    assert all(s["done"] == 0 and s["failed"] == 0 for s in stages.values()), stages
+    for name in ("language-id", "entities", "dates", "claims", "verify", "series-analysis"):
+        assert stages[name]["skipped"] > 0, name
