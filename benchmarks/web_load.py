@@ -132,6 +132,7 @@ def main() -> None:
     parser.add_argument("--letters", type=int, default=10_000)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=1, help="`leakdesk serve --workers`")
     parser.add_argument("--keep", type=Path, help="build the case here and keep it (reused when it exists)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -142,7 +143,8 @@ def main() -> None:
     timings = {} if (root / "case.json").exists() else build_case(root, args.letters)
     port = _free_port()
     log = (work / "server.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "leakdesk.cli.main", "serve", str(root), "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "leakdesk.cli.main", "serve", str(root), "--port", str(port),
+                             "--workers", str(args.workers)],
                             stdout=log, stderr=log, env={**os.environ})
     results: dict[str, dict[str, float]] = {}
     try:
@@ -169,13 +171,13 @@ def main() -> None:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)
         log.close()
-    report = {"letters": len(letters), "connections": args.connections, "duration_s": args.duration,
-              "build": timings, "pages": results, "cpus": os.cpu_count()}
+    report = {"letters": len(letters), "connections": args.connections, "workers": args.workers,
+              "duration_s": args.duration, "build": timings, "pages": results, "cpus": os.cpu_count()}
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return
-    print(f"{len(letters)} letters, {args.connections} connections, {args.duration} s per page, "
-          f"{os.cpu_count()} CPUs")
+    print(f"{len(letters)} letters, {args.connections} connections, {args.workers} worker(s), "
+          f"{args.duration} s per page, {os.cpu_count()} CPUs")
     print("| page | requests | errors | req/s | p50 ms | p95 ms | p99 ms | max ms |")
     print("|---|---|---|---|---|---|---|---|")
     for name, r in results.items():

@@ -19,7 +19,8 @@ AGENT = "Probe-Browser/9.9 (leakdesk no-trace test)"
 
 
 @pytest.mark.slow
-def test_no_client_address_or_agent_anywhere(desk_case: Case, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_no_client_address_or_agent_anywhere(desk_case: Case, tmp_path: Path, workers: int) -> None:
     root = desk_case.root
     desk_case.close()
     port = free_port()
@@ -27,8 +28,9 @@ def test_no_client_address_or_agent_anywhere(desk_case: Case, tmp_path: Path) ->
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     with out.open("wb") as o, err.open("wb") as e:
         # The server listens on "localhost" so that its own banner names no address; clients come from 127.0.0.1.
-        proc = subprocess.Popen([sys.executable, "-m", "leakdesk.cli.main", "serve", str(root), "--host",
-                                 "localhost", "--port", str(port)], stdout=o, stderr=e, env=env)
+        command = [sys.executable, "-m", "leakdesk.cli.main", "serve", str(root), "--host", "localhost",
+                   "--port", str(port), "--workers", str(workers)]
+        proc = subprocess.Popen(command, stdout=o, stderr=e, env=env)
         try:
             wait_for_port(port, proc)
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"user-agent": AGENT}) as client:

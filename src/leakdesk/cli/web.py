@@ -28,13 +28,14 @@ def serve(
     secure_cookies: Annotated[bool | None, typer.Option("--secure-cookies/--no-secure-cookies",
                                                         help="Mark cookies Secure (default: unless on loopback).")]
     = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes (each keeps its own caches).")] = 1,
 ) -> None:
     """Open the case in the web desk. No client address or user agent is logged or stored."""
     from leakdesk.web.server import serve as run
 
     with open_case(case, db) as c:
         console.print(f"The desk for {c.root} is at http://{host}:{port}/ (Ctrl+C stops it).", highlight=False)
-        run(c, host, port, secure_cookies)
+        run(c, host, port, secure_cookies, workers)
 
 
 @handle_errors

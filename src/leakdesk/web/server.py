@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import logging
+import os
+
+from fastapi import FastAPI
 
 from leakdesk.case import Case
 from leakdesk.web.app import create_app
 from leakdesk.web.search_view import refresh, warm
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+# What a worker process needs to open the case itself (`--workers N`); never secrets.
+WORKER_CASE, WORKER_DB, WORKER_SECURE = "LEAKDESK_SERVE_CASE", "LEAKDESK_SERVE_DB", "LEAKDESK_SERVE_SECURE"
 
 # uvicorn's own loggers, without the access logger and without any format that prints the peer.
 LOG_CONFIG = {
@@ -24,14 +29,28 @@ LOG_CONFIG = {
 }
 
 
-def serve(case: Case, host: str = "127.0.0.1", port: int = 8080, secure_cookies: bool | None = None) -> None:
-    """Bring the search index up to date, then serve until interrupted."""
+def serve(case: Case, host: str = "127.0.0.1", port: int = 8080, secure_cookies: bool | None = None,
+          workers: int = 1) -> None:
+    """Bring the search index up to date, then serve until interrupted (in `workers` processes)."""
     import uvicorn
 
     refresh(case)
-    warm(case)
     secure = host not in LOOPBACK if secure_cookies is None else secure_cookies
-    app = create_app(case, secure_cookies=secure)
     logging.getLogger("uvicorn.access").disabled = True
-    uvicorn.run(app, host=host, port=port, access_log=False, log_config=LOG_CONFIG, server_header=False,
-                proxy_headers=False, date_header=False)
+    options = {"host": host, "port": port, "access_log": False, "log_config": LOG_CONFIG, "server_header": False,
+               "proxy_headers": False, "date_header": False}
+    if workers > 1:
+        os.environ[WORKER_CASE] = str(case.root)
+        os.environ[WORKER_DB] = case.settings.db_url or ""
+        os.environ[WORKER_SECURE] = "1" if secure else ""
+        uvicorn.run("leakdesk.web.server:worker_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+        return
+    warm(case)
+    uvicorn.run(create_app(case, secure_cookies=secure), **options)  # type: ignore[arg-type]
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker process: it opens the case named by the parent and warms its own caches."""
+    case = Case.open(os.environ[WORKER_CASE], os.environ.get(WORKER_DB) or None)
+    warm(case)
+    return create_app(case, secure_cookies=bool(os.environ.get(WORKER_SECURE)))
