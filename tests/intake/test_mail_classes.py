@@ -282,3 +282,31 @@ def test_a_crlf_copy_is_the_same_letter_not_a_variant(case: Case, inbox: Path) -
     with case.connect() as conn:
         events = conn.execute(sa.select(t.custody.c.dispatch_id, t.custody.c.event, t.custody.c.location)).all()
     assert (1, "re-received", "same letter, other line endings") in events
+
+
+def test_library_warnings_are_recorded_against_the_file_not_printed(case: Case, inbox: Path,
+                                                                     capsys) -> None:  # type: ignore[no-untyped-def]
+    import warnings
+
+    from leakdesk.intake.ingest import Ingester
+    from leakdesk.intake.readers.unknown import UnknownReader
+    from leakdesk.intake.registry import Extracted, Reader, Registry, TextPart
+
+    class Noisy(Reader):
+        name = "noisy"
+        extensions = ("noisy",)
+
+        def read(self, source, ctx):  # type: ignore[no-untyped-def]
+            warnings.warn("Multiple definitions in dictionary at byte 0x1f for key /Info", UserWarning, stacklevel=1)
+            return Extracted(texts=[TextPart("attachment", "readable words", "noisy", "1")])
+
+    (inbox / "a.noisy").write_bytes(b"whatever")
+    ingester = Ingester(case, registry=Registry([Noisy()], UnknownReader()))
+    ingester.ingest_path(inbox / "a.noisy")
+    assert ingester.result.problems == []
+    assert [w.line() for w in ingester.result.warnings] == [
+        f"{inbox / 'a.noisy'}: the noisy reader's library warned: Multiple definitions in dictionary at byte 0x1f "
+        "for key /Info"]
+    assert capsys.readouterr().err == ""
+    [row] = list_dispatches(case)
+    assert row["status"] == "warning"
