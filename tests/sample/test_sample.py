@@ -57,6 +57,7 @@ def test_manifest_names_only_existing_files_and_every_shipped_file() -> None:
         for attachment in entry["attachments"]:
             named.update({SAMPLE / attachment["file"], SAMPLE / attachment["text"]})
     named.update(SAMPLE / ref["file"] for ref in MANIFEST["reference"])
+    named.update(SAMPLE / stream["file"] for stream in MANIFEST["streams"])
     missing = sorted(str(p) for p in named if not p.is_file())
     assert missing == []
     shipped = {p for p in SAMPLE.rglob("*") if p.is_file() and p.suffix not in {".py", ".pyc"}}
