@@ -358,12 +358,10 @@ def author_doubt(conn: sa.Connection, dispatch_id: int) -> str | None:
 
 def claim_json(conn: sa.Connection, r: Any, doubt: dict[int, str | None] | None = None) -> dict[str, Any]:
     actors, places = entities_in(conn, r.text_id, r.start_char, r.end_char)  # current resolution (after aliases)
-    if doubt is None or r.dispatch_id not in doubt:
-        reason = author_doubt(conn, r.dispatch_id)
-        if doubt is not None:
-            doubt[r.dispatch_id] = reason
-    else:
-        reason = doubt[r.dispatch_id]
+    doubt = {} if doubt is None else doubt  # one status lookup per letter, however many claims it has
+    if r.dispatch_id not in doubt:
+        doubt[r.dispatch_id] = author_doubt(conn, r.dispatch_id)
+    reason = doubt[r.dispatch_id]
     return {
         "author_doubtful": reason is not None, "author_doubt": reason,
         "id": r.id, "dispatch_id": r.dispatch_id, "text": r.text, "language": r.language,

@@ -7,7 +7,6 @@ ones). So `set_status` touches exactly one claim, and `dispatch_status` reads on
 from __future__ import annotations
 
 import re
-from collections import Counter
 from typing import Any
 
 import sqlalchemy as sa
@@ -100,19 +99,9 @@ def history(case: Any, claim_id: int) -> list[dict[str, Any]]:
 
 
 def dispatch_status(conn: sa.Connection, dispatch_id: int) -> dict[str, Any]:
-    """Summary of one dispatch's own claims: counts per status and one overall word."""
-    counts = Counter(r.status for r in conn.execute(sa.select(claim.c.status)
-                                                    .where(claim.c.dispatch_id == dispatch_id)))
-    if not counts:
-        overall = "no claims"
-    elif counts["contradicted"]:
-        overall = "has contradicted claims"
-    elif counts["retracted"] and not counts["corroborated"]:
-        overall = "retracted"
-    elif counts["corroborated"] and not counts["unverified"]:
-        overall = "corroborated"
-    elif counts["corroborated"]:
-        overall = "partly corroborated"
-    else:
-        overall = "unverified"
-    return {"dispatch_id": dispatch_id, "overall": overall, **{s: counts.get(s, 0) for s in STATUSES}}
+    """Summary of one dispatch's own claims: counts per status and one overall word (the record layer's rule)."""
+    from leakdesk.store.records import claims as claim_records
+    from leakdesk.store.records.status import combine_claims
+
+    counts = {s: 0 for s in STATUSES} | claim_records.counts_by_status(conn, dispatch_id)
+    return {"dispatch_id": dispatch_id, "overall": combine_claims(counts), **{s: counts[s] for s in STATUSES}}
