@@ -101,5 +101,6 @@ _VERBS = {
 
 
 def acting(request: Request, who: Visitor) -> Case:
-    """The case acting as this user: every audit entry written through it names them."""
-    return accounts.audit_as(case_of(request), who.user)
+    """The case acting as this user (same engine): every audit entry written through it names them."""
+    case = case_of(request)
+    return Case(case.root, case.engine, case.settings, actor=who.user.name)

@@ -11,16 +11,19 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyotp
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from leakdesk.case import Case
 from leakdesk.errors import DeskError, UsageError
+from leakdesk.store import audit as audit_log
 from leakdesk.store import tables as t
+
+if TYPE_CHECKING:  # the store never imports the case at run time: the case sits above it
+    from leakdesk.case import Case
 
 ROLES = ("admin", "editor", "translator", "reviewer", "viewer")
 # What each role may do; "read" is every page and GET of the API.
@@ -163,7 +166,7 @@ def start_session(case: Case, user: User) -> str:
         conn.execute(t.web_session.insert().values(
             token_hash=_digest(token), user_id=user.id, created=stamp, expires=stamp + timedelta(hours=SESSION_HOURS)
         ))
-        audit_as(case, user).audit(conn, "web.login", f"user:{user.name}", {})
+        audit_log.append(conn, user.name, "web.login", f"user:{user.name}", {})
     return token
 
 
@@ -177,7 +180,7 @@ def end_session(case: Case, token: str) -> None:
         if row is None:
             return
         conn.execute(t.web_session.delete().where(t.web_session.c.id == row.id))
-        audit_as(case, row.name).audit(conn, "web.logout", f"user:{row.name}", {})
+        audit_log.append(conn, row.name, "web.logout", f"user:{row.name}", {})
 
 
 def _user_by(conn: sa.Connection, table: sa.Table, token: str, *conditions: Any) -> User | None:
@@ -221,9 +224,3 @@ def csrf_token(session_token: str) -> str:
 
 def csrf_valid(session_token: str, candidate: str | None) -> bool:
     return bool(candidate) and hmac.compare_digest(csrf_token(session_token), str(candidate))
-
-
-def audit_as(case: Case, user: User | str) -> Case:
-    """The same case (same engine) acting as a desk user, so every audit entry names that person."""
-    name = user if isinstance(user, str) else user.name
-    return Case(case.root, case.engine, case.settings, actor=name)
