@@ -675,3 +675,27 @@ dkim_signature = sa.Table(
     sa.Column("reason", sa.Text),
     sa.Column("key_source", sa.String(300)),  # "dns", "dns-file <name>", or null when no key was found
 )
+
+
+# --------------------------------------------------------------------- ingest speed (issue 9, migration 0013)
+
+
+# -------------------------------------------------- record layer: claims, language (issue 10, migration 0014)
+
+
+# ------------------------------------------ record layer: publish, intake; exports (issue 10, migration 0015)
+
+
+# --------------------------------------------------------------------- CLI grammar (issue 10, migration 0016)
+
+
+# ----------------------------------------------------- web desk speed and evidence (issue 11, migration 0017)
+
+
+# -------------------------------------------------------------- encryption at rest (issue 12, migration 0018)
+
+
+# ------------------------------------------------------------- narratives evidence (issue 13, migration 0019)
+
+
+# --------------------------------------------------------------- authorship series (issue 14, migration 0020)
