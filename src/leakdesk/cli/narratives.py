@@ -10,6 +10,7 @@ import typer
 from rich.progress import Progress
 
 from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, err_console, handle_errors, open_case, print_json
+from leakdesk.errors import UsageError
 
 stream_app = typer.Typer(help="Media streams (feeds, Telegram exports, CSV, dated articles) kept as case material.",
                          no_args_is_help=True)
@@ -71,12 +72,26 @@ def stream_list(case: CaseArg, db: DbOpt = None, json: JsonOpt = False) -> None:
 @handle_errors
 def narratives(
     case: CaseArg,
-    target: Annotated[str, typer.Option("--target", help="The monitored group (japanese, americans, ukrainians).")],
-    label_family: Annotated[str, typer.Option("--label-family", help="The labels (nazi, militarist).")] = "nazi",
+    target: Annotated[str | None, typer.Option(
+        "--target", help="The monitored group (japanese, americans, ukrainians).")] = None,
+    label_family: Annotated[str | None, typer.Option("--label-family", help="The labels (nazi, militarist).")] = None,
+    claim: Annotated[int | None, typer.Option(
+        "--claim", help="Show the stream evidence for this letter claim (the target is found in the claim).")] = None,
+    attach: Annotated[bool, typer.Option(
+        "--attach", help="With --claim: keep the evidence beside the claim (audited; status unchanged).")] = False,
+    note: Annotated[str | None, typer.Option("--note", help="With --attach: the desk's note.")] = None,
     db: DbOpt = None,
     json: JsonOpt = False,
 ) -> None:
     """When did the media start applying a label to a target? Weekly rate of hits per mention, onset, examples."""
+    if claim is not None:
+        _claim_evidence(case, claim, target, label_family, attach, note, db, json)
+        return
+    if attach:
+        raise UsageError("--attach needs --claim ID: the claim the stream evidence is kept beside.")
+    if target is None:
+        raise UsageError("Name the monitored group with --target (or give --claim ID).")
+    label_family = label_family or "nazi"
     from leakdesk.narratives.trend import build_trend, run_detection
 
     show = not json and err_console.is_terminal
@@ -107,6 +122,51 @@ def narratives(
              f"{letter['claimed_start'] or 'without a date'}: «{letter['text'][:160]}»")
     for ex in data["examples"]:
         _say(f"  {ex['date']} {ex['source'] or ''} {ex['url'] or ''}: {ex['sentence'][:200]}")
+
+
+def _claim_evidence(case: Path, claim: int, target: str | None, family: str | None, attach: bool,
+                    note: str | None, db: str | None, json: bool) -> None:
+    """`leakdesk narratives CASE --claim ID [--attach]`: the stream evidence beside one letter claim."""
+    from leakdesk.narratives.evidence import attach_evidence, evidence_for_claim
+
+    with open_case(case, db) as c:
+        if attach:
+            done = attach_evidence(c, claim, target, family, note)
+            found, attachment, new = done.evidence, done.attachment, done.new
+        else:
+            found, attachment, new = evidence_for_claim(c, claim, target, family), None, False
+    data = found.as_dict()
+    if json:
+        print_json({**data, **({"attachment": attachment, "new": new} if attach else {})})
+        return
+    _say(f"Claim {data['claim_id']} (dispatch {data['dispatch_id']}): «{data['claim'][:200]}»")
+    _say(f"Linked to {data['target_display']} — {data['label_family_display']}.")
+    claimed = data["claimed_start"] or "no date"
+    if data["claimed_end"] and data["claimed_end"] != data["claimed_start"]:
+        claimed = f"{data['claimed_start']} – {data['claimed_end']}"
+    _say(f"Letter dated {data['letter_date'] or 'unknown'}; claimed start {claimed} ({data['claimed_from']}).")
+    _say(f"Streams from {data['first_day']} to {data['last_day']}: {data['mentions']} sentence(s) name the target, "
+         f"{data['hits']} apply the label.")
+    if data["onset"]:
+        effect = data["effect"]
+        ratio = f"{effect['ratio']:.1f}×" if effect["ratio"] else "from zero"
+        _say(f"Measured onset: {data['onset']} (likely between {data['onset_low']} and {data['onset_high']}); rate "
+             f"{effect['rate_before']:.0%} before, {effect['rate_after']:.0%} after ({ratio}), p = {data['p_value']}.")
+    _say(data["comparison"])
+    for ex in data["examples"]:
+        _say(f"  {ex['date']} {ex['source'] or ''} {ex['url'] or ex['location'] or ''}: {ex['sentence'][:200]}")
+    if attach and attachment is not None:
+        if new:
+            _say(f"Attached to claim {claim} by {attachment['actor']}; the claim's status is unchanged "
+                 f"({done.claim_status}).")
+        else:
+            _say(f"Already attached to claim {claim} by {attachment['actor']} on {attachment['time'][:10]}; "
+                 "nothing written.")
+    elif data["attached"]:
+        last = data["attached"][-1]
+        _say(f"Attached to the claim by {last['actor']} on {last['time'][:10]}.")
+    else:
+        _say(f"Not attached to the claim; keep it with `leakdesk narratives CASE --claim {claim} --attach`.")
 
 
 @handle_errors

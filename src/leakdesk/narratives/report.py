@@ -8,9 +8,11 @@ import html
 from pathlib import Path
 from typing import Any
 
-from leakdesk.narratives.trend import Trend, build_trend
+from leakdesk.narratives.evidence import compare
+from leakdesk.narratives.trend import LetterClaim, Trend, build_trend
 from leakdesk.sections import ReportSection
 from leakdesk.store.records import narratives as records
+from leakdesk.store.records.narratives import AttachedEvidence
 
 
 def render_svg(trend: Trend, path: Path) -> Path:
@@ -64,7 +66,21 @@ def _analysed(case: Any) -> list[tuple[str, str]]:
         return records.analysed(conn)
 
 
-def trend_html(trend: Trend, svg_name: str | None) -> str:
+def _comparison(trend: Trend, c: LetterClaim) -> str:
+    o = trend.onset if trend.significant else None
+    return compare(o.onset if o else None, o.onset_low if o else None, o.onset_high if o else None,
+                   c.claimed_start, c.claimed_end, c.letter_date)
+
+
+def _attached_words(claim_id: int, attached: list[AttachedEvidence]) -> str:
+    if not attached:
+        return f"not attached (leakdesk narratives CASE --claim {claim_id} --attach)"
+    last = attached[-1]
+    return f"attached by {last.actor} on {last.created.date()} (onset then: {last.onset or 'none'})"
+
+
+def trend_html(trend: Trend, svg_name: str | None,
+               attached: dict[int, list[AttachedEvidence]] | None = None) -> str:
     """The HTML fragment for one target: plot, onset beside the letters' claims, examples (all escaped)."""
     e = html.escape
     d = trend.as_dict()
@@ -81,12 +97,17 @@ def trend_html(trend: Trend, svg_name: str | None) -> str:
         parts.append(f"<p>No significant rise in the labelling rate (p = {d['p_value']}).</p>")
     if trend.claims:
         rows = "".join(
-            f"<tr><td>{c.dispatch_id}</td><td>{e(str(c.letter_date or '—'))}</td>"
+            f"<tr><td>{c.claim_id}</td><td>{c.dispatch_id}</td><td>{e(str(c.letter_date or '—'))}</td>"
             f"<td>{e(_period(c.claimed_start, c.claimed_end))}</td><td>{e(c.claimed_from)}</td>"
-            f"<td>{e(d['onset'] or '—')}</td><td>{e(c.text[:300])}</td></tr>" for c in trend.claims)
-        parts.append("<p>The letters' claims beside the stream (evidence only: no claim's status is changed).</p>"
-                     "<table><tr><th>Dispatch</th><th>Letter date</th><th>Claimed start</th><th>Claimed from</th>"
-                     f"<th>Measured onset</th><th>Claim</th></tr>{rows}</table>")
+            f"<td>{e(d['onset'] or '—')}</td><td>{e(c.text[:300])}</td>"
+            f"<td>{e(_comparison(trend, c))}</td>"
+            f"<td>{e(_attached_words(c.claim_id, (attached or {}).get(c.claim_id, [])))}</td></tr>"
+            for c in trend.claims)
+        parts.append("<p>The letters' claims beside the stream. The stream is offered as evidence only: attaching it "
+                     "is the desk's act and no claim's status is changed by it.</p>"
+                     "<table><tr><th>Claim</th><th>Dispatch</th><th>Letter date</th><th>Claimed start</th>"
+                     "<th>Claimed from</th><th>Measured onset</th><th>Claim</th><th>Stream evidence</th>"
+                     f"<th>Attached</th></tr>{rows}</table>")
     if trend.examples:
         rows = "".join(
             f"<tr><td>{e(x['date'])}</td><td>{e(x['source'] or '')}</td>"
@@ -101,11 +122,15 @@ def sections(case: Any) -> list[ReportSection]:
     analysed = _analysed(case)
     if not analysed:
         return []
+    with case.connect() as conn:
+        attachments = records.attached_evidence(conn)
     files: dict[str, Path] = {}
     body = []
     for target_name, family_name in analysed:
         trend = build_trend(case, target_name, family_name)
         svg_name = f"narratives-{target_name}-{family_name}.svg"
         files[svg_name] = render_svg(trend, Path(case.reports) / svg_name)
-        body.append(trend_html(trend, svg_name))
+        mine = [a for a in attachments if (a.target, a.label_family) == (target_name, family_name)]
+        body.append(trend_html(trend, svg_name, {c.claim_id: [a for a in mine if a.claim_id == c.claim_id]
+                                                 for c in trend.claims}))
     return [ReportSection("Narratives in the media streams", "".join(body), order=50, files=files)]

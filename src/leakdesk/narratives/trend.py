@@ -160,16 +160,21 @@ def examples(case: Case, target: str, family: str, since: dt.date | None) -> lis
 def claims_about(conn: sa.Connection, target: str, family: str) -> list[LetterClaim]:
     """Claims of the letters that name the target and a word of the label family (read from the claims stage)."""
     tgt, fam = labelling.target(target), labelling.family(family)
-    found = []
-    for c in claim_records.find(conn):
-        texts = [t for t in (c.text, c.text_en) if t]
-        if not any(labelling.quick_mentions(t, tgt) and labelling.quick_mentions(t, fam) for t in texts):
-            continue
-        start, end, origin = c.time_start, c.time_end, "the claim's own date"
-        if start is None:
-            before = records.date_before(conn, c.text_id, c.start_char)
-            start, end, origin = (before[0], before[1], "the nearest date before it in the letter") if before \
-                else (None, None, "none")
-        letter = anchor_date(conn, c.dispatch_id)
-        found.append(LetterClaim(c.id, c.dispatch_id, letter.date, c.text, start, end, origin))
-    return found
+    return [letter_claim(conn, c) for c in claim_records.find(conn) if names_both(c, tgt, fam)]
+
+
+def names_both(c: claim_records.Claim, tgt: labelling.Vocabulary, fam: labelling.Vocabulary) -> bool:
+    """Does the claim (as written, or its English sentence) name the target and a word of the label family?"""
+    texts = [t for t in (c.text, c.text_en) if t]
+    return any(labelling.quick_mentions(t, tgt) and labelling.quick_mentions(t, fam) for t in texts)
+
+
+def letter_claim(conn: sa.Connection, c: claim_records.Claim) -> LetterClaim:
+    """The claim with its letter's date and the start it claims (its own date, else the nearest one before it)."""
+    start, end, origin = c.time_start, c.time_end, "the claim's own date"
+    if start is None:
+        before = records.date_before(conn, c.text_id, c.start_char)
+        start, end, origin = (before[0], before[1], "the nearest date before it in the letter") if before \
+            else (None, None, "none")
+    letter = anchor_date(conn, c.dispatch_id)
+    return LetterClaim(c.id, c.dispatch_id, letter.date, c.text, start, end, origin)

@@ -697,5 +697,26 @@ dkim_signature = sa.Table(
 
 # ------------------------------------------------------------- narratives evidence (issue 13, migration 0019)
 
+# Stream evidence a desk member attached to a letter's claim: the measured onset and examples as they stood then
+# (a snapshot, so a later re-analysis does not rewrite what was attached). It never changes the claim's status.
+claim_stream_evidence = sa.Table(
+    "claim_stream_evidence",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("claim_id", sa.ForeignKey("claim.id"), nullable=False, index=True),
+    sa.Column("dispatch_id", sa.ForeignKey("dispatch.id"), nullable=False, index=True),
+    sa.Column("target", sa.String(80), nullable=False),
+    sa.Column("label_family", sa.String(80), nullable=False),
+    sa.Column("onset", sa.Date),  # null: the stream showed no significant rise when it was attached
+    sa.Column("onset_low", sa.Date),
+    sa.Column("onset_high", sa.Date),
+    sa.Column("evidence", sa.JSON, nullable=False),  # the whole ClaimEvidence as shown (`as_dict`)
+    sa.Column("digest", sa.String(64), nullable=False),  # sha256 of the evidence JSON: the same snapshot once
+    sa.Column("note", sa.Text),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("created", TS, nullable=False),
+    sa.UniqueConstraint("claim_id", "digest"),
+)
+
 
 # --------------------------------------------------------------- authorship series (issue 14, migration 0020)

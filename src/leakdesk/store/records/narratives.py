@@ -9,13 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from leakdesk.store.records.common import new_id, now
-from leakdesk.store.tables import media_item, media_stream, narrative_mention, stream_file, timex
+from leakdesk.store.records.common import new_id, now, utc
+from leakdesk.store.tables import (
+    claim_stream_evidence,
+    media_item,
+    media_stream,
+    narrative_mention,
+    stream_file,
+    timex,
+)
 
 BATCH = 2000
 
@@ -169,3 +176,52 @@ def date_before(conn: sa.Connection, text_id: int, position: int) -> tuple[date,
                timex.c.type == "DATE")
         .order_by(timex.c.start_char.desc()).limit(1)).first()
     return (row.interval_start, row.interval_end) if row else None
+
+
+# --------------------------------------------------------------------------- stream evidence attached to a claim
+
+
+@dataclass(frozen=True)
+class AttachedEvidence:
+    id: int
+    claim_id: int
+    dispatch_id: int
+    target: str
+    label_family: str
+    onset: date | None
+    evidence: dict[str, Any]
+    digest: str
+    note: str | None
+    actor: str
+    created: datetime
+
+
+def _attached(r: Any) -> AttachedEvidence:
+    return AttachedEvidence(r.id, r.claim_id, r.dispatch_id, r.target, r.label_family, r.onset, dict(r.evidence),
+                            r.digest, r.note, r.actor, utc(r.created) or r.created)
+
+
+def attached_evidence(conn: sa.Connection, claim_id: int | None = None) -> list[AttachedEvidence]:
+    """Stream evidence attached to one claim (or to every claim), oldest first."""
+    query = sa.select(claim_stream_evidence).order_by(claim_stream_evidence.c.id)
+    if claim_id is not None:
+        query = query.where(claim_stream_evidence.c.claim_id == claim_id)
+    return [_attached(r) for r in conn.execute(query)]
+
+
+def find_attached(conn: sa.Connection, claim_id: int, digest: str) -> AttachedEvidence | None:
+    row = conn.execute(sa.select(claim_stream_evidence).where(claim_stream_evidence.c.claim_id == claim_id,
+                                                              claim_stream_evidence.c.digest == digest)).first()
+    return _attached(row) if row else None
+
+
+def attach_evidence(conn: sa.Connection, *, claim_id: int, dispatch_id: int, target: str, family: str,
+                    onset: date | None, onset_low: date | None, onset_high: date | None, evidence: dict[str, Any],
+                    digest: str, note: str | None, actor: str) -> AttachedEvidence:
+    """Store a snapshot of stream evidence beside a claim (the caller audits it in the same transaction)."""
+    stamp = now()
+    row_id = new_id(conn.execute(claim_stream_evidence.insert().values(
+        claim_id=claim_id, dispatch_id=dispatch_id, target=target, label_family=family, onset=onset,
+        onset_low=onset_low, onset_high=onset_high, evidence=evidence, digest=digest, note=note, actor=actor,
+        created=stamp)))
+    return AttachedEvidence(row_id, claim_id, dispatch_id, target, family, onset, evidence, digest, note, actor, stamp)
