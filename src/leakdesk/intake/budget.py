@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from leakdesk.errors import IntakeError
-from leakdesk.intake.registry import Child, Extracted, Limits, ReadContext, Reader, Source, TextPart
+from leakdesk.intake.reading import Child, Extracted, Limits, ReadContext, Reader, Source, TextPart
 
 ZIP_MAGIC = b"PK\x03\x04"
 STARTUP_SECONDS = 120  # importing the readers on a loaded machine

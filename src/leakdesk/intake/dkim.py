@@ -20,7 +20,6 @@ import sqlalchemy as sa
 
 from leakdesk.case import Case
 from leakdesk.errors import IntakeError, UsageError
-from leakdesk.intake.readers.emlx import emlx_message
 from leakdesk.store import tables as t
 from leakdesk.store.records.common import no_such_dispatch
 
@@ -344,6 +343,8 @@ def check_case(case: Case, dispatch_ids: Iterable[int] | None = None, dns_file: 
     for dispatch_id, sha256, reader in targets:
         raw = case.originals.read_bytes(sha256)
         if reader == "emlx":  # Apple Mail's wrapper: check the message inside, byte for byte
+            from leakdesk.intake.readers.emlx import emlx_message  # only for .emlx originals
+
             raw = emlx_message(raw) or raw
         verdict = check_message(raw, keys)
         out.append(_record(case, dispatch_id, verdict))

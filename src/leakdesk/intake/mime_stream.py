@@ -18,7 +18,7 @@ from email.policy import compat32
 from pathlib import Path
 from typing import BinaryIO
 
-from leakdesk.intake.registry import ReadContext
+from leakdesk.intake.reading import ReadContext
 from leakdesk.store.originals import Digests
 
 STORED = "X-Leakdesk-Stored-Part"

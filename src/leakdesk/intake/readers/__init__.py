@@ -1,51 +1,5 @@
-"""One reader per kind of input. Adding a format means adding one module here and listing it below."""
+"""One reader per kind of input, each a plain module here that subclasses `intake.reading.Reader`.
 
-from __future__ import annotations
-
-from leakdesk.intake.registry import Reader
-
-
-def all_readers() -> list[Reader]:
-    from leakdesk.intake.readers import (
-        archive,
-        calendar,
-        docx,
-        eml,
-        emlx,
-        html,
-        image,
-        maildir,
-        mbox,
-        msg,
-        odf,
-        office,
-        ooxml,
-        pdf,
-        pst,
-        text,
-        tnef,
-        zip,
-    )
-
-    return [
-        eml.EmlReader(),
-        mbox.MboxReader(),
-        maildir.MaildirReader(),
-        msg.MsgReader(),
-        text.TextReader(),
-        html.HtmlReader(),
-        pdf.PdfReader(),
-        docx.DocxReader(),
-        zip.ZipReader(),
-        image.ImageReader(),
-        archive.ArchiveReader(),
-        odf.OdfReader(),
-        ooxml.XlsxReader(),
-        ooxml.PptxReader(),
-        office.LegacyOfficeReader(),
-        pst.PstReader(),
-        emlx.EmlxReader(),
-        tnef.TnefReader(),
-        calendar.CalendarReader(),
-        calendar.VcardReader(),
-    ]
+The registry lists them in `intake.registry.READERS` and imports them on first use; a reader never imports the
+registry (the types it needs are in intake/reading.py).
+"""

@@ -19,7 +19,7 @@ from libarchive.exception import ArchiveError
 from leakdesk.errors import IntakeError
 from leakdesk.intake.names import safe_name
 from leakdesk.intake.readers.zip import _size
-from leakdesk.intake.registry import Child, Extracted, ReadContext, Reader, Source
+from leakdesk.intake.reading import Child, Extracted, ReadContext, Reader, Source
 
 _COMPRESSED = {b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz", b"\x28\xb5\x2f\xfd": "zstd"}
 _TAR_AT = 257

@@ -9,7 +9,7 @@ from typing import Any
 from leakdesk.errors import IntakeError
 from leakdesk.intake.charsets import decode_text
 from leakdesk.intake.readers.text import read_limited, text_role
-from leakdesk.intake.registry import Extracted, ReadContext, Reader, Source, TextPart
+from leakdesk.intake.reading import Extracted, ReadContext, Reader, Source, TextPart
 
 _EVENT_FIELDS = (("SUMMARY", "Summary"), ("DTSTART", "Starts"), ("DTEND", "Ends"), ("LOCATION", "Location"),
                  ("ORGANIZER", "Organizer"), ("ATTENDEE", "Attendee"), ("DESCRIPTION", "Description"),

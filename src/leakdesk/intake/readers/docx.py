@@ -8,7 +8,7 @@ import docx
 
 from leakdesk.errors import IntakeError
 from leakdesk.intake.readers.text import text_role
-from leakdesk.intake.registry import Extracted, ReadContext, Reader, Source, TextPart
+from leakdesk.intake.reading import Extracted, ReadContext, Reader, Source, TextPart
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

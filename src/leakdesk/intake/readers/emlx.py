@@ -8,7 +8,7 @@ import re
 
 from leakdesk.errors import IntakeError
 from leakdesk.intake.readers.eml import read_message
-from leakdesk.intake.registry import Extracted, ReadContext, Reader, Source
+from leakdesk.intake.reading import Extracted, ReadContext, Reader, Source
 
 _COUNT = re.compile(rb"\A[ \t]*(\d{1,12})[ \t]*\r?\n")
 

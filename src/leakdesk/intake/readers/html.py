@@ -8,7 +8,7 @@ from lxml import etree
 
 from leakdesk.intake.charsets import decode_text
 from leakdesk.intake.readers.text import declared_charset, read_limited, text_role
-from leakdesk.intake.registry import Extracted, ReadContext, Reader, Source, TextPart
+from leakdesk.intake.reading import Extracted, ReadContext, Reader, Source, TextPart
 
 EXTRACTOR = "lxml-text"
 VERSION = etree.__version__

@@ -14,7 +14,7 @@ from PIL import ExifTags, Image
 from leakdesk.errors import IntakeError
 from leakdesk.intake import ocr
 from leakdesk.intake.readers.text import text_role
-from leakdesk.intake.registry import Extracted, ReadContext, Reader, Source, TextPart
+from leakdesk.intake.reading import Extracted, ReadContext, Reader, Source, TextPart
 
 MIN_SIDE = 32  # smaller images (icons, tracking pixels) hold no readable text
 _EXIF_KEPT = ("Make", "Model", "Software", "DateTime", "DateTimeOriginal", "Artist", "ImageDescription",

@@ -14,7 +14,7 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from leakdesk.intake.registry import Child, Extracted, ReadContext, Reader, Source
+from leakdesk.intake.reading import Child, Extracted, ReadContext, Reader, Source
 from leakdesk.store.originals import Digests
 
 MAIL_SUBFOLDERS = ("new", "cur")

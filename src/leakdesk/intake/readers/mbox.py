@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from leakdesk.intake.registry import Child, Extracted, ReadContext, Reader, Source
+from leakdesk.intake.reading import Child, Extracted, ReadContext, Reader, Source
 
 CHUNK = 256 * 1024
 PIECE = 64 * 1024  # the longest piece of a line read at once

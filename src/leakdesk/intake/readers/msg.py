@@ -10,7 +10,7 @@ from leakdesk.intake.charsets import decode_text
 from leakdesk.intake.headers import parse_date
 from leakdesk.intake.names import safe_name
 from leakdesk.intake.readers.html import html_to_text
-from leakdesk.intake.registry import Child, Extracted, ReadContext, Reader, Source, TextPart
+from leakdesk.intake.reading import Child, Extracted, ReadContext, Reader, Source, TextPart
 
 MISSING = (
     "reading Outlook .msg files needs the optional extra 'msg' (pip install 'leakdesk[msg]'); "

@@ -10,7 +10,7 @@ from lxml import etree
 
 from leakdesk.errors import IntakeError
 from leakdesk.intake.readers.text import text_role
-from leakdesk.intake.registry import Extracted, ReadContext, Reader, Source, TextPart
+from leakdesk.intake.reading import Extracted, ReadContext, Reader, Source, TextPart
 
 NS = {
     "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",

@@ -16,7 +16,7 @@ import olefile
 
 from leakdesk.errors import IntakeError
 from leakdesk.intake.readers.text import text_role
-from leakdesk.intake.registry import Extracted, ReadContext, Reader, Source, TextPart
+from leakdesk.intake.reading import Extracted, ReadContext, Reader, Source, TextPart
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 TIMEOUT = 120

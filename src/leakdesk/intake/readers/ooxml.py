@@ -11,7 +11,7 @@ from lxml import etree
 
 from leakdesk.errors import IntakeError
 from leakdesk.intake.readers.text import text_role
-from leakdesk.intake.registry import Extracted, ReadContext, Reader, Source, TextPart
+from leakdesk.intake.reading import Extracted, ReadContext, Reader, Source, TextPart
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"

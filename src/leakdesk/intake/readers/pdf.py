@@ -15,7 +15,7 @@ from leakdesk.errors import IntakeError
 from leakdesk.intake import ocr
 from leakdesk.intake.readers.text import text_role
 from leakdesk.intake.readers.unknown import looks_binary
-from leakdesk.intake.registry import Extracted, ReadContext, Reader, Source, TextPart
+from leakdesk.intake.reading import Extracted, ReadContext, Reader, Source, TextPart
 
 _BLANK = "_pages_without_text"  # handed from `parse` to `finish`, never stored
 _INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")

@@ -15,7 +15,7 @@ from typing import Any
 
 from leakdesk.errors import IntakeError
 from leakdesk.intake.names import safe_name
-from leakdesk.intake.registry import Child, Extracted, ReadContext, Reader, Source
+from leakdesk.intake.reading import Child, Extracted, ReadContext, Reader, Source
 
 PST_MAGIC = b"!BDN"
 _DROP = {"content-type", "content-transfer-encoding", "mime-version", "content-disposition"}

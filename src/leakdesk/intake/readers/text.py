@@ -6,7 +6,7 @@ from email.message import Message
 
 from leakdesk.intake.charsets import decode_text
 from leakdesk.intake.readers.unknown import looks_binary
-from leakdesk.intake.registry import Extracted, ReadContext, Reader, Source, TextPart
+from leakdesk.intake.reading import Extracted, ReadContext, Reader, Source, TextPart
 
 
 def declared_charset(media_type: str | None) -> str | None:

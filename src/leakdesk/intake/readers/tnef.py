@@ -13,7 +13,7 @@ from leakdesk.intake.charsets import decode_text
 from leakdesk.intake.names import safe_name
 from leakdesk.intake.readers.html import html_to_text
 from leakdesk.intake.readers.text import text_role
-from leakdesk.intake.registry import Child, Extracted, ReadContext, Reader, Source, TextPart
+from leakdesk.intake.reading import Child, Extracted, ReadContext, Reader, Source, TextPart
 
 TNEF_MAGIC = b"\x78\x9f\x3e\x22"
 

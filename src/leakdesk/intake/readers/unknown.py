@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from leakdesk.intake.registry import Extracted, ReadContext, Reader, Source
+from leakdesk.intake.reading import Extracted, ReadContext, Reader, Source
 
 
 def looks_binary(head: bytes) -> bool:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from leakdesk.errors import IntakeError
 from leakdesk.intake.names import safe_name
-from leakdesk.intake.registry import Child, Extracted, ReadContext, Reader, Source
+from leakdesk.intake.reading import Child, Extracted, ReadContext, Reader, Source
 
 
 def _size(n: float) -> str:
