@@ -115,18 +115,18 @@ class StoredTime:
 def stored_times(conn: sa.Connection, text_id: int) -> list[StoredTime] | None:
     """The timex rows the dates stage stored for a text; None when dates were never extracted from its letter
     (then claims find them themselves, with the same engine and the same anchor)."""
+    from leakdesk.store.records import dispatches, timex
     from leakdesk.store.records.dates import FLAGS
-    from leakdesk.store.tables import stage_run, text, timex
+    from leakdesk.store.records.provenance import upstream
 
     anchor_flags = {f for flags in FLAGS.values() for f in flags}
-    rows = conn.execute(sa.select(timex).where(timex.c.text_id == text_id).order_by(timex.c.start_char)).all()
+    rows = timex.of_text(conn, text_id)
     if not rows:
-        owner = conn.execute(sa.select(text.c.dispatch_id).where(text.c.id == text_id)).scalar()
-        ran = conn.execute(sa.select(stage_run.c.id).where(stage_run.c.stage == "dates", stage_run.c.status == "done",
-                                                           stage_run.c.item == f"dispatch:{owner}")).first()
-        return [] if ran is not None else None
+        owner = dispatches.text_by_id(conn, text_id)
+        ran = upstream(conn, "dates", f"dispatch:{owner.dispatch_id if owner else None}")
+        return [] if ran is not None and ran.startswith("done:") else None
     return [StoredTime(r.start_char, r.end_char, r.surface, r.type, r.value, r.interval_start, r.interval_end,
-                       [f for f in (r.flags or []) if f not in anchor_flags], r.note) for r in rows]
+                       [f for f in r.flags if f not in anchor_flags], r.note) for r in rows]
 
 
 def aligned_english(conn: sa.Connection, text_id: int) -> tuple[list[tuple[str, str]], int | None]:

@@ -13,9 +13,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from leakdesk.case import Case
-from leakdesk.store import tables as t
+from leakdesk.store.records import dispatches
+from leakdesk.store.records import timex as timex_records
 from leakdesk.store.records.common import no_such_dispatch
 from leakdesk.store.records.dates import anchor_date
+from leakdesk.store.records.dispatches import Text
+from leakdesk.store.records.timex import Timex
 
 from . import find_timexes
 
@@ -24,14 +27,15 @@ TEXT_ROLES = ("body", "decrypted", "attachment")
 FALLBACK_ROLES = ("html-body",)
 
 
-def letter_anchor(conn: sa.Connection, dispatch: sa.Row) -> tuple[dt.date | None, str, list[str]]:
+def letter_anchor(conn: sa.Connection, dispatch_id: int) -> tuple[dt.date | None, str, list[str]]:
     """(anchor, anchor_source, flags) for one dispatch, by the store's one rule (`store.records.dates`)."""
-    found = anchor_date(conn, dispatch.id)
+    found = anchor_date(conn, dispatch_id)
     return found.date, found.source, found.flags
 
 
-def _texts(conn: sa.Connection, dispatch_id: int) -> list[sa.Row]:
-    rows = conn.execute(sa.select(t.text).where(t.text.c.dispatch_id == dispatch_id).order_by(t.text.c.id)).all()
+def _texts(conn: sa.Connection, dispatch_id: int) -> list[Text]:
+    """The texts dates are read from: every body and attachment text, else the text extracted from HTML."""
+    rows = dispatches.texts(conn, dispatch_id)
     chosen = [r for r in rows if r.role in TEXT_ROLES]
     return chosen or [r for r in rows if r.role in FALLBACK_ROLES]
 
@@ -44,65 +48,54 @@ def extract_case_dates(
     `on_dispatch(done, total)` is called after each dispatch (for a progress bar)."""
     out: list[dict[str, Any]] = []
     with case.transaction() as conn:
-        query = sa.select(t.dispatch).order_by(t.dispatch.c.id)
-        if dispatch_id is not None:
-            query = query.where(t.dispatch.c.id == dispatch_id)
-        dispatches = conn.execute(query).all()
-        if dispatch_id is not None and not dispatches:
+        letters = dispatches.find(conn, None if dispatch_id is None else [dispatch_id])
+        if dispatch_id is not None and not letters:
             raise no_such_dispatch(dispatch_id)
         now = dt.datetime.now(dt.UTC)
-        for done, d in enumerate(dispatches, 1):
-            anchor, source, anchor_flags = letter_anchor(conn, d)
-            conn.execute(sa.delete(t.timex).where(t.timex.c.dispatch_id == d.id))
+        for done, d in enumerate(letters, 1):
+            anchor, source, anchor_flags = letter_anchor(conn, d.id)
             rows = []
             for text in _texts(conn, d.id):
                 language = text.language or d.language or (case.settings.languages or ["ru"])[0]
-                for x in find_timexes(text.content or "", language, anchor):
+                for x in find_timexes(text.content, language, anchor):
                     flags = [*x.flags, *anchor_flags] if x.anchored or "no-anchor" in x.flags else list(x.flags)
-                    rows.append({"dispatch_id": d.id, "text_id": text.id, "start_char": x.start, "end_char": x.end,
-                                 "surface": x.text, "type": x.type, "value": x.value, "mod": x.mod,
-                                 "interval_start": x.interval_start, "interval_end": x.interval_end,
-                                 "anchor": anchor, "anchor_source": source, "flags": flags, "note": x.note,
-                                 "version": VERSION, "created": now})  # fmt: skip
-            if rows:
-                conn.execute(sa.insert(t.timex), rows)
+                    rows.append(Timex(d.id, text.id, x.start, x.end, x.text, x.type, x.value, x.mod,
+                                      x.interval_start, x.interval_end, anchor, source, flags, x.note, VERSION))
+            timex_records.replace(conn, d.id, rows, now)
             case.audit(conn, "dates.extract", f"dispatch:{d.id}",
                        {"timexes": len(rows), "anchor": anchor.isoformat() if anchor else None,
                         "anchor_source": source, "version": VERSION})  # fmt: skip
             out += [public_row(r) for r in rows]
             if on_dispatch is not None:
-                on_dispatch(done, len(dispatches))
+                on_dispatch(done, len(letters))
     return out
 
 
-def public_row(r: dict[str, Any]) -> dict[str, Any]:
+def public_row(r: Timex) -> dict[str, Any]:
     """The JSON shape of `leakdesk dates --json`: start/end are the interval's dates, offsets are characters."""
 
     def iso(v: dt.date | None) -> str | None:
         return v.isoformat() if v else None
 
     return {
-        "dispatch_id": r["dispatch_id"],
-        "text": r["surface"],
-        "value": r["value"],
-        "start": iso(r["interval_start"]),
-        "end": iso(r["interval_end"]),
-        "type": r["type"],
-        "mod": r["mod"],
-        "offset_start": r["start_char"],
-        "offset_end": r["end_char"],
-        "text_id": r["text_id"],
-        "anchor": iso(r["anchor"]),
-        "anchor_source": r["anchor_source"],
-        "flags": r["flags"],
-        "note": r["note"],
+        "dispatch_id": r.dispatch_id,
+        "text": r.surface,
+        "value": r.value,
+        "start": iso(r.interval_start),
+        "end": iso(r.interval_end),
+        "type": r.type,
+        "mod": r.mod,
+        "offset_start": r.start_char,
+        "offset_end": r.end_char,
+        "text_id": r.text_id,
+        "anchor": iso(r.anchor),
+        "anchor_source": r.anchor_source,
+        "flags": r.flags,
+        "note": r.note,
     }
 
 
 def stored_dates(case: Case, dispatch_id: int | None = None) -> list[dict[str, Any]]:
     """The rows already in `timex` (for reports and the claims stage), in the same shape."""
     with case.connect() as conn:
-        q = sa.select(t.timex).order_by(t.timex.c.dispatch_id, t.timex.c.text_id, t.timex.c.start_char)
-        if dispatch_id is not None:
-            q = q.where(t.timex.c.dispatch_id == dispatch_id)
-        return [public_row(dict(r._mapping)) for r in conn.execute(q)]
+        return [public_row(r) for r in timex_records.find(conn, dispatch_id)]
