@@ -304,7 +304,7 @@ def run_claims(case: Any, progress: Any = None) -> dict[str, Any]:
     summary = run_entities(case, progress)
     summary["claims"] = 0
     with case.connect() as conn:
-        rows = readable_texts(conn, [dispatch.c.date, dispatch.c.date_utc, dispatch.c.ingested, dispatch.c.parent_id])
+        rows = readable_texts(conn)
         pending = [r for r, reason in rows if reason is None and _needs_claims(conn, r.id)]
     advance = progress("Extracting claims", len(pending)) if progress else None
     for row in pending:
@@ -320,8 +320,7 @@ def run_claims(case: Any, progress: Any = None) -> dict[str, Any]:
 def claims_of_text(case: Any, text_id: int) -> dict[str, Any]:
     """(Re)build the claims of one text (the pipeline's item); claims that have verdicts are kept."""
     with case.transaction() as conn:
-        rows = readable_texts(conn, [dispatch.c.date, dispatch.c.date_utc, dispatch.c.ingested, dispatch.c.parent_id],
-                              text_id=text_id)
+        rows = readable_texts(conn, text_id=text_id)
         found = [r for r, reason in rows if r.id == text_id and reason is None]
         if not found:
             raise ClaimsError(f"Text {text_id} is not a readable text of this case.")

@@ -18,8 +18,13 @@ from rapidfuzz import fuzz
 
 from leakdesk.claims import gazetteer, ner
 from leakdesk.claims.aliases import is_cyrillic, latin_spelling, name_key
-from leakdesk.errors import ClaimsError
-from leakdesk.store.tables import alias, claims_run, dispatch, entity, mention, segment, text, translation
+from leakdesk.errors import ClaimsError, NoSuchRecord
+from leakdesk.store.records import claims as claim_records
+from leakdesk.store.records import dispatches, translations
+from leakdesk.store.records import entities as entity_records
+from leakdesk.store.records.dispatches import Text
+from leakdesk.store.records.entities import Mention
+from leakdesk.store.records.translations import Translation
 
 ENTITY_TYPES = ("PER", "LOC", "ORG")
 FUZZY_MIN = 90
@@ -54,23 +59,19 @@ class Resolver:
         self.by_place: dict[str, int] = {}
         self.names: dict[int, tuple[str, str]] = {}  # id -> (type, key of display name)
         self.known_names: dict[int, set[str]] = {}
-        for row in conn.execute(sa.select(entity)):
+        for row in entity_records.find(conn):
             self.by_key[(row.type, row.key)] = row.id
             self.names[row.id] = (row.type, row.key)
             self.known_names.setdefault(row.id, set()).add(row.name)
             if row.gazetteer_id:
                 self.by_place[row.gazetteer_id] = row.id
-        for row in conn.execute(sa.select(alias.c.entity_id, alias.c.key, alias.c.name, entity.c.type)
-                                .join(entity, entity.c.id == alias.c.entity_id)):
-            self.by_key.setdefault((row.type, row.key), row.entity_id)
-            self.known_names.setdefault(row.entity_id, set()).add(row.name)
+        for other in entity_records.aliases(conn):
+            self.by_key.setdefault((self.names[other.entity_id][0], other.key), other.entity_id)
+            self.known_names.setdefault(other.entity_id, set()).add(other.name)
 
     def _create(self, kind: str, name: str, place_id: str | None = None) -> int:
         key = name_key(name)
-        inserted = self.conn.execute(
-            sa.insert(entity).values(type=kind, name=name, key=key, gazetteer_id=place_id, created=now())
-        ).inserted_primary_key
-        entity_id = int(inserted[0]) if inserted else 0
+        entity_id = entity_records.create(self.conn, kind, name, key, place_id)
         self.by_key[(kind, key)] = entity_id
         self.names[entity_id] = (kind, key)
         self.known_names[entity_id] = {name}
@@ -87,8 +88,7 @@ class Resolver:
             return False
         kind = self.names[entity_id][0]
         key = name_key(name)
-        self.conn.execute(sa.insert(alias).values(entity_id=entity_id, name=name, key=key, origin=origin,
-                                                  actor=actor, created=now()))
+        entity_records.add_alias(self.conn, entity_id, name, key, origin, actor)
         self.by_key.setdefault((kind, key), entity_id)
         self.known_names.setdefault(entity_id, set()).add(name)
         return True
@@ -127,64 +127,53 @@ class Resolver:
 
 
 # ---------------------------------------------------------------------------------------------- extraction runs
-def _already(conn: sa.Connection, stage: str, **where: Any) -> bool:
-    q = sa.select(claims_run.c.id).where(claims_run.c.stage == stage, claims_run.c.version == ner.NER_VERSION)
-    for column, value in where.items():
-        q = q.where(claims_run.c[column] == value)
-    return conn.execute(q).first() is not None
-
-
-def skip_reason(row: Any, roles_of_dispatch: set[str]) -> str | None:
+def skip_reason(found: Text, roles_of_dispatch: set[str]) -> str | None:
     """Texts not worth reading: PGP armour (the decrypted text is read instead), HTML twins of a plain body."""
-    content = (row.content or "").lstrip()
+    content = found.content.lstrip()
     if content.startswith("-----BEGIN PGP"):
         return "PGP armour, not readable text"
-    if row.role == "html-body" and "body" in roles_of_dispatch:
+    if found.role == "html-body" and "body" in roles_of_dispatch:
         return "HTML twin of the plain-text body, which is read instead"
     if not content:
         return "empty text"
     return None
 
 
-def readable_texts(conn: sa.Connection, extra: list[Any] | None = None,
-                   text_id: int | None = None) -> list[tuple[Any, str | None]]:
+def readable_texts(conn: sa.Connection, text_id: int | None = None) -> list[tuple[Text, str | None]]:
     """Every text of the case (or the texts of one text's dispatch) with the reason it is skipped (None: read it)."""
-    q = (sa.select(text.c.id, text.c.dispatch_id, text.c.content, text.c.language, text.c.role, *(extra or []))
-         .join(dispatch, dispatch.c.id == text.c.dispatch_id).order_by(text.c.id))
-    if text_id is not None:
-        q = q.where(text.c.dispatch_id == sa.select(text.c.dispatch_id).where(text.c.id == text_id).scalar_subquery())
-    rows = conn.execute(q).all()
+    if text_id is None:
+        by_dispatch = dispatches.texts_of(conn, None)
+    else:
+        owner = dispatches.text_by_id(conn, text_id)
+        by_dispatch = {} if owner is None else {owner.dispatch_id: dispatches.texts(conn, owner.dispatch_id)}
+    rows = sorted((t for texts in by_dispatch.values() for t in texts), key=lambda t: t.id)
     roles: dict[int, set[str]] = {}
     for r in rows:
         roles.setdefault(r.dispatch_id, set()).add(r.role)
     return [(r, skip_reason(r, roles[r.dispatch_id])) for r in rows]
 
 
-def texts_to_process(conn: sa.Connection) -> list[tuple[Any, str | None]]:
-    done = {r[0] for r in conn.execute(sa.select(claims_run.c.text_id).where(
-        claims_run.c.stage == "entities", claims_run.c.version == ner.NER_VERSION,
-        claims_run.c.text_id.is_not(None)))}
+def texts_to_process(conn: sa.Connection) -> list[tuple[Text, str | None]]:
+    done = claim_records.texts_run(conn, "entities", ner.NER_VERSION)
     return [(r, reason) for r, reason in readable_texts(conn) if r.id not in done]
 
 
-def extract_text(case: Any, conn: sa.Connection, row: Any, resolver: Resolver,
+def extract_text(case: Any, conn: sa.Connection, row: Text, resolver: Resolver,
                  result: ner.Extraction | None = None) -> dict[str, Any]:
     """Find (unless already found), resolve and store the entity mentions of one text; record the run."""
-    result = result or ner.extract(row.content or "", list(case.settings.languages))
-    kept = 0
+    result = result or ner.extract(row.content, list(case.settings.languages))
+    kept: list[Mention] = []
     for found in result.found:
         entity_id = resolver.resolve(found)
         if entity_id is None:
             result.notes.append(f"{found.surface!r} at {found.start} has no letters to match on; not kept")
             continue
-        kept += 1
-        conn.execute(sa.insert(mention).values(
-            entity_id=entity_id, dispatch_id=row.dispatch_id, text_id=row.id, start_char=found.start,
-            end_char=found.end, surface=found.surface, language=found.language, method=found.method, created=now()))
-    notes = {"mentions": kept, "words": result.words, "notes": result.notes,
+        kept.append(Mention(entity_id, row.dispatch_id, found.start, found.end, found.surface, found.language,
+                            found.method, text_id=row.id))
+    entity_records.add_mentions(conn, kept)
+    notes = {"mentions": len(kept), "words": result.words, "notes": result.notes,
              "languages": sorted({s.language or "unknown" for s in result.sections})}
-    conn.execute(sa.insert(claims_run).values(stage="entities", text_id=row.id, version=ner.NER_VERSION,
-                                              notes=notes, created=now()))
+    claim_records.record_run(conn, "entities", ner.NER_VERSION, notes, text_id=row.id)
     return notes
 
 
@@ -200,8 +189,7 @@ def run_entities(case: Any, progress: Any = None) -> dict[str, Any]:
     for row, reason in pending:
         with case.transaction() as conn:
             if reason:
-                conn.execute(sa.insert(claims_run).values(stage="entities", text_id=row.id, version=ner.NER_VERSION,
-                                                          notes={"skipped": reason}, created=now()))
+                claim_records.record_run(conn, "entities", ner.NER_VERSION, {"skipped": reason}, text_id=row.id)
                 summary["notes"].append(f"text {row.id} (dispatch {row.dispatch_id}) skipped: {reason}")
                 if advance:
                     advance()
@@ -219,16 +207,6 @@ def run_entities(case: Any, progress: Any = None) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------- translations
-def _current_segments(conn: sa.Connection, translation_id: int, version: int) -> list[Any]:
-    rows = conn.execute(sa.select(segment).where(segment.c.translation_id == translation_id,
-                                                 segment.c.version <= version)
-                        .order_by(segment.c.position, segment.c.version)).all()
-    latest: dict[int, Any] = {}
-    for r in rows:
-        latest[r.position] = r
-    return [latest[p] for p in sorted(latest)]
-
-
 def candidate_names(names: Iterable[str]) -> list[str]:
     """Spellings to look for in a translation: every known name plus the Latin spelling of Cyrillic ones."""
     out: set[str] = set()
@@ -260,32 +238,26 @@ def carry_to_translations(case: Any) -> int:
     """Put each original's entity mentions onto the aligned segments of its translations (current version)."""
     carried = 0
     with case.connect() as conn:
-        todo = [t for t in conn.execute(sa.select(translation)).all()
-                if not _already(conn, "carry", translation_id=t.id, translation_version=t.version)]
+        todo = [t for d in dispatches.find(conn) for t in translations.of_dispatch(conn, d.id)
+                if not claim_records.translation_run(conn, "carry", ner.NER_VERSION, t.id, t.version)]
     for tr in todo:
-        with case.transaction() as conn:
-            conn.execute(sa.delete(mention).where(mention.c.translation_id == tr.id))
-            found, missing = _carry_one(conn, tr)
-            carried += found
-            conn.execute(sa.insert(claims_run).values(
-                stage="carry", translation_id=tr.id, translation_version=tr.version, version=ner.NER_VERSION,
-                notes={"carried": found, "not_found_in_translation": missing[:50]}, created=now()))
-            case.audit(conn, "claims.carry", f"translation:{tr.id}", {"version": tr.version, "mentions": found})
+        carried += carry_translation(case, tr.id)["carried"]
     return carried
 
 
-def _carry_one(conn: sa.Connection, tr: Any) -> tuple[int, list[str]]:
-    source_mentions = conn.execute(sa.select(mention.c.entity_id, mention.c.surface)
-                                   .where(mention.c.text_id == tr.text_id)).all()
+def _carry_one(conn: sa.Connection, tr: Translation) -> tuple[int, list[str]]:
+    """Carry the mentions of `tr`'s source text onto its segments (`tr` holds its newest segments)."""
+    source_mentions = [(m.entity_id, m.surface) for m in entity_records.mentions_in_text(conn, tr.text_id)]
     if not source_mentions:
         return 0, []
     names: dict[int, set[str]] = {}
-    for row in conn.execute(sa.select(entity.c.id, entity.c.name)):
-        names.setdefault(row.id, set()).add(row.name)
-    for row in conn.execute(sa.select(alias.c.entity_id, alias.c.name)):
-        names.setdefault(row.entity_id, set()).add(row.name)
-    found, missing = 0, []
-    for seg in _current_segments(conn, tr.id, tr.version):
+    for known in entity_records.find(conn):
+        names.setdefault(known.id, set()).add(known.name)
+    for other in entity_records.aliases(conn):
+        names.setdefault(other.entity_id, set()).add(other.name)
+    carried: list[Mention] = []
+    missing: list[str] = []
+    for seg in tr.segments:
         placed: list[tuple[int, int]] = []
         for entity_id, surface in source_mentions:
             if surface not in seg.source:
@@ -295,27 +267,22 @@ def _carry_one(conn: sa.Connection, tr: Any) -> tuple[int, list[str]]:
                 missing.append(f"segment {seg.position}: {surface}")
                 continue
             placed.append(spot)
-            conn.execute(sa.insert(mention).values(
-                entity_id=entity_id, dispatch_id=tr.dispatch_id, translation_id=tr.id, segment_id=seg.id,
-                start_char=spot[0], end_char=spot[1], surface=seg.target[spot[0]:spot[1]],
-                language=tr.target_language, method="carried", created=now()))
-            found += 1
-    return found, missing
+            carried.append(Mention(entity_id, tr.dispatch_id, spot[0], spot[1], seg.target[spot[0]:spot[1]],
+                                   tr.target_language, "carried", translation_id=tr.id, segment_id=seg.id))
+    entity_records.add_mentions(conn, carried)
+    return len(carried), missing
 
 
 # ---------------------------------------------------------------------------------------------- listing, aliases
 def list_entities(case: Any) -> list[EntitySummary]:
     with case.connect() as conn:
-        counts: dict[int, list[int]] = {}
-        for row in conn.execute(sa.select(mention.c.entity_id, mention.c.translation_id)):
-            c = counts.setdefault(row.entity_id, [0, 0])
-            c[1 if row.translation_id is not None else 0] += 1
+        counts = entity_records.mention_counts(conn)
         aliases: dict[int, list[str]] = {}
-        for row in conn.execute(sa.select(alias.c.entity_id, alias.c.name).order_by(alias.c.id)):
-            aliases.setdefault(row.entity_id, []).append(row.name)
+        for other in entity_records.aliases(conn):
+            aliases.setdefault(other.entity_id, []).append(other.name)
         out = []
-        for row in conn.execute(sa.select(entity).order_by(entity.c.id)):
-            orig, trans = counts.get(row.id, [0, 0])
+        for row in entity_records.find(conn):
+            orig, trans = counts.get(row.id, (0, 0))
             names = [a for a in dict.fromkeys(aliases.get(row.id, [])) if a != row.name]
             out.append(EntitySummary(row.id, row.name, row.type, names, orig + trans, orig, trans))
     out.sort(key=lambda e: (-e.mentions, e.name))
@@ -346,22 +313,18 @@ def add_alias(case: Any, name: str, aliases: list[str]) -> dict[str, Any]:
             raise ClaimsError(f"No entity called {name!r} in this case; run `leakdesk entities CASE` first and "
                               "use one of the names it lists.")
         added = [a for a in aliases if resolver.add_alias(entity_id, a, "desk", case.actor)]
-        ent = conn.execute(sa.select(entity).where(entity.c.id == entity_id)).one()
-        _merge_same_key(conn, entity_id, aliases)
+        ent = entity_records.get(conn, entity_id)
+        assert ent is not None  # found or created above, in this transaction
+        _merge_same_key(conn, ent, aliases)
         case.audit(conn, "claims.alias.add", f"entity:{entity_id}", {"name": ent.name, "aliases": added})
     return {"entity_id": entity_id, "name": ent.name, "added": added}
 
 
-def _merge_same_key(conn: sa.Connection, entity_id: int, aliases: list[str]) -> None:
-    """Entities already extracted under one of the new aliases are folded into `entity_id` (mentions move)."""
-    kind = conn.execute(sa.select(entity.c.type).where(entity.c.id == entity_id)).scalar_one()
+def _merge_same_key(conn: sa.Connection, kept: entity_records.Entity, aliases: list[str]) -> None:
+    """Entities already extracted under one of the new aliases are folded into `kept` (mentions move)."""
     keys = {name_key(a) for a in aliases}
-    others = [r.id for r in conn.execute(sa.select(entity.c.id, entity.c.key, entity.c.type))
-              if r.id != entity_id and r.key in keys and r.type == kind]
-    for other in others:
-        conn.execute(sa.update(mention).where(mention.c.entity_id == other).values(entity_id=entity_id))
-        conn.execute(sa.update(alias).where(alias.c.entity_id == other).values(entity_id=entity_id))
-        conn.execute(sa.delete(entity).where(entity.c.id == other))
+    others = [r.id for r in entity_records.find(conn) if r.id != kept.id and r.key in keys and r.type == kept.type]
+    entity_records.merge(conn, kept.id, others)
 
 
 # ---------------------------------------------------------------------------------------------- one item (pipeline)
@@ -371,11 +334,10 @@ def entities_of_text(case: Any, text_id: int) -> dict[str, Any]:
         rows = [r for r, reason in readable_texts(conn, text_id=text_id) if r.id == text_id and reason is None]
     if not rows:
         raise ClaimsError(f"Text {text_id} is not a readable text of this case.")
-    found = ner.extract(rows[0].content or "", list(case.settings.languages))  # the slow part, outside the lock
+    found = ner.extract(rows[0].content, list(case.settings.languages))  # the slow part, outside the lock
     with case.transaction() as conn:
-        if conn.dialect.name == "postgresql":  # parallel workers: one resolver at a time, so no entity is made twice
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(7243010)"))
-        conn.execute(sa.delete(mention).where(mention.c.text_id == text_id))
+        entity_records.lock_for_resolving(conn)  # parallel workers: one resolver at a time, no entity made twice
+        entity_records.remove_mentions(conn, text_id=text_id)
         notes = extract_text(case, conn, rows[0], Resolver(conn), found)
         case.audit(conn, "claims.entities", f"text:{text_id}", {"mentions": notes["mentions"]})
     return {"mentions": notes["mentions"], "words": notes["words"]}
@@ -384,13 +346,14 @@ def entities_of_text(case: Any, text_id: int) -> dict[str, Any]:
 def carry_translation(case: Any, translation_id: int) -> dict[str, Any]:
     """Put the original's entity mentions onto one translation's aligned segments (its current version)."""
     with case.transaction() as conn:
-        tr = conn.execute(sa.select(translation).where(translation.c.id == translation_id)).first()
-        if tr is None:
-            raise ClaimsError(f"Translation {translation_id} is no longer in the case.")
-        conn.execute(sa.delete(mention).where(mention.c.translation_id == tr.id))
+        try:
+            tr = translations.get(conn, translation_id)
+        except NoSuchRecord:
+            raise ClaimsError(f"Translation {translation_id} is no longer in the case.") from None
+        entity_records.remove_mentions(conn, translation_id=tr.id)
         found, missing = _carry_one(conn, tr)
-        conn.execute(sa.insert(claims_run).values(
-            stage="carry", translation_id=tr.id, translation_version=tr.version, version=ner.NER_VERSION,
-            notes={"carried": found, "not_found_in_translation": missing[:50]}, created=now()))
+        claim_records.record_run(conn, "carry", ner.NER_VERSION,
+                                 {"carried": found, "not_found_in_translation": missing[:50]},
+                                 translation_id=tr.id, translation_version=tr.version)
         case.audit(conn, "claims.carry", f"translation:{tr.id}", {"version": tr.version, "mentions": found})
     return {"carried": found, "not_found": len(missing)}

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from leakdesk.errors import NoSuchRecord, UsageError
 from leakdesk.store.records.common import new_id, now, utc
-from leakdesk.store.tables import claim, corroboration, dispatch
+from leakdesk.store.tables import claim, claims_run, corroboration, dispatch
 
 STATUSES = ("unverified", "corroborated", "contradicted", "retracted")
 
@@ -118,3 +118,48 @@ def set_status(conn: sa.Connection, claim_id: int, status: str, reviewer: str, e
     conn.execute(claim.update().where(claim.c.id == claim_id).values(status=status))
     return Corroboration(row_id, claim_id, found.dispatch_id, status, found.status, evidence, evidence_dispatch_id,
                          note, reviewer.strip(), stamp)
+
+
+# ---------------------------------------------------------------------------------------------- extraction runs
+@dataclass(frozen=True)
+class ExtractionRun:
+    """What the entity, carry or claims step noted on one text or translation (`claims_run`)."""
+
+    id: int
+    stage: str  # entities | carry | claims
+    version: str
+    text_id: int | None
+    translation_id: int | None
+    translation_version: int | None
+    notes: dict[str, Any]
+    created: datetime
+
+
+def record_run(conn: sa.Connection, stage: str, version: str, notes: dict[str, Any], *, text_id: int | None = None,
+               translation_id: int | None = None, translation_version: int | None = None) -> None:
+    conn.execute(claims_run.insert().values(stage=stage, text_id=text_id, translation_id=translation_id,
+                                            translation_version=translation_version, version=version, notes=notes,
+                                            created=now()))
+
+
+def texts_run(conn: sa.Connection, stage: str, version: str) -> set[int]:
+    """The texts a step has already processed at this version."""
+    return {int(r[0]) for r in conn.execute(sa.select(claims_run.c.text_id).where(
+        claims_run.c.stage == stage, claims_run.c.version == version, claims_run.c.text_id.is_not(None)))}
+
+
+def translation_run(conn: sa.Connection, stage: str, version: str, translation_id: int,
+                    translation_version: int) -> bool:
+    """True when a step has processed this version of a translation."""
+    return conn.execute(sa.select(claims_run.c.id).where(
+        claims_run.c.stage == stage, claims_run.c.version == version, claims_run.c.translation_id == translation_id,
+        claims_run.c.translation_version == translation_version)).first() is not None
+
+
+def last_run(conn: sa.Connection, stage: str, version: str, text_id: int) -> ExtractionRun | None:
+    """The newest run of a step on one text at this version."""
+    r = conn.execute(sa.select(claims_run).where(claims_run.c.stage == stage, claims_run.c.text_id == text_id,
+                                                 claims_run.c.version == version)
+                     .order_by(claims_run.c.id.desc())).first()
+    return None if r is None else ExtractionRun(r.id, r.stage, r.version, r.text_id, r.translation_id,
+                                                r.translation_version, dict(r.notes or {}), utc(r.created) or r.created)

@@ -199,11 +199,14 @@ def texts(conn: sa.Connection, dispatch_id: int) -> list[Text]:
     return [_text(r) for r in rows]
 
 
-def texts_of(conn: sa.Connection, dispatch_ids: list[int]) -> dict[int, list[Text]]:
-    """The texts of many dispatches at once, by dispatch id."""
-    out: dict[int, list[Text]] = {i: [] for i in dispatch_ids}
-    for r in conn.execute(sa.select(text).where(text.c.dispatch_id.in_(dispatch_ids)).order_by(text.c.id)):
-        out[r.dispatch_id].append(_text(r))
+def texts_of(conn: sa.Connection, dispatch_ids: list[int] | None) -> dict[int, list[Text]]:
+    """The texts of many dispatches at once (None: of every dispatch), by dispatch id."""
+    out: dict[int, list[Text]] = {i: [] for i in dispatch_ids or []}
+    q = sa.select(text).order_by(text.c.id)
+    if dispatch_ids is not None:
+        q = q.where(text.c.dispatch_id.in_(dispatch_ids))
+    for r in conn.execute(q):
+        out.setdefault(r.dispatch_id, []).append(_text(r))
     return out
 
 

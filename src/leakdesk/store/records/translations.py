@@ -37,6 +37,7 @@ class Segment:
     author: str
     source_sentences: int = 1
     target_sentences: int = 1
+    id: int | None = None  # the stored row (None for a segment not stored yet)
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class Translation:
 
 def _segment(r: Any) -> Segment:
     return Segment(r.position, r.paragraph, r.source, r.target, r.confidence, r.origin, r.version, r.author,
-                   r.source_sentences, r.target_sentences)
+                   r.source_sentences, r.target_sentences, r.id)
 
 
 def _translation(r: Any, shown: int = 0, segments: list[Segment] | None = None) -> Translation:
