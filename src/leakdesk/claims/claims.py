@@ -18,11 +18,18 @@ from rapidfuzz import fuzz
 from razdel import sentenize
 
 from leakdesk.claims import checkworthy, ner
-from leakdesk.claims.entities import now, readable_texts, run_entities
+from leakdesk.claims.entities import readable_texts, run_entities
 from leakdesk.claims.modality import modality_polarity
 from leakdesk.errors import ClaimsError
-from leakdesk.store.records.dates import anchor_date
-from leakdesk.store.tables import claim, claims_run, dispatch, entity, mention, segment, series, translation
+from leakdesk.store.records import claims as claim_records
+from leakdesk.store.records import dispatches, translations
+from leakdesk.store.records import entities as entity_records
+from leakdesk.store.records import series as series_records
+from leakdesk.store.records import timex as timex_records
+from leakdesk.store.records.claims import ClaimDraft
+from leakdesk.store.records.dates import FLAGS, anchor_date
+from leakdesk.store.records.dispatches import Text
+from leakdesk.store.records.provenance import upstream
 
 CLAIMS_VERSION = "claims-4"  # 4: ranges, correction cues, Russian scored by meaning
 THRESHOLD = 0.5
@@ -115,12 +122,8 @@ class StoredTime:
 def stored_times(conn: sa.Connection, text_id: int) -> list[StoredTime] | None:
     """The timex rows the dates stage stored for a text; None when dates were never extracted from its letter
     (then claims find them themselves, with the same engine and the same anchor)."""
-    from leakdesk.store.records import dispatches, timex
-    from leakdesk.store.records.dates import FLAGS
-    from leakdesk.store.records.provenance import upstream
-
     anchor_flags = {f for flags in FLAGS.values() for f in flags}
-    rows = timex.of_text(conn, text_id)
+    rows = timex_records.of_text(conn, text_id)
     if not rows:
         owner = dispatches.text_by_id(conn, text_id)
         ran = upstream(conn, "dates", f"dispatch:{owner.dispatch_id if owner else None}")
@@ -129,17 +132,13 @@ def stored_times(conn: sa.Connection, text_id: int) -> list[StoredTime] | None:
                        [f for f in r.flags if f not in anchor_flags], r.note) for r in rows]
 
 
-def aligned_english(conn: sa.Connection, text_id: int) -> tuple[list[tuple[str, str]], int | None]:
-    """(source, target) pairs of the newest English translation of a text, and its version."""
-    tr = conn.execute(sa.select(translation).where(translation.c.text_id == text_id,
-                                                   translation.c.target_language == "en")
-                      .order_by(translation.c.id.desc())).first()
+def aligned_english(conn: sa.Connection, text: Text) -> tuple[list[tuple[str, str]], int | None]:
+    """(source, target) pairs of the current English translation of a text (the record layer's one rule), and its
+    version."""
+    tr = translations.current(conn, text.dispatch_id, "en", text_id=text.id)
     if tr is None:
         return [], None
-    rows = conn.execute(sa.select(segment).where(segment.c.translation_id == tr.id, segment.c.version <= tr.version)
-                        .order_by(segment.c.position, segment.c.version)).all()
-    latest: dict[int, Any] = {r.position: r for r in rows}
-    return [(latest[p].source, latest[p].target) for p in sorted(latest)], tr.version
+    return [(s.source, s.target) for s in tr.segments], tr.version
 
 
 def english_for(sentence: str, pairs: list[tuple[str, str]]) -> str | None:
@@ -177,10 +176,7 @@ def _time_of(sentence: Sentence, timexes: list[Any]) -> tuple[Any, list[Any], st
 
 
 def entities_in(conn: sa.Connection, text_id: int, start: int, end: int) -> tuple[list[dict], list[dict]]:
-    rows = conn.execute(sa.select(entity.c.id, entity.c.name, entity.c.type, mention.c.start_char)
-                        .join(entity, entity.c.id == mention.c.entity_id)
-                        .where(mention.c.text_id == text_id, mention.c.start_char >= start,
-                               mention.c.end_char <= end).order_by(mention.c.start_char)).all()
+    rows = entity_records.named_in(conn, text_id, start, end)
     actors: dict[int, dict] = {}
     places: dict[int, dict] = {}
     for r in rows:
@@ -189,10 +185,10 @@ def entities_in(conn: sa.Connection, text_id: int, start: int, end: int) -> tupl
     return list(actors.values()), list(places.values())
 
 
-def extract_claims(case: Any, conn: sa.Connection, row: Any) -> dict[str, Any]:
+def extract_claims(case: Any, conn: sa.Connection, row: Text) -> dict[str, Any]:
     """Build the claims of one text (re-run safe: claims with verdicts are kept, the rest are rebuilt)."""
     languages = list(case.settings.languages)
-    content = row.content or ""
+    content = row.content
     sents = sentences(content, languages)
     anchor = letter_anchor(conn, row.dispatch_id)
     stored = stored_times(conn, row.id)
@@ -202,19 +198,18 @@ def extract_claims(case: Any, conn: sa.Connection, row: Any) -> dict[str, Any]:
         timexes, time_note = [*stored, *find_ranges(content, stored)], None
     else:
         timexes, time_note = find_times(content, ner.split_by_language(content, languages), anchor.date)
-    pairs, tr_version = aligned_english(conn, row.id)
+    pairs, tr_version = aligned_english(conn, row)
     english = [s.text if s.language == "en" else english_for(s.text, pairs) for s in sents]
     to_score = [e for e in english if e]
     scores = dict(zip(to_score, checkworthy.score_sentences(to_score), strict=True))
     # No aligned English yet: a Russian sentence is scored on its meaning (the encoder puts ru and en in one space).
     by_meaning = {s.text: s.language for s, e in zip(sents, english, strict=True) if not e and s.language == "ru"}
     meaning_scores = dict(zip(by_meaning, checkworthy.score_sentences(list(by_meaning), "ru"), strict=True))
-    kept = {(c.start_char, c.end_char): c.id for c in conn.execute(
-        sa.select(claim.c.id, claim.c.start_char, claim.c.end_char).where(claim.c.text_id == row.id))}
+    kept = {(c.start_char, c.end_char): c.id for c in claim_records.of_text(conn, row.id)}
     made = 0
     seen: set[tuple[int, int]] = set()
-    elsewhere = {" ".join(r.text.split()) for r in conn.execute(
-        sa.select(claim.c.text).where(claim.c.dispatch_id == row.dispatch_id, claim.c.text_id != row.id))}
+    elsewhere = {" ".join(c.text.split()) for c in claim_records.of_dispatch(conn, row.dispatch_id)
+                 if c.text_id != row.id}
     previous_time = None
     for s, en in zip(sents, english, strict=True):
         tx, inside, corrected = _time_of(s, timexes)
@@ -251,52 +246,41 @@ def extract_claims(case: Any, conn: sa.Connection, row: Any) -> dict[str, Any]:
             if t.note:
                 flags.append(f"{t.text}: {t.note}")
         modality, polarity = modality_polarity(s.text, s.language)
-        values = {
-            "dispatch_id": row.dispatch_id, "text_id": row.id, "start_char": s.start, "end_char": s.end,
-            "text": s.text, "language": s.language, "text_en": en if en != s.text else None,
-            "checkworthiness": score,
-            "scored_on": "original" if en == s.text or (not en and score is not None) else (
+        draft = ClaimDraft(
+            dispatch_id=row.dispatch_id, text_id=row.id, start_char=s.start, end_char=s.end,
+            text=s.text, language=s.language, text_en=en if en != s.text else None,
+            checkworthiness=score,
+            scored_on="original" if en == s.text or (not en and score is not None) else (
                 "aligned-translation" if en else "not-scored"),
-            "actors": actors, "places": places, "time_text": tx.text if tx else None,
-            "time_value": tx.value if tx else None, "time_start": tx.interval_start if tx else None,
-            "time_end": tx.interval_end if tx else None, "anchor": anchor.date, "anchor_source": anchor.source,
-            "modality": modality, "polarity": polarity, "flags": flags, "model_version": checkworthy.MODEL_VERSION,
-        }
+            actors=actors, places=places, time_text=tx.text if tx else None,
+            time_value=tx.value if tx else None, time_start=tx.interval_start if tx else None,
+            time_end=tx.interval_end if tx else None, anchor=anchor.date, anchor_source=anchor.source,
+            modality=modality, polarity=polarity, flags=flags, model_version=checkworthy.MODEL_VERSION,
+        )
         key = (s.start, s.end)
         seen.add(key)
-        if key in kept:
-            conn.execute(sa.update(claim).where(claim.c.id == kept[key]).values(**values))
-        else:
-            conn.execute(sa.insert(claim).values(status="unverified", created=now(), **values))
+        claim_records.save(conn, draft, kept.get(key))
         made += 1
-    _drop_stale(conn, row.id, kept, seen)
+    _drop_stale(conn, kept, seen)
     notes = {"claims": made, "sentences": len(sents), "translation_version": tr_version, "anchor": anchor.source,
              "notes": [n for n in (anchor.flag, time_note) if n]}
-    conn.execute(sa.insert(claims_run).values(stage="claims", text_id=row.id, version=CLAIMS_VERSION, notes=notes,
-                                              created=now()))
+    claim_records.record_run(conn, "claims", CLAIMS_VERSION, notes, text_id=row.id)
     return notes
 
 
-def _drop_stale(conn: sa.Connection, text_id: int, kept: dict[tuple[int, int], int], seen: set) -> None:
+def _drop_stale(conn: sa.Connection, kept: dict[tuple[int, int], int], seen: set[tuple[int, int]]) -> None:
     """Claims no longer found are removed, unless someone already gave a verdict on them."""
-    from leakdesk.store.tables import corroboration
-
     for key, claim_id in kept.items():
-        if key in seen:
-            continue
-        has_verdict = conn.execute(sa.select(corroboration.c.id).where(corroboration.c.claim_id == claim_id)).first()
-        if has_verdict is None:
-            conn.execute(sa.delete(claim).where(claim.c.id == claim_id))
+        if key not in seen:
+            claim_records.remove_unjudged(conn, claim_id)
 
 
-def _needs_claims(conn: sa.Connection, text_id: int) -> bool:
-    last = conn.execute(sa.select(claims_run.c.notes).where(
-        claims_run.c.stage == "claims", claims_run.c.text_id == text_id, claims_run.c.version == CLAIMS_VERSION)
-        .order_by(claims_run.c.id.desc())).first()
+def _needs_claims(conn: sa.Connection, text: Text) -> bool:
+    last = claim_records.last_run(conn, "claims", CLAIMS_VERSION, text.id)
     if last is None:
         return True
-    _, version = aligned_english(conn, text_id)
-    return (last.notes or {}).get("translation_version") != version
+    _, version = aligned_english(conn, text)
+    return last.notes.get("translation_version") != version
 
 
 def run_claims(case: Any, progress: Any = None) -> dict[str, Any]:
@@ -305,7 +289,7 @@ def run_claims(case: Any, progress: Any = None) -> dict[str, Any]:
     summary["claims"] = 0
     with case.connect() as conn:
         rows = readable_texts(conn)
-        pending = [r for r, reason in rows if reason is None and _needs_claims(conn, r.id)]
+        pending = [r for r, reason in rows if reason is None and _needs_claims(conn, r)]
     advance = progress("Extracting claims", len(pending)) if progress else None
     for row in pending:
         with case.transaction() as conn:
@@ -330,14 +314,8 @@ def claims_of_text(case: Any, text_id: int) -> dict[str, Any]:
 
 
 def series_id(conn: sa.Connection, name: str | None) -> int | None:
-    if name is None:
-        return None
-    found = conn.execute(sa.select(series.c.id).where(series.c.name == name)).first()
-    if found is None:
-        names = [r.name for r in conn.execute(sa.select(series.c.name).order_by(series.c.name))]
-        raise ClaimsError(f"There is no series called {name!r} in this case"
-                          + (f"; known series: {', '.join(names)}." if names else "."))
-    return int(found.id)
+    """The id of the series called `name` (None for no name); the record layer's one error when there is none."""
+    return None if name is None else series_records.by_name(conn, name).id
 
 
 DOUBTFUL_AUTHORSHIP = {"disputed": "the authorship check and the experts disagree about this letter's hand",
@@ -355,7 +333,8 @@ def author_doubt(conn: sa.Connection, dispatch_id: int) -> str | None:
     return DOUBTFUL_AUTHORSHIP.get(status.authorship)
 
 
-def claim_json(conn: sa.Connection, r: Any, doubt: dict[int, str | None] | None = None) -> dict[str, Any]:
+def claim_json(conn: sa.Connection, r: claim_records.Claim, doubt: dict[int, str | None] | None = None
+               ) -> dict[str, Any]:
     actors, places = entities_in(conn, r.text_id, r.start_char, r.end_char)  # current resolution (after aliases)
     doubt = {} if doubt is None else doubt  # one status lookup per letter, however many claims it has
     if r.dispatch_id not in doubt:
@@ -370,19 +349,13 @@ def claim_json(conn: sa.Connection, r: Any, doubt: dict[int, str | None] | None 
                  "end": r.time_end.isoformat() if r.time_end else None},
         "anchor": r.anchor.isoformat() if r.anchor else None, "anchor_source": r.anchor_source,
         "checkworthiness": r.checkworthiness, "scored_on": r.scored_on, "text_en": r.text_en,
-        "modality": r.modality, "polarity": r.polarity, "status": r.status, "flags": r.flags or [],
+        "modality": r.modality, "polarity": r.polarity, "status": r.status, "flags": r.flags,
     }
 
 
 def list_claims(case: Any, series_name: str | None = None, dispatch_id: int | None = None) -> list[dict[str, Any]]:
     """All claims (of one series or dispatch), in letter order."""
     with case.connect() as conn:
-        sid = series_id(conn, series_name)
-        q = sa.select(claim).join(dispatch, dispatch.c.id == claim.c.dispatch_id)
-        if sid is not None:
-            q = q.where(dispatch.c.series_id == sid)
-        if dispatch_id is not None:
-            q = q.where(claim.c.dispatch_id == dispatch_id)
-        rows = conn.execute(q.order_by(claim.c.dispatch_id, claim.c.start_char)).all()
+        rows = claim_records.find(conn, series_id(conn, series_name), dispatch_id)
         doubt: dict[int, str | None] = {}
         return [claim_json(conn, r, doubt) for r in rows]

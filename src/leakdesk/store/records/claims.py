@@ -120,6 +120,58 @@ def set_status(conn: sa.Connection, claim_id: int, status: str, reviewer: str, e
                          note, reviewer.strip(), stamp)
 
 
+# ---------------------------------------------------------------------------------------------- extraction
+@dataclass(frozen=True)
+class ClaimDraft:
+    """A claim as the claims step builds it from a sentence; stored with `save` (status kept, or "unverified")."""
+
+    dispatch_id: int
+    text_id: int
+    start_char: int
+    end_char: int
+    text: str
+    language: str | None
+    text_en: str | None
+    checkworthiness: float | None
+    scored_on: str  # original | aligned-translation | not-scored
+    actors: list[dict[str, Any]]
+    places: list[dict[str, Any]]
+    time_text: str | None
+    time_value: str | None
+    time_start: date | None
+    time_end: date | None
+    anchor: date | None
+    anchor_source: str
+    modality: str
+    polarity: str
+    flags: list[str]
+    model_version: str
+
+
+def of_text(conn: sa.Connection, text_id: int) -> list[Claim]:
+    """The claims found in one text, in text order."""
+    rows = conn.execute(sa.select(claim).where(claim.c.text_id == text_id).order_by(claim.c.start_char))
+    return [_claim(r) for r in rows]
+
+
+def save(conn: sa.Connection, draft: ClaimDraft, claim_id: int | None = None) -> int:
+    """Store a new claim (status "unverified"), or rewrite claim `claim_id` keeping its status and history."""
+    values = {f: getattr(draft, f) for f in ClaimDraft.__dataclass_fields__}
+    if claim_id is not None:
+        conn.execute(claim.update().where(claim.c.id == claim_id).values(**values))
+        return claim_id
+    return new_id(conn.execute(claim.insert().values(status="unverified", created=now(), **values)))
+
+
+def remove_unjudged(conn: sa.Connection, claim_id: int) -> bool:
+    """Delete a claim no longer found, unless someone gave a verdict on it (then it stays); True if deleted."""
+    judged = conn.execute(sa.select(corroboration.c.id).where(corroboration.c.claim_id == claim_id)).first()
+    if judged is not None:
+        return False
+    conn.execute(claim.delete().where(claim.c.id == claim_id))
+    return True
+
+
 # ---------------------------------------------------------------------------------------------- extraction runs
 @dataclass(frozen=True)
 class ExtractionRun:
