@@ -11,11 +11,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from leakdesk.claims.entities import now
-from leakdesk.errors import ClaimsError, UsageError
-from leakdesk.store.tables import claim, corroboration, dispatch, series
+from leakdesk.errors import ClaimsError, NoSuchRecord, UsageError
+from leakdesk.store.records import claims as claim_records
+from leakdesk.store.records import dispatches
+from leakdesk.store.records import series as series_records
+from leakdesk.store.records.status import combine_claims
 
-STATUSES = ("unverified", "corroborated", "contradicted", "retracted")
+STATUSES = claim_records.STATUSES
 _URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
 _DISPATCH = re.compile(r"^(?:dispatch[:\s#]*)?(\d+)$", re.IGNORECASE)
 
@@ -30,7 +32,7 @@ def parse_evidence(conn: sa.Connection, evidence: str | None) -> tuple[str | Non
     m = _DISPATCH.match(evidence)
     if m:
         dispatch_id = int(m.group(1))
-        if conn.execute(sa.select(dispatch.c.id).where(dispatch.c.id == dispatch_id)).first() is None:
+        if not dispatches.find(conn, [dispatch_id]):
             raise ClaimsError(f"Evidence {evidence!r}: there is no dispatch {dispatch_id} in this case.")
         return f"dispatch:{dispatch_id}", dispatch_id
     raise UsageError(f"Evidence {evidence!r} is neither a web address (http:// or https://) nor a dispatch number.")
@@ -41,17 +43,16 @@ def not_independent(conn: sa.Connection, claim_dispatch: int, evidence_dispatch:
     a writer repeating himself corroborates nothing."""
     if evidence_dispatch is None:
         return None
-    rows = {r.id: r for r in conn.execute(
-        sa.select(dispatch.c.id, dispatch.c.series_id, series.c.name, series.c.source_id)
-        .select_from(dispatch.outerjoin(series, series.c.id == dispatch.c.series_id))
-        .where(dispatch.c.id.in_([claim_dispatch, evidence_dispatch])))}
-    a, b = rows.get(claim_dispatch), rows.get(evidence_dispatch)
+    letters = {d.id: d for d in dispatches.find(conn, [claim_dispatch, evidence_dispatch])}
+    a, b = letters.get(claim_dispatch), letters.get(evidence_dispatch)
     if a is None or b is None or a.series_id is None or b.series_id is None:
         return None
     same_series = a.series_id == b.series_id
-    if not same_series and (a.source_id is None or a.source_id != b.source_id):
-        return None
-    where = f"series {a.name!r}" if same_series else "another series of the same source"
+    if not same_series:
+        source_a = series_records.by_id(conn, a.series_id).source_id
+        if source_a is None or source_a != series_records.by_id(conn, b.series_id).source_id:
+            return None
+    where = f"series {a.series!r}" if same_series else "another series of the same source"
     return (f"Dispatch {evidence_dispatch} is another letter of the same source ({where}): it is not independent "
             "evidence, only the source saying it again.")
 
@@ -67,17 +68,16 @@ def set_status(case: Any, claim_id: int, status: str, evidence: str | None = Non
     if status in ("corroborated", "contradicted") and not (evidence and evidence.strip()):
         raise UsageError(f"A claim can only be marked {status} with its evidence: give --evidence URL or a dispatch.")
     with case.transaction() as conn:
-        row = conn.execute(sa.select(claim).where(claim.c.id == claim_id)).first()
-        if row is None:
-            raise ClaimsError(f"There is no claim {claim_id} in this case; list them with `leakdesk claims CASE`.")
+        try:
+            row = claim_records.get(conn, claim_id)
+        except NoSuchRecord:
+            raise ClaimsError(f"There is no claim {claim_id} in this case; list them with `leakdesk claims CASE`.") \
+                from None
         link, evidence_dispatch = parse_evidence(conn, evidence)
         if evidence_dispatch == row.dispatch_id:
             raise ClaimsError(f"Claim {claim_id} comes from dispatch {row.dispatch_id}; a letter cannot be its "
                               "own evidence.")
-        conn.execute(sa.insert(corroboration).values(
-            claim_id=claim_id, dispatch_id=row.dispatch_id, status=status, previous_status=row.status,
-            evidence=link, evidence_dispatch_id=evidence_dispatch, note=note, reviewer=reviewer, created=now()))
-        conn.execute(sa.update(claim).where(claim.c.id == claim_id).values(status=status))
+        claim_records.set_status(conn, claim_id, status, reviewer, link, evidence_dispatch, note)
         warning = not_independent(conn, row.dispatch_id, evidence_dispatch)
         case.audit(conn, "claims.status", f"claim:{claim_id}", {
             "dispatch": row.dispatch_id, "from": row.status, "to": status, "evidence": link, "note": note,
@@ -90,8 +90,7 @@ def set_status(case: Any, claim_id: int, status: str, evidence: str | None = Non
 
 def history(case: Any, claim_id: int) -> list[dict[str, Any]]:
     with case.connect() as conn:
-        rows = conn.execute(sa.select(corroboration).where(corroboration.c.claim_id == claim_id)
-                            .order_by(corroboration.c.id)).all()
+        rows = claim_records.corroborations(conn, claim_id)
         warnings = [not_independent(conn, r.dispatch_id, r.evidence_dispatch_id) for r in rows]
     return [{"status": r.status, "previous_status": r.previous_status, "evidence": r.evidence, "note": r.note,
              "reviewer": r.reviewer, "time": r.created.isoformat(), "independent": w is None,
@@ -100,8 +99,5 @@ def history(case: Any, claim_id: int) -> list[dict[str, Any]]:
 
 def dispatch_status(conn: sa.Connection, dispatch_id: int) -> dict[str, Any]:
     """Summary of one dispatch's own claims: counts per status and one overall word (the record layer's rule)."""
-    from leakdesk.store.records import claims as claim_records
-    from leakdesk.store.records.status import combine_claims
-
     counts = {s: 0 for s in STATUSES} | claim_records.counts_by_status(conn, dispatch_id)
     return {"dispatch_id": dispatch_id, "overall": combine_claims(counts), **{s: counts[s] for s in STATUSES}}

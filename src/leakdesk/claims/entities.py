@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,10 +27,6 @@ from leakdesk.store.records.translations import Translation
 
 ENTITY_TYPES = ("PER", "LOC", "ORG")
 FUZZY_MIN = 90
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass

@@ -6,13 +6,11 @@ import html
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 from leakdesk.claims.corroboration import dispatch_status
 from leakdesk.claims.entities import list_entities
 from leakdesk.claims.timeline import build_timeline, render_html, render_svg
 from leakdesk.sections import ReportSection
-from leakdesk.store.tables import claim
+from leakdesk.store.records import claims as claim_records
 
 
 def sections(case: Any) -> list[ReportSection]:
@@ -25,8 +23,7 @@ def sections(case: Any) -> list[ReportSection]:
         files[svg_name] = render_svg(timeline, Path(case.reports) / svg_name)  # the report copies it if it must
     e = html.escape
     with case.connect() as conn:
-        ids = [r[0] for r in conn.execute(sa.select(claim.c.dispatch_id).distinct().order_by(claim.c.dispatch_id))]
-        statuses = [dispatch_status(conn, d) for d in ids]
+        statuses = [dispatch_status(conn, d) for d in claim_records.dispatches_with_claims(conn)]
     rows = "".join(
         f"<tr><td>{s['dispatch_id']}</td><td>{e(s['overall'])}</td><td>{s['corroborated']}</td>"
         f"<td>{s['contradicted']}</td><td>{s['unverified']}</td><td>{s['retracted']}</td></tr>" for s in statuses)

@@ -16,11 +16,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from rapidfuzz import fuzz
 
 from leakdesk.claims.claims import list_claims
-from leakdesk.store.tables import dispatch
+from leakdesk.store.records import dispatches
 
 SIMILAR_MIN = 60
 MEANING_MIN = 0.4  # encoder cosine of two tellings of one event (unrelated claims of a letter series: mostly < 0.4)
@@ -128,8 +127,7 @@ def _meaning(items: list[dict[str, Any]]) -> Any:
 
 def _letters(case: Any) -> dict[int, dict[str, Any]]:
     with case.connect() as conn:
-        rows = conn.execute(sa.select(dispatch.c.id, dispatch.c.subject, dispatch.c.filename, dispatch.c.date))
-        return {r.id: {"subject": r.subject, "filename": r.filename, "date": r.date} for r in rows}
+        return {d.id: {"subject": d.subject, "filename": d.filename, "date": d.date} for d in dispatches.find(conn)}
 
 
 def build_timeline(case: Any, series_name: str | None = None) -> dict[str, Any]:

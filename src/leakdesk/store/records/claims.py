@@ -80,6 +80,11 @@ def find(conn: sa.Connection, series_id: int | None = None, dispatch_id: int | N
     return [_claim(r) for r in conn.execute(q.order_by(claim.c.dispatch_id, claim.c.start_char))]
 
 
+def dispatches_with_claims(conn: sa.Connection) -> list[int]:
+    """The dispatches that have claims of their own, in id order."""
+    return [int(r[0]) for r in conn.execute(sa.select(claim.c.dispatch_id).distinct().order_by(claim.c.dispatch_id))]
+
+
 def get(conn: sa.Connection, claim_id: int) -> Claim:
     row = conn.execute(sa.select(claim).where(claim.c.id == claim_id)).first()
     if row is None:
