@@ -58,7 +58,8 @@ def main() -> int:
         for n, r in enumerate(rounds, 1):
             print(f"round {n}: {r['cpu_seconds']} s CPU, {r['wall_seconds']} s wall  "
                   + ", ".join(f"{k} {v['done']} items {v['seconds']} s" for k, v in r["stages"].items()))
-        print(f"warm CPU (min of rounds 2..): {result['warm_cpu_seconds_min']} s; load average {result['load_average']:.2f}")
+        print(f"warm CPU (min of rounds 2..): {result['warm_cpu_seconds_min']} s; "
+              f"load average {result['load_average']:.2f}")
     return 0
 
 
