@@ -19,6 +19,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for var in ("LEAKDESK_DB", "LEAKDESK_CASE", "LEAKDESK_HOME", "LEAKDESK_USER"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("LEAKDESK_ACTOR", "tester")
+    monkeypatch.setenv("LEAKDESK_PASSPHRASE_FILE", "")  # restored after the test, also when a command set it
     monkeypatch.setenv("LEAKDESK_HOME", str(tmp_path / "leakdesk-home"))
 
 

@@ -19,6 +19,15 @@ from leakdesk.store import audit as audit_log
 from leakdesk.store import checkpoint as checkpoints
 from leakdesk.store import db
 from leakdesk.store.digests import record_dispatch_digest
+from leakdesk.store.encryption import (
+    KEY_FILE,
+    MISSING_PASSPHRASE,
+    CaseKey,
+    KdfParams,
+    create_key_file,
+    open_key_file,
+    passphrase_from_env,
+)
 from leakdesk.store.fsck import FsckReport
 from leakdesk.store.fsck import fsck as run_fsck
 from leakdesk.store.keys import desk_key, write_private
@@ -35,16 +44,20 @@ class Settings:
     languages: list[str] = field(default_factory=lambda: ["ru", "en"])
     db_url: str | None = None  # None: the case's own case.db
     case_id: str | None = None  # hash of the case.init audit entry; finds the desk's anchor and checkpoints
+    encrypted: bool = False  # case.db and originals encrypted; the wrapped key is in case.key
 
     @classmethod
     def load(cls, path: Path) -> Settings:
         data = json.loads(path.read_text("utf-8"))
         return cls(
-            languages=data.get("languages", ["ru", "en"]), db_url=data.get("db_url"), case_id=data.get("case_id")
+            languages=data.get("languages", ["ru", "en"]), db_url=data.get("db_url"), case_id=data.get("case_id"),
+            encrypted=bool(data.get("encrypted", False)),
         )
 
     def save(self, path: Path) -> None:
-        data = {"languages": self.languages, "db_url": self.db_url, "case_id": self.case_id}
+        data: dict[str, Any] = {"languages": self.languages, "db_url": self.db_url, "case_id": self.case_id}
+        if self.encrypted:
+            data["encrypted"] = True
         write_private(path, (json.dumps(data, indent=2) + "\n").encode("utf-8"))
 
 
@@ -59,43 +72,61 @@ def default_actor() -> str:
 class Case:
     """One case folder. Every capability reaches the store through this object."""
 
-    def __init__(self, root: Path, engine: sa.Engine, settings: Settings, actor: str | None = None) -> None:
+    def __init__(self, root: Path, engine: sa.Engine, settings: Settings, actor: str | None = None,
+                 key: CaseKey | None = None) -> None:
         self.root = root
         self.engine = engine
         self.settings = settings
         self.actor = actor or default_actor()
-        self.originals = Originals(root / "originals")
+        self.key = key  # an encrypted case's data key, in memory only
+        self.originals = Originals(root / "originals", key.originals_key() if key else None)
 
     # ----------------------------------------------------------------- life cycle
     @classmethod
-    def init(cls, root: Path | str, db_url: str | None = None, languages: list[str] | None = None) -> Case:
-        """Create a case folder (or finish one half-made) and bring its schema to the newest revision."""
+    def init(
+        cls, root: Path | str, db_url: str | None = None, languages: list[str] | None = None, *,
+        encrypted: bool = False, passphrase: bytes | None = None, kdf: KdfParams | None = None,
+    ) -> Case:
+        """Create a case folder (or finish one half-made) and bring its schema to the newest revision.
+
+        `encrypted`: case.db (SQLCipher) and the originals are encrypted with a random data key, kept in case.key
+        wrapped by `passphrase` (else the file named by LEAKDESK_PASSPHRASE_FILE) through Argon2id (`kdf`)."""
         root = Path(root)
         if (root / SETTINGS).exists():
             raise CaseError(f"{root} is already a leakdesk case; open it instead of initialising it again.")
         if root.exists() and any(p.name not in {".", ".."} for p in root.iterdir()):
             raise CaseError(f"{root} exists and is not empty; choose a new folder for the case.")
+        url = db.resolve_url(root, db_url)
+        if encrypted and url != db.sqlite_url(root):
+            raise CaseError("Only a case's own case.db can be encrypted by leakdesk; a PostgreSQL database is "
+                            "encrypted by its server (TDE or disk encryption), so use --encrypted without --db.")
+        if encrypted:
+            passphrase = passphrase or passphrase_from_env()
+            if not passphrase:
+                raise CaseError("An encrypted case needs a passphrase; give it with --passphrase-file.")
         key = desk_key()  # made now, outside the case, if this desk has none yet
         root.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(root, 0o700)  # private by default: only the desk's own user reads the case
         for sub in ("originals", "exports", "reports"):
             (root / sub).mkdir(mode=0o700, exist_ok=True)
-        url = db.resolve_url(root, db_url)
         settings = Settings(  # a password in the URL goes to the desk's pgpass, never into case.json
-            languages=languages or ["ru", "en"], db_url=None if url == db.sqlite_url(root) else db.store_password(url)
+            languages=languages or ["ru", "en"], db_url=None if url == db.sqlite_url(root) else db.store_password(url),
+            encrypted=encrypted,
         )
+        case_key = create_key_file(root, passphrase, kdf) if encrypted and passphrase else None
         if url == db.sqlite_url(root):
             write_private(root / "case.db", b"")  # SQLite gives its -wal and -shm files the same 0600
-        engine = db.make_engine(url)
+        engine = db.make_engine(url, case_key.database_key() if case_key else None)
         db.migrate(engine)
         settings.save(root / SETTINGS)
-        case = cls(root, engine, settings)
+        case = cls(root, engine, settings, key=case_key)
         with case.transaction() as conn:
             case.audit(
                 conn,
                 "case.init",
                 str(root.name),
-                {"db": engine.dialect.name, "languages": settings.languages, "desk_key": key and key.key_id},
+                {"db": engine.dialect.name, "languages": settings.languages, "desk_key": key and key.key_id}
+                | ({"encrypted": True} if encrypted else {}),
             )
             settings.case_id = checkpoints.case_id_of(conn)
         settings.save(root / SETTINGS)
@@ -104,21 +135,40 @@ class Case:
 
     @classmethod
     def open(
-        cls, root: Path | str | None = None, db_url: str | None = None, actor: str | None = None
+        cls, root: Path | str | None = None, db_url: str | None = None, actor: str | None = None, *,
+        passphrase: bytes | None = None,
     ) -> Case:
-        """Open an existing case (migrating its schema forward if leakdesk is newer)."""
+        """Open an existing case (migrating its schema forward if leakdesk is newer).
+
+        An encrypted case needs its passphrase: `passphrase`, else the file named by LEAKDESK_PASSPHRASE_FILE."""
         root = Path(root or os.environ.get(CASE_ENV) or "")
         if not str(root) or not (root / SETTINGS).exists():
             raise CaseError(
                 f"{root or 'No case given'}: not a leakdesk case folder (run `leakdesk init` first)."
             )
         settings = Settings.load(root / SETTINGS)
-        engine = db.make_engine(db.resolve_url(root, db_url or settings.db_url))
+        case_key = cls._unlock(root, settings, passphrase)
+        engine = db.make_engine(db.resolve_url(root, db_url or settings.db_url),
+                                case_key.database_key() if case_key else None)
         if not db.is_current(engine):
             db.migrate(engine)
-        case = cls(root, engine, settings, actor)
+        case = cls(root, engine, settings, actor, key=case_key)
         case._anchor()
         return case
+
+    @staticmethod
+    def _unlock(root: Path, settings: Settings, passphrase: bytes | None) -> CaseKey | None:
+        """The data key of an encrypted case (None for a plain one); CaseError when the passphrase is missing or
+        wrong, or the key file is gone."""
+        if not settings.encrypted and not (root / KEY_FILE).exists():
+            return None
+        if not (root / KEY_FILE).exists():
+            raise CaseError(f"{root / KEY_FILE} is missing, and this encrypted case cannot be opened without it; "
+                            "restore it from a backup.")
+        passphrase = passphrase or passphrase_from_env()
+        if not passphrase:
+            raise CaseError(MISSING_PASSPHRASE)
+        return open_key_file(root, passphrase)
 
     def _anchor(self) -> None:
         """Note in the desk's home, once, from which audit entry on this desk seals the case."""
@@ -131,6 +181,7 @@ class Case:
 
     def close(self) -> None:
         self.engine.dispose()
+        self.originals.close()
 
     def __enter__(self) -> Case:
         return self

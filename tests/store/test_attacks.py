@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import stat
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +20,7 @@ from leakdesk.store import audit
 from leakdesk.store.digests import rows_digest
 from leakdesk.store.fsck import FsckReport
 from tests.conftest import invoke
+from tests.store.conftest import raw_connect
 
 EML = (
     "From: Fialka <fialka@example.net>\r\nTo: desk@example.org\r\nSubject: Platezhi\r\n"
@@ -45,7 +45,7 @@ def ingested(case: Case, tmp_path: Path) -> Case:
 
 def _sql(case: Case, *statements: str, params: tuple = ()) -> None:  # type: ignore[type-arg]
     """What an attacker with sqlite3 and the case folder does (no leakdesk code, foreign keys off)."""
-    con = sqlite3.connect(case.root / "case.db")
+    con = raw_connect(case)
     for s in statements:
         con.execute(s, params) if "?" in s else con.execute(s)
     con.commit()
@@ -59,7 +59,7 @@ def _drop_guards(case: Case) -> None:
 
 def _recompute_chain(case: Case) -> None:
     """Rebuild every hash with the public, unkeyed formula, as an attacker who read the source would."""
-    con = sqlite3.connect(case.root / "case.db")
+    con = raw_connect(case)
     prev = audit.GENESIS
     for seq, time, actor, action, obj, details in con.execute(
         "SELECT seq, time, actor, action, object, details FROM audit ORDER BY seq"
@@ -136,7 +136,7 @@ def test_stripping_the_seals_and_recomputing_the_chain_is_caught(ingested: Case)
 
 def test_an_entry_written_around_leakdesk_has_no_seal(ingested: Case) -> None:
     """Appending a forged entry with the public formula, without the desk key."""
-    con = sqlite3.connect(ingested.root / "case.db")
+    con = raw_connect(ingested)
     seq, prev = con.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
     time = datetime.now(UTC).isoformat()
     h = audit.row_hash(seq + 1, time, "editor", "review.approve", "dispatch 1", "{}", prev)

@@ -7,7 +7,19 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, handle_errors, open_case, print_json, say, styled
+from leakdesk.cli.common import (
+    CaseArg,
+    DbOpt,
+    JsonOpt,
+    PassphraseFileOpt,
+    console,
+    handle_errors,
+    open_case,
+    print_json,
+    read_passphrase,
+    say,
+    styled,
+)
 
 if TYPE_CHECKING:
     from leakdesk.store.fsck import FsckReport
@@ -18,12 +30,19 @@ def init(
     case: CaseArg,
     db: DbOpt = None,
     languages: Annotated[str, typer.Option(help="Languages of the case, comma-separated.")] = "ru,en",
+    encrypted: Annotated[
+        bool, typer.Option("--encrypted", help="Encrypt case.db and the originals with a key opened by a passphrase.")
+    ] = False,
+    passphrase_file: PassphraseFileOpt = None,
 ) -> None:
     """Create a case folder: case.db (or a PostgreSQL schema), originals/, exports/."""
     from leakdesk.case import Case
 
-    made = Case.init(case, db, [x.strip() for x in languages.split(",") if x.strip()])
-    say(console, f"Case created at {made.root} ({made.engine.dialect.name}).")
+    passphrase = read_passphrase(passphrase_file, confirm=True) if encrypted else None
+    made = Case.init(case, db, [x.strip() for x in languages.split(",") if x.strip()], encrypted=encrypted,
+                     passphrase=passphrase)
+    kind = "encrypted; keep its passphrase safe, without it the case cannot be opened" if encrypted else None
+    say(console, f"Case created at {made.root} ({made.engine.dialect.name}{', ' + kind if kind else ''}).")
     made.close()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -97,6 +98,11 @@ UserOpt = Annotated[
     typer.Option("--user", envvar="LEAKDESK_USER", help="The desk user recorded as the actor of every change.",
                  show_default=False),
 ]
+PassphraseFileOpt = Annotated[
+    Path | None,
+    typer.Option("--passphrase-file", envvar="LEAKDESK_PASSPHRASE_FILE", show_default=False,
+                 help="A file holding the passphrase of an encrypted case (never type it on the command line)."),
+]
 DispatchIdArg = Annotated[str, typer.Argument(help="The dispatch number (see `leakdesk dispatches CASE`).",
                                               show_default=False)]
 
@@ -109,6 +115,26 @@ def set_user(user: str | None) -> None:
     if user is not None and not user.strip():
         fail("--user needs a name (the desk user recorded as the actor).", 2)
     _user = user.strip() if user else None
+
+
+def set_passphrase_file(path: Path | None) -> None:
+    """Every case this invocation opens reads an encrypted case's passphrase from `path` (the file's name is passed
+    on through LEAKDESK_PASSPHRASE_FILE; the passphrase itself is read only when a case is opened)."""
+    if path is not None:
+        os.environ["LEAKDESK_PASSPHRASE_FILE"] = str(path)
+
+
+def read_passphrase(path: Path | None, *, confirm: bool = False) -> bytes:
+    """The passphrase from `path`, else asked at the terminal without echo (twice with `confirm`)."""
+    from leakdesk.store.encryption import read_passphrase_file
+
+    if path is not None:
+        return read_passphrase_file(path)
+    if not sys.stdin.isatty():
+        fail("An encrypted case needs a passphrase; give it with --passphrase-file.", 2)
+    typed = typer.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm, err=True)
+    return str(typed).encode("utf-8")
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -29,11 +30,17 @@ def _desk_user(
                      help="The desk user recorded as the actor of every change "
                      "(else LEAKDESK_ACTOR, else your login)."),
     ] = None,
+    passphrase_file: Annotated[
+        Path | None,
+        typer.Option("--passphrase-file", envvar="LEAKDESK_PASSPHRASE_FILE", show_default=False,
+                     help="A file holding the passphrase of an encrypted case, for every command."),
+    ] = None,
 ) -> None:
     """A workbench for desks that receive leaked dispatches."""
-    from leakdesk.cli.common import set_user
+    from leakdesk.cli.common import set_passphrase_file, set_user
 
     set_user(user)
+    set_passphrase_file(passphrase_file)
 
 
 # Each module defines `register(app, eval_app)`.

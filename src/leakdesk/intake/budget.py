@@ -150,11 +150,12 @@ def serve() -> None:
     _send(stdout, {"kind": "ready"})  # the time limit counts from here, not from the interpreter's start-up
     while (request := _recv(stdin)) is not None:
         try:
-            originals = Originals(Path(request["originals_root"])) if request["originals_root"] else None
+            key = bytes.fromhex(request["originals_key"]) if request.get("originals_key") else None
+            originals = Originals(Path(request["originals_root"]), key) if request["originals_root"] else None
             ctx = ReadContext(
                 limits=Limits(**request["limits"]),
                 store_chunks=originals.put_chunks if originals else _no_store,
-                originals_path=originals.path if originals else _no_path,
+                originals_path=originals.readable_path if originals else _no_path,
                 scratch_dir=Path(request["scratch_dir"]), depth=request["depth"], top_level=request["top_level"],
             )
             ex = registry.by_name(request["reader"]).parse(_decode_source(request["source"]), ctx)
@@ -273,6 +274,7 @@ class Worker:
             originals_root = None
         request = {"reader": reader.name, "source": _encode_source(source), "limits": asdict(limits),
                    "depth": ctx.depth, "top_level": ctx.top_level, "originals_root": originals_root,
+                   "originals_key": ctx.originals_key.hex() if ctx.originals_key else None,  # over the pipe only
                    "scratch_dir": str(ctx.scratch_dir)}
         with self._lock:
             process = self._start(limits.max_reader_memory)

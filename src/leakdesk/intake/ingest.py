@@ -192,6 +192,7 @@ class Ingester:
             gnupg_home=self.case.root / "gnupg",  # process_pgp detects PGP first; a case without keys still marks it
             depth=depth,
             top_level=top_level,
+            originals_key=self.case.originals.key,
         )
 
     def series_id(self, conn: sa.Connection) -> int | None:
@@ -301,7 +302,7 @@ class Ingester:
     def ingest_bytes(self, raw: bytes, *, channel: str, source_desc: str, location: str | None,
                      reader: Reader | None = None) -> Outcome | None:
         digests = self.case.originals.put_bytes(raw)
-        src = Source(path=self.case.originals.path(digests.sha256), sha256=digests.sha256,
+        src = Source(path=self.case.originals.readable_path(digests.sha256), sha256=digests.sha256,
                      media_type="message/rfc822")
         return self._top_level(src, channel=channel, source_desc=source_desc, location=location,
                                where=f"{source_desc}{', ' + location if location else ''}", digests=digests,

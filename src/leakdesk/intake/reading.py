@@ -158,6 +158,7 @@ class ReadContext:
     gnupg_home: Path | None = None
     depth: int = 0
     top_level: bool = True
+    originals_key: bytes | None = None  # an encrypted case: the reader worker seals what it stores with it
 
     def store_bytes(self, data: bytes) -> Digests:
         return self.store_chunks(iter((data,)))

@@ -33,23 +33,30 @@ def resolve_url(case_dir: Path, url: str | None) -> str:
     return url or sqlite_url(case_dir)
 
 
-def make_engine(url: str) -> sa.Engine:
-    """An engine with the pragmas leakdesk relies on (WAL, foreign keys, a busy timeout)."""
-    if url.startswith("sqlite"):
+def make_engine(url: str, database_key: str | None = None) -> sa.Engine:
+    """An engine with the pragmas leakdesk relies on (WAL, foreign keys, a busy timeout).
+
+    `database_key`: an encrypted case's SQLCipher raw key (`x'…'`), given as `PRAGMA key` before anything else is
+    read; it lives only in the engine's URL in memory (SQLAlchemy masks it when the URL is shown)."""
+    if not url.startswith("sqlite"):
+        passfile = desk_home() / PGPASS
+        connect_args = {"passfile": str(passfile)} if passfile.exists() else {}
+        return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    if database_key is None:
         engine = sa.create_engine(url, connect_args={"timeout": 30})
+    else:  # pysqlcipher issues the key first; one pool of connections per engine, as for plain SQLite
+        cipher_url = sa.engine.make_url(url).set(drivername="sqlite+pysqlcipher", password=database_key)
+        engine = sa.create_engine(cipher_url, connect_args={"timeout": 30}, poolclass=sa.pool.QueuePool)
 
-        @sa.event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.close()
+    @sa.event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
 
-        return engine
-    passfile = desk_home() / PGPASS
-    connect_args = {"passfile": str(passfile)} if passfile.exists() else {}
-    return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    return engine
 
 
 def _pgpass_field(value: str) -> str:

@@ -13,12 +13,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from leakdesk.errors import IntegrityError
 from leakdesk.store import audit as audit_log
 from leakdesk.store import checkpoint as checkpoints
 from leakdesk.store import tables as t
 from leakdesk.store.digests import changed_parts, rows_digests
 from leakdesk.store.keys import DeskKey, desk_key
-from leakdesk.store.originals import Originals, describe_mode, hash_regular_file
+from leakdesk.store.originals import Originals, describe_mode
 
 SQLITE_GUARDS = ("audit_no_update", "audit_no_delete", "audit_seal_no_update", "audit_seal_no_delete")
 POSTGRES_GUARDS = ("audit_append_only", "audit_no_truncate", "audit_seal_append_only", "audit_seal_no_truncate")
@@ -125,7 +126,13 @@ def _check_originals(conn: sa.Connection, originals: Originals, report: FsckRepo
         if not os.path.lexists(path):
             report.missing_originals.append({"sha256": sha, "problem": "missing from the originals folder"})
             continue
-        d = hash_regular_file(path)
+        try:
+            d = originals.stored_digests(sha)
+        except IntegrityError:
+            report.damaged_originals.append(
+                {"sha256": sha, "problem": "its encrypted bytes were altered (they no longer decrypt)"}
+            )
+            continue
         if d is None:
             report.damaged_originals.append({"sha256": sha, "problem": "is no longer a regular file"})
         elif d.sha256 != sha or d.size != row.size:

@@ -1,17 +1,25 @@
-"""Write-once, content-addressed originals: `originals/ab/cd/<sha256>`, read-only, verified on every read."""
+"""Write-once, content-addressed originals: `originals/ab/cd/<sha256>`, read-only, verified on every read.
+
+In an encrypted case (`key` given) every file is sealed (store/encryption.py) and still named by the SHA-256 of its
+plaintext. Tools that need a path (OCR, PDF and office readers, the web desk's download) get a *view*: the
+decrypted, verified bytes in a private folder in memory (/dev/shm when there is one), removed when the case closes.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import stat
 import tempfile
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from leakdesk.errors import IntegrityError, StoreError
+from leakdesk.store.encryption import SealingWriter, open_sealed
 
 CHUNK = 1 << 20
 
@@ -99,12 +107,102 @@ class FolderFinding:
 class Originals:
     """The originals folder of one case. Files are written once, atomically, then made read-only."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, key: bytes | None = None) -> None:
         self.root = root
         self._tmp = root / ".incoming"
         self._pending: dict[str, str] = {}  # sha256 -> written but not yet synced temporary file (group commit)
         self._folders: set[Path] = set()
         self._counter = 0
+        self._key = key  # the originals key of an encrypted case; None: stored as received
+        self._views: dict[str, Path] = {}
+        self._views_dir: Path | None = None
+
+    @property
+    def encrypted(self) -> bool:
+        return self._key is not None
+
+    @property
+    def key(self) -> bytes | None:
+        """The originals key (only for a reader worker of this process); None in a plain case."""
+        return self._key
+
+    def _sink(self, out: BinaryIO) -> BinaryIO | SealingWriter:
+        return out if self._key is None else SealingWriter(out, self._key)
+
+    def close(self) -> None:
+        """Remove the decrypted views (an encrypted case); the originals themselves are untouched."""
+        if self._views_dir is not None:
+            shutil.rmtree(self._views_dir, ignore_errors=True)
+            self._views_dir, self._views = None, {}
+
+    def _open_plain(self, path: Path, sha256: str) -> Iterator[bytes]:
+        """The plaintext of the file at `path`, chunk by chunk (decrypted in an encrypted case)."""
+        with open(path, "rb") as fh:
+            if self._key is not None:
+                yield from open_sealed(fh, self._key, sha256)
+                return
+            while chunk := fh.read(CHUNK):
+                yield chunk
+
+    def _hash_stored(self, path: Path, sha256: str) -> Digests:
+        hasher = _Hasher()
+        for chunk in self._open_plain(path, sha256):
+            hasher.update(chunk)
+        return hasher.digests()
+
+    def stored_digests(self, sha256: str) -> Digests | None:
+        """The digests of the plaintext stored for `sha256` (for fsck); None if its place holds no regular file.
+
+        Never follows a link or blocks on a FIFO; IntegrityError if a sealed file no longer decrypts."""
+        path = self.path(sha256)
+        if self._key is None:
+            return hash_regular_file(path)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            return None
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+            hasher = _Hasher()
+            for chunk in open_sealed(fh, self._key, sha256):
+                hasher.update(chunk)
+            return hasher.digests()
+
+    def _view(self, sha256: str, stored: Path) -> Path:
+        """A decrypted, verified copy of an encrypted original, kept in memory-backed storage while the case is
+        open (tools that read a path: OCR, PDF and office readers)."""
+        view = self._views.get(sha256)
+        if view is not None and view.exists():
+            return view
+        if self._views_dir is None:
+            shm = Path("/dev/shm")
+            parent = shm if shm.is_dir() and os.access(shm, os.W_OK) else None
+            self._views_dir = Path(tempfile.mkdtemp(prefix="leakdesk-views-", dir=parent))
+            weakref.finalize(self, shutil.rmtree, str(self._views_dir), True)
+        view = self._views_dir / sha256
+        hasher = _Hasher()
+        fd = os.open(view, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for chunk in self._open_plain(stored, sha256):
+                    hasher.update(chunk)
+                    out.write(chunk)
+            self._verify(hasher.digests().sha256, sha256)
+        except BaseException:
+            os.unlink(view)
+            raise
+        os.chmod(view, ORIGINAL_MODE)
+        self._views[sha256] = view
+        return view
+
+    @staticmethod
+    def _verify(found: str, sha256: str) -> None:
+        if found != sha256:
+            raise IntegrityError(
+                f"The original {sha256} has been altered on disk (its bytes now hash to {found}). "
+                "Restore it from a backup; leakdesk will not use it."
+            )
 
     # Group commit: `put_chunks(..., defer=True)` writes the bytes to `.incoming` without an fsync; `commit_pending`
     # then syncs the file system once, renames every pending file into place and syncs once more. Rows that refer to
@@ -113,7 +211,10 @@ class Originals:
     def readable_path(self, sha256: str) -> Path:
         """Where the bytes of an original can be read now: its place, or its pending file before a group commit."""
         pending = self._pending.get(sha256)
-        return Path(pending) if pending is not None else self.path(sha256)
+        stored = Path(pending) if pending is not None else self.path(sha256)
+        if self._key is None or not stored.exists():
+            return stored
+        return self._view(sha256, stored)
 
     def commit_pending(self) -> None:
         """Make every deferred original durable and put it in its place (two file-system syncs for the batch)."""
@@ -149,9 +250,12 @@ class Originals:
         fd = os.open(tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         try:
             with os.fdopen(fd, "wb") as out:
+                sink = self._sink(out)
                 for chunk in chunks:
                     hasher.update(chunk)
-                    out.write(chunk)
+                    sink.write(chunk)
+                if sink is not out:
+                    sink.close()
         except BaseException:
             os.unlink(tmp_name)
             raise
@@ -192,9 +296,12 @@ class Originals:
         fd, tmp_name = tempfile.mkstemp(dir=self._tmp)
         try:
             with os.fdopen(fd, "wb") as out:
+                sink = self._sink(out)
                 for chunk in chunks:
                     hasher.update(chunk)
-                    out.write(chunk)
+                    sink.write(chunk)
+                if sink is not out:
+                    sink.close()
                 out.flush()
                 os.fsync(out.fileno())
             digests = hasher.digests()
@@ -213,33 +320,29 @@ class Originals:
                 os.unlink(tmp_name)
 
     def _check(self, path: Path, sha256: str) -> None:
-        found = hash_file(path).sha256
-        if found != sha256:
-            raise IntegrityError(
-                f"The original {sha256} has been altered on disk (its bytes now hash to {found}). "
-                "Restore it from a backup; leakdesk will not use it."
-            )
+        found = hash_file(path).sha256 if self._key is None else self._hash_stored(path, sha256).sha256
+        self._verify(found, sha256)
 
     def verified_path(self, sha256: str) -> Path:
-        """The path of an original after re-hashing it; raises IntegrityError if it changed or vanished."""
+        """The path of an original after re-hashing it (a decrypted view in an encrypted case); raises
+        IntegrityError if it changed or vanished."""
         path = self.path(sha256)
         if not path.exists():
             raise IntegrityError(f"The original {sha256} is missing from the originals folder.")
+        if self._key is not None:
+            self._views.pop(sha256, None)  # decrypted and re-hashed now, not trusted from an earlier view
+            return self._view(sha256, path)
         self._check(path, sha256)
         return path
 
     def read_bytes(self, sha256: str) -> bytes:
         """The bytes of an original, checked against their sha256."""
-        path = self.readable_path(sha256)
-        data = path.read_bytes() if path.exists() else None
-        if data is None:
+        pending = self._pending.get(sha256)
+        path = Path(pending) if pending is not None else self.path(sha256)
+        if not path.exists():
             raise IntegrityError(f"The original {sha256} is missing from the originals folder.")
-        found = hashlib.sha256(data).hexdigest()
-        if found != sha256:
-            raise IntegrityError(
-                f"The original {sha256} has been altered on disk (its bytes now hash to {found}). "
-                "Restore it from a backup; leakdesk will not use it."
-            )
+        data = path.read_bytes() if self._key is None else b"".join(self._open_plain(path, sha256))
+        self._verify(hashlib.sha256(data).hexdigest(), sha256)
         return data
 
     def inspect_folder(self, recorded: set[str]) -> Iterator[FolderFinding]:

@@ -103,4 +103,4 @@ _VERBS = {
 def acting(request: Request, who: Visitor) -> Case:
     """The case acting as this user (same engine): every audit entry written through it names them."""
     case = case_of(request)
-    return Case(case.root, case.engine, case.settings, actor=who.user.name)
+    return Case(case.root, case.engine, case.settings, actor=who.user.name, key=case.key)

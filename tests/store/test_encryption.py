@@ -1,0 +1,195 @@
+"""Encryption at rest: the key file, SQLCipher case.db, sealed originals, and what an encrypted case refuses."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from leakdesk.case import Case
+from leakdesk.errors import CaseError, IntegrityError
+from leakdesk.intake.ingest import ingest_paths
+from leakdesk.store import encryption
+from leakdesk.store.encryption import RECORD, KdfParams
+from tests.conftest import invoke
+from tests.store.conftest import FAST_KDF, PASSPHRASE, write_passphrase
+
+SUBJECT = "Секретный платёж через Кипр"
+BODY = "Перевод ушёл со счёта фонда «Заря» в понедельник."
+EML = (
+    f"From: Fialka <fialka@example.net>\r\nTo: desk@example.org\r\nSubject: {SUBJECT}\r\n"
+    "Message-ID: <enc-{n}@example.net>\r\nDate: Tue, 03 Mar 2026 09:15:00 +0300\r\nMIME-Version: 1.0\r\n"
+    "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+    f"{BODY} {{n}}\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    'Content-Disposition: attachment; filename="spisok.txt"\r\n\r\nСписок участников {n}: Орлов, Панова.\r\n--b--\r\n'
+)
+
+
+@pytest.fixture
+def encrypted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Case:
+    monkeypatch.setenv(encryption.PASSPHRASE_ENV, str(write_passphrase(tmp_path)))
+    case = Case.init(tmp_path / "case", encrypted=True, kdf=FAST_KDF)
+    yield case  # type: ignore[misc]
+    case.close()
+
+
+def _inbox(folder: Path, n: int = 3) -> Path:
+    folder.mkdir()
+    for i in range(1, n + 1):
+        (folder / f"letter{i}.eml").write_bytes(EML.format(n=i).encode())
+    return folder
+
+
+NEEDLES = [w.encode() for w in ("Кипр", "Заря", "Орлов", "fialka@example.net", "Subject:", "spisok")]
+
+
+def test_no_file_in_the_case_holds_plaintext(encrypted: Case, tmp_path: Path) -> None:
+    result = ingest_paths(encrypted, [_inbox(tmp_path / "inbox")], progress=False)
+    assert (len(result.created), result.children) == (3, 3)  # three letters, three attachments
+    stored = [p for p in (encrypted.root / "originals").rglob("*") if p.is_file()]
+    assert len(stored) == 6
+    encrypted.close()  # checkpoint the WAL into case.db, remove the decrypted views
+    files = stored + [p for p in encrypted.root.glob("case.db*")] + [encrypted.root / "case.key"]
+    for path in files:
+        data = path.read_bytes()
+        found = [n for n in NEEDLES if n in data]
+        assert found == [], f"{path} holds {found}"
+    for path in stored:
+        assert path.read_bytes().startswith(encryption.MAGIC)
+        assert hashlib.sha256(path.read_bytes()).hexdigest() != path.name  # named by the plaintext's hash
+
+
+def test_an_original_round_trips_and_is_named_by_its_plaintext_hash(encrypted: Case) -> None:
+    for data in (b"", b"x", os.urandom(RECORD), os.urandom(2 * RECORD + 5)):
+        d = encrypted.originals.put_bytes(data)
+        assert d.sha256 == hashlib.sha256(data).hexdigest() and d.size == len(data)
+        assert encrypted.originals.read_bytes(d.sha256) == data
+        assert encrypted.originals.put_bytes(data) == d  # deduplicated, never rewritten
+        path = encrypted.originals.path(d.sha256)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o400
+        view = encrypted.originals.verified_path(d.sha256)  # what OCR and document readers are given
+        assert view.read_bytes() == data and not view.is_relative_to(encrypted.root)
+    encrypted.close()
+    assert not view.exists()  # the decrypted views go when the case closes
+
+
+def test_case_db_is_not_readable_with_plain_sqlite(encrypted: Case) -> None:
+    con = sqlite3.connect(encrypted.root / "case.db")
+    with pytest.raises(sqlite3.DatabaseError, match="^file is not a database$"):
+        con.execute("SELECT count(*) FROM sqlite_master").fetchall()
+    con.close()
+
+
+def test_opening_needs_the_right_passphrase(encrypted: Case, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    encrypted.close()
+    monkeypatch.setenv(encryption.PASSPHRASE_ENV, "")
+    with pytest.raises(CaseError) as missing:
+        Case.open(encrypted.root)
+    assert str(missing.value) == "This case is encrypted; give its passphrase with --passphrase-file."
+    with pytest.raises(CaseError) as wrong:
+        Case.open(encrypted.root, passphrase=b"correct horse battery stable")
+    assert str(wrong.value) == "The passphrase does not open this case."
+    with Case.open(encrypted.root, passphrase=PASSPHRASE.encode()) as again:
+        assert again.fsck().ok
+
+
+def test_key_file_holds_neither_the_passphrase_nor_the_data_key(encrypted: Case) -> None:
+    text = (encrypted.root / "case.key").read_bytes()
+    assert encrypted.key is not None
+    data_key = encrypted.key._data_key
+    for secret in (PASSPHRASE.encode(), data_key, data_key.hex().encode(), base64.b64encode(data_key)):
+        assert secret not in text
+    record = json.loads(text)
+    assert (record["kdf"], record["time_cost"], record["memory_cost"], record["parallelism"]) == (
+        "argon2id", 1, 8192, 1)
+    assert stat.S_IMODE((encrypted.root / "case.key").stat().st_mode) == 0o600
+    assert "hidden" in repr(encrypted.key) and data_key.hex() not in repr(encrypted.key)
+
+
+def test_changed_kdf_parameters_do_not_open_the_case(encrypted: Case) -> None:
+    path = encrypted.root / "case.key"
+    record = json.loads(path.read_text())
+    record["time_cost"] = 2
+    path.write_text(json.dumps(record))
+    with pytest.raises(CaseError, match="^The passphrase does not open this case.$"):
+        Case.open(encrypted.root)
+
+
+def test_default_kdf_is_argon2id_rfc9106(tmp_path: Path) -> None:
+    key = encryption.create_key_file(tmp_path, b"pass")
+    record = json.loads((tmp_path / "case.key").read_text())
+    assert (record["time_cost"], record["memory_cost"], record["parallelism"]) == (3, 65536, 4)
+    assert KdfParams() == KdfParams(3, 65536, 4)
+    assert encryption.open_key_file(tmp_path, b"pass").database_key() == key.database_key()
+
+
+def test_a_flipped_byte_in_a_sealed_original_is_tampering(encrypted: Case, tmp_path: Path) -> None:
+    ingest_paths(encrypted, [_inbox(tmp_path / "inbox", 1)], progress=False)
+    assert encrypted.fsck().ok
+    victim = sorted(p for p in (encrypted.root / "originals").rglob("*") if p.is_file())[0]
+    os.chmod(victim, 0o600)
+    data = bytearray(victim.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    victim.write_bytes(bytes(data))
+    os.chmod(victim, 0o400)
+    with pytest.raises(IntegrityError) as err:
+        encrypted.originals.read_bytes(victim.name)
+    assert str(err.value) == (f"The original {victim.name} has been altered on disk (its encrypted bytes no longer "
+                              "decrypt). Restore it from a backup; leakdesk will not use it.")
+    report = encrypted.fsck()
+    assert not report.ok
+    assert report.damaged_originals == [
+        {"sha256": victim.name, "problem": "its encrypted bytes were altered (they no longer decrypt)"}]
+
+
+@pytest.mark.parametrize("cut", ["truncated", "extended"])
+def test_a_truncated_or_extended_original_does_not_open(encrypted: Case, cut: str) -> None:
+    d = encrypted.originals.put_bytes(os.urandom(RECORD + 100))
+    path = encrypted.originals.path(d.sha256)
+    os.chmod(path, 0o600)
+    data = path.read_bytes()
+    path.write_bytes(data[: -(100 + 17)] if cut == "truncated" else data + b"\0" * 17)
+    with pytest.raises(IntegrityError, match="its encrypted bytes no longer decrypt"):
+        encrypted.originals.read_bytes(d.sha256)
+
+
+def test_cli_init_encrypted_then_every_command_with_passphrase_file(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pp = write_passphrase(tmp_path)
+    made = invoke(runner, "init", tmp_path / "c", "--encrypted", "--passphrase-file", pp)
+    assert made.exit_code == 0, made.output
+    assert made.output == (f"Case created at {tmp_path / 'c'} (sqlite, encrypted; keep its passphrase safe, without "
+                           "it the case cannot be opened).\n")
+    assert PASSPHRASE not in made.output
+    settings = json.loads((tmp_path / "c" / "case.json").read_text())
+    assert settings["encrypted"] is True and PASSPHRASE not in json.dumps(settings)
+    refused = invoke(runner, "fsck", tmp_path / "c")
+    assert refused.exit_code == 1
+    assert refused.output == "Error: This case is encrypted; give its passphrase with --passphrase-file.\n"
+    bad = tmp_path / "bad.txt"
+    bad.write_text("not it\n")
+    wrong = invoke(runner, "--passphrase-file", bad, "fsck", tmp_path / "c")
+    assert (wrong.exit_code, wrong.output) == (1, "Error: The passphrase does not open this case.\n")
+    ok = invoke(runner, "--passphrase-file", pp, "fsck", tmp_path / "c")
+    assert ok.exit_code == 0 and ok.output.endswith("All is well.\n")
+
+
+def test_cli_init_refuses_without_passphrase_and_with_postgresql(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    none = invoke(runner, "init", tmp_path / "c", "--encrypted")
+    assert none.exit_code == 2
+    assert none.output == "Error: An encrypted case needs a passphrase; give it with --passphrase-file.\n"
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n")
+    res = invoke(runner, "init", tmp_path / "c", "--encrypted", "--passphrase-file", empty)
+    assert (res.exit_code, res.output) == (1, f"Error: The passphrase file {empty} is empty.\n")
+    pg = invoke(runner, "init", tmp_path / "c", "--encrypted", "--passphrase-file", write_passphrase(tmp_path),
+                "--db", "postgresql://desk@127.0.0.1:1/leakdesk")
+    assert pg.exit_code == 1
+    assert pg.output == ("Error: Only a case's own case.db can be encrypted by leakdesk; a PostgreSQL database is "
+                         "encrypted by its server (TDE or disk encryption), so use --encrypted without --db.\n")
+    assert not (tmp_path / "c").exists()  # nothing made
