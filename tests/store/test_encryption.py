@@ -193,3 +193,94 @@ def test_cli_init_refuses_without_passphrase_and_with_postgresql(runner, tmp_pat
     assert pg.output == ("Error: Only a case's own case.db can be encrypted by leakdesk; a PostgreSQL database is "
                          "encrypted by its server (TDE or disk encryption), so use --encrypted without --db.\n")
     assert not (tmp_path / "c").exists()  # nothing made
+
+
+def _count_dispatches(case_root: Path, database_key: str) -> int:
+    from sqlcipher3 import dbapi2 as sqlcipher
+
+    con = sqlcipher.connect(str(case_root / "case.db"), timeout=30)
+    try:
+        con.execute(f'PRAGMA key="{database_key}"')
+        return int(con.execute("SELECT count(*) FROM dispatch").fetchone()[0])
+    except sqlcipher.OperationalError:
+        return 0  # busy, or the schema is still being written
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_kill_9_during_an_encrypted_ingest_then_rerun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import sqlalchemy as sa
+
+    from leakdesk.store import tables as t
+    from tests.intake.conftest import RU_TEXT, mbox_bytes, raw_message, with_attachment
+
+    monkeypatch.setenv(encryption.PASSPHRASE_ENV, str(write_passphrase(tmp_path)))
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for i in range(60):
+        data = (with_attachment(RU_TEXT.encode() * 3, f"notes-{i}.txt", "text", "plain", message_id=f"<k{i}@x>")
+                if i % 10 == 0 else raw_message(f"Letter {i}. {RU_TEXT}".encode(), message_id=f"<k{i}@x>"))
+        (inbox / f"{i:04d}.eml").write_bytes(data)
+    (inbox / "zz.mbox").write_bytes(mbox_bytes(
+        [raw_message(f"Boxed letter {i}.\n".encode(), message_id=f"<kb{i}@x>") for i in range(300)]))
+    with Case.init(tmp_path / "case", encrypted=True, kdf=FAST_KDF) as made:
+        assert made.key is not None
+        db_key = made.key.database_key()
+    cmd = [sys.executable, "-m", "leakdesk.cli.main", "ingest", str(tmp_path / "case"), str(inbox), "--json"]
+    rng, seen = random.Random(20261202), []
+    for target in (5, 40, 120):
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 300
+        while proc.poll() is None and time.monotonic() < deadline and _count_dispatches(tmp_path / "case",
+                                                                                       db_key) < target:
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0, 0.3))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        seen.append(_count_dispatches(tmp_path / "case", db_key))
+    assert any(0 < n < 366 for n in seen), f"no kill landed in the middle of the work: {seen}"
+    assert subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600).returncode == 0
+    with Case.open(tmp_path / "case") as case, case.connect() as conn:
+        d = t.dispatch.c
+        assert conn.execute(sa.select(sa.func.count()).where(d.parent_id.is_(None), d.kind == "email")).scalar() \
+            == 360  # every message exactly once
+        assert conn.execute(sa.select(sa.func.count()).where(d.parent_id.is_not(None))).scalar() == 6
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        report = case.fsck()
+        assert report.ok, report
+        for sha in conn.execute(sa.select(t.original.c.sha256)).scalars():
+            assert case.originals.path(sha).read_bytes().startswith(encryption.MAGIC)
+    print("dispatches after each kill:", seen)
+
+
+@pytest.mark.slow
+def test_ingest_run_and_report_on_an_encrypted_sample_case(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from leakdesk.sample import sample_dir
+
+    pp, case = write_passphrase(tmp_path), tmp_path / "sample"
+    assert invoke(runner, "init", case, "--encrypted", "--passphrase-file", pp).exit_code == 0
+    ingested = invoke(runner, "--passphrase-file", pp, "ingest", case, sample_dir() / "mail", "--series", "Fialka",
+                      "--json")
+    assert ingested.exit_code == 0, ingested.output
+    assert len(json.loads(ingested.stdout)["created"]) == 16  # 11 letters, 5 attachments and nested messages
+    ran = invoke(runner, "--passphrase-file", pp, "run", case, "--json")
+    assert ran.exit_code == 0, ran.output
+    stages = {s["name"]: s for s in json.loads(ran.stdout)["stages"]}
+    assert stages["claims"]["done"] > 0 and stages["verify"]["done"] > 0
+    assert all(s["failed"] == 0 for s in stages.values())
+    reported = invoke(runner, "--passphrase-file", pp, "report", case)
+    assert reported.exit_code == 0, reported.output
+    html = (case / "reports" / "report.html").read_text("utf-8")
+    assert "Fialka" in html
+    checked = invoke(runner, "--passphrase-file", pp, "fsck", case)
+    assert checked.exit_code == 0 and checked.output.endswith("All is well.\n")
+    for path in (case / "originals").rglob("*"):
+        assert not path.is_file() or path.read_bytes().startswith(encryption.MAGIC)
