@@ -52,7 +52,7 @@ def test_timeline_shows_claims_with_intervals_and_letters(sample_case) -> None: 
 def test_ftm_export_of_the_sample_validates(sample_case, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from followthemoney import model
 
-    from leakdesk.claims.export_ftm import export_ftm
+    from leakdesk.publish.export_ftm import export_ftm
 
     out = tmp_path / "sample.jsonl"
     result = export_ftm(sample_case, out)

@@ -174,7 +174,7 @@ def export_ftm_cmd(
     db: DbOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Write FollowTheMoney entities (letters, people, places, mentions, claims as events), one per line."""
-    from leakdesk.claims.export_ftm import export_ftm
+    from leakdesk.publish.export_ftm import export_ftm
 
     if redacted:
         from leakdesk.publish.exports import redacted_ftm
@@ -197,7 +197,7 @@ def export_claimreview_cmd(
     db: DbOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Write schema.org ClaimReview JSON-LD for every claim with a verdict."""
-    from leakdesk.claims.claimreview import export_claimreview
+    from leakdesk.publish.claimreview import export_claimreview
 
     if redacted:
         from leakdesk.publish.exports import redacted_claimreview

@@ -1,6 +1,6 @@
-"""Redacted FollowTheMoney and ClaimReview exports: the claims package's exports with the series' approved
-redactions applied to every value, e-mail addresses and local paths withheld, and the originals' verbatim bodies
-left out (a verbatim body is what a canary trap matches; the redacted translation stays)."""
+"""Redacted FollowTheMoney and ClaimReview exports: the plain exports (export_ftm.py, claimreview.py) with the
+series' approved redactions applied to every value, e-mail addresses and local paths withheld, and the originals'
+verbatim bodies left out (a verbatim body is what a canary trap matches; the redacted translation stays)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from leakdesk.errors import LeakdeskError
+from leakdesk.publish.claimreview import reviews
+from leakdesk.publish.export_ftm import ExportError, build, validate
 from leakdesk.publish.redact import Redactor
 from leakdesk.publish.shareable import withhold
 
+__all__ = ["ExportError", "redacted_claimreview", "redacted_ftm"]
+
 DROPPED_FTM = ("bodyText", "bodyHtml", "headers")
-
-
-class ExportError(LeakdeskError):
-    """A redacted export could not be made safe; nothing was written."""
 
 
 def _clean(value: Any, redactor: Redactor, case_root: Path) -> Any:
@@ -44,8 +43,6 @@ def _check(text: str, redactor: Redactor, out: Path) -> None:
 
 def redacted_ftm(case: Any, out: Path, series: str) -> dict[str, Any]:
     """FtM entities, one per line, redacted (see the module docstring); audited."""
-    from leakdesk.claims.export_ftm import build, validate
-
     redactor = _reviewed(case, series)
     entities = build(case)
     lines = []
@@ -68,8 +65,6 @@ def redacted_ftm(case: Any, out: Path, series: str) -> dict[str, Any]:
 
 def redacted_claimreview(case: Any, out: Path, series: str, publisher: str = "leakdesk desk") -> dict[str, Any]:
     """ClaimReview JSON-LD with every value redacted; audited."""
-    from leakdesk.claims.claimreview import reviews
-
     redactor = _reviewed(case, series)
     items = _clean(reviews(case, publisher), redactor, case.root)
     text = json.dumps(items, ensure_ascii=False, indent=2) + "\n"

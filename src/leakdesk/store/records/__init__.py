@@ -9,7 +9,8 @@ reads, `case.transaction()` for writes) and returns frozen dataclasses, never ro
 - `dates`: the letter's anchor date (one rule, with its reason)
 - `verdicts`, `reviews`, `claims`: authorship verdicts, expert reviews, claims and their corroboration
 - `status`: the combined per-dispatch status (its own verdict, reviews and claims; never inherited)
-- `custody`: registering an original together with its custody row
+- `custody`: registering an original together with its custody row; the recorded digests of originals
+- `entities`: people, organisations and places with their other names, and the mentions that name them
 - `accounts`, `search`, `desk`: the web desk's users, sessions and tokens; its search index; the reads its pages need
 
 Only `store/` imports `store/tables.py`; everything else goes through here.

@@ -51,3 +51,9 @@ def register_original(conn: sa.Connection, originals: Originals, data: bytes, *,
     custody_id = add_custody(conn, digests.sha256, "received" if new else "re-received", channel, source, actor,
                              dispatch_id, location)
     return Registered(digests, custody_id, new)
+
+
+def digests_of(conn: sa.Connection) -> dict[str, Digests]:
+    """The recorded digests (sha256, sha1, md5, size) of every original, by sha256."""
+    return {r.sha256: Digests(r.sha256, r.sha1, r.md5, r.size)
+            for r in conn.execute(sa.select(original.c.sha256, original.c.sha1, original.c.md5, original.c.size))}

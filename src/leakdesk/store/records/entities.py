@@ -148,3 +148,8 @@ def mention_counts(conn: sa.Connection) -> dict[int, tuple[int, int]]:
         c = counts.setdefault(row.entity_id, [0, 0])
         c[1 if row.translation_id is not None else 0] += 1
     return {k: (v[0], v[1]) for k, v in counts.items()}
+
+
+def mentions(conn: sa.Connection) -> list[Mention]:
+    """Every mention of the case (in texts and translations), in the order they were stored."""
+    return [_mention(r) for r in conn.execute(sa.select(mention).order_by(mention.c.id))]
