@@ -284,3 +284,53 @@ def test_ingest_run_and_report_on_an_encrypted_sample_case(runner, tmp_path: Pat
     assert checked.exit_code == 0 and checked.output.endswith("All is well.\n")
     for path in (case / "originals").rglob("*"):
         assert not path.is_file() or path.read_bytes().startswith(encryption.MAGIC)
+
+
+def test_init_asks_for_the_passphrase_without_echo_on_a_terminal(tmp_path: Path) -> None:
+    import pty
+    import select
+    import subprocess
+    import sys
+
+    main, secondary = pty.openpty()
+    env = dict(os.environ, LEAKDESK_HOME=str(tmp_path / "home"))
+    proc = subprocess.Popen([sys.executable, "-m", "leakdesk.cli.main", "init", str(tmp_path / "c"), "--encrypted"],
+                            stdin=secondary, stdout=secondary, stderr=secondary, env=env, close_fds=True)
+    os.close(secondary)
+    seen = b""
+
+    def until(text: bytes) -> None:
+        nonlocal seen
+        while text not in seen:
+            ready, _, _ = select.select([main], [], [], 60)
+            assert ready, seen
+            seen += os.read(main, 1024)
+
+    until(b"Passphrase: ")
+    os.write(main, b"typed secret words\n")
+    until(b"Repeat for confirmation: ")
+    os.write(main, b"typed secret words\n")
+    assert proc.wait(timeout=120) == 0
+    until(b"encrypted; keep its passphrase safe")
+    os.close(main)
+    assert b"typed secret" not in seen  # never echoed
+    with Case.open(tmp_path / "c", passphrase=b"typed secret words") as case:
+        assert case.key is not None and case.fsck().ok
+
+
+def test_views_left_by_a_killed_process_are_removed(encrypted: Case, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from leakdesk.store.originals import VIEWS_PREFIX
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    d = encrypted.originals.put_bytes(b"a letter")
+    view = encrypted.originals.verified_path(d.sha256)
+    stale = view.parent.parent / f"{VIEWS_PREFIX}{dead.stdout.strip()}-left"
+    stale.mkdir()
+    (stale / d.sha256).write_bytes(b"a letter")
+    encrypted.close()
+    with Case.open(encrypted.root) as again:
+        again.originals.verified_path(d.sha256)
+        assert not stale.exists()

@@ -177,8 +177,9 @@ class Originals:
             return view
         if self._views_dir is None:
             shm = Path("/dev/shm")
-            parent = shm if shm.is_dir() and os.access(shm, os.W_OK) else None
-            self._views_dir = Path(tempfile.mkdtemp(prefix="leakdesk-views-", dir=parent))
+            parent = Path(shm if shm.is_dir() and os.access(shm, os.W_OK) else tempfile.gettempdir())
+            _remove_stale_views(parent)
+            self._views_dir = Path(tempfile.mkdtemp(prefix=f"{VIEWS_PREFIX}{os.getpid()}-", dir=parent))
             weakref.finalize(self, shutil.rmtree, str(self._views_dir), True)
         view = self._views_dir / sha256
         hasher = _Hasher()
@@ -379,6 +380,25 @@ class Originals:
             for second in sorted(first.glob("[0-9a-f][0-9a-f]")):
                 for f in sorted(second.iterdir()):
                     yield f.name
+
+
+VIEWS_PREFIX = "leakdesk-views-"
+
+
+def _remove_stale_views(parent: Path) -> None:
+    """Remove decrypted views left by a leakdesk process of this user that was killed (its pid no longer runs)."""
+    for entry in os.scandir(parent):
+        if not entry.name.startswith(VIEWS_PREFIX) or not entry.is_dir(follow_symlinks=False):
+            continue
+        pid = entry.name[len(VIEWS_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or entry.stat(follow_symlinks=False).st_uid != os.getuid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(entry.path, ignore_errors=True)
+        except PermissionError:
+            pass  # a live process of someone else
 
 
 def _walk(root: Path) -> Iterator[tuple[os.DirEntry[str], int]]:
