@@ -130,7 +130,7 @@ def test_provider_sections_are_ordered_and_their_images_copied(case, tmp_path, m
             return [ReportSection("Translations", "<p>translations here</p>", 20)]
         """,
     )
-    result = build_report(case, providers=[late, "ldtest_not_installed", early])
+    result = build_report(case, providers=[late, early])
     assert result.sections == ["Dispatches and chain of custody", "Translations", "Claims"]
     assert result.warnings == []
     assert (case.reports / "plot.svg").read_text("utf-8") == image.read_text("utf-8")
@@ -161,6 +161,8 @@ def test_a_provider_missing_a_dependency_is_not_silently_skipped(case, tmp_path,
     name = provider(tmp_path, monkeypatch, "ldtest_needs_missing", "import ldtest_no_such_dependency\n")
     with pytest.raises(ModuleNotFoundError, match="ldtest_no_such_dependency"):
         collect_sections(case, providers=[name])
+    with pytest.raises(ModuleNotFoundError, match="ldtest_not_installed"):  # no provider is optional any more
+        collect_sections(case, providers=["ldtest_not_installed"])
 
 
 def test_a_failing_provider_becomes_a_visible_warning(case, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

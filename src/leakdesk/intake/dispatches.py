@@ -7,12 +7,11 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-import sqlalchemy as sa
-
 from leakdesk.case import Case
-from leakdesk.errors import NoSuchRecord, UsageError
+from leakdesk.errors import UsageError
 from leakdesk.intake.dkim import latest_verdicts
-from leakdesk.store import tables as t
+from leakdesk.store.records import desk_facts, dispatches
+from leakdesk.store.records.dispatches import Dispatch
 
 
 def list_dispatches(case: Case, variants_only: bool = False) -> list[dict[str, Any]]:
@@ -20,36 +19,29 @@ def list_dispatches(case: Case, variants_only: bool = False) -> list[dict[str, A
 
     With `variants_only`, only dispatches involved in a Message-ID clash (the variant and the one it copies).
     """
-    d = t.dispatch
-    query = (
-        sa.select(
-            d.c.id, d.c.parent_id, d.c.original_sha256.label("sha256"), d.c.kind, d.c.channel, d.c.filename,
-            d.c.media_type, d.c.message_id, d.c.subject, d.c.sender, d.c.date, d.c.date_utc,
-            t.series.c.name.label("series"), d.c.language, d.c.status, d.c.error, d.c.variant_of, d.c.pgp_status,
-            d.c.pgp_details, d.c.details,
-        )
-        .select_from(d.outerjoin(t.series, d.c.series_id == t.series.c.id))
-        .order_by(d.c.id)
-    )
+    with case.connect() as conn:
+        found = dispatches.find(conn)
+        desk = desk_facts.latest(conn)
     if variants_only:
-        clashing = sa.select(d.c.variant_of).where(d.c.variant_of.is_not(None))
-        query = query.where(sa.or_(d.c.variant_of.is_not(None), d.c.id.in_(clashing)))
-    with case.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(query)]
+        copied = {d.variant_of for d in found if d.variant_of is not None}
+        found = [d for d in found if d.variant_of is not None or d.id in copied]
     dkim = latest_verdicts(case)
-    with case.connect() as conn:
-        desk = desk_facts(conn)
-    for row in rows:
-        row["set_by_desk"] = desk.get(row["id"], {})
-        row["dkim"] = dkim.get(row["id"])  # None: never checked (`leakdesk dkim`)
-        details = row.pop("details") or {}
-        row["warning"] = "; ".join(details.get("warnings") or []) or None
-        row["folder"] = details.get("folder")
-        row["ocr"] = details.get("ocr")  # None: not a scan or image
-        when = row["date_utc"]
-        if when is not None:  # SQLite gives back naive datetimes; they were stored as UTC
-            row["date_utc"] = (when if when.tzinfo else when.replace(tzinfo=UTC)).isoformat()
-    return rows
+    return [_listed(d, desk.get(d.id, {}), dkim.get(d.id)) for d in found]
+
+
+def _listed(d: Dispatch, set_by_desk: dict[str, Any], dkim: dict[str, Any] | None) -> dict[str, Any]:
+    return {
+        "id": d.id, "parent_id": d.parent_id, "sha256": d.original_sha256, "kind": d.kind, "channel": d.channel,
+        "filename": d.filename, "media_type": d.media_type, "message_id": d.message_id, "subject": d.subject,
+        "sender": d.sender, "date": d.date, "date_utc": d.date_utc.isoformat() if d.date_utc else None,
+        "series": d.series, "language": d.language, "status": d.status, "error": d.error,
+        "variant_of": d.variant_of, "pgp_status": d.pgp_status, "pgp_details": d.pgp_details,
+        "set_by_desk": set_by_desk,
+        "dkim": dkim,  # None: never checked (`leakdesk dkim`)
+        "warning": "; ".join(d.details.get("warnings") or []) or None,
+        "folder": d.details.get("folder"),
+        "ocr": d.details.get("ocr"),  # None: not a scan or image
+    }
 
 
 # ---------------------------------------------------------------------- facts set by the desk
@@ -79,22 +71,6 @@ def parse_desk_date(value: str) -> tuple[str, datetime]:
     return shown, when.astimezone(UTC)
 
 
-def desk_facts(conn: sa.Connection, dispatch_ids: list[int] | None = None) -> dict[int, dict[str, dict[str, Any]]]:
-    """The latest desk-supplied value of each field, by dispatch: {id: {"date": {"value", "set_by", "time",
-    "note"}}}."""
-    f = t.desk_fact
-    query = sa.select(f).order_by(f.c.id)
-    if dispatch_ids is not None:
-        query = query.where(f.c.dispatch_id.in_(dispatch_ids))
-    out: dict[int, dict[str, dict[str, Any]]] = {}
-    for row in conn.execute(query):
-        when = row.time if row.time.tzinfo else row.time.replace(tzinfo=UTC)
-        out.setdefault(row.dispatch_id, {})[row.field] = {
-            "value": row.value, "set_by": row.actor, "time": when.isoformat(), "note": row.note,
-        }
-    return out
-
-
 def set_desk_facts(case: Case, dispatch_id: int, *, date: str | None = None, sender: str | None = None,
                    note: str | None = None) -> dict[str, Any]:
     """Set a date or sender on a letter whose original has none. Audited under the desk's actor; the original's
@@ -114,10 +90,7 @@ def set_desk_facts(case: Case, dispatch_id: int, *, date: str | None = None, sen
     if note is not None and len(note) > MAX_NOTE:
         raise UsageError(f"The note is {len(note):,} characters long; at most {MAX_NOTE:,} are kept.")
     with case.transaction() as conn:
-        row = conn.execute(sa.select(t.dispatch.c.id, t.dispatch.c.date, t.dispatch.c.date_utc, t.dispatch.c.sender)
-                           .where(t.dispatch.c.id == dispatch_id)).first()
-        if row is None:
-            raise NoSuchRecord(f"No such dispatch {dispatch_id} in this case.")
+        row = dispatches.get(conn, dispatch_id)
         if "date" in values and (row.date or row.date_utc):
             raise UsageError(f"Dispatch {dispatch_id} already has a date from its original ({row.date}); the desk "
                              "cannot replace what the original says.")
@@ -126,11 +99,10 @@ def set_desk_facts(case: Case, dispatch_id: int, *, date: str | None = None, sen
                              "the desk cannot replace what the original says.")
         now = datetime.now(UTC)
         for field, (value, utc) in values.items():
-            conn.execute(t.desk_fact.insert().values(dispatch_id=dispatch_id, field=field, value=value,
-                                                     value_utc=utc, note=note, actor=case.actor, time=now))
+            desk_facts.add(conn, dispatch_id, field, value, utc, note, case.actor, now)
         case.audit(conn, "intake.desk-fact", f"dispatch {dispatch_id}",
                    {field: value for field, (value, _utc) in values.items()} | {"note": note})
-        facts = desk_facts(conn, [dispatch_id]).get(dispatch_id, {})
+        facts = desk_facts.latest(conn, [dispatch_id]).get(dispatch_id, {})
     return {"dispatch_id": dispatch_id, "set_by_desk": facts}
 
 
@@ -141,26 +113,19 @@ MAX_DIFF_INPUT = 2_000_000
 
 def variant_pairs(case: Case, dispatch_id: int | None = None) -> list[tuple[int, int]]:
     """(earlier, later) pairs of top-level dispatches sharing a Message-ID with different bytes."""
-    d = t.dispatch
-    query = sa.select(d.c.variant_of, d.c.id).where(d.c.variant_of.is_not(None)).order_by(d.c.id)
-    if dispatch_id is not None:
-        query = query.where(sa.or_(d.c.id == dispatch_id, d.c.variant_of == dispatch_id))
     with case.connect() as conn:
-        if dispatch_id is not None and conn.execute(sa.select(d.c.id).where(d.c.id == dispatch_id)).first() is None:
-            raise NoSuchRecord(f"No such dispatch {dispatch_id} in this case.")
-        return [(int(a), int(b)) for a, b in conn.execute(query)]
+        if dispatch_id is not None:
+            dispatches.get(conn, dispatch_id)  # "No such dispatch 33 in this case."
+        found = dispatches.find(conn)
+    return [(d.variant_of, d.id) for d in found if d.variant_of is not None
+            and (dispatch_id is None or dispatch_id in (d.id, d.variant_of))]
 
 
 def variant_diff(case: Case, first: int, second: int) -> dict[str, Any]:
     """A neutral comparison of two copies: which differ, and a unified diff of their bytes read as text. Neither
     copy is called the original: arrival order says nothing about which one is genuine."""
     with case.connect() as conn:
-        rows = {r.id: r for r in conn.execute(
-            sa.select(t.dispatch.c.id, t.dispatch.c.original_sha256, t.dispatch.c.message_id, t.dispatch.c.ingested)
-            .where(t.dispatch.c.id.in_([first, second])))}
-    for wanted in (first, second):
-        if wanted not in rows:
-            raise NoSuchRecord(f"No such dispatch {wanted} in this case.")
+        rows = {wanted: dispatches.get(conn, wanted) for wanted in (first, second)}
     texts = []
     for wanted in (first, second):
         data = case.originals.read_bytes(rows[wanted].original_sha256)[:MAX_DIFF_INPUT]

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import dkim
-import sqlalchemy as sa
 
 from leakdesk.case import Case
 from leakdesk.errors import IntakeError, UsageError
-from leakdesk.store import tables as t
+from leakdesk.store.records import dispatches
+from leakdesk.store.records import dkim as dkim_records
 from leakdesk.store.records.common import no_such_dispatch
 
 ENGINE = f"dkimpy {version('dkimpy')}"
@@ -354,19 +354,17 @@ def check_case(case: Case, dispatch_ids: Iterable[int] | None = None, dns_file: 
 
 
 def _targets(case: Case, ids: list[int] | None) -> list[tuple[int, str, str | None]]:
-    d = t.dispatch.c
-    query = sa.select(d.id, d.kind, d.original_sha256, d.reader, d.details)
     with case.connect() as conn:
         if ids is None:
-            rows = conn.execute(query.where(d.kind == "email").order_by(d.id)).all()
-            return [(r.id, r.original_sha256, r.reader) for r in rows if not (r.details or {}).get("rebuilt")]
-        found = {r.id: r for r in conn.execute(query.where(d.id.in_(ids)))}
+            return [(d.id, d.original_sha256, d.reader) for d in dispatches.find(conn)
+                    if d.kind == "email" and not d.details.get("rebuilt")]
+        found = {d.id: d for d in dispatches.find(conn, list(ids))}
     for i in ids:
         if i not in found:
             raise no_such_dispatch(i)
         if found[i].kind != "email":
             raise DkimError(f"Dispatch {i} is not an email ({found[i].kind}); DKIM applies to emails only.")
-        if (found[i].details or {}).get("rebuilt"):
+        if found[i].details.get("rebuilt"):
             raise DkimError(f"Dispatch {i} was rebuilt from an Outlook data file, not received as bytes; "
                             "its signatures cannot be checked.")
     return [(i, found[i].original_sha256, found[i].reader) for i in dict.fromkeys(ids)]
@@ -375,12 +373,8 @@ def _targets(case: Case, ids: list[int] | None) -> list[tuple[int, str, str | No
 def _record(case: Case, dispatch_id: int, verdict: MessageVerdict) -> dict[str, Any]:
     now = datetime.now(UTC)
     with case.transaction() as conn:
-        check_id = conn.execute(t.dkim_check.insert(), dict(
-            dispatch_id=dispatch_id, checked=now, actor=case.actor, signatures=verdict.dkim_count,
-            arc_result=verdict.arc_result, arc_reason=verdict.arc_reason,
-        )).inserted_primary_key[0]  # type: ignore[index]
-        if verdict.signatures:
-            conn.execute(t.dkim_signature.insert(), [{"check_id": check_id, **asdict(s)} for s in verdict.signatures])
+        check_id = dkim_records.add(conn, dispatch_id, now, case.actor, verdict.dkim_count, verdict.arc_result,
+                                    verdict.arc_reason, [asdict(s) for s in verdict.signatures])
         summary = summarise(verdict.signatures, verdict.arc_result)
         case.audit(conn, "intake.dkim", f"dispatch {dispatch_id}", {
             "check": check_id, "engine": ENGINE, "dkim": summary, "arc": verdict.arc_result,
@@ -419,12 +413,6 @@ def _shape(checked: datetime, arc_result: str, arc_reason: str | None,
 
 def latest_verdicts(case: Case) -> dict[int, dict[str, Any]]:
     """The newest DKIM/ARC check of every email checked so far, by dispatch id."""
-    c, s = t.dkim_check, t.dkim_signature
-    newest = sa.select(sa.func.max(c.c.id)).group_by(c.c.dispatch_id)
-    cols = [s.c.kind, s.c.position, s.c.domain, s.c.selector, s.c.algorithm, s.c.result, s.c.reason, s.c.key_source]
     with case.connect() as conn:
-        checks = conn.execute(sa.select(c).where(c.c.id.in_(newest))).all()
-        sigs: dict[int, list[dict[str, Any]]] = {}
-        for row in conn.execute(sa.select(s.c.check_id, *cols).where(s.c.check_id.in_(newest)).order_by(s.c.id)):
-            sigs.setdefault(row.check_id, []).append({k.name: row._mapping[k.name] for k in cols})
-    return {ch.dispatch_id: _shape(ch.checked, ch.arc_result, ch.arc_reason, sigs.get(ch.id, [])) for ch in checks}
+        checks = dkim_records.latest(conn)
+    return {i: _shape(c.checked, c.arc_result, c.arc_reason, c.signatures) for i, c in checks.items()}

@@ -15,15 +15,12 @@ import ssl as ssl_lib
 import sys
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import sqlalchemy as sa
-
 from leakdesk.errors import IntakeError, UsageError
-from leakdesk.store.tables import imap_state
+from leakdesk.store.records import imap_state as imap_records
 
 BATCH = 25  # at most this many messages per FETCH: few round trips ...
 BATCH_BYTES = 32 * 1024 * 1024  # ... and at most this many bytes (a large message travels alone)
@@ -276,19 +273,6 @@ def fetch(client: imaplib.IMAP4, uids: list[int]) -> Iterator[tuple[int, str | N
 # --------------------------------------------------------------------------- state
 
 
-def _load_state(conn: sa.Connection, key: str) -> tuple[int, int] | None:
-    row = conn.execute(sa.select(imap_state).where(imap_state.c.mailbox == key)).first()
-    return (int(row.uidvalidity), int(row.last_uid)) if row else None
-
-
-def _save_state(conn: sa.Connection, key: str, uidvalidity: int, last_uid: int) -> None:
-    now = datetime.now(UTC)
-    values = {"uidvalidity": uidvalidity, "last_uid": last_uid, "updated": now}
-    done = conn.execute(imap_state.update().where(imap_state.c.mailbox == key).values(**values))
-    if not done.rowcount:
-        conn.execute(imap_state.insert().values(mailbox=key, **values))
-
-
 # --------------------------------------------------------------------------- the run
 
 
@@ -311,7 +295,7 @@ def fetch_mailbox(
         login(client, host, port, user, password)
         uidvalidity, count = select(client, host, port, folder)
         with case.connect() as conn:
-            state = _load_state(conn, key)
+            state = imap_records.load(conn, key)
         result = ImapResult(key, uidvalidity, messages_in_folder=count)
         after = 0
         if state is not None and state[0] == uidvalidity:
@@ -319,7 +303,7 @@ def fetch_mailbox(
         elif state is not None:
             result.rescanned, result.previous_uidvalidity = True, state[0]
             with case.transaction() as conn:
-                _save_state(conn, key, uidvalidity, 0)
+                imap_records.save(conn, key, uidvalidity, 0)
                 case.audit(conn, "imap.rescan", key, {"uidvalidity_was": state[0], "uidvalidity": uidvalidity})
         uids = new_uids(client, after)
         if uids:
@@ -330,11 +314,11 @@ def fetch_mailbox(
                 outcome = _ingest_one(ingest_message_bytes, case, raw, base, uidvalidity, uid, internaldate, series)
                 _count(result, outcome, uid)
                 with case.transaction() as conn:  # after the message's own commit: a crash re-fetches one message
-                    _save_state(conn, key, uidvalidity, uid)
+                    imap_records.save(conn, key, uidvalidity, uid)
                 advance()
         if state is None and not uids:
             with case.transaction() as conn:  # remember the folder (and its UIDVALIDITY) even when empty
-                _save_state(conn, key, uidvalidity, 0)
+                imap_records.save(conn, key, uidvalidity, 0)
         if result.fetched or state is None:
             with case.transaction() as conn:
                 case.audit(conn, "imap.fetch", key, _audit_details(result))

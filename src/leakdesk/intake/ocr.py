@@ -18,14 +18,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from PIL import Image
 
 from leakdesk.case import Case
 from leakdesk.errors import IntakeError
 from leakdesk.language.langid import detect_languages
-from leakdesk.store import tables as t
+from leakdesk.store.records import dispatches
 from leakdesk.store.records.common import no_such_dispatch
+from leakdesk.store.records.dispatches import Dispatch
 
 ENGINE = "tesseract"
 DEFAULT_LANGUAGES = "rus+eng"
@@ -39,6 +39,7 @@ _ISO = {"ru": "rus", "en": "eng", "uk": "ukr", "de": "deu", "fr": "fra", "be": "
 # Status words, as `dispatches --json` and the report show them.
 TEXT_FOUND = "text found"
 NO_TEXT = "OCR found no text"
+OCR_READERS = ("image", "pypdf")  # the readers whose dispatches OCR can read (scans and images)
 NEEDS_OCR = "needs OCR"
 
 
@@ -205,21 +206,19 @@ def _render(pdftoppm: str, path: Path, page: int, scratch: Path) -> Path | None:
 
 
 # ---------------------------------------------------------------------- `leakdesk ocr`
-def _candidates(case: Case, ids: list[int] | None) -> list[Any]:
-    d = t.dispatch.c
+def _candidates(case: Case, ids: list[int] | None) -> list[Dispatch]:
     with case.connect() as conn:
-        query = sa.select(d.id, d.parent_id, d.original_sha256, d.media_type, d.reader, d.details, d.filename)
         if ids is not None:
-            rows = {r.id: r for r in conn.execute(query.where(d.id.in_(ids)))}
+            found = {d.id: d for d in dispatches.find(conn, ids)}
             for i in ids:
-                if i not in rows:
+                if i not in found:
                     raise no_such_dispatch(i)
-                if rows[i].reader not in ("image", "pypdf"):
-                    raise IntakeError(f"Dispatch {i} is not a scan or an image ({rows[i].media_type or 'unknown'}); "
+                if found[i].reader not in OCR_READERS:
+                    raise IntakeError(f"Dispatch {i} is not a scan or an image ({found[i].media_type or 'unknown'}); "
                                       "only PDFs and images are read by OCR.")
-            return [rows[i] for i in dict.fromkeys(ids)]
-        every = conn.execute(query.where(d.reader.in_(("image", "pypdf"))).order_by(d.id)).all()
-    return [r for r in every if ((r.details or {}).get("ocr") or {}).get("status") == NEEDS_OCR]
+            return [found[i] for i in dict.fromkeys(ids)]
+        every = [d for d in dispatches.find(conn) if d.reader in OCR_READERS]
+    return [d for d in every if (d.details.get("ocr") or {}).get("status") == NEEDS_OCR]
 
 
 def ocr_case(case: Case, dispatch_ids: Iterable[int] | None = None, languages: str | None = None,
@@ -247,28 +246,24 @@ def ocr_case(case: Case, dispatch_ids: Iterable[int] | None = None, languages: s
     return out
 
 
-def _pages_without_text(row: Any) -> list[int]:
-    info = (row.details or {}).get("ocr") or {}
+def _pages_without_text(row: Dispatch) -> list[int]:
+    info = row.details.get("ocr") or {}
     pages = info.get("page_numbers")
     if pages:
         return [int(p) for p in pages]
-    return list(range(1, int((row.details or {}).get("pages") or 0) + 1))
+    return list(range(1, int(row.details.get("pages") or 0) + 1))
 
 
-def _record(case: Case, row: Any, result: OcrResult) -> dict[str, Any]:
-    details = dict(row.details or {})
+def _record(case: Case, row: Dispatch, result: OcrResult) -> dict[str, Any]:
+    details = dict(row.details)
     info = {**(details.get("ocr") or {}), **result.details(), "read": datetime.now(UTC).isoformat()}
     details["ocr"] = info
     with case.transaction() as conn:
         if result.text:
             [language] = detect_languages([result.text], case.settings.languages)
-            conn.execute(t.text.insert(), {
-                "dispatch_id": row.id, "role": "body" if row.parent_id is None else "attachment",
-                "language": language, "content": result.text.replace("\x00", ""),
-                "charset": None, "charset_reason": None, "extractor": ENGINE,
-                "extractor_version": result.extractor_version,
-            })
-        conn.execute(t.dispatch.update().where(t.dispatch.c.id == row.id).values(details=details))
+            dispatches.add_text(conn, row.id, "body" if row.parent_id is None else "attachment",
+                                result.text.replace("\x00", ""), ENGINE, result.extractor_version, language)
+        dispatches.set_details(conn, row.id, details)
         case.record_dispatch_digest(conn, row.id, "intake.ocr", {k: v for k, v in info.items() if k != "read"})
     return {"dispatch_id": row.id, **result.details()}
 

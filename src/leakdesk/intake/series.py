@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from leakdesk.case import Case
 from leakdesk.errors import UsageError
-from leakdesk.store import tables as t
+from leakdesk.store.records import dispatches
+from leakdesk.store.records import series as series_records
 from leakdesk.store.records.common import no_such_dispatch
 
 
@@ -18,30 +18,25 @@ def series_id_for(case: Case, conn: sa.Connection, name: str, source_id: int | N
     name = name.strip()
     if not name:
         raise UsageError("A series needs a name.")
-    found = conn.execute(sa.select(t.series.c.id).where(t.series.c.name == name)).scalar()
+    found = series_records.find_by_name(conn, name)
     if found is not None:
-        return int(found)
-    new_id = conn.execute(
-        t.series.insert().values(name=name, source_id=source_id, created=datetime.now(UTC))
-    ).inserted_primary_key[0]  # type: ignore[index]
+        return found.id
+    new_id = series_records.add_series(conn, name, source_id)
     case.audit(conn, "intake.series-create", f"series {new_id}", {"name": name, "source_id": source_id})
-    return int(new_id)
+    return new_id
 
 
 def create_series(case: Case, name: str, source_pseudonym: str | None = None) -> dict[str, Any]:
     """Create a series attributed to a source (the pseudonym is created too if new)."""
     with case.transaction() as conn:
-        if conn.execute(sa.select(t.series.c.id).where(t.series.c.name == name.strip())).first():
+        if series_records.find_by_name(conn, name) is not None:
             raise UsageError(f"A series called '{name}' already exists.")
         source_id = None
         if source_pseudonym:
-            source_id = conn.execute(
-                sa.select(t.source.c.id).where(t.source.c.pseudonym == source_pseudonym)
-            ).scalar()
+            known = {s.pseudonym: s.id for s in series_records.all_sources(conn)}
+            source_id = known.get(source_pseudonym)
             if source_id is None:
-                source_id = conn.execute(
-                    t.source.insert().values(pseudonym=source_pseudonym, created=datetime.now(UTC))
-                ).inserted_primary_key[0]  # type: ignore[index]
+                source_id = series_records.add_source(conn, source_pseudonym)
                 case.audit(conn, "intake.source-create", f"source {source_id}", {"pseudonym": source_pseudonym})
         series_id = series_id_for(case, conn, name, source_id)
     return {"id": series_id, "name": name.strip(), "source": source_pseudonym}
@@ -52,22 +47,21 @@ def assign_series(case: Case, name: str, dispatch_ids: list[int]) -> dict[str, A
     if not dispatch_ids:
         raise UsageError("Name at least one dispatch to assign.")
     with case.transaction() as conn:
-        series_id = conn.execute(sa.select(t.series.c.id).where(t.series.c.name == name)).scalar()
-        if series_id is None:
+        known = series_records.find_by_name(conn, name)
+        if known is None:
             raise UsageError(f"There is no series called '{name}'; create it with `leakdesk series CASE create`.")
-        found = set(conn.execute(sa.select(t.dispatch.c.id).where(t.dispatch.c.id.in_(dispatch_ids))).scalars())
+        series_id = known.id
+        found = {d.id for d in dispatches.find(conn, dispatch_ids)}
         missing = [i for i in dispatch_ids if i not in found]
         if missing:
             raise no_such_dispatch(", ".join(map(str, missing)))
-        conn.execute(t.dispatch.update().where(t.dispatch.c.id.in_(dispatch_ids)).values(series_id=series_id))
+        series_records.assign(conn, series_id, dispatch_ids)
         case.audit(conn, "intake.series-assign", f"series {series_id}", {"name": name, "dispatches": dispatch_ids})
     return {"series": name, "dispatches": sorted(set(dispatch_ids))}
 
 
 def list_series(case: Case) -> list[dict[str, Any]]:
     """Every series with its source and number of letters."""
-    from leakdesk.store.records import series as series_records
-
     with case.connect() as conn:
         return [{"id": s.id, "name": s.name, "source": s.source, "letters": s.letters}
                 for s in series_records.all_series(conn)]
@@ -76,8 +70,6 @@ def list_series(case: Case) -> list[dict[str, Any]]:
 def remove_series(case: Case, name: str) -> dict[str, Any]:
     """Delete a series; its letters stay in the case, outside any series. Refused once letters were verified
     against it (the verdicts would lose what they were measured against)."""
-    from leakdesk.store.records import series as series_records
-
     with case.transaction() as conn:
         found = series_records.by_name(conn, name)
         moved = series_records.remove(conn, found.id)

@@ -1,28 +1,27 @@
 """The case report: one self-contained HTML file listing every dispatch with its custody, plus what each
 capability has to show (translation status, authorship verdicts, claims and timeline).
 
-The core section comes from the store's intake tables. Other sections come from the modules named in
-`SECTION_PROVIDERS`, each offering `sections(case) -> list[ReportSection]`; a provider that is not installed yet is
-skipped, and one that fails is shown as a failed section (with the reason) instead of breaking the whole report.
+The core section comes from the intake records (store.records: dispatches, texts, custody). Other sections come
+from the modules named in `SECTION_PROVIDERS`, each offering `sections(case) -> list[ReportSection]`; one that
+fails is shown as a failed section (with the reason) instead of breaking the whole report.
 """
 
 from __future__ import annotations
 
 import importlib
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-import jinja2
-import sqlalchemy as sa
 
 from leakdesk import __version__
 from leakdesk.errors import LeakdeskError
 from leakdesk.intake.pgp_coverage import pgp_is_good, pgp_label
 from leakdesk.sections import ReportSection
-from leakdesk.store import tables as t
+from leakdesk.store.records import custody, dispatches
+from leakdesk.store.records.dispatches import Dispatch
+from leakdesk.templates import render
 
 SECTION_PROVIDERS = [
     "leakdesk.intake.report",
@@ -35,13 +34,6 @@ SECTION_PROVIDERS = [
 REPORT_NAME = "report.html"
 CORE_ORDER = 10
 
-_env = jinja2.Environment(
-    loader=jinja2.PackageLoader("leakdesk.publish", "templates"),
-    autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 
 
 @dataclass
@@ -108,81 +100,59 @@ def _charset_was_detected(reason: str | None) -> bool:
 
 def load_dispatches(case: Any) -> list[DispatchRow]:
     """Every dispatch and attachment, parents first and each attachment right after its parent."""
-    d, s = t.dispatch, t.series
     with case.connect() as conn:
-        rows = (
-            conn.execute(
-                sa.select(d, s.c.name.label("series_name")).select_from(d.outerjoin(s, d.c.series_id == s.c.id))
-            )
-            .mappings()
-            .all()
-        )
-        custody = conn.execute(sa.select(t.custody).order_by(t.custody.c.time, t.custody.c.id)).mappings().all()
-        texts = (
-            conn.execute(
-                sa.select(t.text.c.dispatch_id, t.text.c.role, t.text.c.charset, t.text.c.charset_reason)
-                .where(t.text.c.charset.is_not(None))
-                .order_by(t.text.c.id)
-            )
-            .mappings()
-            .all()
-        )
-    by_dispatch: dict[int, list[dict[str, Any]]] = {}
-    for entry in custody:
-        if entry["dispatch_id"] is not None:
-            by_dispatch.setdefault(entry["dispatch_id"], []).append({**entry, "time": _when(entry["time"])})
-    charsets: dict[int, list[dict[str, str | None]]] = {}
-    for text in texts:
-        charsets.setdefault(text["dispatch_id"], []).append(
-            {"role": text["role"], "charset": text["charset"], "reason": text["charset_reason"]}
-        )
+        found = dispatches.find(conn)
+        events = custody.events_by_dispatch(conn)
+        texts = dispatches.texts_of(conn, [d.id for d in found])
+    charsets = {i: [{"role": x.role, "charset": x.charset, "reason": x.charset_reason} for x in ts if x.charset]
+                for i, ts in texts.items()}
     variants: dict[int, list[int]] = {}
-    for row in rows:
-        if row["variant_of"] is not None:
-            variants.setdefault(row["variant_of"], []).append(row["id"])
-            variants.setdefault(row["id"], []).append(row["variant_of"])
-    children: dict[int | None, list[Any]] = {}
-    for row in rows:
-        children.setdefault(row["parent_id"], []).append(row)
+    for d in found:
+        if d.variant_of is not None:
+            variants.setdefault(d.variant_of, []).append(d.id)
+            variants.setdefault(d.id, []).append(d.variant_of)
+    children: dict[int | None, list[Dispatch]] = {}
+    for d in found:
+        children.setdefault(d.parent_id, []).append(d)
 
-    def sort_key(row: Any) -> tuple[Any, ...]:
-        return (row["date_utc"] is None, str(row["date_utc"] or ""), row["id"])
+    def by_date(d: Dispatch) -> tuple[Any, ...]:
+        return (d.date_utc is None, str(d.date_utc or ""), d.id)
 
     out: list[DispatchRow] = []
 
     def walk(parent: int | None, depth: int) -> None:
-        for row in sorted(children.get(parent, []), key=sort_key if parent is None else (lambda r: r["id"])):
-            pgp = row["pgp_details"] or {}
+        for d in sorted(children.get(parent, []), key=by_date if parent is None else (lambda d: d.id)):
+            pgp = d.pgp_details or {}
             out.append(
                 DispatchRow(
-                    id=row["id"],
-                    parent_id=row["parent_id"],
+                    id=d.id,
+                    parent_id=d.parent_id,
                     depth=depth,
-                    kind=row["kind"],
-                    channel=row["channel"],
-                    filename=row["filename"],
-                    media_type=row["media_type"],
-                    subject=row["subject"],
-                    sender=row["sender"],
-                    date=row["date"],
-                    message_id=row["message_id"],
-                    series=row["series_name"],
-                    language=row["language"],
-                    status=row["status"],
-                    error=row["error"],
-                    variant_of=row["variant_of"],
-                    variants=sorted(set(variants.get(row["id"], []))),
-                    pgp_status=row["pgp_status"],
-                    pgp_reason=pgp.get("reason") if isinstance(pgp, dict) else None,
-                    sha256=row["original_sha256"],
-                    charsets=charsets.get(row["id"], []),
-                    header_warnings=(row["details"] or {}).get("header_warnings", []),
-                    custody=by_dispatch.get(row["id"], []),
-                    pgp_label=pgp_label(row["pgp_status"], pgp),
-                    pgp_good=pgp_is_good(row["pgp_status"], pgp),
+                    kind=d.kind,
+                    channel=d.channel,
+                    filename=d.filename,
+                    media_type=d.media_type,
+                    subject=d.subject,
+                    sender=d.sender,
+                    date=d.date,
+                    message_id=d.message_id,
+                    series=d.series,
+                    language=d.language,
+                    status=d.status,
+                    error=d.error,
+                    variant_of=d.variant_of,
+                    variants=sorted(set(variants.get(d.id, []))),
+                    pgp_status=d.pgp_status,
+                    pgp_reason=pgp.get("reason"),
+                    sha256=d.original_sha256,
+                    charsets=charsets.get(d.id, []),
+                    header_warnings=d.details.get("header_warnings", []),
+                    custody=[{**asdict(e), "time": _when(e.time)} for e in events.get(d.id, [])],
+                    pgp_label=pgp_label(d.pgp_status, pgp),
+                    pgp_good=pgp_is_good(d.pgp_status, pgp),
                 )
             )
-            walk(row["id"], depth + 1)
+            walk(d.id, depth + 1)
 
     walk(None, 0)
     return out
@@ -218,12 +188,12 @@ def case_overview(case: Any) -> CaseOverview:
 def core_section(case: Any) -> ReportSection:
     """Dispatches and attachments with custody, status, language, errors, variants, PGP and series."""
     rows = load_dispatches(case)
-    html = _env.get_template("dispatches.html.j2").render(rows=rows, view=overview(rows))
+    html = render("leakdesk.publish", "dispatches.html.j2", rows=rows, view=overview(rows))
     return ReportSection(title="Dispatches and chain of custody", html=html, order=CORE_ORDER)
 
 
 def _failed(module: str, reason: str) -> ReportSection:
-    html = _env.get_template("failed.html.j2").render(module=module, reason=reason)
+    html = render("leakdesk.publish", "failed.html.j2", module=module, reason=reason)
     return ReportSection(title=f"{module}: not available", html=html, order=900)
 
 
@@ -232,12 +202,7 @@ def collect_sections(case: Any, providers: list[str] | None = None) -> tuple[lis
     sections = [core_section(case)]
     warnings: list[str] = []
     for module_name in SECTION_PROVIDERS if providers is None else providers:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:  # that capability has no report yet: nothing to show
-                continue
-            raise
+        module = importlib.import_module(module_name)  # every provider ships with leakdesk: none is optional
         try:
             found = list(module.sections(case))
         except LeakdeskError as exc:
@@ -293,7 +258,7 @@ def build_report(case: Any, providers: list[str] | None = None) -> ReportResult:
     except OSError as exc:
         raise LeakdeskError(f"The report folder {folder} cannot be written: {exc.strerror or exc}.") from exc
     generated = datetime.now(UTC).replace(microsecond=0).isoformat()
-    html = _env.get_template("report.html.j2").render(
+    html = render("leakdesk.publish", "report.html.j2",
         case_name=case.root.name,
         generated=generated,
         version=__version__,

@@ -20,12 +20,13 @@ from leakdesk import __version__
 from leakdesk.errors import LeakdeskError
 from leakdesk.publish.exposure import canary_summary, grouped, latest_checks, style_summary
 from leakdesk.publish.redact import PATTERNS, Redactor, series_dispatch_ids
-from leakdesk.publish.report import _env, collect_sections
+from leakdesk.publish.report import collect_sections
 from leakdesk.store.records import claims as claim_records
 from leakdesk.store.records import dispatches as dispatch_records
 from leakdesk.store.records import status as status_records
 from leakdesk.store.records import translations as translation_records
 from leakdesk.store.records.series import by_name as series_by_name
+from leakdesk.templates import render
 
 ADDRESS_WITHHELD = "[address withheld]"
 PATH_WITHHELD = "[local path withheld]"
@@ -174,7 +175,7 @@ def case_report(case: Any, series: str | None = None, redacted: bool = False, wi
     for section in sections:
         section.html = inline_files(section.html, section.files)
         section.files = {}
-    page = _env.get_template("report.html.j2").render(
+    page = render("leakdesk.publish", "report.html.j2",
         case_name=case.root.name, generated=datetime.now(UTC).replace(microsecond=0).isoformat(),
         version=__version__, sections=sections, warnings=warnings)
     return _finish(case, page, "case-report" + ("-redacted" if redacted else ""), "case", redactor, with_addresses,
@@ -223,7 +224,7 @@ def publication_report(case: Any, series: str, redacted: bool = False, with_addr
                     "style_summary": style_summary(c["style"]), "canary_summary": canary_summary(c["canary"])}
     top = [x for x in letters if x["parent"] is None]
     counts = {key: sum(1 for x in top if x["authorship_key"] == key) for key in AUTHORSHIP_WORDS}
-    page = _env.get_template("publication.html.j2").render(
+    page = render("leakdesk.publish", "publication.html.j2",
         series=series, generated=datetime.now(UTC).replace(microsecond=0).isoformat(), version=__version__,
         letters=letters, top=top, counts=counts, words=AUTHORSHIP_WORDS, exposure=exposure,
         claims=[(x, c) for x in letters for c in x["claims"]])

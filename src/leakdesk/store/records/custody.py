@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from leakdesk.store.originals import Digests, Originals
-from leakdesk.store.records.common import new_id, now
+from leakdesk.store.records.common import new_id, now, utc
+from leakdesk.store.records.dispatches import CustodyEvent
 from leakdesk.store.tables import custody, original
 
 
@@ -57,3 +58,14 @@ def digests_of(conn: sa.Connection) -> dict[str, Digests]:
     """The recorded digests (sha256, sha1, md5, size) of every original, by sha256."""
     return {r.sha256: Digests(r.sha256, r.sha1, r.md5, r.size)
             for r in conn.execute(sa.select(original.c.sha256, original.c.sha1, original.c.md5, original.c.size))}
+
+
+def events_by_dispatch(conn: sa.Connection) -> dict[int, list[CustodyEvent]]:
+    """Every custody event recorded against a dispatch, oldest first, by dispatch id (the report's custody column;
+    `dispatches.custody_of` gives one dispatch's events including those of its bytes)."""
+    out: dict[int, list[CustodyEvent]] = {}
+    for r in conn.execute(sa.select(custody).where(custody.c.dispatch_id.is_not(None))
+                          .order_by(custody.c.time, custody.c.id)):
+        out.setdefault(r.dispatch_id, []).append(
+            CustodyEvent(r.id, utc(r.time) or r.time, r.sha256, r.event, r.channel, r.source, r.location, r.actor))
+    return out

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from leakdesk.store.records.common import no_such_dispatch, utc
+from leakdesk.store.records.common import new_id, no_such_dispatch, utc
 from leakdesk.store.tables import custody, dispatch, header, series, text, translation
 
 ORIGINAL_ROLES = ("decrypted", "body", "html-body", "attachment")
@@ -89,6 +89,8 @@ class Dispatch:
     pgp_status: str | None
     details: dict[str, Any]
     ingested: datetime
+    reader: str | None = None  # the intake reader that read it (eml, pypdf, image, ...)
+    pgp_details: dict[str, Any] | None = None  # signatures and what they cover (intake.pgp); None if none
 
     @property
     def label(self) -> str:
@@ -151,7 +153,8 @@ def _dispatch(r: Any) -> Dispatch:
         filename=r.filename, media_type=r.media_type, original_sha256=r.original_sha256, message_id=r.message_id,
         subject=r.subject, sender=r.sender, recipients=r.recipients, date=r.date, date_utc=utc(r.date_utc),
         language=r.language, status=r.status, error=r.error, variant_of=r.variant_of, pgp_status=r.pgp_status,
-        details=r.details or {}, ingested=utc(r.ingested) or r.ingested,
+        details=r.details or {}, ingested=utc(r.ingested) or r.ingested, reader=r.reader,
+        pgp_details=r.pgp_details if isinstance(r.pgp_details, dict) else None,
     )
 
 
@@ -318,3 +321,16 @@ def in_variant_pair(conn: sa.Connection, dispatch_id: int) -> bool:
     row = get(conn, dispatch_id)
     return row.variant_of is not None or conn.execute(
         sa.select(dispatch.c.id).where(dispatch.c.variant_of == dispatch_id).limit(1)).first() is not None
+
+
+def add_text(conn: sa.Connection, dispatch_id: int, role: str, content: str, extractor: str, extractor_version: str,
+             language: str | None = None, charset: str | None = None, charset_reason: str | None = None) -> int:
+    """Store one more text of a dispatch (e.g. read by OCR later); earlier texts are kept. Returns its id."""
+    return new_id(conn.execute(text.insert().values(
+        dispatch_id=dispatch_id, role=role, language=language, content=content, charset=charset,
+        charset_reason=charset_reason, extractor=extractor, extractor_version=extractor_version)))
+
+
+def set_details(conn: sa.Connection, dispatch_id: int, details: dict[str, Any]) -> None:
+    """Replace a dispatch's reader details (the caller re-records its digest and audits the change)."""
+    conn.execute(dispatch.update().where(dispatch.c.id == dispatch_id).values(details=details))
