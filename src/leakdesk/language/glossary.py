@@ -9,11 +9,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
 from leakdesk.errors import TranslationError
-from leakdesk.language.records import new_id, now, segments_at
-from leakdesk.store.tables import glossary_term, translation
+from leakdesk.store.records import glossary as glossary_records
+from leakdesk.store.records import translations
+from leakdesk.store.records.glossary import Term
+from leakdesk.store.records.translations import Segment, Translation
 
 if TYPE_CHECKING:
     from leakdesk.case import Case
@@ -83,31 +83,13 @@ def add_term(
         raise TranslationError("A glossary entry needs both the term and its agreed rendering.")
     term_lemmas = " ".join(lemma for lemma, _ in lemmas(source_term, source_language))
     with case.transaction() as conn:
-        existing = conn.execute(
-            sa.select(glossary_term).where(
-                glossary_term.c.source_language == source_language,
-                glossary_term.c.target_language == target_language,
-                glossary_term.c.source_term == source_term,
-            )
-        ).first()
+        existing = glossary_records.find(conn, source_term, source_language, target_language)
         if existing is not None:
             raise TranslationError(
                 f"“{source_term}” is already in the glossary as “{existing.target_term}”; nothing was changed."
             )
-        term_id = new_id(
-            conn.execute(
-                glossary_term.insert().values(
-                    source_language=source_language,
-                    target_language=target_language,
-                    source_term=source_term,
-                    source_lemmas=term_lemmas,
-                    target_term=target_term,
-                    note=note,
-                    actor=case.actor,
-                    created=now(),
-                )
-            )
-        )
+        term_id = glossary_records.add(conn, source_term, term_lemmas, target_term, note, source_language,
+                                       target_language, case.actor)
         case.audit(
             conn,
             "glossary.add",
@@ -145,7 +127,7 @@ def load_glossary_file(case: Case, path: Path) -> int:
 
 def list_terms(case: Case) -> list[dict[str, Any]]:
     with case.connect() as conn:
-        rows = conn.execute(sa.select(glossary_term).order_by(glossary_term.c.id)).all()
+        rows = glossary_records.all_terms(conn)
     return [
         {
             "id": r.id,
@@ -163,27 +145,23 @@ def check(case: Case, dispatch_id: int | None = None) -> list[Finding]:
     """Every segment of the newest translation of each dispatch where a glossary term is not rendered as agreed."""
     findings: list[Finding] = []
     with case.connect() as conn:
-        terms = conn.execute(sa.select(glossary_term)).all()
-        query = sa.select(translation).order_by(translation.c.dispatch_id, translation.c.id)
+        terms = glossary_records.all_terms(conn)
+        newest = translations.newest_ids(conn)
         if dispatch_id is not None:
-            query = query.where(translation.c.dispatch_id == dispatch_id)
-        newest: dict[int, Any] = {}
-        for row in conn.execute(query).all():
-            newest[row.dispatch_id] = row
-        if dispatch_id is not None and dispatch_id not in newest:
-            raise TranslationError(f"Dispatch {dispatch_id} has no translation to check.")
-        for row in newest.values():
+            if dispatch_id not in newest:
+                raise TranslationError(f"Dispatch {dispatch_id} has no translation to check.")
+            newest = {dispatch_id: newest[dispatch_id]}
+        for _, translation_id in sorted(newest.items()):
+            row = translations.get(conn, translation_id)  # with its segments at the newest version
             applicable = [
                 t for t in terms if (t.source_language, t.target_language) == (row.source_language, row.target_language)
             ]
-            if not applicable:
-                continue
-            for seg in segments_at(conn, row.id, row.version):
+            for seg in row.segments if applicable else []:
                 findings.extend(_check_segment(row, seg, applicable))
     return findings
 
 
-def _check_segment(row: Any, seg: Any, terms: list[Any]) -> list[Finding]:
+def _check_segment(row: Translation, seg: Segment, terms: list[Term]) -> list[Finding]:
     out = []
     for term in terms:
         form = find_term(term.source_lemmas.split(), seg.source, row.source_language)
@@ -220,8 +198,6 @@ def findings_json(findings: list[Finding]) -> list[dict[str, Any]]:
 
 def remove_term(case: Case, source_term: str, source_language: str = "ru", target_language: str = "en") -> dict:
     """Take a term out of the glossary (audited); translations already checked against it are not changed."""
-    from leakdesk.store.records import glossary as glossary_records
-
     with case.transaction() as conn:
         term = glossary_records.remove(conn, source_term, source_language, target_language)
         case.audit(conn, "glossary.remove", f"glossary/{term.id}",

@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from rapidfuzz import fuzz, process
 
-from leakdesk.language.records import segments_at
-from leakdesk.store.tables import translation
+from leakdesk.store.records import translations
 
 if TYPE_CHECKING:
     from leakdesk.case import Case
@@ -69,20 +68,11 @@ def load_memory(
     conn: sa.Connection, source_language: str, target_language: str, exclude_dispatch: int | None = None
 ) -> TranslationMemory:
     """Segments of every translation marked final (as they were when marked final), in order of translation."""
-    rows = conn.execute(
-        sa.select(translation.c.id, translation.c.dispatch_id, translation.c.final_version)
-        .where(
-            translation.c.final_version.is_not(None),
-            translation.c.source_language == source_language,
-            translation.c.target_language == target_language,
-        )
-        .order_by(translation.c.id)
-    ).all()
     entries: list[MemoryEntry] = []
-    for row in rows:
-        if row.dispatch_id == exclude_dispatch:
+    for row in translations.finals(conn, source_language, target_language):
+        if row.dispatch_id == exclude_dispatch or row.final_version is None:
             continue
-        for seg in segments_at(conn, row.id, row.final_version):
+        for seg in translations.segments_at(conn, row.id, row.final_version):
             if seg.source.strip() and seg.target.strip():
                 entries.append(MemoryEntry(seg.source, seg.target, row.dispatch_id, row.id))
     return TranslationMemory(entries)

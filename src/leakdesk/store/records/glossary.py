@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from leakdesk.errors import NoSuchRecord
+from leakdesk.store.records.common import new_id, now
 from leakdesk.store.tables import glossary_term
 
 
@@ -19,14 +20,32 @@ class Term:
     target_term: str
     note: str | None
     actor: str
+    source_lemmas: str = ""  # space-separated lemmas the term is matched by, in any inflection
+
+
+def _term(row: sa.Row) -> Term:
+    return Term(row.id, row.source_language, row.target_language, row.source_term, row.target_term, row.note,
+                row.actor, row.source_lemmas)
+
+
+def all_terms(conn: sa.Connection) -> list[Term]:
+    """Every term of the glossary, in the order they were agreed."""
+    return [_term(r) for r in conn.execute(sa.select(glossary_term).order_by(glossary_term.c.id))]
 
 
 def find(conn: sa.Connection, source_term: str, source_language: str, target_language: str) -> Term | None:
     row = conn.execute(sa.select(glossary_term).where(
         glossary_term.c.source_language == source_language, glossary_term.c.target_language == target_language,
         glossary_term.c.source_term == source_term.strip())).first()
-    return None if row is None else Term(row.id, row.source_language, row.target_language, row.source_term,
-                                         row.target_term, row.note, row.actor)
+    return None if row is None else _term(row)
+
+
+def add(conn: sa.Connection, source_term: str, source_lemmas: str, target_term: str, note: str | None,
+        source_language: str, target_language: str, actor: str) -> int:
+    """Store one term (the caller checks it is new and audits it); returns its id."""
+    return new_id(conn.execute(glossary_term.insert().values(
+        source_language=source_language, target_language=target_language, source_term=source_term,
+        source_lemmas=source_lemmas, target_term=target_term, note=note, actor=actor, created=now())))
 
 
 def remove(conn: sa.Connection, source_term: str, source_language: str, target_language: str) -> Term:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from leakdesk.errors import NoSuchRecord
 from leakdesk.store.records.common import new_id, now, require_dispatch, utc
-from leakdesk.store.tables import segment, translation
+from leakdesk.store.tables import segment, translation, translation_comment
 
 STATUSES = ("draft", "in review", "final")
 STATUS_RANK = {"final": 3, "in review": 2, "draft": 1}
@@ -172,7 +172,8 @@ def add_segments(conn: sa.Connection, translation_id: int, version: int, segment
 def correct_segment(conn: sa.Connection, translation_id: int, position: int, target: str, author: str) -> int:
     """A corrected target for one segment, as a new version of the translation; returns the new version.
 
-    The earlier versions stay readable with `get(..., version=n)`."""
+    The translation goes (back) to "in review"; a final one reopens in a new review round. The earlier versions stay
+    readable with `get(..., version=n)`; the caller audits the change."""
     current_row = conn.execute(sa.select(translation).where(translation.c.id == translation_id)).first()
     if current_row is None:
         raise NoSuchRecord(f"No such translation {translation_id} in this case.")
@@ -182,12 +183,80 @@ def correct_segment(conn: sa.Connection, translation_id: int, position: int, tar
                            f"{min(before, default=0)} to {max(before, default=0)}.")
     old = before[position]
     version = current_row.version + 1
-    add_segments(conn, translation_id, version, [Segment(old.position, old.paragraph, old.source, target, None,
-                                                         "correction", version, author, old.source_sentences,
-                                                         old.target_sentences)])
+    add_segments(conn, translation_id, version, [Segment(old.position, old.paragraph, old.source, target,
+                                                         old.confidence, "correction", version, author,
+                                                         old.source_sentences, old.target_sentences)])
+    reopened = current_row.status == "final"
     conn.execute(translation.update().where(translation.c.id == translation_id)
-                 .values(version=version, updated=now()))
+                 .values(version=version, status="in review", round=current_row.round + (1 if reopened else 0),
+                         updated=now()))
     return version
+
+
+def set_status(conn: sa.Connection, translation_id: int, status: str) -> Translation:
+    """Move a translation to another status (the caller checks the move makes sense and audits it): marking it
+    final records the version that was final; leaving final opens a new review round. Returns it as it was."""
+    before = get(conn, translation_id)
+    values: dict[str, Any] = {"status": status, "updated": now()}
+    if status == "final":
+        values["final_version"] = before.version
+    elif before.status == "final":
+        values["round"] = before.round + 1
+    conn.execute(translation.update().where(translation.c.id == translation_id).values(**values))
+    return before
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A reviewer's comment on one segment of a translation, at the version it was made on."""
+
+    id: int
+    translation_id: int
+    position: int
+    version: int
+    author: str
+    comment: str
+    created: datetime
+
+
+def add_comment(conn: sa.Connection, translation_id: int, position: int, version: int, author: str,
+                comment: str) -> int:
+    """Store a comment (the caller audits it); returns its id."""
+    return new_id(conn.execute(translation_comment.insert().values(
+        translation_id=translation_id, position=position, version=version, author=author, comment=comment,
+        created=now())))
+
+
+def comments(conn: sa.Connection, translation_id: int) -> list[Comment]:
+    """The comments on a translation, oldest first."""
+    rows = conn.execute(sa.select(translation_comment).where(translation_comment.c.translation_id == translation_id)
+                        .order_by(translation_comment.c.id))
+    return [Comment(r.id, r.translation_id, r.position, r.version, r.author, r.comment, utc(r.created) or r.created)
+            for r in rows]
+
+
+def comment_counts(conn: sa.Connection) -> dict[int, int]:
+    """How many comments each translation that has any has."""
+    return {int(t): int(n) for t, n in conn.execute(
+        sa.select(translation_comment.c.translation_id, sa.func.count())
+        .group_by(translation_comment.c.translation_id))}
+
+
+def newest_ids(conn: sa.Connection) -> dict[int, int]:
+    """The most recently made translation of every dispatch that has one, by dispatch id."""
+    out: dict[int, int] = {}
+    for r in conn.execute(sa.select(translation.c.id, translation.c.dispatch_id).order_by(translation.c.id)):
+        out[int(r.dispatch_id)] = int(r.id)
+    return out
+
+
+def finals(conn: sa.Connection, source_language: str, target_language: str) -> list[Translation]:
+    """Every translation between two languages that was ever marked final, oldest first, without segments
+    (`segments_at(conn, t.id, t.final_version)` gives them as they were when marked final)."""
+    rows = conn.execute(sa.select(translation).where(
+        translation.c.final_version.is_not(None), translation.c.source_language == source_language,
+        translation.c.target_language == target_language).order_by(translation.c.id))
+    return [_translation(r) for r in rows]
 
 
 def create(conn: sa.Connection, dispatch_id: int, text_id: int, source_language: str, target_language: str,
