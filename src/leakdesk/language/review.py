@@ -10,23 +10,25 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from leakdesk.errors import TranslationError
-from leakdesk.language.records import STATUSES, load_translation, new_id, now, segments_at
-from leakdesk.store.tables import segment, translation, translation_comment
+from leakdesk.errors import NoSuchRecord, TranslationError
+from leakdesk.language.records import STATUSES, load_translation
+from leakdesk.store.records import translations
+from leakdesk.store.records.translations import Segment, Translation
 
 if TYPE_CHECKING:
     from leakdesk.case import Case
 
 
-def _translation_row(conn: sa.Connection, translation_id: int) -> Any:
-    row = conn.execute(sa.select(translation).where(translation.c.id == translation_id)).first()
-    if row is None:
-        raise TranslationError(f"There is no translation {translation_id} in this case.")
-    return row
+def _translation(conn: sa.Connection, translation_id: int) -> Translation:
+    """The translation with its newest segments; the desk's sentence when it is not in the case."""
+    try:
+        return translations.get(conn, translation_id)
+    except NoSuchRecord:
+        raise TranslationError(f"There is no translation {translation_id} in this case.") from None
 
 
-def _segment_or_fail(conn: sa.Connection, row: Any, position: int) -> Any:
-    current = segments_at(conn, row.id, row.version)
+def _segment_or_fail(row: Translation, position: int) -> Segment:
+    current = row.segments
     if not 0 <= position < len(current):
         raise TranslationError(
             f"Translation {row.id} of dispatch {row.dispatch_id} has segments 0 to {len(current) - 1}; "
@@ -40,39 +42,11 @@ def correct_segment(case: Case, translation_id: int, position: int, new_target: 
     if not new_target.strip():
         raise TranslationError("A correction cannot be empty; comment on the segment instead.")
     with case.transaction() as conn:
-        row = _translation_row(conn, translation_id)
-        old = _segment_or_fail(conn, row, position)
+        row = _translation(conn, translation_id)
+        old = _segment_or_fail(row, position)
         if old.target == new_target:
             raise TranslationError(f"Segment {position} already reads exactly like that; nothing changed.")
-        version = row.version + 1
-        stamp = now()
-        conn.execute(
-            segment.insert().values(
-                translation_id=translation_id,
-                position=position,
-                version=version,
-                paragraph=old.paragraph,
-                source=old.source,
-                target=new_target,
-                source_sentences=old.source_sentences,
-                target_sentences=old.target_sentences,
-                confidence=old.confidence,
-                origin="correction",
-                author=case.actor,
-                created=stamp,
-            )
-        )
-        reopened = row.status == "final"
-        conn.execute(
-            translation.update()
-            .where(translation.c.id == translation_id)
-            .values(
-                version=version,
-                status="in review",
-                round=row.round + (1 if reopened else 0),
-                updated=stamp,
-            )
-        )
+        version = translations.correct_segment(conn, translation_id, old.position, new_target, case.actor)
         case.audit(
             conn,
             "translation.correct",
@@ -83,7 +57,7 @@ def correct_segment(case: Case, translation_id: int, position: int, new_target: 
                 "version": version,
                 "before": old.target,
                 "after": new_target,
-                "reopened": reopened,
+                "reopened": row.status == "final",
             },
         )
         return version
@@ -94,43 +68,24 @@ def comment_segment(case: Case, translation_id: int, position: int, comment: str
     if not comment.strip():
         raise TranslationError("The comment is empty.")
     with case.transaction() as conn:
-        row = _translation_row(conn, translation_id)
-        _segment_or_fail(conn, row, position)
-        stamp = now()
-        comment_id = new_id(
-            conn.execute(
-                translation_comment.insert().values(
-                    translation_id=translation_id,
-                    position=position,
-                    version=row.version,
-                    author=case.actor,
-                    comment=comment,
-                    created=stamp,
-                )
-            )
-        )
+        row = _translation(conn, translation_id)
+        _segment_or_fail(row, position)
+        comment_id = translations.add_comment(conn, translation_id, position, row.version, case.actor, comment)
         if row.status == "draft":
-            conn.execute(
-                translation.update().where(translation.c.id == translation_id).values(status="in review", updated=stamp)
-            )
+            translations.set_status(conn, translation_id, "in review")
         case.audit(
             conn,
             "translation.comment",
             f"translation/{translation_id}",
             {"dispatch": row.dispatch_id, "segment": position, "version": row.version, "comment": comment},
         )
-        return int(comment_id)
+        return comment_id
 
 
 def comments(conn: sa.Connection, translation_id: int) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        sa.select(translation_comment)
-        .where(translation_comment.c.translation_id == translation_id)
-        .order_by(translation_comment.c.id)
-    ).all()
     return [
-        {"segment": r.position, "version": r.version, "author": r.author, "comment": r.comment, "created": r.created}
-        for r in rows
+        {"segment": c.position, "version": c.version, "author": c.author, "comment": c.comment, "created": c.created}
+        for c in translations.comments(conn, translation_id)
     ]
 
 
@@ -140,17 +95,12 @@ def set_status(case: Case, translation_id: int, status: str) -> str:
     if status not in STATUSES:
         raise TranslationError(f"{status!r} is not a translation status; use one of: {', '.join(STATUSES)}.")
     with case.transaction() as conn:
-        row = _translation_row(conn, translation_id)
+        row = _translation(conn, translation_id)
         if row.status == status:
             raise TranslationError(f"Translation {translation_id} is already {status}.")
-        if status == "final" and not any(s.target.strip() for s in segments_at(conn, translation_id, row.version)):
+        if status == "final" and not any(s.target.strip() for s in row.segments):
             raise TranslationError(f"Translation {translation_id} has no translated text; it cannot be final.")
-        values: dict[str, Any] = {"status": status, "updated": now()}
-        if status == "final":
-            values["final_version"] = row.version
-        elif row.status == "final":
-            values["round"] = row.round + 1
-        conn.execute(translation.update().where(translation.c.id == translation_id).values(**values))
+        translations.set_status(conn, translation_id, status)
         case.audit(
             conn,
             "translation.status",
@@ -160,7 +110,7 @@ def set_status(case: Case, translation_id: int, status: str) -> str:
                 "from": row.status,
                 "to": status,
                 "version": row.version,
-                "round": values.get("round", row.round),
+                "round": row.round + 1 if row.status == "final" and status != "final" else row.round,
             },
         )
         return status
