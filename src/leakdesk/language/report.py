@@ -5,10 +5,8 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-
 from leakdesk.sections import ReportSection
-from leakdesk.store.tables import dispatch, text, translation, translation_comment
+from leakdesk.store.records import dispatches, translations
 
 if TYPE_CHECKING:
     from leakdesk.case import Case
@@ -17,23 +15,11 @@ if TYPE_CHECKING:
 def status_rows(case: Case) -> list[dict[str, object]]:
     """One row per dispatch that has text: its newest translation, or none yet."""
     with case.connect() as conn:
-        dispatches = conn.execute(
-            sa.select(dispatch.c.id, dispatch.c.subject, dispatch.c.language)
-            .where(dispatch.c.id.in_(sa.select(text.c.dispatch_id)))
-            .order_by(dispatch.c.id)
-        ).all()
-        newest: dict[int, sa.Row] = {}
-        for row in conn.execute(sa.select(translation).order_by(translation.c.id)).all():
-            newest[row.dispatch_id] = row
-        open_comments: dict[int, int] = dict(
-            conn.execute(
-                sa.select(translation_comment.c.translation_id, sa.func.count()).group_by(
-                    translation_comment.c.translation_id
-                )
-            ).all()
-        )
+        letters = dispatches.find(conn, dispatches.ids_with_text(conn))
+        newest = {d: translations.of_dispatch(conn, d)[-1] for d in translations.newest_ids(conn)}
+        open_comments = translations.comment_counts(conn)
     rows = []
-    for d in dispatches:
+    for d in letters:
         t = newest.get(d.id)
         rows.append(
             {

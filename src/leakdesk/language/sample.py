@@ -17,7 +17,7 @@ from leakdesk.errors import TranslationError
 from leakdesk.language.glossary import add_term
 from leakdesk.language.human import import_translation
 from leakdesk.language.review import set_status
-from leakdesk.store.tables import dispatch, text
+from leakdesk.store.records import dispatches
 
 if TYPE_CHECKING:
     from leakdesk.case import Case
@@ -25,20 +25,20 @@ if TYPE_CHECKING:
 
 def _find_dispatch(conn: sa.Connection, letter: dict[str, Any], original: str) -> int | None:
     """The dispatch holding this letter: by Message-ID (not a tampered variant), else by the closest text."""
-    query = sa.select(dispatch.c.id, dispatch.c.variant_of).where(dispatch.c.parent_id.is_(None))
+    letters = dispatches.find(conn, top_level=True)
     if letter.get("message_id"):
-        rows = conn.execute(query.where(dispatch.c.message_id == letter["message_id"])).all()
+        rows = [d for d in letters if d.message_id == letter["message_id"]]
         if len(rows) == 1:
-            return int(rows[0].id)
+            return rows[0].id
         if rows:
             return _closest(conn, [r.id for r in rows], original)
-    ids = [r.id for r in conn.execute(query).all()]
+    ids = [d.id for d in letters]
     return _closest(conn, ids, original) if ids else None
 
 
 def _closest(conn: sa.Connection, dispatch_ids: list[int], original: str) -> int | None:
     best, best_score = None, 0.0
-    rows = conn.execute(sa.select(text.c.dispatch_id, text.c.content).where(text.c.dispatch_id.in_(dispatch_ids)))
+    rows = sorted((t for found in dispatches.texts_of(conn, dispatch_ids).values() for t in found), key=lambda t: t.id)
     for row in rows:
         score = fuzz.ratio(row.content.strip(), original.strip())
         if score > best_score:

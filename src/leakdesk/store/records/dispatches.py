@@ -196,6 +196,12 @@ def ids(conn: sa.Connection) -> list[int]:
     return [int(i) for i in conn.execute(sa.select(dispatch.c.id).order_by(dispatch.c.id)).scalars()]
 
 
+def ids_with_text(conn: sa.Connection) -> list[int]:
+    """The dispatches that have at least one extracted text, in id order (without reading the texts)."""
+    return [int(i) for i in conn.execute(sa.select(text.c.dispatch_id).distinct().order_by(text.c.dispatch_id))
+            .scalars()]
+
+
 def texts(conn: sa.Connection, dispatch_id: int) -> list[Text]:
     """The texts extracted from one dispatch, in the order they were stored."""
     rows = conn.execute(sa.select(text).where(text.c.dispatch_id == dispatch_id).order_by(text.c.id))
