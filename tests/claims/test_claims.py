@@ -209,3 +209,19 @@ def test_then_takes_the_time_of_the_sentence_before(case) -> None:  # type: igno
     assert by_place["Kunashir"]["time"]["value"] == "2021-08"
     assert any(f.startswith("time taken from the sentence before") for f in by_place["Kunashir"]["flags"])
     assert by_place["Shikotan"]["time"]["value"] is None
+
+
+def test_claims_score_on_the_current_translation_not_a_newer_machine_draft(case) -> None:  # type: ignore[no-untyped-def]
+    """The record layer's one rule (final before draft) decides which English a claim is scored on."""
+    from leakdesk.store.records import translations
+
+    dispatch_id, text_id = add_letter(case, RU)
+    add_translation(case, dispatch_id, text_id, RU_SEGMENTS)
+    with case.transaction() as conn:  # a later machine draft that got the first sentence wrong
+        translations.create(conn, dispatch_id, text_id, "ru", "en", "machine", [
+            translations.Segment(0, 0, RU_SEGMENTS[0][0], "Something else entirely.", None, "engine", 1, "engine")],
+            engine="local")
+    run_claims(case)
+    first = list_claims(case)[0]
+    assert first["text_en"] == RU_SEGMENTS[0][1]
+    assert first["scored_on"] == "aligned-translation"

@@ -16,8 +16,9 @@ STATUSES = ("unverified", "corroborated", "contradicted", "retracted")
 
 
 @dataclass(frozen=True)
-class Claim:
-    id: int
+class ClaimDraft:
+    """A claim as the claims step builds it from a sentence; stored with `save` (status kept, or "unverified")."""
+
     dispatch_id: int
     text_id: int
     start_char: int
@@ -26,7 +27,7 @@ class Claim:
     language: str | None
     text_en: str | None
     checkworthiness: float | None
-    scored_on: str | None
+    scored_on: str | None  # original | aligned-translation | not-scored
     actors: list[dict[str, Any]]
     places: list[dict[str, Any]]
     time_text: str | None
@@ -38,8 +39,16 @@ class Claim:
     modality: str
     polarity: str
     flags: list[str]
-    status: str  # unverified | corroborated | contradicted | retracted
-    created: datetime
+    model_version: str
+
+
+@dataclass(frozen=True)
+class Claim(ClaimDraft):
+    """A stored claim: what was extracted, and the latest verdict given on it."""
+
+    id: int = 0
+    status: str = "unverified"  # unverified | corroborated | contradicted | retracted
+    created: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -57,10 +66,9 @@ class Corroboration:
 
 
 def _claim(r: Any) -> Claim:
-    return Claim(r.id, r.dispatch_id, r.text_id, r.start_char, r.end_char, r.text, r.language, r.text_en,
-                 r.checkworthiness, r.scored_on, list(r.actors or []), list(r.places or []), r.time_text,
-                 r.time_value, r.time_start, r.time_end, r.anchor, r.anchor_source, r.modality, r.polarity,
-                 list(r.flags or []), r.status, utc(r.created) or r.created)
+    fields = {f: getattr(r, f) for f in ClaimDraft.__dataclass_fields__}
+    fields |= {"actors": list(r.actors or []), "places": list(r.places or []), "flags": list(r.flags or [])}
+    return Claim(**fields, id=r.id, status=r.status, created=utc(r.created) or r.created)
 
 
 def of_dispatch(conn: sa.Connection, dispatch_id: int) -> list[Claim]:
@@ -126,33 +134,6 @@ def set_status(conn: sa.Connection, claim_id: int, status: str, reviewer: str, e
 
 
 # ---------------------------------------------------------------------------------------------- extraction
-@dataclass(frozen=True)
-class ClaimDraft:
-    """A claim as the claims step builds it from a sentence; stored with `save` (status kept, or "unverified")."""
-
-    dispatch_id: int
-    text_id: int
-    start_char: int
-    end_char: int
-    text: str
-    language: str | None
-    text_en: str | None
-    checkworthiness: float | None
-    scored_on: str  # original | aligned-translation | not-scored
-    actors: list[dict[str, Any]]
-    places: list[dict[str, Any]]
-    time_text: str | None
-    time_value: str | None
-    time_start: date | None
-    time_end: date | None
-    anchor: date | None
-    anchor_source: str
-    modality: str
-    polarity: str
-    flags: list[str]
-    model_version: str
-
-
 def of_text(conn: sa.Connection, text_id: int) -> list[Claim]:
     """The claims found in one text, in text order."""
     rows = conn.execute(sa.select(claim).where(claim.c.text_id == text_id).order_by(claim.c.start_char))
