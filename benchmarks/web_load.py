@@ -134,8 +134,15 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--workers", type=int, default=1, help="`leakdesk serve --workers`")
     parser.add_argument("--keep", type=Path, help="build the case here and keep it (reused when it exists)")
+    parser.add_argument("--build-only", action="store_true", help="build the --keep case and stop (no server)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if args.build_only:
+        if not args.keep:
+            raise SystemExit("--build-only needs --keep DIR: the folder to build the case in.")
+        if not (args.keep / "case.json").exists():
+            print(json.dumps(build_case(args.keep, args.letters)))
+        return
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: install the Debian package `wrk` (make system-deps does).")
     work = Path(tempfile.mkdtemp(prefix="leakdesk-web-load-"))

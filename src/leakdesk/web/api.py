@@ -112,10 +112,11 @@ def claim_status(request: Request, claim_id: ClaimId, body: ClaimStatus,
 
 @router.get("/search", responses=ERRORS)
 def search(request: Request, who: Reader, q: Annotated[str, Query(max_length=500)] = "",
-           series: Annotated[str, Query(max_length=200)] = "") -> dict[str, Any]:
-    results = search_view.run(case_of(request), q, series=series)
-    return {"query": q, "words": [r.as_json() for r in results.words],
-            "meaning": [r.as_json() for r in results.meaning]}
+           series: Annotated[str, Query(max_length=200)] = "", meaning: bool = True,
+           page: Annotated[int, Query(ge=1, le=1000)] = 1) -> dict[str, Any]:
+    results = search_view.run(case_of(request), q, series=series, meaning=meaning, page=page)
+    return {"query": q, "words_total": results.words_total, "page": results.page, "pages": results.pages,
+            "words": [r.as_json() for r in results.words], "meaning": [r.as_json() for r in results.meaning]}
 
 
 @router.get("/audit", responses=ERRORS)

@@ -16,6 +16,7 @@ from leakdesk.case import Case
 from leakdesk.errors import DeskNotFound, LeakdeskError
 from leakdesk.web import api, pages
 from leakdesk.web.auth import Forbidden, LoginRequired, Visitor, reader
+from leakdesk.web.cache import PageCache
 from leakdesk.web.render import render
 
 STATIC = Path(__file__).parent / "static"
@@ -33,6 +34,7 @@ def create_app(case: Case, secure_cookies: bool = False) -> FastAPI:
     )
     app.state.case = case
     app.state.secure_cookies = secure_cookies
+    app.state.pages = PageCache()  # rendered pages per session, until the audit log moves on
     app.state.semantic = None  # the sentence encoder, loaded on the first cross-lingual search
 
     @app.middleware("http")

@@ -7,6 +7,7 @@ import email
 import email.policy
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import nh3
@@ -72,7 +73,8 @@ def _original_state(case: Case, sha256: str | None) -> str:
         return f"damaged: {exc}"
     except (StoreError, OSError) as exc:
         return f"missing: {exc}"
-    return "intact (sha256 re-checked now)"
+    # The page may be served from the cache until the case changes: say when the bytes were re-hashed.
+    return f"intact (sha256 re-checked {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC)"
 
 
 def build(case: Case, dispatch_id: int) -> LetterView:

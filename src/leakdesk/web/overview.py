@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from markupsafe import Markup
 
 from leakdesk.case import Case
 from leakdesk.store.records import desk
 from leakdesk.store.records import series as series_records
 from leakdesk.store.records.desk import LetterRow
+from leakdesk.web.render import env
 from leakdesk.web.status import STATUS_WORDS, authorship_status, claims_word, combined, verdict_sentence
 
-PAGE = 200  # letters per overview page
+PAGE = 50  # letters per overview page: only these are rendered
 SORTS = ("number", "date", "subject", "language", "status", "translation")
 AUDIT_PAGE = 100
 
@@ -49,6 +53,7 @@ class Overview:
     page: int = 1
     matching: int = 0  # letters that pass the filters, on every page
     per_page: int | None = PAGE
+    rows_html: list[Markup] = field(default_factory=list)  # the shown lines' table rows, rendered
 
     @property
     def pages(self) -> int:
@@ -63,6 +68,14 @@ class Overview:
         return "/?" + urlencode(query)
 
 
+# Audit actions that change no line of the overview, and those that change only the named letter's own facts.
+QUIET = frozenset({"web.login", "web.logout", "user.add", "user.remove", "token.create", "search.index",
+                   "exposure.check"})
+PER_LETTER = frozenset({"authorship.review", "translation.correct", "translation.comment", "translation.status",
+                        "claims.status"})
+_DISPATCH_OBJECT = re.compile(r"^dispatch[ :/#](\d+)$")
+
+
 @dataclass
 class Letters:
     rows: list[LetterRow]
@@ -70,30 +83,97 @@ class Letters:
     names: list[str]
     lines: list[OverviewLine]
     line_of: dict[int, OverviewLine]  # by dispatch id; an attachment maps to its letter's line
+    parents: dict[int, int] = field(default_factory=dict)  # attachment -> its top-level letter
+    _orders: dict[str, list[OverviewLine]] = field(default_factory=dict)
+    _rows_html: dict[int, Markup] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def of(cls, rows: list[LetterRow], names: list[str], parents: dict[int, int],
+           rows_html: dict[int, Markup] | None = None) -> Letters:
+        lines = [line(r) for r in rows]
+        line_of = {x.row.id: x for x in lines}
+        for child, parent in parents.items():
+            if parent in line_of:
+                line_of[child] = line_of[parent]
+        return cls(rows, {r.id: r for r in rows}, names, lines, line_of, parents, _rows_html=dict(rows_html or {}))
+
+    def ordered(self, sort: str) -> list[OverviewLine]:
+        """Every line in one sort order (ascending), sorted once per state of the case."""
+        with self._lock:
+            found = self._orders.get(sort)
+            if found is None:
+                found = self._orders[sort] = sorted(self.lines, key=_key(sort))
+            return found
+
+    def row_html(self, x: OverviewLine) -> Markup:
+        """The overview's table row of one letter, rendered once per state of that letter. A row holds only the
+        letter's own facts (nothing of the user, role or session), like every line of this cache."""
+        found = self._rows_html.get(x.row.id)
+        if found is None:
+            found = Markup(env.get_template("_letter_row.html").render(x=x))
+            self._rows_html[x.row.id] = found
+        return found
+
+    def updated(self, rows: dict[int, LetterRow]) -> Letters:
+        """A new cache with some letters' rows replaced (the others, their lines and rendered rows, kept)."""
+        kept = {i: h for i, h in self._rows_html.items() if i not in rows}
+        return Letters.of([rows.get(r.id, r) for r in self.rows], self.names, self.parents, kept)
 
 
 class LetterCache:
     """The letters as `desk.letters` reads them, with their overview lines, reused until the audit log moves on
-    (every change of state, from the desk or the CLI, writes an audit entry). Shared: treat as read-only."""
+    (every change of state, from the desk or the CLI, writes an audit entry). When the new entries only touch some
+    letters' own facts (a review, a correction, a claim's status), only those letters are read again.
+    Shared between requests and threads: treat what it returns as read-only."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._key: tuple[str, int] | None = None
         self._value: Letters | None = None
+        self.full_reads = 0  # how often every letter was read (for tests and benchmarks)
 
     def get(self, case: Case, conn: sa.Connection) -> Letters:
-        key = (str(case.engine.url), desk.state_mark(conn))
+        url, mark = str(case.engine.url), desk.state_mark(conn)
         with self._lock:
-            if key != self._key or self._value is None:
-                rows = desk.letters(conn)
-                lines = [line(r) for r in rows]
-                line_of = {x.row.id: x for x in lines}
-                for child, parent in desk.parents(conn).items():
-                    if parent in line_of:
-                        line_of[child] = line_of[parent]
-                self._value = Letters(rows, {r.id: r for r in rows}, desk.series_names(conn), lines, line_of)
-                self._key = key
+            if self._value is None or self._key is None or self._key[0] != url:
+                self._value = self._read(conn)
+            elif self._key[1] != mark:
+                touched = _touched(desk.changes_since(conn, self._key[1]))
+                if touched is None:
+                    self._value = self._read(conn)
+                elif touched:
+                    self._value = self._value.updated(desk.reread_letters(conn, self._value.by_id, touched))
+            self._key = (url, mark)
             return self._value
+
+    def _read(self, conn: sa.Connection) -> Letters:
+        self.full_reads += 1
+        return Letters.of(desk.letters(conn), desk.series_names(conn), desk.parents(conn))
+
+
+def _touched(changes: list[tuple[str, str, str]] | None) -> set[int] | None:
+    """The letters whose own facts the audit entries changed; None when something else may have changed."""
+    if changes is None:
+        return None
+    touched: set[int] = set()
+    for action, obj, details in changes:
+        if action in QUIET:
+            continue
+        if action not in PER_LETTER:
+            return None
+        try:
+            named = json.loads(details).get("dispatch")
+        except (ValueError, AttributeError):
+            named = None
+        match = _DISPATCH_OBJECT.match(obj)
+        if isinstance(named, int):
+            touched.add(named)
+        elif match:
+            touched.add(int(match.group(1)))
+        else:
+            return None
+    return touched
 
 
 LETTERS = LetterCache()
@@ -120,27 +200,25 @@ def build(case: Case, series: str = "", status: str = "", translation: str = "",
           per_page: int | None = PAGE) -> Overview:
     with case.connect() as conn:
         cached = LETTERS.get(case, conn)
-    names, lines = cached.names, list(cached.lines)
-    total = len(lines)
-    if series:
-        lines = [x for x in lines if x.row.series == series]
-    if status:
-        lines = [x for x in lines if x.status == status]
-    if translation:
-        lines = [x for x in lines if (x.row.translation_status or "none") == translation]
-    if warnings_only:
-        lines = [x for x in lines if x.row.warnings]
-    if subject:
-        needle = subject.casefold()
-        lines = [x for x in lines if needle in (x.row.subject or "").casefold()]
-    lines.sort(key=_key(sort), reverse=descending)
+    sort = sort if sort in SORTS else "number"
+    ordered = cached.ordered(sort)
+    lines = list(reversed(ordered)) if descending else ordered
+    needle = subject.casefold()
+    if series or status or translation or warnings_only or subject:
+        lines = [x for x in lines
+                 if (not series or x.row.series == series) and (not status or x.status == status)
+                 and (not translation or (x.row.translation_status or "none") == translation)
+                 and (not warnings_only or x.row.warnings)
+                 and (not subject or needle in (x.row.subject or "").casefold())]
     filters = {"series": series, "status": status, "translation": translation,
                "warnings": "1" if warnings_only else "", "q": subject}
     matching = len(lines)
     if per_page:
         lines = lines[(page - 1) * per_page: page * per_page]
-    return Overview(lines, total, names, filters, sort if sort in SORTS else "number", descending, page, matching,
+    view = Overview(list(lines), len(cached.lines), cached.names, filters, sort, descending, page, matching,
                     per_page)
+    view.rows_html = [cached.row_html(x) for x in view.lines]
+    return view
 
 
 @dataclass

@@ -35,6 +35,7 @@ from leakdesk.web.auth import (
     reader,
     writer,
 )
+from leakdesk.web.cache import cached
 from leakdesk.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -123,9 +124,13 @@ def overview(
     desc: str = "",
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
 ) -> Response:
-    view = overview_view.build(case_of(request), series=series, status=status, translation=translation,
-                               warnings_only=bool(warnings), subject=q, sort=sort, descending=bool(desc), page=page)
-    return render(request, "overview.html", {"view": view})
+    def build() -> Response:
+        view = overview_view.build(case_of(request), series=series, status=status, translation=translation,
+                                   warnings_only=bool(warnings), subject=q, sort=sort, descending=bool(desc),
+                                   page=page)
+        return render(request, "overview.html", {"view": view})
+
+    return cached(request, who, build)
 
 
 def _dispatch_id(value: int) -> int:
@@ -136,8 +141,8 @@ def _dispatch_id(value: int) -> int:
 
 @router.get("/dispatches/{dispatch_id}")
 def letter(request: Request, who: Reader, dispatch_id: DispatchId) -> Response:
-    view = letter_view.build(case_of(request), _dispatch_id(dispatch_id))
-    return render(request, "letter.html", {"view": view})
+    return cached(request, who, lambda: render(request, "letter.html", {
+        "view": letter_view.build(case_of(request), _dispatch_id(dispatch_id))}))
 
 
 @router.get("/dispatches/{dispatch_id}/html")
@@ -235,18 +240,20 @@ def claim_status(
 
 @router.get("/series/{name}")
 def series(request: Request, who: Reader, name: str) -> Response:
-    return render(request, "series.html", {"view": overview_view.series(case_of(request), name)})
+    return cached(request, who, lambda: render(request, "series.html", {
+        "view": overview_view.series(case_of(request), name)}))
 
 
 @router.get("/timeline")
 def timeline(request: Request, who: Reader, series: str = "") -> Response:
-    data = build_timeline(case_of(request), series or None)
-    return render(request, "timeline.html", {"timeline": data, "series": series})
+    return cached(request, who, lambda: render(request, "timeline.html", {
+        "timeline": build_timeline(case_of(request), series or None), "series": series}))
 
 
 @router.get("/entities")
 def entities(request: Request, who: Reader, q: Annotated[str, Query(max_length=200)] = "") -> Response:
-    return render(request, "entities.html", {"entities": overview_view.entities(case_of(request), q), "q": q})
+    return cached(request, who, lambda: render(request, "entities.html", {
+        "entities": overview_view.entities(case_of(request), q), "q": q}))
 
 
 @router.post("/entities/aliases")
@@ -262,8 +269,8 @@ def entity_alias(
 
 @router.get("/audit")
 def audit(request: Request, who: Reader, actor: str = "", page: Annotated[int, Query(ge=1, le=100000)] = 1) -> Response:
-    view = overview_view.audit(case_of(request), actor or None, page)
-    return render(request, "audit.html", {"view": view, "actor": actor, "page": page})
+    return cached(request, who, lambda: render(request, "audit.html", {
+        "view": overview_view.audit(case_of(request), actor or None, page), "actor": actor, "page": page}))
 
 
 # --------------------------------------------------------------------------- search and downloads
@@ -278,11 +285,16 @@ def search(
     status: str = "",
     since: str = "",
     until: str = "",
+    meaning: str = "",
+    page: Annotated[int, Query(ge=1, le=1000)] = 1,
 ) -> Response:
-    results = search_view.run(case_of(request), q, series=series, status=status, since=since,
-                              until=until)
-    return render(request, "search.html", {"results": results, "q": q, "series": series, "status": status,
-                                           "since": since, "until": until})
+    def build() -> Response:
+        results = search_view.run(case_of(request), q, series=series, status=status, since=since, until=until,
+                                  meaning=True if meaning else None, page=page)
+        return render(request, "search.html", {"results": results, "q": q, "series": series, "status": status,
+                                               "since": since, "until": until})
+
+    return cached(request, who, build)
 
 
 @router.get("/downloads")

@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 import numpy as np
 
@@ -18,6 +19,12 @@ from leakdesk.web.overview import LETTERS, OverviewLine
 
 _cache = search.PassageCache()
 _encoding = threading.Lock()  # the encoder keeps a shared cache and buffers: one request at a time uses it
+_remembering = threading.Lock()
+_query_vectors: dict[str, np.ndarray] = {}  # query text -> embedding, oldest first
+QUERY_VECTORS = 1000
+PER_PAGE = 20  # word hits per page; only these get snippets
+MEANING_BELOW = 5  # fewer word hits than this and the meaning search runs by itself
+MEANING_LIMIT = 10
 
 
 def _encode(texts: list[str]) -> np.ndarray:
@@ -41,9 +48,25 @@ class Result:
 
 @dataclass
 class Results:
-    words: list[Result] = field(default_factory=list)
+    words: list[Result] = field(default_factory=list)  # the shown page of word hits
     meaning: list[Result] = field(default_factory=list)
     query: str = ""
+    words_total: int = 0  # texts with every word that pass the filters, on every page
+    capped: bool = False  # the word search ranked MAX_MATCHES texts and stopped there
+    page: int = 1
+    pages: int = 1
+    per_page: int = PER_PAGE
+    meaning_ran: str = ""  # "" (not run) | "asked" | "few words": why the meaning search ran
+    filters: dict[str, str] = field(default_factory=dict)
+
+    def link(self, page: int = 1, meaning: bool = False) -> str:
+        """This search's address at another page, or with the meaning search asked for; filters kept."""
+        query = {"q": self.query, **{k: v for k, v in self.filters.items() if v}}
+        if meaning or self.meaning_ran == "asked":
+            query["meaning"] = "1"
+        if page > 1:
+            query["page"] = str(page)
+        return "/search?" + urlencode(query)
 
 
 def refresh(case: Case, with_meaning: bool = True) -> search.IndexReport:
@@ -72,31 +95,61 @@ def _date(value: str, what: str) -> date | None:
         raise UsageError(f"The {what} date {value!r} is not a date like 2022-03-17.") from None
 
 
+def _query_encoder(texts: list[str]) -> np.ndarray:
+    """The encoder for queries: a query asked before costs no encoder pass (its embedding is remembered)."""
+    if len(texts) != 1:
+        return _encode(texts)
+    with _remembering:
+        found = _query_vectors.get(texts[0])
+    if found is None:
+        found = _encode(texts)[0]
+        with _remembering:
+            _query_vectors[texts[0]] = found
+            while len(_query_vectors) > QUERY_VECTORS:
+                _query_vectors.pop(next(iter(_query_vectors)))
+    return found[None, :]
+
+
 def run(case: Case, q: str, series: str = "", status: str = "", since: str = "", until: str = "",
-        meaning: bool = True, limit: int = 30) -> Results:
-    results = Results(query=q)
+        meaning: bool | None = True, page: int = 1, per_page: int = PER_PAGE) -> Results:
+    """Word hits (one page of them, with snippets) and the texts closest in meaning: `meaning` True always (the
+    CLI and the API), False never, None only when the words find fewer than MEANING_BELOW texts (the desk's page).
+    """
+    results = Results(query=q, page=page, per_page=per_page,
+                      filters={"series": series, "status": status, "since": since, "until": until})
     if not q.strip():
         return results
     start, end = _date(since, "from"), _date(until, "until")
     with case.connect() as conn:
-        words = search.unique(search.full_text(conn, q, limit=limit * 2))
-        near = search.by_meaning(conn, q, _encode, semantic.MODEL_NAME, limit=10, cache=_cache, floor=0.25) \
-            if meaning else []
         letters = LETTERS.get(case, conn).line_of
 
-    def keep(hit: Hit) -> bool:
-        x = letters.get(hit.dispatch_id)  # an attachment is judged by its letter
-        if x is None:
-            return not (series or status or start or end)
-        if series and x.row.series != series:
-            return False
-        if status and x.status != status:
-            return False
-        when = x.row.date_utc.date() if x.row.date_utc else None
-        return not ((start and (when is None or when < start)) or (end and (when is None or when > end)))
+        def keep(dispatch_id: int) -> bool:
+            x = letters.get(dispatch_id)  # an attachment is judged by its letter
+            if x is None:
+                return not (series or status or start or end)
+            if series and x.row.series != series:
+                return False
+            if status and x.status != status:
+                return False
+            when = x.row.date_utc.date() if x.row.date_utc else None
+            return not ((start and (when is None or when < start)) or (end and (when is None or when > end)))
 
-    results.words = [Result(h, letters.get(h.dispatch_id)) for h in words if keep(h)][:limit]
-    found = {(r.hit.dispatch_id, r.hit.kind) for r in results.words}
-    results.meaning = [Result(h, letters.get(h.dispatch_id)) for h in near
-                       if keep(h) and (h.dispatch_id, h.kind) not in found][:10]
+        ranked = search.word_matches(conn, q)
+        results.capped = len(ranked) >= search.MAX_MATCHES
+        seen: set[tuple[int, str]] = set()
+        matches = []
+        for m in ranked:
+            if (m.dispatch_id, m.kind) not in seen and keep(m.dispatch_id):
+                seen.add((m.dispatch_id, m.kind))
+                matches.append(m)
+        results.words_total = len(matches)
+        results.pages = max(1, -(-len(matches) // per_page))
+        shown = matches[(page - 1) * per_page: page * per_page]
+        results.words = [Result(h, letters.get(h.dispatch_id)) for h in search.with_snippets(conn, shown, q)]
+        if meaning or (meaning is None and len(matches) < MEANING_BELOW):
+            results.meaning_ran = "asked" if meaning else "few words"
+            near = search.by_meaning(conn, q, _query_encoder, semantic.MODEL_NAME, limit=MEANING_LIMIT * 3,
+                                     cache=_cache, floor=0.25)
+            results.meaning = [Result(h, letters.get(h.dispatch_id)) for h in near
+                               if keep(h.dispatch_id) and (h.dispatch_id, h.kind) not in seen][:MEANING_LIMIT]
     return results

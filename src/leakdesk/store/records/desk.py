@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parseaddr
 from functools import lru_cache
@@ -111,30 +111,58 @@ def _number(out: dict[int, LetterRow]) -> None:
             row.number = out[row.variant_of].number
 
 
-def _attach_translations(conn: sa.Connection, out: dict[int, LetterRow]) -> None:
-    for r in conn.execute(sa.select(t.translation.c.id, t.translation.c.dispatch_id, t.translation.c.status)
-                          .order_by(t.translation.c.id)):
+def _only(query: sa.Select[Any], column: Any, ids: set[int] | None) -> sa.Select[Any]:
+    return query if ids is None else query.where(column.in_(sorted(ids)))
+
+
+def _attach_translations(conn: sa.Connection, out: dict[int, LetterRow], ids: set[int] | None = None) -> None:
+    tr = t.translation
+    for r in conn.execute(_only(sa.select(tr.c.id, tr.c.dispatch_id, tr.c.status), tr.c.dispatch_id, ids)
+                          .order_by(tr.c.id)):
         if r.dispatch_id in out:  # the newest translation wins
             out[r.dispatch_id].translation_id, out[r.dispatch_id].translation_status = r.id, r.status
 
 
-def _attach_verdicts(conn: sa.Connection, out: dict[int, LetterRow]) -> None:
+def _attach_verdicts(conn: sa.Connection, out: dict[int, LetterRow], ids: set[int] | None = None) -> None:
     v = t.authorship_verdict
-    for r in conn.execute(sa.select(v.c.dispatch_id, v.c.decision, v.c.probability).order_by(v.c.id)):
+    for r in conn.execute(_only(sa.select(v.c.dispatch_id, v.c.decision, v.c.probability), v.c.dispatch_id, ids)
+                          .order_by(v.c.id)):
         if r.dispatch_id in out:
             out[r.dispatch_id].decision, out[r.dispatch_id].probability = r.decision, r.probability
     e = t.expert_review
-    for r in conn.execute(sa.select(e.c.dispatch_id, e.c.verdict, e.c.confidence).order_by(e.c.id)):
+    for r in conn.execute(_only(sa.select(e.c.dispatch_id, e.c.verdict, e.c.confidence), e.c.dispatch_id, ids)
+                          .order_by(e.c.id)):
         if r.dispatch_id in out:
             out[r.dispatch_id].reviews.append((r.verdict, r.confidence))
 
 
-def _attach_claims(conn: sa.Connection, out: dict[int, LetterRow]) -> None:
+def _attach_claims(conn: sa.Connection, out: dict[int, LetterRow], ids: set[int] | None = None) -> None:
     c = t.claim
-    for r in conn.execute(sa.select(c.c.dispatch_id, c.c.status, sa.func.count()).group_by(c.c.dispatch_id,
-                                                                                           c.c.status)):
+    query = _only(sa.select(c.c.dispatch_id, c.c.status, sa.func.count()), c.c.dispatch_id, ids)
+    for r in conn.execute(query.group_by(c.c.dispatch_id, c.c.status)):
         if r.dispatch_id in out:
             out[r.dispatch_id].claim_counts[r.status] = int(r[2])
+
+
+def reread_letters(conn: sa.Connection, rows: dict[int, LetterRow], ids: set[int]) -> dict[int, LetterRow]:
+    """Fresh copies of some letters' per-letter facts (translation, verdict, reviews, claims), the rest of each row
+    (number, warnings) kept: what an edit of one letter can change, read for that letter only."""
+    fresh = {i: replace(rows[i], translation_id=None, translation_status=None, decision=None, probability=None,
+                        reviews=[], claim_counts={}, warnings=list(rows[i].warnings)) for i in ids if i in rows}
+    if fresh:
+        _attach_translations(conn, fresh, set(fresh))
+        _attach_verdicts(conn, fresh, set(fresh))
+        _attach_claims(conn, fresh, set(fresh))
+    return fresh
+
+
+def changes_since(conn: sa.Connection, mark: int, limit: int = 200) -> list[tuple[str, str, str]] | None:
+    """(action, object, details) of the audit entries after `mark`, oldest first; None when there are more than
+    `limit` (the caller then reads everything again)."""
+    a = t.audit
+    rows = conn.execute(sa.select(a.c.action, a.c.object, a.c.details).where(a.c.seq > mark)
+                        .order_by(a.c.seq).limit(limit + 1)).all()
+    return None if len(rows) > limit else [(r.action, r.object, r.details) for r in rows]
 
 
 def _warn(out: dict[int, LetterRow], top: dict[int, Any], children: dict[int, list[Any]]) -> None:

@@ -261,7 +261,22 @@ def _stem(word: str) -> str:
     return word
 
 
-def full_text(conn: sa.Connection, q: str, limit: int = 50) -> list[Hit]:
+@dataclass(frozen=True)
+class Match:
+    """A text that has every query word, before any snippet is made: cheap to filter and count."""
+
+    doc_id: int
+    dispatch_id: int
+    kind: str  # original | translation
+    language: str | None
+    score: float
+
+
+MAX_MATCHES = 1000  # texts a word query ranks; more are counted as "more than"
+
+
+def word_matches(conn: sa.Connection, q: str, limit: int = MAX_MATCHES) -> list[Match]:
+    """The best `limit` texts with every query word (any form), best first; no text is read."""
     groups = query_terms(q)
     if not groups:
         return []
@@ -269,18 +284,31 @@ def full_text(conn: sa.Connection, q: str, limit: int = 50) -> list[Hit]:
     if conn.dialect.name == "sqlite":
         _ensure_fts(conn)
         rows = conn.exec_driver_sql(
-            f"SELECT rowid, bm25({FTS}) FROM {FTS} WHERE {FTS} MATCH ? ORDER BY bm25({FTS}) LIMIT ?",
+            f"SELECT f.rowid, bm25({FTS}) AS rank, d.dispatch_id, d.translation_id, d.language "
+            f"FROM {FTS} AS f JOIN search_doc AS d ON d.id = f.rowid WHERE {FTS} MATCH ? ORDER BY rank LIMIT ?",
             (_fts_expression(groups), limit),
         ).all()
-        scores = {int(r[0]): -float(r[1]) for r in rows}
-    else:
-        tsquery = " & ".join("(" + " | ".join(o.replace("'", "") for o in g) + ")" for g in groups)
-        vector = sa.func.to_tsvector(sa.literal_column("'simple'::regconfig"), d.c.lemmas)
-        query = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), tsquery)
-        rows = conn.execute(sa.select(d.c.id, sa.func.ts_rank(vector, query)).where(vector.op("@@")(query))
-                            .order_by(sa.func.ts_rank(vector, query).desc()).limit(limit)).all()
-        scores = {int(r[0]): float(r[1]) for r in rows}
+        return [Match(int(r[0]), int(r[2]), "translation" if r[3] else "original", r[4], -float(r[1]))
+                for r in rows]
+    tsquery = " & ".join("(" + " | ".join(o.replace("'", "") for o in g) + ")" for g in groups)
+    vector = sa.func.to_tsvector(sa.literal_column("'simple'::regconfig"), d.c.lemmas)
+    query = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), tsquery)
+    rank = sa.func.ts_rank(vector, query)
+    rows = conn.execute(sa.select(d.c.id, rank, d.c.dispatch_id, d.c.translation_id, d.c.language)
+                        .where(vector.op("@@")(query)).order_by(rank.desc(), d.c.id).limit(limit)).all()
+    return [Match(int(r[0]), int(r[2]), "translation" if r[3] else "original", r[4], float(r[1])) for r in rows]
+
+
+def with_snippets(conn: sa.Connection, matches: list[Match], q: str) -> list[Hit]:
+    """Hits with highlighted snippets, for the matches a page shows (only their texts are read)."""
+    groups = query_terms(q)
+    scores = {m.doc_id: m.score for m in matches}
     return _hits(conn, scores, lambda content, _doc: _snippet(content, groups), "words")
+
+
+def full_text(conn: sa.Connection, q: str, limit: int = 50) -> list[Hit]:
+    """The best `limit` texts with every query word, with snippets."""
+    return with_snippets(conn, word_matches(conn, q, limit), q)
 
 
 def _hits(conn: sa.Connection, scores: dict[int, float], snippet: Callable[[str, int], list[tuple[str, bool]]],
@@ -292,21 +320,23 @@ def _hits(conn: sa.Connection, scores: dict[int, float], snippet: Callable[[str,
                         .where(d.c.id.in_(list(scores)))).all()
     hits = [Hit(r.id, r.dispatch_id, "translation" if r.translation_id else "original", r.language,
                 snippet(r.content, r.id), scores[r.id], how) for r in rows]
-    return sorted(hits, key=lambda h: -h.score)
+    return sorted(hits, key=lambda h: (-h.score, h.doc_id))
 
 
 def _passage_matrix(conn: sa.Connection, encoder_name: str) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+    """All passage vectors of one encoder as one C-contiguous float32 matrix (one row per passage)."""
     p = t.search_passage
     rows = conn.execute(sa.select(p.c.doc_id, p.c.start_char, p.c.end_char, p.c.embedding)
-                        .where(p.c.encoder == encoder_name)).all()
+                        .where(p.c.encoder == encoder_name).order_by(p.c.id)).all()
     if not rows:
         return np.zeros((0, 1), np.float32), []
-    matrix = np.vstack([np.frombuffer(r.embedding, dtype=np.float32) for r in rows])
-    return matrix, [(r.doc_id, r.start_char, r.end_char) for r in rows]
+    width = len(rows[0].embedding) // 4
+    matrix = np.frombuffer(b"".join(r.embedding for r in rows), dtype=np.float32).reshape(len(rows), width)
+    return np.ascontiguousarray(matrix), [(r.doc_id, r.start_char, r.end_char) for r in rows]
 
 
 class PassageCache:
-    """The passage matrix kept in memory between queries; reloaded when passages or the case's state change."""
+    """The passage matrix kept in memory between queries; reloaded only when passages are added or removed."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -314,10 +344,11 @@ class PassageCache:
         self._value: tuple[np.ndarray, list[tuple[int, int, int]]] = (np.zeros((0, 1), np.float32), [])
 
     def get(self, conn: sa.Connection, encoder_name: str) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
-        # Both are index look-ups: the newest passage, and the newest audit entry (re-indexing always audits).
-        top = conn.execute(sa.select(sa.func.max(t.search_passage.c.id))).scalar()
-        mark = conn.execute(sa.select(sa.func.max(t.audit.c.seq))).scalar()
-        key = (encoder_name, int(top or 0), int(mark or 0))
+        # Passages are only ever inserted (new id) or deleted (count falls): the newest id and the count say it all.
+        p = t.search_passage
+        top, count = conn.execute(sa.select(sa.func.max(p.c.id), sa.func.count())
+                                  .where(p.c.encoder == encoder_name)).one()
+        key = (encoder_name, int(top or 0), int(count or 0))
         with self._lock:
             if key != self._key:
                 self._value, self._key = _passage_matrix(conn, encoder_name), key
@@ -330,14 +361,18 @@ def by_meaning(conn: sa.Connection, q: str, encoder: Encoder, encoder_name: str,
     matrix, spans = (cache or PassageCache()).get(conn, encoder_name)
     if not spans or not q.strip():
         return []
-    vector = encoder([q])[0].astype(np.float32)
+    vector = np.ascontiguousarray(encoder([q])[0], dtype=np.float32)
     similarity = matrix @ vector
+    keep = min(len(spans), limit * 20)  # enough passages for `limit` distinct documents in practice
+    nearest = np.argpartition(-similarity, keep - 1)[:keep]
     best: dict[int, tuple[float, int, int]] = {}
-    for i in np.argsort(-similarity)[: limit * 20]:
+    for i in nearest[np.argsort(-similarity[nearest], kind="stable")]:
         doc, a, b = spans[int(i)]
         if similarity[i] >= floor and doc not in best:
             best[doc] = (float(similarity[i]), a, b)
-    top = dict(sorted(best.items(), key=lambda kv: -kv[1][0])[:limit])
+            if len(best) == limit:
+                break
+    top = best
 
     def snippet(content: str, doc: int) -> list[tuple[str, bool]]:
         _, a, b = top[doc]
