@@ -51,6 +51,8 @@ def _write_mail(folder: Path) -> list[Path]:
         m.set_content(body)
         if i == 2:
             m.add_alternative(HOSTILE_HTML, subtype="html")
+        if i == 3:
+            m["X-Originating-IP"] = "[10.20.30.40]"  # what a webmail service records: the exposure check names it
         path = folder / f"{i:02d}.eml"
         path.write_bytes(m.as_bytes())
         paths.append(path)

@@ -15,6 +15,7 @@ from leakdesk.web import letter as letter_view
 from leakdesk.web import overview as overview_view
 from leakdesk.web import search_view
 from leakdesk.web.auth import MAX_ID, ClaimId, DispatchId, Position, Visitor, acting, case_of, reader, writer
+from leakdesk.web.evidence_view import needs_evidence
 
 router = APIRouter(prefix="/api", tags=["desk"])
 Reader = Annotated[Visitor, Depends(reader)]
@@ -105,6 +106,7 @@ def review(request: Request, dispatch_id: DispatchId, body: Review,
 @router.post("/claims/{claim_id}/status", responses=ERRORS)
 def claim_status(request: Request, claim_id: ClaimId, body: ClaimStatus,
                  who: Annotated[Visitor, Depends(writer("corroborate"))]) -> dict[str, Any]:
+    needs_evidence(body.status, body.evidence, "send `evidence`, a web address or a dispatch number")
     result = corroboration.set_status(acting(request, who), _positive(claim_id, "claim"), body.status,
                                       body.evidence, body.note, reviewer=who.user.name)
     return {k: result[k] for k in ("claim_id", "dispatch_id", "previous_status", "status", "evidence", "reviewer")}

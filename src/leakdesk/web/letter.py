@@ -17,6 +17,7 @@ from leakdesk.errors import DeskNotFound, IntegrityError, LeakdeskError, StoreEr
 from leakdesk.language import review as translation_review
 from leakdesk.language.records import TranslationView, load_translation
 from leakdesk.store.records import desk
+from leakdesk.web.evidence_view import LetterExposure, claims_evidence, letter_exposure
 from leakdesk.web.overview import LETTERS, OverviewLine, line
 from leakdesk.web.status import verdict_sentence
 
@@ -34,6 +35,8 @@ class LetterView:
     original_state: str = ""
     has_html: bool = False
     paragraphs: list[str] = field(default_factory=list)  # the original text when there is no translation
+    exposure: LetterExposure | None = None
+    evidence: dict[int, Any] = field(default_factory=dict)  # claim id -> the narrative monitor's evidence
 
     def as_json(self) -> dict[str, Any]:
         p = self.page
@@ -61,6 +64,8 @@ class LetterView:
                        for c in p.claims],
             "dates": [{"surface": d["surface"], "value": d["value"], "start": d["interval_start"],
                        "end": d["interval_end"]} for d in p.dates],
+            "exposure": self.exposure.as_json() if self.exposure else None,
+            "stream_evidence": {str(k): v.as_dict() for k, v in self.evidence.items()},
         }
 
 
@@ -93,6 +98,8 @@ def build(case: Case, dispatch_id: int) -> LetterView:
     body = next((t for t in page.texts if t["role"] in ("body", "decrypted", "attachment")), None)
     if tr is None and body is not None:
         view.paragraphs = [p for p in body["content"].split("\n\n") if p.strip()]
+    view.exposure = letter_exposure(case, page, body["content"] if body else None)
+    view.evidence = claims_evidence(case, dispatch_id)
     return view
 
 

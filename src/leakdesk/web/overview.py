@@ -70,7 +70,7 @@ class Overview:
 
 # Audit actions that change no line of the overview, and those that change only the named letter's own facts.
 QUIET = frozenset({"web.login", "web.logout", "user.add", "user.remove", "token.create", "search.index",
-                   "exposure.check"})
+                   "exposure.check", "narratives.evidence.attach"})
 PER_LETTER = frozenset({"authorship.review", "translation.correct", "translation.comment", "translation.status",
                         "claims.status"})
 _DISPATCH_OBJECT = re.compile(r"^dispatch[ :/#](\d+)$")

@@ -11,6 +11,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
+from leakdesk import narratives
 from leakdesk.authorship import casework
 from leakdesk.claims import corroboration
 from leakdesk.claims.entities import add_alias
@@ -36,6 +37,7 @@ from leakdesk.web.auth import (
     writer,
 )
 from leakdesk.web.cache import cached
+from leakdesk.web.evidence_view import PLOTS, needs_evidence
 from leakdesk.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -230,9 +232,31 @@ def claim_status(
     evidence: Annotated[str, Form(max_length=2000)] = "",
     note: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
+    needs_evidence(status, evidence, "fill in “Evidence” with a web address or a dispatch number")
     result = corroboration.set_status(acting(request, who), claim_id, status, evidence.strip() or None,
                                       note.strip() or None, reviewer=who.user.name)
     return _back(f"/dispatches/{result['dispatch_id']}", f"claim-{claim_id}")
+
+
+@router.post("/claims/{claim_id}/evidence")
+def attach_stream_evidence(
+    request: Request,
+    claim_id: ClaimId,
+    who: Annotated[Visitor, Depends(writer("corroborate"))],
+    note: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    """Keep the media streams' evidence beside the claim (audited); the claim's status is not touched."""
+    attached = narratives.attach_evidence(acting(request, who), claim_id, note=note.strip() or None)
+    return _back(f"/dispatches/{attached.evidence.dispatch_id}", f"claim-{claim_id}")
+
+
+@router.get("/claims/{claim_id}/onset.svg")
+def onset_plot(request: Request, who: Reader, claim_id: ClaimId) -> Response:
+    """The weekly labelling rate of the claim's campaign, with its onset, claimed start and letter date (SVG)."""
+    svg = PLOTS.get(case_of(request), claim_id)
+    return Response(svg, media_type="image/svg+xml",
+                    headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                                                        "frame-ancestors 'none'"})
 
 
 # --------------------------------------------------------------------------- series, timeline, entities, audit

@@ -257,7 +257,7 @@ def letter_page(conn: sa.Connection, dispatch_id: int, all_letters: dict[int, Le
                                     .order_by(t.custody.c.id))),
         attachments=_dicts(conn.execute(
             sa.select(t.dispatch.c.id, t.dispatch.c.filename, t.dispatch.c.media_type, t.dispatch.c.status,
-                      t.dispatch.c.details, t.original.c.size)
+                      t.dispatch.c.details, t.dispatch.c.original_sha256, t.original.c.size)
             .select_from(t.dispatch.join(t.original, t.dispatch.c.original_sha256 == t.original.c.sha256))
             .where(t.dispatch.c.parent_id == dispatch_id).order_by(t.dispatch.c.id))),
         texts=_dicts(conn.execute(sa.select(t.text).where(t.text.c.dispatch_id == dispatch_id)
@@ -301,8 +301,8 @@ def audit_entries(conn: sa.Connection, actor: str | None = None, limit: int = 20
 
 def parents(conn: sa.Connection) -> dict[int, int]:
     """The top-level letter of every attachment (attachments of attachments included)."""
-    parent = dict(conn.execute(sa.select(t.dispatch.c.id, t.dispatch.c.parent_id)
-                               .where(t.dispatch.c.parent_id.is_not(None))).tuples().all())
+    parent = {int(r[0]): int(r[1]) for r in conn.execute(sa.select(t.dispatch.c.id, t.dispatch.c.parent_id)
+                                                          .where(t.dispatch.c.parent_id.is_not(None)))}
     top = {}
     for child in parent:
         node, hops = child, 0
