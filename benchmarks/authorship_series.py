@@ -12,7 +12,8 @@ Protocol (fixed, seeded; the same for every run with the same arguments):
 - a reference pool of REF_WRITERS other writers (never W or I), REF_TEXTS_PER_WRITER texts each, of the same length;
 - every series is ingested into a fresh temporary case (`leakdesk.intake.ingest_paths`, series "S"), the pool added
   with `casework.add_references`, and the case judged with `casework.verify_series` (leave-one-out of every letter,
-  the case calibration, the c@1 band): exactly what `leakdesk verify CASE --series S` does.
+  from 6 letters and 4 reference texts the series-consistency model, else the shipped fusion): exactly what
+  `leakdesk verify CASE --series S` does.
 Reported per language and length: share of series where the two impostors are the two least likely letters; share
 where both are flagged `different`; false alarms (`different` on a genuine letter) per 12 genuine letters; share of
 letters answered "cannot tell". Texts are read from the paths given; nothing from the corpora enters the repository.

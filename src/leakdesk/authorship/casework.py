@@ -20,7 +20,11 @@ import numpy as np
 import sqlalchemy as sa
 
 from leakdesk.authorship.calibration import method_votes, probability, vote_reasons
+from leakdesk.authorship.consistency import BAND, MIN_SEPARATION, series_consistency
+from leakdesk.authorship.consistency import reasons as consistency_reasons
+from leakdesk.authorship.explain import habit_reasons
 from leakdesk.authorship.features import ProfileCache
+from leakdesk.authorship.ood import check as ood_check
 from leakdesk.authorship.ood import language_name
 from leakdesk.authorship.problem import Problem
 from leakdesk.authorship.verifier import CANNOT_TELL, DIFFERENT, SAME, VERSION, AuthorshipVerifier
@@ -157,6 +161,13 @@ def _judge(
     focus: set[int] | None = None,
 ) -> list[dict[str, Any]]:
     verifier = _verifier(pool, language)
+    cache = ProfileCache(verifier._function_words())
+    refs = pool.get(language, [])
+    internal = _judge_by_consistency(letters, readable, language, refs, cache, verifier, focus)
+    if internal is not None:
+        if progress:
+            progress(len(internal), len(letters))
+        return internal
     problems, index = [], []
     for x in readable:
         if focus is not None and x.dispatch_id not in focus:
@@ -166,7 +177,6 @@ def _judge(
             problems.append(Problem(known=known, unknown=x.text, language=language, id=str(x.dispatch_id),
                                     kind="letter"))
             index.append(x.dispatch_id)
-    cache = ProfileCache(verifier._function_words())
     verdicts = verifier.verdicts(problems, cache) if problems else []
     if progress:
         progress(len(problems), len(letters))
@@ -201,6 +211,57 @@ def _judge(
             decision = SAME if prob > 0.5 else DIFFERENT
         logit = float(np.log(max(prob, 1e-9) / max(1 - prob, 1e-9)))
         out.append(_result(x, prob, logit, decision, reasons, ood, method, v.scores))
+    return out
+
+
+def _judge_by_consistency(
+    letters: list[Letter],
+    readable: list[Letter],
+    language: str,
+    refs: list[str],
+    cache: ProfileCache,
+    verifier: AuthorshipVerifier,
+    focus: set[int] | None,
+) -> list[dict[str, Any]] | None:
+    """Every letter against the other letters of its series, calibrated on the reference pool (`consistency`);
+    None when the series or the pool is too small for it (the shipped fusion answers instead)."""
+    profiles = [cache.get(x.text, language) for x in readable]
+    ref_profiles = [cache.get(r, language) for r in refs]
+    excluded = np.array([[_excluded(a, b) for b in readable] for a in readable], dtype=bool)
+    found = series_consistency(profiles, ref_profiles, excluded)
+    if found is None:
+        return None
+    position = {x.dispatch_id: i for i, x in enumerate(readable)}
+    labels = [x.label for x in readable]
+    weak = found.separation < MIN_SEPARATION
+    out = []
+    for x in letters:
+        if focus is not None and x.dispatch_id not in focus:
+            continue
+        i = position.get(x.dispatch_id)
+        if i is None:
+            why = x.problem or "the series has no other readable letter to compare it with"
+            out.append(_result(x, 0.5, 0.0, CANNOT_TELL, [f"cannot tell: {why}"], [why], "none"))
+            continue
+        known = [profiles[j] for j in range(len(readable)) if not excluded[i, j]]
+        ood = ood_check(known, profiles[i], language, len(refs), verifier.min_words, verifier.min_impostors)
+        if weak:
+            ood.append(f"the {len(refs)} reference texts are hardly distinguishable from the letters "
+                       f"themselves at this length (separation {found.separation:.1f}, "
+                       f"{MIN_SEPARATION:.1f} needed); add longer letters or other people's texts of this kind")
+        prob = found.probability[i]
+        reasons = consistency_reasons(found, i, len(readable), len(refs), labels)
+        reasons += habit_reasons(known, profiles[i], "known letters")
+        if ood:
+            decision = CANNOT_TELL
+            reasons = ["cannot tell: " + "; ".join(ood)] + reasons
+        elif BAND[0] <= prob <= BAND[1]:
+            decision = CANNOT_TELL
+            reasons = [f"the evidence is balanced (probability {prob:.2f})"] + reasons
+        else:
+            decision = SAME if prob > 0.5 else DIFFERENT
+        scores = {f"consistency_{k.replace(' ', '_')}": v for k, v in found.evidence[i].items()}
+        out.append(_result(x, prob, found.llr[i], decision, reasons, ood, "series-consistency", scores))
     return out
 
 

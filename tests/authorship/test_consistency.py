@@ -1,0 +1,60 @@
+"""The series-internal consistency model on small invented hands (tests/authorship/hands.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from leakdesk.authorship.casework import verify_series
+from leakdesk.authorship.consistency import MIN_SEPARATION, reasons, series_consistency
+from leakdesk.authorship.features import profile
+from leakdesk.case import Case
+from tests.authorship.hands import HAND_A, HAND_B, HAND_C, HAND_D, letters
+
+
+def _profiles(texts: list[str]) -> list:  # type: ignore[type-arg]
+    return [profile(t, "ru") for t in texts]
+
+
+def _series() -> tuple[list, list]:  # type: ignore[type-arg]
+    genuine = letters(HAND_A, 10, 31, 10)
+    impostors = [" ".join(HAND_B[:8]), " ".join(HAND_B[8:])]
+    series = genuine[:3] + [impostors[0]] + genuine[3:7] + [impostors[1]] + genuine[7:]
+    refs = letters(HAND_C, 3, 33, 8) + letters(HAND_D, 3, 34, 8)
+    return _profiles(series), _profiles(refs)
+
+
+def test_two_impostors_are_the_least_likely_and_pair_up() -> None:
+    series, refs = _series()
+    found = series_consistency(series, refs)
+    assert found is not None
+    p = np.array(found.probability)
+    assert set(np.argsort(p)[:2].tolist()) == {3, 8}
+    assert p[3] < 0.5 and p[8] < 0.5
+    assert all(p[i] > 0.5 for i in range(len(p)) if i not in (3, 8)), p.round(2)
+    assert found.partner[3] == 8 and found.partner[8] == 3
+    labels = [f"letter {i + 1}" for i in range(len(series))]
+    words = reasons(found, 3, len(series), len(refs), labels)
+    assert any("than to the other 11 letters" in w and "6 reference texts" in w for w in words), words
+    assert "it resembles 'letter 9', which also stands apart from the series: possibly the same other hand" in words
+
+
+def test_too_few_letters_or_references_give_no_answer() -> None:
+    series, refs = _series()
+    assert series_consistency(series[:5], refs) is None
+    assert series_consistency(series, refs[:3]) is None
+
+
+def test_a_pool_written_like_the_series_is_no_yardstick() -> None:
+    series, _ = _series()
+    same_hand_refs = _profiles(letters(HAND_A, 6, 77, 10))
+    found = series_consistency(series, same_hand_refs)
+    assert found is not None
+    assert found.separation < MIN_SEPARATION
+
+
+def test_verify_series_uses_the_series_itself(series_case: Case) -> None:
+    results = {r["dispatch_id"]: r for r in verify_series(series_case, "S")}
+    assert {r["calibration"] for r in results.values()} == {"series-consistency"}
+    assert [d for d, r in results.items() if r["decision"] == "different"] == [7, 8]
+    assert all(results[d]["decision"] in ("same", "cannot tell") for d in range(1, 7))
+    assert any("reference texts by other people" in x for x in results[7]["reasons"]), results[7]["reasons"]
