@@ -284,6 +284,16 @@ def test_ingest_run_and_report_on_an_encrypted_sample_case(runner, tmp_path: Pat
     assert checked.exit_code == 0 and checked.output.endswith("All is well.\n")
     for path in (case / "originals").rglob("*"):
         assert not path.is_file() or path.read_bytes().startswith(encryption.MAGIC)
+    import sqlalchemy as sa
+
+    from leakdesk.store import tables as t
+
+    os.environ[encryption.PASSPHRASE_ENV] = str(pp)  # restored by the autouse fixture
+    with Case.open(case) as opened, opened.connect() as conn:  # the PDF, DOCX and scan were read through views
+        read = dict(conn.execute(sa.select(t.dispatch.c.filename, sa.func.sum(sa.func.length(t.text.c.content)))
+                                 .join(t.text, t.text.c.dispatch_id == t.dispatch.c.id)
+                                 .where(t.dispatch.c.filename.is_not(None)).group_by(t.dispatch.c.filename)).all())
+    assert all(read.get(name, 0) > 100 for name in ("справка-итуруп.pdf", "tezisy.docx", "скан-114.jpg")), read
 
 
 def test_init_asks_for_the_passphrase_without_echo_on_a_terminal(tmp_path: Path) -> None:
@@ -334,3 +344,15 @@ def test_views_left_by_a_killed_process_are_removed(encrypted: Case, tmp_path: P
     with Case.open(encrypted.root) as again:
         again.originals.verified_path(d.sha256)
         assert not stale.exists()
+
+
+def test_decrypted_views_stay_bounded(encrypted: Case) -> None:
+    from leakdesk.store import originals as store_originals
+
+    shas = [encrypted.originals.put_bytes(f"letter {i}".encode()).sha256 for i in range(store_originals.MAX_VIEWS + 6)]
+    views = [encrypted.originals.verified_path(sha) for sha in shas]
+    assert sum(v.exists() for v in views) == store_originals.MAX_VIEWS
+    assert not views[0].exists() and views[-1].exists()  # the least recently used went first
+    again = encrypted.originals.readable_path(shas[0])  # decrypted again when asked for
+    assert again.read_bytes() == b"letter 0"
+    assert encrypted.originals.verified_path(shas[-1]).read_bytes() == f"letter {len(shas) - 1}".encode()

@@ -7,6 +7,7 @@ decrypted, verified bytes in a private folder in memory (/dev/shm when there is 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -91,6 +92,8 @@ def _kind(mode: int) -> str:
 
 
 HEX = frozenset("0123456789abcdef")
+MAX_VIEWS = 64  # decrypted views of an encrypted case kept at once (the least recently used go first)
+MAX_VIEW_BYTES = 512 << 20
 ORIGINAL_MODE = stat.S_IRUSR  # 0400
 
 
@@ -114,7 +117,7 @@ class Originals:
         self._folders: set[Path] = set()
         self._counter = 0
         self._key = key  # the originals key of an encrypted case; None: stored as received
-        self._views: dict[str, Path] = {}
+        self._views: dict[str, tuple[Path, int]] = {}  # sha256 -> (view, size), oldest first
         self._views_dir: Path | None = None
 
     @property
@@ -172,9 +175,10 @@ class Originals:
     def _view(self, sha256: str, stored: Path) -> Path:
         """A decrypted, verified copy of an encrypted original, kept in memory-backed storage while the case is
         open (tools that read a path: OCR, PDF and office readers)."""
-        view = self._views.get(sha256)
-        if view is not None and view.exists():
-            return view
+        known = self._views.pop(sha256, None)
+        if known is not None and known[0].exists():
+            self._views[sha256] = known  # most recently used last
+            return known[0]
         if self._views_dir is None:
             shm = Path("/dev/shm")
             parent = Path(shm if shm.is_dir() and os.access(shm, os.W_OK) else tempfile.gettempdir())
@@ -182,8 +186,10 @@ class Originals:
             self._views_dir = Path(tempfile.mkdtemp(prefix=f"{VIEWS_PREFIX}{os.getpid()}-", dir=parent))
             weakref.finalize(self, shutil.rmtree, str(self._views_dir), True)
         view = self._views_dir / sha256
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(view)  # an older view of it (read-only, maybe still open elsewhere): replaced, not rewritten
         hasher = _Hasher()
-        fd = os.open(view, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        fd = os.open(view, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         try:
             with os.fdopen(fd, "wb") as out:
                 for chunk in self._open_plain(stored, sha256):
@@ -194,8 +200,20 @@ class Originals:
             os.unlink(view)
             raise
         os.chmod(view, ORIGINAL_MODE)
-        self._views[sha256] = view
+        self._views[sha256] = (view, hasher.size)
+        self._evict_views()
         return view
+
+    def _evict_views(self) -> None:
+        """Keep the decrypted views within MAX_VIEWS files and MAX_VIEW_BYTES (an mbox of millions of messages must
+        not fill memory); the newest view stays. A file still open elsewhere stays readable after its unlink."""
+        total = sum(size for _, size in self._views.values())
+        while len(self._views) > 1 and (len(self._views) > MAX_VIEWS or total > MAX_VIEW_BYTES):
+            oldest = next(iter(self._views))
+            path, size = self._views.pop(oldest)
+            total -= size
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
 
     @staticmethod
     def _verify(found: str, sha256: str) -> None:
