@@ -9,18 +9,69 @@ candidate — the same simulation `leakdesk exposure` runs on a case (`publish.i
         --reuters ../shared/data/authorship/reuters-c50/C50train [--authors 10] [--letters 5] [--words 250]
 
 Texts are read from the given folders at run time; none is copied into the project.
+
+`--conditions full,paraphrase,reorder` adds a *simulated* paraphrase (`simulated_paraphrase`: what a desk can do
+mechanically, not a human rewrite): typography normalised, every Russian word re-inflected from its lemma with
+pymorphy3 (variant and archaic endings become the dictionary's standard form), and the sentences shuffled; `reorder`
+is the sentence shuffle alone. No synonym swap: no offline thesaurus is available here.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import random
+import re
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from leakdesk.publish.identifiability import excerpt, normalise_typography, rank_writer
+
+VARIANT_GRAMMEMES = {"V-oy", "V-ey", "V-be", "V-en", "V-ie", "V-bi", "V-ej", "V-sh", "V-ob", "V-ge"}
+RU_WORD = re.compile(r"[А-Яа-яЁё]+")
+
+
+@functools.cache
+def _morph():  # type: ignore[no-untyped-def]
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()
+
+
+@functools.lru_cache(maxsize=200_000)
+def _reinflect(word: str) -> str:
+    """The word in the dictionary's standard form for its own grammemes (рукою → рукой), ё written е."""
+    parse = _morph().parse(word)[0]
+    wanted = set(parse.tag.grammemes) - VARIANT_GRAMMEMES
+    standard = next((f.word for f in parse.lexeme if set(f.tag.grammemes) == wanted), word.lower())
+    out = standard.replace("ё", "е")
+    return out.capitalize() if word[:1].isupper() else out
+
+
+def reorder_sentences(text: str, seed: int = 0) -> str:
+    """The text's sentences in a shuffled order (deterministic per text)."""
+    from razdel import sentenize
+
+    sentences = [s.text for s in sentenize(text)]
+    random.Random(f"{seed}:{len(text)}:{text[:40]}").shuffle(sentences)
+    return " ".join(sentences)
+
+
+def simulated_paraphrase(language: str) -> Callable[[str], str]:
+    """A mechanical paraphrase a desk could apply before quoting: typography normalised, Russian words re-inflected
+    from their lemmas, sentences reordered. Simulated: a human paraphrase changes words and syntax far more."""
+
+    def paraphrase(text: str) -> str:
+        text = normalise_typography(text)
+        if language == "ru":
+            text = RU_WORD.sub(lambda m: _reinflect(m.group()), text)
+        return reorder_sentences(text)
+
+    return paraphrase
 
 
 def chunks(text: str, words: int, count: int) -> list[str]:
@@ -50,16 +101,22 @@ def reuters_authors(folder: Path, words: int, count: int) -> dict[str, list[str]
     return out
 
 
-def measure(authors: dict[str, list[str]], language: str, n_authors: int, letters: int, pop: int
-            ) -> dict[str, object]:
+def transforms(language: str) -> dict[str, Callable[[str], str] | None]:
+    return {"full": None, "normalised": normalise_typography, "excerpt": excerpt,
+            "paraphrase": simulated_paraphrase(language), "reorder": reorder_sentences}
+
+
+def measure(authors: dict[str, list[str]], language: str, n_authors: int, letters: int, pop: int,
+            conditions: tuple[str, ...] = ("full", "normalised", "excerpt")) -> dict[str, object]:
     names = sorted(authors)[:n_authors]
-    results: dict[str, list[int]] = {"full": [], "normalised": [], "excerpt": []}
+    results: dict[str, list[int]] = {c: [] for c in conditions}
+    chosen = {c: transforms(language)[c] for c in conditions}
     started = time.perf_counter()
     for target in names:
         series = list(enumerate(authors[target][:letters]))
         # population texts come from the end of each other author's list, so they never overlap the letters
         population = {other: authors[other][-pop:] for other in names if other != target}
-        for key, transform in (("full", None), ("normalised", normalise_typography), ("excerpt", excerpt)):
+        for key, transform in chosen.items():
             m = rank_writer(series, population, language, transform)
             results[key].extend(r.rank for r in m.letters)
     seconds = time.perf_counter() - started
@@ -69,7 +126,7 @@ def measure(authors: dict[str, list[str]], language: str, n_authors: int, letter
         **{f"{k}_median_rank": statistics.median(v) for k, v in results.items() if v},
         **{f"{k}_top1": round(sum(r == 1 for r in v) / len(v), 3) for k, v in results.items() if v},
         **{f"{k}_top3": round(sum(r <= 3 for r in v) / len(v), 3) for k, v in results.items() if v},
-        "published_texts": len(results["full"]), "seconds": round(seconds, 1),
+        "published_texts": len(next(iter(results.values()))), "seconds": round(seconds, 1),
     }
 
 
@@ -81,17 +138,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--letters", type=int, default=5, help="texts per target author (the 'series')")
     parser.add_argument("--population", type=int, default=2, help="texts per competing writer")
     parser.add_argument("--words", type=int, default=250, help="words per text (a letter's length)")
+    parser.add_argument("--conditions", default="full,normalised,excerpt",
+                        help="comma-separated: full, normalised, excerpt, paraphrase (simulated), reorder")
     args = parser.parse_args(argv)
+    conditions = tuple(c.strip() for c in args.conditions.split(",") if c.strip())
+    if unknown := set(conditions) - set(transforms("en")):
+        parser.error(f"unknown conditions: {', '.join(sorted(unknown))}")
     if not args.rsd and not args.reuters:
         parser.error("give --rsd and/or --reuters")
     out = {}
     need = args.letters + args.population
     if args.rsd:
         out["ru-rsd"] = measure(rsd_authors(args.rsd, args.words, need), "ru", args.authors, args.letters,
-                                args.population)
+                                args.population, conditions)
     if args.reuters:
         out["reuters-c50"] = measure(reuters_authors(args.reuters, args.words, need), "en", args.authors,
-                                     args.letters, args.population)
+                                     args.letters, args.population, conditions)
     json.dump(out, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0
