@@ -4,7 +4,6 @@ segments, read and written through the record layer (`store.records.translations
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,10 +17,6 @@ from leakdesk.store.records.common import parse_dispatch_id as parse_number
 
 STATUSES = ("draft", "in review", "final")
 TEXT_PREFERENCE = dispatch_records.ORIGINAL_ROLES
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -96,14 +91,6 @@ class TranslationView:
             "segments": [s.as_json() for s in self.segments],
             "text": self.target_text(),
         }
-
-
-def new_id(result: sa.CursorResult[Any]) -> int:
-    """The primary key of the row an INSERT just wrote."""
-    key = result.inserted_primary_key
-    if key is None:
-        raise TranslationError("The database did not return the id of the new row.")
-    return int(key[0])
 
 
 def parse_dispatch_id(value: str | int) -> int:
