@@ -37,7 +37,7 @@ class DemoStep:
 @dataclass
 class StepResult:
     name: str
-    status: str  # ok | failed | skipped
+    status: str  # ok | failed
     summary: str
     seconds: float
 
@@ -65,29 +65,13 @@ class DemoResult:
         }
 
 
-class StepSkipped(Exception):
-    """A stage whose capability is not installed yet; the demo says so and goes on."""
-
-
 # --------------------------------------------------------------------------- the steps
-
-
-def _needs(module: str, attribute: str) -> Any:
-    """A function from another capability, or StepSkipped if that module does not exist (yet)."""
-    import importlib
-
-    try:
-        found = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name == module:
-            raise StepSkipped(f"{module} is not part of this leakdesk yet") from exc
-        raise
-    return getattr(found, attribute)
 
 
 def import_demo_key(case: Case, sample: Path) -> str:
     """Put the sample's DEMO ONLY key into the case's own keyring, so the encrypted letter can be read."""
-    import_keys = _needs("leakdesk.intake.pgp", "import_keys")
+    from leakdesk.intake.pgp import import_keys
+
     imported = import_keys(case, demo_key(sample))
     count = len(imported) if isinstance(imported, list | tuple | set) else 1
     return f"imported {count} key(s) from {demo_key(sample).name} (DEMO ONLY, no passphrase)"
@@ -95,7 +79,8 @@ def import_demo_key(case: Case, sample: Path) -> str:
 
 def ingest_sample(case: Case, sample: Path) -> str:
     """Ingest the shipped emails into series "Veter", as a desk would ingest a received series."""
-    ingest_paths = _needs("leakdesk.intake.ingest", "ingest_paths")
+    from leakdesk.intake.ingest import ingest_paths
+
     paths = mail_files(sample)
     ingest_paths(case, paths, series=SERIES_NAME)
     from leakdesk.publish.report import case_overview
@@ -119,7 +104,8 @@ def _letter_dispatches(case: Case, sample: Path) -> list[tuple[dict[str, Any], i
 
 def check_signatures(case: Case, sample: Path) -> str:
     """DKIM and ARC on every email, with the public key the desk saved for the sample's provider (no DNS)."""
-    check_case = _needs("leakdesk.intake.dkim", "check_case")
+    from leakdesk.intake.dkim import check_case
+
     zone = sample / load_manifest(sample)["keys"]["dkim_zone"]
     results = check_case(case, dns_file=zone, use_dns=False)
     counts: dict[str, int] = {}
@@ -132,8 +118,9 @@ def check_signatures(case: Case, sample: Path) -> str:
 
 def read_scans(case: Case, sample: Path) -> str:
     """OCR of scans and photos (Tesseract, done at ingest); whatever still needs OCR is read now."""
-    ocr_case = _needs("leakdesk.intake.ocr", "ocr_case")
-    list_dispatches = _needs("leakdesk.intake.dispatches", "list_dispatches")
+    from leakdesk.intake.dispatches import list_dispatches
+    from leakdesk.intake.ocr import ocr_case
+
     ocr_case(case)
     read = [d for d in list_dispatches(case) if d.get("ocr")]
     if not read:
@@ -146,8 +133,9 @@ def read_scans(case: Case, sample: Path) -> str:
 
 def import_translations(case: Case, sample: Path) -> str:
     """Import the translator's English file for every letter, aligned sentence by sentence, and mark it final."""
-    import_translation = _needs("leakdesk.language.human", "import_translation")
-    set_status = _needs("leakdesk.language.review", "set_status")
+    from leakdesk.language.human import import_translation
+    from leakdesk.language.review import set_status
+
     done: list[float] = []
     problems: list[str] = []
     for entry, dispatch_id in _letter_dispatches(case, sample):
@@ -167,8 +155,8 @@ def import_translations(case: Case, sample: Path) -> str:
 
 def check_glossary(case: Case, sample: Path) -> str:
     """Add the desk's agreed renderings of service jargon and list where a translation departs from them."""
-    add_term = _needs("leakdesk.language.glossary", "add_term")
-    check = _needs("leakdesk.language.glossary", "check")
+    from leakdesk.language.glossary import add_term, check
+
     rules = load_manifest(sample)["glossary"]
     for rule in rules:
         add_term(case, rule["source"], rule["target"], note="agreed rendering (sample case)")
@@ -179,7 +167,8 @@ def check_glossary(case: Case, sample: Path) -> str:
 
 def add_reference_pool(case: Case, sample: Path) -> str:
     """Add the sample's texts by other (fictional) writers as impostors for authorship verification."""
-    add_references = _needs("leakdesk.authorship.casework", "add_references")
+    from leakdesk.authorship.casework import add_references
+
     counts = []
     for language in sorted({ref["language"] for ref in load_manifest(sample)["reference"]}):
         folder = Path(tempfile.mkdtemp(prefix="leakdesk-demo-ref-"))
@@ -256,9 +245,9 @@ def analyse_series(case: Case, sample: Path) -> str:
 
 def monitor_stream(case: Case, sample: Path) -> str:
     """Add the sample's fictional 2021 TV stream and measure when it began calling the Japanese Nazis."""
-    add_stream = _needs("leakdesk.narratives.intake", "add_stream")
-    run_detection = _needs("leakdesk.narratives.trend", "run_detection")
-    build_trend = _needs("leakdesk.narratives.trend", "build_trend")
+    from leakdesk.narratives.intake import add_stream
+    from leakdesk.narratives.trend import build_trend, run_detection
+
     added = add_stream(case, sample / "streams" / "tv-2021.csv", "regional TV 2021")
     run = run_detection(case, "japanese", "nazi")
     found = build_trend(case, "japanese", "nazi").as_dict()
@@ -369,8 +358,6 @@ def run_demo(
             started = time.perf_counter()
             try:
                 results.append(StepResult(step.name, "ok", step.run(case, sample), 0.0))
-            except StepSkipped as exc:
-                results.append(StepResult(step.name, "skipped", str(exc), 0.0))
             except LeakdeskError as exc:
                 results.append(StepResult(step.name, "failed", str(exc), 0.0))
             except Exception as exc:  # a bug in one stage must not hide what the others did

@@ -126,7 +126,7 @@ def test_claims_of_a_letter_judged_fake_are_marked_author_doubtful_everywhere(tw
                      second: (True, "experts judged this letter not to be by the series' writer")}
     page = write_timeline(case, out_dir=tmp_path)
     html = (tmp_path / "timeline.html").read_text("utf-8")
-    assert "author doubtful: experts judged this letter not to be by the series&#x27; writer" in html
+    assert "author doubtful: experts judged this letter not to be by the series&#39; writer" in html  # Jinja's escape
     assert "1 from letters whose author is doubtful (hatched)" in html
     assert "author doubtful" in (tmp_path / "timeline.svg").read_text("utf-8")
     assert page["files"]["svg"]

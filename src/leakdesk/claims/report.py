@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ from leakdesk.claims.entities import list_entities
 from leakdesk.claims.timeline import build_timeline, render_html, render_svg
 from leakdesk.sections import ReportSection
 from leakdesk.store.records import claims as claim_records
+from leakdesk.templates import render
 
 
 def sections(case: Any) -> list[ReportSection]:
@@ -21,20 +21,9 @@ def sections(case: Any) -> list[ReportSection]:
     if timeline["items"]:
         svg_name = "claims-timeline.svg"
         files[svg_name] = render_svg(timeline, Path(case.reports) / svg_name)  # the report copies it if it must
-    e = html.escape
     with case.connect() as conn:
         statuses = [dispatch_status(conn, d) for d in claim_records.dispatches_with_claims(conn)]
-    rows = "".join(
-        f"<tr><td>{s['dispatch_id']}</td><td>{e(s['overall'])}</td><td>{s['corroborated']}</td>"
-        f"<td>{s['contradicted']}</td><td>{s['unverified']}</td><td>{s['retracted']}</td></tr>" for s in statuses)
-    status_html = ("<h3>Claim status per letter (each letter's own claims only)</h3><table><tr><th>Dispatch</th>"
-                   "<th>Overall</th><th>Corroborated</th><th>Contradicted</th><th>Unverified</th><th>Retracted</th>"
-                   f"</tr>{rows}</table>") if statuses else "<p>No claims extracted yet.</p>"
-    entities = list_entities(case)[:30]
-    entity_rows = "".join(
-        f"<tr><td>{e(x.name)}</td><td>{x.type}</td><td>{e(', '.join(x.aliases[:6]))}</td><td>{x.mentions}</td></tr>"
-        for x in entities)
-    entity_html = ("<h3>Main entities</h3><table><tr><th>Name</th><th>Type</th><th>Also written</th>"
-                   f"<th>Mentions</th></tr>{entity_rows}</table>") if entities else ""
-    body = "<h3>Timeline</h3>" + render_html(timeline, svg_name) + status_html + entity_html
+    # render_html is the timeline's own (escaped) fragment; everything else is escaped by the template.
+    body = render("leakdesk.claims", "claims_section.html.j2", timeline_html=render_html(timeline, svg_name),
+                  statuses=statuses, entities=list_entities(case)[:30])
     return [ReportSection("Claims and timeline", body, order=40, files=files)]

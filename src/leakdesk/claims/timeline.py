@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import html
 import re
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from rapidfuzz import fuzz
 
 from leakdesk.claims.claims import list_claims
 from leakdesk.store.records import dispatches
+from leakdesk.templates import render
 
 SIMILAR_MIN = 60
 MEANING_MIN = 0.4  # encoder cosine of two tellings of one event (unrelated claims of a letter series: mostly < 0.4)
@@ -159,43 +159,14 @@ def _letter_label(item: dict[str, Any]) -> str:
 
 def render_html(timeline: dict[str, Any], svg_name: str | None = "timeline.svg") -> str:
     """An HTML fragment: the plot, then one row per dated claim; conflicting claims are marked."""
-    e = html.escape
-    parts = ['<div class="timeline">']
-    if svg_name and timeline["items"]:
-        parts.append(f'<img src="{e(svg_name)}" alt="Claims on a time axis" style="max-width:100%">')
-    doubtful = sum(1 for i in timeline["items"] if i.get("author_doubtful"))
-    parts.append(f"<p>{len(timeline['items'])} dated claims, {timeline['undated']} without a date, "
-                 f"{len(timeline['conflicts'])} conflicts between letters"
-                 + (f", {doubtful} from letters whose author is doubtful (hatched)" if doubtful else "") + ".</p>")
-    parts.append("<table><thead><tr><th>When</th><th>Letter</th><th>Claim</th><th>Who / where</th>"
-                 "<th>Status</th></tr></thead><tbody>")
+    rows = []
     for item in timeline["items"]:
         t = item["time"]
         when = t["start"] if t["start"] == t["end"] else f"{t['start']} – {t['end']}"
-        conflict = item["conflicts_with"]
-        mark = (f' <strong class="conflict">conflicts with claim {", ".join(map(str, conflict))}</strong>'
-                if conflict else "")
-        if item.get("author_doubtful"):
-            mark += f' <strong class="doubtful">author doubtful: {e(item["author_doubt"])}</strong>'
-        english = f"<br><em>{e(item['text_en'])}</em>" if item.get("text_en") else ""
-        who = ", ".join(item["actors"] + item["places"])
-        parts.append(
-            f'<tr{" class=conflict" if conflict else ""}><td>{e(when)}<br><small>{e(t["value"] or "")} '
-            f'({e(t["text"] or "")})</small></td><td>{e(_letter_label(item))}</td><td>#{item["id"]} '
-            f'{e(item["text"])}{english}{mark}</td><td>{e(who)}</td><td>{e(item["status"])}</td></tr>')
-    parts.append("</tbody></table>")
-    if timeline["conflicts"]:
-        parts.append("<h3>Conflicts</h3><ul>")
-        for c in timeline["conflicts"]:
-            by_names = c.get("by", "names") == "names"
-            what = "both name" if by_names else "are close in meaning and both speak of"
-            check = "" if by_names else " — possibly one event told twice: check"
-            parts.append(f"<li>claims {c['claims'][0]} (dispatch {c['dispatches'][0]}, {e(c['times'][0])}) and "
-                         f"{c['claims'][1]} (dispatch {c['dispatches'][1]}, {e(c['times'][1])}) {what} "
-                         f"{e(', '.join(c['shared']))} but give different dates{check}</li>")
-        parts.append("</ul>")
-    parts.append("</div>")
-    return "\n".join(parts)
+        rows.append({"item": item, "when": when, "letter": _letter_label(item)})
+    doubtful = sum(1 for i in timeline["items"] if i.get("author_doubtful"))
+    return render("leakdesk.claims", "timeline.html.j2", timeline=timeline, rows=rows, svg_name=svg_name,
+                  doubtful=doubtful)
 
 
 def render_svg(timeline: dict[str, Any], path: Path) -> Path:
@@ -242,9 +213,7 @@ def write_timeline(case: Any, series_name: str | None = None, out_dir: Path | No
     out_dir = out_dir or case.reports
     svg = render_svg(timeline, out_dir / "timeline.svg") if timeline["items"] else None
     page = out_dir / "timeline.html"
-    page.write_text("<!doctype html><meta charset=utf-8><title>Timeline</title>"
-                    "<style>.conflict{color:#b00}.doubtful{color:#805000}table{border-collapse:collapse}"
-                    "td,th{border:1px solid #ccc;padding:4px;vertical-align:top}</style><h1>Timeline of claims</h1>"
-                    + render_html(timeline, svg.name if svg else None), "utf-8")
+    fragment = render_html(timeline, svg.name if svg else None)
+    page.write_text(render("leakdesk.claims", "timeline_page.html.j2", fragment=fragment), "utf-8")
     timeline["files"] = {"html": str(page), "svg": str(svg) if svg else None}
     return timeline

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from leakdesk.errors import TranslationError
 from leakdesk.language.langid import language_name
 from leakdesk.language.records import TranslationView, latest_translation_id, load_translation
+from leakdesk.templates import render
 
 if TYPE_CHECKING:
     from leakdesk.case import Case
@@ -52,6 +52,7 @@ def export(case: Case, dispatch_id: int, out: Path, version: int | None = None) 
 
 
 def bilingual_html(view: TranslationView) -> str:
+    """The translation beside its original, one table row per segment (paragraph starts and weak alignments marked)."""
     title = f"Dispatch {view.dispatch_id}: translation {view.id}, version {view.version} ({view.status})"
     rows = []
     paragraph = None
@@ -60,21 +61,10 @@ def bilingual_html(view: TranslationView) -> str:
         if seg.confidence is not None and seg.confidence < 0.5:
             cls.append("low")
         paragraph = seg.paragraph
-        rows.append(
-            f'<tr class="{" ".join(cls)}"><td class="n">{seg.position}</td>'
-            f"<td>{html.escape(seg.source)}</td><td>{html.escape(seg.target)}</td></tr>"
-        )
-    return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>"
-        f"<p class='meta'>{html.escape(_who(view))}; status {html.escape(view.status)}, round {view.round}"
-        + (f", alignment confidence {view.confidence:.0%}" if view.confidence is not None else "")
-        + "</p><table><thead><tr><th>#</th>"
-        f"<th>Original ({html.escape(language_name(view.source_language))})</th>"
-        f"<th>Translation ({html.escape(language_name(view.target_language))})</th></tr></thead><tbody>"
-        + "".join(rows)
-        + "</tbody></table></body></html>\n"
-    )
+        rows.append((seg, " ".join(cls)))
+    return render("leakdesk.language", "bilingual.html.j2", title=title, style=STYLE, who=_who(view), view=view,
+                  source_language=language_name(view.source_language),
+                  target_language=language_name(view.target_language), rows=rows) + "\n"
 
 
 def _docx(view: TranslationView, out: Path) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING
 
 from leakdesk.sections import ReportSection
 from leakdesk.store.records import dispatches, translations
+from leakdesk.templates import render
 
 if TYPE_CHECKING:
     from leakdesk.case import Case
@@ -45,29 +45,5 @@ def sections(case: Case) -> list[ReportSection]:
     for r in rows:
         counts[str(r["status"])] = counts.get(str(r["status"]), 0) + 1
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-    body = "".join(
-        "<tr>"
-        + "".join(
-            f"<td>{html.escape(str(v))}</td>"
-            for v in (
-                r["dispatch"],
-                r["subject"],
-                r["language"],
-                r["status"],
-                r["by"],
-                r["version"] if r["version"] is not None else "",
-                f"{r['confidence']:.0%}" if isinstance(r["confidence"], float) else "",
-                r["comments"],
-            )
-        )
-        + "</tr>"
-        for r in rows
-    )
-    fragment = (
-        f"<p>Translations of {len(rows)} dispatches: {html.escape(summary)}. Each status is the dispatch's own; "
-        "a final translation of one letter says nothing about the others.</p>"
-        "<table><thead><tr><th>Dispatch</th><th>Subject</th><th>Language</th><th>Status</th><th>Translated by</th>"
-        "<th>Version</th><th>Alignment confidence</th><th>Comments</th></tr></thead><tbody>"
-        f"{body}</tbody></table>"
-    )
+    fragment = render("leakdesk.language", "translations_section.html.j2", rows=rows, summary=summary)
     return [ReportSection("Translations", fragment, order=20)]

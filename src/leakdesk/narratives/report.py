@@ -4,7 +4,6 @@ the letters' dates marked, the letters' claimed start beside the measured onset,
 from __future__ import annotations
 
 import datetime as dt
-import html
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from leakdesk.narratives.trend import LetterClaim, Trend, build_trend
 from leakdesk.sections import ReportSection
 from leakdesk.store.records import narratives as records
 from leakdesk.store.records.narratives import AttachedEvidence
+from leakdesk.templates import render
 
 
 def render_svg(trend: Trend, path: Path) -> Path:
@@ -82,39 +82,10 @@ def _attached_words(claim_id: int, attached: list[AttachedEvidence]) -> str:
 def trend_html(trend: Trend, svg_name: str | None,
                attached: dict[int, list[AttachedEvidence]] | None = None) -> str:
     """The HTML fragment for one target: plot, onset beside the letters' claims, examples (all escaped)."""
-    e = html.escape
-    d = trend.as_dict()
-    parts = [f"<h3>{e(trend.target)} — {e(trend.family)}</h3>"]
-    if svg_name:
-        parts.append(f'<p><img src="{e(svg_name)}" alt="weekly labelling rate of {e(trend.target)}"></p>')
-    if d["onset"]:
-        eff = d["effect"]
-        ratio = f"{eff['ratio']:.1f}×" if eff["ratio"] else "from zero"
-        parts.append(f"<p>Measured onset: <b>{e(d['onset'])}</b> (likely between {e(d['onset_low'])} and "
-                     f"{e(d['onset_high'])}); rate {eff['rate_before']:.0%} before, {eff['rate_after']:.0%} after "
-                     f"({e(ratio)}); permutation p = {d['p_value']}.</p>")
-    else:
-        parts.append(f"<p>No significant rise in the labelling rate (p = {d['p_value']}).</p>")
-    if trend.claims:
-        rows = "".join(
-            f"<tr><td>{c.claim_id}</td><td>{c.dispatch_id}</td><td>{e(str(c.letter_date or '—'))}</td>"
-            f"<td>{e(_period(c.claimed_start, c.claimed_end))}</td><td>{e(c.claimed_from)}</td>"
-            f"<td>{e(d['onset'] or '—')}</td><td>{e(c.text[:300])}</td>"
-            f"<td>{e(_comparison(trend, c))}</td>"
-            f"<td>{e(_attached_words(c.claim_id, (attached or {}).get(c.claim_id, [])))}</td></tr>"
-            for c in trend.claims)
-        parts.append("<p>The letters' claims beside the stream. The stream is offered as evidence only: attaching it "
-                     "is the desk's act and no claim's status is changed by it.</p>"
-                     "<table><tr><th>Claim</th><th>Dispatch</th><th>Letter date</th><th>Claimed start</th>"
-                     "<th>Claimed from</th><th>Measured onset</th><th>Claim</th><th>Stream evidence</th>"
-                     f"<th>Attached</th></tr>{rows}</table>")
-    if trend.examples:
-        rows = "".join(
-            f"<tr><td>{e(x['date'])}</td><td>{e(x['source'] or '')}</td>"
-            f"<td>{e(x['url'] or x['location'] or '')}</td><td>{e(x['sentence'][:400])}</td></tr>"
-            for x in trend.examples)
-        parts.append(f"<table><tr><th>Date</th><th>Source</th><th>Where</th><th>Sentence</th></tr>{rows}</table>")
-    return "".join(parts)
+    claims = [{"claim": c, "period": _period(c.claimed_start, c.claimed_end), "comparison": _comparison(trend, c),
+               "attached": _attached_words(c.claim_id, (attached or {}).get(c.claim_id, []))} for c in trend.claims]
+    return render("leakdesk.narratives", "trend.html.j2", trend=trend, d=trend.as_dict(), svg_name=svg_name,
+                  claims=claims)
 
 
 def sections(case: Any) -> list[ReportSection]:

@@ -17,11 +17,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from leakdesk.authorship.casework import load_letters, series_row
+from leakdesk.authorship.casework import load_letters
 from leakdesk.errors import UsageError
 from leakdesk.publish.identifiability import Identifiability, identifiability, population_from_folder
 from leakdesk.publish.metadata import Finding, case_metadata_findings
-from leakdesk.store import tables as t
+from leakdesk.store.records import exposure as exposure_records
+from leakdesk.store.records import references, verdicts
+from leakdesk.store.records import series as series_records
+from leakdesk.store.records import translations as translation_records
+from leakdesk.store.records.series import Series
 
 CASE_POOL = "the case's reference pool"
 NUMBER = re.compile(r"\b\d[\d.,:/-]*\b")
@@ -59,11 +63,11 @@ class ExposureReport:
         }
 
 
-def pick_series(conn: sa.Connection, name: str | None) -> Any:
+def pick_series(conn: sa.Connection, name: str | None) -> Series:
     """The named series, or the case's only series; a clear error otherwise."""
     if name:
-        return series_row(conn, name)
-    rows = conn.execute(sa.select(t.series).order_by(t.series.c.name)).all()
+        return series_records.by_name(conn, name)
+    rows = sorted(series_records.all_series(conn), key=lambda s: s.name)
     if len(rows) == 1:
         return rows[0]
     if not rows:
@@ -74,48 +78,33 @@ def pick_series(conn: sa.Connection, name: str | None) -> Any:
 
 def _judged_other_hand(conn: sa.Connection, series_id: int) -> dict[int, str]:
     """Letters whose newest authorship verdict says another hand wrote them."""
-    v = t.authorship_verdict.c
-    latest: dict[int, str] = {}
-    for row in conn.execute(sa.select(v.dispatch_id, v.decision).where(v.series_id == series_id).order_by(v.id)):
-        latest[row.dispatch_id] = row.decision
-    return {d: "the authorship check says another hand wrote it" for d, dec in latest.items() if dec == "different"}
+    latest = verdicts.latest_by_dispatch(conn, series_id)
+    return {d: "the authorship check says another hand wrote it" for d, v in latest.items()
+            if v.decision == "different"}
 
 
 def case_population(conn: sa.Connection, series_id: int, language: str) -> dict[str, list[str]]:
     """Each reference text as one candidate writer, and each other series as one writer."""
     out: dict[str, list[str]] = {}
-    r = t.reference_text.c
-    for row in conn.execute(sa.select(r.id, r.label, r.content).where(r.language == language).order_by(r.id)):
-        out[f"reference text {row.id} ({row.label})"] = [row.content]
-    d = t.dispatch.c
-    others = conn.execute(
-        sa.select(t.series.c.id, t.series.c.name).where(t.series.c.id != series_id).order_by(t.series.c.id)
-    ).all()
-    for other in others:
+    for ref in references.all_references(conn, language):
+        out[f"reference text {ref.id} ({ref.label})"] = [ref.content]
+    for other in sorted(series_records.all_series(conn), key=lambda s: s.id):
+        if other.id == series_id:
+            continue
         texts = [x.text for x in load_letters(conn, other.id) if x.text and x.language == language]
         if texts:
             out[f"series {other.name}"] = texts
-    del d
     return out
 
 
 def translations(conn: sa.Connection, dispatch_ids: list[int]) -> dict[int, str]:
-    """The newest translation of each dispatch, at its current version (segments joined by paragraph)."""
-    tr, seg = t.translation.c, t.segment.c
+    """The current translation of each dispatch (the record layer's one rule), paragraphs by a blank line."""
     out: dict[int, str] = {}
-    for row in conn.execute(sa.select(t.translation).where(tr.dispatch_id.in_(dispatch_ids)).order_by(tr.id)):
-        parts = conn.execute(
-            sa.select(seg.position, seg.paragraph, seg.target)
-            .where(seg.translation_id == row.id, seg.version <= row.version)
-            .order_by(seg.position, seg.version)
-        ).all()
-        latest = {p.position: (p.paragraph, p.target) for p in parts}
-        paragraphs: dict[int, list[str]] = {}
-        for _, (para, target) in sorted(latest.items()):
-            paragraphs.setdefault(para, []).append(target)
-        text = "\n\n".join(" ".join(v) for _, v in sorted(paragraphs.items()))
+    for dispatch_id in dispatch_ids:
+        current = translation_records.current(conn, dispatch_id)
+        text = current.target_text() if current is not None else ""
         if text.strip():
-            out[row.dispatch_id] = text
+            out[dispatch_id] = text
     return out
 
 
@@ -163,10 +152,7 @@ def exposure_check(
                             left_out, findings, style, canary)
     if store:
         with case.transaction() as conn:
-            check_id = conn.execute(
-                t.exposure_check.insert().values(series_id=srow.id, population=pool_name, result=report.as_dict(),
-                                                 actor=case.actor, created=checked)
-            ).inserted_primary_key[0]
+            check_id = exposure_records.add(conn, srow.id, pool_name, report.as_dict(), case.actor, checked)
             case.audit(conn, "exposure.check", f"series:{srow.name}",
                        {"check": check_id, "population": pool_name, "findings": len(findings),
                         "high": sum(f.risk == "high" for f in findings),
@@ -176,13 +162,8 @@ def exposure_check(
 
 def latest_checks(case: Any) -> list[dict[str, Any]]:
     """The newest stored exposure check of each series (for the report)."""
-    e = t.exposure_check.c
     with case.connect() as conn:
-        rows = conn.execute(sa.select(t.exposure_check).order_by(e.id)).mappings().all()
-    newest: dict[int, dict[str, Any]] = {}
-    for row in rows:
-        newest[row["series_id"]] = dict(row["result"])
-    return list(newest.values())
+        return list(exposure_records.latest_results(conn).values())
 
 
 # --------------------------------------------------------------------------- presentation (CLI and report)

@@ -18,10 +18,9 @@ from dataclasses import asdict, dataclass
 from email.utils import parseaddr
 from typing import Any
 
-import sqlalchemy as sa
 from lxml import etree
 
-from leakdesk.store import tables as t
+from leakdesk.store.records import dispatches
 
 MAX_VALUE = 300  # characters of a metadata value shown
 MAX_XML = 2_000_000  # bytes of one metadata part read from an office file
@@ -346,30 +345,20 @@ def series_findings(letters: list[dict[str, Any]]) -> list[Finding]:
 
 def case_metadata_findings(case: Any, dispatch_ids: list[int]) -> list[Finding]:
     """Every metadata finding for the given top-level dispatches, their attachments and the series they form."""
-    d = t.dispatch.c
+    wanted = set(dispatch_ids)
     with case.connect() as conn:
-        rows = conn.execute(
-            sa.select(d.id, d.parent_id, d.kind, d.media_type, d.filename, d.original_sha256, d.sender, d.date,
-                      d.date_utc)
-            .where(sa.or_(d.id.in_(dispatch_ids), d.parent_id.in_(dispatch_ids)))
-            .order_by(d.id)
-        ).all()
-        headers: dict[int, list[tuple[str, str]]] = {}
-        for h in conn.execute(
-            sa.select(t.header.c.dispatch_id, t.header.c.name, t.header.c.decoded, t.header.c.raw)
-            .where(t.header.c.dispatch_id.in_(dispatch_ids))
-            .order_by(t.header.c.dispatch_id, t.header.c.position)
-        ):
-            headers.setdefault(h.dispatch_id, []).append((h.name, h.decoded or h.raw))
+        rows = [d for d in dispatches.find(conn) if d.id in wanted or d.parent_id in wanted]
+        headers: dict[int, list[tuple[str, str]]] = {
+            i: [(h.name, h.decoded or h.raw) for h in dispatches.headers(conn, i)] for i in sorted(wanted)}
     out: list[Finding] = []
-    letters = []
+    letters: list[dict[str, Any]] = []
     for row in rows:
         if row.parent_id is None:
             hs = headers.get(row.id, [])
             out.extend(header_findings(row.id, hs))
             mailer = next((v for n, v in hs if n.lower() in ("x-mailer", "user-agent")), None)
             letters.append({"dispatch_id": row.id, "sender": row.sender, "date": row.date, "mailer": mailer,
-                            "order": (row.date_utc is None, str(row.date_utc or ""), row.id)})
+                            "order": (row.date_utc is None, row.date_utc.isoformat() if row.date_utc else "", row.id)})
         if row.kind != "email":
             data = case.originals.read_bytes(row.original_sha256)
             out.extend(file_findings(row.id, row.media_type, row.filename, data))

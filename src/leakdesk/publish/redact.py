@@ -20,10 +20,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from leakdesk.errors import LeakdeskError, UsageError
-from leakdesk.store import tables as t
+from leakdesk.store.records import derivatives
 from leakdesk.store.records import dispatches as dispatch_records
+from leakdesk.store.records import entities as entity_records
+from leakdesk.store.records import redactions as redaction_records
+from leakdesk.store.records import series as series_records
 from leakdesk.store.records import translations as translation_records
-from leakdesk.store.records.common import new_id, now
+from leakdesk.store.records.entities import Entity
+from leakdesk.store.records.redactions import RedactionRecord
 from leakdesk.store.records.series import by_name as series_by_name
 
 PROPOSED, APPROVED, REJECTED = "proposed", "approved", "rejected"
@@ -73,27 +77,22 @@ class Redaction:
         return asdict(self)
 
 
-def _row(r: Any, series_names: dict[int, str]) -> Redaction:
+def _row(r: RedactionRecord, series_names: dict[int, str]) -> Redaction:
     return Redaction(r.id, r.kind, r.label, list(r.surfaces or []), r.pseudonym, r.status,
                      series_names.get(r.series_id) if r.series_id else None, r.entity_id, r.dispatch_id, r.text_id,
                      r.start_char, r.end_char, r.actor, r.reviewer)
 
 
 def _series_names(conn: sa.Connection) -> dict[int, str]:
-    return dict(conn.execute(sa.select(t.series.c.id, t.series.c.name)).all())
+    return {s.id: s.name for s in series_records.all_series(conn)}
 
 
 def list_redactions(case: Any, series: str | None = None, status: str | None = None) -> list[Redaction]:
     """Every redaction decision (of one series and the case-wide ones, if a series is named)."""
-    r = t.redaction.c
     with case.connect() as conn:
-        q = sa.select(t.redaction).order_by(r.id)
-        if series:
-            q = q.where(sa.or_(r.series_id == series_by_name(conn, series).id, r.series_id.is_(None)))
-        if status:
-            q = q.where(r.status == status)
+        series_id = series_by_name(conn, series).id if series else None
         names = _series_names(conn)
-        return [_row(x, names) for x in conn.execute(q)]
+        return [_row(x, names) for x in redaction_records.find(conn, series_id, status=status or None)]
 
 
 # --------------------------------------------------------------------------- proposing
@@ -102,16 +101,12 @@ def list_redactions(case: Any, series: str | None = None, status: str | None = N
 def series_dispatch_ids(conn: sa.Connection, series_id: int | None) -> list[int]:
     """The series' letters and everything inside them (attachments carry no series of their own); all
     dispatches when `series_id` is None."""
-    d = t.dispatch.c
     if series_id is None:
-        return [int(i) for i in conn.execute(sa.select(d.id).order_by(d.id)).scalars()]
-    found = [int(i) for i in conn.execute(sa.select(d.id).where(d.series_id == series_id)).scalars()]
-    frontier = list(found)
-    while frontier:
-        children = [int(i) for i in conn.execute(sa.select(d.id).where(d.parent_id.in_(frontier))).scalars()]
-        frontier = [c for c in children if c not in found]
-        found.extend(frontier)
-    return sorted(found)
+        return dispatch_records.ids(conn)
+    found = [d.id for d in dispatch_records.find(conn, series_id=series_id)]
+    for letter in list(found):
+        found += [part.dispatch.id for part in dispatch_records.tree(conn, letter).walk()[1:]]
+    return sorted(set(found))
 
 
 def _series_texts(conn: sa.Connection, series_id: int | None) -> list[tuple[int, str]]:
@@ -126,11 +121,16 @@ def _series_texts(conn: sa.Connection, series_id: int | None) -> list[tuple[int,
     return out
 
 
+def _decisions(conn: sa.Connection, series_id: int | None) -> list[RedactionRecord]:
+    """This series' decisions and the case-wide ones (only the case-wide ones when `series_id` is None)."""
+    if series_id is None:
+        return [x for x in redaction_records.find(conn) if x.series_id is None]
+    return redaction_records.find(conn, series_id)
+
+
 def _next_pseudonym(conn: sa.Connection, prefix: str, series_id: int | None) -> str:
     """`prefix N` with the next free N among this series' (and the case-wide) redactions."""
-    r = t.redaction.c
-    used = set(conn.execute(sa.select(r.pseudonym).where(sa.or_(r.series_id == series_id, r.series_id.is_(None))))
-               .scalars())
+    used = {x.pseudonym for x in _decisions(conn, series_id)}
     n = 1
     while f"{prefix} {n}" in used:
         n += 1
@@ -139,8 +139,7 @@ def _next_pseudonym(conn: sa.Connection, prefix: str, series_id: int | None) -> 
 
 def _letter_pseudonym(conn: sa.Connection, series_id: int | None) -> str:
     """"Source A", "Source B"… for the writer's own names."""
-    r = t.redaction.c
-    used = set(conn.execute(sa.select(r.pseudonym).where(r.series_id == series_id)).scalars())
+    used = {x.pseudonym for x in _decisions(conn, series_id) if x.series_id == series_id}
     for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
         if f"Source {letter}" not in used:
             return f"Source {letter}"
@@ -148,11 +147,9 @@ def _letter_pseudonym(conn: sa.Connection, series_id: int | None) -> str:
 
 
 def _known_surfaces(conn: sa.Connection, series_id: int | None) -> set[str]:
-    r = t.redaction.c
     out: set[str] = set()
-    for surfaces in conn.execute(sa.select(r.surfaces).where(sa.or_(r.series_id == series_id,
-                                                                    r.series_id.is_(None)))).scalars():
-        out.update(s.casefold() for s in surfaces or [])
+    for x in _decisions(conn, series_id):
+        out.update(s.casefold() for s in x.surfaces)
     return out
 
 
@@ -172,10 +169,8 @@ def latin_forms(name: str) -> set[str]:
     return {simple, latin_spelling(name)} - {name}
 
 
-def _entity_surfaces(conn: sa.Connection, entity_id: int, name: str) -> list[str]:
-    names = {name}
-    names.update(conn.execute(sa.select(t.alias.c.name).where(t.alias.c.entity_id == entity_id)).scalars())
-    names.update(conn.execute(sa.select(t.mention.c.surface).where(t.mention.c.entity_id == entity_id)).scalars())
+def _entity_surfaces(entity: Entity, aliases: dict[int, set[str]], said: dict[int, set[str]]) -> list[str]:
+    names = {entity.name} | aliases.get(entity.id, set()) | said.get(entity.id, set())
     for found in list(names):
         names.update(latin_forms(found))
     return sorted({n.strip()[:MAX_SURFACE] for n in names if n and len(n.strip()) >= 2}, key=lambda s: (-len(s), s))
@@ -196,14 +191,19 @@ def propose(case: Any, series: str | None = None, entity_types: tuple[str, ...] 
         source_names = {n.casefold() for n in ((srow.source, srow.name) if srow else ()) if n}
         known = _known_surfaces(conn, series_id)
         letter_ids = series_dispatch_ids(conn, series_id)
-        entities = conn.execute(
-            sa.select(t.entity.c.id, t.entity.c.type, t.entity.c.name)
-            .where(t.entity.c.id.in_(sa.select(t.mention.c.entity_id).where(t.mention.c.dispatch_id.in_(letter_ids))),
-                   t.entity.c.type.in_(entity_types))
-            .order_by(t.entity.c.id)
-        ).all()
+        in_letters = set(letter_ids)
+        said: dict[int, set[str]] = {}
+        named_here: set[int] = set()
+        for mention in entity_records.mentions(conn):
+            said.setdefault(mention.entity_id, set()).add(mention.surface)
+            if mention.dispatch_id in in_letters:
+                named_here.add(mention.entity_id)
+        aliases: dict[int, set[str]] = {}
+        for other in entity_records.aliases(conn):
+            aliases.setdefault(other.entity_id, set()).add(other.name)
+        entities = [e for e in entity_records.find(conn) if e.id in named_here and e.type in entity_types]
         for e in entities:
-            surfaces = [s for s in _entity_surfaces(conn, e.id, e.name) if s.casefold() not in known]
+            surfaces = [s for s in _entity_surfaces(e, aliases, said) if s.casefold() not in known]
             if not surfaces:
                 continue
             label, prefix = ENTITY_LABELS.get(e.type, ("name", "Name"))
@@ -229,11 +229,7 @@ def propose(case: Any, series: str | None = None, entity_types: tuple[str, ...] 
 
 def _insert(case: Any, conn: sa.Connection, series_id: int | None, kind: str, label: str, surfaces: list[str],
             pseudonym: str, status: str = PROPOSED, **where: Any) -> int:
-    reviewed = {"reviewer": case.actor, "reviewed": now()} if status == APPROVED else {}
-    result = conn.execute(t.redaction.insert().values(
-        series_id=series_id, kind=kind, label=label, surfaces=surfaces, pseudonym=pseudonym, status=status,
-        actor=case.actor, created=now(), **reviewed, **where))
-    new = new_id(result)
+    new = redaction_records.add(conn, series_id, kind, label, surfaces, pseudonym, status, case.actor, **where)
     # The audit names the decision, never the hidden strings themselves.
     case.audit(conn, f"redact.{'propose' if status == PROPOSED else 'add'}", f"redaction:{new}",
                {"kind": kind, "label": label, "pseudonym": pseudonym, "status": status, "surfaces": len(surfaces),
@@ -275,21 +271,16 @@ def review(case: Any, ids: list[int], status: str, pseudonym: str | None = None,
     """Approve or reject proposals (optionally renaming the pseudonym); each decision audited."""
     if status not in (APPROVED, REJECTED):
         raise UsageError(f"A redaction is approved or rejected, not '{status}'.")
-    r = t.redaction.c
     with case.transaction() as conn:
-        rows = {x.id: x for x in conn.execute(sa.select(t.redaction).where(r.id.in_(ids)))}
+        rows = {x.id: x for x in redaction_records.find(conn, ids=ids)}
         missing = [i for i in ids if i not in rows]
         if missing:
             raise UsageError(f"There is no redaction {missing[0]} in this case (see `leakdesk redact CASE list`).")
         for i in ids:
-            values: dict[str, Any] = {"status": status, "reviewer": case.actor, "reviewed": now()}
-            if pseudonym:
-                values["pseudonym"] = pseudonym.strip()
-            if note:
-                values["note"] = note
-            conn.execute(t.redaction.update().where(r.id == i).values(**values))
+            renamed = pseudonym.strip() if pseudonym else None
+            redaction_records.set_review(conn, i, status, case.actor, renamed, note)
             case.audit(conn, f"redact.{'approve' if status == APPROVED else 'reject'}", f"redaction:{i}",
-                       {"previous": rows[i].status, "pseudonym": values.get("pseudonym", rows[i].pseudonym)})
+                       {"previous": rows[i].status, "pseudonym": renamed or rows[i].pseudonym})
     return [x for x in list_redactions(case) if x.id in set(ids)]
 
 
@@ -457,8 +448,7 @@ def export_redacted(case: Any, series: str) -> RedactedExport:
     with case.connect() as conn:
         srow = series_by_name(conn, series)
         ids = series_dispatch_ids(conn, srow.id)
-        shas = dict(conn.execute(sa.select(t.dispatch.c.id, t.dispatch.c.original_sha256)
-                                 .where(t.dispatch.c.id.in_(ids))).all())
+        shas = {d.id: d.original_sha256 for d in dispatch_records.find(conn, ids)}
     folder = case.exports / "redacted" / _slug(series)
     folder.mkdir(parents=True, exist_ok=True)
     written: list[tuple[int, str, str, int]] = []
@@ -479,11 +469,8 @@ def export_redacted(case: Any, series: str) -> RedactedExport:
         total += letter.replacements
     with case.transaction() as conn:
         for dispatch_id, rel, sha, n in written:
-            conn.execute(t.derivative.insert().values(
-                dispatch_id=dispatch_id, source_sha256=shas[dispatch_id], kind="redacted-text", path=rel, sha256=sha,
-                tool="leakdesk redact", details={"replacements": n,
-                                                 "redactions": [x.id for x in redactor.redactions]},
-                actor=case.actor, created=now()))
+            derivatives.add(conn, dispatch_id, shas[dispatch_id], "redacted-text", rel, sha, "leakdesk redact",
+                            {"replacements": n, "redactions": [x.id for x in redactor.redactions]}, case.actor)
         case.audit(conn, "redact.export", f"series:{series}",
                    {"files": len(written), "replacements": total, "redactions": [x.id for x in redactor.redactions]})
     return RedactedExport(str(folder), [w[1] for w in written], len({w[0] for w in written}), total)

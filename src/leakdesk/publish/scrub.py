@@ -25,14 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 from leakdesk.errors import LeakdeskError
 from leakdesk.publish.metadata import HIGH, MEDIUM, Finding, file_findings
 from leakdesk.publish.redact import Redactor, series_dispatch_ids
-from leakdesk.store import tables as t
+from leakdesk.store.records import derivatives
 from leakdesk.store.records import dispatches as dispatch_records
-from leakdesk.store.records.common import now
 
 TIMEOUT = 120  # seconds for one external tool on one file
 DPI = 150
@@ -320,8 +317,7 @@ def make_derivative(case: Any, dispatch_id: int, flatten: bool = False, redacted
     """Scrub (or flatten) one dispatch's file into CASE/exports/scrubbed/; checked, recorded and audited."""
     with case.connect() as conn:
         d = dispatch_records.get(conn, dispatch_id)
-        series_name = series or (conn.execute(sa.select(t.series.c.name).where(t.series.c.id == d.series_id))
-                                 .scalar() if d.series_id else None)
+        series_name = series or d.series
     data = case.originals.read_bytes(d.original_sha256)
     extension = extension_of(d.media_type, d.filename, data)
     label = d.filename or f"dispatch {dispatch_id}"
@@ -363,10 +359,9 @@ def make_derivative(case: Any, dispatch_id: int, flatten: bool = False, redacted
     rel = str(path.relative_to(case.root))
     tool = "pdftoppm+tesseract+mat2" if flatten else "mat2"
     with case.transaction() as conn:
-        conn.execute(t.derivative.insert().values(
-            dispatch_id=dispatch_id, source_sha256=d.original_sha256, kind=kind, path=rel, sha256=digest, tool=tool,
-            details={"redacted": redacted, "redactions": [x.id for x in redactor.redactions] if redactor else []},
-            actor=case.actor, created=now()))
+        derivatives.add(conn, dispatch_id, d.original_sha256, kind, rel, digest, tool,
+                        {"redacted": redacted, "redactions": [x.id for x in redactor.redactions] if redactor else []},
+                        case.actor)
         case.audit(conn, f"scrub.{kind}", f"dispatch:{dispatch_id}",
                    {"path": rel, "sha256": digest, "source": d.original_sha256, "redacted": redacted})
     return Derivative(dispatch_id, kind, rel, digest, [])
@@ -381,7 +376,6 @@ def scrubbable(case: Any, series: str | None = None) -> list[int]:
 
             series_id = by_name(conn, series).id
         ids = series_dispatch_ids(conn, series_id)
-        rows = conn.execute(sa.select(t.dispatch.c.id, t.dispatch.c.media_type, t.dispatch.c.filename)
-                            .where(t.dispatch.c.id.in_(ids))).all()
+        rows = dispatch_records.find(conn, ids)
     return [r.id for r in rows if (r.media_type in EXTENSIONS or
                                    (r.filename or "").lower().endswith(tuple(f".{e}" for e in EXTENSIONS.values())))]
