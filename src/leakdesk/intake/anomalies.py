@@ -18,8 +18,12 @@ RECEIVED_DATE = re.compile(r";\s*([^;]+?)\s*$", re.S)
 MAX_CLOCK_SKEW = timedelta(hours=12)
 
 
-def _values(headers: list[Header], name: str) -> list[str]:
-    return [decoded if decoded is not None else raw for n, raw, decoded in headers if n.lower() == name]
+def _by_name(headers: list[Header]) -> dict[str, list[str]]:
+    """Each header's values (decoded where possible) by lower-cased name, in order."""
+    out: dict[str, list[str]] = {}
+    for n, raw, decoded in headers:
+        out.setdefault(n.lower(), []).append(decoded if decoded is not None else raw)
+    return out
 
 
 def _received_times(received: list[str]) -> list[datetime]:
@@ -37,8 +41,9 @@ def _received_times(received: list[str]) -> list[datetime]:
 def header_warnings(headers: list[Header], date_utc: datetime | None) -> list[str]:
     """Plain-word warnings about contradictions between the headers of one message."""
     warnings: list[str] = []
-    received = _values(headers, "received")
-    mailer = " ".join(_values(headers, "x-mailer") + _values(headers, "user-agent"))
+    values = _by_name(headers)
+    received = values.get("received", [])
+    mailer = " ".join(values.get("x-mailer", []) + values.get("user-agent", []))
     origin_hop = received[-1] if received else ""  # the oldest hop is written last
     if mailer and DESKTOP_CLIENTS.search(mailer) and WEBMAIL_HOP.search(origin_hop):
         warnings.append(
@@ -53,8 +58,8 @@ def header_warnings(headers: list[Header], date_utc: datetime | None) -> list[st
             warnings.append(
                 f"the Date header is {hours:.0f} hours away from the time the first server received the message"
             )
-    if len(_values(headers, "message-id")) > 1:
+    if len(values.get("message-id", [])) > 1:
         warnings.append("the message has more than one Message-ID header")
-    if len(_values(headers, "date")) > 1:
+    if len(values.get("date", [])) > 1:
         warnings.append("the message has more than one Date header")
     return warnings

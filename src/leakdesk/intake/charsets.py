@@ -90,15 +90,59 @@ def russian_fit(text: str) -> float | None:
     return frequency - 0.5 * odd - 0.3 * max(0.0, upper - 0.5)
 
 
+class _ByteTable:
+    """The bytes of one single-byte Cyrillic charset sorted by what `russian_fit` counts, so that the fit of a
+    reading can be counted on the bytes (bytes.translate runs in C) instead of on the decoded text."""
+
+    def __init__(self, codec: str) -> None:
+        chars = [bytes([b]).decode(codec, errors="replace") for b in range(256)]
+        every = bytes(range(256))
+
+        def failing(test: object) -> bytes:  # deleted by translate, they leave the bytes that pass `test`
+            return bytes(b for b in every if not test(chars[b]))  # type: ignore[operator]
+
+        self.not_letter = failing(lambda ch: ch.lower() in _RU_LOWER and len(ch.lower()) == 1)
+        self.not_common = failing(lambda ch: ch.lower() in _COMMON_RU)
+        self.not_alpha = failing(lambda ch: _ALPHA.match(ch) is not None)
+        self.not_upper = failing(lambda ch: _UPPER.match(ch) is not None)
+        lower = bytes(b for b in every if _ALPHA.match(chars[b]) and not _UPPER.match(chars[b]))
+        upper = bytes(b for b in every if _UPPER.match(chars[b]))
+        # Every word `_ODD` finds holds a non-upper letter followed by an upper one: without such a pair, odd is 0.
+        self.case_flip = re.compile(b"[" + b"".join(re.escape(bytes([b])) for b in lower) + b"]["
+                                    + b"".join(re.escape(bytes([b])) for b in upper) + b"]")
+
+
+@lru_cache(maxsize=8)
+def _byte_table(codec: str) -> _ByteTable:
+    return _ByteTable(codec)
+
+
+def fit_of_bytes(data: bytes, codec: str) -> float | None:
+    """`russian_fit(data.decode(codec, errors="replace"))` for a Cyrillic single-byte `codec`, counted on the bytes;
+    the text is decoded and judged only when a word may have its case flipped inside (rare in real prose)."""
+    sample = data[:FIT_SAMPLE]
+    table = _byte_table(codec)
+    if table.case_flip.search(sample) is not None:
+        return russian_fit(sample.decode(codec, errors="replace"))
+    n_letters = len(sample.translate(None, table.not_letter))
+    if n_letters < 20:
+        return None
+    n_alpha = len(sample.translate(None, table.not_alpha))
+    common = len(sample.translate(None, table.not_common))
+    frequency = common / n_letters * (n_letters / n_alpha)
+    upper = (len(sample.translate(None, table.not_upper))) / n_alpha
+    return frequency - 0.5 * 0.0 - 0.3 * max(0.0, upper - 0.5)
+
+
 def _better_cyrillic(data: bytes, codec: str) -> tuple[str, float, float] | None:
     """(a Cyrillic charset that reads as Russian far better than `codec`, its fit, codec's fit) or None."""
     if codec not in CYRILLIC_FAMILY:
         return None
     sample = data[: FIT_SAMPLE * 2]
-    own = russian_fit(sample.decode(codec, errors="replace"))
+    own = fit_of_bytes(sample, codec)
     if own is not None and own >= CLEARLY_RUSSIAN:
         return None
-    fits = {c: russian_fit(sample.decode(c, errors="replace")) or 0.0 for c in CYRILLIC_FAMILY if c != codec}
+    fits = {c: fit_of_bytes(sample, c) or 0.0 for c in CYRILLIC_FAMILY if c != codec}
     best = max(fits, key=lambda c: fits[c])
     if own is None:  # read with `codec` it has no Cyrillic letters at all (e.g. KOI8-R read as cp866: box drawing)
         return (best, fits[best], 0.0) if fits[best] >= CLEARLY_RUSSIAN else None
@@ -163,7 +207,7 @@ def _detect(data: bytes) -> tuple[str, float] | None:
         needed = CLEARLY_RUSSIAN if codec is not None and _other_script(data, codec) else 0.0
         scored = []
         for c in CYRILLIC_FAMILY:
-            fit = russian_fit(data[:SAMPLE].decode(c, errors="replace"))
+            fit = fit_of_bytes(data, c)
             mess = _mess(data, c)
             if fit is not None and fit >= needed and mess is not None and mess <= GARBLED:
                 scored.append((fit, -mess, c))
@@ -220,7 +264,7 @@ def _clearly_russian(data: bytes) -> tuple[str, float] | None:
     """A Cyrillic single-byte charset that reads `data` as clean Russian prose, with its fit, or None."""
     best: tuple[float, str] | None = None
     for c in CYRILLIC_FAMILY:
-        fit = russian_fit(data[: FIT_SAMPLE * 2].decode(c, errors="replace"))
+        fit = fit_of_bytes(data, c)
         if fit is not None and fit >= CLEARLY_RUSSIAN and (best is None or fit > best[0]):
             best = (fit, c)
     if best is None or (_mess(data, best[1]) or 1.0) > GARBLED:
@@ -231,7 +275,7 @@ def _clearly_russian(data: bytes) -> tuple[str, float] | None:
 def _declared_single_byte(data: bytes, codec: str) -> Decoded | None:
     """A declared single-byte charset: kept unless the evidence against it is strong. None means "guess"."""
     if codec in CYRILLIC_FAMILY:
-        fit = russian_fit(data[: FIT_SAMPLE * 2].decode(codec, errors="replace"))
+        fit = fit_of_bytes(data, codec)
         if fit is not None and fit >= CLEARLY_RUSSIAN:  # the common case, decided without the slower checks
             return Decoded(data.decode(codec, errors="replace"), codec,
                            f"declared {codec}; the text reads as Russian (letter-frequency fit {fit:.2f})")

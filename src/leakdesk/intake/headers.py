@@ -31,6 +31,8 @@ def header_bytes(value: str) -> bytes:
 
 def printable_raw(value: str) -> str:
     """The raw header as storable text: UTF-8 kept, other bytes written as \\xNN, NUL as \\x00."""
+    if value.isascii():  # most headers: nothing to escape but NUL
+        return value.replace("\x00", "\\x00") if "\x00" in value else value
     try:
         data = header_bytes(value)
     except UnicodeEncodeError:  # already a real str (e.g. from a str parser)
@@ -74,6 +76,8 @@ def _plain(text: str, hints: Sequence[str]) -> str:
 
 def decode_header(value: str, hints: Sequence[str] = ()) -> str:
     """Human-readable text of a header; `hints` are charsets the message declares elsewhere (for raw 8-bit bytes)."""
+    if value.isascii() and "=?" not in value:  # no encoded word, no raw bytes: only whitespace to unfold
+        return " ".join(value.replace("\x00", "").split())
     value = _FOLD.sub("", value)  # unfolding removes the line break, keeps the whitespace (RFC 5322 §2.2.3)
     out: list[str] = []
     run: bytes = b""

@@ -181,6 +181,8 @@ class Ingester:
         self._batch: list[_Pending] | None = None  # group commit: top-level dispatches read but not yet written
         self._batch_bytes = 0
         self._batch_keys: set[str] = set()
+        self._known: dict[str, int] | None = None  # dedup key -> dispatch, looked up for a group of members
+        self._flushed: set[str] = set()  # dedup keys written since that lookup
 
     # ------------------------------------------------------------------ contexts
     def context(self, depth: int = 0, top_level: bool = True) -> ReadContext:
@@ -264,13 +266,16 @@ class Ingester:
                 ex = reader.read(source, ctx)
                 # every message of an mbox is an email: no need to score every reader against each one
                 member_reader = self.registry.by_name("eml") if reader.name == "mbox" else None
-                for child in ex.children:
-                    child_source = ctx.child_source(child)
-                    self._top_level(child_source, channel=reader.channel, source_desc=source_desc,
-                                    location=child.part, where=f"{source_desc}, {child.part}", child=child,
-                                    reader=member_reader)
-                    if progress is not None:
-                        progress()
+                for group in _groups(ex.children, BATCH_DISPATCHES):
+                    self._known = self._existing_many([child.digests.sha256 for child in group])
+                    for child in group:
+                        child_source = ctx.child_source(child)
+                        self._top_level(child_source, channel=reader.channel, source_desc=source_desc,
+                                        location=child.part, where=f"{source_desc}, {child.part}", child=child,
+                                        reader=member_reader)
+                        if progress is not None:
+                            progress()
+                    self._known = None
             ex.warnings.extend(_library_warnings(caught, reader))
         except IntakeError as exc:
             ex = Extracted(kind="container", errors=[str(exc)])
@@ -318,7 +323,7 @@ class Ingester:
                 return None
         if digests.sha256 in self._batch_keys:
             self._flush()  # the same bytes twice in one batch: the first must be written before the second is seen
-        existing = self._existing(digests.sha256)
+        existing = self._lookup(digests.sha256)
         if existing is not None:
             return self._re_received(existing, digests, channel, source_desc, location, where)
         node = self._read(source, digests, self.context(), kind_hint="file", reader=reader)
@@ -353,6 +358,7 @@ class Ingester:
             return
         items, self._batch = self._batch, []
         self._batch_bytes, self._batch_keys = 0, set()
+        self._flushed.update(item.node.digests.sha256 for item in items)
         self._languages(*(item.node for item in items))
         self.case.originals.commit_pending()
         try:
@@ -608,6 +614,20 @@ class Ingester:
         with self.case.connect() as conn:
             return conn.execute(_BY_KEY, {"key": sha256}).scalar()
 
+    def _existing_many(self, shas: list[str]) -> dict[str, int]:
+        """The dispatch already in the case for each of these dedup keys (one query for a group of members)."""
+        self._flushed.clear()
+        d = t.dispatch.c
+        with self.case.connect() as conn:
+            return {row.dedup_key: row.id for row in conn.execute(
+                sa.select(d.dedup_key, d.id).where(d.dedup_key.in_(sorted(set(shas)))))}
+
+    def _lookup(self, sha256: str) -> int | None:
+        """`_existing`, answered from the group's one query unless this batch has since written the same bytes."""
+        if self._known is None or sha256 in self._flushed:
+            return self._existing(sha256)
+        return self._known.get(sha256)
+
     def _re_received(self, dispatch_id: int, digests: Digests, channel: str, source_desc: str,
                      location: str | None, where: str) -> Outcome:
         with self.case.transaction() as conn:
@@ -756,6 +776,18 @@ class Ingester:
         for tp, lang in zip(texts, detect_languages([tp.content for tp in texts], self.case.settings.languages),
                             strict=True):
             tp.language = lang
+
+
+def _groups(children: Iterable[Child], size: int) -> Iterator[list[Child]]:
+    """The members of a container in lists of `size` (each list is read, and so stored, before it is looked up)."""
+    group: list[Child] = []
+    for child in children:
+        group.append(child)
+        if len(group) >= size:
+            yield group
+            group = []
+    if group:
+        yield group
 
 
 def _text_row(dispatch_id: int, tp: TextPart) -> dict[str, Any]:

@@ -123,6 +123,7 @@ class Child:
     details: dict[str, Any] = field(default_factory=dict)
     error: str | None = None  # the child could not be extracted completely (reason)
     warnings: list[str] = field(default_factory=list)  # readable, but something the desk should know
+    data: bytes | None = None  # its bytes, when small enough to keep: read without opening the stored copy again
 
 
 @dataclass
@@ -167,6 +168,7 @@ class ReadContext:
         return Source(
             filename=child.filename,
             path=self.originals_path(child.digests.sha256),
+            data=child.data,
             media_type=child.media_type,
             sha256=child.digests.sha256,
         )

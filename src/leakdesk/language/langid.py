@@ -73,9 +73,19 @@ def detect_languages(texts: Sequence[str], languages: Sequence[str]) -> list[str
     return out
 
 
+_CYRILLIC_LEAD = b"\xd0\xd1\xd2\xd3"  # in UTF-8, every character U+0400-U+04FF starts with one of these bytes
+_NOT_LATIN = bytes(b for b in range(256) if not (65 <= b <= 90 or 97 <= b <= 122))
+
+
+def script_counts(text: str) -> tuple[int, int]:
+    """(Cyrillic letters U+0400-U+04FF, Latin letters A-Z a-z), counted on the UTF-8 bytes (in C, not per match)."""
+    data = text.encode("utf-8", "surrogatepass")
+    return len(data) - len(data.translate(None, _CYRILLIC_LEAD)), len(data.translate(None, _NOT_LATIN))
+
+
 def _only_language_of_script(text: str, wanted: set[str]) -> str | None:
     """The one wanted language written in the text's dominant script (Cyrillic or Latin), if exactly one is."""
-    cyr, lat = len(CYRILLIC.findall(text)), len(LATIN.findall(text))
+    cyr, lat = script_counts(text)
     if cyr + lat < 20 or min(cyr, lat) > 0.2 * (cyr + lat):  # too little text, or mixed: let lingua judge
         return None
     candidates = [c for c in wanted if c in NAMES and (c in CYRILLIC_LANGUAGES) == (cyr > lat)]

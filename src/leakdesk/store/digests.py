@@ -26,6 +26,7 @@ DISPATCH_FIELDS = (
     "message_id", "subject", "sender", "recipients", "date", "date_utc", "variant_of", "status", "error",
     "pgp_status", "pgp_details",
 )  # fmt: skip
+_DISPATCH_TIMES = tuple(i for i, f in enumerate(DISPATCH_FIELDS) if f == "date_utc")
 VERSION = 2  # recorded with each digest; a digest of another version is not compared (fsck says so)
 PARTS = ("dispatch", "headers", "texts", "custody", "originals")  # also the words fsck uses for what changed
 _PART_WORDS = {
@@ -101,26 +102,32 @@ def _digests(conn: sa.Connection, root_of: dict[int, int]) -> dict[int, dict[str
     ids = list(root_of)
     d, h, x, c, o = t.dispatch, t.header, t.text, t.custody, t.original
     parts: dict[int, dict[str, list[Any]]] = {r: {p: [] for p in PARTS} for r in set(root_of.values())}
+    # (part, position of the dispatch id in the row, positions of date-time columns, query)
     queries = (
-        ("dispatch", d.c.id, sa.select(*(d.c[f] for f in DISPATCH_FIELDS)).where(d.c.id.in_(ids)).order_by(d.c.id)),
-        ("headers", h.c.dispatch_id,
+        ("dispatch", 0, _DISPATCH_TIMES,
+         sa.select(*(d.c[f] for f in DISPATCH_FIELDS)).where(d.c.id.in_(ids)).order_by(d.c.id)),
+        ("headers", 0, (),
          sa.select(h.c.dispatch_id, h.c.position, h.c.name, h.c.raw, h.c.decoded)
          .where(h.c.dispatch_id.in_(ids)).order_by(h.c.dispatch_id, h.c.position, h.c.id)),
-        ("texts", x.c.dispatch_id,
+        ("texts", 0, (),
          sa.select(x.c.dispatch_id, x.c.role, x.c.content, x.c.charset, x.c.extractor, x.c.extractor_version)
          .where(x.c.dispatch_id.in_(ids)).order_by(x.c.dispatch_id, x.c.id)),
-        ("custody", c.c.dispatch_id,
+        ("custody", 3, (1,),
          sa.select(c.c.id, c.c.time, c.c.sha256, c.c.dispatch_id, c.c.event, c.c.channel, c.c.source, c.c.location,
                    c.c.actor)
          .where(c.c.dispatch_id.in_(ids)).order_by(c.c.id)),
     )  # fmt: skip
     shas: dict[int, set[str]] = {r: set() for r in parts}
-    for part, owner, query in queries:
+    sha_at = DISPATCH_FIELDS.index("original_sha256")
+    for part, owner, times, query in queries:
         for row in conn.execute(query):
-            root = root_of[row._mapping[owner.name]]
-            parts[root][part].append([_value(v) for v in row])
+            values = list(row)
+            for i in times:  # only date-times need converting; the rest is hashed as read
+                values[i] = _value(values[i])
+            root = root_of[values[owner]]
+            parts[root][part].append(values)
             if part == "dispatch":
-                shas[root].add(row.original_sha256)
+                shas[root].add(values[sha_at])
     wanted = sorted(set().union(*shas.values())) if shas else []
     recorded = {
         r.sha256: [r.sha256, r.sha1, r.md5, r.size]

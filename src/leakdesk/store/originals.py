@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -94,6 +95,7 @@ def _kind(mode: int) -> str:
 HEX = frozenset("0123456789abcdef")
 MAX_VIEWS = 64  # decrypted views of an encrypted case kept at once (the least recently used go first)
 MAX_VIEW_BYTES = 512 << 20
+_SHA256 = re.compile("[0-9a-f]{64}")
 ORIGINAL_MODE = stat.S_IRUSR  # 0400
 
 
@@ -112,6 +114,7 @@ class Originals:
 
     def __init__(self, root: Path, key: bytes | None = None) -> None:
         self.root = root
+        self._root_text = str(root)
         self._tmp = root / ".incoming"
         self._pending: dict[str, str] = {}  # sha256 -> written but not yet synced temporary file (group commit)
         self._folders: set[Path] = set()
@@ -242,16 +245,16 @@ class Originals:
         pending, self._pending = self._pending, {}
         _sync_filesystem(self.root)
         for sha256, tmp_name in pending.items():
-            final = self.path(sha256)
-            if final.exists():
+            final = self._where(sha256)
+            if os.path.exists(final):
                 os.unlink(tmp_name)
-                self._check(final, sha256)
+                self._check(Path(final), sha256)
                 continue
             os.chmod(tmp_name, ORIGINAL_MODE)
             try:
                 os.replace(tmp_name, final)
             except FileNotFoundError:  # the fan-out folders do not exist yet
-                self._ensure_folders(final.parent)
+                self._ensure_folders(Path(final).parent)
                 os.replace(tmp_name, final)
         _sync_filesystem(self.root)
 
@@ -279,7 +282,7 @@ class Originals:
             os.unlink(tmp_name)
             raise
         digests = hasher.digests()
-        if digests.sha256 in self._pending or self.path(digests.sha256).exists():
+        if digests.sha256 in self._pending or os.path.exists(self._where(digests.sha256)):
             os.unlink(tmp_name)  # already stored, or pending: never overwrite
             if digests.sha256 not in self._pending:
                 self._check(self.path(digests.sha256), digests.sha256)
@@ -288,9 +291,13 @@ class Originals:
         return digests
 
     def path(self, sha256: str) -> Path:
-        if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
+        return Path(self._where(sha256))
+
+    def _where(self, sha256: str) -> str:
+        """`path` as a string (built once per original written, so without pathlib's parsing)."""
+        if _SHA256.fullmatch(sha256) is None:
             raise StoreError(f"'{sha256}' is not a sha256 digest.")
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        return f"{self._root_text}/{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).exists()

@@ -12,6 +12,7 @@ import binascii
 import quopri
 import re
 import sys
+from dataclasses import dataclass
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
@@ -99,13 +100,14 @@ def read_message(data: bytes, ctx: ReadContext, stored: dict[str, Digests] | Non
     except RecursionError:
         ex.errors.append("the message is nested too deeply to be parsed; it is kept as an original but not read")
         return ex
-    hints = [c for c in dict.fromkeys(msg.get_charsets()) if c]
-    walker = _Walker(ctx, ex, stored or {}, data, hints)
+    walker = _Walker(ctx, ex, stored or {}, data)
+    walker.hints = [c for c in dict.fromkeys(walker.facts(part).charset for part in msg.walk()) if c]
+    hints = walker.hints
     _read_headers(msg, ctx, ex, hints)
     if not msg.keys():
         ex.errors.append("does not look like an email: no header lines were found")
     walker.walk(msg, "", "body")
-    _smime(msg, ex)
+    _smime(msg, ex, walker.facts(msg).ctype)
     _pgp(msg, data, ctx, ex, walker)
     ex.children = walker.children
     defects = walker.defects
@@ -120,9 +122,8 @@ def read_message(data: bytes, ctx: ReadContext, stored: dict[str, Digests] | Non
     return ex
 
 
-def _smime(msg: Message, ex: Extracted) -> None:
+def _smime(msg: Message, ex: Extracted, ctype: str) -> None:
     """S/MIME is recognised and said so; leakdesk cannot decrypt it or check its signatures."""
-    ctype = msg.get_content_type()
     kind = None
     if ctype in SMIME_TYPES:
         param = msg.get_param("smime-type")
@@ -158,12 +159,13 @@ def _read_headers(msg: Message, ctx: ReadContext, ex: Extracted, hints: list[str
         else:
             decoded = hdr.decode_header(value, hints)
         ex.headers.append((clean_name, raw, decoded))
-    ex.message_id = _first(ex, "message-id", raw=True)
-    ex.subject = _first(ex, "subject")
-    ex.sender = _first(ex, "from")
-    recipients = [d for n, _r, d in ex.headers if n.lower() in ("to", "cc") and d]
+    lowered = [n.lower() for n, _r, _d in ex.headers]
+    ex.message_id = _first(ex, lowered, "message-id", raw=True)
+    ex.subject = _first(ex, lowered, "subject")
+    ex.sender = _first(ex, lowered, "from")
+    recipients = [d for n, (_n, _r, d) in zip(lowered, ex.headers, strict=True) if n in ("to", "cc") and d]
     ex.recipients = "; ".join(recipients) or None
-    date_raw = _first(ex, "date", raw=True)
+    date_raw = _first(ex, lowered, "date", raw=True)
     ex.date, ex.date_utc, problem = hdr.parse_date(date_raw)
     if problem:
         ex.details["date_problem"] = problem
@@ -172,12 +174,36 @@ def _read_headers(msg: Message, ctx: ReadContext, ex: Extracted, hints: list[str
         ex.details["header_warnings"] = warnings
 
 
-def _first(ex: Extracted, name: str, raw: bool = False) -> str | None:
-    for n, r, d in ex.headers:
-        if n.lower() == name:
-            value = r if raw else (d if d is not None else r)
-            return " ".join(value.split()) or None
-    return None
+def _first(ex: Extracted, lowered: list[str], name: str, raw: bool = False) -> str | None:
+    """The first header called `name` (`lowered`: the header names, lower-cased once), whitespace collapsed."""
+    if name not in lowered:
+        return None
+    _n, r, d = ex.headers[lowered.index(name)]
+    value = r if raw else (d if d is not None else r)
+    return " ".join(value.split()) or None
+
+
+@dataclass
+class _PartFacts:
+    """What the walker asks of one MIME part, worked out once (the stdlib re-scans the headers on every call)."""
+
+    ctype: str
+    charset: str | None
+    headers: dict[str, str]  # lower-cased name -> the first such header's raw value
+
+    @classmethod
+    def of(cls, part: Message) -> _PartFacts:
+        headers: dict[str, str] = {}
+        for name, value in part.raw_items():
+            headers.setdefault(name.lower(), value)
+        declared = headers.get("content-type")
+        # get_content_charset() finds nothing unless the Content-Type header holds the word "charset"
+        has_charset = isinstance(declared, str) and "charset" in declared.lower()
+        return cls(part.get_content_type(), part.get_content_charset() if has_charset else None, headers)
+
+    def header(self, name: str) -> str:
+        value = self.headers.get(name, "")
+        return value if isinstance(value, str) else str(value)
 
 
 class _Walker:
@@ -191,13 +217,21 @@ class _Walker:
         self.data = data
         self.hints = hints or []
         self._bodies: dict[str, bytes] | None = None
+        self._facts: dict[int, _PartFacts] = {}
         self.children: list[Child] = []
         self.defects: list[str] = []
         self.skipped = 0
 
+    def facts(self, part: Message) -> _PartFacts:
+        found = self._facts.get(id(part))
+        if found is None:
+            found = self._facts[id(part)] = _PartFacts.of(part)
+        return found
+
     def walk(self, part: Message, path: str, role: str) -> None:
         self.defects.extend(type(d).__name__ for d in part.defects)
-        ctype = part.get_content_type()
+        facts = self.facts(part)
+        ctype = facts.ctype
         if ctype in MESSAGE_TYPES:
             self._attachment(part, path or "1", ctype, self._filename(part))
             return
@@ -208,23 +242,26 @@ class _Walker:
             return
         where = path or "1"
         filename = self._filename(part)
-        attached = (part.get_content_disposition() == "attachment") or filename is not None
-        if ctype in ("text/plain", "text/html") and not attached and STORED not in part:
+        disposition = part.get_content_disposition() if "content-disposition" in facts.headers else None
+        attached = disposition == "attachment" or filename is not None
+        if ctype in ("text/plain", "text/html") and not attached and STORED.lower() not in facts.headers:
             self._body(part, where, ctype, role)
         else:
             self._attachment(part, where, ctype, filename)
 
     def _filename(self, part: Message) -> str | None:
         """The declared file name; raw 8-bit bytes (no RFC 2231) are decoded like a header, never lost."""
-        raw_headers = {name.lower(): value for name, value in reversed(list(part.raw_items()))}
+        facts = self.facts(part)
         for header in ("content-disposition", "content-type"):
-            value = raw_headers.get(header)
+            value = facts.headers.get(header)
             if isinstance(value, str) and not value.isascii():
                 match = _FILENAME.search(value)
                 if match:
                     raw = match.group(1).strip()
                     raw = raw[1:-1].replace('\\"', '"') if raw.startswith('"') and raw.endswith('"') else raw
-                    return hdr.decode_header(raw, [c for c in (part.get_content_charset(), *self.hints) if c])
+                    return hdr.decode_header(raw, [c for c in (facts.charset, *self.hints) if c])
+        if "content-disposition" not in facts.headers and "name" not in facts.header("content-type").lower():
+            return None  # get_filename() looks for a filename= or name= parameter: there is none
         filename = part.get_filename()
         return hdr.decode_header(filename, self.hints) if filename is not None else None
 
@@ -249,7 +286,7 @@ class _Walker:
         if found:
             self.defects.extend(sorted(found))
             self.ex.errors.append(f"invalid base64 in {what}; the bytes that could be decoded were kept")
-        if (part.get("Content-Transfer-Encoding") or "").strip().lower() == "quoted-printable":
+        if self.facts(part).header("content-transfer-encoding").strip().lower() == "quoted-printable":
             raw = part.get_payload(decode=False)
             if isinstance(raw, str) and _BAD_QP.search(raw):
                 self.ex.warnings.append(f"invalid quoted-printable in {what}; the text was decoded as far as "
@@ -259,7 +296,7 @@ class _Walker:
     def _body(self, part: Message, where: str, ctype: str, role: str) -> None:
         what = f"the {'HTML ' if ctype == 'text/html' else ''}body (part {where})"
         data = self._payload(part, what)
-        decoded = decode_text(data, part.get_content_charset())
+        decoded = decode_text(data, self.facts(part).charset)
         if decoded.rejected:
             self.ex.warnings.append(f"charset repaired in {what}: {decoded.reason}")
         elif decoded.replaced:
@@ -285,7 +322,7 @@ class _Walker:
         details: dict[str, Any] = {"content_type": ctype}
         if filename is not None and name != filename:
             details["declared_filename"] = filename
-        if (sha := part.get(STORED)) and sha.strip() in self.stored:
+        if (sha := self.facts(part).header(STORED.lower())) and sha.strip() in self.stored:
             digests = self.stored[sha.strip()]
             details["streamed"] = True
         else:
@@ -303,7 +340,7 @@ class _Walker:
 
     def _message_bytes(self, part: Message, where: str, details: dict[str, Any]) -> bytes:
         """An attached message's exact bytes inside the parent, transfer encoding (base64, QP) undone."""
-        cte = (part.get("Content-Transfer-Encoding") or "").strip().lower()
+        cte = self.facts(part).header("content-transfer-encoding").strip().lower()
         raw = self.raw_body(where)
         if raw is None:
             payload = part.get_payload()
@@ -365,9 +402,30 @@ def _inner_bytes(part: Message) -> bytes:
         return str(inner.get_payload()).encode("utf-8", "surrogateescape")
 
 
+_PLAIN_ENCODINGS = {"", "7bit", "8bit", "binary"}
+
+
+def _may_use_pgp(msg: Message, raw: bytes, walker: _Walker) -> bool:
+    """False only when the PGP step would find nothing: no multipart/encrypted or multipart/signed part, and no
+    armour in the raw bytes or in a transfer-encoded text part. Most letters are plain; this spares them the walk
+    the PGP module makes."""
+    if b"-----BEGIN PGP " in raw:
+        return True
+    for part in msg.walk():
+        facts = walker.facts(part)
+        if facts.ctype in ("multipart/encrypted", "multipart/signed"):
+            return True
+        if facts.ctype == "text/plain" and facts.header("content-transfer-encoding").strip().lower() \
+                not in _PLAIN_ENCODINGS:
+            data = part.get_payload(decode=True)
+            if isinstance(data, bytes) and b"-----BEGIN PGP " in data:
+                return True
+    return False
+
+
 def _pgp(msg: Message, raw: bytes, ctx: ReadContext, ex: Extracted, walker: _Walker) -> None:
     """Hand the message to the PGP module (a colleague's; absent means "not PGP") and ingest its plaintext."""
-    if ctx.gnupg_home is None:
+    if ctx.gnupg_home is None or not _may_use_pgp(msg, raw, walker):
         return
     try:
         from leakdesk.intake.pgp import process_pgp  # type: ignore[import-not-found]

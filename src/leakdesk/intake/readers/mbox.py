@@ -139,6 +139,21 @@ def _content_length_end(lines: _Lines, body_start: int, length: int) -> bool:
     return not after or (stripped.startswith(b"From ") and len(after) - len(stripped) <= 4) or not stripped
 
 
+KEEP = 256 * 1024  # a message up to this size is handed on in memory as well as stored
+
+
+def _keeping(chunks: Iterator[bytes], kept: list[bytes]) -> Iterator[bytes]:
+    """The chunks, passed through; a small message's chunks are also kept (the reader then needs no second read)."""
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size <= KEEP:
+            kept.append(chunk)
+        elif kept:
+            kept.clear()
+        yield chunk
+
+
 class MboxReader(Reader):
     name = "mbox"
     version = "2"
@@ -171,7 +186,8 @@ class MboxReader(Reader):
                     return
                 scan = _Scan()
                 details: dict[str, object] = {"offset": start}
-                digests = ctx.store_chunks(self._message_chunks(lines, scan, details, variants))
+                kept: list[bytes] = []
+                digests = ctx.store_chunks(_keeping(self._message_chunks(lines, scan, details, variants), kept))
                 error = None
                 if lines.peek() is None and lines.last and not lines.last.endswith(b"\n"):
                     error = "the mbox ends in the middle of a line: this last message is cut short (truncated file)"
@@ -180,7 +196,8 @@ class MboxReader(Reader):
                 if scan.warnings:
                     details["mbox_warnings"] = scan.warnings
                 yield Child(digests, f"message {n}", kind="email", media_type="message/rfc822", details=details,
-                            error=error, warnings=[f"message {n} of the mbox: {w}" for w in scan.warnings])
+                            error=error, warnings=[f"message {n} of the mbox: {w}" for w in scan.warnings],
+                            data=b"".join(kept) if digests.size <= KEEP else None)
             ex.details["messages"] = n
             if variants:
                 ex.details["variants"] = sorted(variants)
