@@ -1,0 +1,118 @@
+"""The cheap paths of the ingest hot path give the same answers as the slow ones they replace (issue 9, speed)."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from leakdesk.case import Case
+from leakdesk.intake import ingest, ingest_paths, list_dispatches
+from leakdesk.intake.charsets import CYRILLIC_FAMILY, fit_of_bytes, russian_fit
+from leakdesk.language.langid import script_counts
+from leakdesk.store import tables as t
+from leakdesk.store.digests import rows_digest
+from leakdesk.store.fsck import fsck
+from tests.intake.conftest import EN_TEXT, RU_TEXT, raw_message
+
+ENVELOPE = b"From insider@example.org Tue Aug  3 14:05:00 2021\n"
+SAMPLES = [RU_TEXT * 20, EN_TEXT * 20, RU_TEXT.upper() * 5, RU_TEXT.swapcase() * 5, "дПВТЩК iPhone McDonald " * 40]
+
+
+@pytest.mark.parametrize("codec", CYRILLIC_FAMILY)
+def test_the_byte_level_russian_fit_is_the_text_fit(codec: str) -> None:
+    for text in SAMPLES:
+        for written_in in CYRILLIC_FAMILY:
+            data = text.encode(written_in, "replace")
+            assert fit_of_bytes(data, codec) == russian_fit(data.decode(codec, errors="replace"))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=3000), st.sampled_from(CYRILLIC_FAMILY))
+def test_the_byte_level_russian_fit_is_the_text_fit_on_any_bytes(data: bytes, codec: str) -> None:
+    assert fit_of_bytes(data, codec) == russian_fit(data.decode(codec, errors="replace"))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=400))
+def test_script_counts_are_the_regex_counts(text: str) -> None:
+    assert script_counts(text) == (len(re.findall(r"[\u0400-\u04FF]", text)), len(re.findall(r"[A-Za-z]", text)))
+
+
+def _mbox(*messages: bytes) -> bytes:
+    return b"".join(ENVELOPE + m.rstrip(b"\n") + b"\n\n" for m in messages)
+
+
+def test_repeated_messages_in_an_mbox_across_batches_are_one_dispatch_each(
+        case: Case, inbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The "already in the case?" lookup is made once per group of messages: a message repeated later in the same
+    mbox, in the same batch or after the batch holding its first copy was written, is still one dispatch."""
+    monkeypatch.setattr(ingest, "BATCH_DISPATCHES", 3)
+    letters = [raw_message(f"Letter number {i}, {EN_TEXT}\n".encode(), message_id=f"<m{i}@x>") for i in range(7)]
+    order = [0, 1, 0, 2, 3, 4, 1, 5, 6, 6, 2]
+    (inbox / "box.mbox").write_bytes(_mbox(*(letters[i] for i in order)))
+    result = ingest_paths(case, [inbox / "box.mbox"], progress=False)
+    assert result.ok and len(result.created) == 7 and len(result.re_received) == 4
+    assert sorted(r["message_id"] for r in list_dispatches(case)) == sorted(f"<m{i}@x>" for i in range(7))
+    again = ingest_paths(case, [inbox / "box.mbox"], progress=False)
+    assert again.created == [] and len(again.re_received) == len(order)
+    with case.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.dispatch)).scalar() == 7
+        received = conn.execute(sa.select(sa.func.count()).select_from(t.custody)
+                                .where(t.custody.c.event == "re-received", t.custody.c.dispatch_id.is_not(None)))
+        assert received.scalar() == 4 + len(order)
+        assert fsck(conn, case.originals).ok
+
+
+def test_digests_recorded_at_ingest_are_the_digests_of_the_rows(case: Case, inbox: Path) -> None:
+    """The batch digests hash the rows as read back; fsck's own derivation must agree for every kind of letter."""
+    multipart = (b"--BB\nContent-Type: text/plain; charset=koi8-r\nContent-Transfer-Encoding: 8bit\n\n"
+                 + RU_TEXT.encode("koi8-r") + b"\n--BB\nContent-Type: application/octet-stream\n"
+                 b'Content-Disposition: attachment; filename="a.bin"\nContent-Transfer-Encoding: base64\n\n'
+                 + base64.encodebytes(b"\x00\x01" * 300) + b"--BB--\n")
+    letters = [
+        raw_message(RU_TEXT.encode("cp1251"), content_type="text/plain; charset=windows-1251", message_id="<a@x>"),
+        raw_message(message_id="<b@x>", headers={"Date": "not a date", "Subject": "=?utf-8?q?caf=C3=A9?="}),
+        raw_message(multipart, content_type='multipart/mixed; boundary="BB"', message_id="<c@x>"),
+    ]
+    (inbox / "box.mbox").write_bytes(_mbox(*letters))
+    result = ingest_paths(case, [inbox / "box.mbox"], progress=False)
+    assert len(result.created) == 3 and result.children == 1
+    with case.connect() as conn:
+        recorded = {row.object: row.details for row in conn.execute(
+            sa.select(t.audit.c.object, t.audit.c.details).where(t.audit.c.action == "intake.ingest"))}
+        for dispatch_id in result.created:
+            assert f'"rows_digest":{_canonical(rows_digest(conn, dispatch_id))}' in recorded[f"dispatch {dispatch_id}"]
+        assert fsck(conn, case.originals).ok
+
+
+def _canonical(value: object) -> str:
+    from leakdesk.store.audit import canonical
+
+    return canonical(value)
+
+
+def test_the_pgp_step_runs_for_armour_in_a_base64_body_and_not_for_a_plain_letter(
+        case: Case, inbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import leakdesk.intake.pgp as pgp
+
+    seen: list[bytes] = []
+
+    def spy(gnupg_home: Path, message, raw: bytes):  # type: ignore[no-untyped-def]
+        seen.append(raw)
+        return None
+
+    monkeypatch.setattr(pgp, "process_pgp", spy)
+    armour = b"-----BEGIN PGP MESSAGE-----\nhQEMA\n-----END PGP MESSAGE-----\n"
+    (inbox / "hidden.eml").write_bytes(raw_message(base64.encodebytes(armour), cte="base64", message_id="<h@x>"))
+    (inbox / "plain.eml").write_bytes(raw_message(message_id="<p@x>"))
+    (inbox / "signed.eml").write_bytes(raw_message(
+        b"--S\nContent-Type: text/plain\n\nsigned text\n--S\nContent-Type: application/pgp-signature\n\nsig\n--S--\n",
+        content_type='multipart/signed; protocol="application/pgp-signature"; boundary="S"', message_id="<s@x>"))
+    ingest_paths(case, [inbox], progress=False)
+    assert len(seen) == 2 and all(b"<p@x>" not in raw for raw in seen)
