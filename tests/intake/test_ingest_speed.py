@@ -116,3 +116,47 @@ def test_the_pgp_step_runs_for_armour_in_a_base64_body_and_not_for_a_plain_lette
         content_type='multipart/signed; protocol="application/pgp-signature"; boundary="S"', message_id="<s@x>"))
     ingest_paths(case, [inbox], progress=False)
     assert len(seen) == 2 and all(b"<p@x>" not in raw for raw in seen)
+
+
+def _read_mbox(data: bytes, tmp: Path) -> list[tuple[bytes, dict, list[str], str | None]]:  # type: ignore[type-arg]
+    from leakdesk.intake.readers.mbox import MboxReader
+    from leakdesk.intake.registry import Limits, ReadContext, Source
+    from leakdesk.store.originals import Digests
+
+    stored: list[bytes] = []
+
+    def store(chunks):  # type: ignore[no-untyped-def]
+        stored.append(b"".join(chunks))
+        return Digests(str(len(stored)).zfill(64), "", "", len(stored[-1]))
+
+    path = tmp / "box.mbox"
+    path.write_bytes(data)
+    ctx = ReadContext(limits=Limits(), store_chunks=store, originals_path=lambda sha: tmp, scratch_dir=tmp)
+    ex = MboxReader().read(Source(path=path), ctx)
+    children = list(ex.children)
+    return [(stored[i], c.details, c.warnings, c.error) for i, c in enumerate(children)] + [ex.details]  # type: ignore[list-item]
+
+
+LINES = [b"From insider@example.org Tue Aug  3 14:05:00 2021\n", b"From me to you, nothing\n", b"\n", b"\r\n",
+         b"Subject: hello\n", b"Received: from mx by desk; Tue, 3 Aug 2021\n", b"Message-ID: <x@y>\n",
+         b"Return-Path: <a@b>\n", b" folded continuation\n", b"plain prose line\n", b">From quoted\n",
+         b">>From quoted twice\n", b"prose with crlf\r\n", b"X" * 300 + b"\n", b"Content-Length: 12\n"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(LINES), max_size=80), st.integers(min_value=0, max_value=2))
+def test_the_block_path_of_the_mbox_reader_reads_as_the_line_by_line_path(tmp_path_factory: pytest.TempPathFactory,
+                                                                          picks: list[bytes], cut: int) -> None:
+    """Body lines taken in one piece give the same messages, details and warnings as reading every line."""
+    from leakdesk.intake.readers import mbox
+
+    data = LINES[0] + b"Subject: first\n\n" + b"".join(picks)
+    data = data[: len(data) - cut]  # sometimes cut inside the last line (a truncated file)
+    tmp = tmp_path_factory.mktemp("mbox")
+    fast = _read_mbox(data, tmp)
+    window, mbox.WINDOW = mbox.WINDOW, 0
+    try:
+        slow = _read_mbox(data, tmp)
+    finally:
+        mbox.WINDOW = window
+    assert fast == slow

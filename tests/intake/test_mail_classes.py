@@ -310,3 +310,49 @@ def test_library_warnings_are_recorded_against_the_file_not_printed(case: Case, 
     assert capsys.readouterr().err == ""
     [row] = list_dispatches(case)
     assert row["status"] == "warning"
+
+
+def test_an_openssl_signed_smime_message_gets_a_status_and_a_plain_note(case: Case, inbox: Path,
+                                                                        tmp_path: Path) -> None:
+    """A multipart/signed message with an application/pkcs7-signature, signed here by openssl with a throwaway key."""
+    import subprocess
+
+    key, cert, letter = tmp_path / "key.pem", tmp_path / "cert.pem", tmp_path / "letter.txt"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-subj", "/CN=insider", "-days", "2"], check=True, capture_output=True)
+    letter.write_bytes(b"Content-Type: text/plain; charset=utf-8\n\nThe figures are in the second ledger.\n")
+    signed = subprocess.run(["openssl", "cms", "-sign", "-in", letter, "-signer", cert, "-inkey", key,
+                             "-from", "insider@example.org", "-to", "desk@example.org", "-subject", "Ledger"],
+                            check=True, capture_output=True).stdout
+    assert b'protocol="application/pkcs7-signature"' in signed
+    (inbox / "signed.eml").write_bytes(signed)
+    result = ingest_paths(case, [inbox], progress=False)
+    [row] = [r for r in list_dispatches(case) if r["parent_id"] is None]
+    assert result.ok and row["pgp_status"] == "smime-signed" and row["status"] == "warning"
+    assert row["warning"] == "S/MIME signature present; not verified (leakdesk does not check S/MIME signatures)"
+    [text] = [x for x in _texts(case, row["id"]) if x.role == "body"]
+    assert "The figures are in the second ledger." in text.content
+
+
+def _stored_message(case: Case, n: int) -> bytes:
+    rows = sorted((r for r in list_dispatches(case) if r["parent_id"] is None), key=lambda r: r["id"])
+    return case.originals.read_bytes(rows[n]["sha256"])
+
+
+def test_mboxrd_quoted_from_lines_lose_one_quote(case: Case, inbox: Path) -> None:
+    """mboxrd quotes ">From " again as ">>From ": such a file gets one ">" taken off each quoted line."""
+    body = b"Dear desk,\n>From the minutes:\n>>From the ledger:\nregards\n"
+    (inbox / "rd.mbox").write_bytes(ENVELOPE + raw_message(body) + b"\n")
+    ingest_paths(case, [inbox / "rd.mbox"], progress=False)
+    stored = _stored_message(case, 0)
+    assert stored.endswith(b"Dear desk,\nFrom the minutes:\n>From the ledger:\nregards\n")
+    [row] = [r for r in list_dispatches(case) if r["parent_id"] is None]
+    assert _details(case, row["id"])["unquoted_from_lines"] == 2
+
+
+def test_mboxo_quoted_from_lines_are_kept(case: Case, inbox: Path) -> None:
+    """Without ">>From " the quoting cannot be told from mboxo's: ">From " stays as written."""
+    body = b"Dear desk,\n>From the minutes:\nregards\n"
+    (inbox / "o.mbox").write_bytes(ENVELOPE + raw_message(body) + b"\n")
+    ingest_paths(case, [inbox / "o.mbox"], progress=False)
+    assert _stored_message(case, 0).endswith(b"Dear desk,\n>From the minutes:\nregards\n")

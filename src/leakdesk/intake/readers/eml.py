@@ -139,7 +139,7 @@ def _smime(msg: Message, ex: Extracted, ctype: str) -> None:
         ex.warnings.append("the message is S/MIME-encrypted; leakdesk cannot decrypt S/MIME, so its content was not "
                            "read (the original is kept)")
     else:
-        ex.warnings.append("the message has an S/MIME signature; leakdesk does not check S/MIME signatures")
+        ex.warnings.append("S/MIME signature present; not verified (leakdesk does not check S/MIME signatures)")
 
 
 def _read_headers(msg: Message, ctx: ReadContext, ex: Extracted, hints: list[str]) -> None:

@@ -1,7 +1,8 @@
 """mbox files, streamed: each message goes straight to the originals store, never the whole file in memory.
 
 The variants real mailboxes come in are all read: mboxo and mboxrd (a "From " line starts a message; quoted ">From "
-lines in bodies stay as they are), mboxcl/mboxcl2 (a Content-Length header gives the body's exact size, so unquoted
+lines stay as they are in mboxo, and lose one ">" in a file that shows mboxrd quoting, ">>From "), mboxcl/mboxcl2 (a
+Content-Length header gives the body's exact size, so unquoted
 "From " lines inside it are body), CRLF files, and separators that do not follow a blank line (common in real
 mailboxes): a "From " line that looks like an envelope line (sender and date) followed by a header line is a
 separator wherever it stands. A "From " line that is not taken, or a block of transport headers inside a body,
@@ -28,6 +29,26 @@ ENVELOPE = re.compile(
 HEADER_LINE = re.compile(rb"^[!-9;-~]{1,80}:")
 TRANSPORT = re.compile(rb"^(?:Return-Path|Received|Delivered-To|Message-ID):", re.I)
 CONTENT_LENGTH = re.compile(rb"^Content-Length:\s*(\d{1,15})\s*$", re.I)
+QUOTED_FROM = re.compile(rb">+From ")
+QUOTED_FROM_LINE = re.compile(rb"^>(>*From )", re.M)
+TRANSPORT_LINE = re.compile(TRANSPORT.pattern, re.I | re.M)
+WINDOW = 16 * 1024  # body bytes looked at at once for the next "From " line
+MBOXRD_MARK = b"\n>>From "  # only mboxrd writes these: it quotes ">From " lines again, mboxo leaves them alone
+
+
+def is_mboxrd(fh: BinaryIO) -> bool:
+    """True when the file quotes already-quoted "From " lines (">>From "), which only mboxrd does; then every
+    quoted line gets one ">" taken off when read. Without such a line the quoting cannot be told from mboxo's,
+    and ">From " lines are kept as written (what mboxo readers, Python's `mailbox` among them, do)."""
+    fh.seek(0)
+    tail = b"\n"
+    while chunk := fh.read(CHUNK):
+        if MBOXRD_MARK in tail + chunk:
+            fh.seek(0)
+            return True
+        tail = chunk[-len(MBOXRD_MARK):]
+    fh.seek(0)
+    return False
 
 
 class _Lines:
@@ -60,6 +81,15 @@ class _Lines:
         self.offset = offset
         self._next = self._fh.readline(PIECE)
         self.next_at_start = True
+
+    def window(self, n: int) -> bytes:
+        """Up to `n` bytes from the next piece on, without moving."""
+        return self.look_ahead(self.offset, n)
+
+    def skip(self, data: bytes) -> None:
+        """Move past `data`: whole lines that `window` has just returned."""
+        self.last = data
+        self.seek(self.offset + len(data))
 
     def look_ahead(self, offset: int, n: int) -> bytes:
         """`n` bytes at `offset`, without moving."""
@@ -132,6 +162,38 @@ def _is_separator(line: bytes, lines: _Lines, after_blank: bool) -> bool:
     return bool(HEADER_LINE.match(following))
 
 
+def _plain_block(lines: _Lines, scan: _Scan) -> bytes | None:
+    """Whole body lines ahead that the line-by-line reading would only copy: up to the line before the next "From "
+    line (that line and the "From " line are left to it, since a blank line before a separator belongs to the
+    separator), holding no transport header that could make a missed-separator warning. The scan is brought to the
+    state the line-by-line reading would leave it in. None when there is no such block; `lines` moves past it."""
+    if scan.transport:
+        return None
+    window = lines.window(WINDOW)
+    cut = window.find(b"\nFrom ")
+    region = window[: cut + 1] if cut >= 0 else window[: window.rfind(b"\n") + 1]
+    end = region.rfind(b"\n", 0, len(region) - 1) + 1
+    block = region[:end]
+    if not block or TRANSPORT_LINE.search(block):
+        return None
+    rows = block.split(b"\n")[:-1]
+    for i in range(len(rows) - 1, -1, -1):  # the last line that resets the scan whatever came before it
+        row = rows[i].rstrip(b"\r")
+        if row and not row.startswith((b" ", b"\t")) and not HEADER_LINE.match(row):
+            break
+    else:
+        return None
+    scan.blank_before = False
+    for row in rows[i:]:
+        if row in (b"", b"\r"):
+            scan.blank_before = True
+        else:
+            scan.note(row + b"\n", True)
+            scan.blank_before = False
+    lines.skip(block)
+    return block
+
+
 def _content_length_end(lines: _Lines, body_start: int, length: int) -> bool:
     """True when the message's Content-Length ends exactly before a separator or the end of the file (mboxcl)."""
     after = lines.look_ahead(body_start + length, 4096)
@@ -170,6 +232,9 @@ class MboxReader(Reader):
 
     def _messages(self, source: Source, ctx: ReadContext, ex: Extracted) -> Iterator[Child]:
         with source.open() as fh:
+            mboxrd = is_mboxrd(fh)
+            if mboxrd:
+                ex.details["quoting"] = "mboxrd: one '>' taken off each quoted 'From ' line"
             lines = _Lines(fh)
             if (first := lines.peek()) is not None and not first.startswith(b"From "):
                 ex.details["note"] = "the file does not start with a 'From ' separator line; read from its start"
@@ -187,7 +252,8 @@ class MboxReader(Reader):
                 scan = _Scan()
                 details: dict[str, object] = {"offset": start}
                 kept: list[bytes] = []
-                digests = ctx.store_chunks(_keeping(self._message_chunks(lines, scan, details, variants), kept))
+                chunks = self._message_chunks(lines, scan, details, variants, mboxrd)
+                digests = ctx.store_chunks(_keeping(chunks, kept))
                 error = None
                 if lines.peek() is None and lines.last and not lines.last.endswith(b"\n"):
                     error = "the mbox ends in the middle of a line: this last message is cut short (truncated file)"
@@ -203,15 +269,32 @@ class MboxReader(Reader):
                 ex.details["variants"] = sorted(variants)
 
     def _message_chunks(self, lines: _Lines, scan: _Scan, details: dict[str, object],
-                        variants: set[str]) -> Iterator[bytes]:
+                        variants: set[str], mboxrd: bool = False) -> Iterator[bytes]:
         """The bytes of one message, in chunks, stopping before the next separator (and its blank line)."""
         buf: list[bytes] = []
         size = 0
         pending_blank = b""
         in_headers = True
         length: int | None = None
+        unquoted = 0
         while (line := lines.peek()) is not None:
             at_start = lines.next_at_start
+            if not in_headers and at_start and not pending_blank and not line.startswith(b"From "):
+                block = _plain_block(lines, scan)
+                if block is not None:  # body lines with nothing to decide in them: taken in one piece
+                    if b"\r\n" in block:
+                        variants.add("CRLF line endings")
+                    if mboxrd:
+                        block, n = QUOTED_FROM_LINE.subn(rb"\1", block)
+                        if n:
+                            unquoted += n
+                            details["unquoted_from_lines"] = unquoted
+                    buf.append(block)
+                    size += len(block)
+                    if size >= CHUNK:
+                        yield b"".join(buf)
+                        buf, size = [], 0
+                    continue
             if at_start and line.startswith(b"From ") and _is_separator(line, lines, bool(pending_blank)):
                 if not pending_blank:
                     details["separator_without_blank_line"] = True
@@ -250,6 +333,10 @@ class MboxReader(Reader):
                 continue
             scan.note(line, at_start)
             scan.blank_before = False
+            if mboxrd and at_start and line.startswith(b">") and QUOTED_FROM.match(line):
+                line = line[1:]  # the message as it was before the mbox quoted it
+                unquoted += 1
+                details["unquoted_from_lines"] = unquoted
             buf.append(line)
             size += len(line)
             if size >= CHUNK:
