@@ -160,3 +160,19 @@ def test_the_block_path_of_the_mbox_reader_reads_as_the_line_by_line_path(tmp_pa
     finally:
         mbox.WINDOW = window
     assert fast == slow
+
+
+def test_variants_in_an_mbox_are_found_by_the_batch_query(case: Case, inbox: Path) -> None:
+    """One query per batch finds an earlier copy with the same Message-ID: other bytes are a variant, a CRLF copy
+    is the same letter, a letter with a Message-ID of its own is neither."""
+    first = raw_message(b"The first copy.\n", message_id="<same@x>")
+    other = raw_message(b"A different second copy.\n", message_id="<same@x>")
+    alone = raw_message(b"Unrelated.\n", message_id="<alone@x>")
+    (inbox / "one.mbox").write_bytes(_mbox(first, alone))
+    ingest_paths(case, [inbox / "one.mbox"], progress=False)
+    (inbox / "two.mbox").write_bytes(_mbox(other, first.replace(b"\n", b"\r\n")))
+    result = ingest_paths(case, [inbox / "two.mbox"], progress=False)
+    rows = {r["id"]: r for r in list_dispatches(case) if r["parent_id"] is None}
+    [original] = [i for i, r in rows.items() if r["message_id"] == "<same@x>" and r["variant_of"] is None]
+    assert result.variants == [{"dispatch_id": result.created[0], "variant_of": original, "message_id": "<same@x>"}]
+    assert len(result.created) == 1 and result.re_received == [original]

@@ -390,8 +390,9 @@ class Ingester:
         series_id = self.series_id(conn)
         out: list[tuple[_Pending, int | None, int | None]] = []
         fresh: list[tuple[_Pending, int | None]] = []
+        earlier = self._variants_of(conn, items)
         for item in items:
-            variant_of = self._variant_of(conn, item.node)
+            variant_of = earlier.get(id(item))
             if variant_of is not None and self._same_letter(conn, variant_of, item.node):
                 out.append((item, None, variant_of))
             else:
@@ -709,6 +710,29 @@ class Ingester:
     @staticmethod
     def _size(conn: sa.Connection, sha256: str) -> int:
         return int(conn.execute(sa.select(t.original.c.size).where(t.original.c.sha256 == sha256)).scalar() or 0)
+
+    @staticmethod
+    def _variants_of(conn: sa.Connection, items: list[_Pending]) -> dict[int, int]:
+        """`_variant_of` for a batch in one query: for each item (by id()) the first top-level dispatch with the same
+        Message-ID and other bytes. (A batch never holds one Message-ID twice: a second copy flushes the batch.)"""
+        wanted = {item.node.ex.message_id for item in items if item.node.ex.message_id and item.node.kind == "email"}
+        if not wanted:
+            return {}
+        found: dict[str, list[tuple[int, str]]] = {}
+        mids = sorted(wanted)
+        for i in range(0, len(mids), 500):
+            for row in conn.execute(sa.select(_D.id, _D.message_id, _D.original_sha256)
+                                    .where(_D.message_id.in_(mids[i:i + 500]), _D.parent_id.is_(None))
+                                    .order_by(_D.id)):
+                found.setdefault(row.message_id, []).append((row.id, row.original_sha256))
+        out: dict[int, int] = {}
+        for item in items:
+            ex, sha = item.node.ex, item.node.digests.sha256
+            if ex.message_id in found and item.node.kind == "email":
+                first = next((i for i, other in found[ex.message_id] if other is not None and other != sha), None)
+                if first is not None:
+                    out[id(item)] = first
+        return out
 
     @staticmethod
     def _variant_of(conn: sa.Connection, node: _Node) -> int | None:
