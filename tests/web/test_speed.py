@@ -137,3 +137,10 @@ def test_the_meaning_search_keeps_its_matrix_until_passages_change(desk_case: Ca
         conn.execute(t.search_passage.delete().where(t.search_passage.c.id == newest))
     with desk_case.connect() as conn:
         assert cache.get(conn, semantic.MODEL_NAME)[0].shape[0] == matrix.shape[0] - 1
+
+
+def test_the_audit_page_filter_by_person_uses_its_index(desk_case: Case) -> None:
+    with desk_case.connect() as conn:
+        plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT * FROM audit WHERE actor = ? ORDER BY seq DESC LIMIT 100", ("editor",)))
+    assert "ix_audit_actor_seq" in plan and "TEMP B-TREE" not in plan

@@ -691,6 +691,9 @@ dkim_signature = sa.Table(
 
 # ----------------------------------------------------- web desk speed and evidence (issue 11, migration 0017)
 
+# The audit page filtered by one person, newest first (`/audit?actor=NAME`), without reading the whole log.
+sa.Index("ix_audit_actor_seq", audit.c.actor, audit.c.seq)
+
 
 # -------------------------------------------------------------- encryption at rest (issue 12, migration 0018)
 
