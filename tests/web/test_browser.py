@@ -8,6 +8,7 @@ Set LEAKDESK_SCREENSHOTS=DIR to keep screenshots of the pages on the way (docs/s
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -116,7 +117,8 @@ def test_journalist_flow(sample_desk: tuple[Path, str]) -> None:
         claim.locator("select[name=status]").select_option("contradicted")
         claim.locator("button:has-text('Record')").click()
         expect(page.locator("p.error")).to_have_text(
-            "A claim can only be marked contradicted with its evidence: give --evidence URL or a dispatch.")
+            "A claim can only be marked contradicted with its evidence: fill in “Evidence” with a web address or a "
+            "dispatch number.")
         page.go_back()
         claim = page.locator("div.claim").first
         claim.locator("summary:has-text('Corroborate')").click()
@@ -126,6 +128,27 @@ def test_journalist_flow(sample_desk: tuple[Path, str]) -> None:
         expect(page.locator("div.claim p.history").first).to_contain_text(
             "marsh: unverified → corroborated, evidence https://news.example/kurils-helicopters")
 
+        # Letter 3 claims the labelling campaign: the streams' measured onset sits beside its date and claimed start.
+        evidence = page.locator("div.stream-evidence").first
+        expect(evidence.locator("td.letter-date")).to_have_text("2022-03-17")
+        expect(evidence.locator("td.claimed-start")).to_contain_text("2021-08")
+        expect(evidence.locator("td.measured-onset strong")).to_have_text(re.compile(r"^2021-0[78]-\d\d$"))
+        expect(evidence.locator("p.comparison")).to_contain_text("falls within a week of the claimed start")
+        plot = evidence.locator("img.onset-plot")
+        plot.scroll_into_view_if_needed()
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=plot.element_handle())
+        shot(page, "letter-evidence")
+        campaign = page.locator("div.claim", has=page.locator("div.stream-evidence")).first
+        campaign.locator("summary:has-text('Corroborate')").click()
+        campaign.locator("form.attach-evidence input[name=note]").fill("matches the regional TV archive")
+        campaign.locator("button:has-text('Attach as evidence')").click()
+        expect(page.locator("div.stream-evidence p.attached").first).to_contain_text(
+            "Attached as evidence by marsh")
+        exposure = page.locator("section#exposure")
+        expect(exposure.locator("tr.finding").first).to_contain_text("sender's IP address")
+        exposure.scroll_into_view_if_needed()
+        shot(page, "letter-exposure")
+
         page.click("nav >> text=Audit")
         expect(page.locator("p.ok")).to_contain_text("is intact")
         mine = page.locator("tr.entry", has=page.locator("td.actor", has_text="marsh"))
@@ -133,6 +156,7 @@ def test_journalist_flow(sample_desk: tuple[Path, str]) -> None:
         expect(mine.locator("td.action", has_text="translation.correct")).to_have_count(1)
         expect(mine.locator("td.action", has_text="web.login")).to_have_count(1)
         expect(mine.locator("td.action", has_text="claims.status")).to_have_count(1)
+        expect(mine.locator("td.action", has_text="narratives.evidence.attach")).to_have_count(1)
         shot(page, "audit")
 
         page.fill("header .search input", "war with Japan over the Kuril Islands")

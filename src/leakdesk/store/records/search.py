@@ -227,21 +227,32 @@ def _fts_expression(groups: list[list[str]]) -> str:
 
 
 def _snippet(content: str, groups: list[list[str]]) -> list[tuple[str, bool]]:
+    """The text around the first word that matches, matches highlighted; words after the window are not read."""
     wanted = {o for g in groups for o in g}
     stemmed = {_stem(o) for o in wanted}
-    marks = []
+    decided: dict[str, bool] = {}
+
+    def matches(word: str) -> bool:
+        found = decided.get(word)
+        if found is None:
+            found = decided[word] = any(x in wanted or _stem(x) in stemmed for x in terms(word))
+        return found
+
+    marks: list[tuple[int, int]] = []
+    window_end: int | None = None
     for m in WORD.finditer(content):
-        word_terms = terms(m.group())
-        if any(x in wanted or _stem(x) in stemmed for x in word_terms):
+        if window_end is not None and m.end() > window_end:
+            break
+        if matches(m.group()):
             marks.append((m.start(), m.end()))
+            if window_end is None:
+                window_end = m.end() + SNIPPET
     if not marks:
         return [(content[: 2 * SNIPPET].strip(), False)]
     start = max(0, marks[0][0] - SNIPPET)
     end = min(len(content), marks[0][1] + SNIPPET)
     pieces, pos = [], start
     for a, b in marks:
-        if a < start or b > end:
-            continue
         pieces.append((content[pos:a], False))
         pieces.append((content[a:b], True))
         pos = b
@@ -284,8 +295,9 @@ def word_matches(conn: sa.Connection, q: str, limit: int = MAX_MATCHES) -> list[
     if conn.dialect.name == "sqlite":
         _ensure_fts(conn)
         rows = conn.exec_driver_sql(
-            f"SELECT f.rowid, bm25({FTS}) AS rank, d.dispatch_id, d.translation_id, d.language "
-            f"FROM {FTS} AS f JOIN search_doc AS d ON d.id = f.rowid WHERE {FTS} MATCH ? ORDER BY rank LIMIT ?",
+            # FTS5's own `rank` column (bm25) sorts faster than calling bm25() in ORDER BY.
+            f"SELECT f.rowid, f.rank, d.dispatch_id, d.translation_id, d.language "
+            f"FROM {FTS} AS f JOIN search_doc AS d ON d.id = f.rowid WHERE {FTS} MATCH ? ORDER BY f.rank LIMIT ?",
             (_fts_expression(groups), limit),
         ).all()
         return [Match(int(r[0]), int(r[2]), "translation" if r[3] else "original", r[4], -float(r[1]))
