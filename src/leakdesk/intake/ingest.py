@@ -398,10 +398,10 @@ class Ingester:
             else:
                 fresh.append((item, variant_of))
                 out.append((item, variant_of, None))
-        self._insert_trees(conn, [(item, variant_of) for item, variant_of in fresh], series_id)
+        written = self._insert_trees(conn, [(item, variant_of) for item, variant_of in fresh], series_id)
         trees = {item.node.dispatch_id: [n.dispatch_id for n in item.node.walk()]  # type: ignore[attr-defined]
                  for item, _v in fresh}
-        digests = tree_digests(conn, trees) if trees else {}
+        digests = tree_digests(conn, trees, written) if trees else {}
         entries: list[tuple[str, str, Any]] = []
         for item, variant_of, same in out:
             node = item.node
@@ -427,8 +427,9 @@ class Ingester:
         })
 
     def _insert_trees(self, conn: sa.Connection, items: list[tuple[_Pending, int | None]],
-                      series_id: int | None) -> None:
-        """Dispatch rows level by level (ids come back in order), then headers, texts and custody in one go each."""
+                      series_id: int | None) -> dict[str, dict[int, list[list[Any]]]]:
+        """Dispatch rows level by level (ids come back in order), then headers, texts and custody in one go each.
+        Returns the header and text rows as the digest reads them back (see `tree_digests`)."""
         all_nodes = [n for item, _v in items for n in item.node.walk()]
         self._ensure_originals(conn, all_nodes)
         now = datetime.now(UTC)
@@ -461,6 +462,15 @@ class Ingester:
         for table, rows in ((t.header, headers), (t.text, texts), (t.custody, custody)):
             if rows:
                 conn.execute(table.insert(), rows)
+        written: dict[str, dict[int, list[list[Any]]]] = {"headers": {}, "texts": {}}
+        for row in headers:
+            written["headers"].setdefault(row["dispatch_id"], []).append(
+                [row["dispatch_id"], row["position"], row["name"], row["raw"], row["decoded"]])
+        for row in texts:
+            written["texts"].setdefault(row["dispatch_id"], []).append(
+                [row["dispatch_id"], row["role"], row["content"], row["charset"], row["extractor"],
+                 row["extractor_version"]])
+        return written
 
     def _ensure_originals(self, conn: sa.Connection, nodes: list[_Node]) -> None:
         wanted = {n.digests.sha256: n for n in nodes}

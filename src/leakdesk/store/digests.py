@@ -91,14 +91,27 @@ def rows_digests(conn: sa.Connection, roots: list[int], batch: int = 2000) -> di
     return out
 
 
-def tree_digests(conn: sa.Connection, trees: dict[int, list[int]]) -> dict[int, dict[str, Any]]:
+def tree_digests(conn: sa.Connection, trees: dict[int, list[int]],
+                 written: dict[str, dict[int, list[list[Any]]]] | None = None) -> dict[int, dict[str, Any]]:
     """`rows_digest` of dispatches whose trees (every id, the root's included) the caller knows: the batch of
-    letters ingest has just written, without walking the dispatch table."""
-    return _digests(conn, {i: root for root, ids in trees.items() for i in ids})
+    letters ingest has just written, without walking the dispatch table.
+
+    `written`: rows of the "headers" and/or "texts" parts the caller has just inserted for these new dispatches, by
+    dispatch id, as the part's query returns them (text and integer columns only, so the database hands back the
+    same values); those parts are then hashed from memory instead of read back."""
+    root_of = {i: root for root, ids in trees.items() for i in ids}
+    known: dict[int, dict[str, list[Any]]] = {}
+    for part, by_dispatch in (written or {}).items():
+        if part not in ("headers", "texts"):
+            raise ValueError(f"the {part} part is always read back from the database")
+        for root, ids in trees.items():
+            known.setdefault(root, {})[part] = [row for i in sorted(ids) for row in by_dispatch.get(i, [])]
+    return _digests(conn, root_of, known)
 
 
-def _digests(conn: sa.Connection, root_of: dict[int, int]) -> dict[int, dict[str, Any]]:
-    """The digest of each root, given every dispatch id of the batch mapped to its root."""
+def _digests(conn: sa.Connection, root_of: dict[int, int],
+             known: dict[int, dict[str, list[Any]]] | None = None) -> dict[int, dict[str, Any]]:
+    """The digest of each root, given every dispatch id of the batch mapped to its root (and the parts `known`)."""
     ids = list(root_of)
     d, h, x, c, o = t.dispatch, t.header, t.text, t.custody, t.original
     parts: dict[int, dict[str, list[Any]]] = {r: {p: [] for p in PARTS} for r in set(root_of.values())}
@@ -119,7 +132,12 @@ def _digests(conn: sa.Connection, root_of: dict[int, int]) -> dict[int, dict[str
     )  # fmt: skip
     shas: dict[int, set[str]] = {r: set() for r in parts}
     sha_at = DISPATCH_FIELDS.index("original_sha256")
+    from_memory = {p for rows in (known or {}).values() for p in rows}
+    for root, rows in (known or {}).items():
+        parts[root].update(rows)
     for part, owner, times, query in queries:
+        if part in from_memory:
+            continue
         for row in conn.execute(query):
             values = list(row)
             for i in times:  # only date-times need converting; the rest is hashed as read
