@@ -8,6 +8,11 @@ stored per letter (one in twenty by "another hand"), a desk user, and the search
 embeddings) built as `leakdesk serve` builds it. Then `leakdesk serve` runs on 127.0.0.1 and `wrk` drives it with
 a logged-in session cookie: the overview (first page), one letter page, a Russian word search, an English
 cross-lingual search. Reported: requests, errors (non-2xx/3xx, socket errors), p50/p95/p99 and max in ms.
+Pages are cached per session until the audit log moves on, so this measures what a desk of readers meets between
+edits; `benchmarks/web_cpu.py --keep DIR` measures CPU per request in-process, cached and not.
+Build the case once, at low priority, and reuse it:
+    nice -n 19 .venv/bin/python benchmarks/web_load.py --keep /tmp/web-load-case --build-only
+    .venv/bin/python benchmarks/web_load.py --keep /tmp/web-load-case [--workers 2]
 """
 
 from __future__ import annotations
@@ -170,7 +175,8 @@ def main() -> None:
             "overview (/)": "/",
             f"letter page (/dispatches/{middle})": f"/dispatches/{middle}",
             "word search (/search?q=Итурупе)": "/search?q=%D0%98%D1%82%D1%83%D1%80%D1%83%D0%BF%D0%B5",
-            "cross-lingual search (/search?q=helicopters+Japan+war)": "/search?q=helicopters+Japan+war",
+            "cross-lingual search (/search?q=helicopters+Japan+war&meaning=1)":
+                "/search?q=helicopters+Japan+war&meaning=1",
         }
         for name, path in targets.items():
             results[name] = run_wrk(base + path, cookie, args.connections, args.duration, script)
