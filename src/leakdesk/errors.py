@@ -14,7 +14,12 @@ class UsageError(LeakdeskError):
 
 
 class NoSuchRecord(UsageError):
-    """A dispatch, series, translation or other record named by the user is not in the case."""
+    """A dispatch, series, translation or other record named by the user is not in the case.
+
+    Exit code 1, like any command that could not do its work: the command was typed right, the case lacks the record.
+    """
+
+    exit_code = 1
 
 
 class CaseError(LeakdeskError):

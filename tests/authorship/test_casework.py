@@ -49,11 +49,11 @@ def test_verify_one_dispatch_and_plain_output(series_case: Case) -> None:
 
 def test_verify_errors_are_sentences(series_case: Case) -> None:
     result = run("verify", series_case.root, "--series", "Nope")
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "No such series 'Nope' in this case. Series in this case: S." in result.stderr
     result = run("verify", series_case.root, "--series", "S", "--dispatch", "99")
-    assert result.exit_code == 2
-    assert "Dispatch 99 is not a letter of the series 'S'." in result.stderr
+    assert result.exit_code == 1
+    assert "No such dispatch 99 in this case." in result.stderr
 
 
 def test_a_translation_is_refused(series_case: Case) -> None:
@@ -134,7 +134,7 @@ def test_review_errors(series_case: Case) -> None:
     bad = run("review", series_case.root, "1", "--verdict", "fake", "--confidence", "5", "--reviewer", "X")
     assert bad.exit_code == 2 and "Confidence must be between 0 and 1 (got 5.0)." in bad.stderr
     bad = run("review", series_case.root, "42", "--verdict", "fake", "--confidence", "0.5", "--reviewer", "X")
-    assert bad.exit_code == 2 and "No such dispatch 42 in this case." in bad.stderr
+    assert bad.exit_code == 1 and "No such dispatch 42 in this case." in bad.stderr
 
 
 def test_series_report_finds_two_hands_and_feeds_the_case_report(series_case: Case) -> None:

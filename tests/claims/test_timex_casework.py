@@ -108,7 +108,7 @@ def test_dates_cli_json_and_text(case: Case, runner) -> None:  # type: ignore[no
 
 def test_dates_cli_unknown_dispatch(case: Case, runner) -> None:  # type: ignore[no-untyped-def]
     result = invoke(runner, "dates", case.root, "99")
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "No such dispatch 99 in this case." in result.stderr
     assert "Traceback" not in result.output
 

@@ -190,7 +190,7 @@ def test_cli_dkim_output_json_and_errors(runner: CliRunner, tmp_path: Path) -> N
     assert bad.exit_code == 1
     assert bad.stderr == f'Error: {tmp_path / "bad.zone"}, line 1: not a TXT record (expected NAME [TTL] IN TXT "…").\n'
     nothing = invoke(runner, "dkim", case, "9", "--no-dns")
-    assert (nothing.exit_code, nothing.stderr) == (2, "Error: No such dispatch 9 in this case.\n")
+    assert (nothing.exit_code, nothing.stderr) == (1, "Error: No such dispatch 9 in this case.\n")
 
 
 def test_emlx_wrapper_is_checked_on_the_message_inside(tmp_path: Path) -> None:

@@ -156,7 +156,7 @@ def test_needs_ocr_without_tesseract_then_ocr_command(runner: CliRunner, tmp_pat
     again = invoke(runner, "ocr", tmp_path / "case", "--json")
     assert json.loads(again.stdout) == []  # nothing left that needs OCR
     missing = invoke(runner, "ocr", tmp_path / "case", "7")
-    assert (missing.exit_code, missing.stderr) == (2, "Error: No such dispatch 7 in this case.\n")
+    assert (missing.exit_code, missing.stderr) == (1, "Error: No such dispatch 7 in this case.\n")
 
 
 def test_ocr_refuses_what_is_not_a_scan(runner: CliRunner, tmp_path: Path) -> None:

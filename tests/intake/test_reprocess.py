@@ -72,7 +72,7 @@ def test_decrypt_after_keys_import(runner: CliRunner, tmp_path: Path, keys: Keys
     named = invoke(runner, "decrypt", case, "1", "--json")
     assert json.loads(named.stdout)["skipped"] == [{"dispatch_id": 1, "reason": "it is already decrypted"}]
     missing = invoke(runner, "decrypt", case, "99")
-    assert missing.exit_code == 2 and missing.stderr == "Error: No such dispatch 99 in this case.\n"
+    assert missing.exit_code == 1 and missing.stderr == "Error: No such dispatch 99 in this case.\n"
 
 
 def test_desk_sets_a_date_and_sender_on_a_letter_without_them(runner: CliRunner, tmp_path: Path) -> None:

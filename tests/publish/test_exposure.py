@@ -217,7 +217,7 @@ def test_cli_exposure_prints_findings_rank_and_advice(storm_case: Case, runner) 
 
 def test_cli_exposure_errors(storm_case: Case, tmp_path: Path, runner) -> None:  # type: ignore[no-untyped-def]
     result = invoke(runner, "exposure", storm_case.root, "--series", "Nope")
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "No such series 'Nope' in this case. Series in this case: Буря." in result.output
     result = invoke(runner, "exposure", storm_case.root, "--population", tmp_path / "missing")
     assert result.exit_code == 1

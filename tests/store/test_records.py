@@ -106,7 +106,7 @@ def test_missing_dispatch_gives_the_one_message(filled: Case) -> None:
             with pytest.raises(NoSuchRecord) as err:
                 call(conn, 33)
             assert str(err.value) == "No such dispatch 33 in this case."
-            assert err.value.exit_code == 2
+            assert err.value.exit_code == 1
 
 
 def test_anchor_date_rule(filled: Case) -> None:

@@ -131,6 +131,7 @@ def verify_series(
         pool, ref_counts = reference_pool(conn, srow.id)
     if dispatch_id is not None and dispatch_id not in {x.dispatch_id for x in letters}:
         with case.connect() as conn:
+            dispatches.get(conn, dispatch_id)  # the one "No such dispatch" message for a number the case lacks
             _original_text(conn, dispatch_id)  # refuses a translation with its own message
         raise UsageError(f"Dispatch {dispatch_id} is not a letter of the series '{series}'.")
     if not letters:

@@ -356,6 +356,10 @@ def claim_json(conn: sa.Connection, r: claim_records.Claim, doubt: dict[int, str
 def list_claims(case: Any, series_name: str | None = None, dispatch_id: int | None = None) -> list[dict[str, Any]]:
     """All claims (of one series or dispatch), in letter order."""
     with case.connect() as conn:
+        if dispatch_id is not None:
+            from leakdesk.store.records.common import require_dispatch
+
+            require_dispatch(conn, dispatch_id)  # the one "No such dispatch" message for a number the case lacks
         rows = claim_records.find(conn, series_id(conn, series_name), dispatch_id)
         doubt: dict[int, str | None] = {}
         return [claim_json(conn, r, doubt) for r in rows]

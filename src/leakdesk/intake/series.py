@@ -47,10 +47,7 @@ def assign_series(case: Case, name: str, dispatch_ids: list[int]) -> dict[str, A
     if not dispatch_ids:
         raise UsageError("Name at least one dispatch to assign.")
     with case.transaction() as conn:
-        known = series_records.find_by_name(conn, name)
-        if known is None:
-            raise UsageError(f"There is no series called '{name}'; create it with `leakdesk series CASE create`.")
-        series_id = known.id
+        series_id = series_records.by_name(conn, name).id  # the one "No such series" message
         found = {d.id for d in dispatches.find(conn, dispatch_ids)}
         missing = [i for i in dispatch_ids if i not in found]
         if missing:
@@ -75,3 +72,15 @@ def remove_series(case: Case, name: str) -> dict[str, Any]:
         moved = series_records.remove(conn, found.id)
         case.audit(conn, "intake.series-remove", f"series {found.id}", {"name": found.name, "letters": moved})
     return {"series": found.name, "letters_now_without_series": moved}
+
+
+def show_series(case: Case, name: str) -> dict[str, Any]:
+    """One series: its source and its letters (number in the series, date, subject, translation state)."""
+    with case.connect() as conn:
+        found = series_records.by_name(conn, name)
+        letters = sorted(dispatches.overview(conn, found.id),
+                         key=lambda s: (s.number_in_series is None, s.number_in_series or 0, s.dispatch.id))
+    return {"id": found.id, "name": found.name, "source": found.source, "created": found.created.isoformat(),
+            "letters": [{"id": s.dispatch.id, "number": s.number_in_series, "date": s.dispatch.date,
+                         "subject": s.dispatch.subject or s.dispatch.filename, "attachments": s.attachments,
+                         "translation": s.translation_status} for s in letters]}

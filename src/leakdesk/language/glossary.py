@@ -14,6 +14,7 @@ from leakdesk.store.records import glossary as glossary_records
 from leakdesk.store.records import translations
 from leakdesk.store.records.glossary import Term
 from leakdesk.store.records.translations import Segment, Translation
+from leakdesk.store.records.common import require_dispatch
 
 if TYPE_CHECKING:
     from leakdesk.case import Case
@@ -149,6 +150,7 @@ def check(case: Case, dispatch_id: int | None = None) -> list[Finding]:
         newest = translations.newest_ids(conn)
         if dispatch_id is not None:
             if dispatch_id not in newest:
+                require_dispatch(conn, dispatch_id)  # the one "No such dispatch" message for a number the case lacks
                 raise TranslationError(f"Dispatch {dispatch_id} has no translation to check.")
             newest = {dispatch_id: newest[dispatch_id]}
         for _, translation_id in sorted(newest.items()):
