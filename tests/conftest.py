@@ -20,6 +20,8 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("LEAKDESK_ACTOR", "tester")
     monkeypatch.setenv("LEAKDESK_PASSPHRASE_FILE", "")  # restored after the test, also when a command set it
+    # Tests written for the old command forms check their exact stderr; tests/cli checks the deprecation notes.
+    monkeypatch.setenv("LEAKDESK_QUIET_DEPRECATIONS", "1")
     monkeypatch.setenv("LEAKDESK_HOME", str(tmp_path / "leakdesk-home"))
 
 

@@ -38,24 +38,24 @@ def test_reference_list_and_remove(runner, case: Case, tmp_path: Path) -> None: 
         assert conn.execute(sa.select(t.audit.c.action).order_by(t.audit.c.seq.desc())).scalar() == \
             "authorship.reference-remove"
     again = invoke(runner, "reference", "remove", case.root, "1")
-    assert (again.exit_code, again.stderr) == (2, "Error: No such reference text 1 in this case.\n")
+    assert (again.exit_code, again.stderr) == (1, "Error: No such reference text 1 in this case.\n")
 
 
 def test_series_list_and_remove(runner, mail_case: Case) -> None:  # type: ignore[no-untyped-def]
     root = mail_case.root
-    assert invoke(runner, "series", root, "list").stdout == "Veter: 3 letters\n"
-    assert json.loads(invoke(runner, "series", root, "list", "--json").stdout) == [
+    assert invoke(runner, "series", "list", root).stdout == "Veter: 3 letters\n"
+    assert json.loads(invoke(runner, "series", "list", root, "--json").stdout) == [
         {"id": 1, "name": "Veter", "source": None, "letters": 3}]
-    missing = invoke(runner, "series", root, "remove", "Shtorm")
+    missing = invoke(runner, "series", "remove", root, "Shtorm")
     assert (missing.exit_code, missing.stderr) == (
-        2, "Error: No such series 'Shtorm' in this case. Series in this case: Veter.\n")
-    done = invoke(runner, "series", root, "remove", "Veter")
+        1, "Error: No such series 'Shtorm' in this case. Series in this case: Veter.\n")
+    done = invoke(runner, "series", "remove", root, "Veter")
     assert done.exit_code == 0
     assert done.stdout == "Series 'Veter' removed; 3 dispatches are now in no series.\n"
     with mail_case.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(t.series)).scalar() == 0
         assert conn.execute(sa.select(sa.func.count()).select_from(t.dispatch)).scalar() == 6
-    assert invoke(runner, "series", root, "list").stdout.startswith("This case has no series yet")
+    assert invoke(runner, "series", "list", root).stdout.startswith("This case has no series yet")
 
 
 def test_series_with_verdicts_is_not_removed(runner, mail_case: Case) -> None:  # type: ignore[no-untyped-def]
@@ -63,7 +63,7 @@ def test_series_with_verdicts_is_not_removed(runner, mail_case: Case) -> None:  
 
     with mail_case.transaction() as conn:
         verdicts.add(conn, 1, 1, "m", "1", 0.0, 0.5, "cannot tell", [], [])
-    refused = invoke(runner, "series", mail_case.root, "remove", "Veter")
+    refused = invoke(runner, "series", "remove", mail_case.root, "Veter")
     assert refused.exit_code == 1
     assert refused.stderr == ("Error: The series 'Veter' has authorship verdicts and cannot be removed; its letters "
                               "were judged against it.\n")
@@ -75,4 +75,63 @@ def test_glossary_remove(runner, case: Case) -> None:  # type: ignore[no-untyped
     assert done.exit_code == 0 and done.stdout == "Removed “штаб” → “headquarters” from the glossary.\n"
     assert json.loads(invoke(runner, "glossary", "list", case.root, "--json").stdout) == {"terms": []}
     again = invoke(runner, "glossary", "remove", case.root, "штаб")
-    assert (again.exit_code, again.stderr) == (2, "Error: No such term “штаб” (ru → en) in the glossary.\n")
+    assert (again.exit_code, again.stderr) == (1, "Error: No such term “штаб” (ru → en) in the glossary.\n")
+
+
+def test_alias_list_and_remove(runner, case: Case) -> None:  # type: ignore[no-untyped-def]
+    assert invoke(runner, "alias", "add", case.root, "Iturup", "Etorofu-jima").exit_code == 0
+    listed = json.loads(invoke(runner, "alias", "list", case.root, "--json").stdout)
+    desk = [a for a in listed if a["origin"] == "desk"]
+    assert [(a["name"], a["entity"], a["type"]) for a in desk] == [("Etorofu-jima", "Iturup", "LOC")]
+    assert "Etorofu-jima → Iturup (LOC, entity 1; desk)\n" in invoke(runner, "alias", "list", case.root).stdout
+    gazetteer = next(a["name"] for a in listed if a["origin"] == "gazetteer")
+    refused = invoke(runner, "alias", "remove", case.root, gazetteer)
+    assert (refused.exit_code, refused.stderr) == (
+        1, f"Error: {gazetteer!r} is a name of Iturup found by the analysis (gazetteer), not an alias the desk added; "
+        "it cannot be removed.\n")
+    done = invoke(runner, "alias", "remove", case.root, "Etorofu-jima")
+    assert (done.exit_code, done.stdout) == (0, "Removed the alias “Etorofu-jima” of Iturup (entity 1).\n")
+    assert [a for a in json.loads(invoke(runner, "alias", "list", case.root, "--json").stdout)
+            if a["origin"] == "desk"] == []
+    with case.connect() as conn:
+        assert conn.execute(sa.select(t.audit.c.action).order_by(t.audit.c.seq.desc())).scalar() == \
+            "claims.alias.remove"
+    again = invoke(runner, "alias", "remove", case.root, "Etorofu-jima")
+    assert (again.exit_code, again.stderr) == (
+        1, "Error: No such alias 'Etorofu-jima' in this case (see `leakdesk alias list CASE`).\n")
+
+
+def test_token_list_and_remove(runner, case: Case, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from leakdesk.store.records import accounts
+
+    secret = tmp_path / "pw"
+    secret.write_text("a long enough password\n", "utf-8")
+    assert invoke(runner, "user", "add", case.root, "anna", "--role", "editor", "--password-file", secret).exit_code == 0
+    assert invoke(runner, "token", "list", case.root).stdout.startswith("No API tokens;")
+    token = invoke(runner, "token", "create", case.root, "anna", "--label", "nightly").stdout.strip()
+    listed = json.loads(invoke(runner, "token", "list", case.root, "--json").stdout)
+    assert [(x["id"], x["user"], x["label"]) for x in listed] == [(1, "anna", "nightly")]
+    assert token not in invoke(runner, "token", "list", case.root).stdout  # never shown again
+    assert accounts.token_user(case, token) is not None
+    gone = invoke(runner, "token", "remove", case.root, "1")
+    assert (gone.exit_code, gone.stdout) == (
+        0, "Token 1 (nightly, acting as anna) revoked; scripts using it are refused from now on.\n")
+    assert accounts.token_user(case, token) is None
+    assert json.loads(invoke(runner, "token", "list", case.root, "--json").stdout) == []
+    with case.connect() as conn:
+        assert conn.execute(sa.select(t.audit.c.action).order_by(t.audit.c.seq.desc())).scalar() == "token.revoke"
+    again = invoke(runner, "token", "remove", case.root, "1")
+    assert (again.exit_code, again.stderr) == (
+        1, "Error: No such token 1 in this case (see `leakdesk token list CASE`).\n")
+
+
+def test_series_show(runner, mail_case: Case) -> None:  # type: ignore[no-untyped-def]
+    out = invoke(runner, "series", "show", mail_case.root, "Veter")
+    assert out.exit_code == 0, out.output
+    lines = out.stdout.splitlines()
+    assert lines[0] == "Series Veter: 3 letters"
+    assert [line.split()[:3] for line in lines[1:]] == [["1.", "dispatch", "3"], ["2.", "dispatch", "1"],
+                                                         ["3.", "dispatch", "5"]]
+    data = json.loads(invoke(runner, "series", "show", mail_case.root, "Veter", "--json").stdout)
+    assert [(d["id"], d["number"], d["subject"]) for d in data["letters"]] == [
+        (3, 1, "Первое"), (1, 2, "Второе"), (5, 3, "Без даты")]

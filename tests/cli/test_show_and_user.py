@@ -56,7 +56,7 @@ def test_show_escapes_control_characters_from_the_letter(runner, mail_case: Case
 @pytest.mark.parametrize("given", ["33", "abc", "0"])
 def test_missing_dispatch_is_one_message_and_exit_code(runner, mail_case: Case, given: str) -> None:  # type: ignore[no-untyped-def]
     result = invoke(runner, "show", mail_case.root, given)
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert result.stderr.strip() == f"Error: No such dispatch {given} in this case."
 
 

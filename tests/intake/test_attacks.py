@@ -313,7 +313,7 @@ def test_markup_in_subject_filename_and_message_id_never_crashes_ingest_and_the_
     )
     assert result.stdout == (
         f"Two different copies share the Message-ID {mid}: dispatches 1 and 2 (compare them with "
-        "`leakdesk variants CASE 2`).\n"
+        "`leakdesk dispatch variants CASE 2`).\n"
         "4 new dispatches (1 attachments and nested messages), 0 already in the case, 0 containers, "
         "2 with errors, 0 with warnings.\n"
     )

@@ -85,10 +85,8 @@ def test_series_create_and_assign(runner: CliRunner, tmp_path: Path) -> None:
     done = invoke(runner, "series", case, "assign", "Insider letters", "1")
     assert done.exit_code == 0 and done.stdout == "1 dispatches now in series 'Insider letters'.\n"
     missing = invoke(runner, "series", case, "assign", "Nope", "1")
-    assert missing.exit_code == 2
-    assert missing.stderr == (
-        "Error: There is no series called 'Nope'; create it with `leakdesk series CASE create`.\n"
-    )
+    assert missing.exit_code == 1
+    assert missing.stderr == "Error: No such series 'Nope' in this case. Series in this case: Insider letters.\n"
     listed = json.loads(invoke(runner, "dispatches", case, "--json").stdout)
     assert listed[0]["series"] == "Insider letters"
 
@@ -110,5 +108,5 @@ def test_variants_are_named_neutrally(runner: CliRunner, tmp_path: Path) -> None
     result = invoke(runner, "ingest", case, tmp_path / "1.eml", tmp_path / "2.eml")
     assert result.exit_code == 0
     assert ("Two different copies share the Message-ID <t1@example.org>: dispatches 1 and 2 (compare them with "
-            "`leakdesk variants CASE 2`).") in result.stdout
+            "`leakdesk dispatch variants CASE 2`).") in result.stdout
     assert "tampering" not in result.stdout

@@ -315,6 +315,35 @@ def add_alias(case: Any, name: str, aliases: list[str]) -> dict[str, Any]:
     return {"entity_id": entity_id, "name": ent.name, "added": added}
 
 
+def list_aliases(case: Any) -> list[dict[str, Any]]:
+    """Every alias with the entity it names and where it came from (desk, gazetteer, extracted)."""
+    with case.connect() as conn:
+        named = {e.id: e for e in entity_records.find(conn)}
+        found = [a for a in entity_records.aliases(conn) if a.name != named[a.entity_id].name]
+    found.sort(key=lambda a: (named[a.entity_id].name, a.id))
+    return [{"id": a.id, "name": a.name, "origin": a.origin, "actor": a.actor, "entity_id": a.entity_id,
+             "entity": named[a.entity_id].name, "type": named[a.entity_id].type} for a in found]
+
+
+def remove_alias(case: Any, name: str) -> dict[str, Any]:
+    """Take an alias the desk added off its entity (audited). Names the analysis found come back at the next
+    extraction, so only desk aliases can be removed; mentions already merged stay with the entity."""
+    name = " ".join(name.split())
+    with case.transaction() as conn:
+        rows = [a for a in entity_records.aliases(conn) if a.name == name]
+        if not rows:
+            raise NoSuchRecord(f"No such alias {name!r} in this case (see `leakdesk alias list CASE`).")
+        owner = entity_records.get(conn, rows[0].entity_id)
+        owner_name = owner.name if owner else str(rows[0].entity_id)
+        desk = [a for a in rows if a.origin == "desk"]
+        if not desk:
+            raise ClaimsError(f"{name!r} is a name of {owner_name} found by the analysis ({rows[0].origin}), not "
+                              "an alias the desk added; it cannot be removed.")
+        entity_records.remove_aliases(conn, [a.id for a in desk])
+        case.audit(conn, "claims.alias.remove", f"entity:{desk[0].entity_id}", {"name": owner_name, "alias": name})
+    return {"alias": name, "entity_id": desk[0].entity_id, "entity": owner_name}
+
+
 def _merge_same_key(conn: sa.Connection, kept: entity_records.Entity, aliases: list[str]) -> None:
     """Entities already extracted under one of the new aliases are folded into `kept` (mentions move)."""
     keys = {name_key(a) for a in aliases}

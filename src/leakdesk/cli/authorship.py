@@ -1,4 +1,5 @@
-"""Commands of the authorship capability: verify, series-report, review, reference add, status."""
+"""Commands of the authorship capability: `series verify|report`, `dispatch review|status`, `reference add|list|
+remove`."""
 
 from __future__ import annotations
 
@@ -12,13 +13,19 @@ from rich.table import Table
 from leakdesk.cli.common import (
     CaseArg,
     DbOpt,
+    DispatchIdArg,
+    DispatchOpt,
     JsonOpt,
     console,
+    dispatch_number,
     err_console,
     handle_errors,
     open_case,
+    optional_dispatch,
     print_json,
 )
+from leakdesk.cli.grammar import noun
+from leakdesk.errors import UsageError
 
 
 def _working(message: str, quiet: bool):  # type: ignore[no-untyped-def]
@@ -28,36 +35,49 @@ def _working(message: str, quiet: bool):  # type: ignore[no-untyped-def]
     return err_console.status(message)
 
 
-SeriesOpt = Annotated[str, typer.Option("--series", help="The series (by name).", show_default=False)]
+SeriesNameArg = Annotated[str | None, typer.Argument(metavar="NAME", help="The series (by name).",
+                                                    show_default=False)]
+OldSeriesOpt = Annotated[str | None, typer.Option("--series", hidden=True)]  # the old `verify --series NAME`
+
+
+def _series_name(name: str | None, old_option: str | None, verb: str) -> str:
+    if name and old_option and name != old_option:
+        raise UsageError(f"Two series were named ({name!r} and {old_option!r}); name one.")
+    chosen = name or old_option
+    if not chosen:
+        raise UsageError(f"Name the series: `leakdesk series {verb} CASE NAME`.")
+    return chosen
 
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
-    app.command("verify")(verify)
-    app.command("series-report")(series_report)
-    app.command("review")(review)
-    app.command("status")(status)
-    ref_app = typer.Typer(help="Reference texts by other writers (impostors for authorship checks).",
-                          no_args_is_help=True)  # fmt: skip
-    ref_app.command("add")(reference_add)
-    ref_app.command("list")(reference_list)
-    ref_app.command("remove")(reference_remove)
-    app.add_typer(ref_app, name="reference")
+    series = noun(app, "series")
+    series.command("verify")(verify)
+    series.command("report")(series_report)
+    group = noun(app, "dispatch")
+    group.command("review")(review)
+    group.command("status")(status)
+    references = noun(app, "reference")
+    references.command("add")(reference_add)
+    references.command("list")(reference_list)
+    references.command("remove")(reference_remove)
 
 
 @handle_errors
 def verify(
     case: CaseArg,
-    series: SeriesOpt,
-    dispatch: Annotated[int | None, typer.Option("--dispatch", help="Only this dispatch.")] = None,
+    name: SeriesNameArg = None,
+    dispatch: DispatchOpt = None,
+    series: OldSeriesOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Is each letter of the series by the same writer as the series' other letters?"""
     from leakdesk.authorship.casework import verify_series
 
-    with open_case(case, db) as c, _working(f"Comparing the letters of '{series}'…", as_json):
-        results = verify_series(c, series, dispatch)
+    chosen = _series_name(name, series, "verify")
+    with open_case(case, db) as c, _working(f"Comparing the letters of '{chosen}'…", as_json):
+        results = verify_series(c, chosen, optional_dispatch(dispatch))
     if as_json:
         print_json(results)
         return
@@ -69,10 +89,12 @@ def verify(
 
 
 @handle_errors
-def series_report(case: CaseArg, series: SeriesOpt, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+def series_report(case: CaseArg, name: SeriesNameArg = None, series: OldSeriesOpt = None, db: DbOpt = None,
+                  as_json: JsonOpt = False) -> None:
     """Consistency of every letter, outliers, pairwise matrix and the number of hands; figures for the report."""
     from leakdesk.authorship.series import series_report as run
 
+    series = _series_name(name, series, "report")
     with open_case(case, db) as c, _working(f"Comparing every pair of letters of '{series}'…", as_json):
         result = run(c, series)
     if as_json:
@@ -94,10 +116,12 @@ def series_report(case: CaseArg, series: SeriesOpt, db: DbOpt = None, as_json: J
 @handle_errors
 def review(
     case: CaseArg,
-    dispatch: Annotated[int, typer.Argument(help="The dispatch id.", show_default=False)],
-    verdict: Annotated[str, typer.Option("--verdict", help="genuine, doubtful or fake.", show_default=False)],
+    dispatch_id: DispatchIdArg,
     confidence: Annotated[float, typer.Option("--confidence", help="0 to 1.", show_default=False)],
     reviewer: Annotated[str, typer.Option("--reviewer", help="Who judged.", show_default=False)],
+    verdict_status: Annotated[str | None, typer.Option("--status", help="The verdict: genuine, doubtful or fake.",
+                                                       show_default=False)] = None,
+    old_verdict: Annotated[str | None, typer.Option("--verdict", hidden=True)] = None,  # the old spelling
     note: Annotated[str | None, typer.Option("--note", help="Why.")] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
@@ -106,6 +130,10 @@ def review(
     from leakdesk.authorship.casework import dispatch_status
     from leakdesk.authorship.casework import review as record
 
+    verdict = verdict_status or old_verdict
+    if not verdict:
+        raise UsageError("Give the verdict with --status genuine, doubtful or fake.")
+    dispatch = dispatch_number(dispatch_id)
     with open_case(case, db) as c:
         result = record(c, dispatch, verdict, confidence, reviewer, note)
         result["status"] = dispatch_status(c, dispatch)["status"]
@@ -119,13 +147,14 @@ def review(
 @handle_errors
 def status(
     case: CaseArg,
-    dispatch: Annotated[int, typer.Argument(help="The dispatch id.", show_default=False)],
+    dispatch_id: DispatchIdArg,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """A dispatch's verification status, from its own authorship verdict and its own reviews only."""
     from leakdesk.authorship.casework import dispatch_status
 
+    dispatch = dispatch_number(dispatch_id)
     with open_case(case, db) as c:
         result = dispatch_status(c, dispatch)
     if as_json:
@@ -184,7 +213,8 @@ def reference_list(case: CaseArg, db: DbOpt = None, as_json: JsonOpt = False) ->
 @handle_errors
 def reference_remove(
     case: CaseArg,
-    reference_id: Annotated[int, typer.Argument(help="The reference text's id (see `reference list`).")],
+    reference_id: Annotated[int, typer.Argument(metavar="REFERENCE", help="The reference text's number (see "
+                                                "`leakdesk reference list`).", show_default=False)],
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

@@ -1,4 +1,4 @@
-"""`leakdesk init`, `leakdesk fsck` and `leakdesk checkpoint`: make a case, prove it is intact, anchor its log."""
+"""`leakdesk case init|fsck|checkpoint` and `leakdesk desk key`: make a case, prove it is intact, anchor its log."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from leakdesk.cli.common import (
     say,
     styled,
 )
+from leakdesk.cli.grammar import noun
 
 if TYPE_CHECKING:
     from leakdesk.store.fsck import FsckReport
@@ -93,7 +94,7 @@ def fsck(
     ] = None,
     key_id: Annotated[
         str | None,
-        typer.Option("--key-id", help="The desk key id the checkpoint must be signed with (from `leakdesk desk-key` "
+        typer.Option("--key-id", help="The desk key id the checkpoint must be signed with (from `leakdesk desk key` "
                      "of the desk that gave it to you)."),
     ] = None,
     make_private: Annotated[
@@ -157,7 +158,9 @@ def desk_key(json: JsonOpt = False) -> None:
 
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
-    app.command()(init)
-    app.command()(fsck)
-    app.command()(checkpoint)
-    app.command("desk-key")(desk_key)
+    """Add `case init|fsck|checkpoint` and `desk key` to the CLI."""
+    group = noun(app, "case")
+    group.command("init")(init)
+    group.command("fsck")(fsck)
+    group.command("checkpoint")(checkpoint)
+    noun(app, "desk").command("key")(desk_key)

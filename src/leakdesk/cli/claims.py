@@ -1,4 +1,5 @@
-"""Commands of the claims capability: entities, alias, claims, claim, timeline, export, eval checkworthy."""
+"""Commands of the claims capability: `entity extract|list`, `alias add|list|remove`, `claim extract|list|set|
+timeline`, `export ftm|claimreview`, `eval checkworthy`."""
 
 from __future__ import annotations
 
@@ -14,18 +15,20 @@ from rich.table import Table
 from leakdesk.cli.common import (
     CaseArg,
     DbOpt,
+    DispatchOpt,
     JsonOpt,
+    SeriesOpt,
     console,
     err_console,
     handle_errors,
     open_case,
+    optional_dispatch,
     print_json,
     say,
     styled,
     untrusted,
 )
-
-SeriesOpt = Annotated[str | None, typer.Option("--series", help="Only the dispatches of this series.")]
+from leakdesk.cli.grammar import noun
 
 
 @contextlib.contextmanager
@@ -51,7 +54,20 @@ def entities_cmd(case_path: CaseArg, db: DbOpt = None, as_json: JsonOpt = False)
     case = open_case(case_path, db)
     with _progress(as_json) as progress:
         run = run_entities(case, progress)
-    found = list_entities(case)
+    _print_entities(list_entities(case), as_json)
+    for note in [] if as_json else run["notes"]:
+        err_console.print(f"Note: {note}", highlight=False)
+
+
+@handle_errors
+def entity_list_cmd(case_path: CaseArg, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """List the entities found so far with their aliases and mentions (nothing is extracted again)."""
+    from leakdesk.claims.entities import list_entities
+
+    _print_entities(list_entities(open_case(case_path, db)), as_json)
+
+
+def _print_entities(found: list, as_json: bool) -> None:  # type: ignore[type-arg]
     if as_json:
         print_json([{"name": e.name, "type": e.type, "aliases": e.aliases, "mentions": e.mentions} for e in found])
         return
@@ -60,8 +76,6 @@ def entities_cmd(case_path: CaseArg, db: DbOpt = None, as_json: JsonOpt = False)
         counts = f"{e.mentions} ({e.in_originals} + {e.in_translations})"
         table.add_row(untrusted(e.name), untrusted(e.type), untrusted(", ".join(e.aliases[:8])), counts)
     console.print(table)
-    for note in run["notes"]:
-        err_console.print(f"Note: {note}", highlight=False)
 
 
 @handle_errors
@@ -84,20 +98,69 @@ def alias_add_cmd(
 
 
 @handle_errors
+def alias_list_cmd(case_path: CaseArg, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """List every alias, the entity it names, and where it came from (desk, gazetteer, extracted)."""
+    from leakdesk.claims.entities import list_aliases
+
+    found = list_aliases(open_case(case_path, db))
+    if as_json:
+        print_json(found)
+        return
+    if not found:
+        console.print("No aliases yet; add one with `leakdesk alias add CASE NAME ALIAS`.", highlight=False)
+    for a in found:
+        say(console, untrusted(a["name"]), " → ", untrusted(a["entity"]), f" ({a['type']}, entity {a['entity_id']}; "
+            f"{a['origin']})")
+
+
+@handle_errors
+def alias_remove_cmd(
+    case_path: CaseArg,
+    name: Annotated[str, typer.Argument(metavar="ALIAS", help="The alias, as `leakdesk alias list` shows it.",
+                                        show_default=False)],
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Take an alias the desk added off its entity (names the analysis found cannot be removed)."""
+    from leakdesk.claims.entities import remove_alias
+
+    gone = remove_alias(open_case(case_path, db), name)
+    if as_json:
+        print_json(gone)
+        return
+    say(console, "Removed the alias “", untrusted(gone["alias"]), "” of ", untrusted(gone["entity"]),
+        f" (entity {gone['entity_id']}).")
+
+
+@handle_errors
 def claims_cmd(
     case_path: CaseArg,
     series: SeriesOpt = None,
-    dispatch: Annotated[int | None, typer.Option("--dispatch", help="Only the claims of this dispatch.")] = None,
+    dispatch: DispatchOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Extract check-worthy claims (who, where, when, how sure) and list them."""
     from leakdesk.claims.claims import list_claims, run_claims
 
+    number = optional_dispatch(dispatch)
     case = open_case(case_path, db)
     with _progress(as_json) as progress:
         run_claims(case, progress)
-    items = list_claims(case, series, dispatch)
+    _print_claims(list_claims(case, series, number), as_json)
+
+
+@handle_errors
+def claim_list_cmd(case_path: CaseArg, series: SeriesOpt = None, dispatch: DispatchOpt = None, db: DbOpt = None,
+                   as_json: JsonOpt = False) -> None:
+    """List the claims found so far, with their verdicts (nothing is extracted again)."""
+    from leakdesk.claims.claims import list_claims
+
+    number = optional_dispatch(dispatch)
+    _print_claims(list_claims(open_case(case_path, db), series, number), as_json)
+
+
+def _print_claims(items: list, as_json: bool) -> None:  # type: ignore[type-arg]
     if as_json:
         print_json(items)
         return
@@ -115,7 +178,8 @@ def claims_cmd(
 @handle_errors
 def claim_cmd(
     case_path: CaseArg,
-    claim_id: Annotated[int, typer.Argument(help="The claim's id (see `leakdesk claims`).")],
+    claim_id: Annotated[int, typer.Argument(metavar="CLAIM", help="The claim's number (see `leakdesk claim list`).",
+                                            show_default=False)],
     status: Annotated[str, typer.Option("--status", help="corroborated | contradicted | unverified | retracted")],
     reviewer: Annotated[str, typer.Option("--reviewer", help="Who gives this verdict.")],
     evidence: Annotated[str | None, typer.Option("--evidence", help="A web address or a dispatch number.")] = None,
@@ -231,16 +295,19 @@ def eval_checkworthy_cmd(
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
-    app.command("entities")(entities_cmd)
-    alias_app = typer.Typer(help="Names that mean the same person, place or organisation.", no_args_is_help=True)
-    alias_app.command("add")(alias_add_cmd)
-    app.add_typer(alias_app, name="alias")
-    app.command("claims")(claims_cmd)
-    app.command("claim")(claim_cmd)
-    app.command("timeline")(timeline_cmd)
-    export_app = typer.Typer(help="Export the case for other tools (FollowTheMoney, ClaimReview).",
-                             no_args_is_help=True)
-    export_app.command("ftm")(export_ftm_cmd)
-    export_app.command("claimreview")(export_claimreview_cmd)
-    app.add_typer(export_app, name="export")
+    entity = noun(app, "entity")
+    entity.command("extract")(entities_cmd)
+    entity.command("list")(entity_list_cmd)
+    aliases = noun(app, "alias")
+    aliases.command("add")(alias_add_cmd)
+    aliases.command("list")(alias_list_cmd)
+    aliases.command("remove")(alias_remove_cmd)
+    claim = noun(app, "claim")
+    claim.command("extract")(claims_cmd)
+    claim.command("list")(claim_list_cmd)
+    claim.command("set")(claim_cmd)
+    claim.command("timeline")(timeline_cmd)
+    export = noun(app, "export")
+    export.command("ftm")(export_ftm_cmd)
+    export.command("claimreview")(export_claimreview_cmd)
     eval_app.command("checkworthy")(eval_checkworthy_cmd)

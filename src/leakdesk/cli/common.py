@@ -87,7 +87,8 @@ def say(target: Console, *parts: object) -> None:
 console = SafeConsole()
 err_console = SafeConsole(stderr=True)
 
-CaseArg = Annotated[Path, typer.Argument(help="The case folder.", envvar="LEAKDESK_CASE", show_default=False)]
+CaseArg = Annotated[Path, typer.Argument(
+    help="The case folder (or give it with --case CASE or LEAKDESK_CASE).", metavar="CASE", show_default=False)]
 DbOpt = Annotated[
     str | None,
     typer.Option("--db", envvar="LEAKDESK_DB", help="Database URL (PostgreSQL); default: CASE/case.db."),
@@ -103,8 +104,15 @@ PassphraseFileOpt = Annotated[
     typer.Option("--passphrase-file", envvar="LEAKDESK_PASSPHRASE_FILE", show_default=False,
                  help="A file holding the passphrase of an encrypted case (never type it on the command line)."),
 ]
-DispatchIdArg = Annotated[str, typer.Argument(help="The dispatch number (see `leakdesk dispatches CASE`).",
-                                              show_default=False)]
+DispatchIdArg = Annotated[str, typer.Argument(help="The dispatch number (see `leakdesk dispatch list CASE`).",
+                                              metavar="DISPATCH", show_default=False)]
+DispatchIdsArg = Annotated[list[str] | None, typer.Argument(
+    help="Dispatch numbers (default: every dispatch the command applies to).", metavar="DISPATCH",
+    show_default=False)]
+DispatchOpt = Annotated[str | None, typer.Option("--dispatch", metavar="DISPATCH", help="Only this dispatch.",
+                                                 show_default=False)]
+SeriesOpt = Annotated[str | None, typer.Option("--series", metavar="NAME", help="Only the dispatches of this series.",
+                                               show_default=False)]
 
 _user: str | None = None  # set by `leakdesk --user NAME` (or LEAKDESK_USER) for every command of this call
 
@@ -171,6 +179,16 @@ def dispatch_number(value: str) -> int:
     from leakdesk.store.records.common import parse_dispatch_id
 
     return parse_dispatch_id(value)
+
+
+def dispatch_numbers(values: list[str] | None) -> list[int] | None:
+    """Several dispatch numbers typed on the command line (None when none was typed)."""
+    return [dispatch_number(v) for v in values] if values else None
+
+
+def optional_dispatch(value: str | None) -> int | None:
+    """The number of an optional `--dispatch` or DISPATCH argument."""
+    return None if value is None else dispatch_number(value)
 
 
 def print_json(data: Any) -> None:

@@ -1,4 +1,4 @@
-"""`leakdesk dates` (temporal expressions of each dispatch) and `leakdesk eval timex` (TempEval-3 scores)."""
+"""`leakdesk date extract` (temporal expressions of each dispatch) and `leakdesk eval timex` (TempEval-3 scores)."""
 
 from __future__ import annotations
 
@@ -16,18 +16,21 @@ from leakdesk.cli.common import (
     err_console,
     handle_errors,
     open_case,
+    optional_dispatch,
     print_json,
     say,
     styled,
     untrusted,
 )
+from leakdesk.cli.grammar import noun
 from leakdesk.errors import UsageError
 
 
 @handle_errors
 def dates(
     case: CaseArg,
-    dispatch: Annotated[int | None, typer.Argument(help="Only this dispatch (its id).", show_default=False)] = None,
+    dispatch: Annotated[str | None, typer.Argument(metavar="DISPATCH", help="Only this dispatch.",
+                                                  show_default=False)] = None,
     db: DbOpt = None,
     json: JsonOpt = False,
 ) -> None:
@@ -37,7 +40,8 @@ def dates(
     show = not json and err_console.is_terminal
     with open_case(case, db) as c, Progress(console=err_console, disable=not show, transient=True) as progress:
         task = progress.add_task("Finding dates", total=None)
-        rows = extract_case_dates(c, dispatch, lambda done, total: progress.update(task, completed=done, total=total))
+        rows = extract_case_dates(c, optional_dispatch(dispatch),
+                                  lambda done, total: progress.update(task, completed=done, total=total))
     if json:
         print_json(rows)
         return
@@ -81,5 +85,5 @@ def timex(
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
-    app.command()(dates)
+    noun(app, "date").command("extract")(dates)
     eval_app.command("timex")(timex)

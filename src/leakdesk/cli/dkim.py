@@ -1,4 +1,4 @@
-"""`leakdesk dkim`: DKIM and ARC verdicts for the case's emails."""
+"""`leakdesk dispatch dkim`: DKIM and ARC verdicts for the case's emails."""
 
 from __future__ import annotations
 
@@ -9,12 +9,23 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, err_console, handle_errors, open_case, print_json
+from leakdesk.cli.common import (
+    CaseArg,
+    DbOpt,
+    JsonOpt,
+    console,
+    dispatch_numbers,
+    err_console,
+    handle_errors,
+    open_case,
+    print_json,
+)
+from leakdesk.cli.grammar import noun
 
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
-    app.command("dkim")(dkim)
+    noun(app, "dispatch").command("dkim")(dkim)
 
 
 def progress_bar(quiet: bool, what: str) -> Progress:
@@ -25,8 +36,8 @@ def progress_bar(quiet: bool, what: str) -> Progress:
 @handle_errors
 def dkim(
     case: CaseArg,
-    dispatch_ids: Annotated[list[int] | None, typer.Argument(help="Emails to check (default: every email).",
-                                                            show_default=False)] = None,
+    dispatch_ids: Annotated[list[str] | None, typer.Argument(metavar="DISPATCH", show_default=False,
+                                                            help="Emails to check (default: every email).")] = None,
     dns_file: Annotated[Path | None, typer.Option(
         "--dns-file", help='Public keys as zone-file TXT records (NAME [TTL] IN TXT "…"), used before DNS.')] = None,
     use_dns: Annotated[bool, typer.Option("--dns/--no-dns", help="Look up keys missing from --dns-file in DNS.")]
@@ -39,7 +50,7 @@ def dkim(
 
     with open_case(case, db) as c, progress_bar(as_json, "Checking DKIM") as progress:
         task = progress.add_task("dkim", total=None)
-        results = check_case(c, dispatch_ids, dns_file=dns_file, use_dns=use_dns,
+        results = check_case(c, dispatch_numbers(dispatch_ids), dns_file=dns_file, use_dns=use_dns,
                              progress=lambda: progress.advance(task))
     if as_json:
         print_json(results)

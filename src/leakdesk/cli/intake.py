@@ -1,4 +1,5 @@
-"""Commands of the intake capability: ingest, dispatches, dispatch (desk facts), decrypt, variants, series."""
+"""Commands of the intake capability: `dispatch ingest|list|set|decrypt|variants` and `series create|assign|list|
+show|remove`."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from rich.table import Table
 from leakdesk.cli.common import (
     CaseArg,
     DbOpt,
+    DispatchIdArg,
     JsonOpt,
     console,
+    dispatch_number,
+    dispatch_numbers,
     err_console,
     handle_errors,
     open_case,
@@ -21,22 +25,23 @@ from leakdesk.cli.common import (
     styled,
     untrusted,
 )
+from leakdesk.cli.grammar import noun
 
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
-    app.command("ingest")(ingest)
-    app.command("dispatches")(dispatches)
-    app.command("dispatch")(dispatch)
-    app.command("decrypt")(decrypt)
-    app.command("variants")(variants)
-    series_app = typer.Typer(help="Series of dispatches claimed by one source.", no_args_is_help=True)
-    series_app.callback()(_series_case)
+    group = noun(app, "dispatch")
+    group.command("ingest")(ingest)
+    group.command("list")(dispatches)
+    group.command("set")(dispatch)
+    group.command("decrypt")(decrypt)
+    group.command("variants")(variants)
+    series_app = noun(app, "series")
     series_app.command("create")(series_create)
     series_app.command("assign")(series_assign)
     series_app.command("list")(series_list)
+    series_app.command("show")(series_show)
     series_app.command("remove")(series_remove)
-    app.add_typer(series_app, name="series")
 
 
 @handle_errors
@@ -65,7 +70,7 @@ def ingest(
     for v in result.variants:
         say(console, "Two different copies share the Message-ID ", untrusted(v["message_id"]),
             f": dispatches {v['variant_of']} and {v['dispatch_id']} (compare them with "
-            f"`leakdesk variants CASE {v['dispatch_id']}`).")
+            f"`leakdesk dispatch variants CASE {v['dispatch_id']}`).")
     say(console,
         f"{len(result.created)} new dispatches ({result.children} attachments and nested messages), "
         f"{len(result.re_received)} already in the case, {result.containers} containers, "
@@ -123,7 +128,7 @@ def _date_cell(row: dict) -> str:  # type: ignore[type-arg]
 @handle_errors
 def dispatch(
     case: CaseArg,
-    dispatch_id: Annotated[int, typer.Argument(help="The dispatch (see `leakdesk dispatches`).", show_default=False)],
+    dispatch_id: DispatchIdArg,
     date: Annotated[str | None, typer.Option("--date", help="Its date, e.g. 2021-08-03 or 2021-08-03T14:05+03:00, "
                                              "when the original has none.")] = None,
     sender: Annotated[str | None, typer.Option("--sender", help="Its sender, when the original names none.")] = None,
@@ -136,29 +141,29 @@ def dispatch(
     from leakdesk.intake import set_desk_facts
 
     with open_case(case, db) as c:
-        done = set_desk_facts(c, dispatch_id, date=date, sender=sender, note=note)
+        done = set_desk_facts(c, dispatch_number(dispatch_id), date=date, sender=sender, note=note)
     if as_json:
         print_json(done)
         return
     for field, fact in done["set_by_desk"].items():
-        say(console, f"Dispatch {dispatch_id}: {field} ", untrusted(fact["value"]),
+        say(console, f"Dispatch {done['dispatch_id']}: {field} ", untrusted(fact["value"]),
             " set by the desk (", untrusted(fact["set_by"]), ").")
 
 
 @handle_errors
 def decrypt(
     case: CaseArg,
-    dispatch_ids: Annotated[list[int] | None, typer.Argument(help="Dispatches to decrypt (default: every letter "
-                                                              "that could not be decrypted).", show_default=False)]
-    = None,
+    dispatch_ids: Annotated[list[str] | None, typer.Argument(
+        help="Dispatches to decrypt (default: every letter that could not be decrypted).", metavar="DISPATCH",
+        show_default=False)] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Decrypt letters that arrived before the case had their key (run `leakdesk keys import` first)."""
+    """Decrypt letters that arrived before the case had their key (run `leakdesk key import` first)."""
     from leakdesk.intake import decrypt_dispatches
 
     with open_case(case, db) as c:
-        result = decrypt_dispatches(c, dispatch_ids or None)
+        result = decrypt_dispatches(c, dispatch_numbers(dispatch_ids))
     if as_json:
         print_json(result.as_dict())
     else:
@@ -178,8 +183,8 @@ def decrypt(
 @handle_errors
 def variants(
     case: CaseArg,
-    dispatch_id: Annotated[int | None, typer.Argument(help="Only the copies sharing this dispatch's Message-ID.",
-                                                     show_default=False)] = None,
+    dispatch: Annotated[str | None, typer.Argument(help="Only the copies sharing this dispatch's Message-ID.",
+                                                  metavar="DISPATCH", show_default=False)] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -187,6 +192,7 @@ def variants(
     genuine: the order in which they arrived proves nothing."""
     from leakdesk.intake import variant_diff, variant_pairs
 
+    dispatch_id = None if dispatch is None else dispatch_number(dispatch)
     with open_case(case, db) as c:
         diffs = [variant_diff(c, a, b) for a, b in variant_pairs(c, dispatch_id)]
     if as_json:
@@ -206,22 +212,20 @@ def variants(
             say(console, f"(the diff is cut after {len(item['diff'])} lines)")
 
 
-def _series_case(ctx: typer.Context, case: CaseArg, db: DbOpt = None) -> None:
-    """Manage series: `leakdesk series CASE create NAME --source P`, `leakdesk series CASE assign NAME ID...`."""
-    ctx.obj = (case, db)
+NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The series (by name).", show_default=False)]
 
 
 @handle_errors
 def series_create(
-    ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Name of the new series.")],
+    case: CaseArg,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Name of the new series.", show_default=False)],
     source: Annotated[str | None, typer.Option("--source", help="Pseudonym of the source claiming it.")] = None,
+    db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Create a series, attributed to a source's pseudonym."""
     from leakdesk.intake import create_series
 
-    case, db = ctx.obj
     with open_case(case, db) as c:
         made = create_series(c, name, source)
     if as_json:
@@ -233,17 +237,18 @@ def series_create(
 
 @handle_errors
 def series_assign(
-    ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="The series.")],
-    dispatch_ids: Annotated[list[int], typer.Argument(help="Dispatch ids.", show_default=False)],
+    case: CaseArg,
+    name: NameArg,
+    dispatch_ids: Annotated[list[str], typer.Argument(metavar="DISPATCH", help="Dispatch numbers.",
+                                                      show_default=False)],
+    db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Put dispatches into a series."""
     from leakdesk.intake import assign_series
 
-    case, db = ctx.obj
     with open_case(case, db) as c:
-        done = assign_series(c, name, dispatch_ids)
+        done = assign_series(c, name, dispatch_numbers(dispatch_ids) or [])
     if as_json:
         print_json(done)
     else:
@@ -251,11 +256,10 @@ def series_assign(
 
 
 @handle_errors
-def series_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+def series_list(case: CaseArg, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """List the series, their sources and letters."""
     from leakdesk.intake.series import list_series
 
-    case, db = ctx.obj
     with open_case(case, db) as c:
         found = list_series(c)
     if as_json:
@@ -265,19 +269,19 @@ def series_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         source = f", source {s['source']}" if s["source"] else ""
         console.print(f"{s['name']}: {s['letters']} letters{source}", markup=False, highlight=False)
     if not found:
-        console.print("This case has no series yet; create one with `leakdesk series CASE create NAME`.")
+        console.print("This case has no series yet; create one with `leakdesk series create CASE NAME`.")
 
 
 @handle_errors
 def series_remove(
-    ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="The series.")],
+    case: CaseArg,
+    name: NameArg,
+    db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Delete a series; its letters stay in the case, outside any series."""
     from leakdesk.intake.series import remove_series
 
-    case, db = ctx.obj
     with open_case(case, db) as c:
         done = remove_series(c, name)
     if as_json:
@@ -285,3 +289,21 @@ def series_remove(
     else:
         console.print(f"Series '{done['series']}' removed; {done['letters_now_without_series']} dispatches are now "
                       "in no series.", markup=False, highlight=False)
+
+
+@handle_errors
+def series_show(case: CaseArg, name: NameArg, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """One series: its source and its letters, numbered in date order."""
+    from leakdesk.intake.series import show_series
+
+    with open_case(case, db) as c:
+        found = show_series(c, name)
+    if as_json:
+        print_json(found)
+        return
+    say(console, f"Series {found['name']}" + (f", source {found['source']}" if found["source"] else "")
+        + f": {len(found['letters'])} letters")
+    for d in found["letters"]:
+        number = f"{d['number']}." if d["number"] else "-"
+        say(console, f"  {number:>4} dispatch {d['id']}  ", untrusted((d["date"] or "undated")[:19]), "  ",
+            untrusted(d["subject"] or ""), f"  (translation: {d['translation']})")

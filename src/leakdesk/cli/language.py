@@ -1,4 +1,5 @@
-"""Commands of the translation desk: translate, translation, segment, glossary, models, eval translation.
+"""Commands of the translation desk: `translation draft|import|show|list|set|diff|export|suggest|segment`,
+`glossary add|list|remove|check`, `model add|list`, `eval translation`.
 
 Each command calls one function of `leakdesk.language`; this module only parses options and prints.
 """
@@ -15,23 +16,28 @@ import typer
 from leakdesk.cli.common import (
     CaseArg,
     DbOpt,
+    DispatchIdArg,
     JsonOpt,
     console,
+    dispatch_number,
     err_console,
     handle_errors,
     open_case,
+    optional_dispatch,
     print_json,
     say,
     styled,
     untrusted,
 )
+from leakdesk.cli.grammar import noun
 from leakdesk.errors import UsageError
 
 if TYPE_CHECKING:
+    from leakdesk.case import Case
     from leakdesk.language.drafts import EngineFactory
     from leakdesk.language.records import TranslationView
 
-DispatchArg = Annotated[str, typer.Argument(help="The dispatch number (see `leakdesk dispatches`).")]
+DispatchArg = DispatchIdArg
 
 
 def _engine_factory(engine: str, model: str | None, url: str | None, api_key: str | None) -> EngineFactory:
@@ -99,117 +105,122 @@ def translate(
     to: Annotated[
         str | None, typer.Option("--to", help="Target language (default: the case's other language).")
     ] = None,
-    import_file: Annotated[
-        Path | None, typer.Option("--import", help="Import a human translation (.txt, .md, .docx) instead.")
-    ] = None,
-    translator: Annotated[str | None, typer.Option(help="Who translated the imported file.")] = None,
-    force: Annotated[
-        bool, typer.Option(help="Import even if the file does not look like this letter's translation.")
-    ] = False,
+    import_file: Annotated[Path | None, typer.Option("--import", hidden=True)] = None,
+    translator: Annotated[str | None, typer.Option(hidden=True)] = None,
+    force: Annotated[bool, typer.Option(hidden=True)] = False,
     db: DbOpt = None,
     json: JsonOpt = False,
 ) -> None:
-    """Draft a machine translation (memory first, then the engine), or import and align a human one."""
+    """Draft a machine translation: the translation memory first, then the engine for what it does not hold."""
     from leakdesk.language.drafts import draft_translation
-    from leakdesk.language.human import import_translation
-    from leakdesk.language.records import parse_dispatch_id
 
-    dispatch_id = parse_dispatch_id(dispatch)
-    with open_case(case, db) as c:
-        if import_file is not None:
-            view = import_translation(c, dispatch_id, import_file, translator, force, to)
-            verb = "Imported"
-        else:
-            with _progress(enabled=not json) as tick:
-                view = draft_translation(c, dispatch_id, _engine_factory(engine, model, url, api_key), to, tick)
-            verb = "Drafted"
+    if import_file is not None:  # the old `leakdesk translate --import FILE`
+        translation_import(case, dispatch, import_file, translator, force, to, db, json)
+        return
+    dispatch_id = dispatch_number(dispatch)
+    with open_case(case, db) as c, _progress(enabled=not json) as tick:
+        view = draft_translation(c, dispatch_id, _engine_factory(engine, model, url, api_key), to, tick)
     if json:
         print_json(view.as_json())
     else:
-        _print_translation(view, verb)
+        _print_translation(view, "Drafted")
 
 
 @handle_errors
-def translation(
+def translation_import(
     case: CaseArg,
     dispatch: DispatchArg,
-    diff: Annotated[tuple[int, int] | None, typer.Option(help="Show what changed between two versions.")] = None,
-    status: Annotated[str | None, typer.Option(help="Set the status: draft, in-review or final.")] = None,
-    export: Annotated[Path | None, typer.Option(help="Write a side-by-side .html or .docx file.")] = None,
-    version: Annotated[int | None, typer.Option(help="Show or export this version (default: the newest).")] = None,
-    suggest: Annotated[bool, typer.Option(help="Offer translation-memory matches for this dispatch.")] = False,
-    all_: Annotated[bool, typer.Option("--all", help="List every translation of this dispatch.")] = False,
+    path: Annotated[Path, typer.Argument(metavar="FILE", help="The human translation (.txt, .md, .docx).",
+                                         show_default=False)],
+    translator: Annotated[str | None, typer.Option(help="Who translated it.")] = None,
+    force: Annotated[
+        bool, typer.Option(help="Import even if the file does not look like this letter's translation.")
+    ] = False,
+    to: Annotated[
+        str | None, typer.Option("--to", help="Its language (default: the case's other language).")
+    ] = None,
     db: DbOpt = None,
     json: JsonOpt = False,
 ) -> None:
-    """Show a dispatch's newest translation, its history, or change its status."""
+    """Import a human translation and align it sentence by sentence with the original."""
+    from leakdesk.language.human import import_translation
+
+    with open_case(case, db) as c:
+        view = import_translation(c, dispatch_number(dispatch), path, translator, force, to)
+    if json:
+        print_json(view.as_json())
+    else:
+        _print_translation(view, "Imported")
+
+
+def _suggest(c: Case, dispatch_id: int, json: bool) -> None:
+    from leakdesk.language.memory import suggestions
+
+    found = suggestions(c, dispatch_id)
+    if json:
+        print_json({"suggestions": found})
+        return
+    for s in found:
+        say(console, f"[{s['sentence']}] ", untrusted(s["source"]), f"\n    {s['score']:.0f}% → ",
+            untrusted(s["memory_target"]))
+    if not found:
+        console.print("No close matches in the translation memory.")
+
+
+def _list(c: Case, dispatch_id: int, json: bool) -> None:
+    from leakdesk.language.records import list_translations
+
+    with c.connect() as conn:
+        rows = list_translations(conn, dispatch_id)
+    if json:
+        print_json({"dispatch": dispatch_id, "translations": rows})
+        return
+    for r in rows:
+        conf = f", alignment confidence {r['confidence']:.0%}" if r["confidence"] is not None else ""
+        say(console, f"Translation {r['translation']}: {r['kind']} (", untrusted(r["by"]),
+            f"), {r['status']}, version {r['version']}{conf}")
+    if not rows:
+        console.print(f"Dispatch {dispatch_id} has no translation yet.", highlight=False)
+
+
+def _change(c: Case, dispatch_id: int, json: bool, status: str | None = None, diff: tuple[int, int] | None = None,
+            export: Path | None = None, version: int | None = None) -> None:
+    """Set the status, show a diff of two versions, or export the newest translation of a dispatch."""
     from leakdesk.language import export as exporting
     from leakdesk.language import review
-    from leakdesk.language.memory import suggestions
-    from leakdesk.language.records import (
-        latest_translation_id,
-        list_translations,
-        load_translation,
-        parse_dispatch_id,
-    )
+    from leakdesk.language.records import latest_translation_id
 
-    dispatch_id = parse_dispatch_id(dispatch)
-    with open_case(case, db) as c:
-        if suggest:
-            found = suggestions(c, dispatch_id)
-            if json:
-                print_json({"suggestions": found})
-            for s in [] if json else found:
-                console.print(
-                    f"[{s['sentence']}] {s['source']}\n    {s['score']:.0f}% → {s['memory_target']}", highlight=False
-                )
-            if not json and not found:
-                console.print("No close matches in the translation memory.")
-            return
-        if all_:
-            with c.connect() as conn:
-                rows = list_translations(conn, dispatch_id)
-            if json:
-                print_json({"dispatch": dispatch_id, "translations": rows})
-                return
-            for r in rows:
-                conf = f", alignment confidence {r['confidence']:.0%}" if r["confidence"] is not None else ""
-                console.print(
-                    f"Translation {r['translation']}: {r['kind']} ({r['by']}), {r['status']}, "
-                    f"version {r['version']}{conf}",
-                    highlight=False,
-                )
-            if not rows:
-                console.print(f"Dispatch {dispatch_id} has no translation yet.", highlight=False)
-            return
-        with c.connect() as conn:
-            translation_id = latest_translation_id(conn, dispatch_id)
-        if status or diff or export:
-            done: dict[str, object] = {"translation": translation_id, "dispatch": dispatch_id}
-            if status:
-                done["status"] = review.set_status(c, translation_id, status)
-                if not json:
-                    console.print(
-                        f"Translation {translation_id} of dispatch {dispatch_id} is now {done['status']}.",
-                        highlight=False,
-                    )
-            if diff:
-                changes = review.diff_versions(c, translation_id, diff[0], diff[1])
-                done |= {"from": diff[0], "to": diff[1], "changes": changes}
-                if not json and not changes:
-                    console.print(f"Versions {diff[0]} and {diff[1]} are the same.")
-                for ch in [] if json else changes:
-                    console.print(f"Segment {ch['segment']} ({ch['author']}): {ch['diff']}", highlight=False)
-            if export:
-                done["exported"] = str(exporting.export(c, dispatch_id, export, version))
-                if not json:
-                    console.print(f"Wrote {done['exported']}.", highlight=False)
-            if json:
-                print_json(done)
-            return
-        with c.connect() as conn:
-            view = load_translation(conn, translation_id, version)
-            notes = review.comments(conn, translation_id)
+    with c.connect() as conn:
+        translation_id = latest_translation_id(conn, dispatch_id)
+    done: dict[str, object] = {"translation": translation_id, "dispatch": dispatch_id}
+    if status:
+        done["status"] = review.set_status(c, translation_id, status)
+        if not json:
+            console.print(f"Translation {translation_id} of dispatch {dispatch_id} is now {done['status']}.",
+                          highlight=False)
+    if diff:
+        changes = review.diff_versions(c, translation_id, diff[0], diff[1])
+        done |= {"from": diff[0], "to": diff[1], "changes": changes}
+        if not json and not changes:
+            console.print(f"Versions {diff[0]} and {diff[1]} are the same.")
+        for ch in [] if json else changes:
+            say(console, f"Segment {ch['segment']} (", untrusted(ch["author"]), "): ", untrusted(ch["diff"]))
+    if export:
+        done["exported"] = str(exporting.export(c, dispatch_id, export, version))
+        if not json:
+            say(console, f"Wrote {done['exported']}.")
+    if json:
+        print_json(done)
+
+
+def _show(c: Case, dispatch_id: int, json: bool, version: int | None) -> None:
+    from leakdesk.language import review
+    from leakdesk.language.records import latest_translation_id, load_translation
+
+    with c.connect() as conn:
+        translation_id = latest_translation_id(conn, dispatch_id)
+        view = load_translation(conn, translation_id, version)
+        notes = review.comments(conn, translation_id)
     if json:
         print_json(view.as_json() | {"comments": notes})
         return
@@ -219,14 +230,104 @@ def translation(
         say(console, styled(seg.position, "bold"), f"{conf} ", untrusted(seg.source), "\n    → ",
             untrusted(seg.target))
     for note in notes:
-        console.print(f"Comment on segment {note['segment']} by {note['author']}: {note['comment']}", highlight=False)
+        say(console, f"Comment on segment {note['segment']} by ", untrusted(note["author"]), ": ",
+            untrusted(note["comment"]))
+
+
+VersionOpt = Annotated[int | None, typer.Option(help="Show or export this version (default: the newest).")]
+
+
+@handle_errors
+def translation(
+    case: CaseArg,
+    dispatch: DispatchArg,
+    version: VersionOpt = None,
+    diff: Annotated[tuple[int, int] | None, typer.Option(hidden=True)] = None,
+    status: Annotated[str | None, typer.Option(hidden=True)] = None,
+    export: Annotated[Path | None, typer.Option(hidden=True)] = None,
+    suggest: Annotated[bool, typer.Option(hidden=True)] = False,
+    all_: Annotated[bool, typer.Option("--all", hidden=True)] = False,
+    db: DbOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Show the newest translation of a dispatch, segment by segment, with the reviewers' comments.
+
+    (The options of the old `leakdesk translation CASE DISPATCH` — --all, --status, --diff, --export, --suggest —
+    still work here for one release; they are now `translation list|set|diff|export|suggest`.)
+    """
+    dispatch_id = dispatch_number(dispatch)
+    with open_case(case, db) as c:
+        if suggest:
+            _suggest(c, dispatch_id, json)
+        elif all_:
+            _list(c, dispatch_id, json)
+        elif status or diff or export:
+            _change(c, dispatch_id, json, status, diff, export, version)
+        else:
+            _show(c, dispatch_id, json, version)
+
+
+@handle_errors
+def translation_list(case: CaseArg, dispatch: DispatchArg, db: DbOpt = None, json: JsonOpt = False) -> None:
+    """List every translation of a dispatch: who made it, its status and version."""
+    with open_case(case, db) as c:
+        _list(c, dispatch_number(dispatch), json)
+
+
+@handle_errors
+def translation_set(
+    case: CaseArg,
+    dispatch: DispatchArg,
+    status: Annotated[str, typer.Option("--status", help="draft, in-review or final.", show_default=False)],
+    db: DbOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Set the status of a dispatch's newest translation (audited)."""
+    with open_case(case, db) as c:
+        _change(c, dispatch_number(dispatch), json, status=status)
+
+
+@handle_errors
+def translation_diff(
+    case: CaseArg,
+    dispatch: DispatchArg,
+    first: Annotated[int, typer.Argument(metavar="VERSION", help="The earlier version.", show_default=False)],
+    second: Annotated[int, typer.Argument(metavar="VERSION", help="The later version.", show_default=False)],
+    db: DbOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """What changed between two versions of a dispatch's newest translation, segment by segment."""
+    with open_case(case, db) as c:
+        _change(c, dispatch_number(dispatch), json, diff=(first, second))
+
+
+@handle_errors
+def translation_export(
+    case: CaseArg,
+    dispatch: DispatchArg,
+    out: Annotated[Path, typer.Argument(metavar="FILE", help="The .html or .docx file to write.", show_default=False)],
+    version: VersionOpt = None,
+    db: DbOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Write the original and its translation side by side to an .html or .docx file."""
+    with open_case(case, db) as c:
+        _change(c, dispatch_number(dispatch), json, export=out, version=version)
+
+
+@handle_errors
+def translation_suggest(case: CaseArg, dispatch: DispatchArg, db: DbOpt = None, json: JsonOpt = False) -> None:
+    """Offer translation-memory matches for the sentences of a dispatch."""
+    with open_case(case, db) as c:
+        _suggest(c, dispatch_number(dispatch), json)
 
 
 @handle_errors
 def segment(
     case: CaseArg,
     dispatch: DispatchArg,
-    position: Annotated[int, typer.Argument(help="Segment number, as shown by `leakdesk translation`.")],
+    position: Annotated[int, typer.Argument(metavar="SEGMENT", help="Segment number, as shown by `leakdesk "
+                                            "translation show`.", show_default=False)],
     correct: Annotated[str | None, typer.Option(help="The corrected translation of this segment.")] = None,
     comment: Annotated[str | None, typer.Option(help="A reviewer's comment on this segment.")] = None,
     db: DbOpt = None,
@@ -234,11 +335,11 @@ def segment(
 ) -> None:
     """Correct or comment on one segment of a dispatch's newest translation (versioned and audited)."""
     from leakdesk.language import review
-    from leakdesk.language.records import latest_translation_id, parse_dispatch_id
+    from leakdesk.language.records import latest_translation_id
 
     if not correct and not comment:
         raise UsageError("Say what to do with the segment: --correct TEXT or --comment TEXT.")
-    dispatch_id = parse_dispatch_id(dispatch)
+    dispatch_id = dispatch_number(dispatch)
     result: dict[str, object] = {"dispatch": dispatch_id, "segment": position}
     with open_case(case, db) as c:
         with c.connect() as conn:
@@ -260,10 +361,6 @@ def segment(
         console.print(f"Comment added to segment {position}.", highlight=False)
 
 
-glossary_app = typer.Typer(help="The case glossary: agreed renderings of terms.", no_args_is_help=True)
-
-
-@glossary_app.command("add")
 @handle_errors
 def glossary_add(
     case: CaseArg,
@@ -282,7 +379,6 @@ def glossary_add(
     console.print(f"Added “{source_term}” → “{target_term}” to the glossary.", highlight=False)
 
 
-@glossary_app.command("list")
 @handle_errors
 def glossary_list(case: CaseArg, db: DbOpt = None, json: JsonOpt = False) -> None:
     """Show the glossary."""
@@ -301,7 +397,6 @@ def glossary_list(case: CaseArg, db: DbOpt = None, json: JsonOpt = False) -> Non
         console.print("The glossary is empty; add terms with `leakdesk glossary add CASE TERM RENDERING`.")
 
 
-@glossary_app.command("remove")
 @handle_errors
 def glossary_remove(
     case: CaseArg,
@@ -318,20 +413,19 @@ def glossary_remove(
     console.print(f"Removed “{gone['source_term']}” → “{gone['target_term']}” from the glossary.", highlight=False)
 
 
-@glossary_app.command("check")
 @handle_errors
 def glossary_check(
     case: CaseArg,
-    dispatch: Annotated[str | None, typer.Argument(help="Only this dispatch.")] = None,
+    dispatch: Annotated[str | None, typer.Argument(metavar="DISPATCH", help="Only this dispatch.",
+                                                  show_default=False)] = None,
     db: DbOpt = None,
     json: JsonOpt = False,
 ) -> None:
     """List every place a glossary term is rendered differently or left untranslated."""
     from leakdesk.language.glossary import check, findings_json
-    from leakdesk.language.records import parse_dispatch_id
 
     with open_case(case, db) as c:
-        findings = check(c, parse_dispatch_id(dispatch) if dispatch is not None else None)
+        findings = check(c, optional_dispatch(dispatch))
     if json:
         print_json({"findings": findings_json(findings)})
         return
@@ -346,10 +440,6 @@ def glossary_check(
     )
 
 
-models_app = typer.Typer(help="Machine translation models installed on this machine.", no_args_is_help=True)
-
-
-@models_app.command("add")
 @handle_errors
 def models_add(
     path: Annotated[Path, typer.Argument(help="An .argosmodel file, an unpacked Argos package or an OPUS-MT folder.")],
@@ -369,7 +459,6 @@ def models_add(
         )
 
 
-@models_app.command("list")
 @handle_errors
 def models_list(json: JsonOpt = False) -> None:
     """Show installed models and their language pairs."""
@@ -383,7 +472,7 @@ def models_list(json: JsonOpt = False) -> None:
         console.print(f"{p.name}  {p.from_code} → {p.to_code}  ({p.format})", highlight=False)
     if not packages:
         console.print(
-            f"No models installed in {models_home()}; add one with `leakdesk models add PATH`.", highlight=False
+            f"No models installed in {models_home()}; add one with `leakdesk model add PATH`.", highlight=False
         )
 
 
@@ -405,9 +494,16 @@ def eval_translation(
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
-    app.command()(translate)
-    app.command()(translation)
-    app.command()(segment)
-    app.add_typer(glossary_app, name="glossary")
-    app.add_typer(models_app, name="models")
+    group = noun(app, "translation")
+    for verb, fn in (("draft", translate), ("import", translation_import), ("show", translation),
+                     ("list", translation_list), ("set", translation_set), ("diff", translation_diff),
+                     ("export", translation_export), ("suggest", translation_suggest), ("segment", segment)):
+        group.command(verb)(fn)
+    glossary = noun(app, "glossary")
+    for verb, fn in (("add", glossary_add), ("list", glossary_list), ("remove", glossary_remove),
+                     ("check", glossary_check)):
+        glossary.command(verb)(fn)
+    models = noun(app, "model")
+    models.command("add")(models_add)
+    models.command("list")(models_list)
     eval_app.command("translation")(eval_translation)

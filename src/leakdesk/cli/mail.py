@@ -1,4 +1,4 @@
-"""`leakdesk imap` (fetch a mailbox) and `leakdesk keys` (the case's PGP keyring)."""
+"""`leakdesk mailbox fetch` (an IMAP folder) and `leakdesk key import|list` (the case's PGP keyring)."""
 
 from __future__ import annotations
 
@@ -17,12 +17,10 @@ from leakdesk.cli.common import (
     open_case,
     print_json,
 )
+from leakdesk.cli.grammar import noun
 from leakdesk.errors import UsageError
 
-keys_app = typer.Typer(help="The case's own PGP keyring (used to decrypt and verify dispatches).", no_args_is_help=True)
 
-
-@keys_app.command("import")
 @handle_errors
 def keys_import(
     case: CaseArg,
@@ -44,7 +42,6 @@ def keys_import(
     )
 
 
-@keys_app.command("list")
 @handle_errors
 def keys_list(case: CaseArg, db: DbOpt = None, json: JsonOpt = False) -> None:
     """Show the keys in the case's keyring; 'secret' means the case can decrypt with it."""
@@ -56,7 +53,7 @@ def keys_list(case: CaseArg, db: DbOpt = None, json: JsonOpt = False) -> None:
         print_json(found)
         return
     if not found:
-        console.print("The case keyring is empty (add keys with `leakdesk keys import`).")
+        console.print("The case keyring is empty (add keys with `leakdesk key import`).")
     for key in found:
         kind = "secret+public" if key["secret"] else "public"
         console.print(f"{key['fingerprint']}  {kind:13}  {'; '.join(key['user_ids'])}", highlight=False)
@@ -118,5 +115,7 @@ def imap(
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
-    app.command()(imap)
-    app.add_typer(keys_app, name="keys")
+    noun(app, "mailbox").command("fetch")(imap)
+    keys = noun(app, "key")
+    keys.command("import")(keys_import)
+    keys.command("list")(keys_list)

@@ -1,4 +1,5 @@
-"""The `leakdesk` command. Each command group lives in its own module and registers itself here."""
+"""The `leakdesk` command: `leakdesk NOUN VERB [CASE] …` (see docs/cli.md). Each capability's commands live in
+their own module and register themselves into the noun groups of `leakdesk.cli.grammar`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from typing import Annotated
 
 import typer
 
+from leakdesk.cli.grammar import RootGroup, add_groups
+
 app = typer.Typer(
+    cls=RootGroup,
     name="leakdesk",
     help="A workbench for desks that receive leaked dispatches.",
     no_args_is_help=True,
@@ -19,6 +23,7 @@ app = typer.Typer(
 eval_app = typer.Typer(
     help="Measure leakdesk's analysis quality on standard test sets.", no_args_is_help=True, rich_markup_mode=None
 )
+add_groups(app)
 app.add_typer(eval_app, name="eval")
 
 
@@ -45,22 +50,22 @@ def _desk_user(
 
 # Each module defines `register(app, eval_app)`.
 COMMAND_MODULES = [
-    "leakdesk.cli.case",
+    "leakdesk.cli.case",  # case init|fsck|checkpoint, desk key
     "leakdesk.cli.run",  # run (the stage pipeline)
-    "leakdesk.cli.show",  # show (one letter)
-    "leakdesk.cli.intake",  # ingest, dispatches, series
-    "leakdesk.cli.mail",  # imap, keys
-    "leakdesk.cli.report",  # report, demo
-    "leakdesk.cli.language",  # translate, translation, glossary, models
-    "leakdesk.cli.authorship",  # verify, series-report, review, reference
+    "leakdesk.cli.show",  # show, dispatch show
+    "leakdesk.cli.intake",  # dispatch ingest|list|set|decrypt|variants, series create|assign|list|show|remove
+    "leakdesk.cli.mail",  # mailbox fetch, key import|list
+    "leakdesk.cli.report",  # case report, demo
+    "leakdesk.cli.language",  # translation …, glossary …, model …, eval translation
+    "leakdesk.cli.authorship",  # series verify|report, dispatch review|status, reference …
     "leakdesk.cli.authorship_eval",  # eval authorship, eval authorship-score
-    "leakdesk.cli.claims",  # entities, alias, claims, claim, timeline, export
-    "leakdesk.cli.dates",  # dates, eval timex
-    "leakdesk.cli.narratives",  # stream add/list, narratives, eval persuasion
-    "leakdesk.cli.dkim",  # dkim
-    "leakdesk.cli.web",  # serve, search, user, token
-    "leakdesk.cli.publish",  # exposure
-    "leakdesk.cli.ocr",  # ocr
+    "leakdesk.cli.claims",  # entity …, alias …, claim …, export ftm|claimreview, eval checkworthy
+    "leakdesk.cli.dates",  # date extract, eval timex
+    "leakdesk.cli.narratives",  # stream …, narrative trend, eval persuasion
+    "leakdesk.cli.dkim",  # dispatch dkim
+    "leakdesk.cli.web",  # serve, search, user …, token …
+    "leakdesk.cli.publish",  # series exposure, dispatch scrub, case share, redaction …, bundle …
+    "leakdesk.cli.ocr",  # dispatch ocr
 ]
 
 for _name in COMMAND_MODULES:

@@ -1,4 +1,4 @@
-"""`leakdesk stream add/list` (media streams as case material), `leakdesk narratives` (labelling trend and onset)
+"""`leakdesk stream add|list` (media streams as case material), `leakdesk narrative trend` (labelling trend, onset)
 and `leakdesk eval persuasion` (SemEval-2023 task 3 subtask 3 scores)."""
 
 from __future__ import annotations
@@ -10,10 +10,8 @@ import typer
 from rich.progress import Progress
 
 from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, err_console, handle_errors, open_case, print_json
+from leakdesk.cli.grammar import noun
 from leakdesk.errors import UsageError
-
-stream_app = typer.Typer(help="Media streams (feeds, Telegram exports, CSV, dated articles) kept as case material.",
-                         no_args_is_help=True)
 
 
 def _say(text: str) -> None:
@@ -21,7 +19,6 @@ def _say(text: str) -> None:
     console.print(text, markup=False, highlight=False)
 
 
-@stream_app.command("add")
 @handle_errors
 def stream_add(
     case: CaseArg,
@@ -50,7 +47,6 @@ def stream_add(
         raise typer.Exit(1)
 
 
-@stream_app.command("list")
 @handle_errors
 def stream_list(case: CaseArg, db: DbOpt = None, json: JsonOpt = False) -> None:
     """The case's media streams: items, dates covered, sources, problems."""
@@ -192,6 +188,8 @@ def persuasion(
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
-    app.add_typer(stream_app, name="stream")
-    app.command()(narratives)
+    stream = noun(app, "stream")
+    stream.command("add")(stream_add)
+    stream.command("list")(stream_list)
+    noun(app, "narrative").command("trend")(narratives)
     eval_app.command("persuasion")(persuasion)

@@ -1,4 +1,4 @@
-"""`leakdesk ocr`: text from scanned PDFs and images (Tesseract), page by page, with a progress bar."""
+"""`leakdesk dispatch ocr`: text from scanned PDFs and images (Tesseract), page by page, with a progress bar."""
 
 from __future__ import annotations
 
@@ -6,19 +6,20 @@ from typing import Annotated
 
 import typer
 
-from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, handle_errors, open_case, print_json
+from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, dispatch_numbers, handle_errors, open_case, print_json
 from leakdesk.cli.dkim import progress_bar
+from leakdesk.cli.grammar import noun
 
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
-    app.command("ocr")(ocr)
+    noun(app, "dispatch").command("ocr")(ocr)
 
 
 @handle_errors
 def ocr(
     case: CaseArg,
-    dispatch_ids: Annotated[list[int] | None, typer.Argument(
+    dispatch_ids: Annotated[list[str] | None, typer.Argument(metavar="DISPATCH",
         help="Dispatches to read again (default: every scan or image that needs OCR).", show_default=False)] = None,
     languages: Annotated[str | None, typer.Option(
         "--languages", help="Tesseract languages, e.g. rus+eng (default: the case's languages).")] = None,
@@ -34,7 +35,7 @@ def ocr(
         def tick(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        results = ocr_case(c, dispatch_ids, languages=languages, on_page=tick)
+        results = ocr_case(c, dispatch_numbers(dispatch_ids), languages=languages, on_page=tick)
     if as_json:
         print_json(results)
         return

@@ -1,4 +1,5 @@
-"""Commands of the publication capability: exposure (how identifiable is the source before publishing)."""
+"""Commands of the publication capability: `series exposure`, `dispatch scrub`, `case share`, `redaction …`,
+`bundle export|verify|import`."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from rich.table import Table
 from leakdesk.cli.common import (
     CaseArg,
     DbOpt,
+    DispatchIdArg,
     JsonOpt,
     console,
+    dispatch_number,
+    dispatch_numbers,
     err_console,
     fail,
     handle_errors,
@@ -23,10 +27,8 @@ from leakdesk.cli.common import (
     styled,
     untrusted,
 )
+from leakdesk.cli.grammar import noun
 
-SeriesOpt = Annotated[
-    str | None, typer.Option("--series", help="The series (by name); default: the case's only series.")
-]
 RISK_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 
 
@@ -43,7 +45,9 @@ def _letters(ids: list[int]) -> str:
 @handle_errors
 def exposure(
     case: CaseArg,
-    series: SeriesOpt = None,
+    name: Annotated[str | None, typer.Argument(metavar="NAME", help="The series (default: the case's only series).",
+                                              show_default=False)] = None,
+    series: Annotated[str | None, typer.Option("--series", hidden=True)] = None,  # the old `exposure --series`
     population: Annotated[
         Path | None,
         typer.Option("--population", help="A folder of candidate writers' texts (a sub-folder or .txt per writer); "
@@ -56,8 +60,10 @@ def exposure(
     what a quote would give a canary trap. The result is stored and shown in the case report."""
     from leakdesk.publish.exposure import canary_summary, exposure_check, grouped, style_summary
 
+    if name and series and name != series:
+        fail(f"Two series were named ({name!r} and {series!r}); name one.", 2)
     with open_case(case, db) as c, _working("Checking what could expose the source…", as_json):
-        report = exposure_check(c, series, population)
+        report = exposure_check(c, name or series, population)
     data = report.as_dict()
     if as_json:
         print_json(data)
@@ -104,11 +110,6 @@ def _print(data: dict[str, Any], grouped: Any, style_summary: Any, canary_summar
 # --------------------------------------------------------------------------- redact
 
 
-def _redact_case(ctx: typer.Context, case: CaseArg, db: DbOpt = None) -> None:
-    """Redaction with pseudonyms: `leakdesk redact CASE propose|list|add|span|approve|reject|preview|export`."""
-    ctx.obj = (case, db)
-
-
 def _print_redactions(found: list[Any], as_json: bool) -> None:
     if as_json:
         print_json([x.as_dict() for x in found])
@@ -127,23 +128,24 @@ def _print_redactions(found: list[Any], as_json: bool) -> None:
     console.print(table)
 
 
-SeriesForRedact = Annotated[str | None, typer.Option("--series", help="The series (by name).")]
+SeriesForRedact = Annotated[str | None, typer.Option("--series", metavar="NAME", help="The series (by name).",
+                                                     show_default=False)]
 
 
 @handle_errors
 def redact_propose(
-    ctx: typer.Context,
+    case: CaseArg,
     series: SeriesForRedact = None,
     types: Annotated[str, typer.Option("--types", help="Entity types to propose: PER, ORG, LOC (comma-separated).")
                      ] = "PER",
     patterns: Annotated[str, typer.Option("--patterns", help="Patterns: email, phone, passport, address, ip.")
                         ] = "email,phone,passport,address,ip",
+    db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Propose redactions: people (or other entities) named in the letters and translations, and pattern matches."""
     from leakdesk.publish.redact import propose
 
-    case, db = ctx.obj
     kinds = tuple(x.strip().upper() for x in types.split(",") if x.strip())
     bad = [k for k in kinds if k not in ("PER", "ORG", "LOC")]
     if bad:
@@ -153,59 +155,60 @@ def redact_propose(
     _print_redactions(made, as_json)
     if not as_json:
         say(console, f"{len(made)} proposal(s); approve or reject each with "
-            "`leakdesk redact CASE approve/reject ID...`.")
+            "`leakdesk redaction approve|reject CASE ID...`.")
 
 
 @handle_errors
-def redact_list(ctx: typer.Context, series: SeriesForRedact = None,
+def redact_list(case: CaseArg, series: SeriesForRedact = None,
                 status: Annotated[str | None, typer.Option("--status", help="proposed, approved or rejected.")] = None,
-                as_json: JsonOpt = False) -> None:
+                db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """List the redaction decisions."""
     from leakdesk.publish.redact import list_redactions
 
-    case, db = ctx.obj
     with open_case(case, db) as c:
         _print_redactions(list_redactions(c, series, status), as_json)
 
 
 @handle_errors
 def redact_add(
-    ctx: typer.Context,
-    term: Annotated[str, typer.Argument(help="The text to hide (a name, a number, a phrase).")],
+    case: CaseArg,
+    term: Annotated[str, typer.Argument(metavar="TEXT", help="The text to hide (a name, a number, a phrase).",
+                                        show_default=False)],
     pseudonym: Annotated[str, typer.Option("--as", help="What replaces it, e.g. \"Officer 2\".")],
     series: SeriesForRedact = None,
     label: Annotated[str, typer.Option("--label", help="What it is (person, unit, place…).")] = "term",
+    db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Hide a term everywhere in the series and its translations (approved by you)."""
     from leakdesk.publish.redact import add_term
 
-    case, db = ctx.obj
     with open_case(case, db) as c:
         _print_redactions([add_term(c, term, pseudonym, series, label)], as_json)
 
 
 @handle_errors
 def redact_span(
-    ctx: typer.Context,
-    dispatch: Annotated[int, typer.Option("--dispatch", help="The dispatch.")],
+    case: CaseArg,
+    dispatch: Annotated[str, typer.Option("--dispatch", metavar="DISPATCH", help="The dispatch.",
+                                          show_default=False)],
     start: Annotated[int, typer.Option("--start", help="First character (0-based).")],
     end: Annotated[int, typer.Option("--end", help="One past the last character.")],
     pseudonym: Annotated[str, typer.Option("--as", help="What replaces it.")] = "[…]",
+    db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Hide one span of a dispatch's original text (approved by you)."""
     from leakdesk.publish.redact import add_span
 
-    case, db = ctx.obj
+    number = dispatch_number(dispatch)
     with open_case(case, db) as c:
-        _print_redactions([add_span(c, dispatch, start, end, pseudonym)], as_json)
+        _print_redactions([add_span(c, number, start, end, pseudonym)], as_json)
 
 
-def _review(ctx: typer.Context, ids: list[int], status: str, pseudonym: str | None, as_json: bool) -> None:
+def _review(case: Path, db: str | None, ids: list[int], status: str, pseudonym: str | None, as_json: bool) -> None:
     from leakdesk.publish.redact import review
 
-    case, db = ctx.obj
     with open_case(case, db) as c:
         _print_redactions(review(c, ids, status, pseudonym), as_json)
 
@@ -214,26 +217,26 @@ IdsArg = Annotated[list[int], typer.Argument(help="Redaction ids.", show_default
 
 
 @handle_errors
-def redact_approve(ctx: typer.Context, ids: IdsArg,
+def redact_approve(case: CaseArg, ids: IdsArg,
                    pseudonym: Annotated[str | None, typer.Option("--as", help="Rename the pseudonym.")] = None,
-                   as_json: JsonOpt = False) -> None:
+                   db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Approve proposals (they are applied to every export from now on)."""
-    _review(ctx, ids, "approved", pseudonym, as_json)
+    _review(case, db, ids, "approved", pseudonym, as_json)
 
 
 @handle_errors
-def redact_reject(ctx: typer.Context, ids: IdsArg, as_json: JsonOpt = False) -> None:
+def redact_reject(case: CaseArg, ids: IdsArg, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Reject proposals (the text stays as it is)."""
-    _review(ctx, ids, "rejected", None, as_json)
+    _review(case, db, ids, "rejected", None, as_json)
 
 
 @handle_errors
-def redact_preview(ctx: typer.Context, dispatch: Annotated[int, typer.Argument(help="The dispatch.")],
-                   series: SeriesForRedact = None, as_json: JsonOpt = False) -> None:
+def redact_preview(case: CaseArg, dispatch_id: DispatchIdArg, series: SeriesForRedact = None, db: DbOpt = None,
+                   as_json: JsonOpt = False) -> None:
     """Show a dispatch's original text and translation as they would be published (approved redactions only)."""
     from leakdesk.publish.redact import Redactor, redacted_letter
 
-    case, db = ctx.obj
+    dispatch = dispatch_number(dispatch_id)
     with open_case(case, db) as c:
         redactor = Redactor.for_series(c, series)
         letter = redacted_letter(c, dispatch, redactor)
@@ -251,12 +254,12 @@ def redact_preview(ctx: typer.Context, dispatch: Annotated[int, typer.Argument(h
 
 
 @handle_errors
-def redact_export(ctx: typer.Context, series: Annotated[str, typer.Option("--series", help="The series.")],
-                  as_json: JsonOpt = False) -> None:
+def redact_export(case: CaseArg, series: Annotated[str, typer.Option("--series", metavar="NAME", help="The series.",
+                                                                     show_default=False)],
+                  db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Write the redacted letters and translations to CASE/exports/redacted/SERIES/ (originals untouched)."""
     from leakdesk.publish.redact import export_redacted
 
-    case, db = ctx.obj
     with open_case(case, db) as c:
         done = export_redacted(c, series)
     if as_json:
@@ -272,9 +275,9 @@ def redact_export(ctx: typer.Context, series: Annotated[str, typer.Option("--ser
 @handle_errors
 def scrub(
     case: CaseArg,
-    dispatch_ids: Annotated[list[int] | None, typer.Argument(help="Dispatch ids (default: every PDF, office file "
-                                                             "and image of the series or case).", show_default=False)
-                            ] = None,
+    dispatch_ids: Annotated[list[str] | None, typer.Argument(
+        metavar="DISPATCH", help="Dispatch numbers (default: every PDF, office file and image of the series or case).",
+        show_default=False)] = None,
     series: SeriesForRedact = None,
     flatten: Annotated[bool, typer.Option("--flatten", help="PDFs: render to pixels and rebuild with an OCR layer, "
                                           "so hidden text and active content are gone.")] = False,
@@ -288,7 +291,7 @@ def scrub(
 
     made, failed = [], []
     with open_case(case, db) as c:
-        ids = dispatch_ids or scrubbable(c, series)
+        ids = dispatch_numbers(dispatch_ids) or scrubbable(c, series)
         if not ids:
             fail("There is no PDF, office file or image to scrub" + (f" in the series '{series}'." if series
                                                                       else " in this case."), 1)
@@ -438,19 +441,15 @@ def share_report(
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
-    app.command("exposure")(exposure)
-    app.command("scrub")(scrub)
-    app.command("share-report")(share_report)
-    redact_app = typer.Typer(help="Redaction with pseudonyms (never applied to originals).", no_args_is_help=True)
-    redact_app.callback()(_redact_case)
+    noun(app, "series").command("exposure")(exposure)
+    noun(app, "dispatch").command("scrub")(scrub)
+    noun(app, "case").command("share")(share_report)
+    redaction = noun(app, "redaction")
     for name, fn in (("propose", redact_propose), ("list", redact_list), ("add", redact_add), ("span", redact_span),
                      ("approve", redact_approve), ("reject", redact_reject), ("preview", redact_preview),
                      ("export", redact_export)):
-        redact_app.command(name)(fn)
-    app.add_typer(redact_app, name="redact")
-    bundle_app = typer.Typer(help="Bundles for a partner newsroom (BagIt, signed checkpoint, OpenPGP).",
-                             no_args_is_help=True)
-    bundle_app.command("export")(bundle_export)
-    bundle_app.command("verify")(bundle_verify)
-    bundle_app.command("import")(bundle_import)
-    app.add_typer(bundle_app, name="bundle")
+        redaction.command(name)(fn)
+    bundle = noun(app, "bundle")
+    bundle.command("export")(bundle_export)
+    bundle.command("verify")(bundle_verify)
+    bundle.command("import")(bundle_import)

@@ -1,4 +1,4 @@
-"""`leakdesk report` (the HTML case report) and `leakdesk demo` (the bundled sample case, end to end)."""
+"""`leakdesk case report` (the HTML case report) and `leakdesk demo` (the bundled sample case, end to end)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from leakdesk.cli.common import (
     say,
     styled,
 )
+from leakdesk.cli.grammar import noun
 
 
 @handle_errors
@@ -96,6 +97,6 @@ def demo(
 
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
-    """Add `report` and `demo` to the CLI."""
-    app.command("report")(report)
+    """Add `case report` and `demo` to the CLI."""
+    noun(app, "case").command("report")(report)
     app.command("demo")(demo)

@@ -18,6 +18,7 @@ from leakdesk.cli.common import (
     open_case,
     print_json,
 )
+from leakdesk.cli.grammar import noun
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 TEXT_LIMIT = 20_000  # characters of a text printed; the rest is counted, never dropped silently
@@ -102,5 +103,6 @@ def _print(letter: dict[str, Any]) -> None:
 
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
-    """Add `show` to the CLI."""
+    """Add `show` (and its long form `dispatch show`) to the CLI."""
     app.command("show")(show)
+    noun(app, "dispatch").command("show")(show)

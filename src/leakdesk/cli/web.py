@@ -1,4 +1,5 @@
-"""`leakdesk serve`, `leakdesk user add|list|remove`, `leakdesk token create`, `leakdesk search`: the web desk."""
+"""`leakdesk serve`, `leakdesk search`, `leakdesk user add|list|remove`, `leakdesk token create|list|remove`: the
+web desk."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, handle_errors, open_case, print_json
+from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, handle_errors, open_case, print_json, say, untrusted
+from leakdesk.cli.grammar import noun
 from leakdesk.errors import UsageError
 
 
@@ -106,6 +108,43 @@ def token_create(
 
 
 @handle_errors
+def token_list(case: CaseArg, db: DbOpt = None, json: JsonOpt = False) -> None:
+    """List the API tokens in force: number, user, label, when made (never the token itself)."""
+    with open_case(case, db) as c:
+        from leakdesk.store.records import accounts
+
+        tokens = accounts.list_tokens(c)
+    if json:
+        print_json(tokens)
+        return
+    if not tokens:
+        console.print("No API tokens; make one with `leakdesk token create CASE USER`.", highlight=False, markup=False)
+    for tok in tokens:
+        say(console, f"{tok['id']}  ", untrusted(tok["user"]), "  ", untrusted(tok["label"]),
+            f"  made {tok['created'][:19]}")
+
+
+@handle_errors
+def token_remove(
+    case: CaseArg,
+    token_id: Annotated[int, typer.Argument(metavar="TOKEN", help="The token's number (see `leakdesk token list`).",
+                                            show_default=False)],
+    db: DbOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Revoke an API token: scripts using it are refused from now on."""
+    with open_case(case, db) as c:
+        from leakdesk.store.records import accounts
+
+        gone = accounts.revoke_token(c, token_id)
+    if json:
+        print_json(gone)
+        return
+    say(console, f"Token {gone['id']} (", untrusted(gone["label"]), ", acting as ", untrusted(gone["user"]),
+        ") revoked; scripts using it are refused from now on.")
+
+
+@handle_errors
 def search(
     case: CaseArg,
     query: Annotated[str, typer.Argument(help="Words in any form or language.")],
@@ -135,11 +174,11 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
     app.command("serve")(serve)
     app.command("search")(search)
-    user_app = typer.Typer(help="People who use the web desk, and their roles.", no_args_is_help=True)
+    user_app = noun(app, "user")
     user_app.command("add")(user_add)
     user_app.command("list")(user_list)
     user_app.command("remove")(user_remove)
-    app.add_typer(user_app, name="user")
-    token_app = typer.Typer(help="API tokens for scripts.", no_args_is_help=True)
+    token_app = noun(app, "token")
     token_app.command("create")(token_create)
-    app.add_typer(token_app, name="token")
+    token_app.command("list")(token_list)
+    token_app.command("remove")(token_remove)

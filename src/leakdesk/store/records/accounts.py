@@ -212,6 +212,34 @@ def create_token(case: Case, name: str, label: str = "script") -> str:
     return token
 
 
+def list_tokens(case: Case) -> list[dict[str, Any]]:
+    """Every API token still in force: its number, the user it acts as, its label and when it was made (never the
+    token itself, which only its holder has)."""
+    query = (sa.select(t.api_token.c.id, t.api_token.c.label, t.api_token.c.created, t.web_user.c.name)
+             .join(t.web_user, t.web_user.c.id == t.api_token.c.user_id)
+             .where(t.api_token.c.revoked.is_(None)).order_by(t.api_token.c.id))
+    with case.connect() as conn:
+        return [{"id": r.id, "user": r.name, "label": r.label, "created": _aware(r.created).isoformat()}
+                for r in conn.execute(query)]
+
+
+def revoke_token(case: Case, token_id: int) -> dict[str, Any]:
+    """Revoke one API token by its number: scripts using it are refused from then on (the row stays, revoked)."""
+    from leakdesk.errors import NoSuchRecord
+
+    with case.transaction() as conn:
+        row = conn.execute(
+            sa.select(t.api_token.c.id, t.api_token.c.label, t.web_user.c.name)
+            .join(t.web_user, t.web_user.c.id == t.api_token.c.user_id)
+            .where(t.api_token.c.id == token_id, t.api_token.c.revoked.is_(None))
+        ).first()
+        if row is None:
+            raise NoSuchRecord(f"No such token {token_id} in this case (see `leakdesk token list CASE`).")
+        conn.execute(t.api_token.update().where(t.api_token.c.id == token_id).values(revoked=_now()))
+        case.audit(conn, "token.revoke", f"user:{row.name}", {"token": token_id, "label": row.label})
+    return {"id": row.id, "user": row.name, "label": row.label}
+
+
 def token_user(case: Case, token: str) -> User | None:
     with case.connect() as conn:
         return _user_by(conn, t.api_token, token, t.api_token.c.revoked.is_(None))

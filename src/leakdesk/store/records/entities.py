@@ -92,6 +92,10 @@ def add_alias(conn: sa.Connection, entity_id: int, name: str, key: str, origin: 
                                        created=now()))
 
 
+def remove_aliases(conn: sa.Connection, alias_ids: list[int]) -> None:
+    conn.execute(alias.delete().where(alias.c.id.in_(alias_ids)))
+
+
 def merge(conn: sa.Connection, into: int, others: list[int]) -> None:
     """Fold entities into one: their mentions and aliases move to `into`, then they are deleted."""
     for other in others:

@@ -1,0 +1,203 @@
+"""One grammar: every group's help, every old form mapped to its new command with its note, the one "No such
+dispatch" message and exit code from every command that takes a dispatch, and the case from --case/LEAKDESK_CASE."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer
+from typer import _click as click  # the click Typer builds its commands from
+from typer.core import TyperArgument, TyperGroup
+
+from leakdesk.case import Case
+from leakdesk.cli import grammar
+from leakdesk.intake import ingest_paths
+from tests.conftest import invoke
+from tests.store.test_records import _letters
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _tree() -> TyperGroup:
+    from leakdesk.cli.main import app
+
+    command = typer.main.get_command(app)
+    assert isinstance(command, TyperGroup)
+    return command
+
+
+def _commands() -> list[tuple[str, ...]]:
+    """Every visible command as its words: ("run",), ("dispatch", "list"), …"""
+    root, found = _tree(), []
+    for name, cmd in root.commands.items():
+        if cmd.hidden:
+            continue
+        if isinstance(cmd, TyperGroup):
+            found += [(name, verb) for verb, sub in cmd.commands.items() if not sub.hidden]
+        else:
+            found.append((name,))
+    return found
+
+
+@pytest.fixture
+def loud(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deprecation notes on (the shared conftest silences them for the tests of old forms)."""
+    monkeypatch.delenv(grammar.QUIET_ENV, raising=False)
+
+
+@pytest.fixture
+def mail_case(case: Case, tmp_path: Path) -> Case:
+    ingest_paths(case, _letters(tmp_path / "mail"), series="Veter", progress=False)
+    return case
+
+
+@pytest.mark.parametrize("group", [*grammar.GROUPS, "eval"])
+def test_every_group_has_help(runner, group: str) -> None:  # type: ignore[no-untyped-def]
+    result = invoke(runner, group, "--help")
+    assert result.exit_code == 0, result.output
+    assert re.search(rf"^Usage: \S+ {group} \[OPTIONS\] COMMAND", result.stdout, re.M)
+    assert result.stderr == ""
+
+
+def test_every_command_has_help_and_a_row_in_docs_cli_md(runner) -> None:  # type: ignore[no-untyped-def]
+    documented = set(re.findall(r"^\| `leakdesk ([a-z -]+)`", (ROOT / "docs" / "cli.md").read_text("utf-8"), re.M))
+    commands = {" ".join(words) for words in _commands()}
+    assert commands == documented
+    for words in ("run",), ("dispatch", "list"), ("series", "verify"), ("token", "remove"):
+        result = invoke(runner, *words, "--help")
+        assert result.exit_code == 0 and f" {' '.join(words)} [OPTIONS]" in result.stdout
+
+
+def test_case_takes_the_same_place_in_every_command() -> None:
+    """Every command whose first argument is a case folder calls it CASE (so --case and LEAKDESK_CASE work)."""
+    root = _tree()
+    for words in _commands():
+        cmd: click.Command = root
+        for word in words:
+            assert isinstance(cmd, TyperGroup)
+            cmd = cmd.commands[word]
+        names = [p.name for p in cmd.params if isinstance(p, TyperArgument)]
+        if names and names[0] in ("case", "case_path"):
+            assert grammar.takes_case(cmd), words
+
+
+@pytest.mark.parametrize(("old", "new"), sorted(grammar.RENAMED.items()))
+def test_every_old_command_is_its_new_command_with_a_note(runner, loud, old: str, new: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    result = invoke(runner, old, "--help")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"`leakdesk {old}` is now `leakdesk {' '.join(new)}`.\n"
+    assert re.search(rf"^Usage: \S+ {' '.join(new)} \[OPTIONS\]", result.stdout, re.M)
+
+
+def test_quiet_variable_silences_the_note(runner, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv(grammar.QUIET_ENV, "1")
+    assert invoke(runner, "dispatches", "--help").stderr == ""
+
+
+def test_old_case_before_verb_forms(runner, loud, mail_case: Case) -> None:  # type: ignore[no-untyped-def]
+    root = mail_case.root
+    listed = invoke(runner, "series", root, "list")
+    assert (listed.exit_code, listed.stdout) == (0, "Veter: 3 letters\n")
+    assert listed.stderr == "`leakdesk series CASE list` is now `leakdesk series list CASE`.\n"
+    redact = invoke(runner, "redact", root, "list")
+    assert (redact.exit_code, redact.stdout) == (0, "No redactions.\n")
+    assert redact.stderr == "`leakdesk redact CASE list` is now `leakdesk redaction list CASE`.\n"
+    desk = invoke(runner, "dispatch", root, "5", "--date", "2021-03-10", "--note", "from the envelope")
+    assert desk.stderr == "`leakdesk dispatch CASE …` is now `leakdesk dispatch set CASE …`.\n"
+    assert (desk.exit_code, desk.stdout) == (0, "Dispatch 5: date 2021-03-10 set by the desk (tester).\n")
+
+
+def test_review_takes_status_and_still_the_old_verdict(runner, mail_case: Case) -> None:  # type: ignore[no-untyped-def]
+    new = invoke(runner, "dispatch", "review", mail_case.root, "1", "--status", "doubtful", "--confidence", "0.6",
+                 "--reviewer", "A. Expert")
+    assert new.exit_code == 0, new.output
+    assert new.stdout.startswith("Recorded: A. Expert judges dispatch 1 doubtful (confidence 0.6).")
+    old = invoke(runner, "review", mail_case.root, "2", "--verdict", "genuine", "--confidence", "0.9",
+                 "--reviewer", "B")
+    assert old.exit_code == 0 and "judges dispatch 2 genuine" in old.stdout
+    status = invoke(runner, "dispatch", "status", mail_case.root, "1", "--json")
+    assert [r["verdict"] for r in __import__("json").loads(status.stdout)["reviews"]] == ["doubtful"]
+    neither = invoke(runner, "dispatch", "review", mail_case.root, "1", "--confidence", "0.6", "--reviewer", "A")
+    assert (neither.exit_code, neither.stderr) == (2, "Error: Give the verdict with --status genuine, doubtful or "
+                                                      "fake.\n")
+
+
+# Every command that takes a dispatch, with the dispatch as "{d}".
+DISPATCH_COMMANDS = [
+    ["show", "{d}"],
+    ["dispatch", "show", "{d}"],
+    ["dispatch", "set", "{d}", "--date", "2021-01-01"],
+    ["dispatch", "decrypt", "{d}"],
+    ["dispatch", "variants", "{d}"],
+    ["dispatch", "review", "{d}", "--status", "genuine", "--confidence", "0.5", "--reviewer", "x"],
+    ["dispatch", "status", "{d}"],
+    ["dispatch", "dkim", "{d}", "--no-dns"],
+    ["dispatch", "ocr", "{d}"],
+    ["dispatch", "scrub", "{d}"],
+    ["series", "assign", "Veter", "{d}"],
+    ["series", "verify", "Veter", "--dispatch", "{d}"],
+    ["translation", "draft", "{d}"],
+    ["translation", "show", "{d}"],
+    ["translation", "list", "{d}"],
+    ["translation", "set", "{d}", "--status", "final"],
+    ["translation", "diff", "{d}", "1", "2"],
+    ["translation", "export", "{d}", "out.html"],
+    ["translation", "suggest", "{d}"],
+    ["translation", "segment", "{d}", "1", "--comment", "x"],
+    ["glossary", "check", "{d}"],
+    ["claim", "extract", "--dispatch", "{d}"],
+    ["claim", "list", "--dispatch", "{d}"],
+    ["date", "extract", "{d}"],
+    ["redaction", "span", "--dispatch", "{d}", "--start", "0", "--end", "1"],
+    ["redaction", "preview", "{d}"],
+]
+
+
+@pytest.mark.parametrize("words", DISPATCH_COMMANDS, ids=lambda w: " ".join(w[:2]))
+def test_every_dispatch_command_gives_the_one_no_such_dispatch_message(runner, mail_case: Case, words) -> None:  # type: ignore[no-untyped-def]
+    for given in ("33", "abc"):
+        args = [w.replace("{d}", given) for w in words]
+        result = invoke(runner, args[0], *([args[1], mail_case.root, *args[2:]] if args[0] != "show"
+                                           else [mail_case.root, *args[1:]]))
+        assert (result.exit_code, result.stderr) == (1, f"Error: No such dispatch {given} in this case.\n"), args
+
+
+def test_no_such_series_is_one_message(runner, mail_case: Case) -> None:  # type: ignore[no-untyped-def]
+    message = "Error: No such series 'Shtorm' in this case. Series in this case: Veter.\n"
+    for words in (["series", "show"], ["series", "remove"], ["series", "assign"]):
+        extra = ["1"] if words[1] == "assign" else []
+        result = invoke(runner, *words, mail_case.root, "Shtorm", *extra)
+        assert (result.exit_code, result.stderr) == (1, message), words
+
+
+def test_case_from_variable_keeps_positional_arguments(runner, mail_case: Case, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("LEAKDESK_CASE", str(mail_case.root))
+    short = invoke(runner, "show", "1")  # before: "1" was taken for the case and DISPATCH was missing
+    assert short.exit_code == 0, short.output
+    assert short.stdout.startswith("Dispatch 1 — Второе\n")
+    assert invoke(runner, "show", mail_case.root, "1").stdout == short.stdout
+    assert invoke(runner, "series", "show", "Veter").stdout.startswith("Series Veter: 3 letters\n")
+    assert invoke(runner, "dispatch", "list", "--json").exit_code == 0
+    made = invoke(runner, "case", "init", tmp_path / "second")  # a new case is named positionally
+    assert made.exit_code == 0 and (tmp_path / "second" / "case.json").is_file()
+
+
+def test_case_option(runner, mail_case: Case) -> None:  # type: ignore[no-untyped-def]
+    by_option = invoke(runner, "show", "--case", mail_case.root, "1")
+    assert by_option.exit_code == 0 and by_option.stdout.startswith("Dispatch 1 — Второе\n")
+    assert invoke(runner, "show", f"--case={mail_case.root}", "1").stdout == by_option.stdout
+    missing = invoke(runner, "show", "1", "--case")
+    assert (missing.exit_code, missing.stderr.splitlines()[-1]) == (2, "Error: --case needs the case folder.")
+
+
+def test_importing_the_cli_loads_no_heavy_library() -> None:
+    code = ("import sys, leakdesk.cli.main; "
+            "print(' '.join(m for m in ('sqlalchemy', 'alembic', 'numpy', 'torch', 'spacy', 'stanza', 'sklearn', "
+            "'transformers', 'argostranslate', 'jinja2', 'gnupg', 'leakdesk.case') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"})
+    assert out.stdout.strip() == ""
