@@ -134,7 +134,7 @@ def test_cli_claims_json_and_series(case, runner) -> None:  # type: ignore[no-un
     assert {"id", "dispatch_id", "text", "actors", "places", "time", "checkworthiness", "status"} <= set(data[0])
     assert set(data[0]["time"]) >= {"value", "start", "end"}
     bad = invoke(runner, "claims", case.root, "--series", "Nope")
-    assert bad.exit_code == 2  # the record layer's one "no such series" error, as everywhere
+    assert bad.exit_code == 1  # the record layer's one "no such series" error, as everywhere
     assert "No such series 'Nope' in this case. This case has no series yet." in bad.stderr
 
 
