@@ -131,7 +131,8 @@ def _value_count(cmd: click.Command, token: str) -> int:
 
 def _positionals(cmd: click.Command, args: list[str]) -> list[int]:
     """Indexes of the positional arguments in `args`."""
-    found, i = [], 0
+    found: list[int] = []
+    i = 0
     while i < len(args):
         token = args[i]
         if token == "--":

@@ -500,9 +500,10 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
                      ("export", translation_export), ("suggest", translation_suggest), ("segment", segment)):
         group.command(verb)(fn)
     glossary = noun(app, "glossary")
-    for verb, fn in (("add", glossary_add), ("list", glossary_list), ("remove", glossary_remove),
-                     ("check", glossary_check)):
-        glossary.command(verb)(fn)
+    glossary.command("add")(glossary_add)
+    glossary.command("list")(glossary_list)
+    glossary.command("remove")(glossary_remove)
+    glossary.command("check")(glossary_check)
     models = noun(app, "model")
     models.command("add")(models_add)
     models.command("list")(models_list)
