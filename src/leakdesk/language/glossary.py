@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 from leakdesk.errors import TranslationError
 from leakdesk.store.records import glossary as glossary_records
 from leakdesk.store.records import translations
+from leakdesk.store.records.common import require_dispatch
 from leakdesk.store.records.glossary import Term
 from leakdesk.store.records.translations import Segment, Translation
-from leakdesk.store.records.common import require_dispatch
 
 if TYPE_CHECKING:
     from leakdesk.case import Case
