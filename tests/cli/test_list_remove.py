@@ -106,7 +106,8 @@ def test_token_list_and_remove(runner, case: Case, tmp_path: Path) -> None:  # t
 
     secret = tmp_path / "pw"
     secret.write_text("a long enough password\n", "utf-8")
-    assert invoke(runner, "user", "add", case.root, "anna", "--role", "editor", "--password-file", secret).exit_code == 0
+    added = invoke(runner, "user", "add", case.root, "anna", "--role", "editor", "--password-file", secret)
+    assert added.exit_code == 0
     assert invoke(runner, "token", "list", case.root).stdout.startswith("No API tokens;")
     token = invoke(runner, "token", "create", case.root, "anna", "--label", "nightly").stdout.strip()
     listed = json.loads(invoke(runner, "token", "list", case.root, "--json").stdout)
