@@ -144,3 +144,15 @@ def test_the_audit_page_filter_by_person_uses_its_index(desk_case: Case) -> None
         plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(
             "EXPLAIN QUERY PLAN SELECT * FROM audit WHERE actor = ? ORDER BY seq DESC LIMIT 100", ("editor",)))
     assert "ix_audit_actor_seq" in plan and "TEMP B-TREE" not in plan
+
+
+def test_api_answers_are_cached_too_and_follow_an_edit(client: TestClient, desk_case: Case) -> None:
+    first = _ids(desk_case)[0]
+    csrf = login(client, "editor")
+    r = client.get(f"/api/dispatches/{first}")
+    assert r.json()["reviews"] == [] and client.get(f"/api/dispatches/{first}",
+                                                    headers={"If-None-Match": r.headers["etag"]}).status_code == 304
+    client.post(f"/api/dispatches/{first}/reviews", json={"verdict": "genuine", "confidence": 0.6},
+                headers={"x-csrf-token": csrf})
+    assert [x["verdict"] for x in client.get(f"/api/dispatches/{first}").json()["reviews"]] == ["genuine"]
+    assert client.get("/api/dispatches/999999").json() == {"error": "There is no dispatch 999999 in this case."}

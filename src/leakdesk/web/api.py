@@ -15,6 +15,7 @@ from leakdesk.web import letter as letter_view
 from leakdesk.web import overview as overview_view
 from leakdesk.web import search_view
 from leakdesk.web.auth import MAX_ID, ClaimId, DispatchId, Position, Visitor, acting, case_of, reader, writer
+from leakdesk.web.cache import cached_json
 from leakdesk.web.evidence_view import needs_evidence
 
 router = APIRouter(prefix="/api", tags=["desk"])
@@ -68,13 +69,15 @@ def me(who: Reader) -> Me:
 @router.get("/dispatches", responses=ERRORS)
 def dispatches(request: Request, who: Reader, series: Annotated[str, Query(max_length=200)] = "",
                status: Annotated[str, Query(max_length=20)] = "") -> list[dict[str, Any]]:
-    view = overview_view.build(case_of(request), series=series, status=status, per_page=None)
-    return [x.as_json() for x in view.lines]
+    return cached_json(request, who, lambda: [  # type: ignore[return-value]
+        x.as_json() for x in overview_view.build(case_of(request), series=series, status=status,
+                                                 per_page=None).lines])
 
 
 @router.get("/dispatches/{dispatch_id}", responses=ERRORS)
 def dispatch(request: Request, who: Reader, dispatch_id: DispatchId) -> dict[str, Any]:
-    return letter_view.build(case_of(request), _positive(dispatch_id)).as_json()
+    return cached_json(request, who,  # type: ignore[return-value]
+                       lambda: letter_view.build(case_of(request), _positive(dispatch_id)).as_json())
 
 
 @router.post("/dispatches/{dispatch_id}/segments/{position}", responses=ERRORS)
@@ -116,9 +119,12 @@ def claim_status(request: Request, claim_id: ClaimId, body: ClaimStatus,
 def search(request: Request, who: Reader, q: Annotated[str, Query(max_length=500)] = "",
            series: Annotated[str, Query(max_length=200)] = "", meaning: bool = True,
            page: Annotated[int, Query(ge=1, le=1000)] = 1) -> dict[str, Any]:
-    results = search_view.run(case_of(request), q, series=series, meaning=meaning, page=page)
-    return {"query": q, "words_total": results.words_total, "page": results.page, "pages": results.pages,
-            "words": [r.as_json() for r in results.words], "meaning": [r.as_json() for r in results.meaning]}
+    def build() -> dict[str, Any]:
+        results = search_view.run(case_of(request), q, series=series, meaning=meaning, page=page)
+        return {"query": q, "words_total": results.words_total, "page": results.page, "pages": results.pages,
+                "words": [r.as_json() for r in results.words], "meaning": [r.as_json() for r in results.meaning]}
+
+    return cached_json(request, who, build)  # type: ignore[return-value]
 
 
 @router.get("/audit", responses=ERRORS)

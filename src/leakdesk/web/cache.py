@@ -14,9 +14,11 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, Response
 
 from leakdesk.store.records import desk
 from leakdesk.web.auth import Visitor, case_of
@@ -83,6 +85,11 @@ def cached(request: Request, who: Visitor, build: Callable[[], Response]) -> Res
         store.put(key, bytes(response.body), response.media_type or "text/html")
         response.headers["ETag"] = etag
     return response
+
+
+def cached_json(request: Request, who: Visitor, build: Callable[[], Any]) -> Response:
+    """The same for an API answer: `build` returns what the route would return; it is kept serialised."""
+    return cached(request, who, lambda: JSONResponse(jsonable_encoder(build())))
 
 
 def _client_tags(request: Request) -> set[str]:
