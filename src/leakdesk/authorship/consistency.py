@@ -33,6 +33,9 @@ MIN_LETTERS = 6  # fewer letters: no stable centre of the series
 MIN_REFERENCES = 4  # fewer reference texts: no "another writer" distribution
 CAP = 4.0  # bound on each family's log-likelihood ratio
 REF_WEIGHT = 1.0  # how much "closer to the series than to the pool" counts against plain closeness to the series
+# "another writer" spreads at least this share of the way towards the letters: a writer of the same kind as the
+# series sits nearer to it than the reference pool does
+OTHER_SPREAD = 0.8
 BAND = (0.4, 0.6)  # probabilities answered "cannot tell"
 MIN_SEPARATION = 1.5  # reference texts closer to the letters than this (in the letters' own spread): cannot tell
 
@@ -122,7 +125,7 @@ def series_consistency(
         s = ((alone - med_a) / mad_a + (paired - med_p) / mad_p) / 2
         same_m, same_s = _robust(s[:n])
         other_m = float(np.mean(s[n:]))
-        other_s = max(float(np.std(s[n:])), 0.5)
+        other_s = max(float(np.std(s[n:])), 0.5, OTHER_SPREAD * abs(same_m - other_m))
         separations.append((same_m - other_m) / same_s)
         llr = _gauss(s[:n], same_m, same_s) - _gauss(s[:n], other_m, other_s)
         llr = np.where(s[:n] > same_m, np.maximum(llr, 0.0), llr)  # more typical than the median is no evidence against
