@@ -156,3 +156,16 @@ def test_api_answers_are_cached_too_and_follow_an_edit(client: TestClient, desk_
                 headers={"x-csrf-token": csrf})
     assert [x["verdict"] for x in client.get(f"/api/dispatches/{first}").json()["reviews"]] == ["genuine"]
     assert client.get("/api/dispatches/999999").json() == {"error": "There is no dispatch 999999 in this case."}
+
+
+def test_the_page_cache_is_bounded_by_count_and_bytes() -> None:
+    from leakdesk.web.cache import PageCache
+
+    pages = PageCache(size=3, max_bytes=100)
+    for i in range(5):
+        pages.put(f"k{i}", b"x" * 10, "text/html")
+    assert pages.get("k0") is None and pages.get("k4") == (b"x" * 10, "text/html") and pages.bytes == 30
+    pages.put("big", b"y" * 11, "text/html")  # more than a tenth of the budget: not kept
+    assert pages.get("big") is None
+    pages.put("k4", b"z" * 5, "text/html")
+    assert pages.bytes == 25

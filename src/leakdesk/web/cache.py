@@ -23,15 +23,17 @@ from fastapi.responses import JSONResponse, Response
 from leakdesk.store.records import desk
 from leakdesk.web.auth import Visitor, case_of
 
-MAX_PAGES = 2000  # rendered pages kept in memory (about 100 MB at the largest overview page)
+MAX_PAGES = 2000  # rendered pages kept in memory
+MAX_BYTES = 200_000_000  # and their total size (the API's list of every letter is megabytes on a large case)
 _SALT = secrets.token_bytes(16)  # ETags say nothing about sessions or marks to anyone outside this process
 
 
 class PageCache:
     """A bounded LRU of rendered page bodies, safe to share between the server's threads."""
 
-    def __init__(self, size: int = MAX_PAGES) -> None:
-        self.size = size
+    def __init__(self, size: int = MAX_PAGES, max_bytes: int = MAX_BYTES) -> None:
+        self.size, self.max_bytes = size, max_bytes
+        self.bytes = 0
         self._lock = threading.Lock()
         self._pages: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
         self.hits = 0
@@ -48,15 +50,20 @@ class PageCache:
             return found
 
     def put(self, key: str, body: bytes, media_type: str) -> None:
+        if len(body) > self.max_bytes // 10:
+            return  # one answer this large would push out everything else
         with self._lock:
+            old = self._pages.pop(key, None)
+            self.bytes += len(body) - (len(old[0]) if old else 0)
             self._pages[key] = (body, media_type)
-            self._pages.move_to_end(key)
-            while len(self._pages) > self.size:
-                self._pages.popitem(last=False)
+            while len(self._pages) > self.size or self.bytes > self.max_bytes:
+                _, (dropped, _) = self._pages.popitem(last=False)
+                self.bytes -= len(dropped)
 
     def clear(self) -> None:
         with self._lock:
             self._pages.clear()
+            self.bytes = 0
 
 
 def page_key(request: Request, who: Visitor, mark: int) -> str:
