@@ -141,6 +141,7 @@ DISPATCH_COMMANDS = [
     ["series", "assign", "Veter", "{d}"],
     ["series", "verify", "Veter", "--dispatch", "{d}"],
     ["translation", "draft", "{d}"],
+    ["translation", "import", "{d}", "README.md"],
     ["translation", "show", "{d}"],
     ["translation", "list", "{d}"],
     ["translation", "set", "{d}", "--status", "final"],
@@ -201,3 +202,31 @@ def test_importing_the_cli_loads_no_heavy_library() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"})
     assert out.stdout.strip() == ""
+
+
+def test_translation_verbs(runner, mail_case: Case, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    english = tmp_path / "en.txt"
+    english.write_text("Yesterday a staff meeting number 1 took place in Kyiv.\n", "utf-8")
+    root = mail_case.root
+    made = invoke(runner, "translation", "import", root, "1", english, "--translator", "Boris", "--force")
+    assert made.exit_code == 0, made.output
+    assert made.stdout.startswith("Imported translation 1 of dispatch 1 (Boris): 1 segments")
+    listed = json.loads(invoke(runner, "translation", "list", root, "1", "--json").stdout)
+    assert [(t["translation"], t["by"], t["status"]) for t in listed["translations"]] == [(1, "Boris", "draft")]
+    done = invoke(runner, "translation", "set", root, "1", "--status", "final")
+    assert (done.exit_code, done.stdout) == (0, "Translation 1 of dispatch 1 is now final.\n")
+    shown = json.loads(invoke(runner, "translation", "show", root, "1", "--json").stdout)
+    assert shown["status"] == "final"
+    old = invoke(runner, "translation", root, "1", "--all", "--json")  # the old form still answers
+    assert json.loads(old.stdout)["translations"][0]["status"] == "final"
+
+
+def test_hidden_old_options_stay_out_of_help(runner) -> None:  # type: ignore[no-untyped-def]
+    review = invoke(runner, "dispatch", "review", "--help").stdout
+    assert "\n  --status " in review and "--verdict" not in review
+    show = invoke(runner, "translation", "show", "--help").stdout
+    assert "\n  --version " in show and "\n  --all " not in show and "\n  --suggest " not in show
+    listed = re.findall(r"^  ([a-z-]+)  ", invoke(runner, "--help").stdout.split("Commands:")[1], re.M)
+    assert listed == ["run", "show", "demo", "serve", "search", *grammar.GROUPS, "eval"]
