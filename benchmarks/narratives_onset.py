@@ -1,6 +1,7 @@
 """Onset detection on synthetic labelling campaigns: median delay, false alarms per year, onset error.
 
-    python benchmarks/narratives_onset.py [--years 200] [--mentions 10] [--calibrate]
+    python benchmarks/narratives_onset.py [--years 100] [--mentions 5 10 30] [--steps 2 3 5]
+                                          [--detector self-starting|fixed] [--calibrate]
 
 The background is a simulated year of daily counts: sentences naming the target per day drawn from a negative
 binomial (overdispersed, weekends at 60 %), of which a baseline share (3 %, itself varying day to day, Beta) applies
@@ -10,6 +11,11 @@ restarted after each), the first alarm on or after it gives the delay. By defaul
 threshold from its first four weeks (`onset.calibrate_threshold`, as `leakdesk narratives` does); `--calibrate`
 instead fixes one threshold for the volume on campaign-free years (seeds apart from the evaluation's). The offline
 estimate (`onset.estimate_onset`, run on the whole year) gives the onset error in days.
+
+`--detector fixed` is the earlier monitor (baseline = the first four weeks for ever, threshold calibrated at their
+rate as if it were known); `self-starting` (the default, what `leakdesk narratives` runs) lets the baseline grow
+with the stream, two weeks behind, and calibrates at the upper end (75th percentile) of the baseline rate the first
+four weeks allow (`--caution Q` for another quantile, `--caution 0` for their rate itself).
 """
 
 from __future__ import annotations
@@ -18,12 +24,15 @@ import argparse
 import datetime as dt
 import json
 import statistics
+import sys
 import time
 
 import numpy as np
 
 from leakdesk.narratives.onset import (
     BASELINE_DAYS,
+    BASELINE_LAG,
+    CAUTION,
     CUSUM_RATIO,
     calibrate_threshold,
     cusum_alarms,
@@ -44,11 +53,24 @@ def background(rng: np.random.Generator, mentions: float) -> tuple[np.ndarray, n
     return n, share
 
 
+DETECTORS: dict[str, dict[str, float | None]] = {
+    "self-starting": {"lag": BASELINE_LAG, "caution": CAUTION},
+    "fixed": {"lag": None, "caution": None},
+}
+DETECTOR = DETECTORS["self-starting"]
+
+
 def alarms(hits: np.ndarray, n: np.ndarray, threshold: float) -> list[int]:
     """CUSUM alarm days; a negative threshold means: calibrate it from the stream's first weeks, as leakdesk does."""
     if threshold < 0:
-        threshold = calibrate_threshold(n[:BASELINE_DAYS].tolist(), hits[:BASELINE_DAYS].tolist())
-    return cusum_alarms(hits.tolist(), n.tolist(), CUSUM_RATIO, threshold)
+        threshold = calibrate_threshold(n[:BASELINE_DAYS].tolist(), hits[:BASELINE_DAYS].tolist(),
+                                        lag=_lag(), caution=DETECTOR["caution"])
+    return cusum_alarms(hits.tolist(), n.tolist(), CUSUM_RATIO, threshold, lag=_lag())
+
+
+def _lag() -> int | None:
+    lag = DETECTOR["lag"]
+    return None if lag is None else int(lag)
 
 
 def false_alarms_per_year(years: int, mentions: float, threshold: float, seed: int) -> float:
@@ -95,20 +117,35 @@ def campaigns(years: int, mentions: float, ratio: float, threshold: float, seed:
 
 
 def main() -> None:
+    global DETECTOR
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--years", type=int, default=200)
-    parser.add_argument("--mentions", type=float, default=10.0, help="mean sentences naming the target per day")
+    parser.add_argument("--years", type=int, default=100)
+    parser.add_argument("--mentions", type=float, nargs="+", default=[5.0, 10.0, 30.0],
+                        help="mean sentences naming the target per day")
+    parser.add_argument("--steps", type=float, nargs="+", default=[2.0, 3.0, 5.0])
+    parser.add_argument("--detector", choices=sorted(DETECTORS), default="self-starting")
+    parser.add_argument("--caution", type=float, default=None,
+                        help="calibrate at this quantile of the baseline rate (0 = at the rate itself)")
     parser.add_argument("--calibrate", action="store_true",
                         help="one fixed threshold for this volume instead of per-stream calibration")
     args = parser.parse_args()
-    started = time.perf_counter()
-    threshold = calibrate(args.years, args.mentions) if args.calibrate else -1.0
-    result = {"mentions_per_day": args.mentions, "threshold": threshold,
-              "background_false_alarms_per_year": false_alarms_per_year(args.years, args.mentions, threshold, 7),
-              "campaigns": [campaigns(args.years, args.mentions, r, threshold, seed=int(r * 10))
-                            for r in (2.0, 3.0, 4.0, 5.0)],
-              "seconds": round(time.perf_counter() - started, 1)}
-    print(json.dumps(result, indent=2))
+    DETECTOR = dict(DETECTORS[args.detector])
+    if args.caution is not None:
+        DETECTOR["caution"] = args.caution or None
+    for mentions in args.mentions:
+        started, cpu = time.perf_counter(), time.process_time()
+        threshold = calibrate(args.years, mentions) if args.calibrate else -1.0
+        cells = [campaigns(args.years, mentions, r, threshold, seed=int(r * 10)) for r in args.steps]
+        result = {"detector": args.detector, "caution": DETECTOR["caution"], "mentions_per_day": mentions,
+                  "threshold": threshold,
+                  "background_false_alarms_per_year": false_alarms_per_year(args.years, mentions, threshold, 7),
+                  "campaigns": cells, "seconds": round(time.perf_counter() - started, 1),
+                  "cpu_seconds": round(time.process_time() - cpu, 1)}
+        print(json.dumps(result), flush=True)
+        for c in cells:
+            print(f"| {mentions:g} | {c['ratio']:g}x | {c['median_delay_days']} | {c['detected']}/{c['years']} | "
+                  f"{c['false_alarms_per_year']} | {c['offline_onset_found']}/{c['years']} | "
+                  f"{c['offline_median_error_days']} |", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

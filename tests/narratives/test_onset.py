@@ -73,3 +73,18 @@ def test_the_alarm_threshold_is_calibrated_on_the_stream_volume() -> None:
     _, hits, mentions = series(step_day=None, seed=3)
     threshold = calibrate_threshold(mentions, hits, years=60)
     assert cusum_alarm(hits, mentions, threshold=threshold) is None
+
+
+def test_the_baseline_grows_with_the_stream_two_weeks_behind() -> None:
+    from leakdesk.narratives.onset import baseline_rates
+
+    hits = np.array([1] * 28 + [5] * 32, dtype=float)
+    mentions = np.full(60, 10.0)
+    rates = baseline_rates(hits, mentions, baseline_days=28, lag=14)
+    assert rates[0] == rates[41] == (28 + 1) / (280 + 2)  # the first four weeks until day 42
+    assert rates[45] == (28 + 5 * 3 + 1) / (310 + 2)  # then every day up to two weeks before
+    fixed = baseline_rates(hits, mentions, baseline_days=28, lag=None)
+    assert np.all(fixed == (28 + 1) / (280 + 2))
+    many = baseline_rates(np.vstack([hits, hits]), np.vstack([mentions, mentions]), 28, 14)
+    assert many.shape == (2, 60) and np.array_equal(many[1], rates)
+

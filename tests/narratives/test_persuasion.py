@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from leakdesk.errors import NarrativesError
@@ -80,3 +81,31 @@ def test_cli_with_the_shipped_model(tmp_path: Path, runner) -> None:  # type: ig
     assert plain.output.startswith("4 paragraphs: micro-F1 ")
     missing = invoke(runner, "eval", "persuasion", tmp_path / "nope", labels)
     assert missing.exit_code == 1 and "is not a folder of articles (article<ID>.txt files)." in missing.output
+
+
+def test_micro_thresholds_switch_off_a_technique_that_only_adds_false_positives() -> None:
+    from leakdesk.narratives.persuasion import OFF, threshold_micro, threshold_per_technique
+
+    rng = np.random.default_rng(3)
+    truth = np.zeros((200, 2), dtype=np.int8)
+    truth[:100, 0] = 1  # technique 0: frequent and well separated
+    truth[:3, 1] = 1  # technique 1: rare, and its scores say nothing
+    probs = np.column_stack([np.where(truth[:, 0] == 1, 0.8, 0.2), rng.random(200)])
+    cuts = threshold_micro(probs, truth)
+    assert 0.2 < cuts[0] <= 0.8 and cuts[1] == OFF
+    assert threshold_per_technique(probs, truth)[1] < OFF  # its own F1 alone would still predict it
+    shared = threshold_micro(probs, truth, shared=True)
+    assert shared[0] == shared[1]
+
+
+def test_an_encoder_model_with_micro_thresholds() -> None:
+    texts = [f"эти нацисты и предатели, сказал он {i}" if i % 2 else f"завтра дождь и ветер {i}" for i in range(40)]
+    labels = [{"Name_Calling-Labeling"} if i % 2 else set() for i in range(40)]
+    groups = [str(i // 4) for i in range(40)]
+    model = PersuasionModel(folds=2, min_support=3, features=("encoder",), thresholds="micro")
+    model.fit(texts, labels, groups)
+    assert set(model.fitted_) == {"encoder"} and model.oof_.shape == (40, 1)
+    assert model.predict(["все они нацисты и предатели", "завтра будет дождь"]) == [{"Name_Calling-Labeling"},
+                                                                                   set()]
+    with pytest.raises(NarrativesError, match="A persuasion model needs features among"):
+        PersuasionModel(features=("bert",)).fit(texts, labels, groups)

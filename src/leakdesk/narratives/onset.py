@@ -5,9 +5,11 @@ Two complementary tests on the same counts (hits out of mentions per day, so top
   likelihood-ratio scan), its likelihood interval (days whose split is within 1.92 log-likelihood units of the best:
   about 95 %), the effect (rates before and after, their ratio) and a permutation p-value (days shuffled);
 - `cusum_alarm`: a one-sided binomial CUSUM run forward in time, as a monitor would: the first day the evidence for
-  a `ratio`-fold rise over the baseline rate passes `threshold`. `calibrate_threshold` sets the threshold for each
-  stream for at most one false alarm per simulated campaign-free year, simulating years from the stream's own daily
-  volume and baseline rate (the false-alarm rate of a fixed threshold grows with the volume).
+  a `ratio`-fold rise over the baseline rate passes `threshold`. The baseline is self-starting: the rate of every
+  day up to two weeks before today (at least the first four weeks), so at low volumes it is not a guess from a few
+  hits. `calibrate_threshold` sets the threshold for each stream for at most one false alarm per simulated
+  campaign-free year, simulating years from the stream's own daily volume and baseline rate, each estimating its
+  own baseline as the monitor does (the false-alarm rate of a fixed threshold grows with the volume).
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ LIKELIHOOD_DROP = 1.92  # half the 95 % chi-square(1) quantile
 CUSUM_THRESHOLD = 6.0  # used when a stream is too short to calibrate its own threshold
 CUSUM_RATIO = 2.0
 BASELINE_DAYS = 28
+BASELINE_LAG = 14  # the baseline grows with the stream but leaves out the last two weeks (a campaign's first days)
+CAUTION = 0.75  # calibrate at this quantile of the baseline rate's posterior (see `calibrate_threshold`)
 SHARE_CONCENTRATION = 60.0  # day-to-day variation of the labelling share (Beta), assumed when calibrating
-THRESHOLDS = np.arange(2.0, 30.01, 0.5)
+THRESHOLDS = np.arange(1.0, 30.01, 0.25)
 
 
 @dataclass
@@ -96,22 +100,38 @@ def estimate_onset(days: Sequence[dt.date], hits: Sequence[int], mentions: Seque
                  float(after / before) if before > 0 else None, best_gain, (exceed + 1) / (permutations + 1))
 
 
-def cusum_alarms(hits: Sequence[int], mentions: Sequence[int], ratio: float = CUSUM_RATIO,
-                 threshold: float = CUSUM_THRESHOLD, baseline_days: int = BASELINE_DAYS) -> list[int]:
-    """Indices of the days a one-sided binomial CUSUM for a `ratio`-fold rise passes `threshold` (restarting at
-    zero after each alarm).
+def baseline_rates(hits: np.ndarray, mentions: np.ndarray, baseline_days: int = BASELINE_DAYS,
+                   lag: int | None = BASELINE_LAG) -> np.ndarray:
+    """The baseline rate each day's CUSUM step compares against (last axis = days; works on one stream or many).
 
-    The baseline rate comes from the first `baseline_days` days (with one pseudo-hit, so a quiet start is not 0).
-    """
+    Day t uses the days before max(`baseline_days`, t - `lag`), with one pseudo-hit so a quiet start is not 0;
+    `lag=None` keeps the first `baseline_days` days for ever (the earlier, fixed baseline)."""
+    k, n = np.cumsum(hits, axis=-1, dtype=float), np.cumsum(mentions, axis=-1, dtype=float)
+    days = np.arange(hits.shape[-1])
+    upto = np.full(len(days), baseline_days) if lag is None else np.maximum(baseline_days, days - lag)
+    upto = np.minimum(upto, len(days))
+    return (k[..., upto - 1] + 1) / (n[..., upto - 1] + 2)
+
+
+def _steps(hits: np.ndarray, mentions: np.ndarray, ratio: float, baseline_days: int,
+           lag: int | None) -> np.ndarray:
+    p0 = baseline_rates(hits, mentions, baseline_days, lag)
+    p1 = np.minimum(ratio * p0, 0.99)
+    return hits * np.log(p1 / p0) + (mentions - hits) * np.log((1 - p1) / (1 - p0))
+
+
+def cusum_alarms(hits: Sequence[int], mentions: Sequence[int], ratio: float = CUSUM_RATIO,
+                 threshold: float = CUSUM_THRESHOLD, baseline_days: int = BASELINE_DAYS,
+                 lag: int | None = BASELINE_LAG) -> list[int]:
+    """Indices of the days a one-sided binomial CUSUM for a `ratio`-fold rise passes `threshold` (restarting at
+    zero after each alarm); the baseline rate is `baseline_rates`."""
     k, n = np.asarray(hits, dtype=float), np.asarray(mentions, dtype=float)
     if len(k) <= baseline_days:
         return []
-    p0 = (k[:baseline_days].sum() + 1) / (n[:baseline_days].sum() + 2)
-    p1 = min(ratio * p0, 0.99)
-    up, down = np.log(p1 / p0), np.log((1 - p1) / (1 - p0))
+    steps = _steps(k, n, ratio, baseline_days, lag)
     s, found = 0.0, []
     for i in range(baseline_days, len(k)):
-        s = max(0.0, s + k[i] * up + (n[i] - k[i]) * down)
+        s = max(0.0, s + steps[i])
         if s > threshold:
             found.append(i)
             s = 0.0
@@ -119,33 +139,38 @@ def cusum_alarms(hits: Sequence[int], mentions: Sequence[int], ratio: float = CU
 
 
 def cusum_alarm(hits: Sequence[int], mentions: Sequence[int], ratio: float = CUSUM_RATIO,
-                threshold: float = CUSUM_THRESHOLD, baseline_days: int = BASELINE_DAYS) -> int | None:
+                threshold: float = CUSUM_THRESHOLD, baseline_days: int = BASELINE_DAYS,
+                lag: int | None = BASELINE_LAG) -> int | None:
     """The first CUSUM alarm day (see `cusum_alarms`), or None."""
-    found = cusum_alarms(hits, mentions, ratio, threshold, baseline_days)
+    found = cusum_alarms(hits, mentions, ratio, threshold, baseline_days, lag)
     return found[0] if found else None
 
 
 def calibrate_threshold(mentions: Sequence[int], hits: Sequence[int], years: int = 200, seed: int = 7,
-                        ratio: float = CUSUM_RATIO, per_year: float = 1.0,
-                        baseline_days: int = BASELINE_DAYS) -> float:
+                        ratio: float = CUSUM_RATIO, per_year: float = 1.0, baseline_days: int = BASELINE_DAYS,
+                        lag: int | None = BASELINE_LAG, caution: float | None = CAUTION) -> float:
     """The smallest CUSUM threshold with at most `per_year` false alarms per simulated campaign-free year.
 
-    Each simulated year draws its days' volumes from the stream's own days (bootstrap) and the labelling share
-    from a Beta around the baseline rate; all years and thresholds run at once (vectorised)."""
+    Each simulated year draws its days' volumes from the stream's own days (bootstrap) and each day's labelling
+    share from a Beta around the baseline rate; it then runs the monitor exactly as on the stream, estimating its
+    own baseline. The rate of a few weeks is uncertain, and a rate guessed too low gives too low a threshold, so the
+    simulation takes the `caution` quantile of what the first `baseline_days` days allow (Beta posterior; None:
+    their rate itself). All years and thresholds run at once (vectorised)."""
     n_obs, k_obs = np.asarray(mentions, dtype=float), np.asarray(hits, dtype=float)
     if len(n_obs) < baseline_days or n_obs.sum() == 0:
         return CUSUM_THRESHOLD
-    p0 = (k_obs[:baseline_days].sum() + 1) / (n_obs[:baseline_days].sum() + 2)
+    k0, n0 = k_obs[:baseline_days].sum(), n_obs[:baseline_days].sum()
     rng = np.random.default_rng(seed)
+    if caution is None:
+        p0 = (k0 + 1) / (n0 + 2)
+    else:
+        from scipy.stats import beta  # type: ignore[import-untyped]
+
+        p0 = float(beta.ppf(caution, k0 + 1, n0 - k0 + 1))
     n = rng.choice(n_obs, size=(years, 365))
     share = rng.beta(p0 * SHARE_CONCENTRATION, (1 - p0) * SHARE_CONCENTRATION, size=(years, 365))
-    k = rng.binomial(n.astype(np.int64), share)
-    # each simulated year estimates its own baseline from its first weeks, exactly as the monitor does
-    p0_year = (k[:, :baseline_days].sum(axis=1) + 1) / (n[:, :baseline_days].sum(axis=1) + 2)
-    p1_year = np.minimum(ratio * p0_year, 0.99)
-    up = np.log(p1_year / p0_year)[:, None]
-    down = np.log((1 - p1_year) / (1 - p0_year))[:, None]
-    steps = k * up + (n - k) * down
+    k = rng.binomial(n.astype(np.int64), share).astype(float)
+    steps = _steps(k, n, ratio, baseline_days, lag)
     s = np.zeros((years, len(THRESHOLDS)))
     alarms = np.zeros((years, len(THRESHOLDS)))
     for day in range(baseline_days, 365):
