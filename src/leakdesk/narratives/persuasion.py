@@ -236,7 +236,7 @@ class PersuasionModel:
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
-        fitted = getattr(self, "fitted_", None) or {"tfidf": self.classifiers_}  # a model file of version 1
+        fitted = getattr(self, "fitted_", None) or {"tfidf": self.__dict__["classifiers_"]}  # a version-1 model file
         vectors = _encode(texts) if "encoder" in fitted else None
         return self._probs(fitted, texts, vectors)
 
