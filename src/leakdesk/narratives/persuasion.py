@@ -21,7 +21,7 @@ from scipy import sparse  # type: ignore[import-untyped]
 from leakdesk.errors import NarrativesError
 
 MODEL_FILE = Path(__file__).with_name("persuasion.joblib")
-MODEL_VERSION = "persuasion-tfidf-lr-1"
+MODEL_VERSION = "persuasion-use-lr-2"
 NAME_CALLING = "Name_Calling-Labeling"
 _ARTICLE_ID = re.compile(r"article(\w+)\.txt$")
 
