@@ -102,7 +102,29 @@ def ru_year_of(ctx: Context, m: re.Match[str], month: int, day: int | None = Non
     anchor = ctx.need_anchor()
     if day is not None and month == anchor.month:
         return anchor.year
-    return cal.month_near(anchor, month, 1 if ctx.tense(m) > 0 else -1)
+    if ctx.tense(m) > 0 or _near_deadline(ctx, m, anchor, month):
+        return cal.month_near(anchor, month, 1)
+    return cal.month_near(anchor, month, -1)
+
+
+_DEADLINE = re.compile(r"(?<![а-яё])(?:до|к|ко)\s+$", re.IGNORECASE)
+_MODAL = re.compile(r"(?<![а-яё])(?:должн\w*|нужно|надо|необходимо|обязан\w*)(?![а-яё])", re.IGNORECASE)
+_PAST = re.compile(r"(?<![а-яё])(?:был|была|было|были)(?![а-яё])", re.IGNORECASE)
+
+
+def _near_deadline(ctx: Context, m: re.Match[str], anchor: dt.date, month: int) -> bool:
+    """A month at most two months ahead read as the coming one when the clause sets a deadline («до 10 января»,
+    «к 15 ноября») or an obligation («списки нужно сдать», «группа должна быть готова») and says nothing in the past."""
+    ahead = (month - anchor.month) % 12
+    if not 1 <= ahead <= 2:
+        return False
+    text = ctx.text
+    left = max(max(text.rfind(c, 0, m.start()) for c in ".;!?\n") + 1, m.start() - 100, 0)
+    stops = [p for p in (text.find(c, m.end()) for c in ".;!?\n") if p >= 0]
+    clause = text[left : min([*stops, m.end() + 50, len(text)])]
+    if _PAST.search(clause):
+        return False
+    return bool(_DEADLINE.search(text[max(0, m.start() - 4) : m.start()]) or _MODAL.search(clause))
 
 
 def two_digit(yy: str, ctx: Context) -> int:
