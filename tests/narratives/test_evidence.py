@@ -33,8 +33,11 @@ D = dt.date
 def test_compare_in_words() -> None:
     july, letter = (D(2021, 7, 1), D(2021, 7, 31)), D(2022, 3, 17)
     assert compare(D(2021, 7, 19), D(2021, 7, 18), D(2021, 7, 20), *july, letter) == (
-        "The measured onset (2021-07-19, likely 2021-07-18 – 2021-07-20) falls within a week of the claimed start "
-        "(2021-07-01 – 2021-07-31). It is 241 days before the letter's date (2022-03-17).")
+        "The measured onset (2021-07-19, likely 2021-07-18 – 2021-07-20) falls within the claimed period "
+        "(2021-07-01 – 2021-07-31, give or take a week). It is 241 days before the letter's date (2022-03-17).")
+    assert compare(D(2021, 8, 3), D(2021, 8, 2), D(2021, 8, 4), D(2021, 8, 1), None, None) == (
+        "The measured onset (2021-08-03, likely 2021-08-02 – 2021-08-04) falls within a week of the claimed start "
+        "(2021-08-01).")
     assert compare(D(2021, 5, 1), D(2021, 4, 28), D(2021, 5, 3), D(2021, 8, 1), None, None) == (
         "The measured onset (2021-05-01) is 92 days before the claimed start (2021-08-01).")
     assert compare(D(2022, 4, 1), D(2022, 3, 30), D(2022, 4, 2), *july, letter) == (
@@ -94,7 +97,7 @@ class TestClaimEvidence:
         assert abs((onset - PLANTED).days) <= 3 and found["onset_low"] <= found["onset"] <= found["onset_high"]
         assert found["p_value"] < 0.01 and found["effect"]["rate_before"] == 0.0
         assert found["comparison"].startswith(f"The measured onset ({found['onset']}, likely ")
-        assert "falls within a week of the claimed start (2021-07-01 – 2021-07-31)" in found["comparison"]
+        assert "falls within the claimed period (2021-07-01 – 2021-07-31, give or take a week)" in found["comparison"]
         assert len(found["examples"]) == 5
         assert all(x["date"] >= found["onset"] and x["url"].startswith("https://tv.example/")
                    and x["source"].startswith("TV ") for x in found["examples"])
@@ -119,7 +122,7 @@ class TestClaimEvidence:
             ("tester", "seen on the letter page", found["onset"])]
 
         (section,) = sections(case)
-        assert "falls within a week of the claimed start (2021-07-01 – 2021-07-31)" in section.html
+        assert "falls within the claimed period (2021-07-01 – 2021-07-31, give or take a week)" in section.html
         assert f"attached by tester on {dt.datetime.now(dt.UTC).date()}" in section.html
 
         with pytest.raises(NarrativesError) as unlinked:

@@ -81,8 +81,9 @@ def compare(onset: dt.date | None, low: dt.date | None, high: dt.date | None, cl
     if claimed_start is not None:
         end = claimed_end or claimed_start
         if high >= claimed_start - dt.timedelta(days=CLOSE_DAYS) and low <= end + dt.timedelta(days=CLOSE_DAYS):
-            parts.append(f"The measured onset ({onset}, likely {low} – {high}) falls within a week of the claimed "
-                         f"start ({claimed_start}{'' if end == claimed_start else f' – {end}'}).")
+            where = f"a week of the claimed start ({claimed_start})" if end == claimed_start else \
+                f"the claimed period ({claimed_start} – {end}, give or take a week)"
+            parts.append(f"The measured onset ({onset}, likely {low} – {high}) falls within {where}.")
         elif high < claimed_start:
             parts.append(f"The measured onset ({onset}) is {_days(onset, claimed_start)} before the claimed start "
                          f"({claimed_start}).")
