@@ -80,7 +80,7 @@ class TestClaimEvidence:
         with pytest.raises(NarrativesError) as not_yet:
             evidence_for_claim(case, campaign)
         assert str(not_yet.value) == (
-            "The media streams have not been analysed for japanese (nazi) yet; run `leakdesk narratives CASE "
+            "The media streams have not been analysed for japanese (nazi) yet; run `leakdesk narrative trend CASE "
             "--target japanese --label-family nazi` first.")
         assert claims_with_evidence(case, letter_id) == {}
         run_detection(case, "japanese", "nazi")
@@ -152,8 +152,8 @@ class TestClaimEvidence:
                            "неонацисты, бандеровцы)."
         assert plain[2] == "Letter dated 2022-03-17; claimed start 2021-07-01 – 2021-07-31 (the nearest date " \
                            "before it in the letter)."
-        assert plain[-1] == f"Not attached to the claim; keep it with `leakdesk narratives CASE --claim {campaign} " \
-                            "--attach`."
+        assert plain[-1] == "Not attached to the claim; keep it with `leakdesk narrative trend CASE --claim " \
+                            f"{campaign} --attach`."
         attached = invoke(runner, "--user", "anna", "narratives", case.root, "--claim", campaign, "--attach")
         assert attached.exit_code == 0, attached.output
         assert attached.output.splitlines()[-1] == (

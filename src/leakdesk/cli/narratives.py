@@ -122,7 +122,7 @@ def narratives(
 
 def _claim_evidence(case: Path, claim: int, target: str | None, family: str | None, attach: bool,
                     note: str | None, db: str | None, json: bool) -> None:
-    """`leakdesk narratives CASE --claim ID [--attach]`: the stream evidence beside one letter claim."""
+    """`leakdesk narrative trend CASE --claim ID [--attach]`: the stream evidence beside one letter claim."""
     from leakdesk.narratives.evidence import attach_evidence, evidence_for_claim
 
     with open_case(case, db) as c:
@@ -162,7 +162,7 @@ def _claim_evidence(case: Path, claim: int, target: str | None, family: str | No
         last = data["attached"][-1]
         _say(f"Attached to the claim by {last['actor']} on {last['time'][:10]}.")
     else:
-        _say(f"Not attached to the claim; keep it with `leakdesk narratives CASE --claim {claim} --attach`.")
+        _say(f"Not attached to the claim; keep it with `leakdesk narrative trend CASE --claim {claim} --attach`.")
 
 
 @handle_errors

@@ -129,8 +129,8 @@ def evidence_for_claim(case: Case, claim_id: int, target: str | None = None,
         target, family, others = _choose(conn, c, target, family)
         if (target, family) not in set(records.analysed(conn)):
             raise NarrativesError(
-                f"The media streams have not been analysed for {target} ({family}) yet; run `leakdesk narratives "
-                f"CASE --target {target} --label-family {family}` first.")
+                f"The media streams have not been analysed for {target} ({family}) yet; run `leakdesk narrative "
+                f"trend CASE --target {target} --label-family {family}` first.")
         letter = letter_claim(conn, c)
         attached = records.attached_evidence(conn, claim_id)
     trend = build_trend(case, target, family)

@@ -74,7 +74,7 @@ def _comparison(trend: Trend, c: LetterClaim) -> str:
 
 def _attached_words(claim_id: int, attached: list[AttachedEvidence]) -> str:
     if not attached:
-        return f"not attached (leakdesk narratives CASE --claim {claim_id} --attach)"
+        return f"not attached (leakdesk narrative trend CASE --claim {claim_id} --attach)"
     last = attached[-1]
     return f"attached by {last.actor} on {last.created.date()} (onset then: {last.onset or 'none'})"
 
@@ -89,7 +89,7 @@ def trend_html(trend: Trend, svg_name: str | None,
 
 
 def sections(case: Any) -> list[ReportSection]:
-    """One section with every target the desk has analysed (`leakdesk narratives CASE --target ...`)."""
+    """One section with every target the desk has analysed (`leakdesk narrative trend CASE --target ...`)."""
     analysed = _analysed(case)
     if not analysed:
         return []
