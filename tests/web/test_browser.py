@@ -133,7 +133,7 @@ def test_journalist_flow(sample_desk: tuple[Path, str]) -> None:
         expect(evidence.locator("td.letter-date")).to_have_text("2022-03-17")
         expect(evidence.locator("td.claimed-start")).to_contain_text("2021-08")
         expect(evidence.locator("td.measured-onset strong")).to_have_text(re.compile(r"^2021-0[78]-\d\d$"))
-        expect(evidence.locator("p.comparison")).to_contain_text("falls within a week of the claimed start")
+        expect(evidence.locator("p.comparison")).to_contain_text("falls within the claimed period")
         plot = evidence.locator("img.onset-plot")
         plot.scroll_into_view_if_needed()
         page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=plot.element_handle())

@@ -124,7 +124,7 @@ def test_a_campaign_claim_shows_the_onset_and_its_evidence_can_be_attached(case:
         assert '<td class="claimed-start">2021-07-01 – 2021-07-31' in block
         onset = re.search(r'<td class="measured-onset"><strong>(\d{4}-\d\d-\d\d)</strong>', block)
         assert onset and abs((dt.date.fromisoformat(onset.group(1)) - dt.date(2021, 7, 19)).days) <= 7
-        assert "falls within a week of the claimed start" in block
+        assert "falls within the claimed period" in block
         assert f'<img class="onset-plot" src="/claims/{campaign}/onset.svg"' in block
         assert f'id="evidence-{other}"' not in page  # the other claim names no campaign
         assert "Attach as evidence" not in page  # a viewer may not
