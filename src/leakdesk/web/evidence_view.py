@@ -25,7 +25,7 @@ ORDER = {"high": 0, "medium": 1, "low": 2}
 @dataclass
 class LetterExposure:
     """This letter's exposure: its own headers and attachments now, and the series comparisons of the newest
-    stored exposure check (sender changed, time zone, mailer), which only `leakdesk exposure` can measure."""
+    stored exposure check (sender changed, time zone, mailer), which only `leakdesk series exposure` can measure."""
 
     findings: list[FindingGroup]
     canary: CanaryRisk | None
@@ -60,8 +60,9 @@ def letter_exposure(case: Case, page: desk.LetterPage, text: str | None) -> Lett
             found.extend(Finding(**{k: f[k] for k in Finding.__dataclass_fields__})
                          for f in check.get("findings", []) if f["dispatch_id"] in mine and f["where"] == "series")
     if checked is None and letter.series:
-        notes.append(f"No exposure check has been run for the series {letter.series} yet: run `leakdesk exposure "
-                     "CASE` to compare this letter's sender, time zone and mailer with the rest of the series.")
+        notes.append(f"No exposure check has been run for the series {letter.series} yet: run `leakdesk series "
+                     f"exposure CASE {letter.series}` to compare this letter's sender, time zone and mailer with the "
+                     "rest of the series.")
     found.sort(key=lambda f: (ORDER.get(f.risk, 3), f.dispatch_id))
     return LetterExposure(grouped(found), canary_risk(letter.id, text) if text else None, checked, notes)
 
