@@ -40,7 +40,8 @@ def main() -> None:
     runs = parser.parse_args().runs
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "LEAKDESK_HOME": home}
-        print(f"{'command':<36} {'median CPU s':>12} {'min':>7} {'max':>7}   ({runs} runs, load {os.getloadavg()[0]:.1f})")
+        load = os.getloadavg()[0]
+        print(f"{'command':<36} {'median CPU s':>12} {'min':>7} {'max':>7}   ({runs} runs, load {load:.1f})")
         for args in COMMANDS:
             cpu_seconds(args, env)  # warm the file cache
             times = [cpu_seconds(args, env) for _ in range(runs)]
