@@ -23,18 +23,9 @@ from xml.sax.saxutils import escape, quoteattr
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from leakdesk.claims.timex.scorer import Counts, score_document, summarise  # noqa: E402
+from leakdesk.claims.timex.timeml import GoldTimex as Mark  # noqa: E402  (one marked expression)
 
 MARK = re.compile(r"\{([^{}|]+)\|(DATE|TIME|DURATION|SET)\|([^{}|]+)(?:\|([A-Z_]+))?\}")
-
-
-@dataclass
-class Mark:
-    start: int
-    end: int
-    text: str
-    type: str
-    value: str
-    mod: str | None = None
 
 
 @dataclass
