@@ -59,14 +59,23 @@ def hash_file(path: Path) -> Digests:
     return hasher.digests()
 
 
-def hash_regular_file(path: Path) -> Digests | None:
-    """The digests of a regular file; None for a symlink, FIFO, device or folder (never followed, never blocks)."""
+@contextlib.contextmanager
+def _regular_file(path: Path) -> Iterator[BinaryIO | None]:
+    """The file opened for reading, or None for a symlink, FIFO, device, folder or nothing (never followed, never
+    blocks)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
-        return None
+        yield None
+        return
     with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        yield fh if stat.S_ISREG(os.fstat(fd).st_mode) else None
+
+
+def hash_regular_file(path: Path) -> Digests | None:
+    """The digests of a regular file; None for a symlink, FIFO, device or folder (never followed, never blocks)."""
+    with _regular_file(path) as fh:
+        if fh is None:
             return None
         hasher = _Hasher()
         while chunk := fh.read(CHUNK):
@@ -163,12 +172,8 @@ class Originals:
         path = self.path(sha256)
         if self._key is None:
             return hash_regular_file(path)
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        except OSError:
-            return None
-        with os.fdopen(fd, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
+        with _regular_file(path) as fh:
+            if fh is None:
                 return None
             hasher = _Hasher()
             for chunk in open_sealed(fh, self._key, sha256):
