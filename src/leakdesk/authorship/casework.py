@@ -190,8 +190,7 @@ def _judge(
             continue
         v = by_id.get(x.dispatch_id)
         if v is None:
-            why = x.problem or "the series has no other readable letter to compare it with"
-            out.append(_result(x, 0.5, 0.0, CANNOT_TELL, [f"cannot tell: {why}"], [why], "none"))
+            out.append(_not_compared(x))
             continue
         ood = list(v.ood)
         if pool_note and pool_note not in " ".join(ood) and not pool.get(language):
@@ -213,6 +212,12 @@ def _judge(
         logit = float(np.log(max(prob, 1e-9) / max(1 - prob, 1e-9)))
         out.append(_result(x, prob, logit, decision, reasons, ood, method, v.scores))
     return out
+
+
+def _not_compared(x: Letter) -> dict[str, Any]:
+    """The answer for a letter nothing could be compared with: cannot tell, and why."""
+    why = x.problem or "the series has no other readable letter to compare it with"
+    return _result(x, 0.5, 0.0, CANNOT_TELL, [f"cannot tell: {why}"], [why], "none")
 
 
 def _judge_by_consistency(
@@ -241,8 +246,7 @@ def _judge_by_consistency(
             continue
         i = position.get(x.dispatch_id)
         if i is None:
-            why = x.problem or "the series has no other readable letter to compare it with"
-            out.append(_result(x, 0.5, 0.0, CANNOT_TELL, [f"cannot tell: {why}"], [why], "none"))
+            out.append(_not_compared(x))
             continue
         known = [profiles[j] for j in range(len(readable)) if not excluded[i, j]]
         ood = ood_check(known, profiles[i], language, len(refs), verifier.min_words, verifier.min_impostors)
