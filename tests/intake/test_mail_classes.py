@@ -356,3 +356,53 @@ def test_mboxo_quoted_from_lines_are_kept(case: Case, inbox: Path) -> None:
     (inbox / "o.mbox").write_bytes(ENVELOPE + raw_message(body) + b"\n")
     ingest_paths(case, [inbox / "o.mbox"], progress=False)
     assert _stored_message(case, 0).endswith(b"Dear desk,\n>From the minutes:\nregards\n")
+
+
+def test_maildir_members_go_straight_to_the_email_reader_with_the_same_result(tmp_path: Path,
+                                                                              monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A Maildir member is an email: it is not scored against every reader, and reads as the same file alone."""
+    from leakdesk.intake.registry import Registry, default_registry
+    from tests.intake.conftest import with_attachment
+
+    letters = {
+        "1.host:2,S": raw_message(message_id="<plain@x>"),
+        "2.host": b"\n  \n" + raw_message(message_id="<blank-first@x>"),
+        "3.host:2,RS": with_attachment(b"Minutes of the meeting.\n", "notes.txt", "text", "plain",
+                                       message_id="<attached@x>"),
+        "4.host": raw_message(RU_TEXT.encode("koi8-r"), content_type="text/plain; charset=koi8-r",
+                              message_id="<ru@x>"),
+    }
+    root, loose = tmp_path / "Maildir", tmp_path / "loose"
+    (root / "cur").mkdir(parents=True)
+    loose.mkdir()
+    for name, data in letters.items():
+        (root / "cur" / name).write_bytes(data)
+        (loose / f"{name.split(':')[0]}.eml").write_bytes(data)
+    registry = default_registry()
+    chosen: list[str | None] = []
+    choose = Registry.choose
+
+    def counting_choose(self: Registry, source: Source):  # type: ignore[no-untyped-def]
+        chosen.append(source.filename)
+        return choose(self, source)
+
+    def listing(case: Case) -> list[tuple[object, ...]]:
+        rows = sorted(list_dispatches(case), key=lambda r: (str(r["message_id"]), str(r["filename"])))
+        return [(r["message_id"], r["kind"], r["subject"], r["sender"], r["date_utc"], r["language"],
+                 r["status"], r["media_type"], r["sha256"], r["parent_id"] is None) for r in rows]
+
+    with monkeypatch.context() as m:
+        m.setattr(Registry, "choose", counting_choose)
+        maildir_case = Case.init(tmp_path / "case-maildir")
+        from_maildir = ingest_paths(maildir_case, [root], progress=False)
+    assert chosen == ["Maildir", "notes.txt"]  # the folder and the attachment; never the Maildir's messages
+    loose_case = Case.init(tmp_path / "case-loose")
+    from_files = ingest_paths(loose_case, [loose], progress=False)
+    assert listing(maildir_case) == listing(loose_case)
+    assert from_maildir.problems == from_files.problems == []
+    assert [p.message for p in from_maildir.warnings] == [p.message for p in from_files.warnings] == [
+        "the message starts with a blank line; it was read from the first header line"]
+    with maildir_case.connect() as conn, loose_case.connect() as conn2:
+        texts = sorted(r.content for r in conn.execute(sa.select(t.text.c.content)))
+        assert texts == sorted(r.content for r in conn2.execute(sa.select(t.text.c.content)))
+    assert registry is default_registry()

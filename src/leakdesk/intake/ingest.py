@@ -264,8 +264,8 @@ class Ingester:
             with pywarnings.catch_warnings(record=True) as caught:
                 pywarnings.simplefilter("always")
                 ex = reader.read(source, ctx)
-                # every message of an mbox is an email: no need to score every reader against each one
-                member_reader = self.registry.by_name("eml") if reader.name == "mbox" else None
+                # every message of an mbox or a Maildir is an email: no need to score every reader against each one
+                member_reader = self.registry.by_name(reader.member_reader) if reader.member_reader else None
                 for group in _groups(ex.children, BATCH_DISPATCHES):
                     self._known = self._existing_many([child.digests.sha256 for child in group])
                     for child in group:

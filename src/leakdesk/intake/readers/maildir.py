@@ -69,6 +69,7 @@ class MaildirReader(Reader):
     name = "maildir"
     version = "2"
     container = True
+    member_reader = "eml"
     channel = "maildir"
 
     def sniff(self, source: Source, head: bytes) -> int:

@@ -223,6 +223,7 @@ class MboxReader(Reader):
     extensions = ("mbox", "mbx")
     magic = (b"From ",)
     container = True
+    member_reader = "eml"
     channel = "mbox"
 
     def read(self, source: Source, ctx: ReadContext) -> Extracted:
