@@ -125,9 +125,13 @@ def test_demo_errors_are_only_the_sample_s_deliberate_problems(demo_run) -> None
     result, path = demo_run
     html = (path / "reports" / "report.html").read_text("utf-8")
     error_rows = re.findall(r'<tr id="dispatch-\d+" class="[^"]*error".*?</tr>', html, re.S)
+    warned_rows = re.findall(r'<tr id="dispatch-\d+" class="[^"]*warned".*?</tr>', html, re.S)
     (charset_entry,) = letters_with("mislabelled-charset")
-    assert all(charset_entry["subject"] in row for row in error_rows)
+    # A repaired charset is readable: a warning, never shown or counted as an error.
+    assert not any(charset_entry["subject"] in row for row in error_rows)
+    assert any(charset_entry["subject"] in row for row in warned_rows)
     assert re.search(rf"│ errors\s+│\s+{len(error_rows)} │", result.stdout)
+    assert re.search(rf"│ warnings\s+│\s+{len(warned_rows)} │", result.stdout)
 
 
 @pytest.mark.slow

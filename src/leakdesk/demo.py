@@ -88,7 +88,7 @@ def ingest_sample(case: Case, sample: Path) -> str:
     view = case_overview(case)
     return (
         f"{len(paths)} emails → {view.dispatches} dispatches, {view.attachments} attachments, "
-        f"{view.errors} errors, {view.variants} variant(s), {view.decrypted} decrypted"
+        f"{view.errors} errors, {view.warnings} warnings, {view.variants} variant(s), {view.decrypted} decrypted"
     )
 
 

@@ -88,11 +88,12 @@ def test_overview_counts(small_case) -> None:  # type: ignore[no-untyped-def]
         view.dispatches,
         view.attachments,
         view.errors,
+        view.warnings,
         view.variants,
         view.decrypted,
         view.not_decrypted,
         view.charset_detected,
-    ) == (4, 1, 1, 1, 1, 1, 1)
+    ) == (4, 1, 1, 0, 1, 1, 1, 1)
     assert view.languages == {"ru": 4} and view.series == {"Wind": 4}
 
 

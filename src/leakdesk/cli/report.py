@@ -79,6 +79,7 @@ def demo(
     counts.add_row("dispatches", str(view.dispatches))
     counts.add_row("attachments", str(view.attachments))
     counts.add_row("errors", str(view.errors))
+    counts.add_row("warnings", str(view.warnings))
     counts.add_row("variants (same Message-ID, other bytes)", str(view.variants))
     counts.add_row("decrypted", str(view.decrypted))
     counts.add_row("charset detected (declared one was wrong)", str(view.charset_detected))

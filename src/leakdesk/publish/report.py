@@ -73,7 +73,8 @@ class CaseOverview:
 
     dispatches: int = 0  # top-level items
     attachments: int = 0
-    errors: int = 0
+    errors: int = 0  # content could not be read (status 'error')
+    warnings: int = 0  # readable, with something to know (status 'warning')
     variants: int = 0  # dispatches marked as a variant of another
     decrypted: int = 0
     not_decrypted: int = 0
@@ -168,7 +169,8 @@ def overview(rows: list[DispatchRow]) -> CaseOverview:
                 view.series[row.series] = view.series.get(row.series, 0) + 1
         else:
             view.attachments += 1
-        view.errors += row.status != "ok"
+        view.errors += row.status == "error"
+        view.warnings += row.status == "warning"
         view.variants += row.variant_of is not None
         view.decrypted += row.pgp_status == "decrypted"
         view.not_decrypted += row.pgp_status == "not-decrypted"
