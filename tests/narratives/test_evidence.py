@@ -12,20 +12,17 @@ import sqlalchemy as sa
 
 from leakdesk.case import Case
 from leakdesk.errors import NarrativesError, NoSuchRecord, UsageError
-from leakdesk.intake.ingest import ingest_paths
 from leakdesk.narratives.evidence import (
     attach_evidence,
     claims_with_evidence,
     compare,
     evidence_for_claim,
 )
-from leakdesk.narratives.intake import add_stream
 from leakdesk.narratives.report import sections
 from leakdesk.narratives.trend import run_detection
 from leakdesk.store import tables as t
-from leakdesk.store.records import dispatches
 from tests.conftest import invoke
-from tests.narratives.test_trend import LETTER, PLANTED, stream_csv
+from tests.narratives.campaign import PLANTED, campaign_letter
 
 D = dt.date
 
@@ -53,27 +50,8 @@ class TestClaimEvidence:
     @pytest.fixture
     def claimed(self, case: Case, tmp_path: Path) -> tuple[Case, int, int, int]:
         """A monitored stream, the letter with one claim about the campaign and one about nothing monitored."""
-        add_stream(case, stream_csv(tmp_path / "tv.csv"), "tv")
-        mail = tmp_path / "letter.eml"
-        mail.write_text(LETTER, "utf-8")
-        ingest_paths(case, [mail], progress=False)
-        with case.transaction() as conn:
-            (letter,) = dispatches.find(conn, top_level=True)
-            text = dispatches.original_text(conn, letter.id)
-            assert text is not None
-            at = text.content.index("Тогда же")
-            conn.execute(t.timex.insert().values(
-                dispatch_id=letter.id, text_id=text.id, start_char=0, end_char=19, surface="В июле прошлого года",
-                type="DATE", value="2021-07", interval_start=D(2021, 7, 1), interval_end=D(2021, 7, 31),
-                anchor=D(2022, 3, 17), anchor_source="letter-date", flags=[], version="t", created=letter.ingested))
-            ids = []
-            for start, end in ((at, len(text.content.rstrip())), (0, at - 1)):
-                ids.append(conn.execute(t.claim.insert().values(
-                    dispatch_id=letter.id, text_id=text.id, start_char=start, end_char=end,
-                    text=text.content[start:end].strip(), actors=[], places=[], anchor_source="letter-date",
-                    modality="asserted", polarity="positive", flags=[], status="unverified", model_version="t",
-                    created=letter.ingested)).inserted_primary_key[0])
-        return case, letter.id, ids[0], ids[1]
+        letter_id, campaign, other = campaign_letter(case, tmp_path)
+        return case, letter_id, campaign, other
 
     def test_evidence_attach_report_and_errors(self, claimed: tuple[Case, int, int, int]) -> None:
         case, letter_id, campaign, other = claimed

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import random
 from pathlib import Path
-from textwrap import dedent
 
 import pytest
 import sqlalchemy as sa
@@ -21,42 +19,9 @@ from leakdesk.narratives.trend import build_trend, run_detection
 from leakdesk.store import tables as t
 from leakdesk.store.records import dispatches
 from tests.conftest import invoke
+from tests.narratives.campaign import LETTER, PLANTED, stream_csv
 
 pytestmark = pytest.mark.slow  # each test parses a few hundred sentences with natasha (seconds on a busy machine)
-
-START = dt.date(2021, 6, 7)  # a Monday
-PLANTED = dt.date(2021, 7, 19)  # a Monday, six weeks in
-NEUTRAL = ["Японская делегация приехала в Москву.", "Токио выразил обеспокоенность учениями.",
-           "Японские рыбаки пожаловались на задержания шхун."]
-NEAR = "Японские историки осуждают нацизм."
-HITS = ["Японские нацисты снова угрожают Курилам.", "Ведущий назвал японцев нацистами."]
-FILLER = "На Сахалине открылся новый детский сад."
-
-LETTER = dedent("""\
-    From: veter@mail.example
-    To: desk@example.org
-    Subject: Письмо
-    Message-ID: <1@mail.example>
-    Date: Thu, 17 Mar 2022 23:05:00 +0300
-    MIME-Version: 1.0
-    Content-Type: text/plain; charset=utf-8
-
-    В июле прошлого года всё и началось. Тогда же телевидение начало называть японцев нацистами.
-    """)
-
-
-def stream_csv(path: Path) -> Path:
-    rng = random.Random(4)
-    lines = ["date,text,source,url"]
-    for i in range(84):
-        day = START + dt.timedelta(days=i)
-        for j in range(2):
-            share = 0.45 if day >= PLANTED else 0.0
-            text = rng.choice(HITS) if rng.random() < share else rng.choice(NEUTRAL + [NEAR])
-            lines.append(f'{day},"{FILLER} {text}",TV {j},https://tv.example/{i}-{j}')
-    path.write_text("\n".join(lines) + "\n", "utf-8")
-    return path
-
 
 @pytest.fixture
 def monitored(case: Case, tmp_path: Path) -> Case:

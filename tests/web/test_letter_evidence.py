@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from leakdesk.case import Case
 from leakdesk.store import tables as t
 from leakdesk.store.records import accounts
+from tests.narratives.campaign import campaign_letter
 from tests.web.conftest import PASSWORD, login
 
 
@@ -76,42 +77,12 @@ def test_a_verdict_without_evidence_is_refused_in_the_desk_s_words(client: TestC
         assert conn.execute(sa.select(t.claim.c.status).where(t.claim.c.id == claim_id)).scalar_one() == "unverified"
 
 
-def _campaign_letter(case: Case, folder: Path) -> tuple[int, int, int]:
-    """The narratives tests' stream and letter: a claim about the campaign (dated July 2021) and one about nothing
-    monitored. Returns the letter's id and the two claims' ids."""
-    from leakdesk.intake.ingest import ingest_paths
-    from leakdesk.narratives.intake import add_stream
-    from leakdesk.store.records import dispatches
-    from tests.narratives.test_trend import LETTER, stream_csv
-
-    add_stream(case, stream_csv(folder / "tv.csv"), "tv")
-    mail = folder / "letter.eml"
-    mail.write_text(LETTER, "utf-8")
-    ingest_paths(case, [mail], progress=False)
-    with case.transaction() as conn:
-        (letter,) = dispatches.find(conn, top_level=True)
-        text = dispatches.original_text(conn, letter.id)
-        assert text is not None
-        at = text.content.index("Тогда же")
-        conn.execute(t.timex.insert().values(
-            dispatch_id=letter.id, text_id=text.id, start_char=0, end_char=19, surface="В июле прошлого года",
-            type="DATE", value="2021-07", interval_start=dt.date(2021, 7, 1), interval_end=dt.date(2021, 7, 31),
-            anchor=dt.date(2022, 3, 17), anchor_source="letter-date", flags=[], version="t", created=letter.ingested))
-        ids = [conn.execute(t.claim.insert().values(
-            dispatch_id=letter.id, text_id=text.id, start_char=start, end_char=end,
-            text=text.content[start:end].strip(), actors=[], places=[], anchor_source="letter-date",
-            modality="asserted", polarity="positive", flags=[], status="unverified", model_version="t",
-            created=letter.ingested)).inserted_primary_key[0]
-            for start, end in ((at, len(text.content.rstrip())), (0, at - 1))]
-    return letter.id, int(ids[0]), int(ids[1])
-
-
 @pytest.mark.slow  # natasha parses the stream's labelled sentences (seconds on a busy machine)
 def test_a_campaign_claim_shows_the_onset_and_its_evidence_can_be_attached(case: Case, tmp_path: Path) -> None:
     from leakdesk.narratives.trend import run_detection
     from leakdesk.web.app import create_app
 
-    letter_id, campaign, other = _campaign_letter(case, tmp_path)
+    letter_id, campaign, other = campaign_letter(case, tmp_path)
     run_detection(case, "japanese", "nazi")
     for role in ("editor", "viewer"):
         accounts.add_user(case, role, role, PASSWORD)
