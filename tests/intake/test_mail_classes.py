@@ -50,6 +50,17 @@ def test_a_from_line_in_prose_is_body_and_warned_only_when_headers_follow(case: 
     assert "From what I know" in _texts(case, row["id"])[0].content
 
 
+def test_a_from_line_of_prose_after_a_blank_line_is_body_as_dovecot_reads_it(case: Case, inbox: Path) -> None:
+    """RFC 4155's separator is an envelope line (sender and date); an unquoted "From what..." paragraph is not one."""
+    body = b"Dear desk,\n\nFrom what I hear, the money moved in May.\n"
+    (inbox / "box.mbox").write_bytes(ENVELOPE + raw_message(body, message_id="<a@x>") + b"\n"
+                                     + ENVELOPE + raw_message(message_id="<b@x>"))
+    result = ingest_paths(case, [inbox / "box.mbox"], progress=False)
+    rows = list_dispatches(case)
+    assert result.ok and [r["message_id"] for r in rows] == ["<a@x>", "<b@x>"]
+    assert "From what I hear" in _texts(case, rows[0]["id"])[0].content
+
+
 def test_mboxcl2_content_length_keeps_unquoted_from_lines_in_the_body(case: Case, inbox: Path) -> None:
     body = b"Report follows.\n\nFrom the minutes of the meeting: nothing was signed.\n"
     msg = raw_message(body, message_id="<cl@x>", headers={"Content-Length": str(len(body))})

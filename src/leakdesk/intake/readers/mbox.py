@@ -150,14 +150,16 @@ class _Scan:
 
 
 def _is_separator(line: bytes, lines: _Lines, after_blank: bool) -> bool:
-    """A "From " line starts a message after a blank line (mboxo), or anywhere when it looks like an envelope line
-    followed by a header line."""
+    """A "From " line starts a message when it looks like an envelope line (sender and date, RFC 4155) after a blank
+    line, or when it is followed by a header line: an envelope line anywhere, any "From " line after a blank line.
+    An unquoted line of prose after a blank line ("From what I hear, ...") is body, as Dovecot reads it."""
     if not line.startswith(b"From "):
         return False
-    if after_blank:
-        return True
-    if not ENVELOPE.match(line):
+    envelope = bool(ENVELOPE.match(line))
+    if not envelope and not after_blank:
         return False
+    if envelope and after_blank:
+        return True
     following = lines.look_ahead(lines.offset + len(line), 200)
     return bool(HEADER_LINE.match(following))
 
