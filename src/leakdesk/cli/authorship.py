@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from leakdesk.cli.common import (
     CaseArg,
@@ -73,6 +72,8 @@ def verify(
     as_json: JsonOpt = False,
 ) -> None:
     """Is each letter of the series by the same writer as the series' other letters?"""
+    from rich.table import Table
+
     from leakdesk.authorship.casework import verify_series
 
     chosen = _series_name(name, series, "verify")

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from leakdesk.cli.common import JsonOpt, console, err_console, handle_errors, print_json
 
@@ -92,6 +91,8 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
 @contextlib.contextmanager
 def stage_progress(enabled: bool) -> Iterator[Callable[[str], None]]:
     """A Rich spinner on stderr naming the current stage (reading, fitting, answering); silent when not a terminal."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     labels = {"reading": "Reading problems", "fitting": "Fitting on the training problems", "answering": "Answering"}
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),

@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import Progress
-from rich.table import Table
 
 from leakdesk.cli.common import (
     CaseArg,
@@ -34,6 +32,8 @@ from leakdesk.cli.grammar import noun
 @contextlib.contextmanager
 def _progress(quiet: bool) -> Iterator[Callable[[str, int], Callable[[], None]] | None]:
     """A Rich progress bar on stderr, one task per stage (none with --json or when stderr is not a terminal)."""
+    from rich.progress import Progress
+
     if quiet or not err_console.is_terminal:
         yield None
         return
@@ -68,6 +68,8 @@ def entity_list_cmd(case_path: CaseArg, db: DbOpt = None, as_json: JsonOpt = Fal
 
 
 def _print_entities(found: list, as_json: bool) -> None:  # type: ignore[type-arg]
+    from rich.table import Table
+
     if as_json:
         print_json([{"name": e.name, "type": e.type, "aliases": e.aliases, "mentions": e.mentions} for e in found])
         return
@@ -161,6 +163,8 @@ def claim_list_cmd(case_path: CaseArg, series: SeriesOpt = None, dispatch: Dispa
 
 
 def _print_claims(items: list, as_json: bool) -> None:  # type: ignore[type-arg]
+    from rich.table import Table
+
     if as_json:
         print_json(items)
         return

@@ -4,6 +4,7 @@ Everything a letter carries (subject, sender, filename, body, entity names) is h
 render every string with Rich markup and emoji codes off and with control characters replaced (`untrusted`), so
 `[/]` cannot crash a command, `[link=…]` cannot make a hyperlink and an ESC sequence cannot drive the terminal.
 Commands that want colour build `rich.text.Text` pieces with `styled`/`line`, never markup strings.
+Rich is imported when something is first printed, not when a command module is imported (`leakdesk --help`).
 """
 
 from __future__ import annotations
@@ -15,16 +16,17 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import typer
-from rich.console import Console
-from rich.style import Style
-from rich.text import Text
 
 from leakdesk.errors import LeakdeskError
 
-if TYPE_CHECKING:  # the case (SQLAlchemy, Alembic) is imported only by commands that open one
+if TYPE_CHECKING:  # the case (SQLAlchemy, Alembic) is imported only by commands that open one; Rich on first print
+    from rich.console import Console
+    from rich.style import Style
+    from rich.text import Text
+
     from leakdesk.case import Case
 
 # C0 and C1 controls, DEL, and the bidi overrides/isolates that reorder what a reader sees ("Trojan source").
@@ -47,27 +49,64 @@ def untrusted(value: object, *, multiline: bool = False) -> str:
     return (_CONTROLS_BLOCK if multiline else _CONTROLS_LINE).sub(_visible, text)
 
 
-class SafeConsole(Console):
-    """A Rich console that never interprets markup or emoji codes in a string and escapes control characters."""
+@functools.cache
+def _safe_console_class() -> type[Console]:
+    from rich.console import Console
+
+    class SafeConsole(Console):
+        """A Rich console that never interprets markup or emoji codes in a string and escapes control characters."""
+
+        def __init__(self, **kwargs: Any) -> None:
+            kwargs.update(markup=False, emoji=False)
+            kwargs.setdefault("highlight", False)
+            kwargs.setdefault("soft_wrap", True)
+            super().__init__(**kwargs)
+
+        def render_str(self, text: str, **kwargs: Any) -> Text:
+            kwargs.update(markup=False, emoji=False)
+            return super().render_str(untrusted(text, multiline=True), **kwargs)
+
+    return SafeConsole
+
+
+def __getattr__(name: str) -> Any:
+    """`SafeConsole`, the class, made when first asked for (it needs Rich)."""
+    if name == "SafeConsole":
+        return _safe_console_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class _FirstUseConsole:
+    """A SafeConsole made on first use: stands for `console` / `err_console` without importing Rich at start-up.
+
+    Every attribute is the real console's; pass `.real` where Rich needs the console object itself.
+    """
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.update(markup=False, emoji=False)
-        kwargs.setdefault("highlight", False)
-        kwargs.setdefault("soft_wrap", True)
-        super().__init__(**kwargs)
+        self._kwargs = kwargs
+        self._real: Console | None = None
 
-    def render_str(self, text: str, **kwargs: Any) -> Text:
-        kwargs.update(markup=False, emoji=False)
-        return super().render_str(untrusted(text, multiline=True), **kwargs)
+    @property
+    def real(self) -> Console:
+        if self._real is None:
+            self._real = _safe_console_class()(**self._kwargs)
+        return self._real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
 
 
 def styled(text: object, style: str | Style) -> Text:
     """A coloured piece of output; `text` is made safe first."""
+    from rich.text import Text
+
     return Text(untrusted(text, multiline=True), style=style)
 
 
 def line(*parts: object) -> Text:
     """One line of output from plain values and `styled` pieces; plain values are made safe."""
+    from rich.text import Text
+
     out = Text()
     for part in parts:
         out.append(part if isinstance(part, Text) else untrusted(part, multiline=True))
@@ -84,8 +123,8 @@ def say(target: Console, *parts: object) -> None:
         stream.write(text.plain.encode("ascii", "backslashreplace").decode("ascii") + "\n")
 
 
-console = SafeConsole()
-err_console = SafeConsole(stderr=True)
+console: Console = cast("Console", _FirstUseConsole())
+err_console: Console = cast("Console", _FirstUseConsole(stderr=True))
 
 CaseArg = Annotated[Path, typer.Argument(
     help="The case folder (or give it with --case CASE or LEAKDESK_CASE).", metavar="CASE", show_default=False)]

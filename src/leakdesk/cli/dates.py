@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import Progress
 
 from leakdesk.cli.common import (
     CaseArg,
@@ -35,6 +34,8 @@ def dates(
     json: JsonOpt = False,
 ) -> None:
     """Find dates, periods, durations and repeated times in each dispatch, anchored on the letter's own date."""
+    from rich.progress import Progress
+
     from leakdesk.claims.timex.casework import extract_case_dates
 
     show = not json and err_console.is_terminal

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from leakdesk.cli.common import (
     CaseArg,
@@ -22,6 +20,9 @@ from leakdesk.cli.common import (
 )
 from leakdesk.cli.grammar import noun
 
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
@@ -29,6 +30,8 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
 
 
 def progress_bar(quiet: bool, what: str) -> Progress:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     return Progress(TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                     console=err_console, disable=quiet or not err_console.is_terminal, transient=True)
 
@@ -46,6 +49,8 @@ def dkim(
     as_json: JsonOpt = False,
 ) -> None:
     """Verify the DKIM signatures and ARC chain of emails; each verdict says where its key came from."""
+    from rich.table import Table
+
     from leakdesk.intake.dkim import check_case
 
     with open_case(case, db) as c, progress_bar(as_json, "Checking DKIM") as progress:

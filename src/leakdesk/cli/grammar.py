@@ -7,11 +7,14 @@ Three things live here, all applied while click resolves a command (before any o
 - the case: the first positional argument, or `--case CASE`, or `LEAKDESK_CASE` — a positional case always wins, so
   setting the variable never shifts the other positional arguments.
 
-Nothing here imports the case or a heavy library: `leakdesk --help` must start fast.
+Nothing here imports the case or a heavy library: `leakdesk --help` must start fast. For the same reason a group's
+commands are made only when the group is used (`CommandModules`): `leakdesk --help` imports no command module but
+those of the top-level shortcuts, and `leakdesk dispatch list` only the modules that add verbs to `dispatch`.
 """
 
 from __future__ import annotations
 
+import importlib
 import math
 import os
 from pathlib import Path
@@ -21,6 +24,8 @@ import typer
 from typer import _click as click  # Typer builds its commands from its own copy of click
 from typer._click.exceptions import UsageError
 from typer.core import TyperArgument, TyperGroup, TyperOption
+from typer.main import get_command_from_info, get_command_name
+from typer.models import CommandInfo
 
 CASE_METAVAR = "CASE"  # the metavar of `common.CaseArg`; a command whose first argument has it takes a case
 CASE_ENV = "LEAKDESK_CASE"
@@ -252,15 +257,102 @@ def cheap_coercion(cmd: Any, ctx: click.Context) -> None:
             param._runtime_param = _CheapCoercion(param.type_descriptor)
 
 
+# --------------------------------------------------------------------------- commands made on first use
+
+ROOT = ""  # the group name CommandModules gives the top-level commands (`run`, `show`, …)
+
+
+class CommandModules:
+    """Which module adds the commands of which group; a module is imported when one of its groups is first used.
+
+    `modules` maps a module (that defines `register(app, eval_app)`) to the groups it adds commands to: noun names,
+    "eval", or ROOT for top-level commands. tests/cli checks the map against what each module really registers.
+    """
+
+    def __init__(self, app: typer.Typer, eval_app: typer.Typer, modules: dict[str, tuple[str, ...]]) -> None:
+        self.app, self.eval_app, self.modules = app, eval_app, modules
+        self.imported: set[str] = set()
+
+    def rank(self, info: CommandInfo) -> int:
+        """Where a command is listed: in the order of `modules`, whichever module was imported first."""
+        order = list(self.modules)
+        module = getattr(info.callback, "__module__", "")
+        return order.index(module) if module in order else len(order)
+
+    def typer_of(self, group: str) -> typer.Typer:
+        """The Typer of `group`, after every module that adds commands to it has registered them."""
+        for module, groups in self.modules.items():
+            if group in groups and module not in self.imported:
+                self.imported.add(module)
+                importlib.import_module(module).register(self.app, self.eval_app)
+        if group == ROOT:
+            return self.app
+        return self.eval_app if group == "eval" else noun(self.app, group)
+
+
+_command_modules: CommandModules | None = None
+
+
+def load_commands_from(modules: CommandModules) -> None:
+    """Make every group of the CLI take its commands from `modules` (main.py calls this once)."""
+    global _command_modules
+    _command_modules = modules
+
+
+class LazyGroup(TyperGroup):
+    """A group whose commands are made the first time one is looked up or listed."""
+
+    _loaded = False
+
+    @property
+    def group_key(self) -> str:
+        return self.name or ""
+
+    def load(self) -> None:
+        """Add the commands that the modules of this group registered (importing those modules now)."""
+        if self._loaded or _command_modules is None:
+            return
+        self._loaded = True
+        source = _command_modules.typer_of(self.group_key)
+        made: dict[str, click.Command] = {}
+        for info in sorted(source.registered_commands, key=_command_modules.rank):
+            assert info.callback is not None
+            name = info.name or get_command_name(info.callback.__name__)
+            made[name] = self.commands.get(name) or get_command_from_info(
+                info, pretty_exceptions_short=source.pretty_exceptions_short,
+                rich_markup_mode=source.rich_markup_mode)
+        # Commands first, in the order of the modules' map whichever module was imported first; then the groups.
+        self.commands = {**made, **{n: c for n, c in self.commands.items() if n not in made}}
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            self.load()
+        return self.commands.get(cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self.load()
+        return list(self.commands)
+
+
+def load_everything(group: TyperGroup, ctx: click.Context | None = None) -> None:
+    """Make every command of `group` and of its subgroups now (for tests and for listing the whole CLI)."""
+    ctx = ctx or click.Context(group)
+    for name in group.list_commands(ctx):
+        sub = group.get_command(ctx, name)
+        if isinstance(sub, TyperGroup):
+            load_everything(sub, ctx)
+
+
 # --------------------------------------------------------------------------- groups that rewrite old forms
 
 
-class NounGroup(TyperGroup):
+class NounGroup(LazyGroup):
     """A noun group: accepts the old `NOUN CASE VERB` and `NOUN CASE …` forms, and places the case."""
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
+        self.load()
         args = self._new_form(ctx, list(args))
         name, cmd, rest = super().resolve_command(ctx, args)
         cheap_coercion(cmd, ctx)
@@ -291,8 +383,12 @@ class NounGroup(TyperGroup):
         return args
 
 
-class RootGroup(TyperGroup):
+class RootGroup(LazyGroup):
     """The `leakdesk` command: old command names are rewritten to their new form; shortcuts place the case."""
+
+    @property
+    def group_key(self) -> str:
+        return ROOT
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from leakdesk.cli.common import (
     CaseArg,
@@ -91,6 +90,8 @@ def dispatches(
     as_json: JsonOpt = False,
 ) -> None:
     """List dispatches and their attachments."""
+    from rich.table import Table
+
     from leakdesk.intake import list_dispatches
     from leakdesk.intake.pgp import pgp_label
 

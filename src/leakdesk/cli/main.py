@@ -3,13 +3,21 @@ their own module and register themselves into the noun groups of `leakdesk.cli.g
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
 
-from leakdesk.cli.grammar import RootGroup, add_groups
+from leakdesk.cli.grammar import (
+    ROOT,
+    CommandModules,
+    NounGroup,
+    RootGroup,
+    add_groups,
+    load_commands_from,
+    load_everything,
+)
 
 app = typer.Typer(
     cls=RootGroup,
@@ -21,7 +29,8 @@ app = typer.Typer(
     rich_markup_mode=None,  # plain help: Rich's help renderer (and Markdown) would double the start-up time
 )
 eval_app = typer.Typer(
-    help="Measure leakdesk's analysis quality on standard test sets.", no_args_is_help=True, rich_markup_mode=None
+    help="Measure leakdesk's analysis quality on standard test sets.", no_args_is_help=True, rich_markup_mode=None,
+    cls=NounGroup,
 )
 add_groups(app)
 app.add_typer(eval_app, name="eval")
@@ -48,28 +57,37 @@ def _desk_user(
     set_passphrase_file(passphrase_file)
 
 
-# Each module defines `register(app, eval_app)`.
-COMMAND_MODULES = [
-    "leakdesk.cli.case",  # case init|fsck|checkpoint, desk key
-    "leakdesk.cli.run",  # run (the stage pipeline)
-    "leakdesk.cli.show",  # show, dispatch show
-    "leakdesk.cli.intake",  # dispatch ingest|list|set|decrypt|variants, series create|assign|list|show|remove
-    "leakdesk.cli.mail",  # mailbox fetch, key import|list
-    "leakdesk.cli.report",  # case report, demo
-    "leakdesk.cli.language",  # translation …, glossary …, model …, eval translation
-    "leakdesk.cli.authorship",  # series verify|report, dispatch review|status, reference …
-    "leakdesk.cli.authorship_eval",  # eval authorship, eval authorship-score
-    "leakdesk.cli.claims",  # entity …, alias …, claim …, export ftm|claimreview, eval checkworthy
-    "leakdesk.cli.dates",  # date extract, eval timex
-    "leakdesk.cli.narratives",  # stream …, narrative trend, eval persuasion
-    "leakdesk.cli.dkim",  # dispatch dkim
-    "leakdesk.cli.web",  # serve, search, user …, token …
-    "leakdesk.cli.publish",  # series exposure, dispatch scrub, case share, redaction …, bundle …
-    "leakdesk.cli.ocr",  # dispatch ocr
-]
+# Each module defines `register(app, eval_app)` and adds commands to the groups named here (ROOT: top-level
+# commands). A module is imported only when one of its groups is used; tests/cli checks this map.
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "leakdesk.cli.case": ("case", "desk"),  # case init|fsck|checkpoint, desk key
+    "leakdesk.cli.run": (ROOT,),  # run (the stage pipeline)
+    "leakdesk.cli.show": (ROOT, "dispatch"),  # show, dispatch show
+    "leakdesk.cli.intake": ("dispatch", "series"),  # dispatch ingest|list|set|decrypt|variants, series create|…
+    "leakdesk.cli.mail": ("mailbox", "key"),  # mailbox fetch, key import|list
+    "leakdesk.cli.report": (ROOT, "case"),  # case report, demo
+    "leakdesk.cli.language": ("translation", "glossary", "model", "eval"),  # … and eval translation
+    "leakdesk.cli.authorship": ("series", "dispatch", "reference"),  # series verify|report, dispatch review|status
+    "leakdesk.cli.authorship_eval": ("eval",),  # eval authorship, eval authorship-score
+    "leakdesk.cli.claims": ("entity", "alias", "claim", "export", "eval"),  # … and eval checkworthy
+    "leakdesk.cli.dates": ("date", "eval"),  # date extract, eval timex
+    "leakdesk.cli.narratives": ("stream", "narrative", "eval"),  # … and eval persuasion
+    "leakdesk.cli.dkim": ("dispatch",),  # dispatch dkim
+    "leakdesk.cli.web": (ROOT, "user", "token"),  # serve, search, user …, token …
+    "leakdesk.cli.publish": ("series", "dispatch", "case", "redaction", "bundle"),  # exposure, scrub, share, …
+    "leakdesk.cli.ocr": ("dispatch",),  # dispatch ocr
+}
+load_commands_from(CommandModules(app, eval_app, COMMAND_MODULES))
 
-for _name in COMMAND_MODULES:
-    importlib.import_module(_name).register(app, eval_app)
+
+def command_tree() -> TyperGroup:
+    """The whole command tree with every command made (listing the CLI, its tests)."""
+    import typer.main
+
+    tree = typer.main.get_command(app)
+    assert isinstance(tree, TyperGroup)
+    load_everything(tree)
+    return tree
 
 
 def main() -> None:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import Progress
 
 from leakdesk.cli.common import CaseArg, DbOpt, JsonOpt, console, err_console, handle_errors, open_case, print_json
 from leakdesk.cli.grammar import noun
@@ -28,6 +27,8 @@ def stream_add(
     json: JsonOpt = False,
 ) -> None:
     """Store a stream file (or a folder of them) with custody; every item keeps its date, source and URL."""
+    from rich.progress import Progress
+
     from leakdesk.narratives.intake import add_stream
 
     show = not json and err_console.is_terminal
@@ -80,6 +81,8 @@ def narratives(
     json: JsonOpt = False,
 ) -> None:
     """When did the media start applying a label to a target? Weekly rate of hits per mention, onset, examples."""
+    from rich.progress import Progress
+
     if claim is not None:
         _claim_evidence(case, claim, target, label_family, attach, note, db, json)
         return

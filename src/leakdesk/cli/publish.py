@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from leakdesk.cli.common import (
     CaseArg,
@@ -72,6 +71,8 @@ def exposure(
 
 
 def _print(data: dict[str, Any], grouped: Any, style_summary: Any, canary_summary: Any) -> None:
+    from rich.table import Table
+
     left = "; ".join(f"{k}: {v}" for k, v in data["left_out"].items())
     say(console, f"Exposure check of series {data['series']}: {len(data['letters'])} letters by the series' writer"
         + (f" (left out — {left})" if left else "") + ".")
@@ -111,6 +112,8 @@ def _print(data: dict[str, Any], grouped: Any, style_summary: Any, canary_summar
 
 
 def _print_redactions(found: list[Any], as_json: bool) -> None:
+    from rich.table import Table
+
     if as_json:
         print_json([x.as_dict() for x in found])
         return

@@ -6,8 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from leakdesk.cli.common import (
     CaseArg,
@@ -47,6 +45,9 @@ def demo(
     json: JsonOpt = False,
 ) -> None:
     """Build the bundled sample case into a fresh case folder, run every stage, and write the case report."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
     from leakdesk.demo import run_demo
 
     quiet = json or not err_console.is_terminal
