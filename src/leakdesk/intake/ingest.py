@@ -35,23 +35,13 @@ from leakdesk.intake.registry import (
 )
 from leakdesk.intake.series import series_id_for
 from leakdesk.language.langid import detect_languages
-from leakdesk.store import tables as t
 from leakdesk.store.audit import append_many
-from leakdesk.store.digests import DIGEST_KEY, rows_digest, tree_digests
+from leakdesk.store.digests import DIGEST_KEY
 from leakdesk.store.originals import Digests
+from leakdesk.store.records import intake as records
+from leakdesk.store.records.intake import Arrival, NewDispatch, NewText
 
 SCRATCH = ".intake-scratch"
-
-# Statements built once: building SQLAlchemy expressions per message costs more than running them.
-_D = t.dispatch.c
-_BY_KEY = sa.select(_D.id).where(_D.dedup_key == sa.bindparam("key"))
-_VARIANT = (
-    sa.select(_D.id)
-    .where(_D.message_id == sa.bindparam("mid"), _D.parent_id.is_(None), _D.original_sha256 != sa.bindparam("sha"))
-    .order_by(_D.id)
-    .limit(1)
-)
-_ORIGINAL = sa.select(t.original.c.sha256).where(t.original.c.sha256 == sa.bindparam("sha"))
 
 
 @dataclass
@@ -147,6 +137,11 @@ class _Node:
     depth: int = 0
     details: dict[str, Any] = field(default_factory=dict)
     children: list[_Node] = field(default_factory=list)
+    record: NewDispatch | None = None  # the rows written for it (their ids), once written
+
+    @property
+    def dispatch_id(self) -> int | None:
+        return self.record.id if self.record is not None else None
 
     @property
     def status(self) -> str:
@@ -248,12 +243,11 @@ class Ingester:
             if container_digests is None:
                 return
             with self.case.transaction() as conn:
-                self._ensure_original(conn, container_digests, reader.media_types[0] if reader.media_types else None)
-                seen = conn.execute(
-                    sa.select(t.custody.c.id).where(t.custody.c.sha256 == container_digests.sha256).limit(1)
-                ).first()
-                self._custody(conn, container_digests.sha256, None, "re-received" if seen else "container",
-                              reader.channel, source_desc, None)
+                records.ensure_originals(conn, [(container_digests,
+                                                 reader.media_types[0] if reader.media_types else None)])
+                seen = records.bytes_seen(conn, container_digests.sha256)
+                records.add_custody(conn, container_digests.sha256, "re-received" if seen else "container",
+                                    self._arrival(reader.channel, source_desc, None), None)
                 self.case.audit(conn, "intake.container", container_digests.sha256,
                                 {"source": source_desc, "reader": reader.name, "size": container_digests.size})
             self.result.containers += 1
@@ -378,10 +372,10 @@ class Ingester:
             if same is not None:
                 self.result.re_received.append(same)
                 continue
-            self.result.created.append(node.dispatch_id)  # type: ignore[attr-defined]
+            self.result.created.append(_written_id(node))
             self.result.children += sum(1 for _ in node.walk()) - 1
             if variant_of is not None:
-                self.result.variants.append({"dispatch_id": node.dispatch_id,  # type: ignore[attr-defined]
+                self.result.variants.append({"dispatch_id": node.dispatch_id,
                                              "variant_of": variant_of, "message_id": node.ex.message_id})
             self._report(node, item.where)
 
@@ -389,118 +383,43 @@ class Ingester:
         """Every row of the batch in a few multi-row statements; one audit entry per dispatch, as one by one."""
         series_id = self.series_id(conn)
         out: list[tuple[_Pending, int | None, int | None]] = []
-        fresh: list[tuple[_Pending, int | None]] = []
+        fresh: list[tuple[NewDispatch, Arrival]] = []
         earlier = self._variants_of(conn, items)
         for item in items:
             variant_of = earlier.get(id(item))
             if variant_of is not None and self._same_letter(conn, variant_of, item.node):
                 out.append((item, None, variant_of))
             else:
-                fresh.append((item, variant_of))
+                fresh.append((self._record(item.node),
+                              self._arrival(item.channel, item.source_desc, item.location, series_id, variant_of)))
                 out.append((item, variant_of, None))
-        written = self._insert_trees(conn, [(item, variant_of) for item, variant_of in fresh], series_id)
-        trees = {item.node.dispatch_id: [n.dispatch_id for n in item.node.walk()]  # type: ignore[attr-defined]
-                 for item, _v in fresh}
-        digests = tree_digests(conn, trees, written) if trees else {}
+        digests = records.write_letters(conn, fresh)
         entries: list[tuple[str, str, Any]] = []
         for item, variant_of, same in out:
             node = item.node
             if same is not None:
-                entries.append(self._same_letter_entry(conn, node, same, item))
+                entries.append(self._same_letter_entry(conn, node, same, item.channel, item.source_desc,
+                                                       item.location))
                 continue
-            entries.append(("intake.ingest", f"dispatch {node.dispatch_id}", {  # type: ignore[attr-defined]
+            entries.append(("intake.ingest", f"dispatch {node.dispatch_id}", {
                 "sha256": node.digests.sha256, "source": item.source_desc, "location": item.location,
                 "channel": item.channel, "status": node.status, "children": sum(1 for _ in node.walk()) - 1,
-                "variant_of": variant_of, DIGEST_KEY: digests[node.dispatch_id],  # type: ignore[attr-defined]
+                "variant_of": variant_of, DIGEST_KEY: digests[node.dispatch_id],  # type: ignore[index]
             }))
         append_many(conn, self.case.actor, entries)
         return out
 
-    def _same_letter_entry(self, conn: sa.Connection, node: _Node, same: int, item: _Pending) -> tuple[str, str, Any]:
-        self._ensure_original(conn, node.digests, node.media_type)
-        self._custody(conn, node.digests.sha256, same, "re-received", item.channel, item.source_desc,
-                      " › ".join(x for x in (item.location, "same letter, other line endings") if x))
+    def _same_letter_entry(self, conn: sa.Connection, node: _Node, same: int, channel: str, source_desc: str,
+                           location: str | None) -> tuple[str, str, Any]:
+        """Custody for a copy that differs from a letter in the case only in line endings; its audit entry."""
+        records.ensure_originals(conn, [(node.digests, node.media_type)])
+        records.add_custody(conn, node.digests.sha256, "re-received", self._arrival(channel, source_desc, location),
+                            same, " › ".join(x for x in (location, "same letter, other line endings") if x))
         return ("intake.re-receive", f"dispatch {same}", {
-            "sha256": node.digests.sha256, "source": item.source_desc, "location": item.location,
+            "sha256": node.digests.sha256, "source": source_desc, "location": location,
             "same_letter": "the bytes differ from the dispatch's original only in line endings (CRLF)",
-            DIGEST_KEY: rows_digest(conn, same),
+            DIGEST_KEY: records.letter_digest(conn, same),
         })
-
-    def _insert_trees(self, conn: sa.Connection, items: list[tuple[_Pending, int | None]],
-                      series_id: int | None) -> dict[str, dict[int, list[list[Any]]]]:
-        """Dispatch rows level by level (ids come back in order), then headers, texts and custody in one go each.
-        Returns the header and text rows as the digest reads them back (see `tree_digests`)."""
-        all_nodes = [n for item, _v in items for n in item.node.walk()]
-        self._ensure_originals(conn, all_nodes)
-        now = datetime.now(UTC)
-        Level = list[tuple[_Node, int | None, str, _Pending, int | None, int | None]]
-        level: Level = [(item.node, None, item.node.digests.sha256, item, variant_of, series_id)
-                        for item, variant_of in items]
-        headers: list[dict[str, Any]] = []
-        texts: list[dict[str, Any]] = []
-        custody: list[dict[str, Any]] = []
-        while level:
-            rows = [self._dispatch_row(node, parent_id, key, item.channel, sid, variant_of, now)
-                    for node, parent_id, key, item, variant_of, sid in level]
-            ids = [r[0] for r in conn.execute(
-                t.dispatch.insert().returning(t.dispatch.c.id, sort_by_parameter_order=True), rows)]
-            following: Level = []
-            for (node, parent_id, _key, item, _v, _s), dispatch_id in zip(level, ids, strict=True):
-                node.dispatch_id = dispatch_id  # type: ignore[attr-defined]
-                ex = node.ex
-                headers.extend({"dispatch_id": dispatch_id, "position": i, "name": name, "raw": raw,
-                                "decoded": decoded} for i, (name, raw, decoded) in enumerate(ex.headers))
-                texts.extend(_text_row(dispatch_id, tp) for tp in ex.texts)
-                where = item.location if parent_id is None else " › ".join(
-                    x for x in (item.location, f"part {node.part}") if x)
-                custody.append(dict(time=now, sha256=node.digests.sha256, dispatch_id=dispatch_id,
-                                    event="received" if parent_id is None else "extracted", channel=item.channel,
-                                    source=item.source_desc, location=where or None, actor=self.case.actor))
-                following.extend((child, dispatch_id, f"{dispatch_id}/{child.part}", item, None, None)
-                                 for child in node.children)
-            level = following
-        for table, rows in ((t.header, headers), (t.text, texts), (t.custody, custody)):
-            if rows:
-                conn.execute(table.insert(), rows)
-        written: dict[str, dict[int, list[list[Any]]]] = {"headers": {}, "texts": {}}
-        for row in headers:
-            written["headers"].setdefault(row["dispatch_id"], []).append(
-                [row["dispatch_id"], row["position"], row["name"], row["raw"], row["decoded"]])
-        for row in texts:
-            written["texts"].setdefault(row["dispatch_id"], []).append(
-                [row["dispatch_id"], row["role"], row["content"], row["charset"], row["extractor"],
-                 row["extractor_version"]])
-        return written
-
-    def _ensure_originals(self, conn: sa.Connection, nodes: list[_Node]) -> None:
-        wanted = {n.digests.sha256: n for n in nodes}
-        known: set[str] = set()
-        shas = sorted(wanted)
-        for i in range(0, len(shas), 500):
-            known.update(conn.execute(sa.select(t.original.c.sha256)
-                                      .where(t.original.c.sha256.in_(shas[i:i + 500]))).scalars())
-        now = datetime.now(UTC)
-        missing = [dict(sha256=sha, sha1=n.digests.sha1, md5=n.digests.md5, size=n.digests.size,
-                        media_type=(n.media_type or None) and n.media_type[:200], first_seen=now)
-                   for sha, n in wanted.items() if sha not in known]
-        if missing:
-            conn.execute(t.original.insert(), missing)
-
-    @staticmethod
-    def _dispatch_row(node: _Node, parent_id: int | None, dedup_key: str, channel: str, series_id: int | None,
-                      variant_of: int | None, now: datetime) -> dict[str, Any]:
-        ex = node.ex
-        details = {**ex.details, **node.details}
-        if ex.warnings:
-            details["warnings"] = list(dict.fromkeys(ex.warnings))
-        return dict(
-            dedup_key=dedup_key, parent_id=parent_id, original_sha256=node.digests.sha256, series_id=series_id,
-            kind=node.kind, channel=channel, filename=node.filename, media_type=node.media_type,
-            reader=node.reader.name, message_id=ex.message_id, subject=ex.subject, sender=ex.sender,
-            recipients=ex.recipients, date=ex.date, date_utc=ex.date_utc, language=_main_language(ex.texts),
-            status=node.status, error=node.error, variant_of=variant_of, pgp_status=ex.pgp_status,
-            pgp_details=ex.pgp_details, details=details or None, ingested=now,
-        )
 
     def _read(self, source: Source, digests: Digests, ctx: ReadContext, kind_hint: str,
               reader: Reader | None = None) -> _Node:
@@ -550,88 +469,72 @@ class Ingester:
     # ------------------------------------------------------------------ decrypt later
     def decrypt(self, dispatch_ids: list[int] | None = None) -> DecryptResult:
         """Re-read encrypted letters that could not be decrypted when they arrived (the key came later)."""
-        d = t.dispatch
-        query = sa.select(d.c.id, d.c.original_sha256, d.c.pgp_status, d.c.filename, d.c.channel).order_by(d.c.id)
         with self.case.connect() as conn:
-            if dispatch_ids:
-                rows = conn.execute(query.where(d.c.id.in_(dispatch_ids))).all()
-                missing = sorted(set(dispatch_ids) - {r.id for r in rows})
-                if missing:
-                    raise NoSuchRecord(f"No such dispatch {', '.join(map(str, missing))} in this case.")
-            else:
-                rows = conn.execute(query.where(d.c.pgp_status == "not-decrypted")).all()
+            letters = records.encrypted_letters(conn, dispatch_ids)
+        if dispatch_ids:
+            missing = sorted(set(dispatch_ids) - {letter.id for letter in letters})
+            if missing:
+                raise NoSuchRecord(f"No such dispatch {', '.join(map(str, missing))} in this case.")
         result = DecryptResult()
-        for row in rows:
-            if row.pgp_status != "not-decrypted":
-                why = "it is already decrypted" if row.pgp_status == "decrypted" else "it is not an encrypted letter"
-                result.skipped.append({"dispatch_id": row.id, "reason": why})
+        for letter in letters:
+            if letter.pgp_status != "not-decrypted":
+                why = ("it is already decrypted" if letter.pgp_status == "decrypted"
+                       else "it is not an encrypted letter")
+                result.skipped.append({"dispatch_id": letter.id, "reason": why})
                 continue
-            self._decrypt_one(row, result)
+            self._decrypt_one(letter, result)
         return result
 
-    def _decrypt_one(self, row: sa.Row, result: DecryptResult) -> None:
+    def _decrypt_one(self, letter: records.Encrypted, result: DecryptResult) -> None:
         with self.case.connect() as conn:
-            o = conn.execute(sa.select(t.original).where(t.original.c.sha256 == row.original_sha256)).one()
-        digests = Digests(o.sha256, o.sha1, o.md5, o.size)
-        source = Source(filename=row.filename, path=self.case.originals.verified_path(o.sha256), sha256=o.sha256,
-                        media_type="message/rfc822")
+            digests = records.original_digests(conn, letter.original_sha256)
+        if digests is None:
+            raise NoSuchRecord(f"Dispatch {letter.id} has no recorded original in this case.")
+        source = Source(filename=letter.filename, path=self.case.originals.verified_path(digests.sha256),
+                        sha256=digests.sha256, media_type="message/rfc822")
         node = self._read(source, digests, self.context(), kind_hint="email", reader=self.registry.by_name("eml"))
         ex = node.ex
         if ex.pgp_status != "decrypted":
             reason = (ex.pgp_details or {}).get("reason") or "it still cannot be decrypted"
-            result.still_encrypted.append({"dispatch_id": row.id, "reason": reason})
+            result.still_encrypted.append({"dispatch_id": letter.id, "reason": reason})
             return
         self._languages(node)
         with self.case.transaction() as conn:
-            done = set(conn.execute(sa.select(t.dispatch.c.dedup_key)
-                                    .where(t.dispatch.c.parent_id == row.id)).scalars())
+            done = records.part_keys(conn, letter.id)
             texts = [tp for tp in ex.texts if tp.role == "decrypted"]
-            if texts:
-                conn.execute(t.text.insert(), [
-                    {"dispatch_id": row.id, "role": tp.role, "language": tp.language,
-                     "content": tp.content.replace("\x00", ""), "charset": tp.charset,
-                     "charset_reason": tp.charset_reason, "extractor": tp.extractor,
-                     "extractor_version": tp.extractor_version}
-                    for tp in texts
-                ])
-            added = 0
-            for child in node.children:
-                key = f"{row.id}/{child.part}"
-                if key not in done:
-                    self._write(conn, child, row.id, key, row.channel, "leakdesk decrypt", None, None, None)
-                    added += sum(1 for _ in child.walk())
-            current = conn.execute(sa.select(t.dispatch.c.details, t.dispatch.c.language)
-                                   .where(t.dispatch.c.id == row.id)).one()
-            details = dict(current.details or {})
+            records.add_texts(conn, letter.id, [_new_text(tp) for tp in texts])
+            arrival = self._arrival(letter.channel, "leakdesk decrypt", None, parent_id=letter.id)
+            new_parts = [child for child in node.children if f"{letter.id}/{child.part}" not in done]
+            records.write_letters(conn, [(self._record(child), arrival) for child in new_parts])
+            added = sum(1 for child in new_parts for _ in child.walk())
+            details = dict(letter.details or {})
             if "protected_headers" in ex.details:
                 details["protected_headers"] = ex.details["protected_headers"]
             details["decrypted_later"] = datetime.now(UTC).isoformat()
             values: dict[str, Any] = dict(pgp_status=ex.pgp_status, pgp_details=ex.pgp_details, details=details,
                                           status=node.status, error=node.error,
-                                          language=current.language or _main_language(ex.texts))
+                                          language=letter.language or _main_language(ex.texts))
             if "protected_headers" in ex.details:
                 values.update(subject=ex.subject, sender=ex.sender, recipients=ex.recipients, date=ex.date,
                               date_utc=ex.date_utc)
-            conn.execute(t.dispatch.update().where(t.dispatch.c.id == row.id).values(**values))
-            self.case.record_dispatch_digest(conn, row.id, "intake.decrypt", {
+            records.update_decrypted(conn, letter.id, values)
+            self.case.record_dispatch_digest(conn, letter.id, "intake.decrypt", {
                 "pgp_status": ex.pgp_status, "texts": len(texts), "children": added,
                 "protected_headers": sorted(ex.details.get("protected_headers") or {}),
             })
-        result.decrypted.append({"dispatch_id": row.id, "texts": len(texts), "children": added,
+        result.decrypted.append({"dispatch_id": letter.id, "texts": len(texts), "children": added,
                                  "subject": ex.subject})
 
     # ------------------------------------------------------------------ store
     def _existing(self, sha256: str) -> int | None:
         with self.case.connect() as conn:
-            return conn.execute(_BY_KEY, {"key": sha256}).scalar()
+            return records.dispatch_with_key(conn, sha256)
 
     def _existing_many(self, shas: list[str]) -> dict[str, int]:
         """The dispatch already in the case for each of these dedup keys (one query for a group of members)."""
         self._flushed.clear()
-        d = t.dispatch.c
         with self.case.connect() as conn:
-            return {row.dedup_key: row.id for row in conn.execute(
-                sa.select(d.dedup_key, d.id).where(d.dedup_key.in_(sorted(set(shas)))))}
+            return records.dispatches_with_keys(conn, shas)
 
     def _lookup(self, sha256: str) -> int | None:
         """`_existing`, answered from the group's one query unless this batch has since written the same bytes."""
@@ -642,14 +545,15 @@ class Ingester:
     def _re_received(self, dispatch_id: int, digests: Digests, channel: str, source_desc: str,
                      location: str | None, where: str) -> Outcome:
         with self.case.transaction() as conn:
-            self._custody(conn, digests.sha256, dispatch_id, "re-received", channel, source_desc, location)
-            row = conn.execute(sa.select(t.dispatch).where(t.dispatch.c.id == dispatch_id)).one()
+            records.add_custody(conn, digests.sha256, "re-received", self._arrival(channel, source_desc, location),
+                                dispatch_id)
+            row = records.receipt(conn, dispatch_id)
             sid = self.series_id(conn)
             if sid is not None and row.series_id is None:
-                conn.execute(t.dispatch.update().where(t.dispatch.c.id == dispatch_id).values(series_id=sid))
+                records.set_series_if_none(conn, dispatch_id, sid)
             self.case.audit(conn, "intake.re-receive", f"dispatch {dispatch_id}",
                             {"sha256": digests.sha256, "source": source_desc, "location": location,
-                             DIGEST_KEY: rows_digest(conn, dispatch_id)})
+                             DIGEST_KEY: records.letter_digest(conn, dispatch_id)})
         self.result.re_received.append(dispatch_id)
         if row.status == "error":
             self.result.problems.append(Problem(where, f"{row.error} (already in the case as dispatch {dispatch_id})",
@@ -666,24 +570,18 @@ class Ingester:
                 variant_of = self._variant_of(conn, node)
                 if variant_of is not None and self._same_letter(conn, variant_of, node):
                     same = variant_of
-                    self._ensure_original(conn, node.digests, node.media_type)
-                    self._custody(conn, node.digests.sha256, same, "re-received", channel, source_desc,
-                                  " › ".join(x for x in (location, "same letter, other line endings") if x))
-                    self.case.audit(conn, "intake.re-receive", f"dispatch {same}", {
-                        "sha256": node.digests.sha256, "source": source_desc, "location": location,
-                        "same_letter": "the bytes differ from the dispatch's original only in line endings (CRLF)",
-                        DIGEST_KEY: rows_digest(conn, same),
-                    })
-                    row = conn.execute(sa.select(t.dispatch.c.status, t.dispatch.c.error)
-                                       .where(t.dispatch.c.id == same)).one()
+                    self.case.audit(conn, *self._same_letter_entry(conn, node, same, channel, source_desc,
+                                                                   location))
+                    row = records.receipt(conn, same)
                     self.result.re_received.append(same)
                     return Outcome(same, False, row.status, row.error, None)
-                dispatch_id = self._write(conn, node, None, node.digests.sha256, channel, source_desc, location,
-                                          self.series_id(conn), variant_of)
+                arrival = self._arrival(channel, source_desc, location, self.series_id(conn), variant_of)
+                digest = records.write_letters(conn, [(self._record(node), arrival)])
+                dispatch_id = _written_id(node)
                 self.case.audit(conn, "intake.ingest", f"dispatch {dispatch_id}", {
                     "sha256": node.digests.sha256, "source": source_desc, "location": location, "channel": channel,
                     "status": node.status, "children": sum(1 for _ in node.walk()) - 1, "variant_of": variant_of,
-                    DIGEST_KEY: rows_digest(conn, dispatch_id),
+                    DIGEST_KEY: digest[dispatch_id],
                 })
             again = None
         except sa.exc.IntegrityError:
@@ -704,22 +602,38 @@ class Ingester:
         for n in node.walk():
             label = where if n is node else f"{where}, {_child_label(n)}"
             if n.status == "error":
-                self.result.problems.append(Problem(label, n.error or "", getattr(n, "dispatch_id", None)))
+                self.result.problems.append(Problem(label, n.error or "", n.dispatch_id))
             elif n.status == "warning":
-                self.result.warnings.append(Problem(label, n.warning or "", getattr(n, "dispatch_id", None)))
+                self.result.warnings.append(Problem(label, n.warning or "", n.dispatch_id))
 
     def _same_letter(self, conn: sa.Connection, other_id: int, node: _Node) -> bool:
         """Two copies that differ only in line endings (an mbox saved on Windows) are the same letter."""
-        sha = conn.execute(sa.select(t.dispatch.c.original_sha256).where(t.dispatch.c.id == other_id)).scalar()
-        if sha is None or abs(node.digests.size - self._size(conn, sha)) > node.digests.size // 10 + 2:
+        other = records.original_of(conn, other_id)
+        if other is None or abs(node.digests.size - other[1]) > node.digests.size // 10 + 2:
             return False
         mine = self.case.originals.read_bytes(node.digests.sha256)
-        theirs = self.case.originals.read_bytes(sha)
+        theirs = self.case.originals.read_bytes(other[0])
         return _lf(mine) == _lf(theirs)
 
-    @staticmethod
-    def _size(conn: sa.Connection, sha256: str) -> int:
-        return int(conn.execute(sa.select(t.original.c.size).where(t.original.c.sha256 == sha256)).scalar() or 0)
+    def _arrival(self, channel: str, source_desc: str, location: str | None, series_id: int | None = None,
+                 variant_of: int | None = None, parent_id: int | None = None) -> Arrival:
+        return Arrival(channel, source_desc, location, self.case.actor, series_id, variant_of, parent_id)
+
+    def _record(self, node: _Node) -> NewDispatch:
+        """The rows of a dispatch read at intake and of its parts (kept on the nodes, which get their ids)."""
+        ex = node.ex
+        details = {**ex.details, **node.details}
+        if ex.warnings:
+            details["warnings"] = list(dict.fromkeys(ex.warnings))
+        node.record = NewDispatch(
+            digests=node.digests, kind=node.kind, reader=node.reader.name, filename=node.filename,
+            media_type=node.media_type, message_id=ex.message_id, subject=ex.subject, sender=ex.sender,
+            recipients=ex.recipients, date=ex.date, date_utc=ex.date_utc, language=_main_language(ex.texts),
+            status=node.status, error=node.error, pgp_status=ex.pgp_status, pgp_details=ex.pgp_details,
+            details=details or None, headers=ex.headers, texts=[_new_text(tp) for tp in ex.texts], part=node.part,
+            children=[self._record(child) for child in node.children],
+        )
+        return node.record
 
     @staticmethod
     def _variants_of(conn: sa.Connection, items: list[_Pending]) -> dict[int, int]:
@@ -728,13 +642,7 @@ class Ingester:
         wanted = {item.node.ex.message_id for item in items if item.node.ex.message_id and item.node.kind == "email"}
         if not wanted:
             return {}
-        found: dict[str, list[tuple[int, str]]] = {}
-        mids = sorted(wanted)
-        for i in range(0, len(mids), 500):
-            for row in conn.execute(sa.select(_D.id, _D.message_id, _D.original_sha256)
-                                    .where(_D.message_id.in_(mids[i:i + 500]), _D.parent_id.is_(None))
-                                    .order_by(_D.id)):
-                found.setdefault(row.message_id, []).append((row.id, row.original_sha256))
+        found = records.letters_with_message_ids(conn, wanted)
         out: dict[int, int] = {}
         for item in items:
             ex, sha = item.node.ex, item.node.digests.sha256
@@ -748,59 +656,7 @@ class Ingester:
     def _variant_of(conn: sa.Connection, node: _Node) -> int | None:
         if not node.ex.message_id or node.kind != "email":
             return None
-        return conn.execute(_VARIANT, {"mid": node.ex.message_id, "sha": node.digests.sha256}).scalar()
-
-    def _write(self, conn: sa.Connection, node: _Node, parent_id: int | None, dedup_key: str, channel: str,
-               source_desc: str, location: str | None, series_id: int | None, variant_of: int | None) -> int:
-        now = datetime.now(UTC)
-        ex = node.ex
-        self._ensure_original(conn, node.digests, node.media_type)
-        details = {**ex.details, **node.details}
-        if ex.warnings:
-            details["warnings"] = list(dict.fromkeys(ex.warnings))
-        dispatch_id = conn.execute(t.dispatch.insert(), dict(
-            dedup_key=dedup_key, parent_id=parent_id, original_sha256=node.digests.sha256, series_id=series_id,
-            kind=node.kind, channel=channel, filename=node.filename, media_type=node.media_type,
-            reader=node.reader.name, message_id=ex.message_id, subject=ex.subject, sender=ex.sender,
-            recipients=ex.recipients, date=ex.date, date_utc=ex.date_utc, language=_main_language(ex.texts),
-            status=node.status, error=node.error, variant_of=variant_of, pgp_status=ex.pgp_status,
-            pgp_details=ex.pgp_details, details=details or None, ingested=now,
-        )).inserted_primary_key[0]  # type: ignore[index]
-        node.dispatch_id = dispatch_id  # type: ignore[attr-defined]
-        if ex.headers:
-            conn.execute(t.header.insert(), [
-                {"dispatch_id": dispatch_id, "position": i, "name": name, "raw": raw, "decoded": decoded}
-                for i, (name, raw, decoded) in enumerate(ex.headers)
-            ])
-        if ex.texts:
-            conn.execute(t.text.insert(), [
-                {"dispatch_id": dispatch_id, "role": tp.role, "language": tp.language,
-                 "content": tp.content.replace("\x00", ""), "charset": tp.charset,
-                 "charset_reason": tp.charset_reason, "extractor": tp.extractor,
-                 "extractor_version": tp.extractor_version}
-                for tp in ex.texts
-            ])
-        event = "received" if parent_id is None else "extracted"
-        where = location if parent_id is None else " › ".join(x for x in (location, f"part {node.part}") if x)
-        self._custody(conn, node.digests.sha256, dispatch_id, event, channel, source_desc, where or None)
-        for child in node.children:
-            self._write(conn, child, dispatch_id, f"{dispatch_id}/{child.part}", channel, source_desc,
-                        location, None, None)
-        return dispatch_id
-
-    def _ensure_original(self, conn: sa.Connection, digests: Digests, media_type: str | None) -> None:
-        if conn.execute(_ORIGINAL, {"sha": digests.sha256}).first() is None:
-            conn.execute(t.original.insert(), dict(
-                sha256=digests.sha256, sha1=digests.sha1, md5=digests.md5, size=digests.size,
-                media_type=(media_type or None) and media_type[:200], first_seen=datetime.now(UTC),
-            ))
-
-    def _custody(self, conn: sa.Connection, sha256: str, dispatch_id: int | None, event: str, channel: str,
-                 source_desc: str, location: str | None) -> None:
-        conn.execute(t.custody.insert(), dict(
-            time=datetime.now(UTC), sha256=sha256, dispatch_id=dispatch_id, event=event, channel=channel,
-            source=source_desc, location=location, actor=self.case.actor,
-        ))
+        return records.first_variant(conn, node.ex.message_id, node.digests.sha256)
 
     def _languages(self, *nodes: _Node) -> None:
         """Language of every text of the dispatches (one call to the identifier for a whole batch)."""
@@ -824,10 +680,15 @@ def _groups(children: Iterable[Child], size: int) -> Iterator[list[Child]]:
         yield group
 
 
-def _text_row(dispatch_id: int, tp: TextPart) -> dict[str, Any]:
-    return {"dispatch_id": dispatch_id, "role": tp.role, "language": tp.language,
-            "content": tp.content.replace("\x00", ""), "charset": tp.charset, "charset_reason": tp.charset_reason,
-            "extractor": tp.extractor, "extractor_version": tp.extractor_version}
+def _written_id(node: _Node) -> int:
+    if node.dispatch_id is None:
+        raise RuntimeError("a dispatch was used before it was written")
+    return node.dispatch_id
+
+
+def _new_text(tp: TextPart) -> NewText:
+    return NewText(tp.role, tp.language, tp.content, tp.charset, tp.charset_reason, tp.extractor,
+                   tp.extractor_version)
 
 
 def _lf(data: bytes) -> bytes:
