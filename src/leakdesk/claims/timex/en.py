@@ -37,7 +37,17 @@ NOT_NUM_AFTER = r"(?![\d%]|,\d|\.\d|-\d)"
 # future cues in the clause; chosen on TempEval-3 training (tune split): wider lists ("would", "by", "next") hurt
 FUTURE = re.compile(r"\b(will|'ll|shall|going to|scheduled|to be held|is due|are due|set to|expected to|expects? to|"
                     r"plans? to|planning to)\b", re.I)
+# past-tense verbs: a regular "-ed" form, or a common irregular past (not a participle-only form like "gone")
+PAST = re.compile(r"\b(?:was|were|had|did|said|told|made|took|came|went|got|gave|began|became|bought|sold|paid|met|"
+                  r"left|lost|won|saw|knew|thought|found|held|led|fell|rose|brought|sent|spent|built|wrote|ran|stood|"
+                  r"felt|kept|struck|fought|caught|sought|chose|drove|flew|grew|threw|broke|spoke|stole|fled|"
+                  r"(?!(?:ne|indee|procee|excee|succee|spee|fee|bree|blee|gree|hundr|s|b|r|w|schedul|plann|expect|"
+                  r"intend|slat)ed\b)[a-z]{2,}ed)\b")
+# a deadline or a start ("extended through January", "effective Feb. 1") or a conditional keeps the near reading
+FORWARD_BEFORE = re.compile(r"\b(?:through|until|till|by|effective|payable|due|before)\s+$", re.I)
+HYPOTHETICAL = re.compile(r"\b(?:would|could|might)\b", re.I)
 PAST_BIAS = 2  # months/days a past reading may be farther away than a future one and still win
+PAST_BIAS_PAST_TENSE = 6  # the same when the clause has a past-tense verb (chosen on the tune split: 6–7 best)
 SHIFT_WORDS = {"last": -1, "past": -1, "previous": -1, "this": 0, "current": 0, "next": 1, "coming": 1,
                "following": 1, "the past": -1, "the last": -1, "the previous": -1, "the next": 1,
                "the coming": 1, "the following": 1, "the current": 0}  # fmt: skip
@@ -91,6 +101,10 @@ def year_of(ctx: Context, m: re.Match[str], month: int, day: int | None = None) 
     anchor = ctx.need_anchor()
     if ctx.tense(m) > 0:
         return cal.month_near(anchor, month, 1)
+    before = ctx.text[max(0, m.start() - 14) : m.start()]
+    if ctx.past(m) and not FORWARD_BEFORE.search(before) and not HYPOTHETICAL.search(ctx.clause(m)):
+        # "In January he resigned", in a letter of October: the January before, not the coming one
+        return cal.month_nearest(anchor, month, day, PAST_BIAS_PAST_TENSE)
     return cal.month_nearest(anchor, month, day, PAST_BIAS)
 
 

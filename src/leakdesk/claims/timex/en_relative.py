@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 from . import calendar as cal
-from .en import MONTHS, PART, PARTS, SHIFT_WORDS, UNIT, WEEKDAY, WEEKDAYS, duration, mod_of, unit_key
+from .en import MONTHS, PAST, PART, PARTS, SHIFT_WORDS, UNIT, WEEKDAY, WEEKDAYS, duration, mod_of, unit_key
 from .engine import Context, Result, Rule, rule
 from .numbers import EN_NUMBER, en_number
 
@@ -71,7 +71,8 @@ def part_of_day(m: re.Match[str], ctx: Context) -> Result | None:
         d = ctx.need_anchor() - dt.timedelta(days=1)
     else:
         d = day_ref(ctx, ref)
-    if m["wd"]:  # "Friday morning": TempEval-3 annotates the day (DATE)
+    if m["wd"] and m["part"].lower() != "evening":
+        # "Friday morning", "Friday night": TempEval-3 mostly annotates the day (DATE); "Friday evening" keeps TEV
         return Result("DATE", d.isoformat())
     return Result("TIME", d.isoformat() + "T" + PARTS[m["part"].lower()])
 
@@ -85,6 +86,8 @@ def weekday(m: re.Match[str], ctx: Context) -> Result | None:
     shift = (m["shift"] or "").lower()
     direction = {"last": -2, "past": -2, "the previous": -2, "next": 2, "the following": 2, "coming": 1,
                  "this": 1 if wd >= anchor.weekday() else -1}.get(shift, 0)  # fmt: skip
+    if direction == 0 and ctx.tense(m) > 0 and not PAST.search(ctx.text[max(0, m.start() - 40) : m.start()]):
+        direction = 1  # "is scheduled to close Monday"; but "Cuba predicted Wednesday (that it will ...)" stays past
     if direction == 0:  # the nearer one, past preferred; tense cues did worse than this on TempEval-3 training
         return Result("DATE", cal.weekday_nearest(anchor, wd, WEEKDAY_PAST_BIAS).isoformat())
     return Result("DATE", cal.weekday_near(anchor, wd, direction).isoformat())
@@ -348,3 +351,17 @@ def holiday(m: re.Match[str], ctx: Context) -> Result | None:
         day = first + dt.timedelta(days=(3 - first.weekday()) % 7 + 21)
         return Result("DATE", day.isoformat())
     return Result("DATE", f"{year:04d}-{month:02d}-{d:02d}")
+
+
+@rule(RULES, r"\b(?P<t>the\s+(?:(?P<fiscal>fiscal)\s+)?year)\s+(?P<end>ended|ending|that\s+ended|that\s+ends|to)\b"
+             r"(?=\s+(?:\w+\.?\s+\d|\d|tomorrow|today|yesterday|last|next|this))")  # fmt: skip
+def year_ended(m: re.Match[str], ctx: Context) -> Result | None:
+    """ "the year ended March 31": a year counted back from its last day, a one-year period (TimeML: P1Y)."""
+    return Result("DURATION", "P1Y")
+
+
+@rule(RULES, r"\b(?:for|during|throughout|in)\s+(?P<t>the\s+(?:full|fiscal|whole|entire)?\s*year)\b(?!\s+(?:ended|ending|to|earlier|ago|before))",  # noqa: E501
+      unresolved="XXXX")  # fmt: skip
+def the_year(m: re.Match[str], ctx: Context) -> Result | None:
+    """ "earnings for the full year": the year of the letter."""
+    return Result("DATE", f"{ctx.need_anchor().year:04d}")

@@ -47,6 +47,7 @@ class Context:
     anchor: dt.date | None
     future_words: FutureCue
     used_anchor: bool = False
+    past_words: FutureCue | None = None  # past-tense forms, where a language's rules use them
 
     def need_anchor(self) -> dt.date:
         if self.anchor is None:
@@ -54,14 +55,24 @@ class Context:
         self.used_anchor = True
         return self.anchor
 
-    def tense(self, m: re.Match[str]) -> int:
-        """+1 when the clause around the match has a future cue ("will", "будет"...), else 0 (no cue)."""
+    def clause(self, m: re.Match[str]) -> str:
+        """The words around the match up to the sentence's punctuation (at most 100 characters before, 50 after)."""
         text = self.text
         left = max(max(text.rfind(c, 0, m.start()) for c in ".;!?\n") + 1, m.start() - 100, 0)
         stops = [p for p in (text.find(c, m.end()) for c in ".;!?\n") if p >= 0]
         right = min([*stops, m.end() + 50, len(text)])
-        window = text[left : m.start()] + " " + text[m.end() : right]
-        return 1 if self.future_words.search(window) else 0
+        return text[left : m.start()] + " " + text[m.end() : right]
+
+    def tense(self, m: re.Match[str]) -> int:
+        """+1 when the clause around the match has a future cue ("will", "будет"...), else 0 (no cue)."""
+        return 1 if self.future_words.search(self.clause(m)) else 0
+
+    def past(self, m: re.Match[str]) -> bool:
+        """True when the clause has a past-tense verb and no future cue ("In January he resigned")."""
+        if self.past_words is None:
+            return False
+        window = self.clause(m)
+        return not self.future_words.search(window) and bool(self.past_words.search(window))
 
     def direction(self, m: re.Match[str]) -> int:
         """-1 when the sentence around the match speaks of the past (the default in letters and news), +1 future."""
