@@ -43,6 +43,8 @@ def find_timexes(text: str, language: str | None, anchor: dt.date | dt.datetime 
     if _has_script(text, second[0] is RU_RULES):
         candidates += run_rules(text, second[0], second[1], order_offset=len(first[0]))
     found = _attach_times_to_dates(text, [to_timex(text, c) for c in select(candidates)])
+    if anchor is not None:
+        _times_take_the_sentence_day(text, found, anchor)
     if lang in ("ru", "en"):
         other = _LATIN if lang == "ru" else _CYRILLIC
         own = _CYRILLIC if lang == "ru" else _LATIN
@@ -66,3 +68,30 @@ def _attach_times_to_dates(text: str, found: list[Timex]) -> list[Timex]:
         after.value = before.value + after.value[10:]
         after.interval_start = after.interval_end = before.interval_start
     return found
+
+
+_SENTENCE_BREAK = re.compile(r"[.!?]\s+[A-ZА-ЯЁ«\"]|\n")
+_OWN_DAY = re.compile(r"(?:today|tonight|yesterday|tomorrow|сегодня|вчера|завтра)\W*(?:at|в|около)?\s*$", re.I)
+_NEAR = 60  # characters between a clock time and the day it belongs to
+
+
+def _times_take_the_sentence_day(text: str, found: list[Timex], anchor: dt.date) -> None:
+    """ "The blast occurred at about 10:35 a.m. (0735 GMT) Friday": a clock time that only had the letter's date
+    takes the day named next to it in the same sentence."""
+    default = anchor.isoformat() + "T"
+    days = [t for t in found if t.type == "DATE" and _DAY_VALUE.match(t.value)]
+    for t in found:
+        if t.type != "TIME" or not re.match(re.escape(default) + r"\d", t.value):
+            continue  # parts of day ("сегодня утром", "this evening") name their own day
+        if _OWN_DAY.search(text[max(0, t.start - 20) : t.start]) or _OWN_DAY.search(t.text):
+            continue
+        best: Timex | None = None
+        for d in days:
+            gap = text[t.end : d.start] if d.start >= t.end else text[d.end : t.start]
+            if len(gap) > _NEAR or _SENTENCE_BREAK.search(gap) or d.value == anchor.isoformat():
+                continue
+            if best is None or len(gap) < len(text[t.end : best.start] if best.start >= t.end else text[best.end : t.start]):  # noqa: E501
+                best = d
+        if best is not None:
+            t.value = best.value + t.value[10:]
+            t.interval_start = t.interval_end = best.interval_start

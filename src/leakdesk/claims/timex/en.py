@@ -213,7 +213,7 @@ def year_period(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("DATE", m["year"])
 
 
-@rule(RULES, rf"\b(?P<shift>last|next|this|past|coming)\s+(?P<mon>{MONTH})(?![\w-])",
+@rule(RULES, rf"\b(?P<shift>last|next|this|past|coming)\s+(?P<mon>{MONTH})(?![\w-])(?!\.?\s*\d)",
       unresolved=lambda m: f"XXXX-{month_num(m['mon']):02d}")  # fmt: skip
 def shifted_month(m: re.Match[str], ctx: Context) -> Result | None:
     month = month_num(m["mon"])
