@@ -107,3 +107,9 @@ def test_the_scorer_counts_equal_values_and_keeps_the_exact_count() -> None:
     counts, errors = score_document(gold, system)
     assert (counts.value_correct, counts.value_exact, errors) == (2, 0, [])
     assert canonical_value("P1Y6M") == canonical_value("P18M")
+
+
+def test_a_past_verb_takes_the_weekday_before_the_letter() -> None:
+    friday = dt.date(2022, 10, 21)
+    assert value_of("The courier came on Saturday.", "Saturday", friday) == ("DATE", "2022-10-15")
+    assert value_of("The hearing was postponed to Saturday.", "Saturday", friday) == ("DATE", "2022-10-22")

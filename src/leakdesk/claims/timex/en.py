@@ -44,7 +44,7 @@ PAST = re.compile(r"\b(?:was|were|had|did|said|told|made|took|came|went|got|gave
                   r"(?!(?:ne|indee|procee|excee|succee|spee|fee|bree|blee|gree|hundr|s|b|r|w|schedul|plann|expect|"
                   r"intend|slat)ed\b)[a-z]{2,}ed)\b")
 # a deadline or a start ("extended through January", "effective Feb. 1") or a conditional keeps the near reading
-FORWARD_BEFORE = re.compile(r"\b(?:through|until|till|by|effective|payable|due|before)\s+$", re.I)
+FORWARD_BEFORE = re.compile(r"\b(?:through|until|till|by|effective|payable|due|before|to)\s+$", re.I)
 HYPOTHETICAL = re.compile(r"\b(?:would|could|might)\b", re.I)
 PAST_BIAS = 2  # months/days a past reading may be farther away than a future one and still win
 PAST_BIAS_PAST_TENSE = 6  # the same when the clause has a past-tense verb (chosen on the tune split: 6–7 best)

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 from . import calendar as cal
-from .en import MONTHS, PAST, PART, PARTS, SHIFT_WORDS, UNIT, WEEKDAY, WEEKDAYS, duration, mod_of, unit_key
+from .en import FORWARD_BEFORE, MONTHS, PAST, PART, PARTS, SHIFT_WORDS, UNIT, WEEKDAY, WEEKDAYS, duration, mod_of, unit_key
 from .engine import Context, Result, Rule, rule
 from .numbers import EN_NUMBER, en_number
 
@@ -88,6 +88,8 @@ def weekday(m: re.Match[str], ctx: Context) -> Result | None:
                  "this": 1 if wd >= anchor.weekday() else -1}.get(shift, 0)  # fmt: skip
     if direction == 0 and ctx.tense(m) > 0 and not PAST.search(ctx.text[max(0, m.start() - 40) : m.start()]):
         direction = 1  # "is scheduled to close Monday"; but "Cuba predicted Wednesday (that it will ...)" stays past
+    elif direction == 0 and ctx.past(m) and not FORWARD_BEFORE.search(ctx.text[max(0, m.start() - 14) : m.start()]):
+        direction = -1  # "the courier came on Saturday", in a letter of Friday: the Saturday before
     if direction == 0:  # the nearer one, past preferred; tense cues did worse than this on TempEval-3 training
         return Result("DATE", cal.weekday_nearest(anchor, wd, WEEKDAY_PAST_BIAS).isoformat())
     return Result("DATE", cal.weekday_near(anchor, wd, direction).isoformat())
