@@ -113,3 +113,12 @@ def test_a_past_verb_takes_the_weekday_before_the_letter() -> None:
     friday = dt.date(2022, 10, 21)
     assert value_of("The courier came on Saturday.", "Saturday", friday) == ("DATE", "2022-10-15")
     assert value_of("The hearing was postponed to Saturday.", "Saturday", friday) == ("DATE", "2022-10-22")
+
+
+def test_a_month_of_last_year() -> None:
+    # the sample case's letter 10, translated: "with September of last year", written in May 2022
+    assert value_of("Start with September of last year.", "September of last year", dt.date(2022, 5, 24)) == (
+        "DATE", "2021-09")  # fmt: skip
+    # letter 13: "the briefing I sent you in April says September" (of 2021), written in June 2022
+    assert value_of("The briefing I sent you in April says September.", "September", dt.date(2022, 6, 28)) == (
+        "DATE", "2021-09")  # fmt: skip

@@ -199,7 +199,7 @@ def bare_month(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("DATE", cal.month_value(year, month), mod=mod_of(m["mod"]))
 
 
-@rule(RULES, rf"\b(?P<mon2>{MONTH})\s+(?P<rel>this|last|next)\s+year\b", flags=re.I,
+@rule(RULES, rf"\b(?P<mon2>{MONTH})\s+(?:of\s+)?(?P<rel>this|last|next)\s+year\b", flags=re.I,
       unresolved=lambda m: f"XXXX-{month_num(m['mon2']):02d}")  # fmt: skip
 def month_of_relative_year(m: re.Match[str], ctx: Context) -> Result | None:
     if not m["mon2"][0].isupper():
