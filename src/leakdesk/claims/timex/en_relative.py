@@ -6,7 +6,20 @@ import datetime as dt
 import re
 
 from . import calendar as cal
-from .en import FORWARD_BEFORE, MONTHS, PAST, PART, PARTS, SHIFT_WORDS, UNIT, WEEKDAY, WEEKDAYS, duration, mod_of, unit_key
+from .en import (
+    FORWARD_BEFORE,
+    MONTHS,
+    PART,
+    PARTS,
+    PAST,
+    SHIFT_WORDS,
+    UNIT,
+    WEEKDAY,
+    WEEKDAYS,
+    duration,
+    mod_of,
+    unit_key,
+)
 from .engine import Context, Result, Rule, rule
 from .numbers import EN_NUMBER, en_number
 
