@@ -122,3 +122,18 @@ def test_a_month_of_last_year() -> None:
     # letter 13: "the briefing I sent you in April says September" (of 2021), written in June 2022
     assert value_of("The briefing I sent you in April says September.", "September", dt.date(2022, 6, 28)) == (
         "DATE", "2021-09")  # fmt: skip
+
+
+def test_the_following_year_and_days_later_count_from_the_date_the_story_named() -> None:
+    letter = dt.date(1999, 6, 20)
+    found = find_timexes("On May 22, 1995, he was promoted, and the following year he moved to Paris.", "en", letter)
+    assert [(t.text, t.value, t.flags) for t in found][1] == ("the following year", "1996", ["counted-from-named-date"])
+    found = find_timexes("He arrived on March 3. Two days later he left.", "en", letter)
+    assert [(t.text, t.value) for t in found][1] == ("Two days later", "1999-03-05")
+    # nothing named before: counted from the letter, as before
+    assert value_of("Two days later he left.", "Two days later", letter) == ("DATE", "1999-06-22")
+    # a named date too far back is no longer the reference point
+    far = "He arrived on March 3. " + "Nothing happened for a long while. " * 20 + "Two days later he left."
+    assert value_of(far, "Two days later", letter) == ("DATE", "1999-06-22")
+    # a month does not give a day: "the following week" after "in March" keeps the letter's count
+    assert value_of("In March he came back; the following week he left.", "the following week", letter)[1] == "1999-W25"

@@ -13,7 +13,7 @@ import datetime as dt
 import re
 
 from . import en, en_relative, ru, ru_relative
-from .engine import Context, run_rules, select, to_timex
+from .engine import Context, resolve_references, run_rules, select, to_timex
 from .model import TYPES, Timex
 
 __all__ = ["TYPES", "Timex", "find_timexes"]
@@ -42,7 +42,7 @@ def find_timexes(text: str, language: str | None, anchor: dt.date | dt.datetime 
     # the other language's rules only where its script occurs (mixed letters), except numeric dates and times
     if _has_script(text, second[0] is RU_RULES):
         candidates += run_rules(text, second[0], second[1], order_offset=len(first[0]))
-    found = _attach_times_to_dates(text, [to_timex(text, c) for c in select(candidates)])
+    found = _attach_times_to_dates(text, [to_timex(text, c) for c in resolve_references(select(candidates))])
     if anchor is not None:
         _times_take_the_sentence_day(text, found, anchor)
     if lang in ("ru", "en"):

@@ -123,7 +123,10 @@ def shifted_unit(m: re.Match[str], ctx: Context) -> Result | None:
     unit = m["unit"].lower()
     n = SHIFT_WORDS[shift_word]
     mod = mod_of(mod_word)
-    return Result("DATE", cal.shift(ctx.need_anchor(), GRAN[unit], n), mod=mod)
+    r = Result("DATE", cal.shift(ctx.need_anchor(), GRAN[unit], n), mod=mod)
+    if shift_word.split()[-1] in ("following", "previous") and unit in ("week", "month", "year"):
+        r.from_reference = (unit, n)  # "the following year" counts from the date the story last named
+    return r
 
 
 @rule(RULES, r"\b(?:(?P<mod>early|late|mid-?|the (?:beginning|start|end|middle) of)\s*)?(?:the\s+)?(?P<unit>week|month|year)(?P<rel>-end|-ago|-earlier)?\b(?!-)",  # noqa: E501
@@ -157,19 +160,21 @@ def ago(m: re.Match[str], ctx: Context) -> Result | None:
         return Result("DATE", "PAST_REF" if sign < 0 else "FUTURE_REF")
     if unit in ("second", "minute", "hour"):
         return Result("DATE", anchor.isoformat())
+    later = direction in ("later", "after")
+    reference = (unit, sign * int(n)) if later and unit in ("day", "week", "month", "year") else None
     if unit == "day":
-        return Result("DATE", (anchor + dt.timedelta(days=sign * int(n))).isoformat())
+        return Result("DATE", (anchor + dt.timedelta(days=sign * int(n))).isoformat(), from_reference=reference)
     if unit == "week":
-        return Result("DATE", cal.week_value(anchor + dt.timedelta(weeks=sign * int(n))))
+        return Result("DATE", cal.week_value(anchor + dt.timedelta(weeks=sign * int(n))), from_reference=reference)
     if unit == "month":
         d = cal.add_months(anchor, sign * int(n))
-        return Result("DATE", cal.month_value(d.year, d.month))
+        return Result("DATE", cal.month_value(d.year, d.month), from_reference=reference)
     if unit == "quarter":
         return Result("DATE", cal.shift(anchor, "quarter", sign * int(n)))
     if unit == "year":
         if n == 1 and sign < 0 and financial_quarter_context(ctx, m):
             return Result("DATE", cal.shift(anchor, "quarter", -5))  # the year-ago quarter of a results story
-        return Result("DATE", f"{anchor.year + sign * int(n):04d}")
+        return Result("DATE", f"{anchor.year + sign * int(n):04d}", from_reference=reference)
     if unit == "decade":
         return Result("DATE", f"{(anchor.year + sign * 10 * int(n)) // 10:03d}")
     return None
@@ -380,3 +385,4 @@ def year_ended(m: re.Match[str], ctx: Context) -> Result | None:
 def the_year(m: re.Match[str], ctx: Context) -> Result | None:
     """ "earnings for the full year": the year of the letter."""
     return Result("DATE", f"{ctx.need_anchor().year:04d}")
+

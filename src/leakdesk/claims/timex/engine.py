@@ -27,6 +27,9 @@ class Result:
     anchored: bool = False
     flags: list[str] = field(default_factory=list)
     note: str | None = None
+    # (unit, n): counted from the date the text last named ("the following year"), when there is one nearby;
+    # `value` is then only the fallback counted from the anchor
+    from_reference: tuple[str, int] | None = None
 
 
 class FutureCue(Protocol):
@@ -180,3 +183,27 @@ def to_timex(text: str, c: _Candidate) -> Timex:
         note=r.note,
         mod=r.mod,
     )
+
+
+_REFERENCE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
+REFERENCE_REACH = 600  # characters: a named date further back is no longer the story's reference point
+
+
+def resolve_references(candidates: list[_Candidate]) -> list[_Candidate]:
+    """ "On May 22, 1995 he was promoted; the following year he left": count from the date last named before,
+    at the expression's own granularity, when that date is precise enough; else keep the anchor's value."""
+    last: tuple[int, dt.date, str] | None = None  # (end, date, granularity)
+    for c in candidates:
+        ref = c.result.from_reference
+        if ref is not None and last is not None and c.start - last[0] <= REFERENCE_REACH:
+            unit, n = ref
+            _, day, granularity = last
+            needed = {"day": 3, "week": 3, "month": 2, "year": 1}[unit]
+            if {"day": 3, "month": 2, "year": 1}[granularity] >= needed:
+                c.result.value = cal.shift(day, unit, n)
+                c.result.flags.append("counted-from-named-date")
+        m = _REFERENCE.match(c.result.value) if c.result.type == "DATE" else None
+        if m and cal.valid_day(int(m[1]), int(m[2] or 1), int(m[3] or 1)):
+            granularity = "day" if m[3] else "month" if m[2] else "year"
+            last = (c.end, dt.date(int(m[1]), int(m[2] or 1), int(m[3] or 1)), granularity)
+    return candidates
