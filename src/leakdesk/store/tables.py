@@ -381,7 +381,7 @@ timex = sa.Table(
     sa.Column("interval_end", sa.Date),
     sa.Column("anchor", sa.Date),  # the date relative expressions were resolved against
     sa.Column("anchor_source", sa.String(20), nullable=False),  # letter-date | received-time | none
-    sa.Column("flags", sa.JSON, nullable=False),  # invalid-date, two-digit-year, no-anchor, anchor-from-received-time, counted-from-named-date
+    sa.Column("flags", sa.JSON, nullable=False),  # invalid-date, two-digit-year, no-anchor, anchor-from-received-time
     sa.Column("note", sa.Text),
     sa.Column("version", sa.String(40), nullable=False),  # rule set version that produced the row
     sa.Column("created", TS, nullable=False),
