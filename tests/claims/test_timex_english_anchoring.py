@@ -137,3 +137,10 @@ def test_the_following_year_and_days_later_count_from_the_date_the_story_named()
     assert value_of(far, "Two days later", letter) == ("DATE", "1999-06-22")
     # a month does not give a day: "the following week" after "in March" keeps the letter's count
     assert value_of("In March he came back; the following week he left.", "the following week", letter)[1] == "1999-W25"
+
+
+def test_possessive_day_words_and_now_that_are_expressions() -> None:
+    # TimeML marks the day word of "today's" (the possessive stays outside), and "now" of "now that"
+    assert value_of("The offer ran in today's editions.", "today") == ("DATE", "2022-10-20")
+    assert value_of("Shareholders ignored yesterday's announcement.", "yesterday") == ("DATE", "2022-10-19")
+    assert value_of("Now that the files are out, the ministry is silent.", "Now") == ("DATE", "PRESENT_REF")

@@ -55,7 +55,7 @@ def day_ref(ctx: Context, word: str) -> dt.date:
     raise ValueError(word)
 
 
-@rule(RULES, r"\b(?P<t>(?:(?P<mod>late|early|earlier|later)\s+)?(?P<w>today|yesterday|tomorrow))\b(?!'s)", unresolved="XXXX-XX-XX")  # noqa: E501
+@rule(RULES, r"\b(?P<t>(?:(?P<mod>late|early|earlier|later)\s+)?(?P<w>today|yesterday|tomorrow))\b", unresolved="XXXX-XX-XX")  # noqa: E501
 def today(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("DATE", day_ref(ctx, m["w"]).isoformat(), mod=mod_of(m["mod"]))
 
@@ -292,8 +292,6 @@ USED_REFS = ("now", "currently", "current", "presently", "at present", "nowadays
 def reference(m: re.Match[str], ctx: Context) -> Result | None:
     word = re.sub(r"\s+", " ", m["t"].lower())
     after = ctx.text[m.end() : m.end() + 20].lower()
-    if word == "now" and re.match(r"\s*(that|on)\b", after):
-        return None
     if word == "future" and re.match(r"\s+(contracts?|prices?|trading|delivery)\b", after):
         return None
     if word in ("recent", "current") and re.match(r"\s+(account|prices?|affairs|events)\b", after):
