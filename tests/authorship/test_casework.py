@@ -147,12 +147,17 @@ def test_series_report_finds_two_hands_and_feeds_the_case_report(series_case: Ca
     assert sorted(report["outliers"]) == [7, 8]
     p = report["matrix"]["probability"]
     assert p[0][1] > 0.5 and p[0][6] < 0.5
+    # the report says what its verdicts, hands and matrix came from: here the series-consistency model
+    assert report["method"] == "series-consistency"
+    assert {r["calibration"] for r in report["leave_one_out"]} == {"series-consistency"}
+    assert "relative to 6 reference texts by other people" in report["basis"]
     for fig in report["figures"].values():
         assert Path(fig).read_bytes()[:4] == b"\x89PNG"
     from leakdesk.authorship.report import sections
 
     (section,) = sections(series_case)
     assert "2 hand(s) found" in section.html and "authorship-S-heatmap.png" in section.html
+    assert "Based on series consistency: every letter against the other 7 letters" in section.html
     assert set(section.files) == {"authorship-S-heatmap.png", "authorship-S-dendrogram.png"}
 
 

@@ -58,3 +58,27 @@ def test_verify_series_uses_the_series_itself(series_case: Case) -> None:
     assert [d for d, r in results.items() if r["decision"] == "different"] == [7, 8]
     assert all(results[d]["decision"] in ("same", "cannot tell") for d in range(1, 7))
     assert any("reference texts by other people" in x for x in results[7]["reasons"]), results[7]["reasons"]
+
+
+def test_the_pairwise_matrix_sees_the_two_hands() -> None:
+    series, refs = _series()
+    found = series_consistency(series, refs)
+    assert found is not None
+    p = found.pairwise
+    assert p.shape == (12, 12) and np.allclose(p, p.T) and np.all(np.diag(p) == 1.0)
+    genuine = [i for i in range(12) if i not in (3, 8)]
+    assert np.median([p[a, b] for a in genuine for b in genuine if a != b]) > 0.5
+    assert max(p[3, g] for g in genuine) < np.median([p[a, b] for a in genuine for b in genuine if a != b])
+
+
+def test_hands_follow_the_verdicts() -> None:
+    from leakdesk.authorship.series import hands_from_verdicts
+
+    decisions = ["same", "different", "cannot tell", "different", "same", "different"]
+    hands, labels = hands_from_verdicts(decisions, [4, 3, 0, 1, 0, 0])
+    # letters 2 and 4 (0-based 1 and 3) pair up as one other hand; letter 6 stands apart alone (its partner is
+    # judged by the series' writer); "cannot tell" stays with the series' writer
+    assert [h["members"] for h in hands] == [[0, 2, 4], [1, 3], [5]]
+    assert labels.tolist() == [1, 2, 1, 2, 1, 3]
+    hands, _ = hands_from_verdicts(["same"] * 3, [1, 0, 0])
+    assert [h["members"] for h in hands] == [[0, 1, 2]]

@@ -20,10 +20,10 @@ import numpy as np
 import sqlalchemy as sa
 
 from leakdesk.authorship.calibration import method_votes, probability, vote_reasons
-from leakdesk.authorship.consistency import BAND, MIN_SEPARATION, series_consistency
+from leakdesk.authorship.consistency import BAND, MIN_SEPARATION, Consistency, series_consistency
 from leakdesk.authorship.consistency import reasons as consistency_reasons
 from leakdesk.authorship.explain import habit_reasons
-from leakdesk.authorship.features import ProfileCache
+from leakdesk.authorship.features import ProfileCache, TextProfile
 from leakdesk.authorship.ood import check as ood_check
 from leakdesk.authorship.ood import language_name
 from leakdesk.authorship.problem import Problem
@@ -160,9 +160,10 @@ def _judge(
     ref_counts: dict[str, int],
     progress: Progress | None,
     focus: set[int] | None = None,
+    cache: ProfileCache | None = None,
 ) -> list[dict[str, Any]]:
     verifier = _verifier(pool, language)
-    cache = ProfileCache(verifier._function_words())
+    cache = cache if cache is not None else ProfileCache(verifier._function_words())
     refs = pool.get(language, [])
     internal = _judge_by_consistency(letters, readable, language, refs, cache, verifier, focus)
     if internal is not None:
@@ -231,10 +232,7 @@ def _judge_by_consistency(
 ) -> list[dict[str, Any]] | None:
     """Every letter against the other letters of its series, calibrated on the reference pool (`consistency`);
     None when the series or the pool is too small for it (the shipped fusion answers instead)."""
-    profiles = [cache.get(x.text, language) for x in readable]
-    ref_profiles = [cache.get(r, language) for r in refs]
-    excluded = np.array([[_excluded(a, b) for b in readable] for a in readable], dtype=bool)
-    found = series_consistency(profiles, ref_profiles, excluded)
+    found, profiles, excluded = consistency_of(readable, language, refs, cache)
     if found is None:
         return None
     position = {x.dispatch_id: i for i, x in enumerate(readable)}
@@ -268,6 +266,17 @@ def _judge_by_consistency(
         scores = {f"consistency_{k.replace(' ', '_')}": v for k, v in found.evidence[i].items()}
         out.append(_result(x, prob, found.llr[i], decision, reasons, ood, "series-consistency", scores))
     return out
+
+
+def consistency_of(
+    readable: list[Letter], language: str, refs: list[str], cache: ProfileCache
+) -> tuple[Consistency | None, list[TextProfile], np.ndarray]:
+    """The series-consistency model of these letters against these reference texts (None when too few of either),
+    with the letters' profiles and which letters may not stand for each other (variants of one message)."""
+    profiles = [cache.get(x.text, language) for x in readable]
+    ref_profiles = [cache.get(r, language) for r in refs]
+    excluded = np.array([[_excluded(a, b) for b in readable] for a in readable], dtype=bool)
+    return series_consistency(profiles, ref_profiles, excluded), profiles, excluded
 
 
 def _case_calibration(

@@ -49,6 +49,7 @@ class Consistency:
     evidence: list[dict[str, float]]  # family -> bounded LLR (positive: this writer)
     partner: list[int | None]  # index of the letter that makes the most separate pair with it
     separation: float  # how far the reference texts lie from the letters, in the letters' own spread
+    pairwise: np.ndarray  # letter x letter: P(same writer) of the two letters alone, on the same features and pool
 
 
 def _matrix(profiles: list[TextProfile], family: str) -> np.ndarray:
@@ -117,8 +118,11 @@ def series_consistency(
     partners: list[int | None] = [None] * n
     total_llr = np.zeros(n)
     separations = []
+    pair_llr = np.zeros((n, n))
     for family in FAMILIES:
-        alone, paired, partner = _statistics(_matrix(texts, family), n, full)
+        Z = _matrix(texts, family)
+        pair_llr += _pairwise_llr(Z, n, full[:n, :n]) / len(FAMILIES)
+        alone, paired, partner = _statistics(Z, n, full)
         # One statistic per family, on the letters' own scale; the references scored in the same way.
         med_a, mad_a = _robust(alone[:n])
         med_p, mad_p = _robust(paired[:n])
@@ -138,7 +142,24 @@ def series_consistency(
     # The families are correlated (all see the same words): their mean, not their sum, is the evidence.
     mean_llr = total_llr / len(FAMILIES)
     prob = 1 / (1 + np.exp(-mean_llr))
-    return Consistency(prob.tolist(), mean_llr.tolist(), evidence, partners, float(np.mean(separations)))
+    pairwise = 1 / (1 + np.exp(-pair_llr))
+    np.fill_diagonal(pairwise, 1.0)
+    return Consistency(prob.tolist(), mean_llr.tolist(), evidence, partners, float(np.mean(separations)),
+                       pairwise)
+
+
+def _pairwise_llr(Z: np.ndarray, n: int, excluded: np.ndarray) -> np.ndarray:
+    """For every two letters: is their cosine more like that of two letters of the series (its robust centre and
+    spread) or like that of a letter and a reference text? Bounded log-likelihood ratio, as for single letters."""
+    sims = Z[:n] @ Z[:n].T
+    free = ~excluded & ~np.eye(n, dtype=bool)
+    same_m, same_s = _robust(sims[free]) if free.any() else (1.0, 1.0)
+    cross = (Z[:n] @ Z[n:].T).ravel()
+    other_m = float(np.mean(cross))
+    other_s = max(float(np.std(cross)), 1e-3, OTHER_SPREAD * abs(same_m - other_m))
+    llr = _gauss(sims, same_m, same_s) - _gauss(sims, other_m, other_s)
+    llr = np.where(sims > same_m, np.maximum(llr, 0.0), llr)
+    return np.clip(llr, -CAP, CAP)
 
 
 def _gauss(x: np.ndarray, mean: float, sd: float) -> np.ndarray:

@@ -24,12 +24,14 @@ from leakdesk.authorship.casework import (
     _excluded,
     _judge,
     _verifier,
+    consistency_of,
     load_letters,
     reference_pool,
     series_row,
 )
+from leakdesk.authorship.features import ProfileCache
 from leakdesk.authorship.problem import Problem
-from leakdesk.authorship.verifier import VERSION, AuthorshipVerifier
+from leakdesk.authorship.verifier import DIFFERENT, VERSION, AuthorshipVerifier
 from leakdesk.case import Case
 from leakdesk.errors import AuthorshipError
 from leakdesk.store.records import series as records_series
@@ -59,10 +61,30 @@ def series_report(case: Case, series: str, progress: Progress | None = None) -> 
             f"The series '{series}' has {len(readable)} readable letter(s); a series report needs at least two."
         )
     language = Counter(x.language for x in readable).most_common(1)[0][0]
-    loo = _judge(letters, readable, language, pool, ref_counts, progress)
+    refs = pool.get(language, [])
     verifier = _verifier(pool, language)
-    matrix = pairwise_matrix(verifier, readable, pool.get(language, []), language)
-    hands, labels = cluster_hands(matrix)
+    cache = ProfileCache(verifier._function_words())
+    loo = _judge(letters, readable, language, pool, ref_counts, progress, cache=cache)
+    methods = sorted({r["calibration"] for r in loo} - {"none"})
+    found = consistency_of(readable, language, refs, cache)[0] if methods == ["series-consistency"] else None
+    if found is not None:
+        # The verdicts came from the series-consistency model: the matrix and the hands come from it too.
+        matrix = found.pairwise
+        by_id = {r["dispatch_id"]: r["decision"] for r in loo}
+        hands, labels = hands_from_verdicts([by_id[x.dispatch_id] for x in readable], found.partner)
+        basis = (
+            f"series consistency: every letter against the other {len(readable) - 1} letters, relative to "
+            f"{len(refs)} reference texts by other people; the hands are the letters judged by the series' "
+            "writer, and the letters judged by another hand grouped with the letter they most resemble; the "
+            "matrix compares two letters at a time on the same features and the same reference texts"
+        )
+    else:
+        matrix = pairwise_matrix(verifier, readable, refs, language)
+        hands, labels = cluster_hands(matrix)
+        basis = (
+            f"the shipped pairwise verifier ({', '.join(methods) or 'no verdict'}): every pair of letters judged "
+            "on its own two texts, hands by clustering that matrix at 0.5"
+        )
     outliers = [r["dispatch_id"] for r in loo if r["decision"] == "different"]
     ids = [x.dispatch_id for x in readable]
     result: dict[str, Any] = {
@@ -72,16 +94,19 @@ def series_report(case: Case, series: str, progress: Progress | None = None) -> 
         "letters": [{"dispatch_id": x.dispatch_id, "label": x.label} for x in readable],
         "leave_one_out": loo,
         "outliers": outliers,
+        "basis": basis,
+        "method": "series-consistency" if found is not None else "pairwise",
         "matrix": {"dispatch_ids": ids, "probability": np.round(matrix, 4).tolist()},
         "hands": hands,
         "hand_of": {str(i): int(h) for i, h in zip(ids, labels, strict=True)},
-        "reference_texts": len(pool.get(language, [])),
+        "reference_texts": len(refs),
     }
     folder = report_dir(case)
     base = slug(series)
     result["figures"] = {
         "heatmap": str(_heatmap(matrix, ids, folder / f"{base}-heatmap.png", series)),
-        "dendrogram": str(_dendrogram(matrix, ids, folder / f"{base}-dendrogram.png", series)),
+        "dendrogram": str(_dendrogram(matrix, ids, folder / f"{base}-dendrogram.png", series,
+                                      cut=found is None)),
     }
     with case.transaction() as conn:
         records_series.save_analysis(conn, srow.id, VERSION, json.loads(json.dumps(result, default=str)))
@@ -128,6 +153,32 @@ def pairwise_matrix(verifier: AuthorshipVerifier, letters: list[Letter], refs: l
     return matrix
 
 
+def hands_from_verdicts(decisions: list[str], partner: list[int | None]) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """Hands as the verdicts say: the letters not judged `different` are the series' writer; each letter judged
+    `different` joins the letter it makes the most separate pair with when that one is also judged `different`."""
+    n = len(decisions)
+    root = list(range(n))
+
+    def find(i: int) -> int:
+        while root[i] != i:
+            i = root[i]
+        return i
+
+    apart = [i for i in range(n) if decisions[i] == DIFFERENT]
+    for i in apart:
+        j = partner[i]
+        if j is not None and decisions[j] == DIFFERENT:
+            root[find(i)] = find(j)
+    group = [-1 if decisions[i] != DIFFERENT else find(i) for i in range(n)]
+    order = ([-1] if any(g == -1 for g in group) else []) + [g for g, _ in Counter(g for g in group if g != -1)
+                                                             .most_common()]  # fmt: skip
+    renum = {g: k + 1 for k, g in enumerate(order)}
+    labels = np.array([renum[g] for g in group], dtype=int)
+    hands = [{"hand": h, "size": int((labels == h).sum()), "members": np.flatnonzero(labels == h).tolist()}
+             for h in sorted(set(labels.tolist()))]  # fmt: skip
+    return hands, labels
+
+
 def cluster_hands(matrix: np.ndarray, threshold: float = 0.5) -> tuple[list[dict[str, Any]], np.ndarray]:
     """Average-linkage clustering on 1 - P(same); a new hand starts where letters are more likely by different
     writers than by one (distance above `threshold`)."""
@@ -163,7 +214,9 @@ def _heatmap(matrix: np.ndarray, ids: list[int], path: Path, title: str) -> Path
     return path
 
 
-def _dendrogram(matrix: np.ndarray, ids: list[int], path: Path, title: str) -> Path:
+def _dendrogram(matrix: np.ndarray, ids: list[int], path: Path, title: str, cut: bool = True) -> Path:
+    """Average linkage on 1 - P(same); `cut`: the hands are this tree cut at 0.5 (else they come from the
+    verdicts, and the tree only shows which letters resemble which)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -172,10 +225,11 @@ def _dendrogram(matrix: np.ndarray, ids: list[int], path: Path, title: str) -> P
     fig, ax = plt.subplots(figsize=(2 + 0.4 * len(ids), 3.5))
     if len(ids) >= 2:
         dendrogram(linkage(squareform(1 - matrix, checks=False), "average"), labels=[str(i) for i in ids], ax=ax,
-                   color_threshold=0.5)  # fmt: skip
-        ax.axhline(0.5, ls="--", c="grey")
+                   color_threshold=0.5 if cut else 0)  # fmt: skip
+        if cut:
+            ax.axhline(0.5, ls="--", c="grey")
     ax.set_ylabel("1 - P(same writer)")
-    ax.set_title(f"{title}: hands (cut at 0.5)")
+    ax.set_title(f"{title}: hands (cut at 0.5)" if cut else f"{title}: which letters resemble which")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

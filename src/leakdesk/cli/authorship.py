@@ -108,6 +108,8 @@ def series_report(case: CaseArg, name: SeriesNameArg = None, series: OldSeriesOp
     for hand in result["hands"]:
         members = ", ".join(str(ids[m]) for m in hand["members"])
         console.print(f"  hand {hand['hand']}: dispatches {members}", highlight=False)
+    if result.get("basis"):
+        console.print(f"Based on {result['basis']}.", highlight=False)
     if result["outliers"]:
         console.print(f"Outliers (judged by another writer): {', '.join(map(str, result['outliers']))}",
                       highlight=False)  # fmt: skip
