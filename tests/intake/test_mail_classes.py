@@ -340,7 +340,8 @@ def test_an_openssl_signed_smime_message_gets_a_status_and_a_plain_note(case: Ca
     result = ingest_paths(case, [inbox], progress=False)
     [row] = [r for r in list_dispatches(case) if r["parent_id"] is None]
     assert result.ok and row["pgp_status"] == "smime-signed" and row["status"] == "warning"
-    assert row["warning"] == "S/MIME signature present; not verified (leakdesk does not check S/MIME signatures)"
+    assert row["warning"] == ("S/MIME signature present; not verified yet (`leakdesk dispatch smime CASE --ca FILE` "
+                              "checks it against the desk's CA certificates)")
     [text] = [x for x in _texts(case, row["id"]) if x.role == "body"]
     assert "The figures are in the second ledger." in text.content
 

@@ -1,4 +1,4 @@
-"""`leakdesk dispatch dkim`: DKIM and ARC verdicts for the case's emails."""
+"""`leakdesk dispatch dkim` and `dispatch smime`: DKIM/ARC and S/MIME signature verdicts for the case's emails."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
     noun(app, "dispatch").command("dkim")(dkim)
+    noun(app, "dispatch").command("smime")(smime)
 
 
 def progress_bar(quiet: bool, what: str) -> Progress:
@@ -76,3 +77,43 @@ def dkim(
     console.print(f"{len(results)} emails checked: "
                   + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) + "." if results
                   else "No emails to check.", markup=False, highlight=False)
+
+
+@handle_errors
+def smime(
+    case: CaseArg,
+    dispatch_ids: Annotated[list[str] | None, typer.Argument(
+        metavar="DISPATCH", show_default=False, help="Emails to check (default: every S/MIME-signed email).")] = None,
+    ca_file: Annotated[Path, typer.Option(
+        "--ca", help="The desk's CA certificates (PEM) that signers' certificates must chain to.",
+        show_default=False)] = ...,  # type: ignore[assignment]
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Verify the S/MIME signatures of emails against the desk's CA file: good, bad, unknown signer or expired."""
+    from leakdesk.intake.smime import check_case
+
+    with open_case(case, db) as c, progress_bar(as_json, "Checking S/MIME") as progress:
+        task = progress.add_task("smime", total=None)
+        results = check_case(c, ca_file, dispatch_numbers(dispatch_ids), progress=lambda: progress.advance(task))
+    if as_json:
+        print_json(results)
+        return
+    print_smime_table(results)
+
+
+def print_smime_table(results: list[dict]) -> None:  # type: ignore[type-arg]
+    """The S/MIME verdicts as a table and a one-line count (also printed by `dispatch ingest --smime-ca`)."""
+    table = Table()
+    for column in ("dispatch", "result", "signer", "issuer", "CA file", "reason"):
+        table.add_column(column, overflow="fold")
+    for r in results:
+        table.add_row(str(r["dispatch_id"]), r["result"], r["signer_subject"] or "", r["signer_issuer"] or "",
+                      r["ca_file"], r["reason"] or "")
+    console.print(table, markup=False, highlight=False)
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r["result"]] = counts.get(r["result"], 0) + 1
+    console.print(f"{len(results)} S/MIME signatures checked: "
+                  + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) + "." if results
+                  else "No S/MIME-signed emails to check.", markup=False, highlight=False)

@@ -49,23 +49,39 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files and folders (.eml, .mbox, Maildir, .msg, .zip, documents).",
                                                 show_default=False)],
     series: Annotated[str | None, typer.Option("--series", help="Put what is ingested into this series.")] = None,
+    smime_ca: Annotated[Path | None, typer.Option(
+        "--smime-ca", help="Check S/MIME signatures against these CA certificates (PEM) as the emails come in.")]
+    = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Ingest emails, mailboxes and documents, keeping each original and its chain of custody."""
     from leakdesk.intake import ingest_paths
 
+    smime: list[dict] | None = None  # type: ignore[type-arg]
     with open_case(case, db) as c:
+        if smime_ca is not None:
+            from leakdesk.intake.smime import load_ca_file
+
+            load_ca_file(smime_ca)  # a bad CA file is said before anything is ingested
         result = ingest_paths(c, paths, series=series, progress=not as_json)
+        if smime_ca is not None:
+            from leakdesk.intake.smime import check_case, signed_among
+
+            smime = check_case(c, smime_ca, signed_among(c, result.created + result.re_received))
     # Warnings first, each on its own line: whatever a letter holds, a later line cannot hide an earlier one.
     for problem in result.problems:
         say(err_console, styled("Error:", "bold red"), " ", untrusted(problem.line()))
     for warning in result.warnings:
         say(err_console, styled("Warning:", "yellow"), " ", untrusted(warning.line()))
     if as_json:
-        print_json(result.as_dict())
+        print_json(result.as_dict() | ({"smime": smime} if smime is not None else {}))
         _exit(result.ok)
         return
+    if smime:
+        from leakdesk.cli.dkim import print_smime_table
+
+        print_smime_table(smime)
     for v in result.variants:
         say(console, "Two different copies share the Message-ID ", untrusted(v["message_id"]),
             f": dispatches {v['variant_of']} and {v['dispatch_id']} (compare them with "

@@ -10,6 +10,7 @@ from typing import Any
 from leakdesk.case import Case
 from leakdesk.errors import UsageError
 from leakdesk.intake.dkim import latest_verdicts
+from leakdesk.intake.smime import latest_verdicts as latest_smime_verdicts
 from leakdesk.store.records import desk_facts, dispatches
 from leakdesk.store.records.dispatches import Dispatch
 
@@ -26,10 +27,12 @@ def list_dispatches(case: Case, variants_only: bool = False) -> list[dict[str, A
         copied = {d.variant_of for d in found if d.variant_of is not None}
         found = [d for d in found if d.variant_of is not None or d.id in copied]
     dkim = latest_verdicts(case)
-    return [_listed(d, desk.get(d.id, {}), dkim.get(d.id)) for d in found]
+    smime = latest_smime_verdicts(case)
+    return [_listed(d, desk.get(d.id, {}), dkim.get(d.id), smime.get(d.id)) for d in found]
 
 
-def _listed(d: Dispatch, set_by_desk: dict[str, Any], dkim: dict[str, Any] | None) -> dict[str, Any]:
+def _listed(d: Dispatch, set_by_desk: dict[str, Any], dkim: dict[str, Any] | None,
+            smime: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "id": d.id, "parent_id": d.parent_id, "sha256": d.original_sha256, "kind": d.kind, "channel": d.channel,
         "filename": d.filename, "media_type": d.media_type, "message_id": d.message_id, "subject": d.subject,
@@ -38,6 +41,7 @@ def _listed(d: Dispatch, set_by_desk: dict[str, Any], dkim: dict[str, Any] | Non
         "variant_of": d.variant_of, "pgp_status": d.pgp_status, "pgp_details": d.pgp_details,
         "set_by_desk": set_by_desk,
         "dkim": dkim,  # None: never checked (`leakdesk dkim`)
+        "smime": smime,  # None: not S/MIME-signed, or never checked (`leakdesk dispatch smime --ca FILE`)
         "warning": "; ".join(d.details.get("warnings") or []) or None,
         "folder": d.details.get("folder"),
         "ocr": d.details.get("ocr"),  # None: not a scan or image

@@ -1,4 +1,4 @@
-"""The case report's intake sections: DKIM/ARC verdicts per email, and which texts came from OCR."""
+"""The case report's intake sections: DKIM/ARC and S/MIME verdicts per email, and which texts came from OCR."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from leakdesk.intake.dkim import latest_verdicts
 from leakdesk.intake.ocr import OCR_READERS
+from leakdesk.intake.smime import latest_verdicts as latest_smime_verdicts
 from leakdesk.sections import ReportSection
 from leakdesk.store.records import dispatches
 from leakdesk.templates import render
@@ -31,6 +32,21 @@ def dkim_section(case: Case) -> ReportSection | None:
     return ReportSection("Email signatures (DKIM and ARC)", fragment, order=ORDER)
 
 
+def smime_section(case: Case) -> ReportSection | None:
+    verdicts = latest_smime_verdicts(case)
+    if not verdicts:
+        return None
+    with case.connect() as conn:
+        subjects = {d.id: d.subject for d in dispatches.find(conn, sorted(verdicts))}
+    counts: dict[str, int] = {}
+    for v in verdicts.values():
+        counts[v["result"]] = counts.get(v["result"], 0) + 1
+    fragment = render("leakdesk.intake", "smime.html.j2", verdicts=[(i, verdicts[i]) for i in sorted(verdicts)],
+                      subjects=subjects, summary=", ".join(f"{n} {k}" for k, n in sorted(counts.items())),
+                      engine=next(iter(verdicts.values()))["engine"])
+    return ReportSection("Email signatures (S/MIME)", fragment, order=ORDER)
+
+
 def ocr_section(case: Case) -> ReportSection | None:
     with case.connect() as conn:
         read = [d for d in dispatches.find(conn) if d.reader in OCR_READERS and d.details.get("ocr")]
@@ -42,4 +58,4 @@ def ocr_section(case: Case) -> ReportSection | None:
 
 
 def sections(case: Case) -> list[ReportSection]:
-    return [s for s in (dkim_section(case), ocr_section(case)) if s is not None]
+    return [s for s in (dkim_section(case), smime_section(case), ocr_section(case)) if s is not None]

@@ -677,6 +677,28 @@ dkim_signature = sa.Table(
 )
 
 
+# S/MIME signature checks against a CA file the desk supplies (issue 9, migration 0022); a re-check adds a row.
+smime_check = sa.Table(
+    "smime_check",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("dispatch_id", sa.ForeignKey("dispatch.id"), nullable=False, index=True),
+    sa.Column("checked", TS, nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("result", sa.String(20), nullable=False),  # good | bad | unknown signer | expired
+    sa.Column("reason", sa.Text),
+    sa.Column("signer_subject", sa.Text),
+    sa.Column("signer_email", sa.String(320)),
+    sa.Column("signer_issuer", sa.Text),
+    sa.Column("signer_serial", sa.String(80)),
+    sa.Column("signer_not_after", TS),
+    sa.Column("ca_file", sa.String(500), nullable=False),  # the CA file's name as the desk gave it
+    sa.Column("ca_sha256", sa.String(64), nullable=False),
+    sa.Column("ca_subject", sa.Text),  # the certificate of the file that issued the signer's, when one did
+    sa.Column("engine", sa.String(60), nullable=False),
+)
+
+
 # --------------------------------------------------------------------- ingest speed (issue 9, migration 0013)
 
 

@@ -123,7 +123,8 @@ def read_message(data: bytes, ctx: ReadContext, stored: dict[str, Digests] | Non
 
 
 def _smime(msg: Message, ex: Extracted, ctype: str) -> None:
-    """S/MIME is recognised and said so; leakdesk cannot decrypt it or check its signatures."""
+    """S/MIME is recognised and said so; signatures are checked later against the desk's CA file (intake/smime.py),
+    encrypted S/MIME cannot be decrypted."""
     kind = None
     if ctype in SMIME_TYPES:
         param = msg.get_param("smime-type")
@@ -139,7 +140,8 @@ def _smime(msg: Message, ex: Extracted, ctype: str) -> None:
         ex.warnings.append("the message is S/MIME-encrypted; leakdesk cannot decrypt S/MIME, so its content was not "
                            "read (the original is kept)")
     else:
-        ex.warnings.append("S/MIME signature present; not verified (leakdesk does not check S/MIME signatures)")
+        ex.warnings.append("S/MIME signature present; not verified yet (`leakdesk dispatch smime CASE --ca FILE` "
+                           "checks it against the desk's CA certificates)")
 
 
 def _read_headers(msg: Message, ctx: ReadContext, ex: Extracted, hints: list[str]) -> None:
