@@ -104,6 +104,8 @@ def smime(
 
 def print_smime_table(results: list[dict]) -> None:  # type: ignore[type-arg]
     """The S/MIME verdicts as a table and a one-line count (also printed by `dispatch ingest --smime-ca`)."""
+    from rich.table import Table
+
     table = Table()
     for column in ("dispatch", "result", "signer", "issuer", "CA file", "reason"):
         table.add_column(column, overflow="fold")
