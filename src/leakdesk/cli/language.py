@@ -185,13 +185,13 @@ def _list(c: Case, dispatch_id: int, json: bool) -> None:
 
 def _change(c: Case, dispatch_id: int, json: bool, status: str | None = None, diff: tuple[int, int] | None = None,
             export: Path | None = None, version: int | None = None) -> None:
-    """Set the status, show a diff of two versions, or export the newest translation of a dispatch."""
+    """Set the status, show a diff of two versions, or export the current translation of a dispatch."""
     from leakdesk.language import export as exporting
     from leakdesk.language import review
-    from leakdesk.language.records import latest_translation_id
+    from leakdesk.language.records import current_translation_id
 
     with c.connect() as conn:
-        translation_id = latest_translation_id(conn, dispatch_id)
+        translation_id = current_translation_id(conn, dispatch_id)
     done: dict[str, object] = {"translation": translation_id, "dispatch": dispatch_id}
     if status:
         done["status"] = review.set_status(c, translation_id, status)
@@ -215,16 +215,16 @@ def _change(c: Case, dispatch_id: int, json: bool, status: str | None = None, di
 
 def _show(c: Case, dispatch_id: int, json: bool, version: int | None) -> None:
     from leakdesk.language import review
-    from leakdesk.language.records import latest_translation_id, load_translation
+    from leakdesk.language.records import current_translation_id, load_translation
 
     with c.connect() as conn:
-        translation_id = latest_translation_id(conn, dispatch_id)
+        translation_id = current_translation_id(conn, dispatch_id)
         view = load_translation(conn, translation_id, version)
         notes = review.comments(conn, translation_id)
     if json:
         print_json(view.as_json() | {"comments": notes})
         return
-    _print_translation(view, "Newest")
+    _print_translation(view, "Current")
     for seg in view.segments:
         conf = f" ({seg.confidence:.0%})" if seg.confidence is not None else ""
         say(console, styled(seg.position, "bold"), f"{conf} ", untrusted(seg.source), "\n    → ",
@@ -250,7 +250,8 @@ def translation(
     db: DbOpt = None,
     json: JsonOpt = False,
 ) -> None:
-    """Show the newest translation of a dispatch, segment by segment, with the reviewers' comments.
+    """Show the current translation of a dispatch (final, else in review, else draft; a human one first), segment
+    by segment, with the reviewers' comments.
 
     (The options of the old `leakdesk translation CASE DISPATCH` — --all, --status, --diff, --export, --suggest —
     still work here for one release; they are now `translation list|set|diff|export|suggest`.)
@@ -282,7 +283,7 @@ def translation_set(
     db: DbOpt = None,
     json: JsonOpt = False,
 ) -> None:
-    """Set the status of a dispatch's newest translation (audited)."""
+    """Set the status of a dispatch's current translation (audited)."""
     with open_case(case, db) as c:
         _change(c, dispatch_number(dispatch), json, status=status)
 
@@ -296,7 +297,7 @@ def translation_diff(
     db: DbOpt = None,
     json: JsonOpt = False,
 ) -> None:
-    """What changed between two versions of a dispatch's newest translation, segment by segment."""
+    """What changed between two versions of a dispatch's current translation, segment by segment."""
     with open_case(case, db) as c:
         _change(c, dispatch_number(dispatch), json, diff=(first, second))
 
@@ -333,9 +334,9 @@ def segment(
     db: DbOpt = None,
     json: JsonOpt = False,
 ) -> None:
-    """Correct or comment on one segment of a dispatch's newest translation (versioned and audited)."""
+    """Correct or comment on one segment of a dispatch's current translation (versioned and audited)."""
     from leakdesk.language import review
-    from leakdesk.language.records import latest_translation_id
+    from leakdesk.language.records import current_translation_id
 
     if not correct and not comment:
         raise UsageError("Say what to do with the segment: --correct TEXT or --comment TEXT.")
@@ -343,7 +344,7 @@ def segment(
     result: dict[str, object] = {"dispatch": dispatch_id, "segment": position}
     with open_case(case, db) as c:
         with c.connect() as conn:
-            translation_id = latest_translation_id(conn, dispatch_id)
+            translation_id = current_translation_id(conn, dispatch_id)
         result["translation"] = translation_id
         if correct:
             result["version"] = review.correct_segment(c, translation_id, position, correct)

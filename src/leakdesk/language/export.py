@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from leakdesk.errors import TranslationError
 from leakdesk.language.langid import language_name
-from leakdesk.language.records import TranslationView, latest_translation_id, load_translation
+from leakdesk.language.records import TranslationView, current_translation_id, load_translation
 from leakdesk.templates import render
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ def _who(view: TranslationView) -> str:
 
 def _view(case: Case, dispatch_id: int, version: int | None) -> TranslationView:
     with case.connect() as conn:
-        return load_translation(conn, latest_translation_id(conn, dispatch_id), version)
+        return load_translation(conn, current_translation_id(conn, dispatch_id), version)
 
 
 def export(case: Case, dispatch_id: int, out: Path, version: int | None = None) -> Path:

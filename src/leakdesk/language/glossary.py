@@ -143,11 +143,11 @@ def list_terms(case: Case) -> list[dict[str, Any]]:
 
 
 def check(case: Case, dispatch_id: int | None = None) -> list[Finding]:
-    """Every segment of the newest translation of each dispatch where a glossary term is not rendered as agreed."""
+    """Every segment of the current translation of each dispatch where a glossary term is not rendered as agreed."""
     findings: list[Finding] = []
     with case.connect() as conn:
         terms = glossary_records.all_terms(conn)
-        newest = translations.newest_ids(conn)
+        newest = {d: tid for d, (tid, _) in translations.current_ids(conn).items()}
         if dispatch_id is not None:
             if dispatch_id not in newest:
                 require_dispatch(conn, dispatch_id)  # the one "No such dispatch" message for a number the case lacks

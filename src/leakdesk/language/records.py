@@ -139,15 +139,17 @@ def create_translation(
     )
 
 
-def latest_translation_id(conn: sa.Connection, dispatch_id: int) -> int:
+def current_translation_id(conn: sa.Connection, dispatch_id: int) -> int:
+    """*The* current translation of a dispatch (the record layer's one rule: final > in review > draft, human
+    before machine), which the translation commands show and act on."""
     dispatch_records.get(conn, dispatch_id)  # the one error for a dispatch that is not in the case
-    found = translation_records.newest_id(conn, dispatch_id)
+    found = translation_records.current_ids(conn, {dispatch_id}).get(dispatch_id)
     if found is None:
         raise TranslationError(
             f"Dispatch {dispatch_id} has no translation yet; make a draft with `leakdesk translate CASE "
             f"{dispatch_id}` or import one with `--import FILE`."
         )
-    return found
+    return found[0]
 
 
 def _segment(s: translation_records.Segment) -> Segment:

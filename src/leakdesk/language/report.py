@@ -13,10 +13,11 @@ if TYPE_CHECKING:
 
 
 def status_rows(case: Case) -> list[dict[str, object]]:
-    """One row per dispatch that has text: its newest translation, or none yet."""
+    """One row per dispatch that has text: its current translation (the record layer's rule), or none yet."""
     with case.connect() as conn:
         letters = dispatches.find(conn, dispatches.ids_with_text(conn))
-        newest = {d: translations.of_dispatch(conn, d)[-1] for d in translations.newest_ids(conn)}
+        newest = {d: next(t for t in translations.of_dispatch(conn, d) if t.id == tid)
+                  for d, (tid, _) in translations.current_ids(conn).items()}
         open_comments = translations.comment_counts(conn)
     rows = []
     for d in letters:

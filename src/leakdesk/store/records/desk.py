@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from leakdesk.errors import DeskNotFound
 from leakdesk.store import tables as t
 from leakdesk.store.audit import verify
+from leakdesk.store.records import translations
 
 
 @dataclass
@@ -116,11 +117,9 @@ def _only(query: sa.Select[Any], column: Any, ids: set[int] | None) -> sa.Select
 
 
 def _attach_translations(conn: sa.Connection, out: dict[int, LetterRow], ids: set[int] | None = None) -> None:
-    tr = t.translation
-    for r in conn.execute(_only(sa.select(tr.c.id, tr.c.dispatch_id, tr.c.status), tr.c.dispatch_id, ids)
-                          .order_by(tr.c.id)):
-        if r.dispatch_id in out:  # the newest translation wins
-            out[r.dispatch_id].translation_id, out[r.dispatch_id].translation_status = r.id, r.status
+    for dispatch_id, (translation_id, status) in translations.current_ids(conn, ids).items():
+        if dispatch_id in out:  # *the* current translation (the record layer's one rule)
+            out[dispatch_id].translation_id, out[dispatch_id].translation_status = translation_id, status
 
 
 def _attach_verdicts(conn: sa.Connection, out: dict[int, LetterRow], ids: set[int] | None = None) -> None:

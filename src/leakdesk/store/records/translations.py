@@ -133,8 +133,13 @@ def of_dispatch(conn: sa.Connection, dispatch_id: int) -> list[Translation]:
     return [_translation(r) for r in rows]
 
 
-def preference(t: Translation) -> tuple[int, int, int]:
-    return STATUS_RANK.get(t.status, 0), t.kind == "human", t.id
+def rank(status: str, kind: str, translation_id: int) -> tuple[int, bool, int]:
+    """The one rule for *the* current translation, as a sort key: the highest rank wins (module docstring)."""
+    return STATUS_RANK.get(status, 0), kind == "human", translation_id
+
+
+def preference(t: Translation) -> tuple[int, bool, int]:
+    return rank(t.status, t.kind, t.id)
 
 
 def current(conn: sa.Connection, dispatch_id: int, target_language: str | None = None,
@@ -146,6 +151,21 @@ def current(conn: sa.Connection, dispatch_id: int, target_language: str | None =
     if not found:
         return None
     return get(conn, max(found, key=preference).id)
+
+
+def current_ids(conn: sa.Connection, dispatch_ids: set[int] | None = None) -> dict[int, tuple[int, str]]:
+    """(id, status) of *the* current translation of every dispatch that has one (or of `dispatch_ids`), by
+    dispatch id: the rule of `current`, for many dispatches in one query."""
+    query = sa.select(translation.c.id, translation.c.dispatch_id, translation.c.status, translation.c.kind)
+    if dispatch_ids is not None:
+        query = query.where(translation.c.dispatch_id.in_(sorted(dispatch_ids)))
+    best: dict[int, tuple[tuple[int, bool, int], str]] = {}
+    for r in conn.execute(query):
+        key = rank(r.status, r.kind, int(r.id))
+        found = best.get(int(r.dispatch_id))
+        if found is None or key > found[0]:
+            best[int(r.dispatch_id)] = (key, r.status)
+    return {d: (key[2], status) for d, (key, status) in best.items()}
 
 
 def newest_id(conn: sa.Connection, dispatch_id: int) -> int | None:
@@ -240,14 +260,6 @@ def comment_counts(conn: sa.Connection) -> dict[int, int]:
     return {int(t): int(n) for t, n in conn.execute(
         sa.select(translation_comment.c.translation_id, sa.func.count())
         .group_by(translation_comment.c.translation_id))}
-
-
-def newest_ids(conn: sa.Connection) -> dict[int, int]:
-    """The most recently made translation of every dispatch that has one, by dispatch id."""
-    out: dict[int, int] = {}
-    for r in conn.execute(sa.select(translation.c.id, translation.c.dispatch_id).order_by(translation.c.id)):
-        out[int(r.dispatch_id)] = int(r.id)
-    return out
 
 
 def finals(conn: sa.Connection, source_language: str, target_language: str) -> list[Translation]:
