@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -121,26 +122,43 @@ def verify_chain(conn: sa.Connection, key: DeskKey | None, sealed_from: int | No
     there on must carry a seal, as must every entry after the first sealed one.
     """
     report = ChainReport()
-    prev, expected_seq, first_sealed = GENESIS, 1, None
-    for r in conn.execute(_ROWS):
+    _walk(conn, report, key, sealed_from, _Position())
+    _check_tail(conn, report)
+    return report
+
+
+@dataclass
+class _Position:
+    """Where a walk of the log stands: the last entry checked (its seq and hash) and the first sealed one."""
+
+    seq: int = 0
+    hash: str = GENESIS
+    first_sealed: int | None = None
+
+
+def _walk(conn: sa.Connection, report: ChainReport, key: DeskKey | None, sealed_from: int | None,
+          at: _Position) -> None:
+    """Check every entry after `at` (moving `at` to the last one), adding what is wrong to `report`."""
+    rows = conn.execute(_ROWS.where(audit.c.seq > at.seq)) if at.seq else conn.execute(_ROWS)
+    for r in rows:
         report.entries += 1
         if report.first_action is None:
             report.first_action = r.action
-        if r.seq != expected_seq:
-            report.broken.append(BrokenRow(r.seq, f"entries {expected_seq}..{r.seq - 1} are missing"))
-        if r.prev_hash != prev:
+        if r.seq != at.seq + 1:
+            report.broken.append(BrokenRow(r.seq, f"entries {at.seq + 1}..{r.seq - 1} are missing"))
+        if r.prev_hash != at.hash:
             report.broken.append(BrokenRow(r.seq, "does not link to the entry before it"))
         elif row_hash(r.seq, r.time, r.actor, r.action, r.object, r.details, r.prev_hash) != r.hash:
             report.broken.append(BrokenRow(r.seq, "its content was changed after it was written"))
         if r.mac is None:
-            must = first_sealed is not None or (sealed_from is not None and r.seq >= sealed_from)
+            must = at.first_sealed is not None or (sealed_from is not None and r.seq >= sealed_from)
             if must:
                 report.broken.append(BrokenRow(r.seq, "has no seal: it was written around leakdesk, or its seal "
                                                       "was removed"))
             else:
                 report.unsealed_legacy += 1
         else:
-            first_sealed = first_sealed or r.seq
+            at.first_sealed = at.first_sealed or r.seq
             if key is not None and r.key_id == key.key_id:
                 if not hmac.compare_digest(r.mac, key.seal(r.hash)):
                     report.broken.append(BrokenRow(r.seq, "its seal does not match: the entry was rewritten "
@@ -149,14 +167,66 @@ def verify_chain(conn: sa.Connection, key: DeskKey | None, sealed_from: int | No
                 report.foreign_seals[r.key_id] = report.foreign_seals.get(r.key_id, 0) + 1
         if '"rows_digest"' in r.details and r.object.startswith("dispatch "):
             _note_digest(report, r.seq, r.object, r.details)
-        prev, expected_seq = r.hash, r.seq + 1
+        at.seq, at.hash = r.seq, r.hash
         report.head = {"seq": r.seq, "hash": r.hash, "time": r.time, "action": r.action}
+
+
+def _check_tail(conn: sa.Connection, report: ChainReport) -> None:
     last_seal = conn.execute(sa.select(sa.func.max(audit_seal.c.seq))).scalar()
     head_seq = report.head["seq"] if report.head else 0
     if last_seal is not None and last_seal > head_seq:
         report.broken.append(BrokenRow(head_seq + 1, f"entries {head_seq + 1}..{last_seal} are gone but their "
                                                      "seals remain: entries were deleted from the end"))
-    return report
+
+
+@dataclass(frozen=True)
+class ChainState:
+    """The audit chain's state as the desk shows it: what is broken, how many entries are checked, and whether
+    this look walked the whole log or only the entries written since the last look."""
+
+    broken: list[BrokenRow]
+    entries: int
+    checked: int  # entries walked by this look
+    full: bool
+
+
+class ChainWatch:
+    """Verifies the log incrementally for a long-running reader (the web desk's audit page): it remembers the
+    last verified entry (seq and hash) and then checks only the entries after it, each linked to the one before.
+
+    An entry older than the remembered head that is edited later is NOT seen by an incremental look: `fsck`, and
+    `check(full=True)` (the audit page's "check the whole chain"), walk the whole log every time. A remembered head
+    that is gone or changed (entries deleted from the end, the head rewritten) makes the next look a full one.
+    Safe to share between threads.
+    """
+
+    def __init__(self, key: DeskKey | None = None, use_desk_key: bool = True) -> None:
+        self._key, self._use_desk_key = key, use_desk_key
+        self._lock = threading.Lock()
+        self._at: _Position | None = None
+        self._broken: list[BrokenRow] = []
+        self._entries = 0
+
+    def check(self, conn: sa.Connection, full: bool = False) -> ChainState:
+        key = self._key or (desk_key(create=False) if self._use_desk_key else None)
+        with self._lock:
+            if full or self._at is None or not self._head_unchanged(conn, self._at):
+                self._at, self._broken, self._entries = _Position(), [], 0
+                full = True
+            report = ChainReport()
+            _walk(conn, report, key, None, self._at)
+            self._broken += report.broken
+            self._entries += report.entries
+            tail = ChainReport(head={"seq": self._at.seq})
+            _check_tail(conn, tail)
+            return ChainState(self._broken + tail.broken, self._entries, report.entries, full)
+
+    @staticmethod
+    def _head_unchanged(conn: sa.Connection, at: _Position) -> bool:
+        if at.seq == 0:
+            return True
+        found = conn.execute(sa.select(audit.c.hash).where(audit.c.seq == at.seq)).scalar()
+        return found == at.hash
 
 
 def _note_digest(report: ChainReport, seq: int, obj: str, details: str) -> None:

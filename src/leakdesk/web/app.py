@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from leakdesk import __version__
 from leakdesk.case import Case
 from leakdesk.errors import DeskNotFound, LeakdeskError
+from leakdesk.store.records import desk
 from leakdesk.web import api, pages
 from leakdesk.web.auth import Forbidden, LoginRequired, Visitor, reader
 from leakdesk.web.cache import PageCache
@@ -66,6 +67,7 @@ def create_app(case: Case, secure_cookies: bool = False) -> FastAPI:
     app.state.secure_cookies = secure_cookies
     app.state.pages = PageCache()  # rendered pages per session, until the audit log moves on
     app.state.semantic = None  # the sentence encoder, loaded on the first cross-lingual search
+    app.state.chain = desk.ChainWatch()  # the audit chain as last verified: the audit page checks only new entries
 
     app.add_middleware(SecurityHeaders)
 

@@ -268,6 +268,10 @@ def entities(case: Case, q: str = "") -> list[dict[str, Any]]:
     return found
 
 
-def audit(case: Case, actor: str | None, page: int = 1) -> desk.AuditView:
+def audit(case: Case, actor: str | None, page: int = 1, chain: desk.ChainWatch | None = None,
+          full: bool = False) -> desk.AuditView:
+    """A page of the audit log; the chain verified from `chain`'s last look on (only the new entries), or all of
+    it when `full`."""
     with case.connect() as conn:
-        return desk.audit_entries(conn, actor, limit=AUDIT_PAGE, offset=(page - 1) * AUDIT_PAGE)
+        return desk.audit_entries(conn, actor, limit=AUDIT_PAGE, offset=(page - 1) * AUDIT_PAGE, chain=chain,
+                                  full=full)

@@ -292,9 +292,19 @@ def entity_alias(
 
 
 @router.get("/audit")
-def audit(request: Request, who: Reader, actor: str = "", page: Annotated[int, Query(ge=1, le=100000)] = 1) -> Response:
-    return cached(request, who, lambda: render(request, "audit.html", {
-        "view": overview_view.audit(case_of(request), actor or None, page), "actor": actor, "page": page}))
+def audit(request: Request, who: Reader, actor: str = "", page: Annotated[int, Query(ge=1, le=100000)] = 1,
+          full: str = "") -> Response:
+    """The log, newest first. The chain is verified from the last verified entry on (only what was written since);
+    `?full=1` walks the whole chain again, never from the page cache (as `leakdesk case fsck` does)."""
+    def build() -> Response:
+        view = overview_view.audit(case_of(request), actor or None, page, request.app.state.chain, bool(full))
+        return render(request, "audit.html", {"view": view, "actor": actor, "page": page})
+
+    if not full:
+        return cached(request, who, build)
+    response = build()
+    request.app.state.pages.clear()  # no kept page may show the chain as it was before this walk
+    return response
 
 
 # --------------------------------------------------------------------------- search and downloads

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from leakdesk.errors import DeskNotFound
 from leakdesk.store import tables as t
-from leakdesk.store.audit import verify
+from leakdesk.store.audit import ChainWatch
 from leakdesk.store.records import translations
 
 
@@ -278,11 +278,14 @@ class AuditView:
     entries: list[dict[str, Any]]
     total: int
     broken: list[dict[str, Any]]
+    checked: int = 0  # entries this look verified (all of them, or those written since the last look)
+    full: bool = True  # whether this look walked the whole chain
 
 
 def audit_entries(conn: sa.Connection, actor: str | None = None, limit: int = 200, offset: int = 0,
-                  check_chain: bool = True) -> AuditView:
-    """Newest audit entries first (optionally one person's), with the chain's state."""
+                  check_chain: bool = True, chain: ChainWatch | None = None, full: bool = False) -> AuditView:
+    """Newest audit entries first (optionally one person's), with the chain's state: walked in full, or with
+    `chain` only from the last entry it verified (`full=True` walks it all again)."""
     a = t.audit
     query = sa.select(a).order_by(a.c.seq.desc()).limit(limit).offset(offset)
     count = sa.select(sa.func.count()).select_from(a)
@@ -294,8 +297,11 @@ def audit_entries(conn: sa.Connection, actor: str | None = None, limit: int = 20
             e["details"] = json.loads(e["details"])
         except ValueError:
             pass
-    broken = [b.__dict__ for b in verify(conn)] if check_chain else []
-    return AuditView(entries, int(conn.execute(count).scalar_one()), broken)
+    total = int(conn.execute(count).scalar_one())
+    if not check_chain:
+        return AuditView(entries, total, [], 0, False)
+    state = (chain or ChainWatch()).check(conn, full=full)
+    return AuditView(entries, total, [b.__dict__ for b in state.broken], state.checked, state.full)
 
 
 def parents(conn: sa.Connection) -> dict[int, int]:
