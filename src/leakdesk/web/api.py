@@ -62,21 +62,21 @@ def _positive(value: int, what: str = "dispatch") -> int:
 
 
 @router.get("/me", response_model=Me, responses=ERRORS)
-def me(who: Reader) -> Me:
+async def me(who: Reader) -> Me:
     return Me(name=who.user.name, role=who.user.role)
 
 
 @router.get("/dispatches", responses=ERRORS)
-def dispatches(request: Request, who: Reader, series: Annotated[str, Query(max_length=200)] = "",
+async def dispatches(request: Request, who: Reader, series: Annotated[str, Query(max_length=200)] = "",
                status: Annotated[str, Query(max_length=20)] = "") -> list[dict[str, Any]]:
-    return cached_json(request, who, lambda: [  # type: ignore[return-value]
+    return await cached_json(request, who, lambda: [  # type: ignore[return-value]
         x.as_json() for x in overview_view.build(case_of(request), series=series, status=status,
                                                  per_page=None).lines])
 
 
 @router.get("/dispatches/{dispatch_id}", responses=ERRORS)
-def dispatch(request: Request, who: Reader, dispatch_id: DispatchId) -> dict[str, Any]:
-    return cached_json(request, who,  # type: ignore[return-value]
+async def dispatch(request: Request, who: Reader, dispatch_id: DispatchId) -> dict[str, Any]:
+    return await cached_json(request, who,  # type: ignore[return-value]
                        lambda: letter_view.build(case_of(request), _positive(dispatch_id)).as_json())
 
 
@@ -116,7 +116,7 @@ def claim_status(request: Request, claim_id: ClaimId, body: ClaimStatus,
 
 
 @router.get("/search", responses=ERRORS)
-def search(request: Request, who: Reader, q: Annotated[str, Query(max_length=500)] = "",
+async def search(request: Request, who: Reader, q: Annotated[str, Query(max_length=500)] = "",
            series: Annotated[str, Query(max_length=200)] = "", meaning: bool = True,
            page: Annotated[int, Query(ge=1, le=1000)] = 1) -> dict[str, Any]:
     def build() -> dict[str, Any]:
@@ -124,7 +124,7 @@ def search(request: Request, who: Reader, q: Annotated[str, Query(max_length=500
         return {"query": q, "words_total": results.words_total, "page": results.page, "pages": results.pages,
                 "words": [r.as_json() for r in results.words], "meaning": [r.as_json() for r in results.meaning]}
 
-    return cached_json(request, who, build)  # type: ignore[return-value]
+    return await cached_json(request, who, build)  # type: ignore[return-value]
 
 
 @router.get("/audit", responses=ERRORS)

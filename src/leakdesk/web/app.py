@@ -18,7 +18,7 @@ from leakdesk.case import Case
 from leakdesk.errors import DeskNotFound, LeakdeskError
 from leakdesk.store.records import desk
 from leakdesk.web import api, pages
-from leakdesk.web.auth import Forbidden, LoginRequired, Visitor, reader
+from leakdesk.web.auth import Forbidden, LoginRequired, SessionCache, Visitor, reader
 from leakdesk.web.cache import PageCache
 from leakdesk.web.render import render
 
@@ -66,6 +66,8 @@ def create_app(case: Case, secure_cookies: bool = False) -> FastAPI:
     app.state.case = case
     app.state.secure_cookies = secure_cookies
     app.state.pages = PageCache()  # rendered pages per session, until the audit log moves on
+    app.state.marks = desk.StateWatch(case.engine)  # the case's state mark, read on every request
+    app.state.sessions = SessionCache()  # who each session is, until the mark moves or the session expires
     app.state.semantic = None  # the sentence encoder, loaded on the first cross-lingual search
     app.state.chain = desk.ChainWatch()  # the audit chain as last verified: the audit page checks only new entries
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Path, Request
@@ -47,27 +51,74 @@ def case_of(request: Request) -> Case:
     return case
 
 
+def state_mark(request: Request) -> int:
+    """The case's state (newest audit entry) as this request found it: read once per request, from the database."""
+    mark = getattr(request.state, "mark", None)
+    if mark is None:
+        mark = request.state.mark = request.app.state.marks.mark()
+    return int(mark)
+
+
+class SessionCache:
+    """Who each session cookie and API token belongs to, remembered while the case's state mark stays where it was
+    when they were looked up, and never past the session's expiry. Logging in or out, removing a user and revoking
+    a token all write an audit entry in the same transaction, so any of them moves the mark and the next request
+    looks the token up in the database again. Keyed by a digest of the token; bounded; safe between threads."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._known: OrderedDict[bytes, tuple[int, User, datetime | None]] = OrderedDict()
+
+    def user(self, case: Case, kind: str, token: str, mark: int) -> User | None:
+        key = hashlib.sha256(f"{kind}\x1f{token}".encode()).digest()
+        with self._lock:
+            found = self._known.get(key)
+        if found is not None:
+            seen_at, user, expires = found
+            if seen_at == mark and (expires is None or datetime.now(UTC) < expires):
+                return user
+        looked_up = _look_up(case, kind, token)
+        with self._lock:
+            if looked_up is None:
+                self._known.pop(key, None)
+                return None
+            self._known[key] = (mark, *looked_up)
+            self._known.move_to_end(key)
+            while len(self._known) > self.size:
+                self._known.popitem(last=False)
+        return looked_up[0]
+
+
+def _look_up(case: Case, kind: str, token: str) -> tuple[User, datetime | None] | None:
+    if kind == "token":
+        user = accounts.token_user(case, token)
+        return None if user is None else (user, None)
+    return accounts.session_until(case, token)
+
+
 def visitor(request: Request) -> Visitor:
     """The logged-in user of this request, or LoginRequired."""
     case = case_of(request)
+    sessions: SessionCache = request.app.state.sessions
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        user = accounts.token_user(case, header[7:].strip())
+        user = sessions.user(case, "token", header[7:].strip(), state_mark(request))
         if user is not None:
             request.state.visitor = Visitor(user, None)
             return request.state.visitor
         raise LoginRequired()
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        user = accounts.session_user(case, cookie)
+        user = sessions.user(case, "session", cookie, state_mark(request))
         if user is not None:
             request.state.visitor = Visitor(user, cookie)
             return request.state.visitor
     raise LoginRequired()
 
 
-def reader(request: Request) -> Visitor:
-    """Dependency of every GET route."""
+async def reader(request: Request) -> Visitor:
+    """Dependency of every GET route (a coroutine: a remembered session costs no trip to a worker thread)."""
     return visitor(request)
 
 

@@ -9,6 +9,7 @@ without the page being built at all.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 import threading
@@ -19,9 +20,9 @@ from typing import Any
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
-from leakdesk.store.records import desk
-from leakdesk.web.auth import Visitor, case_of
+from leakdesk.web.auth import Visitor, state_mark
 
 MAX_PAGES = 2000  # rendered pages kept in memory
 MAX_BYTES = 200_000_000  # and their total size (the API's list of every letter is megabytes on a large case)
@@ -38,6 +39,7 @@ class PageCache:
         self._pages: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
         self.hits = 0
         self.misses = 0
+        self._building: dict[str, asyncio.Future[tuple[bytes, str] | Response]] = {}  # pages being built now
 
     def get(self, key: str) -> tuple[bytes, str] | None:
         with self._lock:
@@ -65,6 +67,40 @@ class PageCache:
             self._pages.clear()
             self.bytes = 0
 
+    async def build_once(self, key: str, build: Callable[[], Response]) -> tuple[bytes, str] | Response:
+        """Build the page under `key` in a worker thread and keep it; a request that finds the same build under
+        way (in this event loop) waits for it. Returns the kept body and media type, or the response itself when
+        it is not one to keep (not a 200 with a body)."""
+        loop = asyncio.get_running_loop()
+        pending = self._building.get(key)
+        if pending is not None and pending.get_loop() is loop:
+            try:
+                return await asyncio.shield(pending)
+            except (Exception, asyncio.CancelledError):
+                if not pending.done():
+                    raise  # this request itself was cancelled
+                # the shared build failed: build this one alone, so that it gets its own error page
+            return self._keep(key, await run_in_threadpool(build))
+        future: asyncio.Future[tuple[bytes, str] | Response] = loop.create_future()
+        self._building[key] = future
+        try:
+            result = self._keep(key, await run_in_threadpool(build))
+            future.set_result(result)
+            return result
+        except BaseException:
+            future.cancel()  # whoever waits builds for themselves
+            raise
+        finally:
+            if self._building.get(key) is future:
+                del self._building[key]
+
+    def _keep(self, key: str, response: Response) -> tuple[bytes, str] | Response:
+        if response.status_code == 200 and response.body:
+            found = (bytes(response.body), response.media_type or "text/html")
+            self.put(key, *found)
+            return found
+        return response
+
 
 def page_key(request: Request, who: Visitor, mark: int) -> str:
     """A digest of who asks (session or token, user, role), what (path and query) and the case's state."""
@@ -73,30 +109,29 @@ def page_key(request: Request, who: Visitor, mark: int) -> str:
     return hashlib.sha256(_SALT + raw.encode("utf-8")).hexdigest()
 
 
-def cached(request: Request, who: Visitor, build: Callable[[], Response]) -> Response:
-    """The page from the cache when the case has not changed since it was built; 304 when the client has it."""
-    case = case_of(request)
-    with case.connect() as conn:
-        mark = desk.state_mark(conn)
-    key = page_key(request, who, mark)
+async def cached(request: Request, who: Visitor, build: Callable[[], Response]) -> Response:
+    """The page from the cache when the case has not changed since it was built; 304 when the client has it.
+
+    A hit is answered on the event loop (no worker thread); a miss builds the page in a worker thread, once:
+    requests for the same page that arrive while it is being built wait for that build instead of each making
+    their own (fifty readers opening a page after an edit cost one build, not fifty)."""
+    key = page_key(request, who, state_mark(request))
     etag = f'"{key[:32]}"'
     if etag in _client_tags(request):
         return Response(status_code=304, headers={"ETag": etag})
     store: PageCache = request.app.state.pages
-    found = store.get(key)
-    if found is not None:
-        body, media_type = found
-        return Response(body, media_type=media_type, headers={"ETag": etag})
-    response = build()
-    if response.status_code == 200 and response.body:
-        store.put(key, bytes(response.body), response.media_type or "text/html")
-        response.headers["ETag"] = etag
-    return response
+    found: tuple[bytes, str] | Response | None = store.get(key)
+    if found is None:
+        found = await store.build_once(key, build)
+    if isinstance(found, Response):
+        return found  # not a page to keep (an error page, an empty answer)
+    body, media_type = found
+    return Response(body, media_type=media_type, headers={"ETag": etag})
 
 
-def cached_json(request: Request, who: Visitor, build: Callable[[], Any]) -> Response:
+async def cached_json(request: Request, who: Visitor, build: Callable[[], Any]) -> Response:
     """The same for an API answer: `build` returns what the route would return; it is kept serialised."""
-    return cached(request, who, lambda: JSONResponse(jsonable_encoder(build())))
+    return await cached(request, who, lambda: JSONResponse(jsonable_encoder(build())))
 
 
 def _client_tags(request: Request) -> set[str]:

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from leakdesk import narratives
 from leakdesk.authorship import casework
@@ -114,7 +115,7 @@ def logout(request: Request, who: Annotated[Visitor, Depends(writer("read"))]) -
 
 
 @router.get("/")
-def overview(
+async def overview(
     request: Request,
     who: Reader,
     series: str = "",
@@ -132,7 +133,7 @@ def overview(
                                    page=page)
         return render(request, "overview.html", {"view": view})
 
-    return cached(request, who, build)
+    return await cached(request, who, build)
 
 
 def _dispatch_id(value: int) -> int:
@@ -142,8 +143,8 @@ def _dispatch_id(value: int) -> int:
 
 
 @router.get("/dispatches/{dispatch_id}")
-def letter(request: Request, who: Reader, dispatch_id: DispatchId) -> Response:
-    return cached(request, who, lambda: render(request, "letter.html", {
+async def letter(request: Request, who: Reader, dispatch_id: DispatchId) -> Response:
+    return await cached(request, who, lambda: render(request, "letter.html", {
         "view": letter_view.build(case_of(request), _dispatch_id(dispatch_id))}))
 
 
@@ -263,20 +264,20 @@ def onset_plot(request: Request, who: Reader, claim_id: ClaimId) -> Response:
 
 
 @router.get("/series/{name}")
-def series(request: Request, who: Reader, name: str) -> Response:
-    return cached(request, who, lambda: render(request, "series.html", {
+async def series(request: Request, who: Reader, name: str) -> Response:
+    return await cached(request, who, lambda: render(request, "series.html", {
         "view": overview_view.series(case_of(request), name)}))
 
 
 @router.get("/timeline")
-def timeline(request: Request, who: Reader, series: str = "") -> Response:
-    return cached(request, who, lambda: render(request, "timeline.html", {
+async def timeline(request: Request, who: Reader, series: str = "") -> Response:
+    return await cached(request, who, lambda: render(request, "timeline.html", {
         "timeline": build_timeline(case_of(request), series or None), "series": series}))
 
 
 @router.get("/entities")
-def entities(request: Request, who: Reader, q: Annotated[str, Query(max_length=200)] = "") -> Response:
-    return cached(request, who, lambda: render(request, "entities.html", {
+async def entities(request: Request, who: Reader, q: Annotated[str, Query(max_length=200)] = "") -> Response:
+    return await cached(request, who, lambda: render(request, "entities.html", {
         "entities": overview_view.entities(case_of(request), q), "q": q}))
 
 
@@ -292,7 +293,7 @@ def entity_alias(
 
 
 @router.get("/audit")
-def audit(request: Request, who: Reader, actor: str = "", page: Annotated[int, Query(ge=1, le=100000)] = 1,
+async def audit(request: Request, who: Reader, actor: str = "", page: Annotated[int, Query(ge=1, le=100000)] = 1,
           full: str = "") -> Response:
     """The log, newest first. The chain is verified from the last verified entry on (only what was written since);
     `?full=1` walks the whole chain again, never from the page cache (as `leakdesk case fsck` does)."""
@@ -301,8 +302,8 @@ def audit(request: Request, who: Reader, actor: str = "", page: Annotated[int, Q
         return render(request, "audit.html", {"view": view, "actor": actor, "page": page})
 
     if not full:
-        return cached(request, who, build)
-    response = build()
+        return await cached(request, who, build)
+    response = await run_in_threadpool(build)
     request.app.state.pages.clear()  # no kept page may show the chain as it was before this walk
     return response
 
@@ -311,7 +312,7 @@ def audit(request: Request, who: Reader, actor: str = "", page: Annotated[int, Q
 
 
 @router.get("/search")
-def search(
+async def search(
     request: Request,
     who: Reader,
     q: Annotated[str, Query(max_length=500)] = "",
@@ -328,7 +329,7 @@ def search(
         return render(request, "search.html", {"results": results, "q": q, "series": series, "status": status,
                                                "since": since, "until": until})
 
-    return cached(request, who, build)
+    return await cached(request, who, build)
 
 
 @router.get("/downloads")

@@ -38,7 +38,7 @@ def serve(case: Case, host: str = "127.0.0.1", port: int = 8080, secure_cookies:
     secure = host not in LOOPBACK if secure_cookies is None else secure_cookies
     logging.getLogger("uvicorn.access").disabled = True
     options = {"host": host, "port": port, "access_log": False, "log_config": LOG_CONFIG, "server_header": False,
-               "proxy_headers": False, "date_header": False}
+               "proxy_headers": False, "date_header": False, "http": "httptools", "loop": "uvloop"}
     if workers > 1:
         os.environ[WORKER_CASE] = str(case.root)
         os.environ[WORKER_DB] = case.settings.db_url or ""

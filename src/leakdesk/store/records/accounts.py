@@ -194,8 +194,20 @@ def _user_by(conn: sa.Connection, table: sa.Table, token: str, *conditions: Any)
 
 def session_user(case: Case, token: str) -> User | None:
     """The user a session cookie belongs to, or None if it is unknown or expired."""
+    found = session_until(case, token)
+    return None if found is None else found[0]
+
+
+def session_until(case: Case, token: str) -> tuple[User, datetime] | None:
+    """The user a session cookie belongs to and when the session expires, or None if it is unknown or expired."""
     with case.connect() as conn:
-        return _user_by(conn, t.web_session, token, t.web_session.c.expires > _now())
+        row = conn.execute(
+            sa.select(t.web_user, t.web_session.c.expires)
+            .select_from(t.web_session.join(t.web_user, t.web_session.c.user_id == t.web_user.c.id))
+            .where(t.web_session.c.token_hash == _digest(token), t.web_user.c.removed.is_(None),
+                   t.web_session.c.expires > _now())
+        ).first()
+    return None if row is None else (_user(row), _aware(row.expires))
 
 
 def create_token(case: Case, name: str, label: str = "script") -> str:

@@ -5,6 +5,7 @@ warnings in bulk, one letter's full page, the audit log, series, entities. Typed
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -222,7 +223,44 @@ def _dicts(result: Any) -> list[dict[str, Any]]:
 
 def state_mark(conn: sa.Connection) -> int:
     """The newest audit entry's number: every change of state writes one, so it tells when cached reads are stale."""
-    return int(conn.execute(sa.select(sa.func.max(t.audit.c.seq))).scalar() or 0)
+    return int(conn.execute(_STATE_MARK).scalar() or 0)
+
+
+_STATE_MARK = sa.select(sa.func.max(t.audit.c.seq))
+
+
+class StateWatch:
+    """`state_mark` for a long-running reader that asks on every request (the web desk): always read from the
+    database, so an edit from the CLI or another worker is seen at once, but cheaply. On SQLite it keeps one
+    connection of its own and runs the compiled query on it directly (no pool checkout, no statement building:
+    a few microseconds instead of a tenth of a millisecond); other databases go through the pool."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._raw: Any = None
+        self._sql = str(_STATE_MARK.compile(dialect=engine.dialect)) if engine.dialect.name == "sqlite" else None
+
+    def mark(self) -> int:
+        if self._sql is None:
+            with self._engine.connect() as conn:
+                return state_mark(conn)
+        with self._lock:
+            if self._raw is None:
+                self._raw = self._engine.raw_connection()
+            cursor = self._raw.cursor()
+            try:
+                row = cursor.execute(self._sql).fetchone()
+            finally:
+                cursor.close()
+            self._raw.rollback()  # no read transaction is left open: the next read sees every commit
+            return int(row[0] or 0)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._raw is not None:
+                self._raw.close()
+                self._raw = None
 
 
 def letter_page(conn: sa.Connection, dispatch_id: int, all_letters: dict[int, LetterRow] | None = None) -> LetterPage:
