@@ -3,8 +3,9 @@
     PYTHONPATH=src .venv/bin/python benchmarks/web_cpu.py --keep DIR [--requests 40] [--profile PAGE] [--json]
 
 DIR is a case built by `benchmarks/web_load.py --keep DIR --build-only` (10,000 letters by default). The app is
-called with a bare ASGI scope in this thread (no HTTP client; FastAPI's thread pool bypassed), so process time per
-request is the desk's own work: routing, session check, page cache, page. Process time rather than wall time,
+called with a bare ASGI scope on an event loop in this thread (no HTTP client), with FastAPI's and the desk's own
+hand-offs to worker threads as under uvicorn, so process time per request (all threads) is the desk's own work:
+routing, session check, page cache, page, thread hand-offs. Process time rather than wall time,
 because other programs on a loaded machine inflate it far less. Each page is requested once, then `--requests`
 times (cache hits: a page is kept per session until the audit log moves on); then the costs a page pays when it is
 not cached: a letter's first view, six word searches and six meaning searches never asked before, and the overview
@@ -33,14 +34,6 @@ class Driver:
     """Calls the ASGI app in this thread with a bare scope and the session cookie."""
 
     def __init__(self, app: Any, cookie: str) -> None:
-        import fastapi.dependencies.utils
-        import fastapi.routing
-
-        async def inline(func: Any, *a: Any, **k: Any) -> Any:
-            return func(*a, **k)
-
-        fastapi.routing.run_in_threadpool = inline  # type: ignore[assignment]
-        fastapi.dependencies.utils.run_in_threadpool = inline  # type: ignore[attr-defined]
         self.app, self.cookie = app, cookie
         self.loop = asyncio.new_event_loop()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 
@@ -46,11 +47,23 @@ def serve(case: Case, host: str = "127.0.0.1", port: int = 8080, secure_cookies:
         uvicorn.run("leakdesk.web.server:worker_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
         return
     warm(case)
-    uvicorn.run(create_app(case, secure_cookies=secure), **options)  # type: ignore[arg-type]
+    app = create_app(case, secure_cookies=secure)
+    settle()
+    uvicorn.run(app, **options)  # type: ignore[arg-type]
 
 
 def worker_app() -> FastAPI:
     """The app of one worker process: it opens the case named by the parent and warms its own caches."""
     case = Case.open(os.environ[WORKER_CASE], os.environ.get(WORKER_DB) or None)
     warm(case)
-    return create_app(case, secure_cookies=bool(os.environ.get(WORKER_SECURE)))
+    app = create_app(case, secure_cookies=bool(os.environ.get(WORKER_SECURE)))
+    settle()
+    return app
+
+
+def settle() -> None:
+    """After start-up: move everything loaded so far (the encoder, the search index, the letters) out of the
+    garbage collector's sight, so that its full collections under load walk only what requests create, not the
+    millions of long-lived objects of a large case (those walks were the multi-second tail of the search page)."""
+    gc.collect()
+    gc.freeze()
