@@ -144,7 +144,7 @@ class Case:
         root = Path(root or os.environ.get(CASE_ENV) or "")
         if not str(root) or not (root / SETTINGS).exists():
             raise CaseError(
-                f"{root or 'No case given'}: not a leakdesk case folder (run `leakdesk init` first)."
+                f"{root or 'No case given'}: not a leakdesk case folder (run `leakdesk case init` first)."
             )
         settings = Settings.load(root / SETTINGS)
         case_key = cls._unlock(root, settings, passphrase)
@@ -222,7 +222,7 @@ class Case:
         with self.transaction() as conn:
             case_id = checkpoints.case_id_of(conn)
             if case_id is None:
-                raise CaseError(f"{self.root}: the audit log has no case.init entry; run `leakdesk fsck` first.")
+                raise CaseError(f"{self.root}: the audit log has no case.init entry; run `leakdesk case fsck` first.")
             self.audit(conn, "audit.checkpoint", out.name, {"key_id": key.key_id})
             signed = checkpoints.sign(checkpoints.head_statement(conn, case_id, self.root.name), key)
             if tsa_url:
@@ -272,7 +272,7 @@ class Case:
 
     @property
     def gnupg_home(self) -> Path:
-        """The case's own GnuPG home (keys imported with `leakdesk keys import`)."""
+        """The case's own GnuPG home (keys imported with `leakdesk key import`)."""
         home = self.root / "gnupg"
         home.mkdir(mode=0o700, exist_ok=True)
         return home

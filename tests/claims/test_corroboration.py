@@ -78,7 +78,7 @@ def test_cli_claim(two_letters, runner) -> None:  # type: ignore[no-untyped-def]
     assert [c["status"] for c in json.loads(only.stdout)] == ["unverified"]
     missing = invoke(runner, "claim", case.root, "999", "--status", "retracted", "--reviewer", "anna")
     assert missing.exit_code == 1
-    assert "There is no claim 999 in this case; list them with `leakdesk claims CASE`." in missing.stderr
+    assert "There is no claim 999 in this case; list them with `leakdesk claim list CASE`." in missing.stderr
     wrong = invoke(runner, "claim", case.root, claims[first], "--status", "maybe", "--reviewer", "anna")
     assert wrong.exit_code == 2
     assert "Status 'maybe' is not one of: unverified, corroborated, contradicted, retracted." in wrong.stderr

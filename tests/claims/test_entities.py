@@ -127,5 +127,5 @@ def test_cli_alias_add_and_errors(case, runner) -> None:  # type: ignore[no-unty
     assert "Iturup (entity 1): added Эторофу, Etorofu-jima" in ok.stdout
     bad = invoke(runner, "alias", "add", case.root, "Nobody", "X")
     assert bad.exit_code == 1
-    assert ("No entity called 'Nobody' in this case; run `leakdesk entities CASE` first and use one of the names "
+    assert ("No entity called 'Nobody' in this case; run `leakdesk entity extract CASE` first and use one of the names "
             "it lists.") in " ".join(bad.stderr.split())

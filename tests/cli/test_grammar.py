@@ -165,12 +165,32 @@ def test_every_dispatch_command_gives_the_one_no_such_dispatch_message(runner, m
         assert (result.exit_code, result.stderr) == (1, f"Error: No such dispatch {given} in this case.\n"), args
 
 
-def test_no_such_series_is_one_message(runner, mail_case: Case) -> None:  # type: ignore[no-untyped-def]
-    message = "Error: No such series 'Shtorm' in this case. Series in this case: Veter.\n"
-    for words in (["series", "show"], ["series", "remove"], ["series", "assign"]):
-        extra = ["1"] if words[1] == "assign" else []
-        result = invoke(runner, *words, mail_case.root, "Shtorm", *extra)
-        assert (result.exit_code, result.stderr) == (1, message), words
+# Every command that takes a series by name, with the name as "{s}" (its own NAME or --series NAME).
+SERIES_COMMANDS = [
+    ["series", "show", "{s}"], ["series", "remove", "{s}"], ["series", "assign", "{s}", "1"],
+    ["series", "verify", "{s}"], ["series", "report", "{s}"], ["series", "exposure", "{s}"],
+    ["claim", "extract", "--series", "{s}"], ["claim", "list", "--series", "{s}"],
+    ["claim", "timeline", "--series", "{s}"], ["redaction", "propose", "--series", "{s}"],
+    ["redaction", "list", "--series", "{s}"], ["redaction", "export", "--series", "{s}"],
+    ["case", "share", "--publication", "--series", "{s}"], ["bundle", "export", "OUT", "--series", "{s}"],
+    ["dispatch", "scrub", "--series", "{s}"], ["search", "word", "--series", "{s}"],
+]
+
+
+@pytest.mark.parametrize("words", SERIES_COMMANDS, ids=lambda w: " ".join(w[:2]))
+def test_no_such_series_is_one_message(runner, mail_case: Case, tmp_path: Path, words: list[str]) -> None:  # type: ignore[no-untyped-def]
+    args = [str(tmp_path / "out") if w == "OUT" else w.replace("{s}", "Shtorm") for w in words]
+    at = 1 if args[0] == "search" else 2
+    result = invoke(runner, *args[:at], mail_case.root, *args[at:])
+    assert (result.exit_code, result.stderr) == (
+        1, "Error: No such series 'Shtorm' in this case. Series in this case: Veter.\n"), args
+    assert not (tmp_path / "out").exists()
+
+
+def test_no_such_series_in_a_case_without_series(runner, case: Case) -> None:  # type: ignore[no-untyped-def]
+    result = invoke(runner, "series", "show", case.root, "Veter")
+    assert (result.exit_code, result.stderr) == (1, "Error: No such series 'Veter' in this case. This case has no "
+                                                    "series yet.\n")
 
 
 def test_case_from_variable_keeps_positional_arguments(runner, mail_case: Case, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -164,7 +164,7 @@ def test_encrypted_to_a_key_the_case_lacks_is_kept_with_the_reason(keys: Keys, c
     assert result is not None and result.status == "not-decrypted" and result.plaintext is None
     assert result.reason == (
         f"it is encrypted to key {result.recipients[0]}, and the case has no secret key for it "
-        "(add one with `leakdesk keys import`)"
+        "(add one with `leakdesk key import`)"
     )
     assert len(result.recipients) == 1 and result.key_id == result.recipients[0]
 

@@ -23,7 +23,8 @@ def test_ocr_section_lists_scans_and_escapes_their_names(case) -> None:  # type:
             reader="pypdf", details={"ocr": {"status": "needs OCR", "reason": "no text layer"}}))
     section = report.ocr_section(case)
     assert section is not None and section.title == "Text read by OCR" and section.order == 13
-    assert section.html.startswith("<p>2 scans and images read by OCR; 1 still need OCR (run <code>leakdesk ocr")
+    assert section.html.startswith("<p>2 scans and images read by OCR; 1 still need OCR "
+                                   "(run <code>leakdesk dispatch ocr")
     assert ("<tr><td>1</td><td>&lt;script&gt;alert(1)&lt;/script&gt;&amp;</td><td>ok</td><td>1</td><td>13</td>"
             "<td>tesseract 5.3</td><td></td><td></td></tr>") in section.html
     assert "<td>2</td><td>b.txt</td><td>needs OCR</td>" in section.html and "no text layer" in section.html

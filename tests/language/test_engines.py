@@ -60,7 +60,7 @@ def test_corrupt_model_is_refused_and_nothing_installed(runner, tiny_model_dir: 
 def test_translate_without_model_says_how_to_add_one(runner, case: Case, letter: int) -> None:  # type: ignore[no-untyped-def]
     result = invoke(runner, "translate", case.root, letter)
     assert result.exit_code == 1
-    assert "No translation model for Russian → English is installed. Add one with `leakdesk models add PATH`" in (
+    assert "No translation model for Russian → English is installed. Add one with `leakdesk model add PATH`" in (
         " ".join(result.output.split())
     )
     with case.connect() as conn:

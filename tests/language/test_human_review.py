@@ -265,7 +265,7 @@ def test_without_a_model_the_memory_drafts_what_it_covers_and_names_the_argos_pa
     said = " ".join(result.output.split())
     assert "1 sentences were left untranslated for a translator: no translation model is installed" in said
     assert "translate-ru_en-1_9.argosmodel (package version 1.9)" in said
-    assert "`leakdesk models add translate-ru_en-1_9.argosmodel`" in said
+    assert "`leakdesk model add translate-ru_en-1_9.argosmodel`" in said
     with case.connect() as conn:
         origins = [r.origin for r in conn.execute(
             sa.select(segment.c.origin).where(segment.c.translation_id == 2).order_by(segment.c.position))]

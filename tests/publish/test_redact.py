@@ -114,7 +114,7 @@ def test_export_refuses_unreviewed_proposals(storm: Case) -> None:
         export_redacted(storm, "Буря")
     ids = ", ".join(str(x.id) for x in made)
     assert str(err.value) == (f"{len(made)} redaction proposal(s) still wait for review ({ids}); approve or reject "
-                              "them with `leakdesk redact CASE approve/reject ID...` before exporting.")
+                              "them with `leakdesk redaction approve CASE ID...` (or `reject`) before exporting.")
 
 
 def test_approved_redactions_replace_every_form_in_letters_and_translations(storm: Case) -> None:

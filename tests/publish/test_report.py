@@ -240,5 +240,5 @@ def test_cli_report_when_the_report_folder_cannot_be_written(runner, small_case)
 def test_cli_report_on_a_folder_that_is_not_a_case(runner, tmp_path) -> None:  # type: ignore[no-untyped-def]
     result = invoke(runner, "report", tmp_path / "nowhere")
     assert result.exit_code == 1
-    assert "not a leakdesk case folder (run `leakdesk init` first)" in result.output
+    assert "not a leakdesk case folder (run `leakdesk case init` first)" in result.output
     assert "Traceback" not in result.output

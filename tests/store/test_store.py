@@ -161,4 +161,4 @@ def test_init_cli_and_errors(tmp_path: Path, runner) -> None:  # type: ignore[no
     assert "is already a leakdesk case; open it instead of initialising it again." in again.output
     missing = invoke(runner, "fsck", tmp_path / "nope")
     assert missing.exit_code == 1
-    assert "not a leakdesk case folder (run `leakdesk init` first)." in missing.output
+    assert "not a leakdesk case folder (run `leakdesk case init` first)." in missing.output

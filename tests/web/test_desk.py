@@ -181,7 +181,7 @@ def test_downloads_serve_only_what_the_case_has(client: TestClient, desk_case: C
     login(client, "viewer")
     r = client.get("/downloads/report")
     assert r.status_code == 404
-    assert "The case report has not been written yet; run `leakdesk report CASE` first." in r.text
+    assert "The case report has not been written yet; run `leakdesk case report CASE` first." in r.text
     (desk_case.exports / "timeline.csv").write_text("date,claim\n", "utf-8")
     assert "timeline.csv" in client.get("/downloads").text
     r = client.get("/downloads/exports/timeline.csv")
@@ -205,3 +205,14 @@ def test_login_with_an_authenticator_code(client: TestClient, desk_case: Case) -
     r = client.post("/login", data={"name": "second", "password": PASSWORD, "csrf": csrf, "code": code,
                                     "next": "//evil.example/"})
     assert r.status_code == 303 and r.headers["location"] == "/"  # never a redirect off the desk
+
+
+def test_unknown_series_is_the_one_no_such_series_message(client: TestClient) -> None:
+    """The desk's series page and search give the record layer's message (and 404), as the CLI does (exit 1)."""
+    login(client, "viewer")
+    message = "No such series 'Shtorm' in this case. Series in this case: Veter."
+    page = client.get("/series/Shtorm")
+    assert page.status_code == 404 and message in page.text
+    found = client.get("/api/search", params={"q": "Итуруп", "series": "Shtorm", "meaning": "false"})
+    assert (found.status_code, found.json()) == (404, {"error": message})
+    assert client.get("/api/search", params={"q": "Итуруп", "series": "Veter", "meaning": "false"}).status_code == 200

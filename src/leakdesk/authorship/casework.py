@@ -135,7 +135,7 @@ def verify_series(
             _original_text(conn, dispatch_id)  # refuses a translation with its own message
         raise UsageError(f"Dispatch {dispatch_id} is not a letter of the series '{series}'.")
     if not letters:
-        raise AuthorshipError(f"The series '{series}' has no letters yet; ingest some with `leakdesk ingest`.")
+        raise AuthorshipError(f"The series '{series}' has no letters yet; ingest some with `leakdesk dispatch ingest`.")
     readable = [x for x in letters if x.text.strip()]
     langs = Counter(x.language for x in readable)
     language = langs.most_common(1)[0][0] if langs else ""
@@ -431,6 +431,14 @@ def list_references(case: Case) -> list[dict[str, Any]]:
         found = references.all_references(conn)
     return [{"id": r.id, "language": r.language, "label": r.label, "sha256": r.original_sha256,
              "words": len(r.content.split())} for r in found]
+
+
+def show_reference(case: Case, reference_id: int) -> dict[str, Any]:
+    """One reference text: language, label, its original's sha256, when it was added, and the text itself."""
+    with case.connect() as conn:
+        found = references.by_id(conn, reference_id)
+    return {"id": found.id, "language": found.language, "label": found.label, "sha256": found.original_sha256,
+            "added": found.created.isoformat(), "words": len(found.content.split()), "text": found.content}
 
 
 def remove_reference(case: Case, reference_id: int) -> dict[str, Any]:

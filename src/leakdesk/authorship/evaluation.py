@@ -204,7 +204,7 @@ def as_problems(corpus: PanCorpus) -> list[Any]:
 
 
 def default_verifier() -> Any:
-    """The desk's own verifier, with the settings `leakdesk verify` uses."""
+    """The desk's own verifier, with the settings `leakdesk series verify` uses."""
     from leakdesk.authorship.verifier import AuthorshipVerifier
 
     return AuthorshipVerifier(language="auto", random_state=0)

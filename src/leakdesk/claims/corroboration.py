@@ -71,8 +71,8 @@ def set_status(case: Any, claim_id: int, status: str, evidence: str | None = Non
         try:
             row = claim_records.get(conn, claim_id)
         except NoSuchRecord:
-            raise ClaimsError(f"There is no claim {claim_id} in this case; list them with `leakdesk claims CASE`.") \
-                from None
+            raise ClaimsError(f"There is no claim {claim_id} in this case; list them with "
+                              "`leakdesk claim list CASE`.") from None
         link, evidence_dispatch = parse_evidence(conn, evidence)
         if evidence_dispatch == row.dispatch_id:
             raise ClaimsError(f"Claim {claim_id} comes from dispatch {row.dispatch_id}; a letter cannot be its "

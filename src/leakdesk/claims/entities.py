@@ -305,7 +305,7 @@ def add_alias(case: Any, name: str, aliases: list[str]) -> dict[str, Any]:
         elif place is not None:
             entity_id = resolver.by_place.get(place.id) or resolver._create(place.type, place.name, place.id)
         else:
-            raise ClaimsError(f"No entity called {name!r} in this case; run `leakdesk entities CASE` first and "
+            raise ClaimsError(f"No entity called {name!r} in this case; run `leakdesk entity extract CASE` first and "
                               "use one of the names it lists.")
         added = [a for a in aliases if resolver.add_alias(entity_id, a, "desk", case.actor)]
         ent = entity_records.get(conn, entity_id)

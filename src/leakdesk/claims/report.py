@@ -14,7 +14,7 @@ from leakdesk.templates import render
 
 
 def sections(case: Any) -> list[ReportSection]:
-    """Claims, timeline and entities as found so far (run `leakdesk claims CASE` to extract them)."""
+    """Claims, timeline and entities as found so far (run `leakdesk claim extract CASE` to extract them)."""
     timeline = build_timeline(case)
     files: dict[str, Path] = {}
     svg_name = None

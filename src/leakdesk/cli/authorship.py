@@ -22,6 +22,7 @@ from leakdesk.cli.common import (
     open_case,
     optional_dispatch,
     print_json,
+    say,
 )
 from leakdesk.cli.grammar import noun
 from leakdesk.errors import UsageError
@@ -59,6 +60,7 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     references = noun(app, "reference")
     references.command("add")(reference_add)
     references.command("list")(reference_list)
+    references.command("show")(reference_show)
     references.command("remove")(reference_remove)
 
 
@@ -211,6 +213,26 @@ def reference_list(case: CaseArg, db: DbOpt = None, as_json: JsonOpt = False) ->
         console.print(f"{r['id']}  {r['language']}  {r['words']} words  {r['label']}", markup=False, highlight=False)
     if not found:
         console.print("The reference pool is empty; add texts with `leakdesk reference add CASE PATH --language L`.")
+
+
+ReferenceArg = Annotated[int, typer.Argument(metavar="REFERENCE", help="The reference text's number (see "
+                                            "`leakdesk reference list`).", show_default=False)]
+
+
+@handle_errors
+def reference_show(case: CaseArg, reference_id: ReferenceArg, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """One reference text: its writer's label, language, original and the text itself."""
+    from leakdesk.authorship.casework import show_reference
+
+    with open_case(case, db) as c:
+        found = show_reference(c, reference_id)
+    if as_json:
+        print_json(found)
+        return
+    say(console, f"Reference text {found['id']}: {found['label']} ({found['language']}, {found['words']} words)")
+    say(console, f"Added {found['added']}; original sha256 {found['sha256']}")
+    say(console, "")
+    say(console, found["text"])
 
 
 @handle_errors

@@ -253,7 +253,7 @@ def translation(
     """Show the current translation of a dispatch (final, else in review, else draft; a human one first), segment
     by segment, with the reviewers' comments.
 
-    (The options of the old `leakdesk translation CASE DISPATCH` — --all, --status, --diff, --export, --suggest —
+    (The options of the old form `translation CASE DISPATCH` — --all, --status, --diff, --export, --suggest —
     still work here for one release; they are now `translation list|set|diff|export|suggest`.)
     """
     dispatch_id = dispatch_number(dispatch)

@@ -1,5 +1,5 @@
-"""`leakdesk stream add|list` (media streams as case material), `leakdesk narrative trend` (labelling trend, onset)
-and `leakdesk eval persuasion` (SemEval-2023 task 3 subtask 3 scores)."""
+"""`leakdesk stream add|list|show|remove` (media streams as case material), `leakdesk narrative trend` (labelling
+trend, onset) and `leakdesk eval persuasion` (SemEval-2023 task 3 subtask 3 scores)."""
 
 from __future__ import annotations
 
@@ -64,6 +64,44 @@ def stream_list(case: CaseArg, db: DbOpt = None, json: JsonOpt = False) -> None:
     for s in streams:
         _say(f"{s['name']}: {s['items']} item(s) from {s['first']} to {s['last']}, {s['files']} file(s), "
              f"{s['problems']} problem(s); sources: {', '.join(s['sources'][:5]) or '—'}")
+
+
+StreamNameArg = Annotated[str, typer.Argument(metavar="NAME", help="The stream (see `leakdesk stream list`).",
+                                              show_default=False)]
+
+
+@handle_errors
+def stream_show(case: CaseArg, name: StreamNameArg, db: DbOpt = None, json: JsonOpt = False) -> None:
+    """One media stream: items, dates covered, sources, and every file loaded into it with its problems."""
+    from leakdesk.narratives.intake import show_stream
+
+    with open_case(case, db) as c:
+        found = show_stream(c, name)
+    if json:
+        print_json(found)
+        return
+    _say(f"Stream {found['name']}: {found['items']} item(s) from {found['first']} to {found['last']}; "
+         f"sources: {', '.join(found['sources'][:10]) or '—'}")
+    for f in found["files"]:
+        _say(f"  {f['path']} ({f['format']}, sha256 {f['sha256'][:16]}…): {f['items']} item(s), "
+             f"{f['duplicates']} duplicate(s), {len(f['problems'])} problem(s); added {f['added']} by {f['actor']}")
+        for p in f["problems"][:20]:
+            _say(f"    {p.get('location', '')}: {p.get('problem', '')}")
+
+
+@handle_errors
+def stream_remove(case: CaseArg, name: StreamNameArg, db: DbOpt = None, json: JsonOpt = False) -> None:
+    """Take a stream out of the case (audited; its files' originals and custody stay). Refused while evidence
+    attached to a claim was drawn from it."""
+    from leakdesk.narratives.intake import remove_stream
+
+    with open_case(case, db) as c:
+        gone = remove_stream(c, name)
+    if json:
+        print_json(gone)
+        return
+    _say(f"Stream {gone['stream']} removed: {gone['items']} item(s) and {gone['mentions']} analysed sentence(s); "
+         f"its {gone['originals_kept']} original file(s) and their custody stay in the case.")
 
 
 @handle_errors
@@ -194,5 +232,7 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     stream = noun(app, "stream")
     stream.command("add")(stream_add)
     stream.command("list")(stream_list)
+    stream.command("show")(stream_show)
+    stream.command("remove")(stream_remove)
     noun(app, "narrative").command("trend")(narratives)
     eval_app.command("persuasion")(persuasion)

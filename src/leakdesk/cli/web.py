@@ -82,6 +82,29 @@ def user_list(case: CaseArg, db: DbOpt = None, json: JsonOpt = False) -> None:
 
 
 @handle_errors
+def user_show(case: CaseArg, name: Annotated[str, typer.Argument(help="The desk user.", show_default=False)],
+              db: DbOpt = None, json: JsonOpt = False) -> None:
+    """One desk user: role, authenticator, API tokens in force and what the audit log records them doing."""
+    with open_case(case, db) as c:
+        from leakdesk.store.records import accounts
+
+        user = accounts.show_user(c, name)
+    if json:
+        print_json(user)
+        return
+    second = ", with authenticator code" if user["totp"] else ""
+    say(console, f"{user['name']} ({user['role']}{second}), added {user['created']}")
+    say(console, f"Sessions open: {user['sessions']}")
+    say(console, f"API tokens in force: {len(user['tokens'])}")
+    for token in user["tokens"]:
+        say(console, f"  {token['id']}  {token['label']}  made {token['created']}")
+    if user["actions"]:
+        say(console, f"Audit entries as actor: {user['actions']} ({user['first_action']} to {user['last_action']})")
+    else:
+        say(console, "Audit entries as actor: none yet")
+
+
+@handle_errors
 def user_remove(case: CaseArg, name: Annotated[str, typer.Argument(help="The user to remove.")],
                 db: DbOpt = None) -> None:
     """Remove a desk user: their sessions end and their API tokens stop working."""
@@ -177,6 +200,7 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     user_app = noun(app, "user")
     user_app.command("add")(user_add)
     user_app.command("list")(user_list)
+    user_app.command("show")(user_show)
     user_app.command("remove")(user_remove)
     token_app = noun(app, "token")
     token_app.command("create")(token_create)

@@ -1,4 +1,4 @@
-"""Listing dispatches: the shape `leakdesk dispatches --json` prints and reports use."""
+"""Listing dispatches: the shape `leakdesk dispatch list --json` prints and reports use."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def _listed(d: Dispatch, set_by_desk: dict[str, Any], dkim: dict[str, Any] | Non
         "series": d.series, "language": d.language, "status": d.status, "error": d.error,
         "variant_of": d.variant_of, "pgp_status": d.pgp_status, "pgp_details": d.pgp_details,
         "set_by_desk": set_by_desk,
-        "dkim": dkim,  # None: never checked (`leakdesk dkim`)
+        "dkim": dkim,  # None: never checked (`leakdesk dispatch dkim`)
         "smime": smime,  # None: not S/MIME-signed, or never checked (`leakdesk dispatch smime --ca FILE`)
         "warning": "; ".join(d.details.get("warnings") or []) or None,
         "folder": d.details.get("folder"),

@@ -113,7 +113,7 @@ class _Pending:
 
 @dataclass
 class DecryptResult:
-    """What `leakdesk decrypt` did, by dispatch."""
+    """What `leakdesk dispatch decrypt` did, by dispatch."""
 
     decrypted: list[dict[str, Any]] = field(default_factory=list)
     still_encrypted: list[dict[str, Any]] = field(default_factory=list)
@@ -503,7 +503,7 @@ class Ingester:
             done = records.part_keys(conn, letter.id)
             texts = [tp for tp in ex.texts if tp.role == "decrypted"]
             records.add_texts(conn, letter.id, [_new_text(tp) for tp in texts])
-            arrival = self._arrival(letter.channel, "leakdesk decrypt", None, parent_id=letter.id)
+            arrival = self._arrival(letter.channel, "leakdesk dispatch decrypt", None, parent_id=letter.id)
             new_parts = [child for child in node.children if f"{letter.id}/{child.part}" not in done]
             records.write_letters(conn, [(self._record(child), arrival) for child in new_parts])
             added = sum(1 for child in new_parts for _ in child.walk())

@@ -29,7 +29,7 @@ from leakdesk.store.records.dispatches import Dispatch
 
 ENGINE = "tesseract"
 DEFAULT_LANGUAGES = "rus+eng"
-INGEST_PAGES = 30  # pages read while ingesting; `leakdesk ocr` reads the rest
+INGEST_PAGES = 30  # pages read while ingesting; `leakdesk dispatch ocr` reads the rest
 MAX_PAGES = 2000
 MAX_PIXELS = 60_000_000  # a page or image larger than this is refused (a decompression bomb, or absurd DPI)
 RENDER_DPI = 300
@@ -205,7 +205,7 @@ def _render(pdftoppm: str, path: Path, page: int, scratch: Path) -> Path | None:
     return made if made.exists() else None
 
 
-# ---------------------------------------------------------------------- `leakdesk ocr`
+# ---------------------------------------------------------------------- `leakdesk dispatch ocr`
 def _candidates(case: Case, ids: list[int] | None) -> list[Dispatch]:
     with case.connect() as conn:
         if ids is not None:

@@ -319,7 +319,7 @@ def _not_decrypted_reason(run: _Run, passphrase_problem: str | None) -> str:
     if recipients and set(missing) >= set(recipients):
         return (
             f"it is encrypted to key {', '.join(recipients)}, and the case has no secret key for it "
-            "(add one with `leakdesk keys import`)"
+            "(add one with `leakdesk key import`)"
         )
     if run.has("BADMDC") or any(e and e[0] == "decrypt.integrity" for e in errors):
         return "its integrity check failed: the encrypted data was damaged or altered"

@@ -146,7 +146,7 @@ def current_translation_id(conn: sa.Connection, dispatch_id: int) -> int:
     found = translation_records.current_ids(conn, {dispatch_id}).get(dispatch_id)
     if found is None:
         raise TranslationError(
-            f"Dispatch {dispatch_id} has no translation yet; make a draft with `leakdesk translate CASE "
+            f"Dispatch {dispatch_id} has no translation yet; make a draft with `leakdesk translation draft CASE "
             f"{dispatch_id}` or import one with `--import FILE`."
         )
     return found[0]

@@ -3,9 +3,9 @@
 `evidence_for_claim` links the claim to the monitored target and label family it names, and gives, side by side,
 the letter's date, the start the letter claims and the onset measured in the case's media streams (with its
 interval, effect and example sentences with their source and URL). It reads the stored analysis only (`leakdesk
-narratives CASE --target ...` makes it). `attach_evidence` is the desk's act of keeping that evidence beside the
+narrative trend CASE --target ...` makes it). `attach_evidence` is the desk's act of keeping that evidence beside the
 claim: a snapshot, audited under the desk user; it never changes the claim's status — a verdict stays a person's
-decision (`leakdesk claims status`).
+decision (`leakdesk claim set CASE CLAIM --status`).
 """
 
 from __future__ import annotations

@@ -116,6 +116,29 @@ def _add_file(case: Case, path: Path, name: str) -> FileOutcome:
     return FileOutcome(str(path), fmt, sha, added, duplicates, result.problems)
 
 
+def show_stream(case: Case, name: str) -> dict[str, Any]:
+    """One stream: its summary and every file loaded into it (original, format, items, problems)."""
+    with case.connect() as conn:
+        stream, summary = records.stream_by_name(conn, name)
+        return {**summary.__dict__, "files": records.files_of(conn, stream)}
+
+
+def remove_stream(case: Case, name: str) -> dict[str, Any]:
+    """Take a stream out of the case's material (audited): its items and analysed sentences go, its files'
+    originals and custody stay. Refused while evidence attached to a claim was drawn from its analysis."""
+    with case.transaction() as conn:
+        stream, summary = records.stream_by_name(conn, name)
+        claims = records.evidence_drawn_from(conn, stream)
+        if claims:
+            listed = ", ".join(map(str, claims))
+            raise NarrativesError(f"The stream '{summary.name}' is not removed: the evidence attached to claim(s) "
+                                  f"{listed} was drawn from its analysis, and that evidence must stay checkable.")
+        files = [f["sha256"] for f in records.files_of(conn, stream)]
+        removed = records.remove_stream(conn, stream)
+        case.audit(conn, "stream.remove", f"stream:{summary.name}", {**removed, "originals": files})
+    return {"stream": summary.name, **removed, "originals_kept": len(files)}
+
+
 def list_streams(case: Case) -> list[dict[str, Any]]:
     """Every stream with its item count, dates covered, sources, files and problems."""
     with case.connect() as conn:

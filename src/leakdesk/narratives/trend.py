@@ -1,4 +1,4 @@
-"""`leakdesk narratives`: find the sentences of the case's media streams that name a target, decide which apply the
+"""`leakdesk narrative trend`: find the sentences of the case's media streams that name a target, decide which apply the
 label family to it, store them, and measure the trend (per day and ISO week: hits / mentions), the onset and the
 letters' claims about the same campaign.
 """

@@ -230,7 +230,7 @@ def _decrypt(bundle: Path, gnupg_home: Path, target: Path, passphrase: str | Non
                                 extra_args=["--pinentry-mode", "loopback"])
     if not done.ok:
         raise BundleError(f"{bundle.name} could not be decrypted with this case's keys ({done.status}); import the "
-                          "partner secret key it was encrypted to with `leakdesk keys import`.")
+                          "partner secret key it was encrypted to with `leakdesk key import`.")
     with tarfile.open(archive) as tar:
         for member in tar.getmembers():
             name = Path(member.name)

@@ -72,7 +72,7 @@ def pick_series(conn: sa.Connection, name: str | None) -> Series:
         return rows[0]
     if not rows:
         raise UsageError("This case has no series yet; the exposure check looks at a series "
-                         "(`leakdesk series CASE create NAME`).")
+                         "(`leakdesk series create CASE NAME`).")
     raise UsageError(f"This case has {len(rows)} series ({', '.join(r.name for r in rows)}); choose one with --series.")
 
 

@@ -1,4 +1,5 @@
-"""The case report's exposure section: the newest stored exposure check of each series (run `leakdesk exposure`)."""
+"""The case report's exposure section: the newest stored exposure check of each series (`leakdesk series
+exposure`)."""
 
 from __future__ import annotations
 

@@ -118,7 +118,7 @@ def office_findings(dispatch_id: int, data: bytes, kind: str = "DOCX") -> list[F
                 if name == "Template" and value.lower() in GENERIC_NAMES:
                     continue
                 out.append(Finding(dispatch_id, f"{kind} properties", label, value, risk, why,
-                                   "Publish a scrubbed copy (`leakdesk scrub`), never the original file."))
+                                   "Publish a scrubbed copy (`leakdesk dispatch scrub`), never the original file."))
         for name in zf.namelist():
             if name.endswith("settings.xml.rels") or name.endswith("document.xml.rels"):
                 root = _xml(zf, name)
@@ -130,11 +130,12 @@ def office_findings(dispatch_id: int, data: bytes, kind: str = "DOCX") -> list[F
                                                                 or re.match(r"^(file:|[A-Za-z]:\\|/|\\\\)", target)):
                         out.append(Finding(dispatch_id, f"{kind} properties", "template path", bounded(target), HIGH,
                                            "a path on the writer's computer or network (user and server names)",
-                                           "Publish a scrubbed copy (`leakdesk scrub`), never the original file."))
+                                           "Publish a scrubbed copy (`leakdesk dispatch scrub`), never the "
+                                           "original file."))
         if any(n.lower().startswith("docprops/thumbnail") for n in zf.namelist()):
             out.append(Finding(dispatch_id, f"{kind} properties", "thumbnail", "docProps/thumbnail", MEDIUM,
                                "a picture of the first page as it was saved, possibly before edits",
-                               "Publish a scrubbed copy (`leakdesk scrub`), never the original file."))
+                               "Publish a scrubbed copy (`leakdesk dispatch scrub`), never the original file."))
     return out
 
 
@@ -154,7 +155,7 @@ def pdf_findings(dispatch_id: int, data: bytes) -> list[Finding]:
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     out: list[Finding] = []
-    advice = "Publish a scrubbed or flattened copy (`leakdesk scrub --flatten`), never the original file."
+    advice = "Publish a scrubbed or flattened copy (`leakdesk dispatch scrub --flatten`), never the original file."
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         info: Any = reader.metadata or {}
@@ -187,7 +188,7 @@ def image_findings(dispatch_id: int, data: bytes) -> list[Finding]:
     from PIL import Image
 
     out: list[Finding] = []
-    advice = "Publish a scrubbed copy (`leakdesk scrub`), never the original image."
+    advice = "Publish a scrubbed copy (`leakdesk dispatch scrub`), never the original image."
     try:
         with Image.open(io.BytesIO(data)) as image:
             exif = image.getexif()

@@ -275,7 +275,7 @@ def review(case: Any, ids: list[int], status: str, pseudonym: str | None = None,
         rows = {x.id: x for x in redaction_records.find(conn, ids=ids)}
         missing = [i for i in ids if i not in rows]
         if missing:
-            raise UsageError(f"There is no redaction {missing[0]} in this case (see `leakdesk redact CASE list`).")
+            raise UsageError(f"There is no redaction {missing[0]} in this case (see `leakdesk redaction list CASE`).")
         for i in ids:
             renamed = pseudonym.strip() if pseudonym else None
             redaction_records.set_review(conn, i, status, case.actor, renamed, note)
@@ -305,7 +305,7 @@ class Redactor:
             shown = ", ".join(str(i) for i in self.pending[:10]) + (" …" if len(self.pending) > 10 else "")
             raise RedactionError(
                 f"{len(self.pending)} redaction proposal(s) still wait for review ({shown}); approve or reject them "
-                "with `leakdesk redact CASE approve/reject ID...` before exporting.")
+                "with `leakdesk redaction approve CASE ID...` (or `reject`) before exporting.")
 
     def _terms(self) -> list[tuple[str, str, bool]]:
         """(surface, pseudonym, inflect) longest first; names and terms also match their Russian case endings."""
@@ -469,7 +469,8 @@ def export_redacted(case: Any, series: str) -> RedactedExport:
         total += letter.replacements
     with case.transaction() as conn:
         for dispatch_id, rel, sha, n in written:
-            derivatives.add(conn, dispatch_id, shas[dispatch_id], "redacted-text", rel, sha, "leakdesk redact",
+            derivatives.add(conn, dispatch_id, shas[dispatch_id], "redacted-text", rel, sha,
+                            "leakdesk redaction export",
                             {"replacements": n, "redactions": [x.id for x in redactor.redactions]}, case.actor)
         case.audit(conn, "redact.export", f"series:{series}",
                    {"files": len(written), "replacements": total, "redactions": [x.id for x in redactor.redactions]})

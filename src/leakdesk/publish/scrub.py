@@ -323,7 +323,7 @@ def make_derivative(case: Any, dispatch_id: int, flatten: bool = False, redacted
     label = d.filename or f"dispatch {dispatch_id}"
     if extension is None:
         raise ScrubError(f"Dispatch {dispatch_id} ({label}) is not a PDF, office file or image; there is nothing to "
-                         "scrub (its text is exported with `leakdesk redact CASE export`).")
+                         "scrub (its text is exported with `leakdesk redaction export CASE`).")
     if flatten and extension != "pdf":
         raise ScrubError(f"Dispatch {dispatch_id} ({label}) is not a PDF; only PDFs can be flattened.")
     redactor = Redactor.for_series(case, series_name) if redacted else None

@@ -98,7 +98,7 @@ def load(path: Path) -> dict[str, Any]:
     except FileNotFoundError as exc:
         raise UsageError(f"The checkpoint file {path} does not exist.") from exc
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise UsageError(f"{path} is not a leakdesk checkpoint file.") from exc
+        raise UsageError(f"{path} is not a checkpoint file written by leakdesk.") from exc
     loaded = {"statement": statement, "signature": signature}
     if isinstance(data.get("timestamp"), dict):
         loaded["timestamp"] = data["timestamp"]

@@ -244,7 +244,7 @@ def _check_checkpoint(
     if path is None and case_id is not None:
         path = checkpoints.latest_local(case_id)
     if path is None:
-        report.warnings.append("No checkpoint to compare with; make one with `leakdesk checkpoint CASE FILE`.")
+        report.warnings.append("No checkpoint to compare with; make one with `leakdesk case checkpoint CASE FILE`.")
         return
     res = checkpoints.compare(conn, path, key, case_id, tsa_roots, checkpoint_key)
     report.checkpoint = asdict(res)

@@ -648,7 +648,7 @@ narrative_mention = sa.Table(
 
 # ------------------------------------------------------------------ intake formats, OCR, DKIM (issue 9, migration 0012)
 
-# One row per `leakdesk dkim` run over one email dispatch; its signatures are rows of `dkim_signature`.
+# One row per `leakdesk dispatch dkim` run over one email dispatch; its signatures are rows of `dkim_signature`.
 dkim_check = sa.Table(
     "dkim_check",
     metadata,

@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leakdesk import __version__
 from leakdesk.case import Case
-from leakdesk.errors import DeskNotFound, LeakdeskError
+from leakdesk.errors import DeskNotFound, LeakdeskError, NoSuchRecord
 from leakdesk.store.records import desk
 from leakdesk.web import api, pages
 from leakdesk.web.auth import Forbidden, LoginRequired, SessionCache, Visitor, reader
@@ -61,7 +61,7 @@ class SecurityHeaders:
 def create_app(case: Case, secure_cookies: bool = False) -> FastAPI:
     """The web desk for one open case. `secure_cookies` adds the Secure flag (serve behind HTTPS)."""
     app = FastAPI(
-        title="leakdesk desk API", version=__version__, openapi_url=None, docs_url=None, redoc_url=None,
+        title="leakdesk: the desk's API", version=__version__, openapi_url=None, docs_url=None, redoc_url=None,
     )
     app.state.case = case
     app.state.secure_cookies = secure_cookies
@@ -91,7 +91,7 @@ def create_app(case: Case, secure_cookies: bool = False) -> FastAPI:
 
     @app.exception_handler(LeakdeskError)
     async def leakdesk_error(request: Request, exc: LeakdeskError) -> Response:
-        status = 404 if isinstance(exc, DeskNotFound) else 400
+        status = 404 if isinstance(exc, (DeskNotFound, NoSuchRecord)) else 400
         if wants_json(request):
             return JSONResponse({"error": str(exc)}, status)
         return render(request, "error.html", {"message": str(exc)}, status=status)

@@ -344,7 +344,7 @@ def downloads(request: Request, who: Reader) -> Response:
 def download_report(request: Request, who: Reader) -> Response:
     path = case_of(request).reports / "report.html"
     if not path.is_file():
-        raise DeskNotFound("The case report has not been written yet; run `leakdesk report CASE` first.")
+        raise DeskNotFound("The case report has not been written yet; run `leakdesk case report CASE` first.")
     return FileResponse(path, media_type="text/html", filename="report.html",
                         headers={"Content-Security-Policy": "sandbox; default-src 'none'; img-src data:; "
                                                             "style-src 'unsafe-inline'"})

@@ -14,6 +14,7 @@ from leakdesk.case import Case
 from leakdesk.errors import UsageError
 from leakdesk.language import encoder as semantic  # the one multilingual sentence encoder
 from leakdesk.store.records import search
+from leakdesk.store.records import series as series_records
 from leakdesk.store.records.search import Hit
 from leakdesk.web.overview import LETTERS, OverviewLine
 
@@ -121,6 +122,8 @@ def run(case: Case, q: str, series: str = "", status: str = "", since: str = "",
         return results
     start, end = _date(since, "from"), _date(until, "until")
     with case.connect() as conn:
+        if series:
+            series_records.by_name(conn, series)  # an unknown series is an error, not an empty result
         letters = LETTERS.get(case, conn).line_of
 
         def keep(dispatch_id: int) -> bool:

@@ -21,7 +21,7 @@ def authorship_status(row: LetterRow) -> str:
 
 
 def claims_word(counts: dict[str, int]) -> str:
-    """The same words as `leakdesk claims`: no claims, unverified, partly corroborated, corroborated, ..."""
+    """The same words as `leakdesk claim list`: no claims, unverified, partly corroborated, corroborated, ..."""
     return combine_claims(counts)
 
 

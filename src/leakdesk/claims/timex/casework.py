@@ -72,7 +72,7 @@ def extract_case_dates(
 
 
 def public_row(r: Timex) -> dict[str, Any]:
-    """The JSON shape of `leakdesk dates --json`: start/end are the interval's dates, offsets are characters."""
+    """The JSON shape of `leakdesk date extract --json`: start/end are the interval's dates, offsets are characters."""
 
     def iso(v: dt.date | None) -> str | None:
         return v.isoformat() if v else None

@@ -1,6 +1,6 @@
 """Date ranges: «с 14 августа по 20 ноября», "from May to July", "14–20 августа" as one interval.
 
-TimeML keeps the two ends as two expressions (so `leakdesk dates` and the TempEval scorer see them as such);
+TimeML keeps the two ends as two expressions (so `leakdesk date extract` and the TempEval scorer see them as such);
 a claim, though, happened *over* the range, so claims ask for the ranges and take the interval from the first
 end's start to the second end's end.
 """

@@ -208,7 +208,7 @@ class PdfReader(Reader):
 
     @staticmethod
     def _ocr(source: Source, ctx: ReadContext, ex: Extracted, blank: list[int]) -> None:
-        """Pages without a text layer (scans) are read by OCR; the rest waits for `leakdesk ocr`."""
+        """Pages without a text layer (scans) are read by OCR; the rest waits for `leakdesk dispatch ocr`."""
         if not blank:
             return
         path = source.path or ctx.originals_path(ctx.store_bytes(source.read_bytes()).sha256)

@@ -78,16 +78,16 @@ def argos_advice(from_code: str, to_code: str) -> str:
         f"The Argos Translate package for this pair is {filename} (package version {version}), listed in the Argos "
         f"package index ({ARGOS_INDEX}, index.json, which also gives its size and checksum) and published at {url}. "
         "On an offline machine: download it on a connected one, check it against the index, copy the file over, "
-        f"then run `leakdesk models add {filename}`."
+        f"then run `leakdesk model add {filename}`."
     )
 
 
 def no_model_message(from_code: str, to_code: str) -> str:
     return (
         f"No translation model for {language_name(from_code)} → {language_name(to_code)} is installed. "
-        "Add one with `leakdesk models add PATH` (an Argos Translate .argosmodel package or a converted OPUS-MT "
+        "Add one with `leakdesk model add PATH` (an Argos Translate .argosmodel package or a converted OPUS-MT "
         "folder), use `--engine libretranslate` with your desk's server, or import a human translation with "
-        f"`leakdesk translate CASE DISPATCH --import FILE`. {argos_advice(from_code, to_code)}"
+        f"`leakdesk translation import CASE DISPATCH FILE`. {argos_advice(from_code, to_code)}"
     )
 
 
@@ -242,7 +242,7 @@ def find_model(from_code: str, to_code: str, name: str | None = None) -> ModelPa
                         f"{language_name(to_code)}."
                     )
                 return package
-        raise TranslationError(f"No installed model is named {name}; see `leakdesk models list`.")
+        raise TranslationError(f"No installed model is named {name}; see `leakdesk model list`.")
     for package in models:
         if (package.from_code, package.to_code) == (from_code, to_code):
             return package

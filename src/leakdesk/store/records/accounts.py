@@ -111,6 +111,26 @@ def list_users(case: Case) -> list[User]:
     return [_user(r) for r in rows]
 
 
+def show_user(case: Case, name: str) -> dict[str, Any]:
+    """One desk user: role, authenticator, when added, the API tokens in force (never the tokens themselves) and
+    how many audit entries name them as the actor (the first and the last)."""
+    with case.connect() as conn:
+        row = _active(conn, name)
+        if row is None:
+            raise DeskError(f"There is no desk user called {name}.")
+        tokens = conn.execute(sa.select(t.api_token.c.id, t.api_token.c.label, t.api_token.c.created)
+                              .where(t.api_token.c.user_id == row.id, t.api_token.c.revoked.is_(None))
+                              .order_by(t.api_token.c.id)).all()
+        sessions = conn.execute(sa.select(sa.func.count()).select_from(t.web_session)
+                                .where(t.web_session.c.user_id == row.id)).scalar_one()
+        count, first, last = conn.execute(sa.select(sa.func.count(), sa.func.min(t.audit.c.time),
+                                                    sa.func.max(t.audit.c.time))
+                                          .where(t.audit.c.actor == row.name)).one()
+    return {**_user(row).as_json(), "sessions": int(sessions),
+            "tokens": [{"id": r.id, "label": r.label, "created": _aware(r.created).isoformat()} for r in tokens],
+            "actions": int(count), "first_action": first, "last_action": last}
+
+
 def remove_user(case: Case, name: str) -> None:
     """Remove a user: their sessions end and their tokens are revoked; the name stays in the audit log."""
     with case.transaction() as conn:

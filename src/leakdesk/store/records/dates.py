@@ -2,7 +2,8 @@
 
 One rule, used by the dates and claims stages alike:
 1. the letter's own date as written (`dispatch.date`, the sender's local day), else its UTC date → "letter-date";
-   a letter without one takes the date the desk set for it (`leakdesk dispatch --date`) → "desk-date", flagged;
+   a letter without one takes the date the desk set for it (`leakdesk dispatch set CASE DISPATCH --date`) →
+   "desk-date", flagged;
 2. an attachment without a date takes its parent letter's date → "parent-letter-date";
 3. a letter with no date at all falls back to the day the desk first received its bytes (earliest custody
    record, else the ingest time) → "received-time", flagged, since the letter may be older;

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from leakdesk.errors import DeskNotFound
 from leakdesk.store import tables as t
 from leakdesk.store.audit import ChainWatch
+from leakdesk.store.records import series as series_records
 from leakdesk.store.records import translations
 
 
@@ -361,9 +362,7 @@ def series_names(conn: sa.Connection) -> list[str]:
 
 def verdicts_of_series(conn: sa.Connection, name: str) -> list[dict[str, Any]]:
     """The latest authorship verdict of each letter of a series."""
-    s = conn.execute(sa.select(t.series.c.id).where(t.series.c.name == name)).first()
-    if s is None:
-        raise DeskNotFound(f"There is no series called {name!r} in this case.")
+    s = series_records.by_name(conn, name)  # the one "No such series" message
     v = t.authorship_verdict
     latest: dict[int, dict[str, Any]] = {}
     for r in _dicts(conn.execute(sa.select(v).where(v.c.series_id == s.id).order_by(v.c.id))):

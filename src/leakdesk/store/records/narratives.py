@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from leakdesk.errors import NoSuchRecord
 from leakdesk.store.records.common import new_id, now, utc
 from leakdesk.store.tables import (
     claim_stream_evidence,
@@ -84,17 +85,66 @@ def add_item(conn: sa.Connection, stream: int, file_id: int, *, dedup_key: str, 
 
 def streams(conn: sa.Connection) -> list[StreamSummary]:
     """Every stream with its item count, dates covered, sources, files and problems."""
+    return [s for _, s in _summaries(conn)]
+
+
+def _summaries(conn: sa.Connection, *where: Any) -> list[tuple[int, StreamSummary]]:
     out = []
-    for s in conn.execute(sa.select(media_stream).order_by(media_stream.c.name)).all():
+    for s in conn.execute(sa.select(media_stream).where(*where).order_by(media_stream.c.name)).all():
         count, first, last = conn.execute(
             sa.select(sa.func.count(), sa.func.min(media_item.c.date), sa.func.max(media_item.c.date))
             .where(media_item.c.stream_id == s.id)).one()
         files = conn.execute(sa.select(stream_file.c.problems).where(stream_file.c.stream_id == s.id)).scalars().all()
         sources = conn.execute(sa.select(media_item.c.source).where(media_item.c.stream_id == s.id)
                                .distinct().order_by(media_item.c.source)).scalars().all()
-        out.append(StreamSummary(s.name, count, first, last, [x for x in sources if x], len(files),
-                                 sum(len(p) for p in files)))
+        out.append((s.id, StreamSummary(s.name, count, first, last, [x for x in sources if x], len(files),
+                                        sum(len(p) for p in files))))
     return out
+
+
+def no_such_stream(conn: sa.Connection, name: str) -> NoSuchRecord:
+    """The one error for a stream name the case does not hold, naming the streams it does hold."""
+    names = list(conn.execute(sa.select(media_stream.c.name).order_by(media_stream.c.name)).scalars())
+    hint = f" Streams in this case: {', '.join(names)}." if names else " This case has no media streams yet."
+    return NoSuchRecord(f"No such stream '{name}' in this case.{hint}")
+
+
+def stream_by_name(conn: sa.Connection, name: str) -> tuple[int, StreamSummary]:
+    """The id and summary of the stream called `name`; `no_such_stream` when there is none."""
+    found = next(((i, s) for i, s in _summaries(conn, media_stream.c.name == name.strip())), None)
+    if found is None:
+        raise no_such_stream(conn, name)
+    return found
+
+
+def files_of(conn: sa.Connection, stream: int) -> list[dict[str, Any]]:
+    """The files loaded into a stream, oldest first: original, format, path, what came out, problems."""
+    rows = conn.execute(sa.select(stream_file).where(stream_file.c.stream_id == stream).order_by(stream_file.c.id))
+    return [{"sha256": r.original_sha256, "format": r.format, "path": r.path, "items": r.items,
+             "duplicates": r.duplicates, "problems": r.problems, "actor": r.actor,
+             "added": (utc(r.created) or r.created).isoformat()} for r in rows]
+
+
+def evidence_drawn_from(conn: sa.Connection, stream: int) -> list[int]:
+    """Claims whose attached stream evidence was drawn from an analysis this stream's items are part of."""
+    analysed_here = (sa.select(narrative_mention.c.target, narrative_mention.c.label_family)
+                     .join(media_item, media_item.c.id == narrative_mention.c.item_id)
+                     .where(media_item.c.stream_id == stream).distinct())
+    pairs = set(conn.execute(analysed_here).tuples())
+    attached = conn.execute(sa.select(claim_stream_evidence.c.claim_id, claim_stream_evidence.c.target,
+                                      claim_stream_evidence.c.label_family))
+    return sorted({r.claim_id for r in attached if (r.target, r.label_family) in pairs})
+
+
+def remove_stream(conn: sa.Connection, stream: int) -> dict[str, int]:
+    """Delete a stream's items, their analysed sentences, its file rows and the stream itself. The files'
+    originals and custody rows stay (originals are write-once); the caller audits the removal."""
+    item_ids = sa.select(media_item.c.id).where(media_item.c.stream_id == stream).scalar_subquery()
+    mentions = conn.execute(narrative_mention.delete().where(narrative_mention.c.item_id.in_(item_ids))).rowcount
+    item_count = conn.execute(media_item.delete().where(media_item.c.stream_id == stream)).rowcount
+    files = conn.execute(stream_file.delete().where(stream_file.c.stream_id == stream)).rowcount
+    conn.execute(media_stream.delete().where(media_stream.c.id == stream))
+    return {"items": int(item_count), "mentions": int(mentions), "files": int(files)}
 
 
 def items(conn: sa.Connection) -> list[Item]:

@@ -57,10 +57,16 @@ def add(conn: sa.Connection, originals: Originals, data: bytes, content: str, la
     return ref_id, sha
 
 
-def remove(conn: sa.Connection, reference_id: int) -> Reference:
-    """Take a text out of the reference pool (its original and custody stay: originals are write-once)."""
+def by_id(conn: sa.Connection, reference_id: int) -> Reference:
+    """The reference text numbered `reference_id`; the one "No such reference text" error when there is none."""
     row = conn.execute(sa.select(reference_text).where(reference_text.c.id == reference_id)).first()
     if row is None:
         raise NoSuchRecord(f"No such reference text {reference_id} in this case.")
-    conn.execute(reference_text.delete().where(reference_text.c.id == reference_id))
     return _reference(row)
+
+
+def remove(conn: sa.Connection, reference_id: int) -> Reference:
+    """Take a text out of the reference pool (its original and custody stay: originals are write-once)."""
+    gone = by_id(conn, reference_id)
+    conn.execute(reference_text.delete().where(reference_text.c.id == reference_id))
+    return gone

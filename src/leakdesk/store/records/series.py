@@ -46,13 +46,19 @@ def all_series(conn: sa.Connection) -> list[Series]:
     return [_series(r) for r in conn.execute(_SERIES.order_by(series.c.name))]
 
 
+def no_such_series(conn: sa.Connection, name: str) -> NoSuchRecord:
+    """The one error for a series name the case does not hold, naming the series it does hold (the CLI's exit
+    code 1, the web desk's 404)."""
+    names = [s.name for s in all_series(conn)]
+    hint = f" Series in this case: {', '.join(names)}." if names else " This case has no series yet."
+    return NoSuchRecord(f"No such series '{name}' in this case.{hint}")
+
+
 def by_name(conn: sa.Connection, name: str) -> Series:
-    """The series called `name`; `NoSuchRecord` naming the series the case has when there is none."""
+    """The series called `name`; `no_such_series` when there is none."""
     row = conn.execute(_SERIES.where(series.c.name == name.strip())).first()
     if row is None:
-        names = [s.name for s in all_series(conn)]
-        hint = f" Series in this case: {', '.join(names)}." if names else " This case has no series yet."
-        raise NoSuchRecord(f"No such series '{name}' in this case.{hint}")
+        raise no_such_series(conn, name)
     return _series(row)
 
 
