@@ -248,6 +248,17 @@ def test_help_loads_no_heavy_library_and_only_the_modules_of_its_group(words: li
     assert set(_loaded_after(run)) == expected
 
 
+def test_the_consoles_import_rich_on_first_use_and_are_then_real_consoles() -> None:
+    code = ("import sys\nfrom leakdesk.cli import common\nbefore = 'rich' in sys.modules\n"
+            "with common.err_console:\n    pass\n"  # Rich's progress bars enter the console first of all
+            "from rich.console import Console\n"
+            "print(before, type(common.err_console).__name__, isinstance(common.err_console, Console), "
+            "type(common.console).__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"})
+    assert out.stdout.split() == ["False", "SafeConsole", "True", "_FirstUseConsole"]
+
+
 def test_command_modules_name_every_group_they_add_to() -> None:
     """main.COMMAND_MODULES says which groups each module adds to: a module missing there would never load."""
     import importlib

@@ -163,7 +163,7 @@ def test_terms_and_spans(storm: Case) -> None:
     expected = f"The span 10..999 is outside dispatch 2's text, which has {len(LETTER_2)} characters."
     with pytest.raises(LeakdeskError, match=f"^{re.escape(expected)}$"):
         add_span(storm, two, 10, 999, "x")
-    with pytest.raises(LeakdeskError, match=r"^There is no redaction 99 in this case"):
+    with pytest.raises(LeakdeskError, match=r"^No such redaction 99 in this case"):
         review(storm, [99], "approved")
     with pytest.raises(LeakdeskError, match="^A term to redact needs at least two characters.$"):
         add_term(storm, " x ", "y")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -212,7 +213,7 @@ def test_unknown_series_is_the_one_no_such_series_message(client: TestClient) ->
     login(client, "viewer")
     message = "No such series 'Shtorm' in this case. Series in this case: Veter."
     page = client.get("/series/Shtorm")
-    assert page.status_code == 404 and message in page.text
+    assert page.status_code == 404 and message in html.unescape(page.text)
     found = client.get("/api/search", params={"q": "Итуруп", "series": "Shtorm", "meaning": "false"})
     assert (found.status_code, found.json()) == (404, {"error": message})
     assert client.get("/api/search", params={"q": "Итуруп", "series": "Veter", "meaning": "false"}).status_code == 200

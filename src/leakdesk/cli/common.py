@@ -77,23 +77,31 @@ def __getattr__(name: str) -> Any:
 
 
 class _FirstUseConsole:
-    """A SafeConsole made on first use: stands for `console` / `err_console` without importing Rich at start-up.
-
-    Every attribute is the real console's; pass `.real` where Rich needs the console object itself.
-    """
+    """Stands for `console` / `err_console` without importing Rich at start-up: the first time it is used it turns
+    into the SafeConsole itself (its class is swapped, then SafeConsole's own __init__ runs), so Rich sees a real
+    Console everywhere after that, `isinstance`, `with console:` and progress bars included."""
 
     def __init__(self, **kwargs: Any) -> None:
-        self._kwargs = kwargs
-        self._real: Console | None = None
+        self._first_use_kwargs = kwargs
 
-    @property
-    def real(self) -> Console:
-        if self._real is None:
-            self._real = _safe_console_class()(**self._kwargs)
-        return self._real
+    def _become(self) -> Console:
+        kwargs = self.__dict__.pop("_first_use_kwargs")
+        cls = _safe_console_class()
+        self.__class__ = cls  # type: ignore[assignment]
+        made = cast("Console", self)
+        cls.__init__(made, **kwargs)
+        return made
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self.real, name)
+        if name == "_first_use_kwargs":  # a half-made copy: nothing to become
+            raise AttributeError(name)
+        return getattr(self._become(), name)
+
+    def __enter__(self) -> Console:
+        return self._become().__enter__()
+
+    def __exit__(self, *exc: Any) -> None:
+        type(self).__exit__(self, *exc)  # __enter__ made this the SafeConsole already
 
 
 def styled(text: object, style: str | Style) -> Text:
@@ -200,6 +208,10 @@ def handle_errors(fn: F) -> F:
             return fn(*args, **kwargs)
         except LeakdeskError as exc:
             fail(str(exc), exc.exit_code)
+        except OSError as exc:  # a file the user named cannot be read or written: say which and why
+            if exc.filename is None:
+                raise
+            fail(f"{exc.filename}: {(exc.strerror or str(exc)).rstrip('.')}.")
         except KeyboardInterrupt:
             fail("Interrupted; everything committed so far is kept.", 130)
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from leakdesk.errors import LeakdeskError, UsageError
+from leakdesk.errors import LeakdeskError, NoSuchRecord, UsageError
 from leakdesk.store.records import derivatives
 from leakdesk.store.records import dispatches as dispatch_records
 from leakdesk.store.records import entities as entity_records
@@ -275,7 +275,7 @@ def review(case: Any, ids: list[int], status: str, pseudonym: str | None = None,
         rows = {x.id: x for x in redaction_records.find(conn, ids=ids)}
         missing = [i for i in ids if i not in rows]
         if missing:
-            raise UsageError(f"There is no redaction {missing[0]} in this case (see `leakdesk redaction list CASE`).")
+            raise NoSuchRecord(f"No such redaction {missing[0]} in this case (see `leakdesk redaction list CASE`).")
         for i in ids:
             renamed = pseudonym.strip() if pseudonym else None
             redaction_records.set_review(conn, i, status, case.actor, renamed, note)
