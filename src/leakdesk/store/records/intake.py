@@ -267,7 +267,7 @@ def _dispatch_row(node: NewDispatch, parent_id: int | None, dedup_key: str, arri
 # ---------------------------------------------------------------------- decrypt later
 @dataclass(frozen=True)
 class Encrypted:
-    """A letter as `leakdesk decrypt` needs it."""
+    """A letter as `leakdesk dispatch decrypt` needs it."""
 
     id: int
     original_sha256: str
