@@ -1,6 +1,6 @@
 """Ingest speed and memory on a generated 10,000-message mbox, against a bare parse of the same file.
 
-    .venv/bin/python benchmarks/ingest.py [--messages 10000] [--keep DIR] [--json]
+    .venv/bin/python benchmarks/ingest.py [--messages 10000] [--keep DIR] [--json] [--compare-with SRC]
 
 The mbox is generated in a temporary folder (mixed charsets: UTF-8, KOI8-R, windows-1251, cp866; 10% of messages
 with a text or binary attachment; 1% broken: invalid base64 or a missing MIME boundary). The same run measures
@@ -10,6 +10,10 @@ with a text or binary attachment; 1% broken: invalid base64 or a missing MIME bo
     language detection, custody, audit entries with their dispatch digests),
 and reports messages/s, MB/s, the ratio ingest / bare parse (wall clock, and CPU time, which a busy shared machine
 distorts less), and the peak RSS of the ingest (a child process).
+
+`--compare-with SRC` also ingests the same mbox with another version of leakdesk (SRC: its `src` folder, e.g. from
+`git archive COMMIT src | tar -x -C /tmp/before`) into a case of its own, right before this version, in the same
+run: a before/after comparison on a busy machine, where figures from separate runs cannot be compared.
 """
 
 from __future__ import annotations
@@ -103,13 +107,22 @@ from leakdesk.intake import ingest_paths
 from leakdesk.language.langid import detect_languages
 case = Case.init(sys.argv[1])
 detect_languages(["warm up the detector"], case.settings.languages)  # built once per process, not per message
-start, cpu = time.perf_counter(), time.process_time()
+start, cpu, usage = time.perf_counter(), time.process_time(), resource.getrusage(resource.RUSAGE_SELF)
 result = ingest_paths(case, [sys.argv[2]], progress=False)
-elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+elapsed, cpu, after = time.perf_counter() - start, time.process_time() - cpu, resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({"seconds": elapsed, "cpu_seconds": cpu, "created": len(result.created), "children": result.children,
+                  "user": after.ru_utime - usage.ru_utime, "sys": after.ru_stime - usage.ru_stime,
                   "problems": len(result.problems),
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
+
+
+def _ingest(case: Path, mbox: Path, src: Path | None = None) -> dict:
+    """Ingest the mbox into a fresh case in a child process (with the leakdesk in `src`, if given)."""
+    env = dict(os.environ, PYTHONPATH=str(src.resolve())) if src else None
+    child = subprocess.run([sys.executable, "-c", CHILD, str(case), str(mbox)], capture_output=True, text=True,
+                           check=True, env=env)
+    return json.loads(child.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -117,6 +130,8 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary folder)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--compare-with", type=Path, metavar="SRC",
+                        help="also ingest with the leakdesk whose sources are in SRC (before/after, same mbox)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="leakdesk-bench-") as tmp:
         work = args.keep or Path(tmp)
@@ -126,9 +141,8 @@ def main() -> None:
         size_mb = mbox.stat().st_size / 1e6
         bare_s, bare_cpu, count = bare_parse(mbox)
         floor_cpu = file_floor(mbox, work)
-        child = subprocess.run([sys.executable, "-c", CHILD, str(work / "case"), str(mbox)],
-                               capture_output=True, text=True, check=True)
-        ingest = json.loads(child.stdout.strip().splitlines()[-1])
+        other = _ingest(work / "case-other", mbox, args.compare_with) if args.compare_with else None
+        ingest = _ingest(work / "case", mbox)
     report = {
         "messages": count,
         "mbox_mb": round(size_mb, 1),
@@ -148,6 +162,12 @@ def main() -> None:
         "attachments": ingest["children"],
         "inputs_with_problems": ingest["problems"],
         "cpus": os.cpu_count(),
+        **({"other_src": str(args.compare_with), "other_ingest_cpu_s": round(other["cpu_seconds"], 2),
+            "other_ingest_user_sys_s": [round(other["user"], 2), round(other["sys"], 2)],
+            "other_ratio_in_cpu_time": round(other["cpu_seconds"] / bare_cpu, 2),
+            "other_peak_rss_mb": round(other["peak_rss_mb"], 1), "other_dispatches_created": other["created"],
+            "other_attachments": other["children"], "other_inputs_with_problems": other["problems"],
+            "ingest_user_sys_s": [round(ingest["user"], 2), round(ingest["sys"], 2)]} if other else {}),
         "python": sys.version.split()[0],
     }
     if args.json:

@@ -178,19 +178,25 @@ class Ingester:
         self._batch_keys: set[str] = set()
         self._known: dict[str, int] | None = None  # dedup key -> dispatch, looked up for a group of members
         self._flushed: set[str] = set()  # dedup keys written since that lookup
+        self._contexts: dict[tuple[int, bool, bool], ReadContext] = {}
 
     # ------------------------------------------------------------------ contexts
     def context(self, depth: int = 0, top_level: bool = True) -> ReadContext:
-        return ReadContext(
-            limits=self.limits,
-            store_chunks=self._store_deferred if self._batch is not None else self.case.originals.put_chunks,
-            originals_path=self.case.originals.readable_path,
-            scratch_dir=self.case.root / SCRATCH,
-            gnupg_home=self.case.root / "gnupg",  # process_pgp detects PGP first; a case without keys still marks it
-            depth=depth,
-            top_level=top_level,
-            originals_key=self.case.originals.key,
-        )
+        """What readers get besides their input; built once per depth and mode (read per message of an mbox)."""
+        key = (depth, top_level, self._batch is not None)
+        ctx = self._contexts.get(key)
+        if ctx is None:
+            ctx = self._contexts[key] = ReadContext(
+                limits=self.limits,
+                store_chunks=self._store_deferred if self._batch is not None else self.case.originals.put_chunks,
+                originals_path=self.case.originals.readable_path,
+                scratch_dir=self.case.root / SCRATCH,
+                gnupg_home=self.case.root / "gnupg",  # process_pgp detects PGP first; a case without keys marks it
+                depth=depth,
+                top_level=top_level,
+                originals_key=self.case.originals.key,
+            )
+        return ctx
 
     def series_id(self, conn: sa.Connection) -> int | None:
         if self.series is None:

@@ -125,6 +125,8 @@ class Originals:
         self.root = root
         self._root_text = str(root)
         self._tmp = root / ".incoming"
+        self._tmp_text = str(self._tmp)
+        self._fanout: set[str] = set()  # fan-out folders known to exist (group commit)
         self._pending: dict[str, str] = {}  # sha256 -> written but not yet synced temporary file (group commit)
         self._folders: set[Path] = set()
         self._counter = 0
@@ -256,24 +258,26 @@ class Originals:
                 self._check(Path(final), sha256)
                 continue
             os.chmod(tmp_name, ORIGINAL_MODE)
-            try:
-                os.replace(tmp_name, final)
-            except FileNotFoundError:  # the fan-out folders do not exist yet
-                self._ensure_folders(Path(final).parent)
-                os.replace(tmp_name, final)
+            folder = final[: -len(sha256) - 1]
+            if folder not in self._fanout:
+                self._make_fanout(folder)
+            os.replace(tmp_name, final)
         _sync_filesystem(self.root)
 
-    def _ensure_folders(self, folder: Path) -> None:
-        try:
-            folder.mkdir(mode=0o700, exist_ok=True)
-        except FileNotFoundError:
-            folder.parent.mkdir(mode=0o700, exist_ok=True)
-            folder.mkdir(mode=0o700, exist_ok=True)
+    def _make_fanout(self, folder: str) -> None:
+        """The two fan-out folders above an original (each made once per process; existing ones are kept)."""
+        for path in (os.path.dirname(folder), folder):
+            if path not in self._fanout:
+                try:
+                    os.mkdir(path, 0o700)
+                except FileExistsError:
+                    pass
+                self._fanout.add(path)
 
     def _deferred(self, chunks: Iterator[bytes]) -> Digests:
         hasher = _Hasher()
         self._counter += 1
-        tmp_name = str(self._tmp / f"{os.getpid()}-{id(self):x}-{self._counter}")
+        tmp_name = f"{self._tmp_text}/{os.getpid()}-{id(self):x}-{self._counter}"
         fd = os.open(tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         try:
             with os.fdopen(fd, "wb") as out:

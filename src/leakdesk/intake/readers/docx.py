@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from importlib.metadata import version
 
-import docx
-
 from leakdesk.errors import IntakeError
 from leakdesk.intake.readers.text import text_role
 from leakdesk.intake.reading import Extracted, ReadContext, Reader, Source, TextPart
@@ -26,6 +24,8 @@ class DocxReader(Reader):
     def read(self, source: Source, ctx: ReadContext) -> Extracted:
         if not source.head(4).startswith(b"PK\x03\x04"):
             raise IntakeError("not a Word document although it is named or labelled as .docx (it is not a zip package)")
+        import docx  # here, in the reader worker: ingesting mail never loads python-docx
+
         try:
             with source.open() as fh:
                 document = docx.Document(fh)

@@ -6,10 +6,11 @@ import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from importlib.metadata import version as package_version
+from typing import TYPE_CHECKING, Any
 
-import pypdf
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, StreamObject
+if TYPE_CHECKING:  # pypdf is imported where a PDF is read (in the reader worker): ingesting mail never loads it
+    import pypdf
 
 from leakdesk.errors import IntakeError
 from leakdesk.intake import ocr
@@ -25,6 +26,9 @@ _MAX_TREE_DEPTH = 64
 def _pages(pdf: pypdf.PdfReader) -> Iterator[pypdf.PageObject]:
     """The pages in order, read lazily from the page tree: pypdf's `pdf.pages` first flattens the whole tree,
     which takes minutes for a crafted 100,000-page file. Cycles and shared nodes are visited once."""
+    import pypdf
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
     seen: set[object] = set()
     stack: list[tuple[Iterator[object], dict[str, object]]] = [(iter([pdf.root_object.raw_get("/Pages")]), {})]
     while stack:
@@ -64,6 +68,7 @@ def _draws_an_image(page: pypdf.PageObject) -> bool:
 
     A page without text *and* without images (e.g. megabytes of drawing operators) has nothing to read; rendering
     it for OCR could take minutes."""
+    from pypdf.generic import DictionaryObject
 
     def resolved(value: Any) -> Any:
         return value.get_object() if hasattr(value, "get_object") else value
@@ -91,6 +96,8 @@ def _content_size(page: pypdf.PageObject, limit: int) -> int:
 
     Flate streams are inflated here with a bound and thrown away: pypdf's own decoding keeps every decoded stream
     in memory (10 pages of 70 MB each would hold 700 MB)."""
+    from pypdf.generic import ArrayObject, StreamObject
+
     contents: Any = page.get("/Contents")
     contents = contents.get_object() if hasattr(contents, "get_object") else contents
     streams: list[Any] = list(contents) if isinstance(contents, ArrayObject) else [contents]
@@ -154,7 +161,7 @@ def _page_texts(pdf: pypdf.PdfReader, ctx: ReadContext) -> _PageTexts:
 
 class PdfReader(Reader):
     name = "pypdf"
-    version = pypdf.__version__
+    version = package_version("pypdf")
     isolated = True
     media_types = ("application/pdf", "application/x-pdf")
     extensions = ("pdf",)
@@ -169,6 +176,8 @@ class PdfReader(Reader):
         if b"%PDF-" not in head:
             kind = "binary data" if looks_binary(head) else "text"
             raise IntakeError(f"not a PDF although it is named or labelled as one (it starts like {kind}, not '%PDF-')")
+        import pypdf
+
         ex = Extracted(kind="file", media_type="application/pdf")
         try:
             with source.open() as fh:
