@@ -56,6 +56,43 @@ MESSAGE_TYPES = ("message/rfc822", "message/global")
 BASE64_DEFECTS = {"InvalidBase64PaddingDefect", "InvalidBase64CharactersDefect", "InvalidBase64LengthDefect"}
 
 
+_NAMED_LINE = re.compile(r"[\041-\071\073-\176]+:")  # a header line as the stdlib parser tells it (name, colon)
+_STRUCTURED = ("multipart", "message")
+
+
+def simple_message(data: bytes) -> Message | None:
+    """What `BytesParser(policy=compat32).parsebytes(data)` gives, built without the parser's line machinery, for a
+    message with nothing to decide: LF-only header lines (each a name and a colon, or a continuation of the one
+    before), a blank line, and a body that is not multipart nor a message. None for anything else (CR in the
+    headers, a 'From ' or broken header line, no blank line, a MIME tree): the parser reads those.
+    tests/intake/test_ingest_speed.py checks it against the parser on varied and broken messages."""
+    text = data.decode("ascii", "surrogateescape")  # as BytesParser does
+    cut = text.find("\n\n")
+    if cut <= 0:
+        return None
+    head = text[:cut]
+    if "\r" in head:  # the parser also ends lines at a lone CR
+        return None
+    headers: list[tuple[str, str]] = []
+    for line in head.split("\n"):
+        if line[:1] in (" ", "\t"):
+            if not headers:
+                return None  # a first line that continues nothing: a defect the parser records
+            name, value = headers[-1]
+            headers[-1] = (name, f"{value}\n{line}")
+            continue
+        named = _NAMED_LINE.match(line)
+        if named is None:
+            return None
+        headers.append((line[: named.end() - 1], line[named.end():].lstrip(" \t")))
+    msg = Message(policy=compat32)
+    msg._headers = headers  # type: ignore[attr-defined]  # what the parser's set_raw() builds, header by header
+    if msg.get_content_maintype() in _STRUCTURED:
+        return None
+    msg.set_payload(text[cut + 2:])
+    return msg
+
+
 def looks_like_email(head: bytes) -> bool:
     first = _LEADING_BLANK.sub(b"", head[:8192])[:200]
     if not _HEADER_LINE.match(first):
@@ -96,7 +133,7 @@ def read_message(data: bytes, ctx: ReadContext, stored: dict[str, Digests] | Non
         data = data[blank.end():]  # only for reading: the original keeps every byte
         ex.warnings.append("the message starts with a blank line; it was read from the first header line")
     try:
-        msg = BytesParser(policy=compat32).parsebytes(data)
+        msg = simple_message(data) or BytesParser(policy=compat32).parsebytes(data)
     except RecursionError:
         ex.errors.append("the message is nested too deeply to be parsed; it is kept as an original but not read")
         return ex

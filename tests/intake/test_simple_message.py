@@ -1,0 +1,168 @@
+"""The email reader's fast parse of simple messages is the stdlib parser's answer (issue 9, ingest speed).
+
+`eml.simple_message` builds the `Message` that `BytesParser(policy=compat32)` would for a message with nothing to
+decide, and declines everything else; these tests hold it to the parser on varied, broken and hostile messages,
+and hold `read_message` with it to `read_message` without it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import quopri
+from collections.abc import Iterator
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import compat32
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from leakdesk.intake.readers import eml
+from leakdesk.intake.reading import Limits, ReadContext
+from leakdesk.store.originals import Digests
+from tests.intake.conftest import EN_TEXT, RU_TEXT, raw_message
+
+
+def _parsed(data: bytes) -> Message:
+    return BytesParser(policy=compat32).parsebytes(data)
+
+
+def _same_parse(fast: Message, slow: Message) -> None:
+    mine, theirs = dict(vars(fast)), dict(vars(slow))
+    assert [type(d) for d in mine.pop("defects")] == [type(d) for d in theirs.pop("defects")]
+    mine.pop("policy"), theirs.pop("policy")
+    assert mine == theirs
+    assert fast.policy is slow.policy
+
+
+NAMES = ["From", "To", "Subject", "Date", "Message-ID", "Content-Type", "Content-Transfer-Encoding", "X-Odd_Name!",
+         "content-type", "Received", "Тема", "From ", "", " Folded", "X-Mailer"]
+VALUES = ["Insider <insider@example.org>", "=?utf-8?b?0J/RgNC40LLQtdGC?= (plain)", "text/plain; charset=koi8-r",
+          "multipart/mixed; boundary=\"B\"", "message/rfc822", "text/html", "base64", "quoted-printable", "",
+          "   ", "Привет \udcff", "a:b:c", "\tleading tab", "trailing   "]
+LINE_ENDS = ["\n"] * 12 + ["\r\n", "\r"]
+
+
+@st.composite
+def header_blocks(draw: st.DrawFn, odd: bool = True) -> bytes:
+    """Header lines, well-formed or (`odd`) also broken: bad names, CR endings, lines that continue nothing."""
+    lines = []
+    for i in range(draw(st.integers(0, 6))):
+        name = draw(st.sampled_from(NAMES if odd else NAMES[:10] + NAMES[-1:]))
+        value = draw(st.sampled_from(VALUES))
+        forms = [f"{name}: {value}", f"{name}:{value}", f"{name}:"] + ([f" {value}", f"\t{value}"] if i else [])
+        line = draw(st.sampled_from(forms + ([f" {value}", f"{name} {value}"] if odd else [])))
+        lines.append(line + draw(st.sampled_from(LINE_ENDS if odd else ["\n"])))
+    return "".join(lines).encode("utf-8", "surrogateescape")
+
+
+@settings(max_examples=400, deadline=None)
+@given(header_blocks(), st.sampled_from([b"\n", b"\r\n", b"", b"\n\n"]),
+       st.binary(max_size=200) | st.sampled_from([b"", b"Body\n", b"--B\nx\n--B--\n", b"From x\n\n"]))
+def test_the_fast_parse_is_the_parser_or_declines(head: bytes, blank: bytes, body: bytes) -> None:
+    data = head + blank + body
+    fast = eml.simple_message(data)
+    if fast is not None:
+        _same_parse(fast, _parsed(data))
+
+
+@settings(max_examples=300, deadline=None)
+@given(header_blocks(odd=False), st.binary(max_size=200))
+def test_the_fast_parse_of_well_formed_headers_is_the_parser(head: bytes, body: bytes) -> None:
+    data = head + b"\n" + body
+    fast = eml.simple_message(data)
+    if head and b"multipart/" not in head and b"message/" not in head:
+        assert fast is not None
+    if fast is not None:
+        _same_parse(fast, _parsed(data))
+
+
+def _message(charset: str, body: str, **headers: str) -> bytes:
+    return raw_message(body.encode(charset, "replace"), content_type=f"text/plain; charset={charset}",
+                       headers=headers)
+
+
+SIMPLE = [
+    raw_message(),
+    _message("koi8-r", RU_TEXT),
+    _message("windows-1251", RU_TEXT, Subject="=?windows-1251?b?" + base64.b64encode("Отчёт".encode("cp1251")).decode()
+             + "?= (copy)"),
+    _message("cp866", RU_TEXT + "\n" + RU_TEXT),
+    _message("utf-8", EN_TEXT, Subject="Folded\n subject line\n\twith a tab"),
+    raw_message(base64.encodebytes(RU_TEXT.encode()), cte="base64"),
+    raw_message(b"SGVsbG8gd29ybGQ*&^%$#@!!!!=\n", cte="base64"),  # broken base64: an error, read alike
+    raw_message(quopri.encodestring(RU_TEXT.encode()), cte="quoted-printable"),
+    raw_message(b"bad =ZZ quoted-printable\n", cte="quoted-printable"),
+    raw_message(b"no charset declared \xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82\n", content_type="text/plain"),
+    raw_message(b"<p>Hello <b>desk</b></p>\n", content_type="text/html; charset=utf-8"),
+    raw_message(b"%PDF-1.4 not really\n", content_type="application/pdf; name=\"scan.pdf\""),
+    raw_message(b"-----BEGIN PGP MESSAGE-----\nhQEMA\n-----END PGP MESSAGE-----\n"),
+    raw_message(headers={"From": "=?koi8-r?q?=F0=D2=C9=D7=C5=D4?= <a@b.c>", "X-Raw": "Сырой 8-bit"}),
+    raw_message(headers={"Date": "not a date at all"}),
+    raw_message(b"A body\x00 with a NUL\n"),
+    raw_message(b""),
+]
+DECLINED = [
+    raw_message().replace(b"\n", b"\r\n"),
+    b"From someone Tue Aug  3 14:05:00 2021\n" + raw_message(),
+    b" continued first line\n" + raw_message(),
+    raw_message(content_type="multipart/mixed; boundary=\"B\""),
+    raw_message(content_type="message/rfc822"),
+    raw_message().replace(b"\n\n", b"\n"),  # no blank line after the headers
+    b"Subject: x\nnot a header line\n\nbody\n",
+    b":no name\n\nbody\n",
+]
+
+
+class _Store:
+    def __init__(self) -> None:
+        self.stored: dict[str, bytes] = {}
+
+    def __call__(self, chunks: Iterator[bytes]) -> Digests:
+        data = b"".join(chunks)
+        sha = hashlib.sha256(data).hexdigest()
+        self.stored[sha] = data
+        return Digests(sha, hashlib.sha1(data).hexdigest(), hashlib.md5(data).hexdigest(), len(data))
+
+
+def _read(data: bytes, tmp: Path, fast: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[object, dict[str, bytes]]:
+    store = _Store()
+    ctx = ReadContext(limits=Limits(), store_chunks=store, originals_path=lambda sha: tmp, scratch_dir=tmp)
+    with monkeypatch.context() as patch:
+        if not fast:
+            patch.setattr(eml, "simple_message", lambda data: None)
+        ex = eml.read_message(data, ctx)
+    ex.children = list(ex.children)
+    return ex, store.stored
+
+
+@pytest.mark.parametrize("data", SIMPLE, ids=range(len(SIMPLE)))
+def test_simple_messages_take_the_fast_parse_and_read_as_with_the_parser(
+        data: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert eml.simple_message(data) is not None  # the fast parse is really taken for these
+    _same_parse(eml.simple_message(data), _parsed(data))  # type: ignore[arg-type]
+    assert _read(data, tmp_path, True, monkeypatch) == _read(data, tmp_path, False, monkeypatch)
+
+
+@pytest.mark.parametrize("data", DECLINED, ids=range(len(DECLINED)))
+def test_messages_with_something_to_decide_are_left_to_the_parser(data: bytes) -> None:
+    assert eml.simple_message(data) is None
+
+
+@settings(max_examples=150, deadline=None)
+@given(charset=st.sampled_from(["utf-8", "koi8-r", "windows-1251", "cp866", "iso-8859-5", "latin-1", "bogus"]),
+       body=st.text(max_size=300), subject=st.text(max_size=60),
+       cte=st.sampled_from(["8bit", "base64", "quoted-printable", "7bit"]))
+def test_any_single_part_letter_reads_the_same_with_the_fast_parse(
+        charset: str, body: str, subject: str, cte: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    raw = body.encode(charset if charset != "bogus" else "utf-8", "replace")
+    encoded = {"base64": base64.encodebytes(raw), "quoted-printable": quopri.encodestring(raw)}.get(cte, raw)
+    subject_line = " ".join(subject.split()) or "x"
+    data = raw_message(encoded, content_type=f"text/plain; charset={charset}", cte=cte,
+                       headers={"Subject": subject_line.encode("utf-8").decode("latin-1")})
+    tmp = tmp_path_factory.mktemp("fast")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        assert _read(data, tmp, True, monkeypatch) == _read(data, tmp, False, monkeypatch)
