@@ -30,6 +30,30 @@ _VARIANT = (
 )
 _INSERT_DISPATCHES = dispatch.insert().returning(_D.id, sort_by_parameter_order=True)
 _IN_CHUNK = 500  # values per IN (...) list
+HEADER_COLUMNS = ("dispatch_id", "position", "name", "raw", "decoded")
+TEXT_COLUMNS = ("dispatch_id", "role", "language", "content", "charset", "charset_reason", "extractor",
+                "extractor_version")
+_COMPILED: dict[tuple[str, str], Any] = {}
+
+
+def _insert_plain_rows(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...],
+                       rows: list[tuple[Any, ...]]) -> None:
+    """Many rows of integer and text columns (no type conversion to make) through the driver's executemany: the
+    statement compiled once per database kind, the rows passed as they are (SQLAlchemy's per-row parameter
+    processing costs more than the insert itself for the ten header rows of every letter)."""
+    if not rows:
+        return
+    key = (conn.dialect.name, table.name)
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        compiled = _COMPILED[key] = table.insert().compile(dialect=conn.dialect, column_keys=list(columns))
+    order = compiled.positiontup
+    if order is not None:  # positional placeholders (SQLite's "?", psycopg's "%s")
+        at = [columns.index(name) for name in order]
+        params: list[Any] = [tuple(row[i] for i in at) for row in rows] if at != list(range(len(columns))) else rows
+    else:
+        params = [dict(zip(columns, row, strict=True)) for row in rows]
+    conn.exec_driver_sql(compiled.string, params)
 
 
 class NewText(NamedTuple):
@@ -212,8 +236,8 @@ def write_letters(conn: sa.Connection, letters: list[tuple[NewDispatch, Arrival]
     level: list[tuple[NewDispatch, int | None, str, Arrival]] = [
         (tree, arrival.parent_id, tree.digests.sha256 if arrival.parent_id is None else
          f"{arrival.parent_id}/{tree.part}", arrival) for tree, arrival in letters]
-    headers: list[dict[str, Any]] = []
-    texts: list[dict[str, Any]] = []
+    headers: list[tuple[Any, ...]] = []
+    texts: list[tuple[Any, ...]] = []
     custody_rows: list[dict[str, Any]] = []
     while level:
         rows = [_dispatch_row(node, parent_id, key, arrival, when) for node, parent_id, key, arrival in level]
@@ -221,12 +245,9 @@ def write_letters(conn: sa.Connection, letters: list[tuple[NewDispatch, Arrival]
         following: list[tuple[NewDispatch, int | None, str, Arrival]] = []
         for (node, parent_id, _key, arrival), dispatch_id in zip(level, ids, strict=True):
             node.id = dispatch_id
-            headers.extend({"dispatch_id": dispatch_id, "position": i, "name": name, "raw": raw, "decoded": decoded}
-                           for i, (name, raw, decoded) in enumerate(node.headers))
-            texts.extend({"dispatch_id": dispatch_id, "role": tp.role, "language": tp.language,
-                          "content": tp.content.replace("\x00", ""), "charset": tp.charset,
-                          "charset_reason": tp.charset_reason, "extractor": tp.extractor,
-                          "extractor_version": tp.extractor_version} for tp in node.texts)
+            headers.extend((dispatch_id, i, name, raw, decoded) for i, (name, raw, decoded) in enumerate(node.headers))
+            texts.extend((dispatch_id, tp.role, tp.language, tp.content.replace("\x00", ""), tp.charset,
+                          tp.charset_reason, tp.extractor, tp.extractor_version) for tp in node.texts)
             where = arrival.location if parent_id is None else " › ".join(
                 x for x in (arrival.location, f"part {node.part}") if x)
             custody_rows.append(dict(time=when, sha256=node.digests.sha256, dispatch_id=dispatch_id,
@@ -235,17 +256,15 @@ def write_letters(conn: sa.Connection, letters: list[tuple[NewDispatch, Arrival]
             following.extend((child, dispatch_id, f"{dispatch_id}/{child.part}", arrival)
                              for child in node.children)
         level = following
-    for table, table_rows in ((header, headers), (text, texts), (custody, custody_rows)):
-        if table_rows:
-            conn.execute(table.insert(), table_rows)
+    _insert_plain_rows(conn, header, HEADER_COLUMNS, headers)
+    _insert_plain_rows(conn, text, TEXT_COLUMNS, texts)
+    if custody_rows:
+        conn.execute(custody.insert(), custody_rows)
     written: dict[str, dict[int, list[list[Any]]]] = {"headers": {}, "texts": {}}
     for row in headers:
-        written["headers"].setdefault(row["dispatch_id"], []).append(
-            [row["dispatch_id"], row["position"], row["name"], row["raw"], row["decoded"]])
-    for row in texts:
-        written["texts"].setdefault(row["dispatch_id"], []).append(
-            [row["dispatch_id"], row["role"], row["content"], row["charset"], row["extractor"],
-             row["extractor_version"]])
+        written["headers"].setdefault(row[0], []).append(list(row))
+    for row in texts:  # as the digest's query reads them: dispatch, role, content, charset, extractor, version
+        written["texts"].setdefault(row[0], []).append([row[0], row[1], row[3], row[4], row[6], row[7]])
     trees = {tree.id: [n.id for n in tree.walk()] for tree, _a in letters}
     return tree_digests(conn, trees, written)  # type: ignore[arg-type]
 
