@@ -117,3 +117,57 @@ def test_cli_eval_missing_file(tmp_path: Path, runner) -> None:  # type: ignore[
     assert result.exit_code == 1
     assert "nope.tsv: no such file" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_sentence_form_keeps_the_shape_of_a_claim_not_its_topic() -> None:
+    from leakdesk.claims.sentence_form import forms
+
+    claim, thanks = forms(["Unemployment rose by 4 percent in 2019.", "Thank you very much."])
+    assert "E_PERCENT" in claim and "E_DATE" in claim and " by " in f" {claim} "
+    assert "nemployment" not in claim and "rose" not in claim
+    assert thanks.startswith("T_") and "you" in thanks.split()
+    assert forms([]) == []
+
+
+def test_weights_and_cut_are_applied_and_kept(tmp_path: Path) -> None:
+    labels = [1] * len(YES) + [0] * len(NO)
+    plain = CheckworthyModel(n_features=2**12, C=10.0).fit(YES + NO, labels)
+    probe = ["Prices rose by 7 percent in 2021.", "Hello there."]
+    parts = [plain.lexical_decision(probe), plain.meaning_decision(probe), plain.form_decision(probe)]
+    assert all(p is not None for p in parts)
+    shifted = CheckworthyModel(n_features=2**12, C=10.0, weights=(2.0, 0.0, 1.0), threshold=0.25)
+    shifted.fit(YES + NO, labels)
+    expected = (2.0 * parts[0] + 1.0 * parts[2]) / 3.0 - 0.25  # type: ignore[operator]
+    assert np.allclose(shifted.decision_function(probe), expected)
+    path = tmp_path / "m.joblib"
+    shifted.save(path)
+    loaded = CheckworthyModel.load(path)
+    assert loaded.weights == (2.0, 0.0, 1.0) and loaded.threshold == 0.25
+    assert np.allclose(loaded.decision_function(probe), expected, atol=1e-4)
+    # Russian and other languages: the meaning model alone, at its own cut.
+    assert np.allclose(loaded.decision_function(probe, "ru"), parts[1], atol=1e-4)  # type: ignore[arg-type]
+
+
+def test_a_model_file_of_another_version_is_a_clear_error(tmp_path: Path) -> None:
+    import joblib
+
+    joblib.dump({"version": "cw-2", "params": {}}, tmp_path / "old.joblib")
+    with pytest.raises(ClaimsError, match=r"old\.joblib: this is check-worthiness model 'cw-2'.*train-checkworthy"):
+        CheckworthyModel.load(tmp_path / "old.joblib")
+
+
+def test_unseen_era_validation_chooses_weights_and_a_cut() -> None:
+    from leakdesk.claims.checkworthy_cv import CUTS, era_of, validate
+    from leakdesk.claims.sentence_form import forms
+    from leakdesk.language.encoder import encode
+
+    texts = [f"{t} {extra}" for extra in ("Really.", "Indeed.") for t in YES + NO] * 5
+    labels = ([1] * len(YES) + [0] * len(NO)) * 10
+    ids = [str(i * 297) for i in range(len(texts))]  # spread over the ten eras of 3,500 ids
+    assert sorted(set(era_of(ids).tolist())) == list(range(10))
+    report = validate(texts, labels, ids, encode(texts), forms(texts))
+    assert report["groups"] == 10 and len(report["weights"]) == 3 and all(w > 0 for w in report["weights"])
+    assert CUTS[0] <= report["threshold"] <= CUTS[-1]
+    for name in ("lexical", "meaning", "form", "all three"):
+        assert len(report[name]["cut 0"]["f1_per_era"]) == 10
+        assert report[name]["cut 0"]["f1_mean"] > 0.9  # the same sentences recur in every era: easy, not trivial

@@ -1,10 +1,12 @@
 """Sentence check-worthiness: is this sentence a factual claim worth checking?
 
-Two linear models trained by `scripts/train-checkworthy` on CheckThat! 2024 task 1 (English), their decision values
-averaged for English: one over hashed word and character n-grams (TF-IDF weighted), one over the sentence's meaning
-(the multilingual encoder's 512 numbers). The meaning model alone scores other languages: Russian and English land
-in one space, so a Russian sentence is scored without waiting for its translation. The shipped file holds only
-hashed feature indices, IDF weights and coefficients — no training text (`checkworthy-en.joblib`, next to this module).
+Three linear models trained by `scripts/train-checkworthy` on CheckThat! 2024 task 1 (English), their decision values
+mixed for English: one over hashed word and character n-grams (TF-IDF weighted), one over the sentence's meaning
+(the multilingual encoder's 512 numbers), one over the sentence's form without its topic (`sentence_form`: function
+words, part-of-speech tags, entity types). The weights and the cut are chosen on debates the models had not seen.
+The meaning model alone scores other languages: Russian and English land in one space, so a Russian sentence is
+scored without waiting for its translation. The shipped file holds only hashed feature indices, IDF weights and
+coefficients — no training text (`checkworthy-en.joblib`, next to this module).
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from scipy import sparse
 from leakdesk.errors import ClaimsError
 
 MODEL_PATH = Path(__file__).with_name("checkworthy-en.joblib")
-MODEL_VERSION = "cw-2"
+MODEL_VERSION = "cw-3"
+FORM_FEATURES = 2**18
 TOKEN_PATTERN = r"(?u)\b\w+\b|[$%€£]"
 
 
@@ -77,10 +80,64 @@ def _split_joined(row: list[str]) -> list[list[str]]:
     return [row]
 
 
+class _HashedTfidf:
+    """Hashed n-gram counts, TF-IDF weighted (sublinear tf) and L2-normalised per hasher, then concatenated."""
+
+    def __init__(self, hashers: list[Any], n_features: int) -> None:
+        self.hashers = hashers
+        self.n_features = n_features
+        self.idf_: list[np.ndarray] = []
+
+    def counts(self, texts: Sequence[str]) -> list[sparse.csr_matrix]:
+        return [h.transform(texts).tocsr() for h in self.hashers]
+
+    def fit_idf(self, blocks: list[sparse.csr_matrix]) -> None:
+        n = blocks[0].shape[0]
+        self.idf_ = []
+        for block in blocks:
+            df = np.bincount(block.indices, minlength=self.n_features)
+            self.idf_.append(np.log((1.0 + n) / (1.0 + df)) + 1.0)
+
+    def tfidf(self, blocks: list[sparse.csr_matrix]) -> sparse.csr_matrix:
+        out = []
+        for block, idf in zip(blocks, self.idf_, strict=True):
+            m = block.astype(np.float64)
+            m.data = (np.log(m.data) + 1.0) * idf[m.indices]
+            norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+            norms[norms == 0] = 1.0
+            out.append(sparse.diags(1.0 / norms) @ m)
+        return sparse.hstack(out).tocsr()
+
+    def pack(self, coef: np.ndarray) -> dict[str, Any]:
+        """Only the features with a weight: their hashed index, IDF and weight (no text, no vocabulary)."""
+        blocks = []
+        for b, idf in enumerate(self.idf_):
+            part = coef[b * self.n_features : (b + 1) * self.n_features]
+            seen = np.flatnonzero(part)
+            blocks.append({"index": seen.astype(np.int32), "idf": idf[seen].astype(np.float32),
+                           "coef": part[seen].astype(np.float32)})
+        return {"blocks": blocks, "unseen_idf": float(max(float(i.max()) for i in self.idf_))}
+
+    def unpack(self, packed: dict[str, Any]) -> np.ndarray:
+        self.idf_, coefs = [], []
+        for block in packed["blocks"]:
+            idf = np.full(self.n_features, packed["unseen_idf"], dtype=np.float64)
+            coef = np.zeros(self.n_features, dtype=np.float64)
+            idf[block["index"]] = block["idf"]
+            coef[block["index"]] = block["coef"]
+            self.idf_.append(idf)
+            coefs.append(coef)
+        return np.concatenate(coefs)
+
+
 class CheckworthyModel:
-    """Lexical (hashed word+char TF-IDF) and meaning (sentence encoder) logistic models; hyper-parameters stored
-    unchanged (scikit-learn habit). `lexical_weight` mixes the two decision values for English; other languages get
-    the meaning model alone. `meaning=False` trains the lexical model only (the model of cw-en-1)."""
+    """Three class-balanced logistic models whose decision values are mixed for English: lexical (hashed word and
+    character n-grams), meaning (the sentence encoder's 512 numbers) and form (`sentence_form`: function words,
+    part-of-speech tags and entity types; n-grams that carry no topic). Hyper-parameters are stored unchanged
+    (scikit-learn habit): `weights` (lexical, meaning, form) divide each decision value by its spread and weigh it,
+    `threshold` is the cut on the mix; both are chosen by `scripts/train-checkworthy` on debates the models had not
+    seen. Other languages get the meaning model alone at its own cut (0). `meaning=False, form=False` is the
+    lexical model of cw-en-1."""
 
     def __init__(
         self,
@@ -90,7 +147,11 @@ class CheckworthyModel:
         C: float = 1.0,
         meaning: bool = True,
         meaning_C: float = 1.0,
-        lexical_weight: float = 0.5,
+        form: bool = True,
+        form_ngrams: int = 3,
+        form_C: float = 1.0,
+        weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
+        threshold: float = 0.0,
     ) -> None:
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
@@ -98,13 +159,21 @@ class CheckworthyModel:
         self.C = C
         self.meaning = meaning
         self.meaning_C = meaning_C
-        self.lexical_weight = lexical_weight
+        self.form = form
+        self.form_ngrams = form_ngrams
+        self.form_C = form_C
+        self.weights = weights
+        self.threshold = threshold
         self.info_: dict[str, Any] = {}
         self.meaning_coef_: np.ndarray | None = None
         self.meaning_intercept_ = 0.0
+        self.form_coef_: np.ndarray | None = None
+        self.form_intercept_ = 0.0
+        self.lexical_ = _HashedTfidf(self._lexical_hashers(), n_features)
+        self.form_features_ = _HashedTfidf(self._form_hashers(), FORM_FEATURES)
 
     # ------------------------------------------------------------------ features
-    def _hashers(self) -> list[Any]:
+    def _lexical_hashers(self) -> list[Any]:
         from sklearn.feature_extraction.text import HashingVectorizer
 
         common = dict(n_features=self.n_features, alternate_sign=False, norm=None)
@@ -113,48 +182,50 @@ class CheckworthyModel:
             hashers.append(HashingVectorizer(analyzer="char_wb", ngram_range=(2, self.char_ngrams), **common))
         return hashers
 
-    def _counts(self, texts: Sequence[str]) -> list[sparse.csr_matrix]:
-        return [h.transform(texts).tocsr() for h in self._hashers()]
+    def _form_hashers(self) -> list[Any]:
+        from sklearn.feature_extraction.text import HashingVectorizer
 
-    def _tfidf(self, blocks: list[sparse.csr_matrix]) -> sparse.csr_matrix:
-        out = []
-        for block, idf in zip(blocks, self.idf_, strict=True):
-            m = block.astype(np.float64)
-            m.data = (np.log(m.data) + 1.0) * idf[m.indices]  # sublinear tf times idf
-            norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
-            norms[norms == 0] = 1.0
-            out.append(sparse.diags(1.0 / norms) @ m)
-        return sparse.hstack(out).tocsr()
+        return [HashingVectorizer(ngram_range=(1, self.form_ngrams), token_pattern=r"\S+", lowercase=False,
+                                  n_features=FORM_FEATURES, alternate_sign=False, norm=None)]
 
     # ------------------------------------------------------------------ learning
     def fit(
-        self, texts: Sequence[str], labels: Sequence[int], vectors: np.ndarray | None = None
+        self,
+        texts: Sequence[str],
+        labels: Sequence[int],
+        vectors: np.ndarray | None = None,
+        sentence_forms: Sequence[str] | None = None,
     ) -> CheckworthyModel:
-        """Fit both models; `vectors` (the encoder's rows for `texts`) may be passed in when already computed."""
+        """Fit the models; the encoder's rows (`vectors`) and `sentence_forms` may be passed in when computed."""
         from sklearn.linear_model import LogisticRegression
 
-        blocks = self._counts(texts)
-        n = len(texts)
-        self.idf_ = []
-        for block in blocks:
-            df = np.bincount(block.indices, minlength=self.n_features)
-            self.idf_.append(np.log((1.0 + n) / (1.0 + df)) + 1.0)
+        y = np.asarray(labels)
+        blocks = self.lexical_.counts(texts)
+        self.lexical_.fit_idf(blocks)
         clf = LogisticRegression(C=self.C, max_iter=3000, class_weight="balanced", solver="liblinear")
-        clf.fit(self._tfidf(blocks), np.asarray(labels))
+        clf.fit(self.lexical_.tfidf(blocks), y)
         self.coef_ = clf.coef_.ravel()
         self.intercept_ = float(clf.intercept_[0])
         if self.meaning:
             vectors = _vectors(texts) if vectors is None else vectors
             meaning = LogisticRegression(C=self.meaning_C, max_iter=3000, class_weight="balanced")
-            meaning.fit(vectors, np.asarray(labels))
+            meaning.fit(vectors, y)
             self.meaning_coef_ = meaning.coef_.ravel().astype(np.float64)
             self.meaning_intercept_ = float(meaning.intercept_[0])
+        if self.form:
+            sentence_forms = _forms(texts) if sentence_forms is None else sentence_forms
+            form_blocks = self.form_features_.counts(sentence_forms)
+            self.form_features_.fit_idf(form_blocks)
+            form = LogisticRegression(C=self.form_C, max_iter=3000, class_weight="balanced", solver="liblinear")
+            form.fit(self.form_features_.tfidf(form_blocks), y)
+            self.form_coef_ = form.coef_.ravel()
+            self.form_intercept_ = float(form.intercept_[0])
         return self
 
     def lexical_decision(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros(0)
-        return np.asarray(self._tfidf(self._counts(texts)) @ self.coef_ + self.intercept_)
+        return np.asarray(self.lexical_.tfidf(self.lexical_.counts(texts)) @ self.coef_ + self.intercept_)
 
     def meaning_decision(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> np.ndarray | None:
         if self.meaning_coef_ is None:
@@ -164,49 +235,66 @@ class CheckworthyModel:
         vectors = _vectors(texts) if vectors is None else vectors
         return np.asarray(vectors @ self.meaning_coef_ + self.meaning_intercept_)
 
+    def form_decision(self, texts: Sequence[str], sentence_forms: Sequence[str] | None = None) -> np.ndarray | None:
+        if self.form_coef_ is None:
+            return None
+        if not texts:
+            return np.zeros(0)
+        sentence_forms = _forms(texts) if sentence_forms is None else sentence_forms
+        features = self.form_features_.tfidf(self.form_features_.counts(sentence_forms))
+        return np.asarray(features @ self.form_coef_ + self.form_intercept_)
+
     def decision_function(
-        self, texts: Sequence[str], language: str = "en", vectors: np.ndarray | None = None
+        self,
+        texts: Sequence[str],
+        language: str = "en",
+        vectors: np.ndarray | None = None,
+        sentence_forms: Sequence[str] | None = None,
     ) -> np.ndarray:
-        """> 0 means check-worthy. English: both models mixed; any other language: the meaning model alone."""
+        """> 0 means check-worthy. English: the models mixed; any other language: the meaning model alone."""
         meaning = self.meaning_decision(texts, vectors)
         if language != "en":
             if meaning is None:
                 raise ClaimsError(f"The check-worthiness model {MODEL_VERSION} has no model for {language!r} text.")
             return meaning
-        lexical = self.lexical_decision(texts)
-        if meaning is None:
-            return lexical
-        return self.lexical_weight * lexical + (1.0 - self.lexical_weight) * meaning
+        parts = [self.lexical_decision(texts), meaning, self.form_decision(texts, sentence_forms)]
+        used = [(w, p) for w, p in zip(self.weights, parts, strict=True) if p is not None and w]
+        if not used:
+            raise ClaimsError(f"The check-worthiness model {MODEL_VERSION} gives every part a weight of 0.")
+        mixed = sum(w * p for w, p in used) / sum(w for w, _ in used)
+        return np.asarray(mixed) - self.threshold
 
     def predict_proba(self, texts: Sequence[str], language: str = "en") -> np.ndarray:
-        """Probability-like score of 'Yes' (logistic of the decision value; class-balanced, so 0.5 is the cut)."""
+        """Probability-like score of 'Yes' (logistic of the decision value, so 0.5 is the Yes/No cut)."""
         return 1.0 / (1.0 + np.exp(-self.decision_function(texts, language)))
 
-    def predict(self, texts: Sequence[str], language: str = "en", vectors: np.ndarray | None = None) -> np.ndarray:
-        return (self.decision_function(texts, language, vectors) > 0).astype(int)
+    def predict(
+        self,
+        texts: Sequence[str],
+        language: str = "en",
+        vectors: np.ndarray | None = None,
+        sentence_forms: Sequence[str] | None = None,
+    ) -> np.ndarray:
+        return (self.decision_function(texts, language, vectors, sentence_forms) > 0).astype(int)
 
     # ------------------------------------------------------------------ persistence
+    def get_params(self) -> dict[str, Any]:
+        return {"word_ngrams": self.word_ngrams, "char_ngrams": self.char_ngrams, "n_features": self.n_features,
+                "C": self.C, "meaning": self.meaning, "meaning_C": self.meaning_C, "form": self.form,
+                "form_ngrams": self.form_ngrams, "form_C": self.form_C, "weights": tuple(self.weights),
+                "threshold": self.threshold}
+
     def save(self, path: Path, info: dict[str, Any] | None = None) -> None:
         """Store only the features seen in training: their index, IDF and weight. No text, no vocabulary."""
         import joblib
 
-        blocks = []
-        for b, idf in enumerate(self.idf_):
-            coef = self.coef_[b * self.n_features : (b + 1) * self.n_features]
-            seen = np.flatnonzero(coef)
-            blocks.append(
-                {"index": seen.astype(np.int32), "idf": idf[seen].astype(np.float32),
-                 "coef": coef[seen].astype(np.float32)}
-            )
-        unseen_idf = float(max(float(i.max()) for i in self.idf_))
-        params = {"word_ngrams": self.word_ngrams, "char_ngrams": self.char_ngrams,
-                  "n_features": self.n_features, "C": self.C, "meaning": self.meaning, "meaning_C": self.meaning_C,
-                  "lexical_weight": self.lexical_weight}
-        payload = {"version": MODEL_VERSION, "params": params, "blocks": blocks, "intercept": self.intercept_,
-                   "unseen_idf": unseen_idf, "info": info or {},
+        payload = {"version": MODEL_VERSION, "params": self.get_params(), "info": info or {},
+                   "lexical": {**self.lexical_.pack(self.coef_), "intercept": self.intercept_},
                    "meaning": None if self.meaning_coef_ is None else {
                        "encoder": _encoder_version(), "coef": self.meaning_coef_.astype(np.float32),
-                       "intercept": self.meaning_intercept_}}
+                       "intercept": self.meaning_intercept_},
+                   "form": None if self.form_coef_ is None else {
+                       **self.form_features_.pack(self.form_coef_), "intercept": self.form_intercept_}}
         joblib.dump(payload, path, compress=3)
 
     @classmethod
@@ -218,21 +306,21 @@ class CheckworthyModel:
                 f"{path}: the check-worthiness model is missing; run scripts/train-checkworthy to build it."
             )
         payload = joblib.load(path)
+        if payload.get("version") != MODEL_VERSION:
+            raise ClaimsError(
+                f"{path}: this is check-worthiness model {payload.get('version')!r}, but this leakdesk reads "
+                f"{MODEL_VERSION}; run scripts/train-checkworthy to build it again."
+            )
         model = cls(**payload["params"])
-        model.idf_, coefs = [], []
-        for block in payload["blocks"]:
-            idf = np.full(model.n_features, payload["unseen_idf"], dtype=np.float64)
-            coef = np.zeros(model.n_features, dtype=np.float64)
-            idf[block["index"]] = block["idf"]
-            coef[block["index"]] = block["coef"]
-            model.idf_.append(idf)
-            coefs.append(coef)
-        model.coef_ = np.concatenate(coefs)
-        model.intercept_ = float(payload["intercept"])
+        model.coef_ = model.lexical_.unpack(payload["lexical"])
+        model.intercept_ = float(payload["lexical"]["intercept"])
         model.info_ = payload.get("info", {})
         if payload.get("meaning"):
             model.meaning_coef_ = np.asarray(payload["meaning"]["coef"], dtype=np.float64)
             model.meaning_intercept_ = float(payload["meaning"]["intercept"])
+        if payload.get("form"):
+            model.form_coef_ = model.form_features_.unpack(payload["form"])
+            model.form_intercept_ = float(payload["form"]["intercept"])
         return model
 
 
@@ -246,6 +334,12 @@ def _vectors(texts: Sequence[str]) -> np.ndarray:
     from leakdesk.language.encoder import encode
 
     return encode(list(texts))
+
+
+def _forms(texts: Sequence[str]) -> list[str]:
+    from leakdesk.claims.sentence_form import forms
+
+    return forms(texts)
 
 
 def _encoder_version() -> str:
