@@ -173,3 +173,16 @@ def test_cli_ingest_with_smime_ca_then_dispatch_smime_and_the_report(runner: Cli
     with Case.open(case_dir) as c:
         html = build_report(c).path.read_text("utf-8")
     assert "Email signatures (S/MIME)" in html and "unknown signer" in html and "CN=insider" in html
+
+
+def test_the_letter_inside_an_opaque_signature_is_read(case: Case, inbox: Path, pki: Path) -> None:
+    ids = _ingest(case, inbox, {"opaque": _signed(pki, "insider", opaque=True),
+                                "damaged": _signed(pki, "insider", opaque=True).replace(b"MII", b"AAA", 1)})
+    with case.connect() as conn:
+        texts = {i: [r.content for r in conn.execute(sa.select(t.text.c.content, t.text.c.role)
+                                                     .where(t.text.c.dispatch_id == i)) if r.role == "body"]
+                 for i in ids.values()}
+    assert ["The figures are in the second ledger." in x for x in texts[ids["opaque"]]] == [True]
+    assert texts[ids["damaged"]] == []
+    rows = {r["id"]: r for r in list_dispatches(case)}
+    assert "the letter inside the opaque S/MIME signature could not be taken out" in rows[ids["damaged"]]["warning"]

@@ -11,6 +11,8 @@ from __future__ import annotations
 import binascii
 import quopri
 import re
+import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from email.message import Message
@@ -49,6 +51,7 @@ TOLERATED = {  # readable all the same: a warning
 }
 SMIME_TYPES = ("application/pkcs7-mime", "application/x-pkcs7-mime")
 SMIME_SIGNATURES = ("application/pkcs7-signature", "application/x-pkcs7-signature")
+MAX_OPAQUE_SIGNED = 64 * 1024**2  # an opaque S/MIME signature's content is taken out in memory
 PLACEHOLDER_SUBJECTS = {"...", "subject unavailable", "encrypted message", "encrypted subject", "[...]", "(no subject)"}
 _LEADING_BLANK = re.compile(rb"\A(?:[ \t]*\r?\n)+")
 _FILENAME = re.compile(r"""(?:^|;)\s*(?:file)?name\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)""", re.I)
@@ -145,6 +148,8 @@ def read_message(data: bytes, ctx: ReadContext, stored: dict[str, Digests] | Non
         ex.errors.append("does not look like an email: no header lines were found")
     walker.walk(msg, "", "body")
     _smime(msg, ex, walker.facts(msg).ctype)
+    if ex.details.get("smime") == "signed" and walker.facts(msg).ctype in SMIME_TYPES:
+        _opaque_signed_content(msg, ex, walker)
     _pgp(msg, data, ctx, ex, walker)
     ex.children = walker.children
     defects = walker.defects
@@ -179,6 +184,34 @@ def _smime(msg: Message, ex: Extracted, ctype: str) -> None:
     else:
         ex.warnings.append("S/MIME signature present; not verified yet (`leakdesk dispatch smime CASE --ca FILE` "
                            "checks it against the desk's CA certificates)")
+
+
+def _opaque_signed_content(msg: Message, ex: Extracted, walker: _Walker) -> None:
+    """An opaque S/MIME signature (application/pkcs7-mime signed-data) wraps the letter itself: OpenSSL takes the
+    content out, unchecked, and it is read as the body (intake/smime.py checks the signature)."""
+    payload = msg.get_payload(decode=True)
+    if not isinstance(payload, bytes) or not payload:
+        return
+    if len(payload) > MAX_OPAQUE_SIGNED:
+        ex.warnings.append(f"the letter inside the opaque S/MIME signature is larger than {MAX_OPAQUE_SIGNED:,} "
+                           "bytes; it is kept in the original but was not read")
+        return
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        ex.warnings.append("the letter is inside an opaque S/MIME signature and OpenSSL is not installed "
+                           "(Debian package openssl), so its content was not read")
+        return
+    try:
+        done = subprocess.run([openssl, "cms", "-verify", "-noverify", "-nosigs", "-inform", "DER",
+                               "-out", "/dev/stdout"], input=payload, capture_output=True, timeout=60, check=False)
+    except subprocess.TimeoutExpired:
+        done = None
+    if done is None or done.returncode != 0 or not done.stdout:
+        ex.warnings.append("the letter inside the opaque S/MIME signature could not be taken out (the signature "
+                           "data is damaged); it is kept in the original")
+        return
+    walker.walk(BytesParser(policy=compat32).parsebytes(done.stdout), "s", "body")
+    ex.details["smime_content"] = "read from inside the opaque S/MIME signature"
 
 
 def _read_headers(msg: Message, ctx: ReadContext, ex: Extracted, hints: list[str]) -> None:
