@@ -144,3 +144,12 @@ def test_possessive_day_words_and_now_that_are_expressions() -> None:
     assert value_of("The offer ran in today's editions.", "today") == ("DATE", "2022-10-20")
     assert value_of("Shareholders ignored yesterday's announcement.", "yesterday") == ("DATE", "2022-10-19")
     assert value_of("Now that the files are out, the ministry is silent.", "Now") == ("DATE", "PRESENT_REF")
+
+
+def test_a_second_day_takes_the_first_days_month_and_the_week_of_a_day() -> None:
+    letter = dt.date(1999, 2, 10)
+    assert value_of("The summit meets on April 24 and 25.", "25", letter) == ("DATE", "1999-04-25")
+    assert [t.text for t in find_timexes("Sales fell on April 24 and 25 percent of staff left.", "en", letter)] == [
+        "April 24"]  # fmt: skip
+    assert value_of("The hearing is set for the week of March 6.", "the week of March 6", letter) == (
+        "DATE", "1999-W09")  # fmt: skip

@@ -130,6 +130,28 @@ def month_day(m: re.Match[str], ctx: Context) -> Result | None:
     return date_result(year, month, day)
 
 
+@rule(RULES, rf"(?P<mon>{MONTH})\s+(?P<day1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:and|to|or|through|[–—-])\s+"
+             rf"(?P<t>(?P<day>\d{{1,2}})(?:st|nd|rd|th)?)\b(?!\s*(?:percent|%|{MONTH}))(?:,?\s+(?P<year>{YEAR})\b)?",
+      flags=0, unresolved=lambda m: f"XXXX-{month_num(m['mon']):02d}-{int(m['day']):02d}")  # fmt: skip
+def second_day_of_month(m: re.Match[str], ctx: Context) -> Result | None:
+    """ "April 24 and 25": the second day takes the first one's month (and year)."""
+    if not int(m["day1"]) < int(m["day"]) <= 31:
+        return None
+    return month_day(m, ctx)
+
+
+@rule(RULES, rf"\bthe\s+week\s+of\s+(?P<mon>{MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b"
+             rf"(?:,?\s+(?P<year>{YEAR})\b)?",
+      flags=0, unresolved="XXXX-WXX")  # fmt: skip
+def week_of(m: re.Match[str], ctx: Context) -> Result | None:
+    """ "the week of March 6": the ISO week holding that day."""
+    month, day = month_num(m["mon"]), int(m["day"])
+    year = int(m["year"]) if m["year"] else year_of(ctx, m, month, day)
+    if not cal.valid_day(year, month, day):
+        return None
+    return Result("DATE", cal.week_value(dt.date(year, month, day)))
+
+
 @rule(RULES, rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{MONTH})(?:,?\s+(?P<year>{YEAR})\b)?",
       flags=0, unresolved=lambda m: f"XXXX-{month_num(m['mon']):02d}-{int(m['day']):02d}")  # fmt: skip
 def day_month(m: re.Match[str], ctx: Context) -> Result | None:
