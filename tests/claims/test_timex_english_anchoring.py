@@ -153,3 +153,8 @@ def test_a_second_day_takes_the_first_days_month_and_the_week_of_a_day() -> None
         "April 24"]  # fmt: skip
     assert value_of("The hearing is set for the week of March 6.", "the week of March 6", letter) == (
         "DATE", "1999-W09")  # fmt: skip
+
+
+def test_a_second_before_a_noun_is_an_ordinal() -> None:
+    assert find_timexes("The minister won a second term.", "en", LETTER) == []
+    assert value_of("The light flashed for one second before the blast.", "one second") == ("DURATION", "PT1S")

@@ -210,6 +210,9 @@ def number_units(m: re.Match[str], ctx: Context) -> Result | None:
         return None  # "a 16-hour flight": the article stays outside (hyphen_adjective)
     if re.match(r"[\s-]+old\b", ctx.text[m.end() : m.end() + 6]):
         return None  # an age
+    ordinal_next = re.match(r"\s+(?!later|ago|earlier|before|after|or|and|to)[a-z]", ctx.text[m.end() :])
+    if unit == "second" and not m["pl"] and ordinal_next:
+        return None  # "a second term", "one second vote": an ordinal, not a duration
     if unit == "quarter" and (n is not None and n > 1 and "-" in m["sep"] or re.match(r"\s+of\b", ctx.text[m.end() :])):
         return None  # "three-quarters of the vote" is a fraction
     r = Result("DURATION", duration(n, unit))
