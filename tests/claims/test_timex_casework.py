@@ -141,6 +141,13 @@ def test_eval_timex_counts_misses_and_wrong_values(tmp_path: Path, runner) -> No
     assert scores["value_f1"] == round(2 / 3, 4)
 
 
+def test_eval_timex_counts_two_spellings_of_one_value_as_equal(tmp_path: Path, runner) -> None:  # type: ignore[no-untyped-def]  # noqa: E501
+    (tmp_path / "doc.tml").write_text(TML.replace('value="P3Y"', 'value="P36M"'))  # the tagger writes P3Y
+    result = invoke(runner, "eval", "timex", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "value: F1 1.000" in result.stdout and "value: F1 0.750 comparing the strings exactly" in result.stdout
+
+
 def test_eval_timex_errors(tmp_path: Path, runner) -> None:  # type: ignore[no-untyped-def]
     result = invoke(runner, "eval", "timex", tmp_path / "nope")
     assert result.exit_code == 1

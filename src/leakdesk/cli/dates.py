@@ -82,6 +82,8 @@ def timex(
             f"recall {d[f'{kind}_recall']:.3f})",
             highlight=False,
         )
+    console.print(f"   value: F1 {d['value_f1_exact']:.3f} comparing the strings exactly (W7 and W07 differ)",
+                  highlight=False)  # fmt: skip
 
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
