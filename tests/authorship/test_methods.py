@@ -3,7 +3,15 @@
 import numpy as np
 import pytest
 
-from leakdesk.authorship.methods import CosineDelta, GeneralImpostors, GrammarModelRatio, PPMCompression
+from leakdesk.authorship.features import ProfileCache
+from leakdesk.authorship.methods import (
+    CharSpectrum,
+    CosineDelta,
+    GeneralImpostors,
+    GrammarModelRatio,
+    PPMCompression,
+)
+from leakdesk.authorship.methods.base import Batch
 from leakdesk.authorship.methods.grammar import NgramModel
 from leakdesk.authorship.methods.ppm import PPMModel
 from tests.authorship.hands import problems
@@ -15,7 +23,9 @@ def data():  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize(
-    "method", [GeneralImpostors(n_iter=50), CosineDelta(), PPMCompression(), GrammarModelRatio()], ids=repr
+    "method",
+    [GeneralImpostors(n_iter=50), CosineDelta(), PPMCompression(), GrammarModelRatio(), CharSpectrum()],
+    ids=repr,
 )
 def test_same_hand_scores_higher_than_other_hand(method, data) -> None:  # type: ignore[no-untyped-def]
     ps, y = data
@@ -42,3 +52,30 @@ def test_general_impostors_without_impostors_is_neutral(data) -> None:  # type: 
     ps, _ = data
     scores = GeneralImpostors().decision_function(ps[:1])
     assert scores.tolist() == [0.5]
+
+
+def _batch(ps):  # type: ignore[no-untyped-def]
+    cache = ProfileCache()
+    langs = [p.language for p in ps]
+    pools: dict = {}
+    for p, lang in zip(ps, langs, strict=True):
+        pools.setdefault(lang, []).extend(cache.get(t, lang) for t in p.known)
+    return Batch.build(ps, langs, cache, pools)
+
+
+def test_char_spectrum_every_length_separates_the_hands(data) -> None:  # type: ignore[no-untyped-def]
+    ps, y = data
+    method = CharSpectrum(lengths=(2, 3, 5))
+    scores = method.score_batch(_batch(ps))
+    y = np.array(y)
+    assert method.columns == ("c2_z", "c2_rank", "c3_z", "c3_rank", "c5_z", "c5_rank")
+    assert scores.shape == (len(ps), 6)
+    assert ((scores[:, 1::2] >= 0) & (scores[:, 1::2] <= 1)).all()
+    for j, column in enumerate(method.columns):
+        assert scores[y == 1, j].mean() > scores[y == 0, j].mean(), column
+
+
+def test_char_spectrum_without_impostors_is_neutral(data) -> None:  # type: ignore[no-untyped-def]
+    ps, _ = data
+    scores = CharSpectrum(lengths=(3,)).score_batch(_batch(ps[:1]))
+    assert scores.tolist() == [[0.0, 0.5]]

@@ -42,6 +42,16 @@ METHOD_WORDS = {
     ),
 }
 
+for _n in (2, 3, 4, 5):  # the character spectrum: one pair of columns per n-gram length
+    METHOD_WORDS[f"c{_n}_z"] = (
+        f"its {_n}-character sequences are closer to the known texts than other writers' texts are",
+        f"its {_n}-character sequences are no closer to the known texts than other writers' texts are",
+    )
+    METHOD_WORDS[f"c{_n}_rank"] = (
+        f"by {_n}-character sequences it is nearer the known texts than {{pct}} of comparisons with other writers",
+        f"by {_n}-character sequences it is nearer the known texts than only {{pct}} of comparisons with other writers",
+    )
+
 
 def habit_reasons(known: list[TextProfile], unknown: TextProfile, word: str = "known texts") -> list[str]:
     """Typography habits clearly present (or absent) in the known texts and the other way round here."""

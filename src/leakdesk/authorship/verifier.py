@@ -1,4 +1,4 @@
-"""`AuthorshipVerifier`: four methods fused into a calibrated probability, a c@1 "cannot tell" band and
+"""`AuthorshipVerifier`: six methods fused into a calibrated probability, a c@1 "cannot tell" band and
 out-of-distribution flags. A scikit-learn estimator: hyper-parameters in the constructor, everything learned in `fit`
 (with a trailing underscore); `predict_proba`, `decision` and `explain` never change the fitted state, so fitting on
 the problems being answered is impossible by construction.
@@ -20,6 +20,7 @@ from leakdesk.authorship.features import ProfileCache, TextProfile, detect_langu
 from leakdesk.authorship.function_words import builtin
 from leakdesk.authorship.fusion import Fusion
 from leakdesk.authorship.methods import (
+    CharSpectrum,
     CosineDelta,
     GeneralImpostors,
     GrammarModelRatio,
@@ -66,6 +67,7 @@ class AuthorshipVerifier(BaseEstimator):
         C: float | str = "auto",
         pool_from_batch: bool = True,
         max_impostors: int = 40,
+        char_spectrum: bool = True,
     ) -> None:
         self.language = language
         self.random_state = random_state
@@ -76,16 +78,20 @@ class AuthorshipVerifier(BaseEstimator):
         self.C = C
         self.pool_from_batch = pool_from_batch
         self.max_impostors = max_impostors
+        self.char_spectrum = char_spectrum
 
     # ------------------------------------------------------------------------------------------- setup
     def _methods(self) -> list[Method]:
-        return [
+        methods: list[Method] = [
             GeneralImpostors(n_iter=self.n_iter, random_state=self.random_state),
             CosineDelta(),
             PPMCompression(order=self.ppm_order, random_state=self.random_state),
             GrammarModelRatio(random_state=self.random_state),
             TypographyHabits(),
         ]
+        if self.char_spectrum:
+            methods.append(CharSpectrum())
+        return methods
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -267,7 +273,8 @@ class AuthorshipVerifier(BaseEstimator):
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AuthorshipVerifier:
-        v = cls(**data["params"])
+        # a model saved before the character spectrum existed was fitted without it
+        v = cls(**{"char_spectrum": False, **data["params"]})
         if list(v.columns) != data["columns"]:
             raise ValueError("the saved fusion model was made for other methods; re-run train-authorship-fusion")
         v.fusion_ = Fusion.from_dict(data["fusion"])
