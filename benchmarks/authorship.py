@@ -66,6 +66,14 @@ def leakdesk_system(train: PanCorpus, test: PanCorpus) -> np.ndarray:
 
     verifier = AuthorshipVerifier(language="auto", random_state=0)
     verifier.fit(as_problems(train), np.asarray(train.labels()))
+    cv = getattr(verifier.fusion_, "cv_answers_", None)
+    if cv is not None:  # 5-fold out-of-fold answers of the fusion on TRAIN (its band chosen on the same folds)
+        scores = evaluate(train.labels(), cv)
+        DIAGNOSTICS["leakdesk"] = {
+            "train_cv_auc_c_at_1": round(scores.auc_c_at_1, 3),
+            "train_cv_auc": round(scores.auc, 3),
+            "train_cv_c_at_1": round(scores.c_at_1, 3),
+        }
     return answer_problems(verifier, as_problems(test))
 
 
@@ -258,19 +266,22 @@ def markdown(results: list[dict[str, Any]], speed: dict[str, Any], meta: dict[st
         "### leakdesk verifier against the targets (AUC·c@1)",
         "",
         "| corpus | test problems | AUC | c@1 | F1 | F0.5u | Brier | overall | **AUC·c@1** | target | distance "
-        "| seconds (wall / CPU) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| train-CV AUC / c@1 / AUC·c@1 | seconds (wall / CPU) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         c, s = by_key[r["corpus"]], r.get("leakdesk", {})
         if "auc" not in s:
             failure = f"failed: {s['error']}" if "error" in s else "not measured in this run"
-            lines.append("| " + " | ".join([c.label, str(r["test"]), failure, *[""] * 6, c.target_note, "", ""]) + " |")
+            lines.append(
+                "| " + " | ".join([c.label, str(r["test"]), failure, *[""] * 6, c.target_note, "", "", ""]) + " |"
+            )
             continue
         distance = "–" if c.target is None else f"{s['auc_c_at_1'] - c.target:+.3f}"
         lines.append(
             f"| {c.label} | {r['test']} | {fmt(s['auc'])} | {fmt(s['c_at_1'])} | {fmt(s['f1'])} | {fmt(s['f_05_u'])} "
             f"| {fmt(s['brier'])} | {fmt(s['overall'])} | **{fmt(s['auc_c_at_1'])}** | {c.target_note} | {distance} "
+            f"| {fmt(s.get('train_cv_auc'))} / {fmt(s.get('train_cv_c_at_1'))} / {fmt(s.get('train_cv_auc_c_at_1'))} "
             f"| {s['seconds']:.0f} / {s.get('cpu_seconds', float('nan')):.0f} |"
         )
     met = [r for r in results if by_key[r["corpus"]].target is not None and "auc" in r.get("leakdesk", {})]

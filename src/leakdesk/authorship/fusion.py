@@ -132,6 +132,7 @@ class Fusion(BaseEstimator, ClassifierMixin):
         if cv is not None:
             p_cv = cross_val_predict(self._model(), X, y, cv=cv, method="predict_proba")[:, 1]
             self.band_ = best_band(y, p_cv)
+            self.cv_answers_ = apply_band(p_cv, *self.band_)  # out-of-fold answers on the training problems
         else:
             self.band_ = (0.5, 0.5)
         self.classes_ = np.array([0, 1])
