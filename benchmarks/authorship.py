@@ -64,7 +64,7 @@ CORPORA = [
 def leakdesk_system(train: PanCorpus, test: PanCorpus) -> np.ndarray:
     from leakdesk.authorship.verifier import AuthorshipVerifier
 
-    verifier = AuthorshipVerifier(language="auto", random_state=0)
+    verifier = AuthorshipVerifier(language="auto", random_state=0, char_spectrum=CHAR_SPECTRUM)
     verifier.fit(as_problems(train), np.asarray(train.labels()))
     cv = getattr(verifier.fusion_, "cv_answers_", None)
     if cv is not None:  # 5-fold out-of-fold answers of the fusion on TRAIN (its band chosen on the same folds)
@@ -98,6 +98,7 @@ def lambdag_system(train: PanCorpus, test: PanCorpus) -> np.ndarray:
 
 
 LAMBDAG_REFERENCES = int(os.environ.get("LAMBDAG_REFERENCES", "5"))
+CHAR_SPECTRUM = os.environ.get("CHAR_SPECTRUM", "0") == "1"  # the opt-in character spectrum (methods/spectrum.py)
 LAMBDAG_LIMIT = int(os.environ.get("LAMBDAG_LIMIT", "1200"))  # seconds per corpus in the separate lambdag run
 WORD = re.compile(r"\w+")
 LETTERS = r"^[^\W\d_]+$"

@@ -61,6 +61,15 @@ def test_sklearn_clone_and_params() -> None:
         c.predict_proba([Problem(["a"], "b")])
 
 
+def test_the_character_spectrum_is_opt_in_and_saved_with_the_model(test_problems) -> None:  # type: ignore[no-untyped-def]
+    assert "c3_z" not in AuthorshipVerifier().columns
+    ps, y = problems(12, seed=5)
+    v = AuthorshipVerifier(n_iter=20, char_spectrum=True).fit(ps, y)
+    assert v.columns[-8:] == ("c2_z", "c2_rank", "c3_z", "c3_rank", "c4_z", "c4_rank", "c5_z", "c5_rank")
+    again = AuthorshipVerifier.from_dict(v.to_dict())
+    assert again.char_spectrum and np.allclose(again.predict_proba(test_problems), v.predict_proba(test_problems))
+
+
 def test_explain_names_typography_habits(fitted) -> None:  # type: ignore[no-untyped-def]
     p = Problem(known=letters(HAND_A, 5, 11), unknown=letters(HAND_B, 1, 12, 16)[0], language="ru", kind="letter")
     reasons = fitted.explain(p)

@@ -1,7 +1,7 @@
-"""`AuthorshipVerifier`: six methods fused into a calibrated probability, a c@1 "cannot tell" band and
-out-of-distribution flags. A scikit-learn estimator: hyper-parameters in the constructor, everything learned in `fit`
-(with a trailing underscore); `predict_proba`, `decision` and `explain` never change the fitted state, so fitting on
-the problems being answered is impossible by construction.
+"""`AuthorshipVerifier`: five methods (six with the opt-in character spectrum) fused into a calibrated probability,
+a c@1 "cannot tell" band and out-of-distribution flags. A scikit-learn estimator: hyper-parameters in the
+constructor, everything learned in `fit` (with a trailing underscore); `predict_proba`, `decision` and `explain`
+never change the fitted state, so fitting on the problems being answered is impossible by construction.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ class AuthorshipVerifier(BaseEstimator):
         C: float | str = "auto",
         pool_from_batch: bool = True,
         max_impostors: int = 40,
-        char_spectrum: bool = True,
+        char_spectrum: bool = False,
     ) -> None:
         self.language = language
         self.random_state = random_state
