@@ -67,7 +67,8 @@ def test_the_character_spectrum_is_opt_in_and_saved_with_the_model(test_problems
     v = AuthorshipVerifier(n_iter=20, char_spectrum=True).fit(ps, y)
     assert v.columns[-8:] == ("c2_z", "c2_rank", "c3_z", "c3_rank", "c4_z", "c4_rank", "c5_z", "c5_rank")
     again = AuthorshipVerifier.from_dict(v.to_dict())
-    assert again.char_spectrum and np.allclose(again.predict_proba(test_problems), v.predict_proba(test_problems))
+    questioned, _ = test_problems
+    assert again.char_spectrum and np.allclose(again.predict_proba(questioned), v.predict_proba(questioned))
 
 
 def test_explain_names_typography_habits(fitted) -> None:  # type: ignore[no-untyped-def]
