@@ -155,7 +155,7 @@ def test_api_answers_are_cached_too_and_follow_an_edit(client: TestClient, desk_
     client.post(f"/api/dispatches/{first}/reviews", json={"verdict": "genuine", "confidence": 0.6},
                 headers={"x-csrf-token": csrf})
     assert [x["verdict"] for x in client.get(f"/api/dispatches/{first}").json()["reviews"]] == ["genuine"]
-    assert client.get("/api/dispatches/999999").json() == {"error": "There is no dispatch 999999 in this case."}
+    assert client.get("/api/dispatches/999999").json() == {"error": "No such dispatch 999999 in this case."}
 
 
 def test_the_page_cache_is_bounded_by_count_and_bytes() -> None:

@@ -20,6 +20,7 @@ from leakdesk.claims.timeline import build_timeline
 from leakdesk.errors import DeskError, DeskNotFound
 from leakdesk.language import review as translation_review
 from leakdesk.store.records import accounts
+from leakdesk.store.records.common import no_such_dispatch
 from leakdesk.web import letter as letter_view
 from leakdesk.web import overview as overview_view
 from leakdesk.web import search_view
@@ -138,7 +139,7 @@ async def overview(
 
 def _dispatch_id(value: int) -> int:
     if value < 1:
-        raise DeskNotFound(f"There is no dispatch {value} in this case.")
+        raise DeskNotFound(str(no_such_dispatch(value)))
     return value
 
 

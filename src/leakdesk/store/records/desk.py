@@ -20,6 +20,7 @@ from leakdesk.store import tables as t
 from leakdesk.store.audit import ChainWatch
 from leakdesk.store.records import series as series_records
 from leakdesk.store.records import translations
+from leakdesk.store.records.common import no_such_dispatch
 
 
 @dataclass
@@ -270,7 +271,7 @@ def letter_page(conn: sa.Connection, dispatch_id: int, all_letters: dict[int, Le
         all_letters = {row.id: row for row in letters(conn)}
     d = conn.execute(sa.select(t.dispatch).where(t.dispatch.c.id == dispatch_id)).first()
     if d is None:
-        raise DeskNotFound(f"There is no dispatch {dispatch_id} in this case.")
+        raise DeskNotFound(str(no_such_dispatch(dispatch_id)))
     row = all_letters.get(dispatch_id) or LetterRow(d.id, None, None, d.date, _aware(d.date_utc), d.subject,
                                                      d.sender, d.language, d.status, d.error, d.variant_of,
                                                      d.pgp_status)
