@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from leakdesk.intake.dkim import latest_verdicts
 from leakdesk.intake.ocr import OCR_READERS
@@ -18,22 +18,16 @@ ORDER = 12  # right after the core intake section
 
 
 def dkim_section(case: Case) -> ReportSection | None:
-    verdicts = latest_verdicts(case)
-    if not verdicts:
-        return None
-    with case.connect() as conn:
-        subjects = {d.id: d.subject for d in dispatches.find(conn, sorted(verdicts))}
-    counts: dict[str, int] = {}
-    for v in verdicts.values():
-        counts[v["result"]] = counts.get(v["result"], 0) + 1
-    fragment = render("leakdesk.intake", "dkim.html.j2", verdicts=[(i, verdicts[i]) for i in sorted(verdicts)],
-                      subjects=subjects, summary=", ".join(f"{n} {k}" for k, n in sorted(counts.items())),
-                      engine=next(iter(verdicts.values()))["engine"])
-    return ReportSection("Email signatures (DKIM and ARC)", fragment, order=ORDER)
+    return _signature_section(case, latest_verdicts(case), "dkim.html.j2", "Email signatures (DKIM and ARC)")
 
 
 def smime_section(case: Case) -> ReportSection | None:
-    verdicts = latest_smime_verdicts(case)
+    return _signature_section(case, latest_smime_verdicts(case), "smime.html.j2", "Email signatures (S/MIME)")
+
+
+def _signature_section(case: Case, verdicts: dict[int, dict[str, Any]], template: str,
+                       title: str) -> ReportSection | None:
+    """One report section of signature verdicts per dispatch (DKIM/ARC or S/MIME): a summary count and a table."""
     if not verdicts:
         return None
     with case.connect() as conn:
@@ -41,10 +35,10 @@ def smime_section(case: Case) -> ReportSection | None:
     counts: dict[str, int] = {}
     for v in verdicts.values():
         counts[v["result"]] = counts.get(v["result"], 0) + 1
-    fragment = render("leakdesk.intake", "smime.html.j2", verdicts=[(i, verdicts[i]) for i in sorted(verdicts)],
+    fragment = render("leakdesk.intake", template, verdicts=[(i, verdicts[i]) for i in sorted(verdicts)],
                       subjects=subjects, summary=", ".join(f"{n} {k}" for k, n in sorted(counts.items())),
                       engine=next(iter(verdicts.values()))["engine"])
-    return ReportSection("Email signatures (S/MIME)", fragment, order=ORDER)
+    return ReportSection(title, fragment, order=ORDER)
 
 
 def ocr_section(case: Case) -> ReportSection | None:
