@@ -12,14 +12,12 @@ import sqlalchemy as sa
 
 from leakdesk.case import Case
 from leakdesk.errors import NarrativesError, UsageError
-from leakdesk.intake.ingest import ingest_paths
 from leakdesk.narratives.intake import add_stream
 from leakdesk.narratives.report import sections
 from leakdesk.narratives.trend import build_trend, run_detection
 from leakdesk.store import tables as t
-from leakdesk.store.records import dispatches
 from tests.conftest import invoke
-from tests.narratives.campaign import LETTER, PLANTED, stream_csv
+from tests.narratives.campaign import PLANTED, campaign_letter, stream_csv
 
 pytestmark = pytest.mark.slow  # each test parses a few hundred sentences with natasha (seconds on a busy machine)
 
@@ -62,36 +60,21 @@ def test_weekly_rates_onset_and_examples(monitored: Case) -> None:
     assert found["letters"] == []
 
 
-def test_the_letter_claim_is_shown_beside_the_onset(monitored: Case, tmp_path: Path) -> None:
-    mail = tmp_path / "letter.eml"
-    mail.write_text(LETTER, "utf-8")
-    ingest_paths(monitored, [mail], progress=False)
-    with monitored.transaction() as conn:
-        (letter,) = dispatches.find(conn, top_level=True)
-        text = dispatches.original_text(conn, letter.id)
-        assert text is not None
-        at = text.content.index("Тогда же")
-        conn.execute(t.timex.insert().values(
-            dispatch_id=letter.id, text_id=text.id, start_char=0, end_char=19, surface="В июле прошлого года",
-            type="DATE", value="2021-07", interval_start=dt.date(2021, 7, 1), interval_end=dt.date(2021, 7, 31),
-            anchor=dt.date(2022, 3, 17), anchor_source="letter-date", flags=[], version="t", created=letter.ingested))
-        conn.execute(t.claim.insert().values(
-            dispatch_id=letter.id, text_id=text.id, start_char=at, end_char=len(text.content.rstrip()),
-            text=text.content[at:].strip(), actors=[], places=[], anchor_source="letter-date", modality="asserted",
-            polarity="positive", flags=[], status="unverified", model_version="t", created=letter.ingested))
-    run_detection(monitored, "japanese", "nazi")
-    found = build_trend(monitored, "japanese", "nazi").as_dict()
+def test_the_letter_claim_is_shown_beside_the_onset(case: Case, tmp_path: Path) -> None:
+    campaign_letter(case, tmp_path)  # the stream, and the letter's claim about the campaign and one about nothing
+    run_detection(case, "japanese", "nazi")
+    found = build_trend(case, "japanese", "nazi").as_dict()
     (claim,) = found["letters"]
     assert (claim["letter_date"], claim["claimed_start"], claim["claimed_end"], claim["claimed_from"]) == (
         "2022-03-17", "2021-07-01", "2021-07-31", "the nearest date before it in the letter")
     assert claim["text"] == "Тогда же телевидение начало называть японцев нацистами."
-    (section,) = sections(monitored)
+    (section,) = sections(case)
     assert section.order == 50 and list(section.files) == ["narratives-japanese-nazi.svg"]
     svg = section.files["narratives-japanese-nazi.svg"].read_text("utf-8")
     assert svg.startswith("<?xml") and "measured onset" in svg and "letter date" in svg
     assert "Тогда же телевидение начало называть японцев нацистами." in section.html
     assert f"Measured onset: <b>{found['onset']}</b>" in section.html
-    with monitored.connect() as conn:  # the stream is evidence only: the claim's status is untouched
+    with case.connect() as conn:  # the stream is evidence only: the claim's status is untouched
         assert conn.execute(sa.select(t.claim.c.status)).scalar() == "unverified"
 
 
