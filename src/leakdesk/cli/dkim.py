@@ -71,12 +71,7 @@ def dkim(
             table.add_row(str(r["dispatch_id"]), s["kind"], s["domain"] or "", s["selector"] or "", s["result"],
                           s["key_source"] or "", s["reason"] or "")
     console.print(table, markup=False, highlight=False)
-    counts: dict[str, int] = {}
-    for r in results:
-        counts[r["result"]] = counts.get(r["result"], 0) + 1
-    console.print(f"{len(results)} emails checked: "
-                  + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) + "." if results
-                  else "No emails to check.", markup=False, highlight=False)
+    _print_counts(results, "emails checked", "No emails to check.")
 
 
 @handle_errors
@@ -113,9 +108,13 @@ def print_smime_table(results: list[dict]) -> None:  # type: ignore[type-arg]
         table.add_row(str(r["dispatch_id"]), r["result"], r["signer_subject"] or "", r["signer_issuer"] or "",
                       r["ca_file"], r["reason"] or "")
     console.print(table, markup=False, highlight=False)
+    _print_counts(results, "S/MIME signatures checked", "No S/MIME-signed emails to check.")
+
+
+def _print_counts(results: list[dict], checked: str, nothing: str) -> None:  # type: ignore[type-arg]
+    """One line: how many were checked and how many gave each result, or `nothing` when there were none."""
     counts: dict[str, int] = {}
     for r in results:
         counts[r["result"]] = counts.get(r["result"], 0) + 1
-    console.print(f"{len(results)} S/MIME signatures checked: "
-                  + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) + "." if results
-                  else "No S/MIME-signed emails to check.", markup=False, highlight=False)
+    console.print(f"{len(results)} {checked}: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) + "."
+                  if results else nothing, markup=False, highlight=False)
