@@ -1,4 +1,5 @@
-"""`list` and `remove` for reference texts, series and the glossary: output, state and exact errors."""
+"""`list` and `remove` for reference texts, series and the glossary: output, state and exact errors; every `list`
+on an empty case says so in one sentence."""
 
 from __future__ import annotations
 
@@ -21,6 +22,37 @@ RUSSIAN = " ".join(["Уважаемые коллеги, я снова пишу �
 def mail_case(case: Case, tmp_path: Path) -> Case:
     ingest_paths(case, _letters(tmp_path / "mail"), series="Veter", progress=False)
     return case
+
+
+# Each `list` command on a fresh case: one sentence naming the command that fills it, never an empty table.
+EMPTY_LISTS = {
+    "dispatch": "This case has no dispatches yet; ingest some with `leakdesk dispatch ingest CASE PATH`.",
+    "series": "This case has no series yet; create one with `leakdesk series create CASE NAME`.",
+    "reference": "The reference pool is empty; add texts with `leakdesk reference add CASE PATH --language L`.",
+    "entity": "No entities yet; find them with `leakdesk entity extract CASE`.",
+    "alias": "No aliases yet; add one with `leakdesk alias add CASE NAME ALIAS`.",
+    "claim": "No claims yet; extract them with `leakdesk claim extract CASE`.",
+    "glossary": "The glossary is empty; add terms with `leakdesk glossary add CASE TERM RENDERING`.",
+    "stream": "This case has no media streams yet; add one with `leakdesk stream add CASE PATH`.",
+    "key": "The case keyring is empty; add keys with `leakdesk key import CASE KEYFILE`.",
+    "user": "No desk users yet; add one with `leakdesk user add CASE NAME --role ROLE`.",
+    "token": "No API tokens yet; make one with `leakdesk token create CASE USER`.",
+}
+
+
+@pytest.mark.parametrize("noun", sorted(EMPTY_LISTS))
+def test_every_list_on_an_empty_case_says_so_in_one_sentence(runner, case: Case, noun: str) -> None:  # type: ignore[no-untyped-def]
+    listed = invoke(runner, noun, "list", case.root)
+    assert (listed.exit_code, listed.stdout) == (0, EMPTY_LISTS[noun] + "\n")
+    assert json.loads(invoke(runner, noun, "list", case.root, "--json").stdout) in ([], {"terms": []})
+
+
+def test_the_empty_lists_of_a_filtered_listing_name_the_filter(runner, mail_case: Case) -> None:  # type: ignore[no-untyped-def]
+    assert invoke(runner, "dispatch", "list", mail_case.root, "--variants").stdout == (
+        "No two dispatches share a Message-ID.\n")
+    assert invoke(runner, "claim", "list", mail_case.root, "--series", "Veter").stdout == (
+        "No claims in the series 'Veter'.\n")
+    assert invoke(runner, "claim", "list", mail_case.root, "--dispatch", "1").stdout == "No claims in dispatch 1.\n"
 
 
 def test_reference_list_and_remove(runner, case: Case, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -108,7 +140,7 @@ def test_token_list_and_remove(runner, case: Case, tmp_path: Path) -> None:  # t
     secret.write_text("a long enough password\n", "utf-8")
     added = invoke(runner, "user", "add", case.root, "anna", "--role", "editor", "--password-file", secret)
     assert added.exit_code == 0
-    assert invoke(runner, "token", "list", case.root).stdout.startswith("No API tokens;")
+    assert invoke(runner, "token", "list", case.root).stdout.startswith("No API tokens yet;")
     token = invoke(runner, "token", "create", case.root, "anna", "--label", "nightly").stdout.strip()
     listed = json.loads(invoke(runner, "token", "list", case.root, "--json").stdout)
     assert [(x["id"], x["user"], x["label"]) for x in listed] == [(1, "anna", "nightly")]

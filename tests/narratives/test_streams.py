@@ -175,4 +175,4 @@ def test_cli_errors(case: Case, tmp_path: Path, runner) -> None:  # type: ignore
     assert refused.exit_code == 1
     assert "x.bin: leakdesk reads RSS/Atom" in refused.output
     empty = invoke(runner, "stream", "list", case.root)
-    assert empty.output.strip() == "No media streams in this case (add one with `leakdesk stream add`)."
+    assert empty.output.strip() == "This case has no media streams yet; add one with `leakdesk stream add CASE PATH`."

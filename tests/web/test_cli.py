@@ -28,7 +28,8 @@ def test_user_add_list_remove(runner: CliRunner, case: Case, tmp_path: Path) -> 
     assert "Role 'boss' is not one of: admin, editor, translator, reviewer, viewer." in r.stderr
     r = invoke(runner, "user", "remove", case.root, "marsh")
     assert r.stdout == "Removed marsh; their past actions stay in the audit log.\n"
-    assert invoke(runner, "user", "list", case.root).stdout == "No desk users yet; add one with `leakdesk user add`.\n"
+    assert invoke(runner, "user", "list", case.root).stdout == (
+        "No desk users yet; add one with `leakdesk user add CASE NAME --role ROLE`.\n")
     with case.connect() as conn:
         stored = conn.execute(sa.select(t.web_user.c.password_hash)).scalar_one()
         actions = [r.action for r in conn.execute(sa.select(t.audit.c.action).order_by(t.audit.c.seq))]

@@ -54,7 +54,7 @@ def entities_cmd(case_path: CaseArg, db: DbOpt = None, as_json: JsonOpt = False)
     case = open_case(case_path, db)
     with _progress(as_json) as progress:
         run = run_entities(case, progress)
-    _print_entities(list_entities(case), as_json)
+    _print_entities(list_entities(case), as_json, "No people, places or organisations were found in the letters.")
     for note in [] if as_json else run["notes"]:
         err_console.print(f"Note: {note}", highlight=False)
 
@@ -64,14 +64,19 @@ def entity_list_cmd(case_path: CaseArg, db: DbOpt = None, as_json: JsonOpt = Fal
     """List the entities found so far with their aliases and mentions (nothing is extracted again)."""
     from leakdesk.claims.entities import list_entities
 
-    _print_entities(list_entities(open_case(case_path, db)), as_json)
+    _print_entities(list_entities(open_case(case_path, db)), as_json,
+                    "No entities yet; find them with `leakdesk entity extract CASE`.")
 
 
-def _print_entities(found: list, as_json: bool) -> None:  # type: ignore[type-arg]
+def _print_entities(found: list, as_json: bool, none_found: str) -> None:  # type: ignore[type-arg]
+    """The entities as a table (or JSON); `none_found` is the one sentence said instead of an empty table."""
     from rich.table import Table
 
     if as_json:
         print_json([{"name": e.name, "type": e.type, "aliases": e.aliases, "mentions": e.mentions} for e in found])
+        return
+    if not found:
+        say(console, none_found)
         return
     table = Table("Name", "Type", "Also written", "Mentions (originals + translations)")
     for e in found:
@@ -149,7 +154,8 @@ def claims_cmd(
     case = open_case(case_path, db)
     with _progress(as_json) as progress:
         run_claims(case, progress)
-    _print_claims(list_claims(case, series, number), as_json)
+    _print_claims(list_claims(case, series, number), as_json,
+                  _no_claims(series, number, "No check-worthy claims were found in the letters."))
 
 
 @handle_errors
@@ -159,14 +165,28 @@ def claim_list_cmd(case_path: CaseArg, series: SeriesOpt = None, dispatch: Dispa
     from leakdesk.claims.claims import list_claims
 
     number = optional_dispatch(dispatch)
-    _print_claims(list_claims(open_case(case_path, db), series, number), as_json)
+    _print_claims(list_claims(open_case(case_path, db), series, number), as_json,
+                  _no_claims(series, number, "No claims yet; extract them with `leakdesk claim extract CASE`."))
 
 
-def _print_claims(items: list, as_json: bool) -> None:  # type: ignore[type-arg]
+def _no_claims(series: str | None, dispatch: int | None, in_the_case: str) -> str:
+    """The sentence said when there is no claim to list: for the whole case, or for the series / dispatch asked."""
+    if dispatch is not None:
+        return f"No claims in dispatch {dispatch}."
+    if series is not None:
+        return f"No claims in the series '{untrusted(series)}'."
+    return in_the_case
+
+
+def _print_claims(items: list, as_json: bool, none_found: str) -> None:  # type: ignore[type-arg]
+    """The claims as a table (or JSON); `none_found` is the one sentence said instead of an empty table."""
     from rich.table import Table
 
     if as_json:
         print_json(items)
+        return
+    if not items:
+        say(console, none_found)
         return
     table = Table("Id", "Dispatch", "Claim", "Who / where", "When", "Worth", "Status")
     for c in items:

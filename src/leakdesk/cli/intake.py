@@ -116,6 +116,10 @@ def dispatches(
     if as_json:
         print_json(rows)
         return
+    if not rows:
+        say(console, "No two dispatches share a Message-ID." if variants else
+            "This case has no dispatches yet; ingest some with `leakdesk dispatch ingest CASE PATH`.")
+        return
     table = Table("id", "parent", "date", "subject / file", "lang", "series", "status", "PGP", "variant of")
     for r in rows:
         table.add_row(

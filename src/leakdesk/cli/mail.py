@@ -53,7 +53,7 @@ def keys_list(case: CaseArg, db: DbOpt = None, json: JsonOpt = False) -> None:
         print_json(found)
         return
     if not found:
-        console.print("The case keyring is empty (add keys with `leakdesk key import`).")
+        console.print("The case keyring is empty; add keys with `leakdesk key import CASE KEYFILE`.")
     for key in found:
         kind = "secret+public" if key["secret"] else "public"
         console.print(f"{key['fingerprint']}  {kind:13}  {'; '.join(key['user_ids'])}", highlight=False)

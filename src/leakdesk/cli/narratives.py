@@ -59,7 +59,7 @@ def stream_list(case: CaseArg, db: DbOpt = None, json: JsonOpt = False) -> None:
         print_json(streams)
         return
     if not streams:
-        _say("No media streams in this case (add one with `leakdesk stream add`).")
+        _say("This case has no media streams yet; add one with `leakdesk stream add CASE PATH`.")
         return
     for s in streams:
         _say(f"{s['name']}: {s['items']} item(s) from {s['first']} to {s['last']}, {s['files']} file(s), "

@@ -75,7 +75,7 @@ def user_list(case: CaseArg, db: DbOpt = None, json: JsonOpt = False) -> None:
         print_json([u.as_json() for u in users])
         return
     if not users:
-        console.print("No desk users yet; add one with `leakdesk user add`.", highlight=False, markup=False)
+        say(console, "No desk users yet; add one with `leakdesk user add CASE NAME --role ROLE`.")
     for u in users:
         second = ", with authenticator code" if u.has_totp else ""
         console.print(f"{u.name} ({u.role}{second})", highlight=False, markup=False)
@@ -141,7 +141,7 @@ def token_list(case: CaseArg, db: DbOpt = None, json: JsonOpt = False) -> None:
         print_json(tokens)
         return
     if not tokens:
-        console.print("No API tokens; make one with `leakdesk token create CASE USER`.", highlight=False, markup=False)
+        say(console, "No API tokens yet; make one with `leakdesk token create CASE USER`.")
     for tok in tokens:
         say(console, f"{tok['id']}  ", untrusted(tok["user"]), "  ", untrusted(tok["label"]),
             f"  made {tok['created'][:19]}")
