@@ -51,10 +51,10 @@ def entities_cmd(case_path: CaseArg, db: DbOpt = None, as_json: JsonOpt = False)
     """Find people, places and organisations in every letter and translation; list them with their aliases."""
     from leakdesk.claims.entities import list_entities, run_entities
 
-    case = open_case(case_path, db)
-    with _progress(as_json) as progress:
+    with open_case(case_path, db) as case, _progress(as_json) as progress:
         run = run_entities(case, progress)
-    _print_entities(list_entities(case), as_json, "No people, places or organisations were found in the letters.")
+        found = list_entities(case)
+    _print_entities(found, as_json, "No people, places or organisations were found in the letters.")
     for note in [] if as_json else run["notes"]:
         err_console.print(f"Note: {note}", highlight=False)
 
@@ -64,8 +64,9 @@ def entity_list_cmd(case_path: CaseArg, db: DbOpt = None, as_json: JsonOpt = Fal
     """List the entities found so far with their aliases and mentions (nothing is extracted again)."""
     from leakdesk.claims.entities import list_entities
 
-    _print_entities(list_entities(open_case(case_path, db)), as_json,
-                    "No entities yet; find them with `leakdesk entity extract CASE`.")
+    with open_case(case_path, db) as case:
+        found = list_entities(case)
+    _print_entities(found, as_json, "No entities yet; find them with `leakdesk entity extract CASE`.")
 
 
 def _print_entities(found: list, as_json: bool, none_found: str) -> None:  # type: ignore[type-arg]
@@ -96,7 +97,8 @@ def alias_add_cmd(
     """Record that ALIAS... name the same entity as NAME (mentions under those names are merged into it)."""
     from leakdesk.claims.entities import add_alias
 
-    result = add_alias(open_case(case_path, db), name, aliases)
+    with open_case(case_path, db) as case:
+        result = add_alias(case, name, aliases)
     if as_json:
         print_json(result)
         return
@@ -109,7 +111,8 @@ def alias_list_cmd(case_path: CaseArg, db: DbOpt = None, as_json: JsonOpt = Fals
     """List every alias, the entity it names, and where it came from (desk, gazetteer, extracted)."""
     from leakdesk.claims.entities import list_aliases
 
-    found = list_aliases(open_case(case_path, db))
+    with open_case(case_path, db) as case:
+        found = list_aliases(case)
     if as_json:
         print_json(found)
         return
@@ -131,7 +134,8 @@ def alias_remove_cmd(
     """Take an alias the desk added off its entity (names the analysis found cannot be removed)."""
     from leakdesk.claims.entities import remove_alias
 
-    gone = remove_alias(open_case(case_path, db), name)
+    with open_case(case_path, db) as case:
+        gone = remove_alias(case, name)
     if as_json:
         print_json(gone)
         return
@@ -151,10 +155,10 @@ def claims_cmd(
     from leakdesk.claims.claims import list_claims, run_claims
 
     number = optional_dispatch(dispatch)
-    case = open_case(case_path, db)
-    with _progress(as_json) as progress:
+    with open_case(case_path, db) as case, _progress(as_json) as progress:
         run_claims(case, progress)
-    _print_claims(list_claims(case, series, number), as_json,
+        items = list_claims(case, series, number)
+    _print_claims(items, as_json,
                   _no_claims(series, number, "No check-worthy claims were found in the letters."))
 
 
@@ -165,7 +169,9 @@ def claim_list_cmd(case_path: CaseArg, series: SeriesOpt = None, dispatch: Dispa
     from leakdesk.claims.claims import list_claims
 
     number = optional_dispatch(dispatch)
-    _print_claims(list_claims(open_case(case_path, db), series, number), as_json,
+    with open_case(case_path, db) as case:
+        items = list_claims(case, series, number)
+    _print_claims(items, as_json,
                   _no_claims(series, number, "No claims yet; extract them with `leakdesk claim extract CASE`."))
 
 
@@ -214,7 +220,8 @@ def claim_cmd(
     """Record a verdict on one claim (this claim only; other letters keep their own status)."""
     from leakdesk.claims.corroboration import set_status
 
-    result = set_status(open_case(case_path, db), claim_id, status, evidence, note, reviewer)
+    with open_case(case_path, db) as case:
+        result = set_status(case, claim_id, status, evidence, note, reviewer)
     if as_json:
         print_json(result)
         return
@@ -234,10 +241,9 @@ def timeline_cmd(case_path: CaseArg, series: SeriesOpt = None, db: DbOpt = None,
     from leakdesk.claims.claims import run_claims
     from leakdesk.claims.timeline import write_timeline
 
-    case = open_case(case_path, db)
-    with _progress(as_json) as progress:
+    with open_case(case_path, db) as case, _progress(as_json) as progress:
         run_claims(case, progress)
-    timeline = write_timeline(case, series)
+        timeline = write_timeline(case, series)
     if as_json:
         print_json(timeline)
         return
@@ -264,12 +270,13 @@ def export_ftm_cmd(
     """Write FollowTheMoney entities (letters, people, places, mentions, claims as events), one per line."""
     from leakdesk.publish.export_ftm import export_ftm
 
-    if redacted:
-        from leakdesk.publish.exports import redacted_ftm
+    with open_case(case_path, db) as case:
+        if redacted:
+            from leakdesk.publish.exports import redacted_ftm
 
-        result = redacted_ftm(open_case(case_path, db), out, redacted)
-    else:
-        result = export_ftm(open_case(case_path, db), out)
+            result = redacted_ftm(case, out, redacted)
+        else:
+            result = export_ftm(case, out)
     if as_json:
         print_json(result)
         return
@@ -287,12 +294,13 @@ def export_claimreview_cmd(
     """Write schema.org ClaimReview JSON-LD for every claim with a verdict."""
     from leakdesk.publish.claimreview import export_claimreview
 
-    if redacted:
-        from leakdesk.publish.exports import redacted_claimreview
+    with open_case(case_path, db) as case:
+        if redacted:
+            from leakdesk.publish.exports import redacted_claimreview
 
-        result = redacted_claimreview(open_case(case_path, db), out, redacted, publisher)
-    else:
-        result = export_claimreview(open_case(case_path, db), out, publisher)
+            result = redacted_claimreview(case, out, redacted, publisher)
+        else:
+            result = export_claimreview(case, out, publisher)
     if as_json:
         print_json(result)
         return
