@@ -73,14 +73,15 @@ class PstAttachment:
 @dataclass
 class PstMessage:
     subject: str
-    body: str
+    body: str | None
     sender_name: str = "Insider"
     sender_email: str = "insider@example.org"
     to: list[tuple[str, str]] = field(default_factory=lambda: [("Desk", "desk@example.org")])
     sent: datetime = datetime(2021, 8, 3, 11, 5, tzinfo=UTC)
     transport_headers: str | None = None
     message_id: str | None = None
-    html_body: str | None = None
+    html_body: bytes | None = None
+    internet_codepage: int | None = None  # the code page of the HTML body (PidTagInternetCodepage)
     attachments: list[PstAttachment] = field(default_factory=list)
 
 
@@ -280,17 +281,19 @@ def _message_props(m: PstMessage) -> tuple[list[Value], int]:
         (0x0017, PT_INT32, 1), (0x001A, PT_STRING, "IPM.Note"), (0x0036, PT_INT32, 0), (0x0037, PT_STRING, m.subject),
         (0x0039, PT_TIME, m.sent), (0x0042, PT_STRING, m.sender_name), (0x0C1A, PT_STRING, m.sender_name),
         (0x0C1E, PT_STRING, "SMTP"), (0x0C1F, PT_STRING, m.sender_email), (0x0E04, PT_STRING, to),
-        (0x0E06, PT_TIME, m.sent), (0x0E07, PT_INT32, flags), (0x1000, PT_STRING, m.body),
-        (0x3007, PT_TIME, m.sent), (0x3008, PT_TIME, m.sent),
+        (0x0E06, PT_TIME, m.sent), (0x0E07, PT_INT32, flags), (0x3007, PT_TIME, m.sent), (0x3008, PT_TIME, m.sent),
     ]
+    if m.body is not None:
+        props.append((0x1000, PT_STRING, m.body))
     if m.transport_headers is not None:
         props.append((0x007D, PT_STRING, m.transport_headers))
     if m.message_id is not None:
         props.append((0x1035, PT_STRING, m.message_id))
     if m.html_body is not None:
-        props.append((0x1013, PT_BINARY, m.html_body.encode("utf-8")))
-        props.append((0x3FDE, PT_INT32, 65001))  # PidTagInternetCodepage: the HTML body is UTF-8
-    size = len(m.body) * 2 + sum(len(a.data) for a in m.attachments)
+        props.append((0x1013, PT_BINARY, m.html_body))
+    if m.internet_codepage is not None:
+        props.append((0x3FDE, PT_INT32, m.internet_codepage))
+    size = len(m.body or "") * 2 + len(m.html_body or b"") + sum(len(a.data) for a in m.attachments)
     props.append((0x0E08, PT_INT32, size))
     return props, flags
 

@@ -7,10 +7,14 @@ PST file itself stays the original, and each rebuilt letter records its folder a
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.parser import HeaderParser
-from email.policy import SMTP
+from email.policy import default as mail_policy
+from email.utils import format_datetime, formataddr
 from typing import Any
 
 from leakdesk.errors import IntakeError
@@ -18,7 +22,25 @@ from leakdesk.intake.names import safe_name
 from leakdesk.intake.reading import Child, Extracted, ReadContext, Reader, Source
 
 PST_MAGIC = b"!BDN"
+MAX_FOLDER_DEPTH = 64
 _DROP = {"content-type", "content-transfer-encoding", "mime-version", "content-disposition"}
+
+# MAPI property tags ([MS-OXPROPS]) read from the record sets where pypff has no attribute for them
+PID_IPM_SUBTREE_ENTRY_ID = 0x35E0
+PID_SENDER_EMAIL, PID_SENDER_ADDRESS_TYPE, PID_SENDER_SMTP = 0x0C1F, 0x0C1E, 0x5D01
+PID_SENT_REPRESENTING_NAME, PID_SENT_REPRESENTING_SMTP = 0x0042, 0x5D02
+PID_MESSAGE_ID = 0x1035
+PID_BODY, PID_HTML = 0x1000, 0x1013
+PID_MESSAGE_CODEPAGE, PID_INTERNET_CODEPAGE = 0x3FFD, 0x3FDE
+PID_RECIPIENT_TYPE, PID_DISPLAY_NAME, PID_ADDRESS_TYPE, PID_EMAIL, PID_SMTP = 0x0C15, 0x3001, 0x3002, 0x3003, 0x39FE
+PID_ATTACH_METHOD, PID_ATTACH_FILENAME, PID_ATTACH_MIME = 0x3705, 0x3704, 0x370E
+PT_STRING8, PT_UNICODE = 0x001E, 0x001F
+ATTACH_EMBEDDED_MESSAGE = 5
+_RECIPIENT_HEADER = {1: "To", 2: "Cc", 3: "Bcc"}
+# Windows code pages whose Python codec is not simply "cp<number>"
+_CODEPAGES = {65001: "utf-8", 20866: "koi8-r", 21866: "koi8-u", 20127: "us-ascii", 1200: "utf-16-le",
+              50220: "iso-2022-jp", 51932: "euc-jp", 932: "shift_jis", 936: "gbk", 949: "euc-kr", 950: "big5",
+              **{28590 + n: f"iso-8859-{n}" for n in range(1, 16)}}
 
 
 class PstReader(Reader):
@@ -46,6 +68,7 @@ class PstReader(Reader):
 
     def _messages(self, pypff: Any, ctx: ReadContext, ex: Extracted, source: Source) -> Iterator[Child]:
         count = 0
+        folders: set[str] = set()
         with source.open() as fh:
             pst = pypff.file()
             try:
@@ -55,62 +78,239 @@ class PstReader(Reader):
                 raise IntakeError(f"the Outlook data file is damaged or encrypted and cannot be opened "
                                   f"({str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__})") from exc
             try:
-                for folder_path, message in _walk(root, ""):
+                for folder_path, message in _walk(root, "", _top_of_folders(pst), ex):
                     count += 1
+                    folders.add(folder_path)
                     if count > ctx.limits.max_children * 50:
                         ex.errors.append(f"more than {ctx.limits.max_children * 50:,} messages; the rest were not read")
                         break
                     try:
-                        raw, problems = rebuild(message, ctx)
+                        letter = rebuild(message, ctx)
                     except Exception as exc:  # one damaged message must not lose the others
-                        ex.errors.append(f"message {count} in '{folder_path}' cannot be read ({type(exc).__name__})")
+                        ex.errors.append(f"message {count} in the folder '{folder_path}' cannot be read "
+                                         f"({_first_line(exc)})")
                         continue
-                    yield Child(ctx.store_bytes(raw), f"message {count}", kind="email", media_type="message/rfc822",
-                                details={"folder": folder_path, "rebuilt": "from the Outlook data file's properties"},
-                                error="; ".join(problems) or None)
+                    yield Child(ctx.store_bytes(letter.raw), f"message {count}", kind="email",
+                                media_type="message/rfc822",
+                                details={"folder": folder_path, "rebuilt": letter.how},
+                                error="; ".join(letter.errors) or None, warnings=letter.warnings)
             finally:
                 pst.close()
                 ex.details["messages"] = count
+                ex.details["folders"] = len(folders)
 
 
-def _walk(folder: Any, path: str) -> Iterator[tuple[str, Any]]:
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
+
+
+def _top_of_folders(pst: Any) -> int | None:
+    """The NID of the folder Outlook shows as the top of the mailbox (the store's IPM subtree), when it is named."""
+    try:
+        entry = pst.get_message_store().get_record_set(0).get_entry_by_type(PID_IPM_SUBTREE_ENTRY_ID)
+        data = bytes(entry.data) if entry is not None else b""
+    except Exception:  # no store, or a damaged one: folder paths then start at the root
+        return None
+    return int.from_bytes(data[20:24], "little") if len(data) >= 24 else None
+
+
+def _walk(folder: Any, path: str, top: int | None, ex: Extracted, depth: int = 0) -> Iterator[tuple[str, Any]]:
+    """(folder path, message) for every message below `folder`, folders named as the mail client shows them: the
+    paths start below the top of the mailbox ("Inbox/Projects"); anything outside it keeps its path from the root."""
     for i in range(folder.number_of_sub_messages):
         yield path or "/", folder.get_sub_message(i)
+    if not folder.number_of_sub_folders:
+        return
+    if depth >= MAX_FOLDER_DEPTH:
+        ex.errors.append(f"the folder '{path}' is nested more than {MAX_FOLDER_DEPTH} deep; its sub-folders were "
+                         "not read")
+        return
+    starts_paths = top is not None and folder.identifier == top
     for i in range(folder.number_of_sub_folders):
         sub = folder.get_sub_folder(i)
-        yield from _walk(sub, f"{path}/{sub.name or f'folder {i + 1}'}")
+        name = (sub.name or f"folder {i + 1}").replace("/", "\u2215")  # a slash in a name is not a sub-folder
+        yield from _walk(sub, name if starts_paths else f"{path}/{name}".lstrip("/"), top, ex, depth + 1)
 
 
-def rebuild(message: Any, ctx: ReadContext) -> tuple[bytes, list[str]]:
-    """An RFC 822 message from a PST message's transport headers, body and attachments."""
-    out = EmailMessage(policy=SMTP)
+@dataclass
+class Letter:
+    """One PST message rebuilt as RFC 822 bytes, with what the desk should know about how."""
+
+    raw: bytes
+    how: str
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _entry(item: Any, prop_id: int, record_set: int = 0) -> tuple[int, bytes] | None:
+    """(value type, raw bytes) of one property of a pypff item, or None when it is absent."""
+    try:
+        entry = item.get_record_set(record_set).get_entry_by_type(prop_id)
+    except Exception:  # no such record set, or libpff cannot read the value
+        return None
+    if entry is None or entry.data is None:
+        return None
+    return entry.value_type, bytes(entry.data)
+
+
+def _text(item: Any, prop_id: int, codepage: str | None = None, record_set: int = 0) -> str | None:
+    found = _entry(item, prop_id, record_set)
+    if found is None:
+        return None
+    kind, data = found
+    if kind == PT_UNICODE:
+        return data.decode("utf-16-le", "replace").rstrip("\0")
+    if kind == PT_STRING8:
+        return data.decode(codepage or "cp1252", "replace").rstrip("\0")
+    return None
+
+
+def _integer(item: Any, prop_id: int, record_set: int = 0) -> int | None:
+    found = _entry(item, prop_id, record_set)
+    return int.from_bytes(found[1][:4], "little", signed=True) if found and len(found[1]) >= 4 else None
+
+
+def codec_of(codepage: int | None) -> str | None:
+    """The Python codec of a Windows code page number, or None when there is none or it is unknown."""
+    if not codepage:
+        return None
+    name = _CODEPAGES.get(codepage, f"cp{codepage}")
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def _address(name: str | None, email: str | None) -> str | None:
+    if email and "@" not in email:
+        email = None  # an Exchange X.500 address (/O=ORG/OU=...): not a mail address
+    if not email:
+        return name or None
+    return formataddr((name or "", email)) if name and name != email else email
+
+
+def _sender(message: Any, codepage: str | None) -> str | None:
+    kind = (_text(message, PID_SENDER_ADDRESS_TYPE, codepage) or "").upper()
+    email = _text(message, PID_SENDER_SMTP, codepage) or (
+        _text(message, PID_SENDER_EMAIL, codepage) if kind in ("", "SMTP") else None)
+    name = message.sender_name or _text(message, PID_SENT_REPRESENTING_NAME, codepage)
+    return _address(name, email or _text(message, PID_SENT_REPRESENTING_SMTP, codepage))
+
+
+def _recipients(message: Any, codepage: str | None) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    try:
+        table = message.recipients
+        count = table.number_of_record_sets if table is not None else 0
+    except Exception:  # a message without a readable recipient table
+        return found
+    for n in range(count):
+        kind = _RECIPIENT_HEADER.get(_integer(table, PID_RECIPIENT_TYPE, n) or 1, "To")
+        address_type = (_text(table, PID_ADDRESS_TYPE, codepage, n) or "").upper()
+        email = _text(table, PID_SMTP, codepage, n) or (
+            _text(table, PID_EMAIL, codepage, n) if address_type in ("", "SMTP") else None)
+        shown = _address(_text(table, PID_DISPLAY_NAME, codepage, n), email)
+        if shown:
+            found.setdefault(kind, []).append(shown)
+    return found
+
+
+def _when(message: Any) -> datetime | None:
+    for name in ("client_submit_time", "delivery_time", "creation_time"):
+        try:
+            value = getattr(message, name)
+        except Exception:  # an unreadable time: try the next one
+            continue
+        if isinstance(value, datetime) and value.year > 1601:
+            return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return None
+
+
+def _set_header(out: EmailMessage, name: str, value: str, problems: list[str]) -> None:
+    try:
+        out[name] = value
+    except Exception:  # a value the header registry refuses: keep it unparsed rather than lose it
+        problems.append(f"the {name} field from Outlook could not be written as a mail header")
+
+
+def rebuild(message: Any, ctx: ReadContext) -> Letter:
+    """An RFC 822 message from a PST message: its transport headers as received when Outlook kept them, otherwise
+    the sender, recipients, date and Message-ID from Outlook's own fields; then the bodies and the attachments."""
+    out = EmailMessage(policy=mail_policy)
+    letter = Letter(b"", "")
+    codepage = codec_of(_integer(message, PID_INTERNET_CODEPAGE)) or codec_of(_integer(message, PID_MESSAGE_CODEPAGE))
     headers = message.transport_headers or ""
     for name, value in HeaderParser().parsestr(headers, headersonly=True).items():
         if name.lower() not in _DROP:
-            out[name] = value
-    if "Subject" not in out and message.subject:
-        out["Subject"] = message.subject
-    if "From" not in out and message.sender_name:
-        out["From"] = message.sender_name
-    body = message.plain_text_body
-    html = message.html_body
-    if body:
-        out.set_content(body.decode("utf-8", "replace"), subtype="plain")
-    elif html:
-        out.set_content(html.decode("utf-8", "replace"), subtype="html")
-    else:
+            _set_header(out, name, value, letter.warnings)
+    filled = []
+    recipients = _recipients(message, codepage)
+    for name, value in (("Subject", message.subject), ("From", _sender(message, codepage)),
+                        *((k, ", ".join(v)) for k, v in recipients.items()),
+                        ("Date", format_datetime(when) if (when := _when(message)) else None),
+                        ("Message-ID", _text(message, PID_MESSAGE_ID, codepage))):
+        if value and name not in out:
+            _set_header(out, name, value, letter.warnings)
+            filled.append(name)
+    letter.how = ("from the Outlook data file's properties; " + (
+        "the transport headers as received" + (f", with {', '.join(filled)} from Outlook's fields" if filled else "")
+        if headers.strip() else
+        f"no transport headers (a letter written or sent from this mailbox, or kept by Exchange): "
+        f"{', '.join(filled) or 'nothing'} from Outlook's fields"))
+    _bodies(out, message, codepage, letter)
+    _attachments(out, message, ctx, codepage, letter)
+    letter.raw = out.as_bytes()
+    return letter
+
+
+def _bodies(out: EmailMessage, message: Any, codepage: str | None, letter: Letter) -> None:
+    plain = _text(message, PID_BODY, codepage)
+    if plain is None and message.plain_text_body:
+        plain = message.plain_text_body.decode("utf-8", "replace")
+    html = _entry(message, PID_HTML)
+    if plain is not None:
+        out.set_content(plain, subtype="plain")
+    if html is not None:
+        kind, data = html
+        if kind == PT_UNICODE:
+            part: tuple[Any, ...] = (data.decode("utf-16-le", "replace"),)
+            params: dict[str, Any] = {"subtype": "html"}
+        else:  # bytes in the letter's code page: kept as they are, labelled, and read by the email reader
+            part, params = (data,), {"maintype": "text", "subtype": "html", "cte": "base64",
+                                     "params": {"charset": codepage} if codepage else {}}
+        (out.add_alternative if plain is not None else out.set_content)(*part, **params)
+    if plain is None and html is None:
+        rtf = message.rtf_body
         out.set_content("")
-    problems = []
+        if rtf:
+            out.add_attachment(bytes(rtf), maintype="text", subtype="rtf", filename="message body.rtf")
+            letter.warnings.append("the letter's body exists only as RTF; it is kept as the attachment "
+                                   "'message body.rtf'")
+
+
+def _attachments(out: EmailMessage, message: Any, ctx: ReadContext, codepage: str | None, letter: Letter) -> None:
     for n in range(message.number_of_attachments):
-        att = message.get_attachment(n)
-        size = att.get_size() or 0
-        if size > ctx.limits.max_total_bytes:
-            problems.append(f"attachment {n + 1} is larger than the limit; not extracted")
+        try:
+            att = message.get_attachment(n)
+            if _integer(att, PID_ATTACH_METHOD) == ATTACH_EMBEDDED_MESSAGE:
+                letter.errors.append(f"attachment {n + 1} is an attached Outlook item, which is not extracted")
+                continue
+            size = att.get_size() or 0
+            if size > ctx.limits.max_total_bytes:
+                letter.errors.append(f"attachment {n + 1} is larger than the limit; not extracted")
+                continue
+            data = att.read_buffer(size) if size else b""
+        except Exception as exc:  # one unreadable attachment must not lose the letter
+            letter.errors.append(f"attachment {n + 1} cannot be read ({_first_line(exc)})")
             continue
-        data = att.read_buffer(size) if size else b""
-        filename, problem = safe_name(getattr(att, "long_filename", None) or f"attachment-{n + 1}")
+        declared = (getattr(att, "long_filename", None) or _text(att, PID_ATTACH_FILENAME, codepage)
+                    or _text(att, PID_DISPLAY_NAME, codepage) or f"attachment-{n + 1}")
+        filename, problem = safe_name(declared)
         if problem:
-            problems.append(problem)
-        out.add_attachment(data, maintype="application", subtype="octet-stream",
-                           filename=filename or f"attachment-{n + 1}")
-    return out.as_bytes(), problems
+            letter.warnings.append(problem)
+        maintype, _, subtype = (_text(att, PID_ATTACH_MIME, codepage) or "").strip().lower().partition("/")
+        if (maintype == "multipart" or not (maintype.isascii() and maintype.isalpha() and subtype.isascii()
+                                            and subtype and " " not in subtype)):
+            maintype, subtype = "application", "octet-stream"
+        out.add_attachment(bytes(data), maintype=maintype, subtype=subtype, filename=filename or f"attachment-{n + 1}")
