@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DEBIAN_PACKAGES := gnupg dovecot-imapd sqlite3 postgresql libicu-dev g++ pkg-config chromium wrk \
                    tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng poppler-utils fonts-dejavu-core \
                    antiword catdoc libarchive13 libreoffice-writer-nogui libreoffice-impress-nogui \
-                   mat2 libimage-exiftool-perl openssl procmail
+                   mat2 libimage-exiftool-perl openssl procmail pst-utils
 
 .PHONY: demo test system-deps venv lint bench clean
 

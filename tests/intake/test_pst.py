@@ -162,3 +162,35 @@ def test_a_cut_pst_is_refused_in_one_line_naming_the_file(case: Case, tmp_path: 
     assert listed[0]["error"].startswith("the Outlook data file is damaged or encrypted and cannot be opened (")
     assert "\n" not in listed[0]["error"]
     assert [p.where for p in result.problems] == [str(tmp_path / "outlook.pst")]
+
+
+def _break_heap_holding(data: bytes, text: str, client_signature: int) -> bytes:
+    """The PST with the Heap-on-Node block that holds `text` (UTF-16) given a wrong client signature, as a damaged
+    disk sector would: libpff then cannot read that property context or table."""
+    out = bytearray(data)
+    at = out.find(text.encode("utf-16-le")) // 64 * 64
+    while not (out[at + 2] == 0xEC and out[at + 3] == client_signature):
+        at -= 64  # blocks start on 64-byte boundaries, with their heap's header
+    out[at + 3] = 0x00
+    return bytes(out)
+
+
+def test_a_damaged_letter_is_named_and_the_others_are_read(case: Case, tmp_path: Path) -> None:
+    data = _break_heap_holding(write_pst(_letters()), "Subject: Meeting notes", 0xBC)
+    result, listed = _ingest(case, tmp_path, data)
+    assert sorted(d["message_id"] for d in listed if d["kind"] == "email") == [
+        "<pst1@example.org>", "<pst3@example.org>", "<sent1@example.org>"]
+    [problem] = result.problems
+    assert problem.where == str(tmp_path / "outlook.pst")
+    assert problem.message.startswith("message 2 in the folder 'Inbox' is damaged and cannot be read "
+                                      "(unsupported table signature: 0x")
+
+
+def test_a_folder_whose_list_of_letters_is_damaged_does_not_stop_the_others(case: Case, tmp_path: Path) -> None:
+    data = _break_heap_holding(write_pst(_letters()), "Meeting notes", 0x7C)  # Inbox's contents table
+    result, listed = _ingest(case, tmp_path, data)
+    assert sorted(d["message_id"] for d in listed if d["kind"] == "email") == [
+        "<pst3@example.org>", "<sent1@example.org>"]
+    [problem] = result.problems
+    assert problem.message.startswith("the folder 'Inbox' is damaged and its letters cannot be listed "
+                                      "(unsupported table signature: 0x")

@@ -8,6 +8,7 @@ PST file itself stays the original, and each rebuilt letter records its folder a
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -76,7 +77,7 @@ class PstReader(Reader):
                 root = pst.get_root_folder()
             except Exception as exc:  # libpff raises OSError with its own text on damaged files
                 raise IntakeError(f"the Outlook data file is damaged or encrypted and cannot be opened "
-                                  f"({str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__})") from exc
+                                  f"({_first_line(exc)})") from exc
             try:
                 for folder_path, message in _walk(root, "", _top_of_folders(pst), ex):
                     count += 1
@@ -85,10 +86,12 @@ class PstReader(Reader):
                         ex.errors.append(f"more than {ctx.limits.max_children * 50:,} messages; the rest were not read")
                         break
                     try:
+                        if isinstance(message, Exception):
+                            raise message
                         letter = rebuild(message, ctx)
                     except Exception as exc:  # one damaged message must not lose the others
-                        ex.errors.append(f"message {count} in the folder '{folder_path}' cannot be read "
-                                         f"({_first_line(exc)})")
+                        ex.errors.append(f"message {count} in the folder '{folder_path}' is damaged and cannot be "
+                                         f"read ({_first_line(exc)})")
                         continue
                     yield Child(ctx.store_bytes(letter.raw), f"message {count}", kind="email",
                                 media_type="message/rfc822",
@@ -101,8 +104,14 @@ class PstReader(Reader):
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0][:200] if text else type(exc).__name__
+    """libpff's reason in one line: its messages run from the outermost call inwards ("pypff_x: unable to
+    retrieve ... libpff_y: unsupported table signature: 0xe4. ..."); the second one says what was wrong."""
+    text = " ".join(str(exc).split())
+    if not text:
+        return type(exc).__name__
+    parts = [p for p in text.split(". ") if p]
+    reason = parts[1] if len(parts) > 1 and parts[0].startswith("pypff_") else parts[0]
+    return re.sub(r"^\w+: ", "", reason).rstrip(".")[:200]
 
 
 def _top_of_folders(pst: Any) -> int | None:
@@ -117,18 +126,39 @@ def _top_of_folders(pst: Any) -> int | None:
 
 def _walk(folder: Any, path: str, top: int | None, ex: Extracted, depth: int = 0) -> Iterator[tuple[str, Any]]:
     """(folder path, message) for every message below `folder`, folders named as the mail client shows them: the
-    paths start below the top of the mailbox ("Inbox/Projects"); anything outside it keeps its path from the root."""
-    for i in range(folder.number_of_sub_messages):
-        yield path or "/", folder.get_sub_message(i)
-    if not folder.number_of_sub_folders:
+    paths start below the top of the mailbox ("Inbox/Projects"); anything outside it keeps its path from the root.
+    A message libpff cannot open comes as its exception; a folder it cannot list is an error, and the walk goes on."""
+    shown = path or "/"
+    try:
+        messages = folder.number_of_sub_messages
+    except Exception as exc:  # a damaged contents table: the sub-folders may still be read
+        ex.errors.append(f"the folder '{shown}' is damaged and its letters cannot be listed ({_first_line(exc)})")
+        messages = 0
+    try:
+        folders = folder.number_of_sub_folders
+    except Exception as exc:  # a damaged hierarchy table
+        ex.errors.append(f"the folder '{shown}' is damaged and its sub-folders cannot be listed "
+                         f"({_first_line(exc)})")
+        folders = 0
+    for i in range(messages):
+        try:
+            yield shown, folder.get_sub_message(i)
+        except Exception as exc:  # a damaged message: reported by the caller, with its number
+            yield shown, exc
+    if not folders:
         return
     if depth >= MAX_FOLDER_DEPTH:
         ex.errors.append(f"the folder '{path}' is nested more than {MAX_FOLDER_DEPTH} deep; its sub-folders were "
                          "not read")
         return
     starts_paths = top is not None and folder.identifier == top
-    for i in range(folder.number_of_sub_folders):
-        sub = folder.get_sub_folder(i)
+    for i in range(folders):
+        try:
+            sub = folder.get_sub_folder(i)
+        except Exception as exc:  # a damaged folder: its siblings are still read
+            ex.errors.append(f"sub-folder {i + 1} of the folder '{shown}' is damaged and cannot be read "
+                             f"({_first_line(exc)})")
+            continue
         name = (sub.name or f"folder {i + 1}").replace("/", "\u2215")  # a slash in a name is not a sub-folder
         yield from _walk(sub, name if starts_paths else f"{path}/{name}".lstrip("/"), top, ex, depth + 1)
 
