@@ -139,6 +139,15 @@ def _stream(entry: Any, budget: int) -> Iterator[bytes]:
         yield bytes(block)
 
 
+# libarchive's words for the damage a desk meets most, said first in plain words (libarchive's kept after them)
+_PLAIN = (("crc error", "a checksum does not match, so the file is damaged"),
+          ("checksum error", "a checksum does not match, so the file is damaged"),
+          ("truncated", "the file is cut short"),
+          ("unexpected end of", "the file is cut short"))
+
+
 def _why(exc: ArchiveError) -> str:
     msg = getattr(exc, "msg", None) or str(exc)
-    return (msg.decode("utf-8", "replace") if isinstance(msg, bytes) else str(msg)).strip().rstrip(".")[:200]
+    text = (msg.decode("utf-8", "replace") if isinstance(msg, bytes) else str(msg)).strip().rstrip(".")[:200]
+    plain = next((words for key, words in _PLAIN if key in text.lower()), None)
+    return f"{plain}: {text}" if plain else text
