@@ -1,7 +1,9 @@
 """Real servers for tests: Dovecot IMAP, GnuPG homes and PostgreSQL, all on 127.0.0.1, all in temp folders.
 
 Registered as a pytest plugin from `tests/conftest.py`. Each server runs as an unprivileged user (Dovecot and
-PostgreSQL both refuse to run as root), writes its log into its temp folder, and is stopped at teardown.
+PostgreSQL both refuse to run as root), in a session of its own (Ctrl-C reaches pytest, which stops it), writes its
+log into its temp folder, and is stopped at teardown. Its temp folder carries the session's marker, so a run that
+is killed (no teardown) leaves nothing running either: see tests/reaper.py.
 A fixture skips, with the reason, only when the server's Debian package is missing and cannot be installed.
 """
 
@@ -24,12 +26,38 @@ from pathlib import Path
 
 import pytest
 
+from tests.reaper import SessionGuard, reap_stale_sessions, session_marker
+
 REPO = Path(__file__).resolve().parent.parent
 SERVICE_USER = "leakdesk-mail"  # unprivileged system user the servers run as when the tests run as root
 START_TIMEOUT = 30.0
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _servers_never_outlive_the_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """First stop what killed sessions left; then guard this one (its server folders and its base temp folder,
+    where the cases' GnuPG homes are) with a watchdog that stops what is left when pytest ends, however."""
+    global _guard
+    reap_stale_sessions()
+    _guard = SessionGuard([session_marker(), f"{tmp_path_factory.getbasetemp()}/"])
+    try:
+        yield
+    finally:
+        _guard.close()
+        _guard = None
+
+
+_guard: SessionGuard | None = None
+
+
+def session_guard() -> SessionGuard:
+    """This session's guard (its markers and watchdog)."""
+    assert _guard is not None, "the session guard starts with the session"
+    return _guard
+
 
 
 def free_port() -> int:
@@ -78,7 +106,7 @@ def service_user() -> pwd.struct_passwd:
 
 def service_dir(prefix: str) -> Path:
     """A short temp folder owned by the service user (short: unix socket paths are limited to 107 bytes)."""
-    path = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    path = Path(tempfile.mkdtemp(prefix=Path(session_marker()).name + prefix, dir="/tmp"))
     user = service_user()
     os.chmod(path, 0o755)
     if os.geteuid() == 0:
@@ -207,7 +235,7 @@ def dovecot() -> Iterator[Dovecot]:
     if not binary or not Path("/usr/lib/dovecot/imap").exists():
         pytest.skip("Dovecot (Debian package dovecot-imapd) is not installed and could not be installed here.")
     user = service_user()
-    root = service_dir("ld-dovecot-")
+    root = service_dir("dovecot-")
     port = free_port()
     (root / "mail").mkdir()
     if os.geteuid() == 0:
@@ -222,7 +250,8 @@ def dovecot() -> Iterator[Dovecot]:
     account.config.write_text(_dovecot_config(root, port, user, account.tls_port), "utf-8")
     # Dovecot keeps inherited stdout/stderr open: without the redirect the caller would hang.
     subprocess.run(
-        [binary, "-c", str(account.config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True
+        [binary, "-c", str(account.config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True,
+        start_new_session=True,
     )
     try:
         wait_for_port(port, log=account.log)
@@ -273,7 +302,7 @@ def gnupg_home_factory() -> Iterator[Callable[[], Path]]:
     homes: list[Path] = []
 
     def make() -> Path:
-        home = Path(tempfile.mkdtemp(prefix="ld-gpg-", dir="/tmp"))
+        home = Path(tempfile.mkdtemp(prefix=Path(session_marker()).name + "gpg-", dir="/tmp"))
         os.chmod(home, 0o700)
         homes.append(home)
         return home
@@ -323,10 +352,10 @@ def postgres_server() -> Iterator[PostgresServer]:
     if not bindir:
         pytest.skip("PostgreSQL (Debian package postgresql) is not installed and could not be installed here.")
     bin_path = Path(bindir).parent
-    root = service_dir("ld-pg-")
+    root = service_dir("pg-")
     data, log, port = root / "data", root / "postgres.log", free_port()
     server = PostgresServer("127.0.0.1", port, "leakdesk", root)
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE, "check": True}
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE, "check": True, "start_new_session": True}
     subprocess.run(
         as_service_user(
             [str(bin_path / "initdb"), "-D", str(data), "-U", server.superuser, "-A", "trust", "-E", "UTF8"]

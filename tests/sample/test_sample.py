@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from leakdesk.sample import SERIES_NAME, demo_key, letters_with, load_manifest, mail_files, sample_dir
+from tests.reaper import session_marker
 
 SAMPLE = sample_dir()
 MANIFEST = load_manifest()
@@ -235,7 +236,7 @@ def test_pgp_letter_decrypts_with_the_demo_key_to_the_authored_text() -> None:
     assert msg.get_content_type() == "multipart/encrypted"
     assert plain_text_absent(msg, text_of(entry))
     armored = msg.get_payload()[1].get_payload(decode=True)
-    home = Path(tempfile.mkdtemp(prefix="leakdesk-test-gpg-"))
+    home = Path(tempfile.mkdtemp(prefix=Path(session_marker()).name + "sample-gpg-", dir="/tmp"))  # reaped if killed
     try:
         home.chmod(0o700)
         gpg = ["gpg", "--homedir", str(home), "--batch", "--no-tty"]
