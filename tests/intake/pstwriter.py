@@ -31,7 +31,7 @@ NID_ATTACHMENT_TABLE = 0x671
 NID_RECIPIENT_TABLE = 0x692
 
 PT_INT16, PT_INT32, PT_BOOL, PT_INT64, PT_TIME = 0x0002, 0x0003, 0x000B, 0x0014, 0x0040
-PT_STRING, PT_BINARY = 0x001F, 0x0102
+PT_STRING, PT_BINARY, PT_OBJECT = 0x001F, 0x0102, 0x000D
 
 PAGE = 512
 BLOCK_MAX_DATA = 8192 - 16
@@ -65,9 +65,12 @@ def _align(n: int, to: int) -> int:
 # ---------------------------------------------------------------------------------------------- what to write
 @dataclass
 class PstAttachment:
+    """A file attached by value, or (with `message`) an attached Outlook item: a forwarded letter."""
+
     filename: str
-    data: bytes
+    data: bytes = b""
     mime_type: str = "application/octet-stream"
+    message: PstMessage | None = None
 
 
 @dataclass
@@ -189,7 +192,11 @@ def property_context(props: Iterable[Value]) -> Node:
     records = []
     for prop_id, ptype, value in props:
         inline = _inline(ptype, value)
-        hnid = inline if inline is not None else heap.store(_encode(ptype, value))
+        if isinstance(value, Node):  # PtypObject: a subnode, named with its size ([MS-PST] 2.3.3.5)
+            sub = node.add_subnode(value, NID_TYPE_NORMAL_MESSAGE)
+            hnid = heap.allocate(struct.pack("<II", sub, len(value.data)))
+        else:
+            hnid = inline if inline is not None else heap.store(_encode(ptype, value))
         records.append((struct.pack("<H", prop_id), struct.pack("<HI", ptype, hnid)))
     heap.user_root = bth(heap, 2, 6, records)
     node.data = heap.to_bytes()
@@ -307,14 +314,16 @@ def _message_node(m: PstMessage) -> Node:
     if m.attachments:
         rows = []
         for n, att in enumerate(m.attachments):
+            method = 5 if att.message else 1  # afEmbeddedMessage, afByValue
+            content: Value = ((0x3701, PT_OBJECT, _message_node(att.message)) if att.message else
+                              (0x3701, PT_BINARY, att.data))
             pc = property_context([
-                (0x0E20, PT_INT32, len(att.data)), (0x3001, PT_STRING, att.filename),
-                (0x3701, PT_BINARY, att.data), (0x3704, PT_STRING, att.filename[:8]),
-                (0x3705, PT_INT32, 1), (0x3707, PT_STRING, att.filename), (0x370B, PT_INT32, -1),
-                (0x370E, PT_STRING, att.mime_type),
+                (0x0E20, PT_INT32, len(att.data)), (0x3001, PT_STRING, att.filename), content,
+                (0x3704, PT_STRING, att.filename[:8]), (0x3705, PT_INT32, method),
+                (0x3707, PT_STRING, att.filename), (0x370B, PT_INT32, -1), (0x370E, PT_STRING, att.mime_type),
             ])
             nid = node.add_subnode(pc, 0, (0x8000 + n) << 5 | NID_TYPE_ATTACHMENT)
-            rows.append((nid, {0x0E20: len(att.data), 0x3704: att.filename, 0x3705: 1, 0x370B: -1}))
+            rows.append((nid, {0x0E20: len(att.data), 0x3704: att.filename, 0x3705: method, 0x370B: -1}))
         node.add_subnode(table_context(ATTACHMENT_COLUMNS, rows), 0, NID_ATTACHMENT_TABLE)
     return node
 

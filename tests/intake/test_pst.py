@@ -194,3 +194,18 @@ def test_a_folder_whose_list_of_letters_is_damaged_does_not_stop_the_others(case
     [problem] = result.problems
     assert problem.message.startswith("the folder 'Inbox' is damaged and its letters cannot be listed "
                                       "(unsupported table signature: 0x")
+
+
+def test_an_attached_outlook_item_is_named_as_not_extracted_and_the_rest_is_read(case: Case, tmp_path: Path) -> None:
+    inner = PstMessage("Пересланное письмо", "Текст пересланного письма.", message_id="<inner@example.org>")
+    outer = PstMessage("Fwd", EN_TEXT, message_id="<outer@example.org>",
+                       attachments=[PstAttachment("Пересланное письмо", message=inner),
+                                    PstAttachment("notes.txt", b"Plain notes.\n", "text/plain")])
+    result, listed = _ingest(case, tmp_path, write_pst([PstFolder("Inbox", [outer])]))
+    [letter] = [d for d in listed if d["kind"] == "email"]
+    assert [d["filename"] for d in listed if d["parent_id"] == letter["id"]] == ["notes.txt"]
+    assert letter["status"] == "error"
+    assert letter["error"] == ("attachment 1 ('Пересланное письмо') is an attached Outlook item (a forwarded letter "
+                               "or other item); libpff-python cannot open such items, so it was not extracted (the "
+                               "PST is kept as the original)")
+    assert len(result.problems) == 1

@@ -324,7 +324,10 @@ def _attachments(out: EmailMessage, message: Any, ctx: ReadContext, codepage: st
         try:
             att = message.get_attachment(n)
             if _integer(att, PID_ATTACH_METHOD) == ATTACH_EMBEDDED_MESSAGE:
-                letter.errors.append(f"attachment {n + 1} is an attached Outlook item, which is not extracted")
+                name, _ = safe_name(_text(att, PID_DISPLAY_NAME, codepage) or _text(att, PID_ATTACH_FILENAME, codepage))
+                letter.errors.append(f"attachment {n + 1}{f' ({name!r})' if name else ''} is an attached Outlook "
+                                     "item (a forwarded letter or other item); libpff-python cannot open such items, "
+                                     "so it was not extracted (the PST is kept as the original)")
                 continue
             size = att.get_size() or 0
             if size > ctx.limits.max_total_bytes:
