@@ -54,6 +54,25 @@ def signature(ib: int, bid: int) -> int:
     return ((value >> 16) ^ value) & 0xFFFF
 
 
+def lzfu(rtf: bytes) -> bytes:
+    """[MS-OXRTFCP] compressed RTF using literals only: a control byte of 0 before every 8 bytes, then a dictionary
+    reference to the current write position, which ends the stream (the dictionary starts at 207, after the
+    pre-loaded RTF prefix)."""
+    out = bytearray()
+    for at in range(0, len(rtf), 8):
+        chunk = rtf[at:at + 8]
+        if len(chunk) < 8:  # the end marker goes in this run, right after its literals
+            out.append(1 << len(chunk))
+            out += chunk + struct.pack(">H", ((207 + len(rtf)) % 4096) << 4)
+            break
+        out.append(0)
+        out += chunk
+    else:
+        out.append(1)
+        out += struct.pack(">H", ((207 + len(rtf)) % 4096) << 4)
+    return struct.pack("<IIII", len(out) + 12, len(rtf), 0x75465A4C, crc(bytes(out))) + out
+
+
 def filetime(when: datetime) -> int:
     return int((when - FILETIME_EPOCH).total_seconds() * 10_000_000)
 
@@ -85,6 +104,7 @@ class PstMessage:
     message_id: str | None = None
     html_body: bytes | None = None
     internet_codepage: int | None = None  # the code page of the HTML body (PidTagInternetCodepage)
+    rtf_body: bytes | None = None  # written as [MS-OXRTFCP] LZFu, literals only
     attachments: list[PstAttachment] = field(default_factory=list)
 
 
@@ -298,6 +318,8 @@ def _message_props(m: PstMessage) -> tuple[list[Value], int]:
         props.append((0x1035, PT_STRING, m.message_id))
     if m.html_body is not None:
         props.append((0x1013, PT_BINARY, m.html_body))
+    if m.rtf_body is not None:
+        props.append((0x1009, PT_BINARY, lzfu(m.rtf_body)))  # PidTagRtfCompressed
     if m.internet_codepage is not None:
         props.append((0x3FDE, PT_INT32, m.internet_codepage))
     size = len(m.body or "") * 2 + len(m.html_body or b"") + sum(len(a.data) for a in m.attachments)

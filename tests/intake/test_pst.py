@@ -209,3 +209,15 @@ def test_an_attached_outlook_item_is_named_as_not_extracted_and_the_rest_is_read
                                "or other item); libpff-python cannot open such items, so it was not extracted (the "
                                "PST is kept as the original)")
     assert len(result.problems) == 1
+
+
+def test_a_letter_whose_body_is_only_rtf_keeps_it_as_a_file_and_says_so(case: Case, tmp_path: Path) -> None:
+    rtf = rb"{\rtf1\ansi\ansicpg1251 {\fonttbl\f0 Arial;}\f0 \'c4\'ee\'e1\'f0\'fb\'e9 \'e4\'e5\'ed\'fc.\par}"
+    letter = PstMessage("RTF only", None, rtf_body=rtf, message_id="<rtf@example.org>")
+    result, listed = _ingest(case, tmp_path, write_pst([PstFolder("Inbox", [letter])]))
+    assert result.ok, result.problems
+    [row] = [d for d in listed if d["kind"] == "email"]
+    assert row["warning"] == "the letter's body exists only as RTF; it is kept as the attachment 'message body.rtf'"
+    [body] = [d for d in listed if d["parent_id"] == row["id"]]
+    assert body["filename"] == "message body.rtf"
+    assert case.originals.read_bytes(body["sha256"]) == rtf

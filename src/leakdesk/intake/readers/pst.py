@@ -314,7 +314,7 @@ def _bodies(out: EmailMessage, message: Any, codepage: str | None, letter: Lette
         rtf = message.rtf_body
         out.set_content("")
         if rtf:
-            out.add_attachment(bytes(rtf), maintype="text", subtype="rtf", filename="message body.rtf")
+            out.add_attachment(bytes(rtf).rstrip(b"\0"), maintype="text", subtype="rtf", filename="message body.rtf")
             letter.warnings.append("the letter's body exists only as RTF; it is kept as the attachment "
                                    "'message body.rtf'")
 
