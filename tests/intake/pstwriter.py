@@ -544,3 +544,32 @@ def write_pst(folders: list[PstFolder], store_name: str = "Personal Folders",
     root = PstFolder("", [], [PstFolder(top_name, [], folders)])
     _add_folder(layout, NID_ROOT_FOLDER, NID_ROOT_FOLDER, root, sub_nids=[top], container_class=None)
     return layout.to_bytes()
+
+
+# ---------------------------------------------------------------------------------------------- from a received email
+def message_from_eml(raw: bytes) -> PstMessage:
+    """The PST message Outlook would keep for a received email: its header block as the transport headers, the
+    decoded plain and HTML bodies, the sender, recipients, date, Message-ID and the attached files."""
+    from email import message_from_bytes, policy
+    from email.message import EmailMessage
+    from email.utils import getaddresses, parseaddr
+
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert isinstance(parsed, EmailMessage)
+    end = raw.find(b"\n\n") if b"\r\n\r\n" not in raw else raw.find(b"\r\n\r\n")
+    headers = raw[:end].decode("utf-8", "replace").replace("\r\n", "\n").replace("\n", "\r\n") + "\r\n\r\n"
+    name, address = parseaddr(str(parsed.get("From", "")))
+    plain, html = parsed.get_body(("plain",)), parsed.get_body(("html",))
+    attachments = []
+    for part in parsed.iter_attachments():
+        content = part.get_payload(decode=True)
+        if isinstance(content, bytes):
+            attachments.append(PstAttachment(part.get_filename() or "attachment", content, part.get_content_type()))
+    date = parsed["Date"].datetime if parsed["Date"] is not None else datetime(2021, 1, 1, tzinfo=UTC)
+    return PstMessage(
+        subject=str(parsed.get("Subject", "")), body=plain.get_content() if plain is not None else None,
+        sender_name=name or address, sender_email=address,
+        to=[(n or a, a) for n, a in getaddresses([str(v) for v in parsed.get_all("To", [])])],
+        sent=date.astimezone(UTC), transport_headers=headers, message_id=str(parsed.get("Message-ID", "")) or None,
+        html_body=html.get_content().encode("utf-8") if html is not None else None,
+        internet_codepage=65001 if html is not None else None, attachments=attachments)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import mailbox
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -221,3 +222,36 @@ def test_a_letter_whose_body_is_only_rtf_keeps_it_as_a_file_and_says_so(case: Ca
     [body] = [d for d in listed if d["parent_id"] == row["id"]]
     assert body["filename"] == "message body.rtf"
     assert case.originals.read_bytes(body["sha256"]) == rtf
+
+
+def _series(case: Case) -> dict[str, tuple[Any, ...]]:
+    """Per Message-ID: subject, sender, date, status, first text and the attachments' names and statuses."""
+    listed = list_dispatches(case)
+    found = {}
+    for d in listed:
+        if d["kind"] == "email" and d["parent_id"] is None:
+            texts = [text.strip() for text in _texts(case, d["id"])]
+            files = sorted((c["filename"], c["status"]) for c in listed if c["parent_id"] == d["id"])
+            found[d["message_id"]] = (d["subject"], d["sender"], d["date_utc"], d["status"], texts[:1], files)
+    return found
+
+
+def test_the_sample_series_from_a_pst_reads_as_it_does_from_its_emails(tmp_path: Path) -> None:
+    """scripts/build-sample-pst writes sample letters as the recipient's Outlook keeps them (letter 5's body
+    decoded with its wrong KOI8-R label, as Outlook does); ingested, each letter must equal its .eml."""
+    numbers = ["01", "05", "08", "10", "13"]  # plain, mislabelled charset, PDF, DOCX, odd headers
+    root = Path(__file__).resolve().parents[2]
+    out = tmp_path / "recipient.pst"
+    subprocess.run([sys.executable, str(root / "scripts" / "build-sample-pst"), str(out), *numbers], check=True,
+                   capture_output=True)
+    from_pst, from_mail = Case.init(tmp_path / "pst-case"), Case.init(tmp_path / "mail-case")
+    try:
+        assert ingest_paths(from_pst, [out], progress=False).ok
+        mail = root / "src" / "leakdesk" / "sample" / "mail"
+        ingest_paths(from_mail, [mail / f"{n}.eml" for n in numbers], progress=False)
+        expected = _series(from_mail)
+        assert len(expected) == len(numbers)
+        assert _series(from_pst) == expected
+    finally:
+        from_pst.close()
+        from_mail.close()

@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email import message_from_string
 from email.message import EmailMessage
-from email.parser import HeaderParser
 from email.policy import default as mail_policy
 from email.utils import format_datetime, formataddr
 from typing import Any
@@ -271,16 +271,14 @@ def rebuild(message: Any, ctx: ReadContext) -> Letter:
     letter = Letter(b"", "")
     codepage = codec_of(_integer(message, PID_INTERNET_CODEPAGE)) or codec_of(_integer(message, PID_MESSAGE_CODEPAGE))
     headers = message.transport_headers or ""
-    for name, value in HeaderParser().parsestr(headers, headersonly=True).items():
-        if name.lower() not in _DROP:
-            _set_header(out, name, value, letter.warnings)
+    kept, names = transport_header_lines(headers)
     filled = []
     recipients = _recipients(message, codepage)
     for name, value in (("Subject", message.subject), ("From", _sender(message, codepage)),
                         *((k, ", ".join(v)) for k, v in recipients.items()),
                         ("Date", format_datetime(when) if (when := _when(message)) else None),
                         ("Message-ID", _text(message, PID_MESSAGE_ID, codepage))):
-        if value and name not in out:
+        if value and name.lower() not in names:
             _set_header(out, name, value, letter.warnings)
             filled.append(name)
     letter.how = ("from the Outlook data file's properties; " + (
@@ -288,18 +286,60 @@ def rebuild(message: Any, ctx: ReadContext) -> Letter:
         if headers.strip() else
         f"no transport headers (a letter written or sent from this mailbox, or kept by Exchange): "
         f"{', '.join(filled) or 'nothing'} from Outlook's fields"))
-    _bodies(out, message, codepage, letter)
+    _bodies(out, message, codepage, letter, _declared_charset(headers))
     _attachments(out, message, ctx, codepage, letter)
-    letter.raw = out.as_bytes()
+    letter.raw = kept + out.as_bytes()
     return letter
 
 
-def _bodies(out: EmailMessage, message: Any, codepage: str | None, letter: Letter) -> None:
+def transport_header_lines(headers: str) -> tuple[bytes, set[str]]:
+    """The transport headers as received, line for line and with their folding (Received chains, DKIM signatures
+    stay as they were), without the MIME fields that described the original body; and the names kept. The rebuilt
+    body's own MIME fields follow them."""
+    kept: list[str] = []
+    names: set[str] = set()
+    keep = False
+    for line in headers.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if not line.strip():
+            if kept or names:
+                break  # the end of the header block
+            continue
+        if line[0] in " \t":
+            if keep and kept:
+                kept[-1] += "\n" + line
+            continue
+        name, colon, _ = line.partition(":")
+        keep = bool(colon) and bool(name.strip()) and " " not in name.strip() and name.strip().lower() not in _DROP
+        if keep:
+            kept.append(line)
+            names.add(name.strip().lower())
+    return "".join(f"{h}\n" for h in kept).encode("utf-8", "surrogateescape"), names
+
+
+def _declared_charset(headers: str) -> str | None:
+    """The charset a single-part text/plain letter declared in its transport headers (the one Outlook decoded it
+    with), as a single-byte Python codec; None for anything else."""
+    if not headers.strip():
+        return None
+    parsed = message_from_string(headers.replace("\r\n", "\n"))
+    if parsed.get_content_type() != "text/plain" or not parsed.get("Content-Type"):
+        return None
+    try:
+        codec = codecs.lookup(parsed.get_content_charset() or "")
+    except LookupError:
+        return None
+    return codec.name if len("я".encode(codec.name, "replace")) == 1 and not codec.name.startswith("utf") else None
+
+
+def _bodies(out: EmailMessage, message: Any, codepage: str | None, letter: Letter, declared: str | None) -> None:
     plain = _text(message, PID_BODY, codepage)
     if plain is None and message.plain_text_body:
         plain = message.plain_text_body.decode("utf-8", "replace")
     html = _entry(message, PID_HTML)
-    if plain is not None:
+    as_received = _encoded(plain, declared)
+    if as_received is not None:  # the bytes as received, under their own label: the email reader checks the label
+        out.set_content(as_received, maintype="text", subtype="plain", cte="base64", params={"charset": declared})
+    elif plain is not None:
         out.set_content(plain, subtype="plain")
     if html is not None:
         kind, data = html
@@ -317,6 +357,15 @@ def _bodies(out: EmailMessage, message: Any, codepage: str | None, letter: Lette
             out.add_attachment(bytes(rtf).rstrip(b"\0"), maintype="text", subtype="rtf", filename="message body.rtf")
             letter.warnings.append("the letter's body exists only as RTF; it is kept as the attachment "
                                    "'message body.rtf'")
+
+
+def _encoded(text: str | None, codec: str | None) -> bytes | None:
+    if text is None or codec is None:
+        return None
+    try:
+        return text.encode(codec)
+    except UnicodeEncodeError:  # not what Outlook decoded with: keep the text as it is
+        return None
 
 
 def _attachments(out: EmailMessage, message: Any, ctx: ReadContext, codepage: str | None, letter: Letter) -> None:
