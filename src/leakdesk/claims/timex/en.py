@@ -169,6 +169,14 @@ def ordinal_of_month(m: re.Match[str], ctx: Context) -> Result | None:
     return date_result(year, month, day)
 
 
+@rule(RULES, rf"\b(?P<mon>{MONTH})\s+(?:the\s+)?(?P<ord>{EN_ORDINAL})\b(?!\s+(?:quarter|half|time|round))"
+             rf"(?:,?\s+(?P<year>{YEAR})\b)?", flags=0,
+      unresolved=lambda m: f"XXXX-{month_num(m['mon']):02d}")  # fmt: skip
+def month_ordinal(m: re.Match[str], ctx: Context) -> Result | None:
+    """ "March eighth", "March the 8th": the day spelt as an ordinal after the month (transcribed broadcasts)."""
+    return ordinal_of_month(m, ctx)
+
+
 @rule(RULES, r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b")
 def iso_date(m: re.Match[str], ctx: Context) -> Result | None:
     return date_result(int(m["y"]), int(m["m"]), int(m["d"]))
@@ -275,6 +283,14 @@ SEASON_AT = r"(?:(?P<mod>early|late|mid-?)\s*)?"
 @rule(RULES, rf"\b{SEASON_AT}(?:the\s+)?(?P<s>{SEASON})\s+(?:of\s+)?(?P<year>{YEAR})\b")
 def season_year(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("DATE", f"{m['year']}-{SEASONS[m['s'].lower()]}", mod=mod_of(m["mod"]))
+
+
+@rule(RULES, rf"\b{SEASON_AT}(?:the\s+)?(?P<s>{SEASON})\s+(?:of\s+)?(?P<rel>this|last|next)\s+year\b",
+      unresolved=lambda m: f"XXXX-{SEASONS[m['s'].lower()]}")  # fmt: skip
+def season_of_relative_year(m: re.Match[str], ctx: Context) -> Result | None:
+    """ "the spring of next year", "summer last year": the season of the year named relative to the letter."""
+    year = ctx.need_anchor().year + {"last": -1, "next": 1}.get(m["rel"].lower(), 0)
+    return Result("DATE", f"{year:04d}-{SEASONS[m['s'].lower()]}", mod=mod_of(m["mod"]))
 
 
 def season_shift(anchor: dt.date, code: str, n: int) -> str:
