@@ -79,3 +79,8 @@ def test_a_clock_time_with_a_weekday_follows_the_clause_tense_like_the_weekday()
 
 def test_this_coming_weekday_is_the_next_one() -> None:
     assert value_of("The board meets this coming Tuesday.", "this coming Tuesday") == ("DATE", "2022-10-25")
+
+
+def test_the_article_before_a_modified_decade_belongs_to_the_span() -> None:
+    assert value_of("The mill was built in the late 1970s.", "the late 1970s") == ("DATE", "197")
+    assert value_of("The mill was built in the 1970s.", "the 1970s") == ("DATE", "197")

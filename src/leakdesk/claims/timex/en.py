@@ -264,7 +264,9 @@ def year(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("DATE", m["year"], mod=mod_of(m["mod"]))
 
 
-@rule(RULES, r"(?P<t>(?:(?P<mod>\b(?:early|late|mid-?))\s*)?(?:the\s+)?(?:(?P<c>1[6-9]|20)(?P<d>\d)0|'(?P<s>\d)0)'?s)\b")  # noqa: E501
+# "the late 1970s": TimeBank's extent keeps the article before the modifier (3 of 4 in the tune part)
+@rule(RULES, r"(?P<t>(?:\bthe\s+(?=(?:early|late|mid)))?(?:(?P<mod>\b(?:early|late|mid-?))\s*)?(?:the\s+)?"
+             r"(?:(?P<c>1[6-9]|20)(?P<d>\d)0|'(?P<s>\d)0)'?s)\b")  # fmt: skip
 def decade(m: re.Match[str], ctx: Context) -> Result | None:
     century = m["c"] or "19"
     digit = m["d"] if m["d"] is not None else m["s"]
