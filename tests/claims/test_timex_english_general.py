@@ -84,3 +84,20 @@ def test_this_coming_weekday_is_the_next_one() -> None:
 def test_the_article_before_a_modified_decade_belongs_to_the_span() -> None:
     assert value_of("The mill was built in the late 1970s.", "the late 1970s") == ("DATE", "197")
     assert value_of("The mill was built in the 1970s.", "the 1970s") == ("DATE", "197")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "surface", "value"),
+    [
+        # Thursday 20 October: the nearer Monday and Sunday are behind, but a scheduled present names what is to come
+        ("Talks resume Monday in Vienna.", "Monday", "2022-10-24"),
+        ("The ministers are to meet Sunday in Geneva.", "Sunday", "2022-10-23"),
+        ("He said the hearing opens Monday.", "Monday", "2022-10-24"),
+        ("The appeal court sits in June.", "June", "2023-06"),
+        # a past verb stays in the past
+        ("Talks resumed Monday in Vienna.", "Monday", "2022-10-17"),
+        ("The court heard the appeal in June.", "June", "2022-06"),
+    ],
+)
+def test_a_scheduled_present_tense_moves_a_weekday_or_a_month_forward(sentence: str, surface: str, value: str) -> None:
+    assert value_of(sentence, surface) == ("DATE", value)

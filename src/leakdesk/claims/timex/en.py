@@ -45,6 +45,13 @@ PAST = re.compile(r"\b(?:was|were|had|did|said|told|made|took|came|went|got|gave
                   r"intend|slat)ed\b)[a-z]{2,}ed)\b")
 # a deadline or a start ("extended through January", "effective Feb. 1") or a conditional keeps the near reading
 FORWARD_BEFORE = re.compile(r"\b(?:through|until|till|by|effective|payable|due|before|to)\s+$", re.I)
+# a verb in the present tense naming a scheduled event just before a weekday or a month: "talks resume Monday", "the
+# ministers are to meet Sunday", "the court hears the appeal in June" (news and letters write a coming event so)
+SCHEDULED_PRESENT = re.compile(
+    r"\b(?:(?:is|are)\s+(?:to|due|set)\b[^.;]{0,30}|(?:begins?|starts?|opens?|closes?|ends?|resumes?|continues?|"
+    r"meets?|leaves?|arrives?|returns?|expires?|takes?\s+effect|plays?|visits?|travels?|heads?|goes|comes?|faces?|"
+    r"hosts?|hears?|sits?|votes?|decides?|rules?|holds?|convenes?|reopens?|reconvenes?|kicks?\s+off|launch(?:es)?|testif(?:y|ies)|"
+    r"appears?|sails?|flies|fly|departs?))\s+(?:(?:on|in|again|until|by)\s+)?$", re.I)
 HYPOTHETICAL = re.compile(r"\b(?:would|could|might)\b", re.I)
 PAST_BIAS = 2  # months/days a past reading may be farther away than a future one and still win
 PAST_BIAS_PAST_TENSE = 6  # the same when the clause has a past-tense verb (chosen on the tune split: 6–7 best)
@@ -99,7 +106,7 @@ def mod_of(word: str | None) -> str | None:
 
 def year_of(ctx: Context, m: re.Match[str], month: int, day: int | None = None) -> int:
     anchor = ctx.need_anchor()
-    if ctx.tense(m) > 0:
+    if ctx.tense(m) > 0 or SCHEDULED_PRESENT.search(ctx.text[max(0, m.start() - 60) : m.start()]):
         return cal.month_near(anchor, month, 1)
     before = ctx.text[max(0, m.start() - 14) : m.start()]
     if ctx.past(m) and not FORWARD_BEFORE.search(before) and not HYPOTHETICAL.search(ctx.clause(m)):

@@ -12,6 +12,7 @@ from .en import (
     PART,
     PARTS,
     PAST,
+    SCHEDULED_PRESENT,
     SHIFT_WORDS,
     UNIT,
     WEEKDAY,
@@ -106,6 +107,8 @@ def weekday_date(m: re.Match[str], ctx: Context, wd: int, shift: str) -> dt.date
     anchor = ctx.need_anchor()
     direction = {"last": -2, "past": -2, "the previous": -2, "next": 2, "the following": 2, "coming": 1,
                  "this coming": 1, "this": 1 if wd >= anchor.weekday() else -1}.get(shift, 0)  # fmt: skip
+    if direction == 0 and SCHEDULED_PRESENT.search(ctx.text[max(0, m.start() - 60) : m.start()]):
+        direction = 1
     if direction == 0 and ctx.tense(m) > 0 and not PAST.search(ctx.text[max(0, m.start() - 40) : m.start()]):
         direction = 1  # "is scheduled to close Monday"; but "Cuba predicted Wednesday (that it will ...)" stays past
     elif direction == 0 and ctx.past(m) and not FORWARD_BEFORE.search(ctx.text[max(0, m.start() - 14) : m.start()]):
