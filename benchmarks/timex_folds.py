@@ -13,6 +13,10 @@ the errors of some folds (`--errors` prints the value errors of the folds given,
 least not lose, on the folds whose errors were not read; a gain only where the errors were read is overfitting.
 `--by source` gives the same figures by the documents' source (wsj, apw, nyt, xie, bn for the broadcast
 transcripts, ap, sjmn), where the conventions of the annotators differ.
+
+`--bootstrap N` draws N random sets of 48 tune documents (the size of the held-out part) and prints percentiles of
+their value F1, and, with `--heideltime-cache FILE` (benchmarks/timex.py's), of leakdesk's lead over HeidelTime on
+the same documents: how far a 48-document part may fall from the tune figure by chance alone.
 """
 
 from __future__ import annotations
@@ -20,11 +24,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import random
 import sys
 from collections import defaultdict
 from pathlib import Path
 
 from leakdesk.claims.timex import find_timexes
+from leakdesk.claims.timex.model import Timex
 from leakdesk.claims.timex.scorer import Counts, held_out, same_value, score_document, summarise
 from leakdesk.claims.timex.timeml import TimeMLDocument, read_timeml
 
@@ -73,6 +79,35 @@ def fold_value_f1(found: dict[str, list[list[object]]], gold: dict[str, int]) ->
     return f1
 
 
+def bootstrap(docs: list[TimeMLDocument], draws: int, cache: Path | None) -> None:
+    """Percentiles of value F1 (and of the lead over HeidelTime) over random 48-document sets of the tune part."""
+    heideltime = json.loads(cache.read_text(encoding="utf-8"))["found"] if cache else None
+    per_doc = []
+    for d in docs:
+        ours, _ = score_document(d.timexes, find_timexes(d.text, d.language, d.dct))
+        theirs = None
+        if heideltime is not None:
+            found = [Timex(x["start"], x["end"], x["text"], x["type"], x["value"]) for x in heideltime[d.name]]
+            theirs, _ = score_document(d.timexes, found)
+        per_doc.append((ours, theirs))
+    rng = random.Random(1)
+
+    def f1(counts: list[Counts]) -> float:
+        return 2 * sum(c.value_correct for c in counts) / sum(c.system + c.gold for c in counts)
+
+    values, leads = [], []
+    for _ in range(draws):
+        sample = rng.sample(per_doc, 48)
+        values.append(f1([o for o, _ in sample]))
+        if heideltime is not None:
+            leads.append(values[-1] - f1([t for _, t in sample if t is not None]))
+    for label, xs in (("value F1", values), ("leakdesk - HeidelTime, value F1", leads)):
+        if xs:
+            xs.sort()
+            cut = {p: xs[int(p / 100 * len(xs))] for p in (1, 5, 50, 95)}
+            print(f"48-document sets of the tune part, {label}: " + ", ".join(f"p{p} {v:.3f}" for p, v in cut.items()))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("data_dir", type=Path)
@@ -80,6 +115,8 @@ def main() -> None:
     ap.add_argument("--dump", type=Path, help="write this run's outputs (to compare a later run against)")
     ap.add_argument("--against", type=Path, help="outputs of an earlier run: per-fold value F1 before → after")
     ap.add_argument("--errors", help="comma-separated folds whose value errors are printed, to read")
+    ap.add_argument("--bootstrap", type=int, metavar="N", help="N random 48-document sets of the tune part")
+    ap.add_argument("--heideltime-cache", type=Path, help="HeidelTime's output kept by benchmarks/timex.py")
     args = ap.parse_args()
     if not args.data_dir.exists():
         sys.exit(f"{args.data_dir} does not exist: give the TempEval-3 folder (it is not shipped with leakdesk).")
@@ -114,6 +151,8 @@ def main() -> None:
         print(f"folds gained {gained}, unchanged {FOLDS - gained - lost}, lost {lost}")
     for line in errors:
         print(line)
+    if args.bootstrap:
+        bootstrap(docs, args.bootstrap, args.heideltime_cache)
 
 
 if __name__ == "__main__":
