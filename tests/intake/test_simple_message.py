@@ -134,6 +134,7 @@ def _read(data: bytes, tmp: Path, fast: bool, monkeypatch: pytest.MonkeyPatch) -
     with monkeypatch.context() as patch:
         if not fast:
             patch.setattr(eml, "simple_message", lambda data: None)
+            patch.setattr(eml, "read_simple", lambda data, ctx: None)
         ex = eml.read_message(data, ctx)
     ex.children = list(ex.children)
     return ex, store.stored

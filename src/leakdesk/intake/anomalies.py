@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
+
+from leakdesk.intake.headers import parse_datetime
 
 Header = tuple[str, str, str | None]  # name, raw value, decoded value
 
@@ -18,11 +19,12 @@ RECEIVED_DATE = re.compile(r";\s*([^;]+?)\s*$", re.S)
 MAX_CLOCK_SKEW = timedelta(hours=12)
 
 
-def _by_name(headers: list[Header]) -> dict[str, list[str]]:
-    """Each header's values (decoded where possible) by lower-cased name, in order."""
+def _by_name(headers: list[Header], lowered: list[str] | None = None) -> dict[str, list[str]]:
+    """Each header's values (decoded where possible) by lower-cased name, in order (`lowered`: the names, already
+    lower-cased)."""
     out: dict[str, list[str]] = {}
-    for n, raw, decoded in headers:
-        out.setdefault(n.lower(), []).append(decoded if decoded is not None else raw)
+    for name, (_n, raw, decoded) in zip(lowered or [n.lower() for n, _r, _d in headers], headers, strict=True):
+        out.setdefault(name, []).append(decoded if decoded is not None else raw)
     return out
 
 
@@ -32,16 +34,16 @@ def _received_times(received: list[str]) -> list[datetime]:
         match = RECEIVED_DATE.search(" ".join(value.split()))
         if match:
             try:
-                times.append(parsedate_to_datetime(match.group(1)))
+                times.append(parse_datetime(match.group(1)))
             except (TypeError, ValueError):
                 continue
     return times
 
 
-def header_warnings(headers: list[Header], date_utc: datetime | None) -> list[str]:
+def header_warnings(headers: list[Header], date_utc: datetime | None, lowered: list[str] | None = None) -> list[str]:
     """Plain-word warnings about contradictions between the headers of one message."""
     warnings: list[str] = []
-    values = _by_name(headers)
+    values = _by_name(headers, lowered)
     received = values.get("received", [])
     mailer = " ".join(values.get("x-mailer", []) + values.get("user-agent", []))
     origin_hop = received[-1] if received else ""  # the oldest hop is written last

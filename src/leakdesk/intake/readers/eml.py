@@ -14,10 +14,12 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
+from functools import lru_cache
 from typing import Any
 
 from leakdesk.intake import anomalies
@@ -33,6 +35,7 @@ from leakdesk.store.originals import Digests
 EXTRACTOR = "email"
 VERSION = f"py{sys.version_info.major}.{sys.version_info.minor}"
 STORED = "X-Leakdesk-Stored-Part"  # set by the large-message splitter on parts already in the originals store
+_STORED_KEY = STORED.lower()
 _HEADER_LINE = re.compile(rb"^[!-9;-~]{1,80}:", re.M)
 _KNOWN = re.compile(
     rb"^(from|to|subject|date|received|return-path|message-id|mime-version|delivered-to|x-[a-z-]+|cc|"
@@ -63,12 +66,9 @@ _NAMED_LINE = re.compile(r"[\041-\071\073-\176]+:")  # a header line as the stdl
 _STRUCTURED = ("multipart", "message")
 
 
-def simple_message(data: bytes) -> Message | None:
-    """What `BytesParser(policy=compat32).parsebytes(data)` gives, built without the parser's line machinery, for a
-    message with nothing to decide: LF-only header lines (each a name and a colon, or a continuation of the one
-    before), a blank line, and a body that is not multipart nor a message. None for anything else (CR in the
-    headers, a 'From ' or broken header line, no blank line, a MIME tree): the parser reads those.
-    tests/intake/test_ingest_speed.py checks it against the parser on varied and broken messages."""
+def _simple_split(data: bytes) -> tuple[list[tuple[str, str]], int] | None:
+    """The header list `BytesParser(policy=compat32)` builds and where the body starts, for LF-only header lines
+    (each a name and a colon, or a continuation of the one before) and a blank line; None for anything else."""
     text = data.decode("ascii", "surrogateescape")  # as BytesParser does
     cut = text.find("\n\n")
     if cut <= 0:
@@ -88,12 +88,69 @@ def simple_message(data: bytes) -> Message | None:
         if named is None:
             return None
         headers.append((line[: named.end() - 1], line[named.end():].lstrip(" \t")))
+    return headers, cut + 2
+
+
+def simple_message(data: bytes) -> Message | None:
+    """What `BytesParser(policy=compat32).parsebytes(data)` gives, built without the parser's line machinery, for a
+    message with nothing to decide: LF-only header lines (each a name and a colon, or a continuation of the one
+    before), a blank line, and a body that is not multipart nor a message. None for anything else (CR in the
+    headers, a 'From ' or broken header line, no blank line, a MIME tree): the parser reads those.
+    tests/intake/test_ingest_speed.py checks it against the parser on varied and broken messages."""
+    split = _simple_split(data)
+    if split is None:
+        return None
+    headers, body_start = split
     msg = Message(policy=compat32)
     msg._headers = headers  # type: ignore[attr-defined]  # what the parser's set_raw() builds, header by header
     if msg.get_content_maintype() in _STRUCTURED:
         return None
-    msg.set_payload(text[cut + 2:])
+    msg.set_payload(data[body_start:].decode("ascii", "surrogateescape"))
     return msg
+
+
+@lru_cache(maxsize=1024)
+def content_type_facts(value: str) -> tuple[str, str | None]:
+    """(`get_content_type()`, the charset the reader uses) of a part whose first Content-Type header is `value`,
+    computed by the stdlib itself once per distinct value (a mailbox repeats a handful of them)."""
+    part = Message(policy=compat32)
+    part._headers = [("Content-Type", value)]  # type: ignore[attr-defined]
+    # get_content_charset() finds nothing unless the Content-Type header holds the word "charset"
+    return part.get_content_type(), part.get_content_charset() if "charset" in value.lower() else None
+
+
+_TEXT_BODIES = ("text/plain", "text/html")
+
+
+def read_simple(data: bytes, ctx: ReadContext) -> Extracted | None:
+    """`read_message`'s answer for the common letter, without building a `Message`: simple headers (as
+    `simple_message` takes them), one text/plain or text/html body in a plain transfer encoding (7bit, 8bit,
+    binary), no attachment, file name, stored part or PGP armour. None for anything else (read_message decides).
+    tests/intake/test_simple_message.py holds it to the general path on varied and broken messages."""
+    split = _simple_split(data)
+    if split is None:
+        return None
+    headers, body_start = split
+    first: dict[str, str] = {}
+    for name, value in headers:
+        first.setdefault(name.lower(), value)
+    declared = first.get("content-type")
+    if declared is None:
+        ctype, charset = "text/plain", None
+    elif declared.isascii() and "name" not in declared.lower():
+        ctype, charset = content_type_facts(declared)
+    else:
+        return None  # a file name may be declared (or raw 8-bit bytes in the header): the general path
+    cte = first.get("content-transfer-encoding", "")
+    if (ctype not in _TEXT_BODIES or "content-disposition" in first or _STORED_KEY in first or not cte.isascii()
+            or cte.strip().lower() not in _PLAIN_ENCODINGS
+            or (ctx.gnupg_home is not None and b"-----BEGIN PGP " in data)):
+        return None
+    ex = Extracted(kind="email", media_type="message/rfc822")
+    _read_headers(headers, ctx, ex, [charset] if charset else [])
+    _add_body(ex, ctx, data[body_start:], charset, "1", ctype, "body")
+    ex.children = []
+    return ex
 
 
 def looks_like_email(head: bytes) -> bool:
@@ -135,6 +192,9 @@ def read_message(data: bytes, ctx: ReadContext, stored: dict[str, Digests] | Non
     if blank and looks_like_email(data[:8192]):
         data = data[blank.end():]  # only for reading: the original keeps every byte
         ex.warnings.append("the message starts with a blank line; it was read from the first header line")
+    if not stored and (simple := read_simple(data, ctx)) is not None:
+        simple.warnings[:0] = ex.warnings
+        return simple
     try:
         msg = simple_message(data) or BytesParser(policy=compat32).parsebytes(data)
     except RecursionError:
@@ -143,7 +203,7 @@ def read_message(data: bytes, ctx: ReadContext, stored: dict[str, Digests] | Non
     walker = _Walker(ctx, ex, stored or {}, data)
     walker.hints = [c for c in dict.fromkeys(walker.facts(part).charset for part in msg.walk()) if c]
     hints = walker.hints
-    _read_headers(msg, ctx, ex, hints)
+    _read_headers(msg.raw_items(), ctx, ex, hints)
     if not msg.keys():
         ex.errors.append("does not look like an email: no header lines were found")
     walker.walk(msg, "", "body")
@@ -214,9 +274,11 @@ def _opaque_signed_content(msg: Message, ex: Extracted, walker: _Walker) -> None
     ex.details["smime_content"] = "read from inside the opaque S/MIME signature"
 
 
-def _read_headers(msg: Message, ctx: ReadContext, ex: Extracted, hints: list[str]) -> None:
+def _read_headers(items: Iterable[tuple[str, str]], ctx: ReadContext, ex: Extracted, hints: list[str]) -> None:
+    """Every header kept raw and decoded, and what the dispatch row needs from them, in one pass."""
     limit = ctx.limits.max_header_chars
-    for name, value in msg.raw_items():
+    lowered: list[str] = []
+    for name, value in items:
         raw = hdr.printable_raw(value)
         clean_name = hdr.printable_raw(name)[:200]
         if "\x00" in value or "\x00" in name:
@@ -231,7 +293,7 @@ def _read_headers(msg: Message, ctx: ReadContext, ex: Extracted, hints: list[str
         else:
             decoded = hdr.decode_header(value, hints)
         ex.headers.append((clean_name, raw, decoded))
-    lowered = [n.lower() for n, _r, _d in ex.headers]
+        lowered.append(clean_name.lower())
     ex.message_id = _first(ex, lowered, "message-id", raw=True)
     ex.subject = _first(ex, lowered, "subject")
     ex.sender = _first(ex, lowered, "from")
@@ -241,7 +303,7 @@ def _read_headers(msg: Message, ctx: ReadContext, ex: Extracted, hints: list[str
     ex.date, ex.date_utc, problem = hdr.parse_date(date_raw)
     if problem:
         ex.details["date_problem"] = problem
-    warnings = anomalies.header_warnings(ex.headers, ex.date_utc)
+    warnings = anomalies.header_warnings(ex.headers, ex.date_utc, lowered)
     if warnings:
         ex.details["header_warnings"] = warnings
 
@@ -269,9 +331,9 @@ class _PartFacts:
         for name, value in part.raw_items():
             headers.setdefault(name.lower(), value)
         declared = headers.get("content-type")
-        # get_content_charset() finds nothing unless the Content-Type header holds the word "charset"
-        has_charset = isinstance(declared, str) and "charset" in declared.lower()
-        return cls(part.get_content_type(), part.get_content_charset() if has_charset else None, headers)
+        if isinstance(declared, str):
+            return cls(*content_type_facts(declared), headers)
+        return cls(part.get_content_type(), None, headers)  # no Content-Type: the part's default type
 
     def header(self, name: str) -> str:
         value = self.headers.get(name, "")
@@ -367,20 +429,7 @@ class _Walker:
 
     def _body(self, part: Message, where: str, ctype: str, role: str) -> None:
         what = f"the {'HTML ' if ctype == 'text/html' else ''}body (part {where})"
-        data = self._payload(part, what)
-        decoded = decode_text(data, self.facts(part).charset)
-        if decoded.rejected:
-            self.ex.warnings.append(f"charset repaired in {what}: {decoded.reason}")
-        elif decoded.replaced:
-            self.ex.warnings.append(f"a few bad bytes in {what}: {decoded.reason}")
-        limit = self.ctx.limits.max_text_chars
-        if ctype == "text/html":
-            text = html_to_text(decoded.text[:limit])
-            tp = TextPart("html-body" if role == "body" else role, text, HTML_EXTRACTOR, HTML_VERSION,
-                          decoded.charset, decoded.reason)
-        else:
-            tp = TextPart(role, decoded.text[:limit], EXTRACTOR, VERSION, decoded.charset, decoded.reason)
-        self.ex.texts.append(tp)
+        _add_body(self.ex, self.ctx, self._payload(part, what), self.facts(part).charset, where, ctype, role)
 
     def _attachment(self, part: Message, where: str, ctype: str, filename: str | None) -> None:
         limits = self.ctx.limits
@@ -398,10 +447,10 @@ class _Walker:
             digests = self.stored[sha.strip()]
             details["streamed"] = True
         else:
-            payload = part.get_payload()
             if ctype in MESSAGE_TYPES:
                 digests = self.ctx.store_bytes(self._message_bytes(part, where, details))
-            elif isinstance(payload, list):  # a multipart where a leaf was expected
+            elif part.is_multipart():  # a multipart where a leaf was expected (get_payload() would also decode
+                # the text with an RFC 2231 charset, which the stdlib cannot do: a TypeError)
                 digests = self.ctx.store_bytes(_inner_bytes(part))
             else:
                 digests = self.ctx.store_bytes(self._payload(part, what))
@@ -429,6 +478,25 @@ class _Walker:
             details["transfer_encoding"] = "quoted-printable"
             return quopri.decodestring(raw)
         return raw
+
+
+def _add_body(ex: Extracted, ctx: ReadContext, data: bytes, charset: str | None, where: str, ctype: str,
+              role: str) -> None:
+    """A text/plain or text/html body (its transfer encoding undone) as a text of the dispatch."""
+    what = f"the {'HTML ' if ctype == 'text/html' else ''}body (part {where})"
+    decoded = decode_text(data, charset)
+    if decoded.rejected:
+        ex.warnings.append(f"charset repaired in {what}: {decoded.reason}")
+    elif decoded.replaced:
+        ex.warnings.append(f"a few bad bytes in {what}: {decoded.reason}")
+    limit = ctx.limits.max_text_chars
+    if ctype == "text/html":
+        text = html_to_text(decoded.text[:limit])
+        tp = TextPart("html-body" if role == "body" else role, text, HTML_EXTRACTOR, HTML_VERSION,
+                      decoded.charset, decoded.reason)
+    else:
+        tp = TextPart(role, decoded.text[:limit], EXTRACTOR, VERSION, decoded.charset, decoded.reason)
+    ex.texts.append(tp)
 
 
 def _base64(raw: bytes) -> bytes:

@@ -1,0 +1,222 @@
+"""The email reader's fast paths give the general path's answer (issue 9, ingest speed).
+
+`eml.read_simple` reads the common letter (one text body, plain transfer encoding) without building a `Message`;
+`headers.parse_datetime` reads the common RFC 5322 date form without the stdlib's token juggling; the Content-Type
+facts of a part are worked out once per distinct header value. Each is held here to the general path on varied
+generated letters: charsets (cp1251, KOI8-R, ISO-2022-JP, UTF-7, GB2312, Hebrew, bad bytes), encoded words, folded
+and raw 8-bit headers, odd dates, attachments, broken MIME.
+"""
+
+from __future__ import annotations
+
+import base64
+import email.utils
+import hashlib
+import quopri
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from email.parser import BytesParser
+from email.policy import compat32
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from leakdesk.intake import headers as hdr
+from leakdesk.intake.readers import eml
+from leakdesk.intake.reading import Extracted, Limits, ReadContext
+from leakdesk.store.originals import Digests
+from tests.intake.conftest import EN_TEXT, RU_TEXT
+
+TEXTS = [RU_TEXT, EN_TEXT, "今日は。報告書を送ります。", "我们明天见面，带上文件。", "שלום, אני שולח את הדוח.",
+         "Bonjour, voilà le rapport déjà signé.", ""]
+CHARSETS = ["utf-8", "koi8-r", "windows-1251", "cp866", "iso-8859-5", "iso-2022-jp", "utf-7", "gb2312",
+            "iso-8859-8-i", "iso-8859-1", "windows-1252", "us-ascii", "bogus", None]
+CTES = ["8bit", "7bit", "binary", "", "8BIT ", "base64", "quoted-printable", "x-unknown", None]
+DATES = ["Tue, 03 Aug 2021 14:05:00 +0300", "3 Aug 2021 14:05:00 -0000", "Tue, 3 Aug 2021 4:05:00 +0300",
+         "Tue, 03 Aug 21 14:05:00 +0300", "Tue, 03 Aug 2021 14:05 +0300", "Tue, 03 Aug 2021 14:05:00 MSK",
+         "Tue, 03 Aug 2021 14:05:00 +0300 (MSK)", "Tue,  03 Aug 2021 14:05:00 +0300", "not a date",
+         "Tue, 31 Feb 2021 14:05:00 +0300", "Tue, 03 Aug 2021 25:05:00 +0300", "Sun, 09 Dec 0069 23:59:59 +2400",
+         "Tue, 03 aug 2021 14:05:00 +0300", "Tue, 03 Aug 2021 14:05:00 +0000", ""]
+SUBJECTS = ["Report", "=?utf-8?b?0J7RgtGH0ZHRgg==?= (copy)", "=?koi8-r?q?=EF=D4=DE=A3=D4?=",
+            "Folded\n subject\n\twith tabs", "Сырой 8-bit", "=?utf-8?q?friendly_=E2=9C=94?= (ok)",
+            "=?iso-2022-jp?b?GyRCJEskWyQzJDMbKEI=?=", "a\x00nul", "x" * 300]
+CONTENT_TYPES = ["text/plain; charset={cs}", "text/plain; charset=\"{cs}\"", "TEXT/PLAIN; CHARSET={cs}",
+                 "text/html; charset={cs}", "text/plain", "text/plain; name=\"notes.txt\"; charset={cs}",
+                 "application/pdf", "text/plain; charset*=utf-8''{cs}", "multipart/mixed; boundary=\"B\"",
+                 "textplain", None]
+
+
+class _Store:
+    def __init__(self) -> None:
+        self.stored: dict[str, bytes] = {}
+
+    def __call__(self, chunks: Iterator[bytes]) -> Digests:
+        data = b"".join(chunks)
+        sha = hashlib.sha256(data).hexdigest()
+        self.stored[sha] = data
+        return Digests(sha, hashlib.sha1(data).hexdigest(), hashlib.md5(data).hexdigest(), len(data))
+
+
+def _read(data: bytes, tmp: Path, fast: bool) -> tuple[Extracted, dict[str, bytes]]:
+    """`read_message` with every fast path (fast) or with none of them."""
+    store = _Store()
+    ctx = ReadContext(limits=Limits(max_header_chars=200), store_chunks=store, originals_path=lambda sha: tmp,
+                      scratch_dir=tmp)
+    with pytest.MonkeyPatch.context() as patch:
+        if not fast:
+            patch.setattr(eml, "simple_message", lambda data: None)
+            patch.setattr(eml, "read_simple", lambda data, ctx: None)
+            patch.setattr(hdr, "_common_date", lambda value: None)
+        ex = eml.read_message(data, ctx)
+    ex.children = list(ex.children)
+    return ex, store.stored
+
+
+@st.composite
+def letters(draw: st.DrawFn) -> bytes:
+    """A letter with varied headers and one body (sometimes an attachment, broken MIME or odd line endings)."""
+    charset = draw(st.sampled_from(CHARSETS))
+    text = draw(st.sampled_from(TEXTS)) + draw(st.text(max_size=40))
+    body = text.encode(charset if charset and charset not in ("bogus",) else "utf-8", "replace") \
+        if charset != "iso-8859-8-i" else text.encode("iso8859_8", "replace")
+    if draw(st.booleans()):
+        body += draw(st.sampled_from([b"\xff\xfe", b"\xd0", b"\x1b$B", b"\x00", b"+AGEA-"]))
+    cte = draw(st.sampled_from(CTES))
+    if cte and cte.strip().lower() == "base64":
+        body = base64.encodebytes(body)
+    elif cte == "quoted-printable":
+        body = quopri.encodestring(body)
+    ctype = draw(st.sampled_from(CONTENT_TYPES))
+    heads: list[tuple[str, str]] = [("From", draw(st.sampled_from(["Insider <insider@example.org>",
+                                                                    "=?utf-8?b?0JjQstCw0L0=?= <i@example.org>"]))),
+                                    ("To", "Desk <desk@example.org>"), ("Subject", draw(st.sampled_from(SUBJECTS))),
+                                    ("Date", draw(st.sampled_from(DATES))), ("Message-ID", "<m1@example.org>")]
+    for extra in draw(st.lists(st.sampled_from([
+            ("Received", "from mx.example.org by desk.example.org; Tue, 03 Aug 2021 14:06:00 +0300"),
+            ("Received", "from a by b with HTTPS; Thu, 05 Aug 2021 02:00:00 +0000"),
+            ("Received", "from a by b; 3 Aug 2021 14:06:00 -0000"), ("X-Mailer", "Microsoft Outlook 16.0"),
+            ("Message-ID", "<second@example.org>"), ("Date", "Wed, 04 Aug 2021 09:00:00 +0000"),
+            ("Content-Disposition", "attachment; filename=\"a.txt\""), ("Cc", "=?koi8-r?b?8NLJ18XU?= <c@x>"),
+            ("X-Leakdesk-Stored-Part", "0" * 64), ("Content-Transfer-Encoding", "base64")]), max_size=4)):
+        heads.append(extra)
+    if ctype is not None:
+        heads.append(("Content-Type", ctype.format(cs=charset or "utf-8")))
+    if cte is not None:
+        heads.append(("Content-Transfer-Encoding", cte))
+    heads = draw(st.permutations(heads))
+    head = "".join(f"{name}: {value}\n" for name, value in heads).encode("utf-8", "surrogateescape")
+    data = head + b"\n" + body
+    odd = draw(st.sampled_from(["", "", "", "crlf", "blank", "armour", "boundary"]))
+    if odd == "crlf":
+        data = data.replace(b"\n", b"\r\n")
+    elif odd == "blank":
+        data = b"\n \n" + data
+    elif odd == "armour":
+        data += b"\n-----BEGIN PGP MESSAGE-----\nhQEMA\n-----END PGP MESSAGE-----\n"
+    elif odd == "boundary":
+        data += b"\n--B\nContent-Type: text/plain\n\nhidden part\n--B--\n"
+    return data
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=letters())
+def test_every_letter_reads_the_same_with_and_without_the_fast_paths(data: bytes,
+                                                                      tmp_path_factory: pytest.TempPathFactory) -> None:
+    tmp = tmp_path_factory.mktemp("fast")
+    fast, fast_stored = _read(data, tmp, True)
+    slow, slow_stored = _read(data, tmp, False)
+    assert fast == slow, (data, fast, slow)
+    assert fast.date == slow.date and (fast.date_utc is None) == (slow.date_utc is None)
+    assert fast_stored == slow_stored
+
+
+COMMON = [
+    b"From: a@example.org\nTo: b@example.org\nSubject: Report\nDate: Tue, 03 Aug 2021 14:05:00 +0300\n"
+    b"Content-Type: text/plain; charset=koi8-r\nContent-Transfer-Encoding: 8bit\n\n" + RU_TEXT.encode("koi8-r"),
+    b"From: a@example.org\nSubject: =?utf-8?q?caf=C3=A9?=\nContent-Type: text/html; charset=utf-8\n\n<p>Hello</p>\n",
+    b"From: a@example.org\nSubject: no type at all\n\n" + EN_TEXT.encode(),
+    b"From: a@example.org\nContent-Type: text/plain; charset=iso-2022-jp\nContent-Transfer-Encoding: 7bit\n\n"
+    + "今日は".encode("iso2022_jp"),
+]
+
+
+@pytest.mark.parametrize("data", COMMON, ids=range(len(COMMON)))
+def test_common_letters_take_the_fast_path(data: bytes, tmp_path: Path) -> None:
+    ctx = ReadContext(limits=Limits(), store_chunks=_Store(), originals_path=lambda sha: tmp_path,
+                      scratch_dir=tmp_path)
+    assert eml.read_simple(data, ctx) is not None
+    assert _read(data, tmp_path, True) == _read(data, tmp_path, False)
+
+
+def test_pgp_armour_is_left_to_the_general_path_when_the_case_has_keys(tmp_path: Path) -> None:
+    data = COMMON[2] + b"-----BEGIN PGP MESSAGE-----\nhQEMA\n-----END PGP MESSAGE-----\n"
+    with_keys = ReadContext(limits=Limits(), store_chunks=_Store(), originals_path=lambda sha: tmp_path,
+                            scratch_dir=tmp_path, gnupg_home=tmp_path / "gnupg")
+    assert eml.read_simple(data, with_keys) is None
+
+
+ZONES = st.integers(-23 * 60 - 59, 23 * 60 + 59)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.datetimes(min_value=datetime(100, 1, 1), max_value=datetime(9999, 12, 31)), ZONES, st.booleans(),
+       st.booleans())
+def test_the_common_date_form_reads_as_the_stdlib_reads_it(when: datetime, minutes: int, day_name: bool,
+                                                           negative_zero: bool) -> None:
+    sign = "-" if minutes < 0 or (negative_zero and minutes == 0) else "+"
+    zone = f"{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
+    value = (when.strftime("%a, ") if day_name else "") + f"{when.day} " + when.strftime("%b ") \
+        + f"{when.year:04d} {when:%H:%M:%S} {zone}"
+    ours = hdr.parse_datetime(value)
+    theirs = email.utils.parsedate_to_datetime(value)
+    assert ours == theirs and ours.utcoffset() == theirs.utcoffset() and ours.isoformat() == theirs.isoformat()
+
+
+DATE_PIECES = ["Tue, ", "Tue,", "", "03 ", "3 ", "31 ", "00 ", "Aug ", "aug ", "Feb ", "2021 ", "21 ", "0021 ",
+               "14:05:00 ", "14:05 ", "4:05:00 ", "24:00:00 ", "+0300", "-0000", "+0000", "+2400", "+0099", "MSK",
+               " (MSK)", "  ", "x"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(DATE_PIECES), max_size=7).map("".join))
+def test_any_date_reads_as_the_stdlib_reads_it_or_fails_alike(value: str) -> None:
+    try:
+        theirs: datetime | str = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError) as exc:
+        theirs = type(exc).__name__
+    try:
+        ours: datetime | str = hdr.parse_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError) as exc:
+        ours = type(exc).__name__
+    assert ours == theirs
+    if isinstance(ours, datetime) and isinstance(theirs, datetime):
+        assert ours.utcoffset() == theirs.utcoffset() and ours.isoformat() == theirs.isoformat()
+
+
+def test_a_zone_of_a_day_or_more_and_negative_zero_are_left_to_the_stdlib() -> None:
+    assert hdr._common_date("Tue, 03 Aug 2021 14:05:00 +2400") is None
+    assert hdr._common_date("Tue, 03 Aug 2021 14:05:00 -0000") is None
+    assert hdr.parse_date("Tue, 03 Aug 2021 14:05:00 -0000")[2] == "the Date header has no time zone (-0000); " \
+                                                                      "read as UTC"
+    assert hdr.parse_datetime("Tue, 03 Aug 2021 14:05:00 +0300") == datetime(2021, 8, 3, 11, 5, tzinfo=UTC)
+    assert hdr.parse_datetime("Tue, 03 Aug 2021 14:05:00 -0130").tzinfo == timezone(-timedelta(minutes=90))
+
+
+PART_TYPES = ["text/plain; charset=KOI8-R", "text/plain; charset*=utf-8''koi8-r", "text/plain;charset=\"cp1251\"",
+              "TEXT/HTML", "textplain", "text/plain; charset=\udcff", "image/png; name=a.png",
+              "text/plain; format=flowed"]
+
+
+@pytest.mark.parametrize("value", PART_TYPES)
+def test_content_type_facts_are_the_parts_own(value: str) -> None:
+    data = ("Content-Type: multipart/digest; boundary=B\n\n--B\nContent-Type: " + value + "\n\nx\n--B\n\ny\n--B--\n"
+            ).encode("utf-8", "surrogateescape")
+    msg = BytesParser(policy=compat32).parsebytes(data)
+    for part in msg.walk():
+        facts = eml._PartFacts.of(part)
+        declared = part.get("content-type")
+        has_charset = isinstance(declared, str) and "charset" in declared.lower()
+        assert facts.ctype == part.get_content_type()
+        assert facts.charset == (part.get_content_charset() if has_charset else None)
