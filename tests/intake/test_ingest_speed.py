@@ -154,11 +154,10 @@ def test_the_block_path_of_the_mbox_reader_reads_as_the_line_by_line_path(tmp_pa
     data = data[: len(data) - cut]  # sometimes cut inside the last line (a truncated file)
     tmp = tmp_path_factory.mktemp("mbox")
     fast = _read_mbox(data, tmp)
-    window, mbox.WINDOW = mbox.WINDOW, 0
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mbox, "WINDOW", 0)
+        patch.setattr(mbox, "WHOLE", (0,))
         slow = _read_mbox(data, tmp)
-    finally:
-        mbox.WINDOW = window
     assert fast == slow
 
 
@@ -176,3 +175,49 @@ def test_variants_in_an_mbox_are_found_by_the_batch_query(case: Case, inbox: Pat
     [original] = [i for i, r in rows.items() if r["message_id"] == "<same@x>" and r["variant_of"] is None]
     assert result.variants == [{"dispatch_id": result.created[0], "variant_of": original, "message_id": "<same@x>"}]
     assert len(result.created) == 1 and result.re_received == [original]
+
+
+BODIES = [b"plain prose line\n", b"", b"\n\n", b">From quoted\n>>From quoted twice\n", b"From me to you, nothing\n",
+          b"Received: from mx by desk; Tue, 3 Aug 2021\nMessage-ID: <x@y>\nReturn-Path: <a@b>\n",
+          b"line\r\nwith crlf\r\n", b"Y" * 9000 + b"\n", (b"Z" * 75 + b"\n") * 900, b"X" * 70_000 + b"\n",
+          b"no newline at the end"]
+HEADS = [b"Subject: hello\nMessage-ID: <m@x>\n", b"Subject: cl\nContent-Length: 5\n", b"From nobody\nSubject: odd\n",
+         b"Subject: crlf\r\n", b"", b"\n", b"Subject: folded\n continuation\n"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(HEADS), st.sampled_from(BODIES), st.sampled_from([b"\n", b"", b"\r\n"])),
+                min_size=1, max_size=6))
+def test_whole_messages_taken_at_once_read_as_the_line_by_line_path(
+        tmp_path_factory: pytest.TempPathFactory, messages: list[tuple[bytes, bytes, bytes]]) -> None:
+    """A message taken whole (no decision inside it) gives the same bytes, details and warnings as the block path
+    and as reading every line, in mboxo and mboxrd files, with CRLF, Content-Length and missed-separator signs."""
+    from leakdesk.intake.readers import mbox
+
+    data = b"".join(LINES[0] + head + b"\n" + body + blank for head, body, blank in messages)
+    tmp = tmp_path_factory.mktemp("mbox")
+    fast = _read_mbox(data, tmp)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mbox, "WHOLE", (0,))
+        blocks = _read_mbox(data, tmp)
+        patch.setattr(mbox, "WINDOW", 0)
+        lines = _read_mbox(data, tmp)
+    assert fast == blocks == lines
+
+
+def test_common_mbox_messages_are_taken_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from leakdesk.intake.readers import mbox
+
+    taken: list[bytes] = []
+    whole = mbox._whole_message
+
+    def spy(lines, mboxrd):  # type: ignore[no-untyped-def]
+        found = whole(lines, mboxrd)
+        if found is not None:
+            taken.append(found[0])
+        return found
+
+    monkeypatch.setattr(mbox, "_whole_message", spy)
+    letters = [raw_message(f"Letter {i}\n\n{EN_TEXT}\n".encode(), message_id=f"<w{i}@x>") for i in range(3)]
+    _read_mbox(_mbox(*letters), tmp_path)
+    assert taken == [letter.rstrip(b"\n") + b"\n" for letter in letters[:2]]  # the last one ends the file

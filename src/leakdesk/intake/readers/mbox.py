@@ -203,6 +203,44 @@ def _content_length_end(lines: _Lines, body_start: int, length: int) -> bool:
     return not after or (stripped.startswith(b"From ") and len(after) - len(stripped) <= 4) or not stripped
 
 
+WHOLE = (8 * 1024, PIECE)  # windows in which a whole message is looked for at once (at most PIECE: see below)
+# TRANSPORT_LINE on lower-cased bytes, anchored on the newline before (a literal prefix: found in C, not tried at
+# every position as a multi-line, case-blind pattern is).
+_TRANSPORT_AFTER_NEWLINE = re.compile(rb"\n(?:return-path|received|delivered-to|message-id):")
+
+
+def _whole_message(lines: _Lines, mboxrd: bool) -> tuple[bytes, int] | None:
+    """(the message's bytes, quoted "From " lines unquoted) for a message the line-by-line reading would only copy:
+    LF-only lines, no "From " line before the one ending it (a separator after a blank line, in a window no larger
+    than a piece, so that every line in it is a whole line), no Content-Length header, no transport header line in
+    its body (nothing to warn about). `lines` moves past it and the blank line that belongs to the separator; None
+    leaves `lines` where it was, for the line-by-line reading."""
+    if not lines.next_at_start:
+        return None
+    for size in WHOLE:
+        window = lines.window(size)
+        end = window.find(b"\nFrom ")
+        if end >= 0 or len(window) < size:
+            break
+    if end < 1 or window[end - 1] != 10 or window[:1] == b"\n" or window.startswith(b"From "):
+        return None  # no separator after a blank line in sight, or a message starting oddly
+    head_end = window.find(b"\n\n", 0, end + 1)
+    line_end = window.find(b"\n", end + 1)
+    if head_end < 0 or line_end < 0 or not ENVELOPE.match(window[end + 1 : line_end + 1]):
+        return None
+    message = window[:end]
+    lowered = message.lower()  # TRANSPORT_LINE and Content-Length ignore ASCII case: so does bytes.lower()
+    if b"\r" in message or lowered.find(b"content-length:", 0, head_end + 1) >= 0 \
+            or _TRANSPORT_AFTER_NEWLINE.search(lowered, head_end) is not None:
+        return None
+    unquoted = 0
+    if mboxrd:
+        message, unquoted = QUOTED_FROM_LINE.subn(rb"\1", message)
+    lines.last = window[: end + 1]
+    lines.seek(lines.offset + end + 1)
+    return message, unquoted
+
+
 KEEP = 256 * 1024  # a message up to this size is handed on in memory as well as stored
 
 
@@ -255,7 +293,13 @@ class MboxReader(Reader):
                 scan = _Scan()
                 details: dict[str, object] = {"offset": start}
                 kept: list[bytes] = []
-                chunks = self._message_chunks(lines, scan, details, variants, mboxrd)
+                whole = _whole_message(lines, mboxrd)
+                if whole is not None:
+                    chunks: Iterator[bytes] = iter((whole[0],))
+                    if whole[1]:
+                        details["unquoted_from_lines"] = whole[1]
+                else:
+                    chunks = self._message_chunks(lines, scan, details, variants, mboxrd)
                 digests = ctx.store_chunks(_keeping(chunks, kept))
                 error = None
                 if lines.peek() is None and lines.last and not lines.last.endswith(b"\n"):
