@@ -31,11 +31,20 @@ def _parsed(data: bytes) -> Message:
 
 
 def _same_parse(fast: Message, slow: Message) -> None:
+    """The two trees are alike: every attribute of every part (headers, payload, preamble, epilogue, defects)."""
     mine, theirs = dict(vars(fast)), dict(vars(slow))
     assert [type(d) for d in mine.pop("defects")] == [type(d) for d in theirs.pop("defects")]
     mine.pop("policy"), theirs.pop("policy")
+    mine_parts, their_parts = mine.pop("_payload"), theirs.pop("_payload")
     assert mine == theirs
     assert fast.policy is slow.policy
+    assert isinstance(mine_parts, list) == isinstance(their_parts, list)
+    if isinstance(mine_parts, list):
+        assert len(mine_parts) == len(their_parts)
+        for a, b in zip(mine_parts, their_parts, strict=True):
+            _same_parse(a, b)
+    else:
+        assert mine_parts == their_parts
 
 
 NAMES = ["From", "To", "Subject", "Date", "Message-ID", "Content-Type", "Content-Transfer-Encoding", "X-Odd_Name!",
@@ -80,6 +89,71 @@ def test_the_fast_parse_of_well_formed_headers_is_the_parser(head: bytes, body: 
         _same_parse(fast, _parsed(data))
 
 
+PART_HEADS = ["Content-Type: text/plain; charset=koi8-r\n", "Content-Type: application/octet-stream\n"
+              "Content-Disposition: attachment; filename=\"a.bin\"\nContent-Transfer-Encoding: base64\n",
+              "Content-Type: multipart/alternative; boundary=\"C\"\n", "Content-Type: message/rfc822\n",
+              "", "X-Odd_Name!: v\n folded\n", "From x\n", " continues nothing\n", "not a header\n"]
+PART_BODIES = ["", "Body line\n", "Body\n\n", "no newline", "--B\n", "--Bx\n", " --B\n", "--B--junk\n",
+               "--B \t\n", "--C\nx\n--C--\n", "Привет \udcff\n", base64.encodebytes(b"\x00\xff" * 40).decode()]
+BOUNDARY_LINES = ["--B\n", "--B \n", "--B\t\n"]
+CLOSINGS = ["--B--\n", "--B--", "--B-- \n", "", "--B--\n--B--\n", "--B--\r\n"]
+
+
+@st.composite
+def multiparts(draw: st.DrawFn, odd: bool = True) -> bytes:
+    """A multipart message: preamble, parts, boundary lines, closing boundary, epilogue; well-formed, or (`odd`)
+    with every kind of break the parser has to decide (no boundary, digest, stray boundary-like lines, ...)."""
+    good = 0 if odd else 2  # the first entries of each list are the odd ones
+    ctype = draw(st.sampled_from(['multipart/digest; boundary="B"', 'multipart/mixed; boundary=""', "multipart/mixed",
+                                  'multipart/mixed; boundary="B"', "multipart/alternative; boundary=B"][good + 1:]))
+    cte = draw(st.sampled_from(["Content-Transfer-Encoding: base64\n", "Content-Transfer-Encoding: 8bit \n", "",
+                                "Content-Transfer-Encoding: 7bit\n"][good:]))
+    text = f"From: a@b.c\nSubject: parts\nContent-Type: {ctype}\n{cte}\n"
+    text += draw(st.sampled_from(["no newline ", "preamble\n\n", "", "preamble\n", "\n"][good:]))
+    heads = PART_HEADS[:6] if odd else [PART_HEADS[0], PART_HEADS[1], PART_HEADS[5]]
+    bodies = PART_BODIES if odd else [b for b in PART_BODIES if not b.startswith("--B")]
+    for _ in range(draw(st.integers(0 if odd else 1, 4))):
+        text += draw(st.sampled_from(BOUNDARY_LINES)) + draw(st.sampled_from(heads)) \
+            + draw(st.sampled_from(["", "\n"][good // 2:])) + draw(st.sampled_from(bodies))
+        if not text.endswith("\n"):
+            text += draw(st.sampled_from(["", "\n"][good // 2:]))
+    text += draw(st.sampled_from(CLOSINGS[3:] + CLOSINGS[:3] if odd else CLOSINGS[:3]))
+    if odd or text.endswith("\n"):
+        text += draw(st.sampled_from(["", "epilogue\n", "\n", "--B\nafter\n"]))
+    return text.encode("utf-8", "surrogateescape")
+
+
+@settings(max_examples=500, deadline=None)
+@given(multiparts(odd=True) | multiparts(odd=False))
+def test_the_fast_parse_of_a_multipart_is_the_parser_or_declines(data: bytes) -> None:
+    fast = eml.simple_message(data)
+    if fast is not None:
+        _same_parse(fast, _parsed(data))
+
+
+@settings(max_examples=300, deadline=None)
+@given(multiparts(odd=False))
+def test_the_fast_parse_of_a_well_formed_multipart_is_the_parser(data: bytes) -> None:
+    fast = eml.simple_message(data)
+    assert fast is not None and fast.is_multipart()
+    _same_parse(fast, _parsed(data))
+
+
+FLAT = [
+    (b'Content-Type: multipart/mixed; boundary="B"\n\npreamble\n--B\nContent-Type: text/plain\n\nHello\n'
+     b"--B\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\nAAEC\n--B--\nepilogue\n"),
+    b"Content-Type: multipart/alternative; boundary=B\n\n--B\n\nheaderless part\n--B \nX: y\n\n\n--B--",
+    b'Content-Type: multipart/mixed; boundary="B"\n\n--B\nContent-Type: text/plain\n\n--Bx is not a line\n--B--\n',
+]
+
+
+@pytest.mark.parametrize("data", FLAT, ids=range(len(FLAT)))
+def test_flat_multiparts_take_the_fast_parse(data: bytes) -> None:
+    fast = eml.simple_message(data)
+    assert fast is not None and fast.is_multipart()
+    _same_parse(fast, _parsed(data))
+
+
 def _message(charset: str, body: str, **headers: str) -> bytes:
     return raw_message(body.encode(charset, "replace"), content_type=f"text/plain; charset={charset}",
                        headers=headers)
@@ -109,7 +183,7 @@ DECLINED = [
     raw_message().replace(b"\n", b"\r\n"),
     b"From someone Tue Aug  3 14:05:00 2021\n" + raw_message(),
     b" continued first line\n" + raw_message(),
-    raw_message(content_type="multipart/mixed; boundary=\"B\""),
+    raw_message(content_type="multipart/mixed; boundary=\"B\""),  # no boundary line in the body
     raw_message(content_type="message/rfc822"),
     raw_message().replace(b"\n\n", b"\n"),  # no blank line after the headers
     b"Subject: x\nnot a header line\n\nbody\n",

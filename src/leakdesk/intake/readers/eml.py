@@ -29,6 +29,7 @@ from leakdesk.intake.names import safe_name
 from leakdesk.intake.readers.html import EXTRACTOR as HTML_EXTRACTOR
 from leakdesk.intake.readers.html import VERSION as HTML_VERSION
 from leakdesk.intake.readers.html import html_to_text
+from leakdesk.intake.readers.simple_parse import simple_message, split_headers
 from leakdesk.intake.reading import Child, Extracted, ReadContext, Reader, Source, TextPart
 from leakdesk.store.originals import Digests
 
@@ -62,51 +63,9 @@ MESSAGE_TYPES = ("message/rfc822", "message/global")
 BASE64_DEFECTS = {"InvalidBase64PaddingDefect", "InvalidBase64CharactersDefect", "InvalidBase64LengthDefect"}
 
 
-_NAMED_LINE = re.compile(r"[\041-\071\073-\176]+:")  # a header line as the stdlib parser tells it (name, colon)
-_STRUCTURED = ("multipart", "message")
-
-
 def _simple_split(data: bytes) -> tuple[list[tuple[str, str]], int] | None:
-    """The header list `BytesParser(policy=compat32)` builds and where the body starts, for LF-only header lines
-    (each a name and a colon, or a continuation of the one before) and a blank line; None for anything else."""
-    text = data.decode("ascii", "surrogateescape")  # as BytesParser does
-    cut = text.find("\n\n")
-    if cut <= 0:
-        return None
-    head = text[:cut]
-    if "\r" in head:  # the parser also ends lines at a lone CR
-        return None
-    headers: list[tuple[str, str]] = []
-    for line in head.split("\n"):
-        if line[:1] in (" ", "\t"):
-            if not headers:
-                return None  # a first line that continues nothing: a defect the parser records
-            name, value = headers[-1]
-            headers[-1] = (name, f"{value}\n{line}")
-            continue
-        named = _NAMED_LINE.match(line)
-        if named is None:
-            return None
-        headers.append((line[: named.end() - 1], line[named.end():].lstrip(" \t")))
-    return headers, cut + 2
-
-
-def simple_message(data: bytes) -> Message | None:
-    """What `BytesParser(policy=compat32).parsebytes(data)` gives, built without the parser's line machinery, for a
-    message with nothing to decide: LF-only header lines (each a name and a colon, or a continuation of the one
-    before), a blank line, and a body that is not multipart nor a message. None for anything else (CR in the
-    headers, a 'From ' or broken header line, no blank line, a MIME tree): the parser reads those.
-    tests/intake/test_ingest_speed.py checks it against the parser on varied and broken messages."""
-    split = _simple_split(data)
-    if split is None:
-        return None
-    headers, body_start = split
-    msg = Message(policy=compat32)
-    msg._headers = headers  # type: ignore[attr-defined]  # what the parser's set_raw() builds, header by header
-    if msg.get_content_maintype() in _STRUCTURED:
-        return None
-    msg.set_payload(data[body_start:].decode("ascii", "surrogateescape"))
-    return msg
+    """`split_headers` of a whole message's bytes (decoded as the parser decodes them)."""
+    return split_headers(data.decode("ascii", "surrogateescape"))
 
 
 @lru_cache(maxsize=1024)
