@@ -82,3 +82,13 @@ def test_hands_follow_the_verdicts() -> None:
     assert labels.tolist() == [1, 2, 1, 2, 1, 3]
     hands, _ = hands_from_verdicts(["same"] * 3, [1, 0, 0])
     assert [h["members"] for h in hands] == [[0, 1, 2]]
+
+
+def test_rare_features_weigh_less_than_frequent_ones() -> None:
+    # Two texts differ a lot in a frequent feature and a little in one seen once: z-scores would weigh the two the
+    # same (each column ±1); the square roots keep the frequent difference the larger one.
+    from leakdesk.authorship.consistency import hellinger_rows
+
+    rows = hellinger_rows(np.array([[0.30, 0.0], [0.40, 0.0005], [0.35, 0.0]]))
+    assert np.allclose(np.linalg.norm(rows, axis=1), 1.0)
+    assert abs(rows[1, 0]) > 2 * abs(rows[1, 1]), rows
