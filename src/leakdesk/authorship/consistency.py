@@ -5,6 +5,7 @@ For every letter, and for every reference text put in its place, two statistics 
 - *with a partner*: the same for the letter joined with whichever other letter makes the most separate pair. Two
   letters by another hand resemble each other; together they are twice as long and stand out where either alone is
   lost in the genuine letters' own variation.
+Texts are compared as centred square roots of their relative frequencies (`hellinger_rows`).
 Every statistic is put on the scale of the series' own letters (median and MAD, so a minority of impostors barely
 moves it). The reference texts, scored in exactly the same way (the same pool in fit and predict), give the
 "another writer" distribution; the letters give "this writer". A letter's probability is the likelihood ratio of
