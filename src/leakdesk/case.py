@@ -31,7 +31,8 @@ from leakdesk.store.encryption import (
 from leakdesk.store.fsck import FsckReport
 from leakdesk.store.fsck import fsck as run_fsck
 from leakdesk.store.keys import desk_key, write_private
-from leakdesk.store.originals import Originals
+from leakdesk.store.originals import Originals, Slice
+from leakdesk.store.records.custody import slice_of
 
 SETTINGS = "case.json"
 CASE_ENV = "LEAKDESK_CASE"
@@ -79,7 +80,12 @@ class Case:
         self.settings = settings
         self.actor = actor or default_actor()
         self.key = key  # an encrypted case's data key, in memory only
-        self.originals = Originals(root / "originals", key.originals_key() if key else None)
+        self.originals = Originals(root / "originals", key.originals_key() if key else None, locate=self._slice_of)
+
+    def _slice_of(self, sha256: str) -> Slice | None:
+        """Where an original kept inside its container is (the originals store asks when it has no file)."""
+        with self.engine.connect() as conn:
+            return slice_of(conn, sha256)
 
     # ----------------------------------------------------------------- life cycle
     @classmethod

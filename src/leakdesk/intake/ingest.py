@@ -12,8 +12,9 @@ import os
 import sys
 import warnings as pywarnings
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -259,6 +260,8 @@ class Ingester:
             self.result.containers += 1
         self._batch = []
         ctx = self.context()
+        if container_digests is not None:  # members that are ranges of the stored container are kept as slices
+            ctx = replace(ctx, store_slice=partial(self._store_slice, container_digests.sha256))
         ex: Extracted
         try:
             with pywarnings.catch_warnings(record=True) as caught:
@@ -269,7 +272,7 @@ class Ingester:
                 for group in _groups(ex.children, BATCH_DISPATCHES):
                     self._known = self._existing_many([child.digests.sha256 for child in group])
                     for child in group:
-                        child_source = ctx.child_source(child)
+                        child_source = _member_source(ctx, child)
                         self._top_level(child_source, channel=reader.channel, source_desc=source_desc,
                                         location=child.part, where=f"{source_desc}, {child.part}", child=child,
                                         reader=member_reader)
@@ -351,6 +354,9 @@ class Ingester:
     def _store_deferred(self, chunks: Iterator[bytes]) -> Digests:
         return self.case.originals.put_chunks(chunks, defer=True)
 
+    def _store_slice(self, container: str, chunks: Iterator[bytes], offset: int) -> Digests:
+        return self.case.originals.put_slice(chunks, container, offset, defer=True)
+
     def _flush(self) -> None:
         """Write the batch: its originals made durable (two file-system syncs), then one transaction."""
         if not self._batch:
@@ -372,7 +378,9 @@ class Ingester:
                                       item.where)
                 else:
                     self._write_top(item.node, item.channel, item.source_desc, item.location, item.where, False)
+            self.case.originals.settle(item.node.digests.sha256 for item in items)
             return
+        self.case.originals.settle(item.node.digests.sha256 for item in items)  # their slice rows are committed
         for item, variant_of, same in written:
             node = item.node
             if same is not None:
@@ -561,6 +569,7 @@ class Ingester:
                             {"sha256": digests.sha256, "source": source_desc, "location": location,
                              DIGEST_KEY: records.letter_digest(conn, dispatch_id)})
         self.result.re_received.append(dispatch_id)
+        self.case.originals.settle((digests.sha256,))
         if row.status == "error":
             self.result.problems.append(Problem(where, f"{row.error} (already in the case as dispatch {dispatch_id})",
                                                 dispatch_id))
@@ -672,6 +681,14 @@ class Ingester:
         for tp, lang in zip(texts, detect_languages([tp.content for tp in texts], self.case.settings.languages),
                             strict=True):
             tp.language = lang
+
+
+def _member_source(ctx: ReadContext, child: Child) -> Source:
+    """A container member to read: its bytes in memory when the container reader kept them (no path asked for, so
+    a slice or an encrypted original gets no decrypted view it does not need), else its stored original."""
+    if child.data is None:
+        return ctx.child_source(child)
+    return Source(filename=child.filename, data=child.data, media_type=child.media_type, sha256=child.digests.sha256)
 
 
 def _groups(children: Iterable[Child], size: int) -> Iterator[list[Child]]:

@@ -160,6 +160,9 @@ class ReadContext:
     depth: int = 0
     top_level: bool = True
     originals_key: bytes | None = None  # an encrypted case: the reader worker seals what it stores with it
+    # A container reader whose members are ranges of its input (an mbox) stores a member with `store_slice(chunks,
+    # offset)`: kept as that range of the container's original when the bytes match it there, else as a file.
+    store_slice: Callable[[Iterator[bytes], int], Digests] | None = None
 
     def store_bytes(self, data: bytes) -> Digests:
         return self.store_chunks(iter((data,)))

@@ -19,7 +19,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from nacl import bindings as sodium
 from nacl.exceptions import CryptoError
@@ -204,3 +204,86 @@ def open_sealed(fh: BinaryIO, key: bytes, name: str) -> Iterator[bytes]:
         if len(record) != RECORD + _ABYTES:
             raise IntegrityError(altered)
         yield plain
+
+
+_START = len(MAGIC) + _HEADER  # where the first sealed record begins
+_STRIDE = RECORD + _ABYTES  # bytes of every sealed record but the last
+_MAC = 16  # a record ends with its Poly1305 tag
+_COUNTER, _INONCE = 32, 36  # the counter (4 bytes, little-endian) and inner nonce (8 bytes) in libsodium's state
+
+
+class SealedReader:
+    """Random access to the plaintext of a sealed original: a read decrypts only the records it spans.
+
+    secretstream chains its records: after each one, libsodium XORs the record's tag (MAC) into the state's inner
+    nonce and increments its counter. The state before record k is therefore rebuilt from the header and the MACs
+    of the k records before it, read from the file without decrypting them; a changed MAC makes record k fail to
+    decrypt, so nothing is trusted that was not authenticated. Reads in order continue from the last record."""
+
+    def __init__(self, fh: BinaryIO, key: bytes, name: str) -> None:
+        self._fh, self._key = fh, key
+        self._altered = (f"The original {name} has been altered on disk (its encrypted bytes no longer decrypt). "
+                         "Restore it from a backup; leakdesk will not use it.")
+        head = fh.read(_START)
+        if len(head) != _START or not head.startswith(MAGIC):
+            raise IntegrityError(self._altered)
+        self._header = head[len(MAGIC):]
+        self._state: sodium.crypto_secretstream_xchacha20poly1305_state | None = None
+        self._next = 0  # the record `_state` decrypts next
+        self._record: tuple[int, bytes, bool] = (-1, b"", False)  # the last record read: index, plaintext, final
+
+    def _state_before(self, k: int) -> sodium.crypto_secretstream_xchacha20poly1305_state:
+        if self._state is not None and self._next == k:
+            return self._state
+        state = sodium.crypto_secretstream_xchacha20poly1305_state()
+        sodium.crypto_secretstream_xchacha20poly1305_init_pull(state, self._header, self._key)
+        buf: Any = state.statebuf  # cffi unsigned char[]: indexed bytes, written in place
+        counter = int.from_bytes(bytes(buf[_COUNTER + i] for i in range(4)), "little")
+        for j in range(k):
+            self._fh.seek(_START + (j + 1) * _STRIDE - _MAC)
+            mac = self._fh.read(_MAC)
+            if len(mac) != _MAC:
+                raise IntegrityError(self._altered)
+            for i in range(8):
+                buf[_INONCE + i] ^= mac[i]
+            counter = (counter + 1) & 0xFFFFFFFF
+        for i, byte in enumerate(counter.to_bytes(4, "little")):
+            buf[_COUNTER + i] = byte
+        self._state, self._next = state, k
+        return state
+
+    def _read_record(self, k: int) -> tuple[bytes, bool]:
+        """Record k's plaintext and whether it is the last one."""
+        if self._record[0] == k:
+            return self._record[1], self._record[2]
+        state = self._state_before(k)
+        self._fh.seek(_START + k * _STRIDE)
+        sealed = self._fh.read(_STRIDE)
+        if not sealed:
+            return b"", True  # past the end: a read there finds nothing (a cut file fails on its last record)
+        try:
+            plain, tag = sodium.crypto_secretstream_xchacha20poly1305_pull(state, sealed, None)
+        except (CryptoError, ValueError, RuntimeError):
+            self._state = None
+            raise IntegrityError(self._altered) from None
+        final = tag == _TAG_FINAL
+        if final and self._fh.read(1):
+            raise IntegrityError(self._altered)  # bytes appended after the final record
+        if not final and len(sealed) != _STRIDE:
+            raise IntegrityError(self._altered)
+        self._next = k + 1
+        self._record = (k, plain, final)
+        return plain, final
+
+    def read_at(self, offset: int, size: int) -> bytes:
+        """Up to `size` plaintext bytes from `offset` (fewer at the end of the original, like os.pread)."""
+        out: list[bytes] = []
+        while size > 0:
+            k, at = divmod(offset, RECORD)
+            plain, final = self._read_record(k)
+            piece = plain[at:at + size]
+            out.append(piece)
+            offset, size = offset + len(piece), size - len(piece)
+            if final or not piece:
+                break
+        return b"".join(out)

@@ -19,7 +19,7 @@ from leakdesk.store import checkpoint as checkpoints
 from leakdesk.store import tables as t
 from leakdesk.store.digests import changed_parts, rows_digests
 from leakdesk.store.keys import DeskKey, desk_key
-from leakdesk.store.originals import Originals, describe_mode
+from leakdesk.store.originals import Digests, Originals, Slice, describe_mode
 
 SQLITE_GUARDS = ("audit_no_update", "audit_no_delete", "audit_seal_no_update", "audit_seal_no_delete")
 POSTGRES_GUARDS = ("audit_append_only", "audit_no_truncate", "audit_seal_append_only", "audit_seal_no_truncate")
@@ -110,6 +110,12 @@ def fsck(
 
 def _check_originals(conn: sa.Connection, originals: Originals, report: FsckReport) -> None:
     recorded = {r.sha256: r for r in conn.execute(sa.select(t.original))}
+    sliced: dict[str, list[tuple[str, Slice]]] = {}  # container -> (member, slice) kept inside it
+    for r in conn.execute(sa.select(t.original_slice)):
+        if r.sha256 in recorded:  # a slice row without its original row is a dangling reference (below)
+            sliced.setdefault(r.container_sha256, []).append(
+                (r.sha256, Slice(r.container_sha256, int(r.byte_offset), int(recorded[r.sha256].size))))
+    in_slices = {sha for members in sliced.values() for sha, _s in members}
     flagged: set[str] = set()
     for finding in originals.inspect_folder(set(recorded)):
         if finding.severity == "problem":
@@ -124,8 +130,9 @@ def _check_originals(conn: sa.Connection, originals: Originals, report: FsckRepo
             continue  # a symlink or FIFO in its place is already reported; it is never opened
         path = originals.path(sha)
         if not os.path.lexists(path):
-            report.missing_originals.append({"sha256": sha, "problem": "missing from the originals folder"})
-            continue
+            if sha not in in_slices:
+                report.missing_originals.append({"sha256": sha, "problem": "missing from the originals folder"})
+            continue  # a slice: checked with its container below
         try:
             d = originals.stored_digests(sha)
         except IntegrityError:
@@ -133,17 +140,48 @@ def _check_originals(conn: sa.Connection, originals: Originals, report: FsckRepo
                 {"sha256": sha, "problem": "its encrypted bytes were altered (they no longer decrypt)"}
             )
             continue
-        if d is None:
-            report.damaged_originals.append({"sha256": sha, "problem": "is no longer a regular file"})
-        elif d.sha256 != sha or d.size != row.size:
-            report.damaged_originals.append({"sha256": sha, "problem": f"bytes now hash to {d.sha256}"})
-        elif (d.sha1, d.md5) != (row.sha1, row.md5):
-            report.damaged_originals.append(
-                {"sha256": sha, "problem": "its recorded sha1 or md5 was changed in the database"}
-            )
+        _compare(sha, row, d, report, "is no longer a regular file")
+    for container, members in sorted(sliced.items()):
+        _check_slices(originals, container, members, recorded, flagged, report)
     for sha, places in _referenced_shas(conn).items():
         if sha not in recorded:
             report.dangling_references.append({"sha256": sha, "referenced_by": places})
+
+
+def _compare(sha: str, row: Any, d: Digests | None, report: FsckReport, absent: str) -> None:
+    if d is None:
+        report.damaged_originals.append({"sha256": sha, "problem": absent})
+    elif d.sha256 != sha or d.size != row.size:
+        report.damaged_originals.append({"sha256": sha, "problem": f"bytes now hash to {d.sha256}"})
+    elif (d.sha1, d.md5) != (row.sha1, row.md5):
+        report.damaged_originals.append(
+            {"sha256": sha, "problem": "its recorded sha1 or md5 was changed in the database"}
+        )
+
+
+def _check_slices(originals: Originals, container: str, members: list[tuple[str, Slice]],
+                  recorded: dict[str, Any], flagged: set[str], report: FsckReport) -> None:
+    """The members kept inside one container, re-hashed in one pass over it. A changed byte of the container
+    is named twice: the container, and the letter whose bytes hold it."""
+    where = f"kept inside the original {container}"
+    if container in flagged or not os.path.lexists(originals.path(container)):
+        for sha, _s in members:
+            report.missing_originals.append({"sha256": sha, "problem": f"{where}, which is missing"})
+        return
+    by_slice = {s: sha for sha, s in members}
+    seen: set[str] = set()
+    try:
+        for found, d in originals.slice_digests(container, [s for _sha, s in members]):
+            sha = by_slice[found]
+            seen.add(sha)
+            if os.path.lexists(originals.path(sha)):
+                continue  # it has a file of its own too, which was checked above (and is the one read)
+            _compare(sha, recorded[sha], d, report, f"{where}, which is cut short before its end")
+    except IntegrityError:
+        for sha, _s in members:
+            if sha not in seen:
+                report.damaged_originals.append(
+                    {"sha256": sha, "problem": f"{where}, whose encrypted bytes no longer decrypt"})
 
 
 # --------------------------------------------------------------------------- audit log

@@ -1,5 +1,9 @@
 """Write-once, content-addressed originals: `originals/ab/cd/<sha256>`, read-only, verified on every read.
 
+A member of a container whose bytes are exactly a range of the container's original (an mbox's messages) is kept
+as a *slice* instead of a file of its own: (container sha256, offset, size), recorded in `original_slice`, with its
+own hashes. It is read, verified and checked by fsck through the container (`put_slice`, `slice_of`).
+
 In an encrypted case (`key` given) every file is sealed (store/encryption.py) and still named by the SHA-256 of its
 plaintext. Tools that need a path (OCR, PDF and office readers, the web desk's download) get a *view*: the
 decrypted, verified bytes in a private folder in memory (/dev/shm when there is one), removed when the case closes.
@@ -9,31 +13,43 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import os
 import re
 import shutil
 import stat
 import tempfile
 import weakref
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
 from leakdesk.errors import IntegrityError, StoreError
-from leakdesk.store.encryption import SealingWriter, open_sealed
+from leakdesk.store.encryption import SealedReader, SealingWriter, open_sealed
 
 CHUNK = 1 << 20
+MAX_SLICE = 32 << 20  # a larger member gets a file of its own (a reader that needs its path gets a bounded view)
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Where an original without a file of its own is: bytes [offset, offset + size) of its container's original."""
+
+    container: str  # sha256 of the container original
+    offset: int
+    size: int
 
 
 @dataclass(frozen=True)
 class Digests:
-    """The three hashes recorded for every original, and its size."""
+    """The three hashes recorded for every original, and its size (and, for a slice, where it is)."""
 
     sha256: str
     sha1: str
     md5: str
     size: int
+    slice: Slice | None = field(default=None, compare=False)
 
 
 class _Hasher:
@@ -121,8 +137,12 @@ class FolderFinding:
 class Originals:
     """The originals folder of one case. Files are written once, atomically, then made read-only."""
 
-    def __init__(self, root: Path, key: bytes | None = None) -> None:
+    def __init__(self, root: Path, key: bytes | None = None,
+                 locate: Callable[[str], Slice | None] | None = None) -> None:
         self.root = root
+        self._locate = locate  # the recorded slice of an original (the case's `original_slice` rows)
+        self._slices: dict[str, Slice] = {}  # slices stored by this process whose rows may not be committed yet
+        self._container: tuple[str, _ContainerBytes] | None = None  # the container being sliced (ingest)
         self._root_text = str(root)
         self._tmp = root / ".incoming"
         self._tmp_text = str(self._tmp)
@@ -148,6 +168,7 @@ class Originals:
 
     def close(self) -> None:
         """Remove the decrypted views (an encrypted case); the originals themselves are untouched."""
+        self._close_container()
         if self._views_dir is not None:
             shutil.rmtree(self._views_dir, ignore_errors=True)
             self._views_dir, self._views = None, {}
@@ -182,9 +203,9 @@ class Originals:
                 hasher.update(chunk)
             return hasher.digests()
 
-    def _view(self, sha256: str, stored: Path) -> Path:
-        """A decrypted, verified copy of an encrypted original, kept in memory-backed storage while the case is
-        open (tools that read a path: OCR, PDF and office readers)."""
+    def _view(self, sha256: str, stored: Path | Slice) -> Path:
+        """A decrypted, verified copy of an encrypted original (or of a slice), kept in memory-backed storage while
+        the case is open (tools that read a path: OCR, PDF and office readers)."""
         known = self._views.pop(sha256, None)
         if known is not None and known[0].exists():
             self._views[sha256] = known  # most recently used last
@@ -202,7 +223,8 @@ class Originals:
         fd = os.open(view, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         try:
             with os.fdopen(fd, "wb") as out:
-                for chunk in self._open_plain(stored, sha256):
+                chunks = self._open_plain(stored, sha256) if isinstance(stored, Path) else self._slice_chunks(stored)
+                for chunk in chunks:
                     hasher.update(chunk)
                     out.write(chunk)
             self._verify(hasher.digests().sha256, sha256)
@@ -241,7 +263,10 @@ class Originals:
         """Where the bytes of an original can be read now: its place, or its pending file before a group commit."""
         pending = self._pending.get(sha256)
         stored = Path(pending) if pending is not None else self.path(sha256)
-        if self._key is None or not stored.exists():
+        if not stored.exists():
+            found = self.slice_of(sha256)
+            return stored if found is None else self._view(sha256, found)
+        if self._key is None:
             return stored
         return self._view(sha256, stored)
 
@@ -309,7 +334,99 @@ class Originals:
         return f"{self._root_text}/{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
     def exists(self, sha256: str) -> bool:
-        return self.path(sha256).exists()
+        """A file in its place, or a slice of a container that is."""
+        if self.path(sha256).exists():
+            return True
+        found = self.slice_of(sha256)
+        return found is not None and self.path(found.container).exists()
+
+    # Slices: `put_slice` hashes a member as its reader hands it over and compares it with the container's stored
+    # bytes at the offset the reader names (read back from the stored original, never from the input, which may have
+    # changed since). Equal: nothing is written, the member is that slice. Different (mboxrd un-quoting, an input
+    # file changed during ingest, a member above MAX_SLICE): it is stored as a file of its own, as before.
+    def put_slice(self, chunks: Iterator[bytes], container: str, offset: int, defer: bool = True) -> Digests:
+        """Store a member of the container original `container` found at `offset`: a slice if its bytes are the
+        container's there, else a file of its own. The digests carry the slice (for its `original_slice` row)."""
+        stored = self._container_bytes(container)
+        hasher = _Hasher()
+        it = iter(chunks)
+        for chunk in it:
+            if hasher.size + len(chunk) > MAX_SLICE or stored.read_at(offset + hasher.size, len(chunk)) != chunk:
+                same = self._slice_chunks(Slice(container, offset, hasher.size), stored)
+                return self.put_chunks(itertools.chain(same, (chunk,), it), defer=defer)
+            hasher.update(chunk)
+        digests = hasher.digests()
+        sha = digests.sha256
+        if digests.size == 0:
+            return self.put_chunks(iter(()), defer=defer)
+        if sha in self._pending:
+            return digests
+        if os.path.exists(self._where(sha)):  # already a file of its own: it stays the one read
+            self._check(self.path(sha), sha)
+            return digests
+        where = self._slices.setdefault(sha, Slice(container, offset, digests.size))
+        return replace(digests, slice=where)
+
+    def slice_of(self, sha256: str) -> Slice | None:
+        """The slice an original is kept as (None: a file of its own, or unknown)."""
+        found = self._slices.get(sha256)
+        if found is None and self._locate is not None:
+            found = self._locate(sha256)
+        return found
+
+    def settle(self, shas: Iterable[str]) -> None:
+        """The rows of these originals are committed (or were there already): the database answers for their
+        slices now, so they are forgotten here."""
+        for sha in shas:
+            self._slices.pop(sha, None)
+
+    def _container_bytes(self, container: str) -> _ContainerBytes:
+        if self._container is None or self._container[0] != container:
+            self._close_container()
+            self._container = (container, _ContainerBytes(self.path(container), self._key, container))
+        return self._container[1]
+
+    def _close_container(self) -> None:
+        if self._container is not None:
+            self._container[1].close()
+            self._container = None
+
+    def _slice_chunks(self, where: Slice, stored: _ContainerBytes | None = None) -> Iterator[bytes]:
+        """The plaintext of a slice, chunk by chunk; IntegrityError if its container is missing or too short."""
+        if stored is None:
+            if not self.path(where.container).exists():
+                raise IntegrityError(f"The original {where.container} is missing from the originals folder.")
+            stored = _ContainerBytes(self.path(where.container), self._key, where.container)
+            owned = True
+        else:
+            owned = False
+        try:
+            done = 0
+            while done < where.size:
+                chunk = stored.read_at(where.offset + done, min(CHUNK, where.size - done))
+                if not chunk:
+                    raise IntegrityError(f"The original {where.container} is shorter than it was: the bytes of a "
+                                         "letter kept inside it are cut off. Restore it from a backup.")
+                done += len(chunk)
+                yield chunk
+        finally:
+            if owned:
+                stored.close()
+
+    def slice_digests(self, container: str, slices: list[Slice]) -> Iterator[tuple[Slice, Digests | None]]:
+        """The digests of the bytes now at each slice of one container (None: cut off), in one pass over it (for
+        fsck); IntegrityError if the container no longer decrypts."""
+        with _ContainerBytes(self.path(container), self._key, container) as stored:
+            for where in sorted(slices, key=lambda s: s.offset):
+                hasher = _Hasher()
+                done = 0
+                while done < where.size:
+                    chunk = stored.read_at(where.offset + done, min(CHUNK, where.size - done))
+                    if not chunk:
+                        break
+                    hasher.update(chunk)
+                    done += len(chunk)
+                yield where, hasher.digests() if done == where.size else None
 
     def put_bytes(self, data: bytes) -> Digests:
         return self.put_chunks(iter((data,)))
@@ -359,11 +476,15 @@ class Originals:
         self._verify(found, sha256)
 
     def verified_path(self, sha256: str) -> Path:
-        """The path of an original after re-hashing it (a decrypted view in an encrypted case); raises
-        IntegrityError if it changed or vanished."""
+        """The path of an original after re-hashing it (a decrypted view in an encrypted case, a view of a slice);
+        raises IntegrityError if it changed or vanished."""
         path = self.path(sha256)
         if not path.exists():
-            raise IntegrityError(f"The original {sha256} is missing from the originals folder.")
+            found = self.slice_of(sha256)
+            if found is None:
+                raise IntegrityError(f"The original {sha256} is missing from the originals folder.")
+            self._views.pop(sha256, None)
+            return self._view(sha256, found)
         if self._key is not None:
             self._views.pop(sha256, None)  # decrypted and re-hashed now, not trusted from an earlier view
             return self._view(sha256, path)
@@ -374,9 +495,13 @@ class Originals:
         """The bytes of an original, checked against their sha256."""
         pending = self._pending.get(sha256)
         path = Path(pending) if pending is not None else self.path(sha256)
-        if not path.exists():
+        found = None if path.exists() else self.slice_of(sha256)
+        if found is not None:
+            data = b"".join(self._slice_chunks(found))
+        elif not path.exists():
             raise IntegrityError(f"The original {sha256} is missing from the originals folder.")
-        data = path.read_bytes() if self._key is None else b"".join(self._open_plain(path, sha256))
+        else:
+            data = path.read_bytes() if self._key is None else b"".join(self._open_plain(path, sha256))
         self._verify(hashlib.sha256(data).hexdigest(), sha256)
         return data
 
@@ -414,6 +539,31 @@ class Originals:
             for second in sorted(first.glob("[0-9a-f][0-9a-f]")):
                 for f in sorted(second.iterdir()):
                     yield f.name
+
+
+class _ContainerBytes:
+    """Plaintext at any offset of one stored original: `os.pread` on its file, or the sealed records it spans."""
+
+    def __init__(self, path: Path, key: bytes | None, sha256: str) -> None:
+        try:
+            self._fh = open(path, "rb")  # noqa: SIM115 (closed by close())
+        except FileNotFoundError:
+            raise IntegrityError(f"The original {sha256} is missing from the originals folder.") from None
+        self._sealed = SealedReader(self._fh, key, sha256) if key is not None else None
+
+    def read_at(self, offset: int, size: int) -> bytes:
+        if self._sealed is not None:
+            return self._sealed.read_at(offset, size)
+        return os.pread(self._fh.fileno(), size, offset)
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __enter__(self) -> _ContainerBytes:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 VIEWS_PREFIX = "leakdesk-views-"

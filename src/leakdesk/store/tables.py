@@ -47,6 +47,17 @@ original = sa.Table(
     sa.Column("first_seen", TS, nullable=False),
 )
 
+# An original kept as a slice of its container's original (an mbox member whose bytes are exactly bytes
+# [byte_offset, byte_offset + size) of the mbox): no file of its own; read, re-hashed and checked through the
+# container.
+original_slice = sa.Table(
+    "original_slice",
+    metadata,
+    sa.Column("sha256", sa.ForeignKey("original.sha256"), primary_key=True),
+    sa.Column("container_sha256", sa.ForeignKey("original.sha256"), nullable=False, index=True),
+    sa.Column("byte_offset", sa.BigInteger, nullable=False),
+)
+
 source = sa.Table(
     "source",
     metadata,

@@ -287,6 +287,7 @@ class MboxReader(Reader):
                 while from_line and not lines.next_at_start and lines.peek() is not None:
                     lines.take()  # an over-long separator line: the rest of it is not part of the message
                 n += 1
+                body_start = lines.offset  # the message's own bytes start here (after its "From " line)
                 if not ctx.top_level and n > ctx.limits.max_children:
                     ex.errors.append(f"more than {ctx.limits.max_children} messages; the rest were not read")
                     return
@@ -300,7 +301,10 @@ class MboxReader(Reader):
                         details["unquoted_from_lines"] = whole[1]
                 else:
                     chunks = self._message_chunks(lines, scan, details, variants, mboxrd)
-                digests = ctx.store_chunks(_keeping(chunks, kept))
+                if ctx.store_slice is not None:  # a slice of the stored mbox, unless the bytes differ (mboxrd)
+                    digests = ctx.store_slice(_keeping(chunks, kept), body_start)
+                else:
+                    digests = ctx.store_chunks(_keeping(chunks, kept))
                 error = None
                 if lines.peek() is None and lines.last and not lines.last.endswith(b"\n"):
                     error = "the mbox ends in the middle of a line: this last message is cut short (truncated file)"

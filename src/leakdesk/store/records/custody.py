@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from leakdesk.store.originals import Digests, Originals
+from leakdesk.store.originals import Digests, Originals, Slice
 from leakdesk.store.records.common import new_id, now, utc
 from leakdesk.store.records.dispatches import CustodyEvent
-from leakdesk.store.tables import custody, original
+from leakdesk.store.tables import custody, original, original_slice
 
 
 @dataclass(frozen=True)
@@ -69,3 +69,15 @@ def events_by_dispatch(conn: sa.Connection) -> dict[int, list[CustodyEvent]]:
         out.setdefault(r.dispatch_id, []).append(
             CustodyEvent(r.id, utc(r.time) or r.time, r.sha256, r.event, r.channel, r.source, r.location, r.actor))
     return out
+
+
+_SLICE = (sa.select(original_slice.c.container_sha256, original_slice.c.byte_offset, original.c.size)
+          .join(original, original.c.sha256 == original_slice.c.sha256)
+          .where(original_slice.c.sha256 == sa.bindparam("sha")))
+
+
+def slice_of(conn: sa.Connection, sha256: str) -> Slice | None:
+    """Where an original kept as a slice of its container is (None: it has a file of its own)."""
+    r = conn.execute(_SLICE, {"sha": sha256}).first()
+    return None if r is None else Slice(r.container_sha256, int(r.byte_offset), int(r.size))
+

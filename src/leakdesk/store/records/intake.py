@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from leakdesk.store.digests import rows_digest, tree_digests
 from leakdesk.store.originals import Digests
 from leakdesk.store.records.common import new_id, now
-from leakdesk.store.tables import custody, dispatch, header, original, text
+from leakdesk.store.tables import custody, dispatch, header, original, original_slice, text
 
 _D = dispatch.c
 # Statements built once: building SQLAlchemy expressions per letter costs more than running them.
@@ -33,6 +33,7 @@ _IN_CHUNK = 500  # values per IN (...) list
 HEADER_COLUMNS = ("dispatch_id", "position", "name", "raw", "decoded")
 TEXT_COLUMNS = ("dispatch_id", "role", "language", "content", "charset", "charset_reason", "extractor",
                 "extractor_version")
+SLICE_COLUMNS = ("sha256", "container_sha256", "byte_offset")
 _COMPILED: dict[tuple[str, str], Any] = {}
 
 
@@ -187,7 +188,8 @@ def bytes_seen(conn: sa.Connection, sha256: str) -> bool:
 
 # ---------------------------------------------------------------------- writes
 def ensure_originals(conn: sa.Connection, stored: list[tuple[Digests, str | None]]) -> None:
-    """The `original` rows (digests, media type) that are not in the case yet, in one statement."""
+    """The `original` rows (digests, media type) that are not in the case yet, in one statement; and the
+    `original_slice` row of each new one kept as a slice of its container."""
     wanted: dict[str, tuple[Digests, str | None]] = {}
     for digests, media_type in stored:
         wanted.setdefault(digests.sha256, (digests, media_type))
@@ -202,6 +204,9 @@ def ensure_originals(conn: sa.Connection, stored: list[tuple[Digests, str | None
                for sha, (d, media_type) in wanted.items() if sha not in known]
     if missing:
         conn.execute(original.insert(), missing)
+    slices = [(sha, d.slice.container, d.slice.offset) for sha, (d, _m) in wanted.items()
+              if sha not in known and d.slice is not None]
+    _insert_plain_rows(conn, original_slice, SLICE_COLUMNS, slices)
 
 
 def add_custody(conn: sa.Connection, sha256: str, event: str, arrival: Arrival, dispatch_id: int | None,
