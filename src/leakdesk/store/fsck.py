@@ -169,19 +169,20 @@ def _check_slices(originals: Originals, container: str, members: list[tuple[str,
             report.missing_originals.append({"sha256": sha, "problem": f"{where}, which is missing"})
         return
     by_slice = {s: sha for sha, s in members}
-    seen: set[str] = set()
     try:
-        for found, d in originals.slice_digests(container, [s for _sha, s in members]):
+        for found, d, altered in originals.slice_digests(container, [s for _sha, s in members]):
             sha = by_slice[found]
-            seen.add(sha)
             if os.path.lexists(originals.path(sha)):
                 continue  # it has a file of its own too, which was checked above (and is the one read)
-            _compare(sha, recorded[sha], d, report, f"{where}, which is cut short before its end")
-    except IntegrityError:
-        for sha, _s in members:
-            if sha not in seen:
+            if altered:
                 report.damaged_originals.append(
-                    {"sha256": sha, "problem": f"{where}, whose encrypted bytes no longer decrypt"})
+                    {"sha256": sha, "problem": f"{where}, whose encrypted bytes there no longer decrypt"})
+            else:
+                _compare(sha, recorded[sha], d, report, f"{where}, which is cut short before its end")
+    except IntegrityError:  # the container's header is gone: nothing inside it can be read
+        for sha, _s in members:
+            report.damaged_originals.append(
+                {"sha256": sha, "problem": f"{where}, whose encrypted bytes no longer decrypt"})
 
 
 # --------------------------------------------------------------------------- audit log

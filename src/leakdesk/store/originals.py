@@ -413,20 +413,22 @@ class Originals:
             if owned:
                 stored.close()
 
-    def slice_digests(self, container: str, slices: list[Slice]) -> Iterator[tuple[Slice, Digests | None]]:
-        """The digests of the bytes now at each slice of one container (None: cut off), in one pass over it (for
-        fsck); IntegrityError if the container no longer decrypts."""
+    def slice_digests(self, container: str, slices: list[Slice]) -> Iterator[tuple[Slice, Digests | None, bool]]:
+        """For each slice of one container, in one pass over it (fsck): the digests of the bytes now there (None:
+        cut off) and whether the sealed records it spans no longer decrypt (an encrypted case)."""
         with _ContainerBytes(self.path(container), self._key, container) as stored:
             for where in sorted(slices, key=lambda s: s.offset):
                 hasher = _Hasher()
-                done = 0
-                while done < where.size:
-                    chunk = stored.read_at(where.offset + done, min(CHUNK, where.size - done))
-                    if not chunk:
-                        break
-                    hasher.update(chunk)
-                    done += len(chunk)
-                yield where, hasher.digests() if done == where.size else None
+                try:
+                    while hasher.size < where.size:
+                        chunk = stored.read_at(where.offset + hasher.size, min(CHUNK, where.size - hasher.size))
+                        if not chunk:
+                            break
+                        hasher.update(chunk)
+                except IntegrityError:
+                    yield where, None, True
+                    continue
+                yield where, hasher.digests() if hasher.size == where.size else None, False
 
     def put_bytes(self, data: bytes) -> Digests:
         return self.put_chunks(iter((data,)))
