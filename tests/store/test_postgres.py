@@ -221,3 +221,9 @@ def test_an_edited_subject_and_a_recomputed_chain_are_caught_on_postgres(
     assert {b["problem"] for b in report.broken_audit_rows} == {
         "its seal does not match: the entry was rewritten without the desk key"}
     assert report.problems == []  # the guards are back on: only the seals tell
+
+
+def test_ingest_digests_from_rows_in_hand_equal_the_rows_on_postgres(pg_case: Case, tmp_path: Path) -> None:
+    from tests.store.test_batch_digests import check_recorded_digests_equal_the_stored_rows
+
+    check_recorded_digests_equal_the_stored_rows(pg_case, tmp_path)

@@ -109,6 +109,36 @@ def tree_digests(conn: sa.Connection, trees: dict[int, list[int]],
     return _digests(conn, root_of, known)
 
 
+def stored_time(dialect: str, value: datetime) -> str:
+    """A date-time as its digest reads it back from `dialect`: SQLite keeps the wall-clock value it is given (and
+    drops the zone), PostgreSQL the instant (compared in UTC)."""
+    if dialect == "sqlite":
+        return value.replace(tzinfo=None).isoformat()
+    return str(_value(value))
+
+
+def digests_of_rows(trees: dict[int, list[int]], rows: dict[str, dict[int, list[list[Any]]]],
+                    originals: dict[str, list[Any]]) -> dict[int, dict[str, Any]]:
+    """`rows_digest` of new dispatches from the rows the caller has just written, with no query: every part
+    ("dispatch", "headers", "texts", "custody") by dispatch id, as its query in `_digests` returns it (date-times
+    as `stored_time` gives them), and the recorded [sha256, sha1, md5, size] of every original they name.
+
+    Equal to what `rows_digest` reads back (tests/store checks it on both databases): the rows of one dispatch come
+    in the order of its query, and its custody rows in the order of their ids."""
+    sha_at = DISPATCH_FIELDS.index("original_sha256")
+    out: dict[int, dict[str, Any]] = {}
+    for root, ids in trees.items():
+        order = sorted(ids)
+        parts = {part: [row for i in order for row in rows[part].get(i, [])] for part in PARTS[:4]}
+        parts["custody"].sort(key=lambda row: row[0])
+        shas = sorted({row[sha_at] for row in parts["dispatch"]})
+        parts["originals"] = [originals[sha] for sha in shas if sha in originals]
+        digest: dict[str, Any] = {p: _hash(parts[p]) for p in PARTS}
+        digest["v"] = VERSION
+        out[root] = digest
+    return out
+
+
 def _digests(conn: sa.Connection, root_of: dict[int, int],
              known: dict[int, dict[str, list[Any]]] | None = None) -> dict[int, dict[str, Any]]:
     """The digest of each root, given every dispatch id of the batch mapped to its root (and the parts `known`)."""

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-from leakdesk.store.digests import rows_digest, tree_digests
+from leakdesk.store.digests import DISPATCH_FIELDS, digests_of_rows, rows_digest, stored_time, tree_digests
 from leakdesk.store.originals import Digests
 from leakdesk.store.records.common import new_id, now
 from leakdesk.store.tables import custody, dispatch, header, original, original_slice, text
@@ -29,6 +29,7 @@ _VARIANT = (
     .limit(1)
 )
 _INSERT_DISPATCHES = dispatch.insert().returning(_D.id, sort_by_parameter_order=True)
+_INSERT_CUSTODY = custody.insert().returning(custody.c.id, sort_by_parameter_order=True)
 _IN_CHUNK = 500  # values per IN (...) list
 HEADER_COLUMNS = ("dispatch_id", "position", "name", "raw", "decoded")
 TEXT_COLUMNS = ("dispatch_id", "role", "language", "content", "charset", "charset_reason", "extractor",
@@ -187,17 +188,20 @@ def bytes_seen(conn: sa.Connection, sha256: str) -> bool:
 
 
 # ---------------------------------------------------------------------- writes
-def ensure_originals(conn: sa.Connection, stored: list[tuple[Digests, str | None]]) -> None:
+def ensure_originals(conn: sa.Connection, stored: list[tuple[Digests, str | None]]) -> dict[str, list[Any]]:
     """The `original` rows (digests, media type) that are not in the case yet, in one statement; and the
-    `original_slice` row of each new one kept as a slice of its container."""
+    `original_slice` row of each new one kept as a slice of its container. Returns [sha256, sha1, md5, size] of
+    every original named, as recorded (the rows already in the case as they are, the new ones as written)."""
     wanted: dict[str, tuple[Digests, str | None]] = {}
     for digests, media_type in stored:
         wanted.setdefault(digests.sha256, (digests, media_type))
-    known: set[str] = set()
+    recorded: dict[str, list[Any]] = {}
     shas = sorted(wanted)
+    o = original.c
     for i in range(0, len(shas), _IN_CHUNK):
-        known.update(conn.execute(sa.select(original.c.sha256)
-                                  .where(original.c.sha256.in_(shas[i:i + _IN_CHUNK]))).scalars())
+        recorded.update((r.sha256, [r.sha256, r.sha1, r.md5, r.size]) for r in conn.execute(
+            sa.select(o.sha256, o.sha1, o.md5, o.size).where(o.sha256.in_(shas[i:i + _IN_CHUNK]))))
+    known = set(recorded)
     when = now()
     missing = [dict(sha256=sha, sha1=d.sha1, md5=d.md5, size=d.size,
                     media_type=(media_type or None) and media_type[:200], first_seen=when)
@@ -207,6 +211,8 @@ def ensure_originals(conn: sa.Connection, stored: list[tuple[Digests, str | None
     slices = [(sha, d.slice.container, d.slice.offset) for sha, (d, _m) in wanted.items()
               if sha not in known and d.slice is not None]
     _insert_plain_rows(conn, original_slice, SLICE_COLUMNS, slices)
+    recorded.update((sha, [sha, d.sha1, d.md5, d.size]) for sha, (d, _m) in wanted.items() if sha not in known)
+    return recorded
 
 
 def add_custody(conn: sa.Connection, sha256: str, event: str, arrival: Arrival, dispatch_id: int | None,
@@ -233,10 +239,11 @@ def write_letters(conn: sa.Connection, letters: list[tuple[NewDispatch, Arrival]
 
     A top-level letter is written under the dedup key of its bytes (its sha256); a part under
     "<parent id>/<part>". Dispatch rows go in level by level (ids come back in order), then headers, texts and
-    custody rows in one statement each; the header and text rows are hashed for the digest as they are."""
+    custody rows in one statement each. The digest is hashed from the rows as they were written, nothing is read
+    back (`digests.digests_of_rows`)."""
     if not letters:
         return {}
-    ensure_originals(conn, [(n.digests, n.media_type) for tree, _a in letters for n in tree.walk()])
+    recorded = ensure_originals(conn, [(n.digests, n.media_type) for tree, _a in letters for n in tree.walk()])
     when = now()
     level: list[tuple[NewDispatch, int | None, str, Arrival]] = [
         (tree, arrival.parent_id, tree.digests.sha256 if arrival.parent_id is None else
@@ -244,12 +251,15 @@ def write_letters(conn: sa.Connection, letters: list[tuple[NewDispatch, Arrival]
     headers: list[tuple[Any, ...]] = []
     texts: list[tuple[Any, ...]] = []
     custody_rows: list[dict[str, Any]] = []
+    dialect = conn.dialect.name
+    dispatch_parts: dict[int, list[list[Any]]] = {}
     while level:
         rows = [_dispatch_row(node, parent_id, key, arrival, when) for node, parent_id, key, arrival in level]
         ids = [r[0] for r in conn.execute(_INSERT_DISPATCHES, rows)]
         following: list[tuple[NewDispatch, int | None, str, Arrival]] = []
-        for (node, parent_id, _key, arrival), dispatch_id in zip(level, ids, strict=True):
+        for (node, parent_id, _key, arrival), dispatch_id, written_row in zip(level, ids, rows, strict=True):
             node.id = dispatch_id
+            dispatch_parts[dispatch_id] = _digest_row(dispatch_id, written_row, dialect)
             headers.extend((dispatch_id, i, name, raw, decoded) for i, (name, raw, decoded) in enumerate(node.headers))
             texts.extend((dispatch_id, tp.role, tp.language, tp.content.replace("\x00", ""), tp.charset,
                           tp.charset_reason, tp.extractor, tp.extractor_version) for tp in node.texts)
@@ -263,15 +273,36 @@ def write_letters(conn: sa.Connection, letters: list[tuple[NewDispatch, Arrival]
         level = following
     _insert_plain_rows(conn, header, HEADER_COLUMNS, headers)
     _insert_plain_rows(conn, text, TEXT_COLUMNS, texts)
-    if custody_rows:
-        conn.execute(custody.insert(), custody_rows)
-    written: dict[str, dict[int, list[list[Any]]]] = {"headers": {}, "texts": {}}
+    custody_ids = [r[0] for r in conn.execute(_INSERT_CUSTODY, custody_rows)] if custody_rows else []
+    written: dict[str, dict[int, list[list[Any]]]] = {
+        "dispatch": dispatch_parts, "headers": {}, "texts": {}, "custody": {}}
     for row in headers:
         written["headers"].setdefault(row[0], []).append(list(row))
     for row in texts:  # as the digest's query reads them: dispatch, role, content, charset, extractor, version
         written["texts"].setdefault(row[0], []).append([row[0], row[1], row[3], row[4], row[6], row[7]])
+    stamp = stored_time(dialect, when)
+    for cid, c in zip(custody_ids, custody_rows, strict=True):  # as its query reads them
+        written["custody"].setdefault(c["dispatch_id"], []).append(
+            [cid, stamp, c["sha256"], c["dispatch_id"], c["event"], c["channel"], c["source"], c["location"],
+             c["actor"]])
     trees = {tree.id: [n.id for n in tree.walk()] for tree, _a in letters}
-    return tree_digests(conn, trees, written)  # type: ignore[arg-type]
+    if any(row[_DATE_UTC] is _UNSURE for rows in dispatch_parts.values() for row in rows):
+        return tree_digests(conn, trees, {p: written[p] for p in ("headers", "texts")})  # type: ignore[arg-type]
+    return digests_of_rows(trees, written, recorded)  # type: ignore[arg-type]
+
+
+_DATE_UTC = DISPATCH_FIELDS.index("date_utc")
+_UNSURE = object()  # a value whose stored form is not known for sure: that batch's dispatch part is read back
+
+
+def _digest_row(dispatch_id: int, row: dict[str, Any], dialect: str) -> list[list[Any]]:
+    """The dispatch part of the digest for one new dispatch row, as its query would read it back."""
+    values = [dispatch_id, *(row[f] for f in DISPATCH_FIELDS[1:])]
+    when = values[_DATE_UTC]
+    if when is not None:
+        offset = when.utcoffset() if isinstance(when, datetime) else None
+        values[_DATE_UTC] = stored_time(dialect, when) if offset is not None and not offset else _UNSURE
+    return [values]
 
 
 def _dispatch_row(node: NewDispatch, parent_id: int | None, dedup_key: str, arrival: Arrival,
