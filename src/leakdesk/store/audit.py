@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from leakdesk.store.bulk import insert_plain_rows
 from leakdesk.store.keys import DeskKey, desk_key
 from leakdesk.store.tables import audit, audit_seal
 
@@ -24,6 +25,8 @@ GENESIS = "0" * 64
 _LAST_ENTRY = sa.select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc()).limit(1)
 _INSERT = audit.insert()
 _SEAL = audit_seal.insert()
+_AUDIT_COLUMNS = ("seq", "time", "actor", "action", "object", "details", "prev_hash", "hash")
+_SEAL_COLUMNS = ("seq", "key_id", "mac")
 
 
 def canonical(details: Any) -> str:
@@ -73,19 +76,19 @@ def append_many(
     seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
     key = key or desk_key()
     assert key is not None
-    rows, seals, seqs = [], [], []
+    rows: list[tuple[Any, ...]] = []
+    seals: list[tuple[Any, ...]] = []
+    first = seq
     for action, obj, details in entries:
         time = datetime.now(UTC).isoformat(timespec="microseconds")
         body = canonical(details if details is not None else {})
         digest = row_hash(seq, time, actor, action, obj, body, prev)
-        rows.append({"seq": seq, "time": time, "actor": actor, "action": action, "object": obj, "details": body,
-                     "prev_hash": prev, "hash": digest})
-        seals.append({"seq": seq, "key_id": key.key_id, "mac": key.seal(digest)})
-        seqs.append(seq)
+        rows.append((seq, time, actor, action, obj, body, prev, digest))
+        seals.append((seq, key.key_id, key.seal(digest)))
         seq, prev = seq + 1, digest
-    conn.execute(_INSERT, rows)
-    conn.execute(_SEAL, seals)
-    return seqs
+    insert_plain_rows(conn, audit, _AUDIT_COLUMNS, rows)  # every column is text or an integer
+    insert_plain_rows(conn, audit_seal, _SEAL_COLUMNS, seals)
+    return list(range(first, seq))
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import os
 import stat
 import tempfile
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -50,17 +51,21 @@ class DeskKey:
     def public_bytes(self) -> bytes:
         return self.private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
-    @property
+    @cached_property
     def key_id(self) -> str:
         return key_id_of(self.public_bytes)
 
-    def seal(self, row_hash: str) -> str:
-        """HMAC-SHA256 of an audit row's hash under a key derived from the private key."""
+    @cached_property
+    def _mac_key(self) -> bytes:
+        """The audit MAC key, derived once per process (every audit entry is sealed with it)."""
         seed = self.private.private_bytes(
             serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
         )
-        mac_key = hmac.new(seed, _MAC_LABEL, hashlib.sha256).digest()
-        return hmac.new(mac_key, row_hash.encode("ascii"), hashlib.sha256).hexdigest()
+        return hmac.new(seed, _MAC_LABEL, hashlib.sha256).digest()
+
+    def seal(self, row_hash: str) -> str:
+        """HMAC-SHA256 of an audit row's hash under a key derived from the private key."""
+        return hmac.new(self._mac_key, row_hash.encode("ascii"), hashlib.sha256).hexdigest()
 
     def sign(self, statement: dict[str, Any]) -> str:
         return base64.b64encode(self.private.sign(canonical_bytes(statement))).decode("ascii")

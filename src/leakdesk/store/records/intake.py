@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
+from leakdesk.store.bulk import insert_plain_rows
 from leakdesk.store.digests import DISPATCH_FIELDS, digests_of_rows, rows_digest, stored_time, tree_digests
 from leakdesk.store.originals import Digests
 from leakdesk.store.records.common import new_id, now
@@ -35,29 +36,6 @@ HEADER_COLUMNS = ("dispatch_id", "position", "name", "raw", "decoded")
 TEXT_COLUMNS = ("dispatch_id", "role", "language", "content", "charset", "charset_reason", "extractor",
                 "extractor_version")
 SLICE_COLUMNS = ("sha256", "container_sha256", "byte_offset")
-_COMPILED: dict[tuple[str, str], Any] = {}
-
-
-def _insert_plain_rows(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...],
-                       rows: list[tuple[Any, ...]]) -> None:
-    """Many rows of integer and text columns (no type conversion to make) through the driver's executemany: the
-    statement compiled once per database kind, the rows passed as they are (SQLAlchemy's per-row parameter
-    processing costs more than the insert itself for the ten header rows of every letter)."""
-    if not rows:
-        return
-    key = (conn.dialect.name, table.name)
-    compiled = _COMPILED.get(key)
-    if compiled is None:
-        compiled = _COMPILED[key] = table.insert().compile(dialect=conn.dialect, column_keys=list(columns))
-    order = compiled.positiontup
-    if order is not None:  # positional placeholders (SQLite's "?", psycopg's "%s")
-        at = [columns.index(name) for name in order]
-        params: list[Any] = [tuple(row[i] for i in at) for row in rows] if at != list(range(len(columns))) else rows
-    else:
-        params = [dict(zip(columns, row, strict=True)) for row in rows]
-    conn.exec_driver_sql(compiled.string, params)
-
-
 class NewText(NamedTuple):
     """A text extracted at intake."""
 
@@ -210,7 +188,7 @@ def ensure_originals(conn: sa.Connection, stored: list[tuple[Digests, str | None
         conn.execute(original.insert(), missing)
     slices = [(sha, d.slice.container, d.slice.offset) for sha, (d, _m) in wanted.items()
               if sha not in known and d.slice is not None]
-    _insert_plain_rows(conn, original_slice, SLICE_COLUMNS, slices)
+    insert_plain_rows(conn, original_slice, SLICE_COLUMNS, slices)
     recorded.update((sha, [sha, d.sha1, d.md5, d.size]) for sha, (d, _m) in wanted.items() if sha not in known)
     return recorded
 
@@ -271,8 +249,8 @@ def write_letters(conn: sa.Connection, letters: list[tuple[NewDispatch, Arrival]
             following.extend((child, dispatch_id, f"{dispatch_id}/{child.part}", arrival)
                              for child in node.children)
         level = following
-    _insert_plain_rows(conn, header, HEADER_COLUMNS, headers)
-    _insert_plain_rows(conn, text, TEXT_COLUMNS, texts)
+    insert_plain_rows(conn, header, HEADER_COLUMNS, headers)
+    insert_plain_rows(conn, text, TEXT_COLUMNS, texts)
     custody_ids = [r[0] for r in conn.execute(_INSERT_CUSTODY, custody_rows)] if custody_rows else []
     written: dict[str, dict[int, list[list[Any]]]] = {
         "dispatch": dispatch_parts, "headers": {}, "texts": {}, "custody": {}}
