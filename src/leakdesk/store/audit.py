@@ -29,8 +29,12 @@ _AUDIT_COLUMNS = ("seq", "time", "actor", "action", "object", "details", "prev_h
 _SEAL_COLUMNS = ("seq", "key_id", "mac")
 
 
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+
+
 def canonical(details: Any) -> str:
-    return json.dumps(details, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    """The one JSON form that is hashed (json.dumps with these options; the encoder is built once, not per call)."""
+    return _CANONICAL.encode(details)
 
 
 def row_hash(seq: int, time: str, actor: str, action: str, obj: str, details: str, prev_hash: str) -> str:
