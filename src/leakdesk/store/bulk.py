@@ -32,3 +32,48 @@ def insert_plain_rows(conn: sa.Connection, table: sa.Table, columns: tuple[str, 
     else:
         params = [dict(zip(columns, row, strict=True)) for row in rows]
     conn.exec_driver_sql(compiled.string, params)
+
+
+_PROCESSORS: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+_RETURNING: dict[str, Any] = {}
+
+
+def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], ids: bool = False) -> list[int]:
+    """Insert rows (dicts with the same keys) in one statement; with `ids`, their new ids, in the rows' order.
+
+    On SQLite (and SQLCipher) the rows go to the driver's executemany with each column's own SQLAlchemy bind
+    processor applied (date-times, JSON: the values SQLAlchemy itself would send), and the ids are the run of
+    rowids ending at `last_insert_rowid()`: the transaction holds SQLite's write lock from its first write, so no
+    other writer's row falls between them. Elsewhere SQLAlchemy inserts them (with RETURNING for the ids)."""
+    if not rows:
+        return []
+    if conn.dialect.name != "sqlite":
+        if not ids:
+            conn.execute(table.insert(), rows)
+            return []
+        statement = _RETURNING.get(table.name)
+        if statement is None:
+            pk = list(table.primary_key.columns)[0]
+            statement = _RETURNING[table.name] = table.insert().returning(pk, sort_by_parameter_order=True)
+        return [r[0] for r in conn.execute(statement, rows)]
+    columns = tuple(rows[0])
+    key = (conn.dialect.name, table.name, columns)
+    processors = _PROCESSORS.get(key)
+    if processors is None:
+        processors = _PROCESSORS[key] = [
+            (i, p) for i, name in enumerate(columns)
+            if (p := table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)) is not None]
+    if processors:
+        values: list[tuple[Any, ...]] = []
+        for row in rows:
+            items = list(row.values())
+            for i, process in processors:
+                items[i] = process(items[i])
+            values.append(tuple(items))
+    else:
+        values = [tuple(row.values()) for row in rows]
+    insert_plain_rows(conn, table, columns, values)
+    if not ids:
+        return []
+    last = int(conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one())
+    return list(range(last - len(rows) + 1, last + 1))

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-from leakdesk.store.bulk import insert_plain_rows
+from leakdesk.store.bulk import insert_plain_rows, insert_rows
 from leakdesk.store.digests import DISPATCH_FIELDS, digests_of_rows, rows_digest, stored_time, tree_digests
 from leakdesk.store.originals import Digests
 from leakdesk.store.records.common import new_id, now
@@ -29,8 +29,6 @@ _VARIANT = (
     .order_by(_D.id)
     .limit(1)
 )
-_INSERT_DISPATCHES = dispatch.insert().returning(_D.id, sort_by_parameter_order=True)
-_INSERT_CUSTODY = custody.insert().returning(custody.c.id, sort_by_parameter_order=True)
 _IN_CHUNK = 500  # values per IN (...) list
 HEADER_COLUMNS = ("dispatch_id", "position", "name", "raw", "decoded")
 TEXT_COLUMNS = ("dispatch_id", "role", "language", "content", "charset", "charset_reason", "extractor",
@@ -184,8 +182,7 @@ def ensure_originals(conn: sa.Connection, stored: list[tuple[Digests, str | None
     missing = [dict(sha256=sha, sha1=d.sha1, md5=d.md5, size=d.size,
                     media_type=(media_type or None) and media_type[:200], first_seen=when)
                for sha, (d, media_type) in wanted.items() if sha not in known]
-    if missing:
-        conn.execute(original.insert(), missing)
+    insert_rows(conn, original, missing)
     slices = [(sha, d.slice.container, d.slice.offset) for sha, (d, _m) in wanted.items()
               if sha not in known and d.slice is not None]
     insert_plain_rows(conn, original_slice, SLICE_COLUMNS, slices)
@@ -233,7 +230,7 @@ def write_letters(conn: sa.Connection, letters: list[tuple[NewDispatch, Arrival]
     dispatch_parts: dict[int, list[list[Any]]] = {}
     while level:
         rows = [_dispatch_row(node, parent_id, key, arrival, when) for node, parent_id, key, arrival in level]
-        ids = [r[0] for r in conn.execute(_INSERT_DISPATCHES, rows)]
+        ids = insert_rows(conn, dispatch, rows, ids=True)
         following: list[tuple[NewDispatch, int | None, str, Arrival]] = []
         for (node, parent_id, _key, arrival), dispatch_id, written_row in zip(level, ids, rows, strict=True):
             node.id = dispatch_id
@@ -251,7 +248,7 @@ def write_letters(conn: sa.Connection, letters: list[tuple[NewDispatch, Arrival]
         level = following
     insert_plain_rows(conn, header, HEADER_COLUMNS, headers)
     insert_plain_rows(conn, text, TEXT_COLUMNS, texts)
-    custody_ids = [r[0] for r in conn.execute(_INSERT_CUSTODY, custody_rows)] if custody_rows else []
+    custody_ids = insert_rows(conn, custody, custody_rows, ids=True)
     written: dict[str, dict[int, list[list[Any]]]] = {
         "dispatch": dispatch_parts, "headers": {}, "texts": {}, "custody": {}}
     for row in headers:
