@@ -179,3 +179,15 @@ def test_sealed_reader_decrypts_only_what_it_needs_and_refuses_a_changed_tag() -
     reader = encryption.SealedReader(io.BytesIO(bytes(changed)), key, "x")
     with pytest.raises(IntegrityError):
         reader.read_at(2 * encryption.RECORD + 5, 10)  # the state rebuilt from a changed tag does not open record 2
+
+
+def test_a_large_member_is_read_from_its_slice_without_a_view(case: Case, tmp_path: Path) -> None:
+    big = _message(5, ("A long letter about the accounts, line after line.\n" * 8000).encode())  # ~400 KB
+    assert len(big) > 256 * 1024
+    _box, letters = _ingest(case, tmp_path, [_message(1), big])
+    sha = next(sha for sha in letters if case.originals.read_bytes(sha) == big)
+    assert case.originals.slice_of(sha) is not None
+    assert case.originals._views == {}  # read from the mbox into memory, no copy written anywhere
+    with case.connect() as conn:
+        body = conn.execute(sa.select(t.text.c.content).where(t.text.c.dispatch_id == letters[sha])).scalar()
+    assert body is not None and body.count("line after line") == 8000

@@ -38,7 +38,7 @@ from leakdesk.intake.series import series_id_for
 from leakdesk.language.langid import detect_languages
 from leakdesk.store.audit import append_many
 from leakdesk.store.digests import DIGEST_KEY
-from leakdesk.store.originals import Digests
+from leakdesk.store.originals import Digests, Originals
 from leakdesk.store.records import intake as records
 from leakdesk.store.records.intake import Arrival, NewDispatch, NewText
 
@@ -272,7 +272,7 @@ class Ingester:
                 for group in _groups(ex.children, BATCH_DISPATCHES):
                     self._known = self._existing_many([child.digests.sha256 for child in group])
                     for child in group:
-                        child_source = _member_source(ctx, child)
+                        child_source = _member_source(ctx, child, self.case.originals)
                         self._top_level(child_source, channel=reader.channel, source_desc=source_desc,
                                         location=child.part, where=f"{source_desc}, {child.part}", child=child,
                                         reader=member_reader)
@@ -683,12 +683,16 @@ class Ingester:
             tp.language = lang
 
 
-def _member_source(ctx: ReadContext, child: Child) -> Source:
+def _member_source(ctx: ReadContext, child: Child, originals: Originals) -> Source:
     """A container member to read: its bytes in memory when the container reader kept them (no path asked for, so
-    a slice or an encrypted original gets no decrypted view it does not need), else its stored original."""
-    if child.data is None:
+    a slice or an encrypted original gets no decrypted view it does not need); a larger slice (at most MAX_SLICE,
+    what the eml reader reads into memory anyway) read from its container; else its stored original."""
+    data = child.data
+    if data is None and child.digests.slice is not None:
+        data = originals.read_bytes(child.digests.sha256)
+    if data is None:
         return ctx.child_source(child)
-    return Source(filename=child.filename, data=child.data, media_type=child.media_type, sha256=child.digests.sha256)
+    return Source(filename=child.filename, data=data, media_type=child.media_type, sha256=child.digests.sha256)
 
 
 def _groups(children: Iterable[Child], size: int) -> Iterator[list[Child]]:
