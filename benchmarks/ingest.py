@@ -5,11 +5,12 @@
 The mbox is generated in a temporary folder (mixed charsets: UTF-8, KOI8-R, windows-1251, cp866; 10% of messages
 with a text or binary attachment; 1% broken: invalid base64 or a missing MIME boundary). The same run measures
   * bare parse: `mailbox.mbox` + `email.message_from_bytes` over every message, and
-  * full ingest: `leakdesk.intake.ingest_paths` into a fresh case (originals written and made durable by group
-    commit — a batch of originals synced, then one transaction for the batch — headers, texts, charset checks,
+  * full ingest: `leakdesk.intake.ingest_paths` into a fresh case (the mbox kept as an original, each message
+    hashed and kept as a slice of it — or, with an older leakdesk, written as a file of its own — attachments
+    written and made durable by group commit, then one transaction per batch: headers, texts, charset checks,
     language detection, custody, audit entries with their dispatch digests),
 and reports messages/s, MB/s, the ratio ingest / bare parse (wall clock, and CPU time, which a busy shared machine
-distorts less), and the peak RSS of the ingest (a child process).
+distorts less), the peak RSS of the ingest (a child process) and how many files its originals folder holds.
 
 `--compare-with SRC` also ingests the same mbox with another version of leakdesk (SRC: its `src` folder, e.g. from
 `git archive COMMIT src | tar -x -C /tmp/before`) into a case of its own, right before this version, in the same
@@ -110,7 +111,9 @@ detect_languages(["warm up the detector"], case.settings.languages)  # built onc
 start, cpu, usage = time.perf_counter(), time.process_time(), resource.getrusage(resource.RUSAGE_SELF)
 result = ingest_paths(case, [sys.argv[2]], progress=False)
 elapsed, cpu, after = time.perf_counter() - start, time.process_time() - cpu, resource.getrusage(resource.RUSAGE_SELF)
+files = sum(1 for p in (case.root / "originals").rglob("*") if p.is_file())
 print(json.dumps({"seconds": elapsed, "cpu_seconds": cpu, "created": len(result.created), "children": result.children,
+                  "original_files": files,
                   "user": after.ru_utime - usage.ru_utime, "sys": after.ru_stime - usage.ru_stime,
                   "problems": len(result.problems),
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
@@ -160,6 +163,7 @@ def main() -> None:
         "peak_rss_mb": round(ingest["peak_rss_mb"], 1),
         "dispatches_created": ingest["created"],
         "attachments": ingest["children"],
+        "original_files": ingest["original_files"],
         "inputs_with_problems": ingest["problems"],
         "cpus": os.cpu_count(),
         **({"other_src": str(args.compare_with), "other_ingest_cpu_s": round(other["cpu_seconds"], 2),
@@ -167,6 +171,7 @@ def main() -> None:
             "other_ratio_in_cpu_time": round(other["cpu_seconds"] / bare_cpu, 2),
             "other_peak_rss_mb": round(other["peak_rss_mb"], 1), "other_dispatches_created": other["created"],
             "other_attachments": other["children"], "other_inputs_with_problems": other["problems"],
+            "other_original_files": other["original_files"],
             "ingest_user_sys_s": [round(ingest["user"], 2), round(ingest["sys"], 2)]} if other else {}),
         "python": sys.version.split()[0],
     }
