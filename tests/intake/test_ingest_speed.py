@@ -221,3 +221,38 @@ def test_common_mbox_messages_are_taken_whole(tmp_path: Path, monkeypatch: pytes
     letters = [raw_message(f"Letter {i}\n\n{EN_TEXT}\n".encode(), message_id=f"<w{i}@x>") for i in range(3)]
     _read_mbox(_mbox(*letters), tmp_path)
     assert taken == [letter.rstrip(b"\n") + b"\n" for letter in letters[:2]]  # the last one ends the file
+
+
+def test_library_warnings_inside_an_mbox_belong_to_the_message_that_raised_them(
+        case: Case, inbox: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The container's one catch of library warnings gives each message its own, as a catch per message did: a
+    warning goes to the message whose reading raised it, and a reader that silences warnings does so only for
+    its own message."""
+    import warnings
+
+    from leakdesk.intake.ingest import Ingester
+    from leakdesk.intake.readers.mbox import MboxReader
+    from leakdesk.intake.readers.unknown import UnknownReader
+    from leakdesk.intake.registry import Extracted, Reader, Registry, TextPart
+
+    class Noisy(Reader):
+        name = "eml"  # the mbox reader hands its members to the reader of this name
+
+        def read(self, source, ctx):  # type: ignore[no-untyped-def]
+            body = source.read_bytes()
+            if b"silence" in body:
+                warnings.simplefilter("ignore")  # a library that mutes warnings for good
+            if b"noisy" in body or b"silence" in body:
+                warnings.warn(f"odd bytes in {body.split()[-1].decode()}", UserWarning, stacklevel=1)
+            return Extracted(kind="email", texts=[TextPart("body", body.decode(), "noisy", "1")])
+
+    letters = [b"Subject: a\n\nquiet one\n", b"Subject: b\n\nnoisy two\n", b"Subject: c\n\nsilence three\n",
+               b"Subject: d\n\nnoisy four\n"]
+    (inbox / "box.mbox").write_bytes(_mbox(*letters))
+    ingester = Ingester(case, registry=Registry([MboxReader(), Noisy()], UnknownReader()))
+    ingester.ingest_path(inbox / "box.mbox")
+    assert ingester.result.problems == []
+    assert [w.line() for w in ingester.result.warnings] == [
+        f"{inbox / 'box.mbox'}, message {n}: the eml reader's library warned: odd bytes in {word}"
+        for n, word in ((2, "two"), (4, "four"))]
+    assert capsys.readouterr().err == ""

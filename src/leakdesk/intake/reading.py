@@ -13,6 +13,7 @@ import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 
@@ -89,10 +90,16 @@ class Source:
         with self.open() as fh:
             return fh.read()
 
-    @property
+    @cached_property
     def extension(self) -> str:
+        """The file name's extension, lower-cased (worked out once: every reader of the registry asks for it)."""
         name = self.filename or (self.path.name if self.path else "")
         return os.path.splitext(name)[1].lower().lstrip(".")
+
+    @cached_property
+    def declared_type(self) -> str | None:
+        """The declared media type without its parameters, lower-cased (None when none was declared)."""
+        return self.media_type.lower().split(";")[0].strip() if self.media_type else None
 
     def describe(self) -> str:
         return self.filename or (str(self.path) if self.path else "message")
@@ -199,9 +206,9 @@ class Reader:
 
     def match(self, source: Source, head: bytes) -> int:
         points = 0
-        if any(head.startswith(m) for m in self.magic):
+        if head.startswith(self.magic):  # a tuple of prefixes (an empty one matches nothing)
             points += 10
-        if source.media_type and source.media_type.lower().split(";")[0].strip() in self.media_types:
+        if source.declared_type and source.declared_type in self.media_types:
             points += 6
         if source.extension and source.extension in self.extensions:
             points += 4

@@ -29,8 +29,8 @@ from leakdesk.intake.names import safe_name
 from leakdesk.intake.readers.html import EXTRACTOR as HTML_EXTRACTOR
 from leakdesk.intake.readers.html import VERSION as HTML_VERSION
 from leakdesk.intake.readers.html import html_to_text
-from leakdesk.intake.readers.simple_parse import simple_message, split_headers
 from leakdesk.intake.reading import Child, Extracted, ReadContext, Reader, Source, TextPart
+from leakdesk.intake.simple_parse import simple_message, split_headers
 from leakdesk.store.originals import Digests
 
 EXTRACTOR = "email"
