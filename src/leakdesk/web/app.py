@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated
 
@@ -58,12 +60,27 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-def create_app(case: Case, secure_cookies: bool = False) -> FastAPI:
-    """The web desk for one open case. `secure_cookies` adds the Secure flag (serve behind HTTPS)."""
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """At shutdown, the app lets go of what it holds of the case: the state mark's own SQLite connection, and the
+    case itself when the app opened it (a `--workers` process)."""
+    try:
+        yield
+    finally:
+        app.state.marks.close()
+        if app.state.owns_case:
+            app.state.case.close()
+
+
+def create_app(case: Case, secure_cookies: bool = False, owns_case: bool = False) -> FastAPI:
+    """The web desk for one open case. `secure_cookies` adds the Secure flag (serve behind HTTPS); `owns_case`:
+    the app closes the case at shutdown (otherwise whoever opened it does)."""
     app = FastAPI(
         title="leakdesk: the desk's API", version=__version__, openapi_url=None, docs_url=None, redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.case = case
+    app.state.owns_case = owns_case
     app.state.secure_cookies = secure_cookies
     app.state.pages = PageCache()  # rendered pages per session, until the audit log moves on
     app.state.marks = desk.StateWatch(case.engine)  # the case's state mark, read on every request

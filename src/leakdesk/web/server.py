@@ -56,7 +56,7 @@ def worker_app() -> FastAPI:
     """The app of one worker process: it opens the case named by the parent and warms its own caches."""
     case = Case.open(os.environ[WORKER_CASE], os.environ.get(WORKER_DB) or None)
     warm(case)
-    app = create_app(case, secure_cookies=bool(os.environ.get(WORKER_SECURE)))
+    app = create_app(case, secure_cookies=bool(os.environ.get(WORKER_SECURE)), owns_case=True)
     settle()
     return app
 
