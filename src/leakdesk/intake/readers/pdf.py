@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import time
+import warnings
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +24,41 @@ from leakdesk.intake.reading import Extracted, ReadContext, Reader, Source, Text
 _BLANK = "_pages_without_text"  # handed from `parse` to `finish`, never stored
 _INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
 _MAX_TREE_DEPTH = 64
+MAX_LIBRARY_NOTES = 5  # of pypdf's log records and warnings about one file, the first ones kept (300 characters each)
+
+
+class _LogNotes(logging.Handler):
+    """pypdf's log records while one PDF is read (pypdf reports what it repairs by logging, not by warnings)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.said: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with contextlib.suppress(Exception):  # a record that cannot be formatted is not worth a failed read
+            self.said.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def _library_notes() -> Iterator[list[str]]:
+    """What pypdf logs and warns while a PDF is read, for the file's record: without this its log records reach
+    Python's last-resort handler and are printed on stderr ("EOF marker not found"), attached to no file.
+    The list is filled when the block ends, bounded and in words for the desk."""
+    log, handler, notes = logging.getLogger("pypdf"), _LogNotes(), list[str]()
+    propagate, log.propagate = log.propagate, False
+    log.addHandler(handler)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield notes
+    finally:
+        log.removeHandler(handler)
+        log.propagate = propagate
+        said = list(dict.fromkeys(" ".join(text.split())[:300] for text in
+                                  handler.said + [str(w.message) for w in caught]))
+        notes.extend(f"the pdf reader's library warned: {text}" for text in said[:MAX_LIBRARY_NOTES])
+        if len(said) > MAX_LIBRARY_NOTES:
+            notes.append(f"and {len(said) - MAX_LIBRARY_NOTES} more library warnings")
 
 
 def _pages(pdf: pypdf.PdfReader) -> Iterator[pypdf.PageObject]:
@@ -180,7 +218,7 @@ class PdfReader(Reader):
 
         ex = Extracted(kind="file", media_type="application/pdf")
         try:
-            with source.open() as fh:
+            with _library_notes() as notes, source.open() as fh:
                 pdf = pypdf.PdfReader(fh, strict=False)
                 if pdf.is_encrypted and not pdf.decrypt(""):
                     raise IntakeError("the PDF is password-protected; its text cannot be read")
@@ -201,7 +239,9 @@ class PdfReader(Reader):
         except IntakeError:
             raise
         except Exception as exc:  # pypdf raises many kinds on damaged files
-            raise IntakeError(f"the PDF is damaged and its text cannot be read ({type(exc).__name__}: {exc})") from exc
+            raise IntakeError(f"the PDF is damaged and its text cannot be read ({type(exc).__name__}: {exc})"
+                              + "".join(f"; {note}" for note in notes)) from exc
+        ex.warnings.extend(notes)
         text = "\n\n".join(p.strip() for p in pages).strip()
         if text:
             ex.texts.append(TextPart(text_role(ctx), text, self.name, self.version))
