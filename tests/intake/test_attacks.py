@@ -391,11 +391,15 @@ def test_other_zip_based_documents_are_bounded_too(case: Case, tmp_path: Path, n
 
 
 def test_a_document_over_the_time_limit_is_stopped_and_the_next_one_is_read(case: Case, tmp_path: Path) -> None:
-    slow = pdf_with_huge_streams(tmp_path / "slow.pdf", 1, 2 * 2**20)  # pypdf needs seconds per MB of these
+    # Minutes of pypdf work against a 10 s limit: the slow file is always stopped, and the next one, read by a
+    # fresh worker that must first import pypdf, gets time enough for that on a loaded machine (1 s did not).
+    slow = pdf_with_huge_streams(tmp_path / "slow.pdf", 1, 20 * 2**20)
     fine = pdf_with_many_pages(tmp_path / "fine.pdf", 3)
-    result = ingest_paths(case, [slow, fine], progress=False, limits=Limits(max_reader_seconds=1))
+    limits = Limits(max_reader_seconds=10, max_page_content=64 * 2**20)  # the page is read, not skipped as too big
+    result = ingest_paths(case, [slow, fine], progress=False, limits=limits)
     assert [p.line() for p in result.problems] == [
-        f"{slow}: reading stopped at the time limit (1 s per file); the original is kept, its text was not extracted"
+        f"{slow}: reading stopped at the time limit (10 s per file); the original is kept, its text was not "
+        "extracted"
     ]
     with case.connect() as conn:
         texts = conn.execute(sa.select(t.text.c.content)).scalars().all()
@@ -517,26 +521,63 @@ with Case.open(Path(sys.argv[1])) as case:
 """
 
 
-def test_the_reader_worker_dies_with_a_killed_ingest(case: Case, tmp_path: Path) -> None:
-    """kill -9 of the ingest leaves no worker chewing on a hostile file with nobody to enforce its time limit."""
+def _reader_workers(ingest: subprocess.Popen[bytes]) -> list:  # type: ignore[type-arg]
+    """The reader workers among the ingest's children right now; a child that exits while it is looked at (a
+    zombie has no command line any more) is not one of them."""
     import psutil
 
+    assert ingest.poll() is None, f"the ingest ended (exit code {ingest.returncode}) before it started a worker"
+    found = []
+    for child in psutil.Process(ingest.pid).children():
+        try:
+            if "reader_worker" in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.NoSuchProcess:  # ZombieProcess is one too
+            continue
+    return found
+
+
+def _reads(worker, path: Path) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the worker holds `path` open; a worker that has ended fails the test (it must be mid-read)."""
+    import psutil
+
+    try:
+        return any(f.path == str(path) for f in worker.open_files())
+    except psutil.NoSuchProcess as gone:
+        raise AssertionError("the reader worker ended before the ingest was killed") from gone
+
+
+def _ended(process) -> bool:  # type: ignore[no-untyped-def]
+    """Exited: gone, or a zombie its new parent has not collected yet (it runs nothing any more)."""
+    import psutil
+
+    try:
+        return process.status() == psutil.STATUS_ZOMBIE  # type: ignore[no-any-return]
+    except psutil.NoSuchProcess:
+        return True
+
+
+def test_the_reader_worker_dies_with_a_killed_ingest(case: Case, tmp_path: Path) -> None:
+    """kill -9 of the ingest leaves no worker chewing on a hostile file with nobody to enforce its time limit."""
     slow = pdf_with_huge_streams(tmp_path / "slow.pdf", 1, 20 * 2**20)  # minutes of pypdf work
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     proc = subprocess.Popen([sys.executable, "-c", _SLOW_INGEST, str(case.root), str(slow)], env=env)
     try:
         deadline = time.monotonic() + 120
-        workers: list[psutil.Process] = []
+        workers: list = []  # type: ignore[type-arg]
         while not workers and time.monotonic() < deadline:
-            workers = [p for p in psutil.Process(proc.pid).children() if "reader_worker" in " ".join(p.cmdline())]
+            workers = _reader_workers(proc)
             time.sleep(0.1)
         assert workers, "the ingest started no reader worker"
-        while time.monotonic() < deadline and not any(f.path == str(slow) for f in workers[0].open_files()):
+        while time.monotonic() < deadline and not _reads(workers[0], slow):
             time.sleep(0.1)  # until the worker is reading the PDF
+        assert _reads(workers[0], slow), "the reader worker did not open the PDF within 120 s"
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
-        gone, alive = psutil.wait_procs(workers, timeout=10)
-        assert not alive, "the reader worker outlived the killed ingest"
+        until = time.monotonic() + 30
+        while not all(_ended(w) for w in workers) and time.monotonic() < until:
+            time.sleep(0.1)
+        assert all(_ended(w) for w in workers), "the reader worker outlived the killed ingest"
     finally:
         if proc.poll() is None:
             proc.kill()
