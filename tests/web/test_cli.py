@@ -1,9 +1,16 @@
-"""`leakdesk user`, `leakdesk token`, `leakdesk search`: output, state and error text."""
+"""`leakdesk user`, `leakdesk token`, `leakdesk search`, `leakdesk serve`: output, state and error text."""
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
+import httpx
+import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
@@ -11,6 +18,7 @@ from leakdesk.case import Case
 from leakdesk.store import tables as t
 from leakdesk.store.records import accounts
 from tests.conftest import invoke
+from tests.web.conftest import free_port, wait_for_port
 
 
 def test_user_add_list_remove(runner: CliRunner, case: Case, tmp_path: Path) -> None:
@@ -72,3 +80,44 @@ def test_totp_is_required_when_set(case: Case) -> None:
     except DeskError as exc:
         assert str(exc) == "The user name, password or code is wrong."
     assert accounts.authenticate(case, "ed", "a long enough password", pyotp.TOTP(secret).now()).name == "ed"
+
+
+def test_search_finds_a_word_in_another_form_and_its_transliteration(runner: CliRunner, desk_case: Case) -> None:
+    found = invoke(runner, "search", desk_case.root, "Итурупе")  # a case form; the letter has "на Итуруп"
+    assert found.exit_code == 0, found.output
+    lines = found.stdout.splitlines()
+    assert lines[:3] == [
+        "Letters with these words: 2",
+        "  dispatch 1 (letter 1, original): В августе прошлого года контора готовилась к войне с Японией. Вертолёты "
+        "перебросили на [Итуруп]. На [Итурупе] теперь стоят тридцать машин.",  # one line per hit, whatever the text
+        "  dispatch 1 (letter 1, translation): Last August the Office prepared for a war with Japan. Helicopters were "
+        "moved to [Iturup]. Thirty machines now stand on [Iturup].",  # the same name transliterated
+    ]
+    assert lines[3].startswith("Close in meaning: ")
+    as_json = json.loads(invoke(runner, "search", desk_case.root, "Итурупе", "--json").stdout)
+    assert [(w["dispatch_id"], w["kind"]) for w in as_json["words"]] == [(1, "original"), (1, "translation")]
+    none = invoke(runner, "search", desk_case.root, "вертолётчица", "--series", "Nope")
+    assert (none.exit_code, none.stderr) == (1, "Error: No such series 'Nope' in this case. Series in this case: "
+                                                "Veter.\n")
+
+
+@pytest.mark.slow
+def test_serve_answers_with_the_login_page_and_stops_on_ctrl_c(desk_case: Case, tmp_path: Path) -> None:
+    root = desk_case.root
+    desk_case.close()
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    out, err = tmp_path / "out.txt", tmp_path / "err.txt"
+    with out.open("wb") as o, err.open("wb") as e:
+        proc = subprocess.Popen([sys.executable, "-m", "leakdesk.cli.main", "serve", str(root), "--port", str(port)],
+                                stdout=o, stderr=e, env=env)
+        try:
+            wait_for_port(port, proc)
+            page = httpx.get(f"http://127.0.0.1:{port}/login")
+        finally:
+            proc.send_signal(signal.SIGINT)
+            code = proc.wait(timeout=60)
+    assert page.status_code == 200 and 'name="csrf"' in page.text and "<form" in page.text
+    assert code == 0, err.read_text(errors="replace")
+    assert out.read_text("utf-8") == (
+        f"The desk for {root} is at http://127.0.0.1:{port}/ (Ctrl+C stops it).\n")

@@ -189,8 +189,9 @@ def search(
         console.print(f"{title}: {len(found)}", highlight=False, markup=False)
         for r in found:
             j = r.as_json()
-            console.print(f"  dispatch {j['dispatch_id']} ({j['label'] or 'attachment'}, {j['kind']}): "
-                          f"{j['snippet'][:200]}", highlight=False, markup=False)
+            snippet = " ".join(j["snippet"].split())[:200]  # one line per hit: the letter's paragraphs joined
+            say(console, f"  dispatch {j['dispatch_id']} (", untrusted(j["label"] or "attachment"),
+                f", {j['kind']}): ", untrusted(snippet))
 
 
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
