@@ -28,6 +28,14 @@ def _wait(condition, seconds: float, what: str) -> None:  # type: ignore[no-unty
         time.sleep(0.1)
 
 
+def _command_line(pid: int) -> str:
+    """The process's command line; empty when it has just exited (a postgres backend, a gpg helper)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+    except OSError:
+        return ""
+
+
 def _killed_session(tmp_path: Path, *, and_its_watchdog: bool = False) -> dict:  # type: ignore[type-arg]
     """Start the victim session, wait until its servers run, SIGKILL its pytest (its watchdog first, if asked);
     what it reported."""
@@ -50,7 +58,7 @@ def _killed_session(tmp_path: Path, *, and_its_watchdog: bool = False) -> dict: 
         assert ready.exists(), (tmp_path / "victim.log").read_text(errors="replace")
         session = json.loads(ready.read_text("utf-8"))
         running = processes_under(session["markers"])
-        args = " ".join(Path(f"/proc/{p}/cmdline").read_text(errors="replace") for p in running)
+        args = " ".join(_command_line(p) for p in running)
         assert "postgres" in args and "dovecot" in args and args.count("gpg-agent") == 2, args  # all were up
         if and_its_watchdog:
             os.kill(session["watchdog"], signal.SIGKILL)
