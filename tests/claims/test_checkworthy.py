@@ -142,7 +142,7 @@ def test_weights_and_cut_are_applied_and_kept(tmp_path: Path) -> None:
     path = tmp_path / "m.joblib"
     shifted.save(path)
     loaded = CheckworthyModel.load(path)
-    assert loaded.weights == (2.0, 0.0, 1.0) and loaded.threshold == 0.25
+    assert loaded.weights == (2.0, 0.0, 1.0, 0.0) and loaded.threshold == 0.25  # a cw-3 triple: no network
     assert np.allclose(loaded.decision_function(probe), expected, atol=1e-4)
     # Russian and other languages: the meaning model alone, at its own cut.
     assert np.allclose(loaded.decision_function(probe, "ru"), parts[1], atol=1e-4)  # type: ignore[arg-type]
@@ -166,8 +166,72 @@ def test_unseen_era_validation_chooses_weights_and_a_cut() -> None:
     ids = [str(i * 297) for i in range(len(texts))]  # spread over the ten eras of 3,500 ids
     assert sorted(set(era_of(ids).tolist())) == list(range(10))
     report = validate(texts, labels, ids, encode(texts), forms(texts))
-    assert report["groups"] == 10 and len(report["weights"]) == 3 and all(w > 0 for w in report["weights"])
+    assert report["groups"] == 10 and len(report["weights"]) == 4 and all(w > 0 for w in report["weights"][:3])
+    assert (report["weights"][3] > 0) == report["network gain over all three"]["kept"]
     assert CUTS[0] <= report["threshold"] <= CUTS[-1]
-    for name in ("lexical", "meaning", "form", "all three"):
+    for name in ("lexical", "meaning", "form", "network", "all three", "all four"):
         assert len(report[name]["cut 0"]["f1_per_era"]) == 10
         assert report[name]["cut 0"]["f1_mean"] > 0.9  # the same sentences recur in every era: easy, not trivial
+
+
+def test_the_network_is_mixed_at_its_weight_and_survives_saving(tmp_path: Path) -> None:
+    labels = [1] * len(YES) + [0] * len(NO)
+    model = CheckworthyModel(n_features=2**12, C=10.0, weights=(1.0, 1.0, 1.0, 2.0), other_weights=(1.0, 2.0))
+    model.fit(YES + NO, labels)
+    probe = ["Prices rose by 7 percent in 2021.", "Hello there."]
+    lexical, meaning = model.lexical_decision(probe), model.meaning_decision(probe)
+    form, network = model.form_decision(probe), model.mlp_decision(probe)
+    assert network is not None and network[0] > network[1]  # it learnt the claim from the chatter
+    expected = (lexical + meaning + form + 2.0 * network) / 5.0  # type: ignore[operator]
+    assert np.allclose(model.decision_function(probe), expected)
+    model.save(tmp_path / "m.joblib")
+    loaded = CheckworthyModel.load(tmp_path / "m.joblib")
+    assert np.allclose(loaded.mlp_decision(probe), network, atol=1e-4)  # type: ignore[arg-type]
+    # Other languages: the two meaning models at their own weights, no lexical or form part.
+    assert np.allclose(loaded.decision_function(probe, "ru"), (meaning + 2.0 * network) / 3.0, atol=1e-4)  # type: ignore[operator]
+    assert CheckworthyModel(mlp=False).fit(YES + NO, labels).mlp_decision(probe) is None
+
+
+def test_the_network_is_kept_only_for_a_gain_above_the_fold_noise() -> None:
+    from leakdesk.claims.checkworthy_cv import network_gain
+
+    base = [0.70, 0.65, 0.68, 0.72, 0.66]
+    assert network_gain(base, [f + 0.02 for f in base])["kept"] is True  # the same gain in every era
+    noisy = [0.75, 0.60, 0.70, 0.70, 0.68]  # +0.01 on average, but up and down from era to era
+    gain = network_gain(base, noisy)
+    assert gain["kept"] is False and gain["mean"] == 0.004 and gain["fold noise"] > 0.004
+
+
+def test_a_cw3_file_reads_without_a_network_and_can_be_given_one(tmp_path: Path) -> None:
+    import joblib
+
+    from leakdesk.language.encoder import encode
+
+    labels = [1] * len(YES) + [0] * len(NO)
+    model = CheckworthyModel(n_features=2**12, C=10.0, mlp=False).fit(YES + NO, labels)
+    model.save(tmp_path / "m.joblib")
+    payload = joblib.load(tmp_path / "m.joblib")
+    payload["version"], payload["params"]["weights"] = "cw-3", (1.0, 1.0, 1.0)
+    del payload["params"]["other_weights"], payload["mlp"]
+    joblib.dump(payload, tmp_path / "cw3.joblib")
+    old = CheckworthyModel.load(tmp_path / "cw3.joblib")
+    probe = ["Prices rose by 7 percent in 2021.", "Hello there."]
+    assert old.mlp_decision(probe) is None and old.weights == (1.0, 1.0, 1.0, 0.0)
+    english = old.decision_function(probe)
+    old.add_network(encode(YES + NO), labels, (1.0, 1.0))
+    assert np.allclose(old.decision_function(probe), english)  # English keeps its mix
+    meaning, network = old.meaning_decision(probe), old.mlp_decision(probe)
+    assert np.allclose(old.decision_function(probe, "ru"), (meaning + network) / 2.0)  # type: ignore[operator]
+
+
+def test_the_meaning_models_are_validated_on_unseen_eras() -> None:
+    from leakdesk.claims.checkworthy_cv import validate_meaning
+    from leakdesk.language.encoder import encode
+
+    texts = [f"{t} {extra}" for extra in ("Really.", "Indeed.") for t in YES + NO] * 5
+    labels = ([1] * len(YES) + [0] * len(NO)) * 10
+    report = validate_meaning(labels, [str(i * 297) for i in range(len(texts))], encode(texts))
+    assert report["groups"] == 10 and report["meaning"]["cut 0"]["f1_mean"] > 0.9
+    assert len(report["network"]["cut 0"]["f1_per_era"]) == 10
+    assert report["other_weights"][0] > 0
+    assert (report["other_weights"][1] > 0) == report["network gain over meaning"]["kept"]

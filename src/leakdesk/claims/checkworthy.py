@@ -1,12 +1,13 @@
 """Sentence check-worthiness: is this sentence a factual claim worth checking?
 
-Three linear models trained by `scripts/train-checkworthy` on CheckThat! 2024 task 1 (English), their decision values
-mixed for English: one over hashed word and character n-grams (TF-IDF weighted), one over the sentence's meaning
-(the multilingual encoder's 512 numbers), one over the sentence's form without its topic (`sentence_form`: function
-words, part-of-speech tags, entity types). The weights and the cut are chosen on debates the models had not seen.
-The meaning model alone scores other languages: Russian and English land in one space, so a Russian sentence is
-scored without waiting for its translation. The shipped file holds only hashed feature indices, IDF weights and
-coefficients — no training text (`checkworthy-en.joblib`, next to this module).
+Four models trained by `scripts/train-checkworthy` on CheckThat! 2024 task 1 (English), their decision values mixed
+for English: a logistic model over hashed word and character n-grams (TF-IDF weighted), one over the sentence's
+meaning (the multilingual encoder's 512 numbers), one over the sentence's form without its topic (`sentence_form`:
+function words, part-of-speech tags, entity types), and a small neural network (one hidden layer) over the same 512
+meaning numbers. The weights and the cut are chosen on debates the models had not seen. The meaning models alone
+score other languages: Russian and English land in one space, so a Russian sentence is scored without waiting for its
+translation. The shipped file holds only hashed feature indices, IDF weights and coefficients — no training text
+(`checkworthy-en.joblib`, next to this module).
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from scipy import sparse
 from leakdesk.errors import ClaimsError
 
 MODEL_PATH = Path(__file__).with_name("checkworthy-en.joblib")
-MODEL_VERSION = "cw-3"
+MODEL_VERSION = "cw-3"  # the shipped file's version: recorded with every claim, part of the claims stage version
+FILE_VERSION = "cw-4"  # what `save` writes: cw-4 added the network and the other languages' weights
+READABLE_VERSIONS = ("cw-3", FILE_VERSION)  # a cw-3 file reads as a model without a network
 FORM_FEATURES = 2**18
 TOKEN_PATTERN = r"(?u)\b\w+\b|[$%€£]"
 
@@ -131,12 +134,14 @@ class _HashedTfidf:
 
 
 class CheckworthyModel:
-    """Three class-balanced logistic models whose decision values are mixed for English: lexical (hashed word and
-    character n-grams), meaning (the sentence encoder's 512 numbers) and form (`sentence_form`: function words,
-    part-of-speech tags and entity types; n-grams that carry no topic). Hyper-parameters are stored unchanged
-    (scikit-learn habit): `weights` (lexical, meaning, form) divide each decision value by its spread and weigh it,
-    `threshold` is the cut on the mix; both are chosen by `scripts/train-checkworthy` on debates the models had not
-    seen. Other languages get the meaning model alone at its own cut (0). `meaning=False, form=False` is the
+    """Class-balanced models whose decision values are mixed for English: lexical (hashed word and character
+    n-grams), meaning (the sentence encoder's 512 numbers), form (`sentence_form`: function words, part-of-speech
+    tags and entity types; n-grams that carry no topic) — three logistic models — and `mlp`, a network with one
+    hidden layer over the meaning numbers (early stopping, so it learns what a linear model cannot without
+    memorising). Hyper-parameters are stored unchanged (scikit-learn habit): `weights` (lexical, meaning, form, mlp)
+    divide each decision value by its spread and weigh it, `threshold` is the cut on the mix; both are chosen by
+    `scripts/train-checkworthy` on debates the models had not seen. Other languages get the meaning models alone,
+    mixed by `other_weights` (meaning, mlp) at their balanced cut (0). `meaning=False, form=False, mlp=False` is the
     lexical model of cw-en-1."""
 
     def __init__(
@@ -150,8 +155,12 @@ class CheckworthyModel:
         form: bool = True,
         form_ngrams: int = 3,
         form_C: float = 1.0,
-        weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
+        mlp: bool = True,
+        mlp_hidden: int = 256,
+        mlp_alpha: float = 1e-3,
+        weights: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0),
         threshold: float = 0.0,
+        other_weights: tuple[float, float] = (1.0, 0.0),
     ) -> None:
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
@@ -162,13 +171,18 @@ class CheckworthyModel:
         self.form = form
         self.form_ngrams = form_ngrams
         self.form_C = form_C
-        self.weights = weights
+        self.mlp = mlp
+        self.mlp_hidden = mlp_hidden
+        self.mlp_alpha = mlp_alpha
+        self.weights = tuple(weights) + (0.0,) * (4 - len(weights))  # a cw-3 triple: no network
         self.threshold = threshold
+        self.other_weights = tuple(other_weights)
         self.info_: dict[str, Any] = {}
         self.meaning_coef_: np.ndarray | None = None
         self.meaning_intercept_ = 0.0
         self.form_coef_: np.ndarray | None = None
         self.form_intercept_ = 0.0
+        self.mlp_layers_: list[tuple[np.ndarray, np.ndarray]] | None = None
         self.lexical_ = _HashedTfidf(self._lexical_hashers(), n_features)
         self.form_features_ = _HashedTfidf(self._form_hashers(), FORM_FEATURES)
 
@@ -220,6 +234,9 @@ class CheckworthyModel:
             form.fit(self.form_features_.tfidf(form_blocks), y)
             self.form_coef_ = form.coef_.ravel()
             self.form_intercept_ = float(form.intercept_[0])
+        if self.mlp:
+            vectors = _vectors(texts) if vectors is None else vectors
+            self.mlp_layers_ = fit_network(vectors, y, self.mlp_hidden, self.mlp_alpha)
         return self
 
     def lexical_decision(self, texts: Sequence[str]) -> np.ndarray:
@@ -244,6 +261,17 @@ class CheckworthyModel:
         features = self.form_features_.tfidf(self.form_features_.counts(sentence_forms))
         return np.asarray(features @ self.form_coef_ + self.form_intercept_)
 
+    def mlp_decision(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> np.ndarray | None:
+        """The network's logit of Yes (trained with balanced sample weights, so 0 is its balanced cut)."""
+        if self.mlp_layers_ is None:
+            return None
+        if not texts:
+            return np.zeros(0)
+        (w1, b1), (w2, b2) = self.mlp_layers_
+        vectors = _vectors(texts) if vectors is None else vectors
+        hidden = np.maximum(np.asarray(vectors, dtype=np.float64) @ w1 + b1, 0.0)
+        return np.asarray(hidden @ w2 + b2).ravel()
+
     def decision_function(
         self,
         texts: Sequence[str],
@@ -251,13 +279,17 @@ class CheckworthyModel:
         vectors: np.ndarray | None = None,
         sentence_forms: Sequence[str] | None = None,
     ) -> np.ndarray:
-        """> 0 means check-worthy. English: the models mixed; any other language: the meaning model alone."""
-        meaning = self.meaning_decision(texts, vectors)
+        """> 0 means check-worthy. English: the models mixed; any other language: the meaning models alone."""
+        if texts and vectors is None and (self.meaning_coef_ is not None or self.mlp_layers_ is not None):
+            vectors = _vectors(texts)
+        meaning, network = self.meaning_decision(texts, vectors), self.mlp_decision(texts, vectors)
         if language != "en":
-            if meaning is None:
+            by_meaning = [(w, p) for w, p in zip(self.other_weights, (meaning, network), strict=True)
+                          if p is not None and w]
+            if not by_meaning:
                 raise ClaimsError(f"The check-worthiness model {MODEL_VERSION} has no model for {language!r} text.")
-            return meaning
-        parts = [self.lexical_decision(texts), meaning, self.form_decision(texts, sentence_forms)]
+            return np.asarray(sum(w * p for w, p in by_meaning) / sum(w for w, _ in by_meaning))
+        parts = [self.lexical_decision(texts), meaning, self.form_decision(texts, sentence_forms), network]
         used = [(w, p) for w, p in zip(self.weights, parts, strict=True) if p is not None and w]
         if not used:
             raise ClaimsError(f"The check-worthiness model {MODEL_VERSION} gives every part a weight of 0.")
@@ -281,21 +313,30 @@ class CheckworthyModel:
     def get_params(self) -> dict[str, Any]:
         return {"word_ngrams": self.word_ngrams, "char_ngrams": self.char_ngrams, "n_features": self.n_features,
                 "C": self.C, "meaning": self.meaning, "meaning_C": self.meaning_C, "form": self.form,
-                "form_ngrams": self.form_ngrams, "form_C": self.form_C, "weights": tuple(self.weights),
-                "threshold": self.threshold}
+                "form_ngrams": self.form_ngrams, "form_C": self.form_C, "mlp": self.mlp,
+                "mlp_hidden": self.mlp_hidden, "mlp_alpha": self.mlp_alpha, "weights": tuple(self.weights),
+                "threshold": self.threshold, "other_weights": tuple(self.other_weights)}
 
     def save(self, path: Path, info: dict[str, Any] | None = None) -> None:
         """Store only the features seen in training: their index, IDF and weight. No text, no vocabulary."""
         import joblib
 
-        payload = {"version": MODEL_VERSION, "params": self.get_params(), "info": info or {},
+        payload = {"version": FILE_VERSION, "params": self.get_params(), "info": info or {},
                    "lexical": {**self.lexical_.pack(self.coef_), "intercept": self.intercept_},
                    "meaning": None if self.meaning_coef_ is None else {
                        "encoder": _encoder_version(), "coef": self.meaning_coef_.astype(np.float32),
                        "intercept": self.meaning_intercept_},
                    "form": None if self.form_coef_ is None else {
-                       **self.form_features_.pack(self.form_coef_), "intercept": self.form_intercept_}}
+                       **self.form_features_.pack(self.form_coef_), "intercept": self.form_intercept_},
+                   "mlp": None if self.mlp_layers_ is None else [
+                       (w.astype(np.float32), b.astype(np.float32)) for w, b in self.mlp_layers_]}
         joblib.dump(payload, path, compress=3)
+
+    def add_network(self, vectors: np.ndarray, labels: Sequence[int], other_weights: tuple[float, float]) -> None:
+        """Fit the network on encoder rows and set the other languages' mix; the English parts stay as they are."""
+        self.mlp = True
+        self.mlp_layers_ = fit_network(vectors, np.asarray(labels), self.mlp_hidden, self.mlp_alpha)
+        self.other_weights = tuple(other_weights)
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> CheckworthyModel:
@@ -306,10 +347,10 @@ class CheckworthyModel:
                 f"{path}: the check-worthiness model is missing; run scripts/train-checkworthy to build it."
             )
         payload = joblib.load(path)
-        if payload.get("version") != MODEL_VERSION:
+        if payload.get("version") not in READABLE_VERSIONS:
             raise ClaimsError(
                 f"{path}: this is check-worthiness model {payload.get('version')!r}, but this leakdesk reads "
-                f"{MODEL_VERSION}; run scripts/train-checkworthy to build it again."
+                f"{' or '.join(READABLE_VERSIONS)}; run scripts/train-checkworthy to build it again."
             )
         model = cls(**payload["params"])
         model.coef_ = model.lexical_.unpack(payload["lexical"])
@@ -321,7 +362,25 @@ class CheckworthyModel:
         if payload.get("form"):
             model.form_coef_ = model.form_features_.unpack(payload["form"])
             model.form_intercept_ = float(payload["form"]["intercept"])
+        if payload.get("mlp"):
+            model.mlp_layers_ = [(np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64))
+                                 for w, b in payload["mlp"]]
         return model
+
+
+def fit_network(
+    vectors: np.ndarray, y: np.ndarray, hidden: int = 256, alpha: float = 1e-3
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """One hidden layer (ReLU) with early stopping on a tenth of the rows; classes weighted to balance, as the
+    logistic models are, so the logit's 0 is a balanced cut. Returns the layers' weights and biases."""
+    from sklearn.neural_network import MLPClassifier
+
+    weight = np.where(y == 1, len(y) / (2.0 * max(int(y.sum()), 1)), len(y) / (2.0 * max(int((y == 0).sum()), 1)))
+    net = MLPClassifier(hidden_layer_sizes=(hidden,), alpha=alpha, early_stopping=len(y) >= 200,
+                        validation_fraction=0.1, n_iter_no_change=8, max_iter=200, batch_size=min(256, len(y)),
+                        random_state=0)
+    net.fit(np.asarray(vectors, dtype=np.float64), y, sample_weight=weight)
+    return [(np.asarray(w), np.asarray(b)) for w, b in zip(net.coefs_, net.intercepts_, strict=True)]
 
 
 @lru_cache(maxsize=1)
