@@ -1,4 +1,4 @@
-"""Check-worthiness on unseen debates: lexical, meaning and form models and their mixes, leave-one-era-out.
+"""Check-worthiness on unseen debates: lexical, meaning, form and network models and their mixes, leave-one-era-out.
 
     .venv/bin/python benchmarks/checkworthy.py DATA_DIR [--json]
 
@@ -6,7 +6,7 @@ DATA_DIR holds CT24_checkworthy_english_train.tsv (CheckThat! 2024 task 1). Clai
 debate order, so blocks of 3,500 consecutive ids are eras of debates: each era is predicted by models trained on the
 other nine (`leakdesk.claims.checkworthy_cv`). dev-test is not read here: it is scored once, by
 `scripts/train-checkworthy`, for the shipped model. Slow: every era fits the models again and the encoder and the
-tagger read 22,500 sentences once (about 20 min on the shared 2-core box under load).
+tagger read 22,500 sentences once (683 s, then about 6 min per era, at load average 13 on the shared box).
 """
 
 from __future__ import annotations
