@@ -66,14 +66,21 @@ def leakdesk_system(train: PanCorpus, test: PanCorpus) -> np.ndarray:
 
     verifier = AuthorshipVerifier(language="auto", random_state=0, char_spectrum=CHAR_SPECTRUM)
     verifier.fit(as_problems(train), np.asarray(train.labels()))
+    if hasattr(verifier, "spectrum_cv_"):  # "auto": grouped, nested train-CV without and with the spectrum
+        without, with_spectrum = verifier.spectrum_cv_
+        DIAGNOSTICS["leakdesk"] = {
+            "spectrum_used": bool(verifier.spectrum_used_),
+            "grouped_cv_without_spectrum": round(without, 3),
+            "grouped_cv_with_spectrum": round(with_spectrum, 3),
+        }
     cv = getattr(verifier.fusion_, "cv_answers_", None)
     if cv is not None:  # 5-fold out-of-fold answers of the fusion on TRAIN (its band chosen on the same folds)
         scores = evaluate(train.labels(), cv)
-        DIAGNOSTICS["leakdesk"] = {
+        DIAGNOSTICS.setdefault("leakdesk", {}).update({
             "train_cv_auc_c_at_1": round(scores.auc_c_at_1, 3),
             "train_cv_auc": round(scores.auc, 3),
             "train_cv_c_at_1": round(scores.c_at_1, 3),
-        }
+        })
     return answer_problems(verifier, as_problems(test))
 
 
@@ -98,7 +105,9 @@ def lambdag_system(train: PanCorpus, test: PanCorpus) -> np.ndarray:
 
 
 LAMBDAG_REFERENCES = int(os.environ.get("LAMBDAG_REFERENCES", "5"))
-CHAR_SPECTRUM = os.environ.get("CHAR_SPECTRUM", "0") == "1"  # the opt-in character spectrum (methods/spectrum.py)
+# the character spectrum (methods/spectrum.py): "auto" (default) lets each corpus's training problems decide by the
+# rule in authorship/selection.py; "1" always, "0" never
+CHAR_SPECTRUM: bool | str = {"1": True, "0": False}.get(os.environ.get("CHAR_SPECTRUM", "auto"), "auto")
 LAMBDAG_LIMIT = int(os.environ.get("LAMBDAG_LIMIT", "1200"))  # seconds per corpus in the separate lambdag run
 WORD = re.compile(r"\w+")
 LETTERS = r"^[^\W\d_]+$"

@@ -31,6 +31,7 @@ from leakdesk.authorship.methods.base import Batch, Method
 from leakdesk.authorship.ood import check as ood_check
 from leakdesk.authorship.ood import language_name
 from leakdesk.authorship.problem import Problem
+from leakdesk.authorship.selection import keep_optional, text_groups
 
 VERSION = "1.0"
 SAME, DIFFERENT, CANNOT_TELL = "same", "different", "cannot tell"
@@ -67,7 +68,7 @@ class AuthorshipVerifier(BaseEstimator):
         C: float | str = "auto",
         pool_from_batch: bool = True,
         max_impostors: int = 40,
-        char_spectrum: bool = False,
+        char_spectrum: bool | str = False,
     ) -> None:
         self.language = language
         self.random_state = random_state
@@ -89,9 +90,16 @@ class AuthorshipVerifier(BaseEstimator):
             GrammarModelRatio(random_state=self.random_state),
             TypographyHabits(),
         ]
-        if self.char_spectrum:
+        if self._spectrum_on():
             methods.append(CharSpectrum())
         return methods
+
+    def _spectrum_on(self) -> bool:
+        """`char_spectrum=True`, or "auto" and the training problems chose it (see `selection.keep_optional`);
+        before an "auto" verifier is fitted its columns include the spectrum, so `fit` can weigh it."""
+        if self.char_spectrum == "auto":
+            return bool(getattr(self, "spectrum_used_", True))
+        return bool(self.char_spectrum)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -178,6 +186,7 @@ class AuthorshipVerifier(BaseEstimator):
         if len(problems) != len(y):
             raise ValueError(f"{len(problems)} problems but {len(y)} labels")
         langs = self._languages(problems)
+        self.__dict__.pop("spectrum_used_", None)  # "auto" chooses again, from scores that include the spectrum
         learned: dict[str, frozenset[str]] = {}
         for lang in set(langs):
             if builtin(lang) is None:
@@ -188,12 +197,25 @@ class AuthorshipVerifier(BaseEstimator):
         X, _ = self._score(problems, {})
         X = np.where(np.isfinite(X), X, np.nanmean(np.where(np.isfinite(X), X, np.nan), axis=0))
         X = np.nan_to_num(X)
+        if self.char_spectrum == "auto":
+            X = self._choose_spectrum(problems, X, y)
         self.fusion_ = Fusion(C=self.C, random_state=self.random_state).fit(X, y)
         self.train_known_: dict[str, list[str]] = {}
         for p, lang in zip(problems, langs, strict=True):
             self.train_known_.setdefault(lang, []).extend(p.known)
         self.n_features_in_ = X.shape[1]
         return self
+
+    def _choose_spectrum(self, problems: list[Problem], X: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The stated rule of `selection`: the spectrum's columns stay only if grouped, nested train-CV says they
+        raise AUC·c@1 by `selection.MARGIN`; the figures are kept in `spectrum_cv_` (without, with)."""
+        base = len(self.columns) - len(CharSpectrum().columns)
+        keep, without, with_spectrum = keep_optional(
+            X, y, text_groups(problems), base, C=self.C, random_state=self.random_state
+        )
+        self.spectrum_used_ = keep
+        self.spectrum_cv_ = (without, with_spectrum)
+        return X if keep else X[:, :base]
 
     # ------------------------------------------------------------------------------------------- answering
     def verdicts(self, problems: list[Problem], cache: ProfileCache | None = None) -> list[Verdict]:
@@ -264,9 +286,11 @@ class AuthorshipVerifier(BaseEstimator):
     # ------------------------------------------------------------------------------------------- shipped model
     def to_dict(self) -> dict[str, Any]:
         check_is_fitted(self, "fusion_")
+        params = self.get_params()
+        params["char_spectrum"] = self._spectrum_on()  # what "auto" chose, so the saved model reads back alike
         return {
             "version": VERSION,
-            "params": self.get_params(),
+            "params": params,
             "columns": list(self.columns),
             "fusion": self.fusion_.to_dict(),
         }
