@@ -31,7 +31,7 @@ NID_ATTACHMENT_TABLE = 0x671
 NID_RECIPIENT_TABLE = 0x692
 
 PT_INT16, PT_INT32, PT_BOOL, PT_INT64, PT_TIME = 0x0002, 0x0003, 0x000B, 0x0014, 0x0040
-PT_STRING, PT_BINARY, PT_OBJECT = 0x001F, 0x0102, 0x000D
+PT_STRING, PT_STRING8, PT_BINARY, PT_OBJECT = 0x001F, 0x001E, 0x0102, 0x000D
 
 PAGE = 512
 BLOCK_MAX_DATA = 8192 - 16
@@ -41,6 +41,28 @@ PMAP_AT = 0x4600
 FIRST_DATA_AT = 0x4800
 AMAP_COVERS = 496 * 8 * 64
 FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class _Format:
+    """Unicode (Outlook 2003 on) or ANSI (Outlook 97-2002: 32-bit offsets, 8-bit strings in one code page)."""
+
+    ansi: bool = False
+    codepage: str = "cp1252"
+
+    @property
+    def trailer(self) -> int:
+        return 12 if self.ansi else 16
+
+    @property
+    def page_data(self) -> int:
+        return PAGE - self.trailer
+
+    def string_type(self, ptype: int) -> int:
+        return PT_STRING8 if self.ansi and ptype == PT_STRING else ptype
+
+
+_FORMAT = _Format()  # set by write_pst for the file being written
 
 
 def crc(data: bytes) -> int:
@@ -183,7 +205,8 @@ Value = tuple[int, int, object]  # property id, property type, value
 
 def _encode(ptype: int, value: object) -> bytes:
     if ptype == PT_STRING:
-        return str(value).encode("utf-16-le")
+        return (str(value).encode(_FORMAT.codepage, "replace") if _FORMAT.ansi
+                else str(value).encode("utf-16-le"))
     if ptype == PT_BINARY:
         assert isinstance(value, bytes)
         return value
@@ -217,13 +240,14 @@ def property_context(props: Iterable[Value]) -> Node:
             hnid = heap.allocate(struct.pack("<II", sub, len(value.data)))
         else:
             hnid = inline if inline is not None else heap.store(_encode(ptype, value))
-        records.append((struct.pack("<H", prop_id), struct.pack("<HI", ptype, hnid)))
+        records.append((struct.pack("<H", prop_id), struct.pack("<HI", _FORMAT.string_type(ptype), hnid)))
     heap.user_root = bth(heap, 2, 6, records)
     node.data = heap.to_bytes()
     return node
 
 
-_CELL_SIZE = {PT_INT32: 4, PT_INT16: 2, PT_BOOL: 1, PT_INT64: 8, PT_TIME: 8, PT_STRING: 4, PT_BINARY: 4}
+_CELL_SIZE = {PT_INT32: 4, PT_INT16: 2, PT_BOOL: 1, PT_INT64: 8, PT_TIME: 8, PT_STRING: 4, PT_STRING8: 4,
+              PT_BINARY: 4}
 ROW_ID, ROW_VER = (0x67F2, PT_INT32), (0x67F3, PT_INT32)
 
 
@@ -270,7 +294,9 @@ def table_context(columns: list[tuple[int, int]], rows: list[tuple[int, dict[int
         for column in present:
             row[end_1b + bits[column] // 8] |= 0x80 >> (bits[column] % 8)
         matrix.append(bytes(row))
-    index = bth(heap, 4, 4, [(struct.pack("<I", row_id), struct.pack("<I", n)) for n, (row_id, _) in enumerate(rows)])
+    index_format = "<H" if _FORMAT.ansi else "<I"  # dwRowIndex: 2 bytes in ANSI files
+    index = bth(heap, 4, struct.calcsize(index_format),
+                [(struct.pack("<I", row_id), struct.pack(index_format, n)) for n, (row_id, _) in enumerate(rows)])
     all_rows = b"".join(matrix)
     if not matrix:
         rows_hnid = 0
@@ -278,7 +304,7 @@ def table_context(columns: list[tuple[int, int]], rows: list[tuple[int, dict[int
         rows_hnid = heap.allocate(all_rows)
     else:
         rows_hnid = node.add_subnode(Node(all_rows, kind="rows", row_size=row_size), NID_TYPE_LTP)
-    descs = b"".join(struct.pack("<IHBB", c[0] << 16 | c[1], layout[c], _CELL_SIZE[c[1]], bits[c])
+    descs = b"".join(struct.pack("<IHBB", c[0] << 16 | _FORMAT.string_type(c[1]), layout[c], _CELL_SIZE[c[1]], bits[c])
                      for c in sorted(columns, key=lambda c: c[0] << 16 | c[1]))
     info = struct.pack("<BB4HIII", 0x7C, len(columns), end_4b, end_2b, end_1b, row_size, index, rows_hnid, 0) + descs
     heap.user_root = heap.allocate(info)
@@ -320,6 +346,8 @@ def _message_props(m: PstMessage) -> tuple[list[Value], int]:
         props.append((0x1013, PT_BINARY, m.html_body))
     if m.rtf_body is not None:
         props.append((0x1009, PT_BINARY, lzfu(m.rtf_body)))  # PidTagRtfCompressed
+    if _FORMAT.ansi and _FORMAT.codepage.startswith("cp"):  # PidTagMessageCodepage: what the 8-bit strings use
+        props.append((0x3FFD, PT_INT32, int(_FORMAT.codepage[2:])))
     if m.internet_codepage is not None:
         props.append((0x3FDE, PT_INT32, m.internet_codepage))
     size = len(m.body or "") * 2 + len(m.html_body or b"") + sum(len(a.data) for a in m.attachments)
@@ -391,8 +419,9 @@ class _Layout:
         bids = [self.block(node.data[at:at + step]) for at in range(0, len(node.data), step)]
         if len(bids) > (BLOCK_MAX_DATA - 8) // 8:
             raise ValueError("data longer than one XBLOCK covers is not written by this test writer")
+        bid_format = "<I" if _FORMAT.ansi else "<Q"
         return self.block(struct.pack("<BBHI", 0x01, 0x01, len(bids), len(node.data))
-                          + b"".join(struct.pack("<Q", b) for b in bids), internal=True)
+                          + b"".join(struct.pack(bid_format, b) for b in bids), internal=True)
 
     def subnode_tree(self, node: Node) -> int:
         """The BID of an SLBLOCK listing a node's subnodes ([MS-PST] 2.2.2.8.3.3.1), or 0 without subnodes."""
@@ -401,41 +430,53 @@ class _Layout:
         entries = []
         for nid in sorted(node.subnodes):
             sub = node.subnodes[nid]
-            entries.append(struct.pack("<QQQ", nid, self.data_tree(sub), self.subnode_tree(sub)))
+            entries.append(struct.pack("<III" if _FORMAT.ansi else "<QQQ", nid, self.data_tree(sub),
+                                       self.subnode_tree(sub)))
         if len(entries) > (BLOCK_MAX_DATA - 8) // 24:
             raise ValueError("more subnodes than one SLBLOCK holds are not written by this test writer")
-        return self.block(struct.pack("<BBHI", 0x02, 0x00, len(entries), 0) + b"".join(entries), internal=True)
+        head = struct.pack("<BBH", 0x02, 0x00, len(entries)) + (b"" if _FORMAT.ansi else b"\0" * 4)
+        return self.block(head + b"".join(entries), internal=True)
 
     def to_bytes(self) -> bytes:
         nbt = []
         for top in sorted(self.nodes, key=lambda t: t.nid):
-            nbt.append((top.nid, struct.pack("<QQQII", top.nid, self.data_tree(top.node),
-                                             self.subnode_tree(top.node), top.parent, 0)))
+            nbt.append((top.nid, struct.pack("<IIII" if _FORMAT.ansi else "<QQQII", top.nid,
+                                             self.data_tree(top.node), self.subnode_tree(top.node), top.parent,
+                                             *(() if _FORMAT.ansi else (0,)))))
         out = bytearray(FIRST_DATA_AT)
         bbt = []
         for bid, data in self.blocks:
             ib = len(out)
-            size = _align(len(data) + 16, 64)
-            trailer = struct.pack("<HHIQ", len(data), signature(ib, bid), crc(data), bid)
-            out += data + b"\0" * (size - len(data) - 16) + trailer
-            bbt.append((bid, struct.pack("<QQHHI", bid, ib, len(data), 2, 0)))
+            size = _align(len(data) + _FORMAT.trailer, 64)
+            if _FORMAT.ansi:
+                trailer = struct.pack("<HHII", len(data), signature(ib, bid), bid, crc(data))
+                bbt.append((bid, struct.pack("<IIHH", bid, ib, len(data), 2)))
+            else:
+                trailer = struct.pack("<HHIQ", len(data), signature(ib, bid), crc(data), bid)
+                bbt.append((bid, struct.pack("<QQHHI", bid, ib, len(data), 2, 0)))
+            out += data + b"\0" * (size - len(data) - _FORMAT.trailer) + trailer
         out += b"\0" * (_align(len(out), PAGE) - len(out))
         next_page_bid = [0x100]
-        nbt_root = _btree(out, nbt, 32, 0x81, next_page_bid)
-        bbt_root = _btree(out, bbt, 24, 0x80, next_page_bid)
+        nbt_root = _btree(out, nbt, 16 if _FORMAT.ansi else 32, 0x81, next_page_bid)
+        bbt_root = _btree(out, bbt, 12 if _FORMAT.ansi else 24, 0x80, next_page_bid)
         eof = len(out)
-        if eof > AMAP_AT + AMAP_COVERS:
+        if eof > AMAP_AT + _FORMAT.page_data * 8 * 64:
             raise ValueError("files larger than one allocation map covers are not written by this test writer")
         free = _write_maps(out)
-        out[0:564] = _header(eof, nbt_root, bbt_root, free, next_page_bid[0], self.next_bid << 2, self.next_index)
+        header = (_header_ansi if _FORMAT.ansi else _header)(eof, nbt_root, bbt_root, free, next_page_bid[0],
+                                                             self.next_bid << 2, self.next_index)
+        out[0:len(header)] = header
         return bytes(out)
 
 
 def _page(out: bytearray, content: bytes, ptype: int, bid: int, with_sig: bool) -> int:
     ib = len(out)
     sig = signature(ib, bid) if with_sig else 0
-    content = content.ljust(496, b"\0")
-    out += content + struct.pack("<BBHIQ", ptype, ptype, sig, crc(content), bid)
+    content = content.ljust(_FORMAT.page_data, b"\0")
+    if _FORMAT.ansi:
+        out += content + struct.pack("<BBHII", ptype, ptype, sig, bid, crc(content))
+    else:
+        out += content + struct.pack("<BBHIQ", ptype, ptype, sig, crc(content), bid)
     return ib
 
 
@@ -443,35 +484,37 @@ def _btree(out: bytearray, entries: list[tuple[int, bytes]], entry_size: int, pt
            next_page_bid: list[int]) -> tuple[int, int]:
     """Writes a B-tree of pages ([MS-PST] 2.2.2.7.7) bottom up; returns the root's (bid, ib)."""
     level, size = 0, entry_size
+    entries_area = _FORMAT.page_data - (4 if _FORMAT.ansi else 8)
+    key = "<III" if _FORMAT.ansi else "<QQQ"
     while True:
-        per_page = 488 // size
+        per_page = entries_area // size
         chunks = [entries[i:i + per_page] for i in range(0, len(entries), per_page)] or [[]]
         parents = []
         for chunk in chunks:
             bid = next_page_bid[0]
             next_page_bid[0] += 1
-            body = b"".join(e for _, e in chunk).ljust(488, b"\0")
-            body += struct.pack("<BBBBI", len(chunk), per_page, size, level, 0)
+            body = b"".join(e for _, e in chunk).ljust(entries_area, b"\0")
+            body += struct.pack("<BBBB", len(chunk), per_page, size, level) + (b"" if _FORMAT.ansi else b"\0" * 4)
             ib = _page(out, body, ptype, bid, with_sig=True)
-            parents.append((chunk[0][0] if chunk else 0, struct.pack("<QQQ", chunk[0][0] if chunk else 0, bid, ib)))
+            parents.append((chunk[0][0] if chunk else 0, struct.pack(key, chunk[0][0] if chunk else 0, bid, ib)))
         if len(parents) == 1:
             return bid, ib
-        entries, level, size = parents, level + 1, 24
+        entries, level, size = parents, level + 1, struct.calcsize(key)
 
 
 def _write_maps(out: bytearray) -> int:
     """The allocation map (every 64 bytes in use marked) and the deprecated PMap; returns the free bytes."""
     used = len(out) - AMAP_AT
-    bits = bytearray(496)
+    bits = bytearray(_FORMAT.page_data)
     for n in range(used // 64):
         bits[n // 8] |= 0x80 >> (n % 8)
     amap = bytearray()
     _page(amap, bytes(bits), 0x84, AMAP_AT, with_sig=False)
     out[AMAP_AT:AMAP_AT + PAGE] = amap
     pmap = bytearray()
-    _page(pmap, b"\xff" * 496, 0x83, PMAP_AT, with_sig=False)
+    _page(pmap, b"\xff" * _FORMAT.page_data, 0x83, PMAP_AT, with_sig=False)
     out[PMAP_AT:PMAP_AT + PAGE] = pmap
-    return AMAP_COVERS - used
+    return _FORMAT.page_data * 8 * 64 - used
 
 
 def _header(eof: int, nbt: tuple[int, int], bbt: tuple[int, int], free: int, next_page: int, next_block: int,
@@ -490,6 +533,21 @@ def _header(eof: int, nbt: tuple[int, int], bbt: tuple[int, int], free: int, nex
     head += struct.pack("<I", crc(bytes(head[8:8 + 516])))
     head += b"\0" * 3 + b"\0" + b"\0" * 32
     assert len(head) == 564
+    return bytes(head)
+
+
+def _header_ansi(eof: int, nbt: tuple[int, int], bbt: tuple[int, int], free: int, next_page: int, next_block: int,
+                 next_index: int) -> bytes:
+    """The ANSI HEADER ([MS-PST] 2.2.2.6): 32-bit fields, one (partial) CRC, 512 bytes."""
+    rgnid = struct.pack("<32I", *([(next_index + 1) << 5] * 32))
+    root = struct.pack("<IIIIIIIIIBBH", 0, eof, AMAP_AT, free, 0, nbt[0], nbt[1], bbt[0], bbt[1], 0x02, 0, 0)
+    head = bytearray(b"!BDN" + b"\0" * 4)
+    head += struct.pack("<HHHBBII", 0x4D53, 14, 19, 1, 1, 0, 0)
+    head += struct.pack("<III", next_block, next_page, 0x1E)  # bidNextB, bidNextP, dwUnique
+    head += rgnid + root + b"\xff" * 128 + b"\xff" * 128
+    head += struct.pack("<BBH", 0x80, 0, 0) + b"\0" * 8 + b"\0" * 4 + b"\0" * 3 + b"\0" + b"\0" * 32
+    assert len(head) == 512
+    struct.pack_into("<I", head, 4, crc(bytes(head[8:8 + 471])))
     return bytes(head)
 
 
@@ -527,23 +585,29 @@ def _add_folder(layout: _Layout, nid: int, parent: int, folder: PstFolder, sub_n
 
 
 def write_pst(folders: list[PstFolder], store_name: str = "Personal Folders",
-              top_name: str = "Top of Personal Folders") -> bytes:
-    """A Unicode PST holding `folders` under the store's top folder, as Outlook lays them out: the root folder
-    (NID 0x122) holds one top folder, which the message store names as its IPM subtree."""
-    layout = _Layout()
-    store_uid = bytes(range(0x10, 0x20))
-    top = layout.nid(NID_TYPE_NORMAL_FOLDER)
-    layout.add(NID_MESSAGE_STORE, 0, property_context([
-        (0x0FF9, PT_BINARY, store_uid), (0x3001, PT_STRING, store_name),
-        (0x35E0, PT_BINARY, _entry_id(store_uid, top)),
-    ]))
-    layout.add(NID_NAME_TO_ID_MAP, 0, property_context([
-        (0x0001, PT_INT32, 251), (0x0002, PT_BINARY, b"\0" * 16), (0x0003, PT_BINARY, b"\0" * 8),
-        (0x0004, PT_BINARY, b"\0" * 4),
-    ]))
-    root = PstFolder("", [], [PstFolder(top_name, [], folders)])
-    _add_folder(layout, NID_ROOT_FOLDER, NID_ROOT_FOLDER, root, sub_nids=[top], container_class=None)
-    return layout.to_bytes()
+              top_name: str = "Top of Personal Folders", ansi_codepage: str | None = None) -> bytes:
+    """A PST holding `folders` under the store's top folder, as Outlook lays them out: the root folder (NID 0x122)
+    holds one top folder, which the message store names as its IPM subtree. Unicode, or with `ansi_codepage`
+    (e.g. "cp1251") the older ANSI format, its strings 8-bit in that code page."""
+    global _FORMAT
+    _FORMAT = _Format(ansi=True, codepage=ansi_codepage) if ansi_codepage else _Format()
+    try:
+        layout = _Layout()
+        store_uid = bytes(range(0x10, 0x20))
+        top = layout.nid(NID_TYPE_NORMAL_FOLDER)
+        layout.add(NID_MESSAGE_STORE, 0, property_context([
+            (0x0FF9, PT_BINARY, store_uid), (0x3001, PT_STRING, store_name),
+            (0x35E0, PT_BINARY, _entry_id(store_uid, top)),
+        ]))
+        layout.add(NID_NAME_TO_ID_MAP, 0, property_context([
+            (0x0001, PT_INT32, 251), (0x0002, PT_BINARY, b"\0" * 16), (0x0003, PT_BINARY, b"\0" * 8),
+            (0x0004, PT_BINARY, b"\0" * 4),
+        ]))
+        root = PstFolder("", [], [PstFolder(top_name, [], folders)])
+        _add_folder(layout, NID_ROOT_FOLDER, NID_ROOT_FOLDER, root, sub_nids=[top], container_class=None)
+        return layout.to_bytes()
+    finally:
+        _FORMAT = _Format()
 
 
 # ---------------------------------------------------------------------------------------------- from a received email

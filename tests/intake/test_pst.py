@@ -255,3 +255,33 @@ def test_the_sample_series_from_a_pst_reads_as_it_does_from_its_emails(tmp_path:
     finally:
         from_pst.close()
         from_mail.close()
+
+
+def test_an_older_ansi_pst_reads_as_the_unicode_one(tmp_path: Path) -> None:
+    """Outlook 97-2002 files keep 8-bit strings in the letters' code page (here Windows-1251) without saying so at
+    the file's level: folder names and subjects must not come out as Windows-1252 ("Ïðîåêòû")."""
+    unicode, ansi = Case.init(tmp_path / "unicode"), Case.init(tmp_path / "ansi")
+    try:
+        for case, data in ((unicode, write_pst(_letters())), (ansi, write_pst(_letters(), ansi_codepage="cp1251"))):
+            (tmp_path / "in").mkdir(exist_ok=True)
+            path = tmp_path / "in" / "outlook.pst"
+            path.write_bytes(data)
+            assert ingest_paths(case, [path], progress=False).ok
+        expected = _series(unicode)
+        assert len(expected) == 4
+        assert _series(ansi) == expected
+        folders = {d["message_id"]: d["folder"] for d in list_dispatches(ansi) if d["kind"] == "email"}
+        assert folders["<pst3@example.org>"] == "Inbox/Проекты"
+    finally:
+        unicode.close()
+        ansi.close()
+
+
+@pytest.mark.skipif(shutil.which("readpst") is None, reason="readpst (Debian pst-utils) is not installed")
+def test_readpst_reads_our_ansi_pst(tmp_path: Path) -> None:
+    path = tmp_path / "outlook.pst"
+    path.write_bytes(write_pst(_letters(), ansi_codepage="cp1251"))
+    out = tmp_path / "out"
+    out.mkdir()
+    subprocess.run(["readpst", "-q", "-r", "-o", str(out), str(path)], check=True, capture_output=True)
+    assert sorted(len(mailbox.mbox(p)) for p in out.rglob("mbox")) == [1, 1, 2]

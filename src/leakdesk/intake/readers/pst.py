@@ -78,6 +78,9 @@ class PstReader(Reader):
             except Exception as exc:  # libpff raises OSError with its own text on damaged files
                 raise IntakeError(f"the Outlook data file is damaged or encrypted and cannot be opened "
                                   f"({_first_line(exc)})") from exc
+            codepage = _use_letters_code_page(pst, root)
+            if codepage:
+                ex.details["code page of 8-bit text"] = codepage
             try:
                 for folder_path, message in _walk(root, "", _top_of_folders(pst), ex):
                     count += 1
@@ -112,6 +115,36 @@ def _first_line(exc: BaseException) -> str:
     parts = [p for p in text.split(". ") if p]
     reason = parts[1] if len(parts) > 1 and parts[0].startswith("pypff_") else parts[0]
     return re.sub(r"^\w+: ", "", reason).rstrip(".")[:200]
+
+
+def _use_letters_code_page(pst: Any, root: Any, sample: int = 20) -> str | None:
+    """Tell libpff the code page of an older (ANSI) PST's 8-bit strings, from the first letters that name one.
+
+    ANSI files keep folder names, subjects and sender names as 8-bit text without saying in which code page;
+    libpff reads them as Windows-1252 unless told, so a Russian mailbox's folders and subjects come out as
+    "Ïðîåêòû". The letters' own PidTagMessageCodepage says which it is. Returns the code page set, or None."""
+    found = None
+    folders, seen = [root], 0
+    while folders and seen < sample and found is None:
+        folder = folders.pop(0)
+        try:
+            for i in range(min(folder.number_of_sub_messages, sample - seen)):
+                seen += 1
+                message = folder.get_sub_message(i)
+                found = _integer(message, PID_MESSAGE_CODEPAGE) or _integer(message, PID_INTERNET_CODEPAGE)
+                if found:
+                    break
+            folders.extend(folder.get_sub_folder(i) for i in range(folder.number_of_sub_folders))
+        except Exception:  # a damaged folder is reported by the walk itself
+            continue
+    name = (f"windows-{found}" if found and 1250 <= found <= 1258 else codec_of(found)) if found else None
+    if name is None or found in (65001, 1200):
+        return None
+    try:
+        pst.set_ascii_codepage(name)
+    except Exception:  # a code page libpff does not know: its default stays
+        return None
+    return name
 
 
 def _top_of_folders(pst: Any) -> int | None:
