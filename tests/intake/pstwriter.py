@@ -49,6 +49,11 @@ class _Format:
 
     ansi: bool = False
     codepage: str = "cp1252"
+    ost: bool = False
+
+    @property
+    def client_magic(self) -> int:
+        return 0x4F53 if self.ost else 0x4D53  # "SO" for .ost, "SM" for .pst
 
     @property
     def trailer(self) -> int:
@@ -523,7 +528,7 @@ def _header(eof: int, nbt: tuple[int, int], bbt: tuple[int, int], free: int, nex
     rgnid = struct.pack("<32I", *([(next_index + 1) << 5] * 32))
     root = struct.pack("<IQQQQQQQQBBH", 0, eof, AMAP_AT, free, 0, nbt[0], nbt[1], bbt[0], bbt[1], 0x02, 0, 0)
     head = bytearray(b"!BDN" + b"\0" * 4)
-    head += struct.pack("<HHHBBII", 0x4D53, 23, 19, 1, 1, 0, 0)
+    head += struct.pack("<HHHBBII", _FORMAT.client_magic, 23, 19, 1, 1, 0, 0)
     head += struct.pack("<QQI", 0, next_page, 0x1E)  # bidUnused, bidNextP, dwUnique
     head += rgnid + struct.pack("<Q", 0) + root + struct.pack("<I", 0)
     head += b"\xff" * 128 + b"\xff" * 128  # rgbFM, rgbFP (deprecated)
@@ -542,7 +547,7 @@ def _header_ansi(eof: int, nbt: tuple[int, int], bbt: tuple[int, int], free: int
     rgnid = struct.pack("<32I", *([(next_index + 1) << 5] * 32))
     root = struct.pack("<IIIIIIIIIBBH", 0, eof, AMAP_AT, free, 0, nbt[0], nbt[1], bbt[0], bbt[1], 0x02, 0, 0)
     head = bytearray(b"!BDN" + b"\0" * 4)
-    head += struct.pack("<HHHBBII", 0x4D53, 14, 19, 1, 1, 0, 0)
+    head += struct.pack("<HHHBBII", _FORMAT.client_magic, 14, 19, 1, 1, 0, 0)
     head += struct.pack("<III", next_block, next_page, 0x1E)  # bidNextB, bidNextP, dwUnique
     head += rgnid + root + b"\xff" * 128 + b"\xff" * 128
     head += struct.pack("<BBH", 0x80, 0, 0) + b"\0" * 8 + b"\0" * 4 + b"\0" * 3 + b"\0" + b"\0" * 32
@@ -585,12 +590,14 @@ def _add_folder(layout: _Layout, nid: int, parent: int, folder: PstFolder, sub_n
 
 
 def write_pst(folders: list[PstFolder], store_name: str = "Personal Folders",
-              top_name: str = "Top of Personal Folders", ansi_codepage: str | None = None) -> bytes:
+              top_name: str = "Top of Personal Folders", ansi_codepage: str | None = None,
+              ost: bool = False) -> bytes:
     """A PST holding `folders` under the store's top folder, as Outlook lays them out: the root folder (NID 0x122)
     holds one top folder, which the message store names as its IPM subtree. Unicode, or with `ansi_codepage`
-    (e.g. "cp1251") the older ANSI format, its strings 8-bit in that code page."""
+    (e.g. "cp1251") the older ANSI format, its strings 8-bit in that code page; with `ost` an offline folder file
+    (the same format, client magic "SO")."""
     global _FORMAT
-    _FORMAT = _Format(ansi=True, codepage=ansi_codepage) if ansi_codepage else _Format()
+    _FORMAT = _Format(ansi=bool(ansi_codepage), codepage=ansi_codepage or "cp1252", ost=ost)
     try:
         layout = _Layout()
         store_uid = bytes(range(0x10, 0x20))

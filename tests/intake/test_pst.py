@@ -285,3 +285,10 @@ def test_readpst_reads_our_ansi_pst(tmp_path: Path) -> None:
     out.mkdir()
     subprocess.run(["readpst", "-q", "-r", "-o", str(out), str(path)], check=True, capture_output=True)
     assert sorted(len(mailbox.mbox(p)) for p in out.rglob("mbox")) == [1, 1, 2]
+
+
+def test_an_offline_ost_file_is_read_like_a_pst(case: Case, tmp_path: Path) -> None:
+    result, listed = _ingest(case, tmp_path, write_pst(_letters(), ost=True), name="mailbox.ost")
+    assert result.ok, result.problems
+    assert sorted(d["message_id"] for d in listed if d["kind"] == "email") == [
+        "<pst1@example.org>", "<pst2@example.org>", "<pst3@example.org>", "<sent1@example.org>"]
