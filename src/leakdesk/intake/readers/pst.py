@@ -2,7 +2,8 @@
 
 A PST holds no message as bytes: Outlook keeps properties. Each message is therefore rebuilt as an RFC 822 message
 (the transport headers as received, the plain-text or HTML body, the attachments) and stored as a derivative; the
-PST file itself stays the original, and each rebuilt letter records its folder and that it was rebuilt.
+PST file itself stays the original, and each rebuilt letter records its folder and how it was rebuilt. Unicode
+and older ANSI files are read, .pst and .ost; tests write real files with tests/intake/pstwriter.py.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ _CODEPAGES = {65001: "utf-8", 20866: "koi8-r", 21866: "koi8-u", 20127: "us-ascii
 
 class PstReader(Reader):
     name = "libpff"
-    version = "0"
+    version = "1"  # 1: folders as Outlook names them, fields without transport headers, ANSI code pages
     media_types = ("application/vnd.ms-outlook-pst", "application/vnd.ms-outlook-ost")
     extensions = ("pst", "ost")
     magic = (PST_MAGIC,)
