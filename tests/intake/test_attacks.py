@@ -391,14 +391,16 @@ def test_other_zip_based_documents_are_bounded_too(case: Case, tmp_path: Path, n
 
 
 def test_a_document_over_the_time_limit_is_stopped_and_the_next_one_is_read(case: Case, tmp_path: Path) -> None:
-    # Minutes of pypdf work against a 10 s limit: the slow file is always stopped, and the next one, read by a
-    # fresh worker that must first import pypdf, gets time enough for that on a loaded machine (1 s did not).
-    slow = pdf_with_huge_streams(tmp_path / "slow.pdf", 1, 20 * 2**20)
+    # One page of 3 MB of text operators: about 6 CPU-seconds of pypdf on a quiet machine, under pypdf's own budget
+    # of tokens per content stream (one page of 20 MB reached that budget in 7 s, before a 10 s limit), against a
+    # 2.5 s limit; the next file, read by a fresh worker that must first import pypdf, needs about 0.5 s even at
+    # load 13 (the 1 s limit before left too thin a margin).
+    slow = pdf_with_huge_streams(tmp_path / "slow.pdf", 1, 3 * 2**20)
     fine = pdf_with_many_pages(tmp_path / "fine.pdf", 3)
-    limits = Limits(max_reader_seconds=10, max_page_content=64 * 2**20)  # the page is read, not skipped as too big
+    limits = Limits(max_reader_seconds=2.5)
     result = ingest_paths(case, [slow, fine], progress=False, limits=limits)
     assert [p.line() for p in result.problems] == [
-        f"{slow}: reading stopped at the time limit (10 s per file); the original is kept, its text was not "
+        f"{slow}: reading stopped at the time limit (2.5 s per file); the original is kept, its text was not "
         "extracted"
     ]
     with case.connect() as conn:
@@ -559,7 +561,7 @@ def _ended(process) -> bool:  # type: ignore[no-untyped-def]
 
 def test_the_reader_worker_dies_with_a_killed_ingest(case: Case, tmp_path: Path) -> None:
     """kill -9 of the ingest leaves no worker chewing on a hostile file with nobody to enforce its time limit."""
-    slow = pdf_with_huge_streams(tmp_path / "slow.pdf", 1, 20 * 2**20)  # minutes of pypdf work
+    slow = pdf_with_huge_streams(tmp_path / "slow.pdf", 10, 3 * 2**20)  # ten pages of ~6 CPU-s of pypdf each
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     proc = subprocess.Popen([sys.executable, "-c", _SLOW_INGEST, str(case.root), str(slow)], env=env)
     try:
