@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
+from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+
+from leakdesk.store.originals import Digests
 
 RU_TEXT = (
     "Добрый день. Посылаю вам отчёт о встрече в Москве: деньги переведены через банк в августе, "
@@ -110,3 +114,16 @@ def inbox(tmp_path: Path) -> Path:
     folder = tmp_path / "inbox"
     folder.mkdir()
     return folder
+
+
+class MemoryStore:
+    """A reader's `store_chunks` for tests: keeps each stored part in memory under its SHA-256."""
+
+    def __init__(self) -> None:
+        self.stored: dict[str, bytes] = {}
+
+    def __call__(self, chunks: Iterator[bytes]) -> Digests:
+        data = b"".join(chunks)
+        sha = hashlib.sha256(data).hexdigest()
+        self.stored[sha] = data
+        return Digests(sha, hashlib.sha1(data).hexdigest(), hashlib.md5(data).hexdigest(), len(data))

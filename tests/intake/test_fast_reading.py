@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import base64
 import email.utils
-import hashlib
 import quopri
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from email.parser import BytesParser
 from email.policy import compat32
@@ -26,8 +24,7 @@ from hypothesis import strategies as st
 from leakdesk.intake import headers as hdr
 from leakdesk.intake.readers import eml
 from leakdesk.intake.reading import Extracted, Limits, ReadContext
-from leakdesk.store.originals import Digests
-from tests.intake.conftest import EN_TEXT, RU_TEXT
+from tests.intake.conftest import EN_TEXT, RU_TEXT, MemoryStore
 
 TEXTS = [RU_TEXT, EN_TEXT, "今日は。報告書を送ります。", "我们明天见面，带上文件。", "שלום, אני שולח את הדוח.",
          "Bonjour, voilà le rapport déjà signé.", ""]
@@ -48,20 +45,9 @@ CONTENT_TYPES = ["text/plain; charset={cs}", "text/plain; charset=\"{cs}\"", "TE
                  "textplain", None]
 
 
-class _Store:
-    def __init__(self) -> None:
-        self.stored: dict[str, bytes] = {}
-
-    def __call__(self, chunks: Iterator[bytes]) -> Digests:
-        data = b"".join(chunks)
-        sha = hashlib.sha256(data).hexdigest()
-        self.stored[sha] = data
-        return Digests(sha, hashlib.sha1(data).hexdigest(), hashlib.md5(data).hexdigest(), len(data))
-
-
 def _read(data: bytes, tmp: Path, fast: bool) -> tuple[Extracted, dict[str, bytes]]:
     """`read_message` with every fast path (fast) or with none of them."""
-    store = _Store()
+    store = MemoryStore()
     ctx = ReadContext(limits=Limits(max_header_chars=200), store_chunks=store, originals_path=lambda sha: tmp,
                       scratch_dir=tmp)
     with pytest.MonkeyPatch.context() as patch:
@@ -144,7 +130,7 @@ COMMON = [
 
 @pytest.mark.parametrize("data", COMMON, ids=range(len(COMMON)))
 def test_common_letters_take_the_fast_path(data: bytes, tmp_path: Path) -> None:
-    ctx = ReadContext(limits=Limits(), store_chunks=_Store(), originals_path=lambda sha: tmp_path,
+    ctx = ReadContext(limits=Limits(), store_chunks=MemoryStore(), originals_path=lambda sha: tmp_path,
                       scratch_dir=tmp_path)
     assert eml.read_simple(data, ctx) is not None
     assert _read(data, tmp_path, True) == _read(data, tmp_path, False)
@@ -152,7 +138,7 @@ def test_common_letters_take_the_fast_path(data: bytes, tmp_path: Path) -> None:
 
 def test_pgp_armour_is_left_to_the_general_path_when_the_case_has_keys(tmp_path: Path) -> None:
     data = COMMON[2] + b"-----BEGIN PGP MESSAGE-----\nhQEMA\n-----END PGP MESSAGE-----\n"
-    with_keys = ReadContext(limits=Limits(), store_chunks=_Store(), originals_path=lambda sha: tmp_path,
+    with_keys = ReadContext(limits=Limits(), store_chunks=MemoryStore(), originals_path=lambda sha: tmp_path,
                             scratch_dir=tmp_path, gnupg_home=tmp_path / "gnupg")
     assert eml.read_simple(data, with_keys) is None
 

@@ -8,9 +8,7 @@ and hold `read_message` with it to `read_message` without it.
 from __future__ import annotations
 
 import base64
-import hashlib
 import quopri
-from collections.abc import Iterator
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
@@ -22,8 +20,7 @@ from hypothesis import strategies as st
 
 from leakdesk.intake.readers import eml
 from leakdesk.intake.reading import Limits, ReadContext
-from leakdesk.store.originals import Digests
-from tests.intake.conftest import EN_TEXT, RU_TEXT, raw_message
+from tests.intake.conftest import EN_TEXT, RU_TEXT, MemoryStore, raw_message
 
 
 def _parsed(data: bytes) -> Message:
@@ -191,19 +188,8 @@ DECLINED = [
 ]
 
 
-class _Store:
-    def __init__(self) -> None:
-        self.stored: dict[str, bytes] = {}
-
-    def __call__(self, chunks: Iterator[bytes]) -> Digests:
-        data = b"".join(chunks)
-        sha = hashlib.sha256(data).hexdigest()
-        self.stored[sha] = data
-        return Digests(sha, hashlib.sha1(data).hexdigest(), hashlib.md5(data).hexdigest(), len(data))
-
-
 def _read(data: bytes, tmp: Path, fast: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[object, dict[str, bytes]]:
-    store = _Store()
+    store = MemoryStore()
     ctx = ReadContext(limits=Limits(), store_chunks=store, originals_path=lambda sha: tmp, scratch_dir=tmp)
     with monkeypatch.context() as patch:
         if not fast:
