@@ -133,6 +133,18 @@ class _HashedTfidf:
         return np.concatenate(coefs)
 
 
+def _fit_hashed(
+    features: _HashedTfidf, blocks: list[sparse.csr_matrix], y: np.ndarray, C: float
+) -> tuple[np.ndarray, float]:
+    """Fit the IDF weights of hashed n-gram counts and a class-balanced logistic model on them: (coef, intercept)."""
+    from sklearn.linear_model import LogisticRegression
+
+    features.fit_idf(blocks)
+    clf = LogisticRegression(C=C, max_iter=3000, class_weight="balanced", solver="liblinear")
+    clf.fit(features.tfidf(blocks), y)
+    return clf.coef_.ravel(), float(clf.intercept_[0])
+
+
 class CheckworthyModel:
     """Class-balanced models whose decision values are mixed for English: lexical (hashed word and character
     n-grams), meaning (the sentence encoder's 512 numbers), form (`sentence_form`: function words, part-of-speech
@@ -214,12 +226,7 @@ class CheckworthyModel:
         from sklearn.linear_model import LogisticRegression
 
         y = np.asarray(labels)
-        blocks = self.lexical_.counts(texts)
-        self.lexical_.fit_idf(blocks)
-        clf = LogisticRegression(C=self.C, max_iter=3000, class_weight="balanced", solver="liblinear")
-        clf.fit(self.lexical_.tfidf(blocks), y)
-        self.coef_ = clf.coef_.ravel()
-        self.intercept_ = float(clf.intercept_[0])
+        self.coef_, self.intercept_ = _fit_hashed(self.lexical_, self.lexical_.counts(texts), y, self.C)
         if self.meaning:
             vectors = _vectors(texts) if vectors is None else vectors
             meaning = LogisticRegression(C=self.meaning_C, max_iter=3000, class_weight="balanced")
@@ -228,12 +235,8 @@ class CheckworthyModel:
             self.meaning_intercept_ = float(meaning.intercept_[0])
         if self.form:
             sentence_forms = _forms(texts) if sentence_forms is None else sentence_forms
-            form_blocks = self.form_features_.counts(sentence_forms)
-            self.form_features_.fit_idf(form_blocks)
-            form = LogisticRegression(C=self.form_C, max_iter=3000, class_weight="balanced", solver="liblinear")
-            form.fit(self.form_features_.tfidf(form_blocks), y)
-            self.form_coef_ = form.coef_.ravel()
-            self.form_intercept_ = float(form.intercept_[0])
+            self.form_coef_, self.form_intercept_ = _fit_hashed(
+                self.form_features_, self.form_features_.counts(sentence_forms), y, self.form_C)
         if self.mlp:
             vectors = _vectors(texts) if vectors is None else vectors
             self.mlp_layers_ = fit_network(vectors, y, self.mlp_hidden, self.mlp_alpha)
