@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from datetime import UTC, datetime
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from leakdesk.case import Case
+from leakdesk.claims.timex import find_timexes
 from leakdesk.store.tables import dispatch, original, segment, text, translation
 
 NOW = datetime(2022, 3, 20, 12, 0, tzinfo=UTC)
@@ -53,3 +55,13 @@ def add_translation(case: Case, dispatch_id: int, text_id: int, pairs: list[tupl
 @pytest.fixture
 def letters() -> Any:
     return add_letter
+
+
+LETTER = dt.date(2022, 10, 20)  # a Thursday in October: the letter date of the English timex rule tests
+
+
+def value_of(sentence: str, surface: str, anchor: dt.date = LETTER) -> tuple[str, str]:
+    """(type, value) of the one English expression `surface` found in `sentence`, dated by `anchor`."""
+    found = [t for t in find_timexes(sentence, "en", anchor) if t.text == surface]
+    assert len(found) == 1, [(t.text, t.value) for t in find_timexes(sentence, "en", anchor)]
+    return found[0].type, found[0].value

@@ -8,18 +8,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from tests.claims.conftest import LETTER, value_of
 
 from leakdesk.claims.timex import find_timexes
 from leakdesk.claims.timex.scorer import canonical_value, same_value, score_document
 from leakdesk.claims.timex.timeml import GoldTimex
-
-LETTER = dt.date(2022, 10, 20)  # a Thursday in October
-
-
-def value_of(sentence: str, surface: str, anchor: dt.date = LETTER) -> tuple[str, str]:
-    found = [t for t in find_timexes(sentence, "en", anchor) if t.text == surface]
-    assert len(found) == 1, [(t.text, t.value) for t in find_timexes(sentence, "en", anchor)]
-    return found[0].type, found[0].value
 
 
 @pytest.mark.parametrize(

@@ -5,20 +5,11 @@ Every sentence here was written for these tests; each case failed before the rul
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
+from tests.claims.conftest import LETTER, value_of
 
 from leakdesk.claims.timex import find_timexes
 from leakdesk.claims.timex.en_relative import easter
-
-LETTER = dt.date(2022, 10, 20)  # a Thursday in October
-
-
-def value_of(sentence: str, surface: str, anchor: dt.date = LETTER) -> tuple[str, str]:
-    found = [t for t in find_timexes(sentence, "en", anchor) if t.text == surface]
-    assert len(found) == 1, [(t.text, t.value) for t in find_timexes(sentence, "en", anchor)]
-    return found[0].type, found[0].value
 
 
 def test_a_day_spelt_as_an_ordinal_after_its_month() -> None:
