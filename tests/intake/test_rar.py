@@ -99,3 +99,32 @@ def test_a_cut_rar_names_the_member_it_could_not_finish(case: Case, tmp_path: Pa
     [container] = [d for d in listed if d["filename"] == "leak.rar"]
     assert container["error"].startswith("member 'archive/2021/08/deep.txt' cannot be extracted (")
     assert [p.where for p in result.problems] == [str(tmp_path / "leak.rar")]
+
+
+@WRITERS
+def test_a_flipped_byte_inside_a_stored_member_is_named_and_the_bytes_are_kept(
+        case: Case, tmp_path: Path, write: Callable[[list[RarEntry]], bytes]) -> None:
+    data = bytearray(write(_entries()))
+    data[data.find(b"Words kept") + 1] ^= 0x01  # "Words" becomes "Wnrds": the header's CRC32 no longer matches
+    result, listed = _ingest(case, tmp_path, bytes(data))
+    by_name = {d["filename"]: d for d in listed}
+    damage = ("member 'archive/2021/08/deep.txt' is damaged: its checksum does not match the one the archive "
+              "declares (the bytes are kept as they came out)")
+    assert (by_name["deep.txt"]["status"], by_name["deep.txt"]["error"]) == ("error", damage)
+    assert by_name["letter.eml"]["status"] == "ok" and by_name["заметка о встрече.txt"]["status"] == "ok"
+    _, texts = _details_and_text(case, by_name["deep.txt"]["id"])
+    assert [text.strip() for text in texts] == ["Wnrds kept three folders down."]
+    assert [(p.where, p.message) for p in result.problems] == [(f"{tmp_path / 'leak.rar'}, member 4", damage)]
+
+
+@WRITERS
+def test_the_declared_checksums_are_read_for_files_only(write: Callable[[list[RarEntry]], bytes]) -> None:
+    import io
+    import zlib
+
+    from leakdesk.intake.readers.rar_crc import DeclaredFile, declared_files
+    files = [e for e in _entries() if e.data is not None]
+    assert declared_files(io.BytesIO(write(_entries()))) == [
+        DeclaredFile(len(e.data or b""), zlib.crc32(e.data or b"")) for e in files]
+    assert declared_files(io.BytesIO(b"Rar!\x1a\x07\x01\x00\xff")) == []
+    assert declared_files(io.BytesIO(b"PK\x03\x04")) == []

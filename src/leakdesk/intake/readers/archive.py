@@ -8,6 +8,8 @@ member names are reduced to safe bare names.
 
 from __future__ import annotations
 
+import io
+import zlib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from importlib.metadata import version
@@ -18,6 +20,7 @@ from libarchive.exception import ArchiveError
 
 from leakdesk.errors import IntakeError
 from leakdesk.intake.names import safe_name
+from leakdesk.intake.readers.rar_crc import DeclaredFile, declared_files
 from leakdesk.intake.readers.zip import _size
 from leakdesk.intake.reading import Child, Extracted, ReadContext, Reader, Source
 
@@ -74,10 +77,13 @@ class ArchiveReader(Reader):
     def _extract(self, source: Source, ctx: ReadContext, ex: Extracted, raw: bool) -> Iterator[Child]:
         limits = ctx.limits
         budget_total = min(limits.max_total_bytes, int(max(source.size, 1) * limits.max_ratio) + 1)
-        total = members = skipped = 0
+        total = members = skipped = files = 0
+        checksums: list[DeclaredFile | None] = []
         try:
             with self._open(source, raw=raw) as archive:
                 ex.details["format"] = archive.format_name
+                if not raw and source.head(8).startswith(b"Rar!\x1a\x07"):
+                    checksums = _rar_checksums(source)
                 for n, entry in enumerate(archive, 1):
                     declared = _pathname(entry, n, source, raw)
                     if entry.isdir:
@@ -85,6 +91,8 @@ class ArchiveReader(Reader):
                     if not entry.isreg:
                         skipped += 1
                         continue
+                    files += 1
+                    expected = checksums[files - 1] if files <= len(checksums) else None
                     members += 1
                     if members > limits.max_children:
                         ex.errors.append(f"more than {limits.max_children} members; the rest were not extracted")
@@ -93,8 +101,9 @@ class ArchiveReader(Reader):
                         ex.errors.append(f"member '{declared}' is encrypted; it cannot be extracted without the "
                                          "password")
                         continue
+                    crc = _Crc()
                     try:
-                        digests = ctx.store_chunks(_stream(entry, budget_total - total))
+                        digests = ctx.store_chunks(crc.over(_stream(entry, budget_total - total)))
                     except _TooBig:
                         ex.errors.append(
                             f"member '{declared}' expands beyond {_size(budget_total - total)} (the archive's limit "
@@ -108,6 +117,11 @@ class ArchiveReader(Reader):
                         break
                     total += digests.size
                     name, problem = safe_name(declared, folders_allowed=True)
+                    if expected is not None and expected.size == digests.size and expected.crc32 != crc.value:
+                        damage = (f"member '{declared}' is damaged: its checksum does not match the one the archive "
+                                  "declares (the bytes are kept as they came out)")
+                        ex.warnings.append(damage)  # the member itself carries the error
+                        problem = f"{problem}; {damage}" if problem else damage
                     yield Child(digests, f"member {n}", filename=name, kind="attachment",
                                 details={"member": declared}, error=problem)
         except ArchiveError as exc:
@@ -128,6 +142,26 @@ def _pathname(entry: Any, n: int, source: Source, raw: bool) -> str:
         return str(entry.pathname or f"member {n}")
     except UnicodeDecodeError:
         return f"member {n}"
+
+
+class _Crc:
+    """The CRC32 of the blocks that pass through `over`."""
+
+    def __init__(self) -> None:
+        self.value = 0
+
+    def over(self, blocks: Iterator[bytes]) -> Iterator[bytes]:
+        for block in blocks:
+            self.value = zlib.crc32(block, self.value)
+            yield block
+
+
+def _rar_checksums(source: Source) -> list[DeclaredFile | None]:
+    """The data CRC32 each file entry of a RAR declares (libarchive does not check it for stored entries)."""
+    if source.path is not None and not source.is_dir:
+        with source.open() as stream:
+            return declared_files(stream)
+    return declared_files(io.BytesIO(source.read_bytes()))
 
 
 def _stream(entry: Any, budget: int) -> Iterator[bytes]:
