@@ -97,7 +97,7 @@ class IngestResult:
         }
 
 
-BATCH_DISPATCHES = 200  # group commit: top-level dispatches per transaction
+BATCH_DISPATCHES = 1000  # group commit: top-level dispatches per transaction
 BATCH_BYTES = 32 * 1024**2  # ... or this many bytes of originals, whichever comes first
 
 
