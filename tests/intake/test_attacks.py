@@ -583,3 +583,30 @@ def test_the_reader_worker_dies_with_a_killed_ingest(case: Case, tmp_path: Path)
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_the_worker_imports_a_reader_s_libraries_before_the_file_s_time_limit_starts(tmp_path: Path) -> None:
+    # A fresh worker's first PDF used to import pypdf inside the file's time limit (seconds on a loaded machine).
+    # Now the worker says "loaded" (naming what it imported) before it parses, and the clock starts from there.
+    from dataclasses import asdict
+
+    from leakdesk.intake.budget import _encode_source, _recv, _send
+    from tests.intake.conftest import pdf_bytes
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    process = subprocess.Popen([sys.executable, "-m", "leakdesk.intake.reader_worker"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, env=env)
+    assert process.stdin is not None and process.stdout is not None
+    try:
+        assert _recv(process.stdout) == {"kind": "ready"}
+        request = {"reader": "pypdf", "source": _encode_source(Source(filename="a.pdf", data=pdf_bytes("A letter"))),
+                   "limits": asdict(Limits()), "depth": 0, "top_level": True, "originals_root": None,
+                   "originals_key": None, "scratch_dir": str(tmp_path)}
+        replies = []
+        for _ in range(2):
+            _send(process.stdin, request)
+            replies.append((_recv(process.stdout), (_recv(process.stdout) or {}).get("kind")))
+    finally:
+        process.stdin.close()
+        process.wait(10)
+    assert replies == [({"kind": "loaded", "imported": ["pypdf"]}, "ok"), ({"kind": "loaded", "imported": []}, "ok")]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import base64
 import contextlib
+import importlib
 import json
 import os
 import select
@@ -120,16 +121,30 @@ def _decode_extracted(d: dict[str, Any]) -> Extracted:
 
 
 def _send(stream: Any, message: dict[str, Any]) -> None:
-    data = json.dumps(message, default=str).encode("utf-8")
-    stream.write(struct.pack(">Q", len(data)) + data)
+    body = json.dumps(message, default=str).encode("utf-8")
+    data = memoryview(struct.pack(">Q", len(body)) + body)
+    while data:  # an unbuffered pipe may take less than all of it
+        written = stream.write(data)
+        data = data[written if written is not None else len(data):]
     stream.flush()
 
 
+def _read_exactly(stream: Any, n: int) -> bytes:
+    """`n` bytes (fewer only at the end of the stream). An unbuffered pipe may return less than asked."""
+    data = bytearray()
+    while len(data) < n:
+        block = stream.read(n - len(data))
+        if not block:
+            break
+        data += block
+    return bytes(data)
+
+
 def _recv(stream: Any) -> dict[str, Any] | None:
-    head = stream.read(8)
+    head = _read_exactly(stream, 8)
     if len(head) < 8:
         return None
-    data = stream.read(struct.unpack(">Q", head)[0])
+    data = _read_exactly(stream, struct.unpack(">Q", head)[0])
     return json.loads(data)  # type: ignore[no-any-return]
 
 
@@ -147,7 +162,7 @@ def serve() -> None:
     registry = default_registry()
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a reader that prints must not corrupt the reply channel
-    _send(stdout, {"kind": "ready"})  # the time limit counts from here, not from the interpreter's start-up
+    _send(stdout, {"kind": "ready"})  # start-up is over; a file's time limit counts from its "loaded" message
     while (request := _recv(stdin)) is not None:
         try:
             key = bytes.fromhex(request["originals_key"]) if request.get("originals_key") else None
@@ -158,7 +173,9 @@ def serve() -> None:
                 originals_path=originals.readable_path if originals else _no_path,
                 scratch_dir=Path(request["scratch_dir"]), depth=request["depth"], top_level=request["top_level"],
             )
-            ex = registry.by_name(request["reader"]).parse(_decode_source(request["source"]), ctx)
+            reader = registry.by_name(request["reader"])
+            _send(stdout, {"kind": "loaded", "imported": _import_libraries(reader)})  # the time limit starts now
+            ex = reader.parse(_decode_source(request["source"]), ctx)
             ex.children = list(ex.children)
             reply: dict[str, Any] = {"kind": "ok", "extracted": _encode_extracted(ex)}
         except MemoryError:
@@ -177,6 +194,18 @@ def serve() -> None:
             return
         if reply["kind"] == "memory" or _peak_memory() > 0.9 * memory > 0:
             return  # a process that ran (close to) out of memory is not trusted with the next file
+
+
+def _import_libraries(reader: Reader) -> list[str]:
+    """Import the libraries `reader` loads on first use (before the file's time limit starts); the ones imported
+    now, not before. A library that is missing is left for the reader to report in its own words."""
+    imported = []
+    for name in reader.libraries:
+        if name not in sys.modules:
+            with contextlib.suppress(ImportError):
+                importlib.import_module(name)
+                imported.append(name)
+    return imported
 
 
 def _die_with_parent() -> None:
@@ -239,8 +268,10 @@ class Worker:
         self.stop()
         env = {**os.environ, "LEAKDESK_READER_MEMORY": str(memory),
                "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        # Unbuffered: the worker's messages come in pairs ("loaded", then the reply), and a buffered reader could
+        # take both from the pipe at once, leaving select() to wait out the time limit for a reply already read.
         process = subprocess.Popen([sys.executable, "-m", "leakdesk.intake.reader_worker"], stdin=subprocess.PIPE,
-                                   stdout=subprocess.PIPE, env=env, close_fds=True)
+                                   stdout=subprocess.PIPE, env=env, close_fds=True, bufsize=0)
         self._process, self._memory = process, memory
         assert process.stdout is not None
         ready, _, _ = select.select([process.stdout.fileno()], [], [], STARTUP_SECONDS)
@@ -281,12 +312,20 @@ class Worker:
             assert process.stdin is not None and process.stdout is not None
             try:
                 _send(process.stdin, request)
-                ready, _, _ = select.select([process.stdout.fileno()], [], [], limits.max_reader_seconds)
+                ready, _, _ = select.select([process.stdout.fileno()], [], [], STARTUP_SECONDS)
                 if not ready:
                     self._breach()
-                    raise BudgetExceeded("time", f"reading stopped at the time limit ({limits.max_reader_seconds:g} s "
-                                                 "per file); the original is kept, its text was not extracted")
+                    raise IntakeError(f"the document reader could not load the {reader.name} reader within "
+                                      f"{STARTUP_SECONDS} s; the original is kept, its text was not extracted")
                 reply = _recv(process.stdout)
+                if reply is not None and reply["kind"] == "loaded":  # its libraries are in: the file's time starts
+                    ready, _, _ = select.select([process.stdout.fileno()], [], [], limits.max_reader_seconds)
+                    if not ready:
+                        self._breach()
+                        raise BudgetExceeded("time", f"reading stopped at the time limit "
+                                                     f"({limits.max_reader_seconds:g} s per file); the original is "
+                                                     "kept, its text was not extracted")
+                    reply = _recv(process.stdout)
             except (OSError, ValueError):
                 reply = None
             if reply is None or reply["kind"] == "memory":

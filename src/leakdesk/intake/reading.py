@@ -196,6 +196,9 @@ class Reader:
     container: ClassVar[bool] = False  # members become dispatches of their own at the top level
     channel: ClassVar[str] = "file"  # the channel recorded for what this reader takes in at the top level
     isolated: ClassVar[bool] = False  # parses documents: runs in the budgeted worker process (intake/budget.py)
+    # Libraries the reader imports on first use: the worker imports them before a file's time limit starts, so a
+    # slow import on a loaded machine is never counted against the file.
+    libraries: ClassVar[tuple[str, ...]] = ()
     # A container whose members are all of one kind names their reader: members go to it directly instead of being
     # scored against every reader (every message of an mbox or a Maildir is an email).
     member_reader: ClassVar[str | None] = None

@@ -26,6 +26,7 @@ class CalendarReader(Reader):
     name = "icalendar"
     version = version("icalendar")
     isolated = True  # parsed in the budgeted worker (intake/budget.py)
+    libraries = ("icalendar",)
     media_types = ("text/calendar",)
     extensions = ("ics", "ical", "ifb", "vcs")
 
@@ -72,6 +73,7 @@ class VcardReader(Reader):
     name = "vobject"
     version = version("vobject")
     isolated = True  # parsed in the budgeted worker (intake/budget.py)
+    libraries = ("vobject",)
     media_types = ("text/vcard", "text/x-vcard", "text/directory")
     extensions = ("vcf", "vcard")
 

@@ -15,6 +15,7 @@ class DocxReader(Reader):
     name = "python-docx"
     version = version("python-docx")
     isolated = True
+    libraries = ("docx",)
     media_types = (DOCX,)
     extensions = ("docx",)
 

@@ -36,6 +36,7 @@ class XlsxReader(Reader):
     name = "openpyxl"
     version = version("openpyxl")
     isolated = True  # parsed in the budgeted worker (intake/budget.py)
+    libraries = ("openpyxl",)
     media_types = (XLSX, "application/vnd.ms-excel.sheet.macroenabled.12")
     extensions = ("xlsx", "xlsm", "xltx")
 

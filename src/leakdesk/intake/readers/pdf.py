@@ -201,6 +201,7 @@ class PdfReader(Reader):
     name = "pypdf"
     version = package_version("pypdf")
     isolated = True
+    libraries = ("pypdf",)
     media_types = ("application/pdf", "application/x-pdf")
     extensions = ("pdf",)
     magic = (b"%PDF-",)
