@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import email.utils
 import quopri
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from email.parser import BytesParser
 from email.policy import compat32
@@ -21,6 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from leakdesk.intake import charsets
 from leakdesk.intake import headers as hdr
 from leakdesk.intake.readers import eml
 from leakdesk.intake.reading import Extracted, Limits, ReadContext
@@ -206,3 +208,40 @@ def test_content_type_facts_are_the_parts_own(value: str) -> None:
         has_charset = isinstance(declared, str) and "charset" in declared.lower()
         assert facts.ctype == part.get_content_type()
         assert facts.charset == (part.get_content_charset() if has_charset else None)
+
+
+HEADER_NAMES = ["Subject", "From", "X-Mailer", "Received", "X-\udcd0\udc9f", "Bad\x00Name", "N" * 250, "Date"]
+HEADER_VALUES = ["Report", "  spaced \t out  ", "Folded\n line\n\tagain", "=?utf-8?b?0J7RgtGH0ZHRgg==?= (copy)",
+                 "=?koi8-r?q?=EF=D4=DE=A3=D4?=", "nul\x00inside", "raw \udcd0\udc9f\udcd1\udc80", "=? not a word",
+                 "a=?b", "", "x" * 90, "Сырой"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(items=st.lists(st.tuples(st.sampled_from(HEADER_NAMES), st.sampled_from(HEADER_VALUES)), max_size=8),
+       hints=st.sampled_from([[], ["koi8-r"], ["windows-1251", "utf-8"]]), limit=st.sampled_from([80, 1000]))
+def test_headers_read_as_the_general_per_header_path_reads_them(items: list[tuple[str, str]], hints: list[str],
+                                                                 limit: int) -> None:
+    """The ASCII shortcut in `_read_headers` keeps each header as printable_raw and decode_header would."""
+    nowhere = Path("/nonexistent")
+    ctx = ReadContext(Limits(max_header_chars=limit), MemoryStore(), lambda sha: nowhere / sha, nowhere)
+    ex = Extracted(kind="email", media_type="message/rfc822")
+    eml._read_headers(items, ctx, ex, hints)
+    assert len(ex.headers) == len(items)
+    for (name, value), (clean_name, raw, decoded) in zip(items, ex.headers, strict=True):
+        assert clean_name == hdr.printable_raw(name)[:200]
+        if len(value) <= limit:
+            assert (raw, decoded) == (hdr.printable_raw(value), hdr.decode_header(value, hints))
+    nul = sum("\x00" in n or "\x00" in v for n, v in items)
+    assert sum("NUL bytes" in e for e in ex.errors) == nul
+
+
+@settings(max_examples=300, deadline=None)
+@given(sample=st.binary(max_size=64), codec=st.sampled_from(sorted(charsets.CYRILLIC_FAMILY)))
+def test_the_case_flip_check_finds_what_a_regex_of_the_two_letter_classes_finds(sample: bytes, codec: str) -> None:
+    """`_ByteTable.case_flip` (translate + find) answers as the search for a lower letter then an upper one did."""
+    chars = [bytes([b]).decode(codec, errors="replace") for b in range(256)]
+    lower = bytes(b for b in range(256) if charsets._ALPHA.match(chars[b]) and not charsets._UPPER.match(chars[b]))
+    upper = bytes(b for b in range(256) if charsets._UPPER.match(chars[b]))
+    pair = re.compile(b"[" + b"".join(re.escape(bytes([b])) for b in lower) + b"]["
+                      + b"".join(re.escape(bytes([b])) for b in upper) + b"]")
+    assert charsets._byte_table(codec).case_flip(sample) == (pair.search(sample) is not None)

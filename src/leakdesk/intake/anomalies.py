@@ -19,12 +19,16 @@ RECEIVED_DATE = re.compile(r";\s*([^;]+?)\s*$", re.S)
 MAX_CLOCK_SKEW = timedelta(hours=12)
 
 
+_USED = frozenset(("received", "x-mailer", "user-agent", "message-id", "date"))  # the headers the checks read
+
+
 def _by_name(headers: list[Header], lowered: list[str] | None = None) -> dict[str, list[str]]:
-    """Each header's values (decoded where possible) by lower-cased name, in order (`lowered`: the names, already
-    lower-cased)."""
+    """The values (decoded where possible) of the headers the checks read, by lower-cased name, in order
+    (`lowered`: the names, already lower-cased)."""
     out: dict[str, list[str]] = {}
     for name, (_n, raw, decoded) in zip(lowered or [n.lower() for n, _r, _d in headers], headers, strict=True):
-        out.setdefault(name, []).append(decoded if decoded is not None else raw)
+        if name in _USED:
+            out.setdefault(name, []).append(decoded if decoded is not None else raw)
     return out
 
 

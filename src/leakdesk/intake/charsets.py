@@ -108,8 +108,18 @@ class _ByteTable:
         lower = bytes(b for b in every if _ALPHA.match(chars[b]) and not _UPPER.match(chars[b]))
         upper = bytes(b for b in every if _UPPER.match(chars[b]))
         # Every word `_ODD` finds holds a non-upper letter followed by an upper one: without such a pair, odd is 0.
-        self.case_flip = re.compile(b"[" + b"".join(re.escape(bytes([b])) for b in lower) + b"]["
-                                    + b"".join(re.escape(bytes([b])) for b in upper) + b"]")
+        # Each byte is mapped to its class ("l" lower letter, "U" upper, "." anything else) and the pair is looked
+        # for with bytes.find (both in C: a regex of two large byte classes tries every position in Python's engine).
+        classes = bytearray(b"." * 256)
+        for b in lower:
+            classes[b] = ord("l")
+        for b in upper:
+            classes[b] = ord("U")
+        self.classes = bytes(classes)
+
+    def case_flip(self, sample: bytes) -> bool:
+        """True when a lower-case letter is followed by an upper-case one somewhere in `sample`."""
+        return sample.translate(self.classes).find(b"lU") >= 0
 
 
 @lru_cache(maxsize=8)
@@ -122,7 +132,7 @@ def fit_of_bytes(data: bytes, codec: str) -> float | None:
     the text is decoded and judged only when a word may have its case flipped inside (rare in real prose)."""
     sample = data[:FIT_SAMPLE]
     table = _byte_table(codec)
-    if table.case_flip.search(sample) is not None:
+    if table.case_flip(sample):
         return russian_fit(sample.decode(codec, errors="replace"))
     n_letters = len(sample.translate(None, table.not_letter))
     if n_letters < 20:
