@@ -122,7 +122,7 @@ def test_the_declared_checksums_are_read_for_files_only(write: Callable[[list[Ra
     import io
     import zlib
 
-    from leakdesk.intake.readers.rar_crc import DeclaredFile, declared_files
+    from leakdesk.intake.rar_crc import DeclaredFile, declared_files
     files = [e for e in _entries() if e.data is not None]
     assert declared_files(io.BytesIO(write(_entries()))) == [
         DeclaredFile(len(e.data or b""), zlib.crc32(e.data or b"")) for e in files]

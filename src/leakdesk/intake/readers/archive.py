@@ -20,7 +20,7 @@ from libarchive.exception import ArchiveError
 
 from leakdesk.errors import IntakeError
 from leakdesk.intake.names import safe_name
-from leakdesk.intake.readers.rar_crc import DeclaredFile, declared_files
+from leakdesk.intake.rar_crc import DeclaredFile, declared_files
 from leakdesk.intake.readers.zip import _size
 from leakdesk.intake.reading import Child, Extracted, ReadContext, Reader, Source
 
