@@ -335,7 +335,7 @@ class Worker:
             return _decode_extracted(reply["extracted"])
         if reply["kind"] == "intake":
             raise IntakeError(reply["message"])
-        raise IntakeError(f"the {reader.name} reader failed ({reply['message']})")
+        raise IntakeError(f"the {reader.name} reader failed ({reply.get('message', 'an answer out of turn')})")
 
     def _breach(self) -> None:
         self.stop()
