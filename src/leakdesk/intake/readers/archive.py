@@ -20,7 +20,7 @@ from libarchive.exception import ArchiveError
 
 from leakdesk.errors import IntakeError
 from leakdesk.intake.names import safe_name
-from leakdesk.intake.rar_crc import DeclaredFile, declared_files
+from leakdesk.intake.rar_crc import RAR4, RAR5, DeclaredFile, declared_files
 from leakdesk.intake.readers.zip import _size
 from leakdesk.intake.reading import Child, Extracted, ReadContext, Reader, Source
 
@@ -82,7 +82,7 @@ class ArchiveReader(Reader):
         try:
             with self._open(source, raw=raw) as archive:
                 ex.details["format"] = archive.format_name
-                if not raw and source.head(8).startswith(b"Rar!\x1a\x07"):
+                if not raw and source.head(8).startswith((RAR4, RAR5)):
                     checksums = _rar_checksums(source)
                 for n, entry in enumerate(archive, 1):
                     declared = _pathname(entry, n, source, raw)
@@ -102,8 +102,9 @@ class ArchiveReader(Reader):
                                          "password")
                         continue
                     crc = _Crc()
-                    try:
-                        digests = ctx.store_chunks(crc.over(_stream(entry, budget_total - total)))
+                    blocks = _stream(entry, budget_total - total)
+                    try:  # a checksum only where the archive declares one to compare it with
+                        digests = ctx.store_chunks(crc.over(blocks) if expected is not None else blocks)
                     except _TooBig:
                         ex.errors.append(
                             f"member '{declared}' expands beyond {_size(budget_total - total)} (the archive's limit "
@@ -120,7 +121,6 @@ class ArchiveReader(Reader):
                     if expected is not None and expected.size == digests.size and expected.crc32 != crc.value:
                         damage = (f"member '{declared}' is damaged: its checksum does not match the one the archive "
                                   "declares (the bytes are kept as they came out)")
-                        ex.warnings.append(damage)  # the member itself carries the error
                         problem = f"{problem}; {damage}" if problem else damage
                     yield Child(digests, f"member {n}", filename=name, kind="attachment",
                                 details={"member": declared}, error=problem)
