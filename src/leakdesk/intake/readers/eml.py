@@ -241,8 +241,7 @@ def _read_headers(items: Iterable[tuple[str, str]], ctx: ReadContext, ex: Extrac
         if (len(value) <= limit and name.isascii() and value.isascii() and "\x00" not in value
                 and "\x00" not in name):  # most headers: nothing to escape, report or truncate
             clean_name = name[:200]  # what printable_raw(name)[:200] gives for such a name
-            ex.headers.append((clean_name, value, " ".join(value.split()) if "=?" not in value
-                               else hdr.decode_header(value, hints)))  # decode_header's own ASCII shortcut
+            ex.headers.append((clean_name, value, hdr.decode_header(value, hints)))
             lowered.append(clean_name.lower())
             continue
         raw = hdr.printable_raw(value)
