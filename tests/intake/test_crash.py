@@ -97,7 +97,7 @@ def test_kill_9_then_rerun_leaves_a_sound_case(tmp_path: Path) -> None:
     print("dispatches after each kill:", progress)
 
 
-BOXED = 5000  # five group commits (BATCH_DISPATCHES = 1000 top-level dispatches each); ~2 s on a quiet machine
+BOXED = 5000  # five group commits (BATCH_DISPATCHES = 1000 top-level dispatches each); a few seconds on a quiet machine
 
 
 @pytest.mark.slow
