@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 
 from . import calendar as cal
 from .engine import Context, Result, Rule, rule
@@ -51,7 +52,16 @@ SCHEDULED_PRESENT = re.compile(
     r"\b(?:(?:is|are)\s+(?:to|due|set)\b[^.;]{0,30}|(?:begins?|starts?|opens?|closes?|ends?|resumes?|continues?|"
     r"meets?|leaves?|arrives?|returns?|expires?|takes?\s+effect|plays?|visits?|travels?|heads?|goes|comes?|faces?|"
     r"hosts?|hears?|sits?|votes?|decides?|rules?|holds?|convenes?|reopens?|reconvenes?|kicks?\s+off|launch(?:es)?|testif(?:y|ies)|"
-    r"appears?|sails?|flies|fly|departs?))\s+(?:(?:on|in|again|until|by)\s+)?$", re.I)
+    r"appears?|sails?|flies|fly|departs?))\s+(?:[a-z]+ly\s+)?(?:(?:on|in|again|until|by)\s+)?$", re.I)
+# words that put the day or month after the moment of writing whatever the tense: "as soon as Tuesday", "as early as
+# March", "postponed until Monday", "put off until next week" (a thing moved to a later day is still to come)
+LATER_THAN_NOW = re.compile(
+    r"\b(?:as\s+(?:soon|early)\s+as|(?:postponed|delayed|deferred|adjourned|recessed|rescheduled|put\s+off|"
+    r"pushed\s+back|held\s+over)\s+(?:\w+\s+){0,2}?(?:until|till|to|for))\s+(?:on\s+|in\s+)?$", re.I)
+# a schedule told in the past ("it had been due to expire Friday", "the vote was set to take place Monday"): the verb
+# is an infinitive, not a present tense, so it says nothing about the day being still to come
+PAST_SCHEDULE = re.compile(r"\b(?:had|was|were)\s+(?:been\s+)?(?:due|set|scheduled|supposed|expected|planned)\s+to\s+"
+                           r"(?:\w+\s+){1,3}?(?:on\s+|in\s+)?$", re.I)
 HYPOTHETICAL = re.compile(r"\b(?:would|could|might)\b", re.I)
 PAST_BIAS = 2  # months/days a past reading may be farther away than a future one and still win
 PAST_BIAS_PAST_TENSE = 6  # the same when the clause has a past-tense verb (chosen on the tune split: 6–7 best)
@@ -104,9 +114,42 @@ def mod_of(word: str | None) -> str | None:
     return MOD.get(re.sub(r"\s+", " ", word.lower().strip()))
 
 
+def comes_later(ctx: Context, m: re.Match[str]) -> bool:
+    """True when the words just before the match put it after the letter: a scheduled present ("talks resume Monday")
+    or a move to a later day ("postponed until Tuesday", "as soon as March"), but not a schedule told in the past."""
+    before = ctx.text[max(0, m.start() - 60) : m.start()]
+    if LATER_THAN_NOW.search(before):
+        return True
+    return bool(SCHEDULED_PRESENT.search(before)) and not PAST_SCHEDULE.search(before)
+
+
+PARTICIPLE_BEFORE = re.compile(r"\b(?:be|been|being|is|are|am|was|were|get|gets|got)\s+$", re.I)
+
+
+def past_verb_nearer(ctx: Context, m: re.Match[str]) -> bool:
+    """True when a past-tense verb stands nearer the match than every future cue of its clause: "In September, it
+    announced plans to buy ...": the month goes with "announced", the plan's future is the verb's object."""
+    left, right = ctx.clause_bounds(m)
+
+    def tensed(x: re.Match[str]) -> bool:
+        """Not a participle: "will be named", "is expected", "untouched by the crisis" carry no past tense."""
+        if not x[0].endswith("ed"):
+            return True
+        before, after = ctx.text[max(0, x.start() - 8) : x.start()], ctx.text[x.end() : x.end() + 4]
+        return not (PARTICIPLE_BEFORE.search(before) or re.match(r"\s+by\b", after))
+
+    def gap(pattern: re.Pattern[str], keep: Callable[[re.Match[str]], bool]) -> int | None:
+        gaps = [m.start() - x.end() for x in pattern.finditer(ctx.text, left, m.start()) if keep(x)]
+        gaps += [x.start() - m.end() for x in pattern.finditer(ctx.text, m.end(), right) if keep(x)]
+        return min(gaps) if gaps else None
+
+    past, future = gap(PAST, tensed), gap(FUTURE, lambda x: True)
+    return past is not None and (future is None or past < future)
+
+
 def year_of(ctx: Context, m: re.Match[str], month: int, day: int | None = None) -> int:
     anchor = ctx.need_anchor()
-    if ctx.tense(m) > 0 or SCHEDULED_PRESENT.search(ctx.text[max(0, m.start() - 60) : m.start()]):
+    if (ctx.tense(m) > 0 and not past_verb_nearer(ctx, m)) or comes_later(ctx, m):
         return cal.month_near(anchor, month, 1)
     before = ctx.text[max(0, m.start() - 14) : m.start()]
     if ctx.past(m) and not FORWARD_BEFORE.search(before) and not HYPOTHETICAL.search(ctx.clause(m)):
@@ -379,7 +422,8 @@ def relative_quarter(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("DATE", cal.shift(anchor, "quarter", n))
 
 
-@rule(RULES, r"\b(?:the\s+)?(?P<h>first|second|latter)\s+half(?:\s+of\s+(?:(?P<year>\d{4})|(?P<rel>this|last|next)\s+year|the\s+year))?\b",  # noqa: E501
+@rule(RULES, r"\b(?:the\s+)?(?P<h>first|second|latter|last)\s+half(?:\s+of\s+(?:(?P<year>\d{4})|(?P<rel>this|last|next)\s+year|the\s+year))?\b"  # noqa: E501
+             r"(?!\s+(?:an?\s+)?(?:hour|minute|mile|inning|point|dozen|century|decade|of\s+(?:the\s+)?(?:game|match|season|century|decade|\d{3}0s|'\d0s)))",  # noqa: E501
       unresolved=lambda m: f"{m['year']}-H{1 if m['h'].lower() == 'first' else 2}" if m["year"] else "XXXX-HX")  # fmt: skip  # noqa: E501
 def half(m: re.Match[str], ctx: Context) -> Result | None:
     h = 1 if m["h"].lower() == "first" else 2

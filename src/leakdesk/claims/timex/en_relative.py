@@ -12,11 +12,11 @@ from .en import (
     PART,
     PARTS,
     PAST,
-    SCHEDULED_PRESENT,
     SHIFT_WORDS,
     UNIT,
     WEEKDAY,
     WEEKDAYS,
+    comes_later,
     duration,
     mod_of,
     unit_key,
@@ -76,7 +76,7 @@ def part_of_day(m: re.Match[str], ctx: Context) -> Result | None:
     if m["wd"]:
         if not m["wd"][0].isupper():
             return None
-        d = cal.weekday_near(ctx.need_anchor(), WEEKDAYS[ref], ctx.direction(m))
+        d = weekday_date(m, ctx, WEEKDAYS[ref], "")  # "Tuesday morning" is placed as "Tuesday" is
     elif ref == "this":
         d = ctx.need_anchor()
     elif ref == "last":
@@ -99,7 +99,12 @@ def part_of_day(m: re.Match[str], ctx: Context) -> Result | None:
 def weekday(m: re.Match[str], ctx: Context) -> Result | None:
     wd = WEEKDAYS[m["wd"].lower()]
     shift = re.sub(r"\s+", " ", (m["shift"] or "").lower())
-    return Result("DATE", weekday_date(m, ctx, wd, shift).isoformat())
+    r = Result("DATE", weekday_date(m, ctx, wd, shift).isoformat())
+    if shift in ("the previous", "the following"):
+        # anaphoric, unlike "last Friday": counted from the day the story last named ("down 4.5% from the previous
+        # Friday" after "Friday, Oct. 27" is Oct. 20), the letter's date only when none was named nearby
+        r.from_reference = ("weekday before" if shift == "the previous" else "weekday after", wd)
+    return r
 
 
 def weekday_date(m: re.Match[str], ctx: Context, wd: int, shift: str) -> dt.date:
@@ -107,7 +112,7 @@ def weekday_date(m: re.Match[str], ctx: Context, wd: int, shift: str) -> dt.date
     anchor = ctx.need_anchor()
     direction = {"last": -2, "past": -2, "the previous": -2, "next": 2, "the following": 2, "coming": 1,
                  "this coming": 1, "this": 1 if wd >= anchor.weekday() else -1}.get(shift, 0)  # fmt: skip
-    if direction == 0 and SCHEDULED_PRESENT.search(ctx.text[max(0, m.start() - 60) : m.start()]):
+    if direction == 0 and comes_later(ctx, m):
         direction = 1
     if direction == 0 and ctx.tense(m) > 0 and not PAST.search(ctx.text[max(0, m.start() - 40) : m.start()]):
         direction = 1  # "is scheduled to close Monday"; but "Cuba predicted Wednesday (that it will ...)" stays past

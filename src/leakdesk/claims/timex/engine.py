@@ -28,7 +28,8 @@ class Result:
     flags: list[str] = field(default_factory=list)
     note: str | None = None
     # (unit, n): counted from the date the text last named ("the following year"), when there is one nearby;
-    # `value` is then only the fallback counted from the anchor
+    # `value` is then only the fallback counted from the anchor. Units: day, week, month, year, and "weekday before"
+    # / "weekday after" with n the weekday ("the previous Friday": the Friday before the named day)
     from_reference: tuple[str, int] | None = None
 
 
@@ -58,13 +59,18 @@ class Context:
         self.used_anchor = True
         return self.anchor
 
-    def clause(self, m: re.Match[str]) -> str:
-        """The words around the match up to the sentence's punctuation (at most 100 characters before, 50 after)."""
+    def clause_bounds(self, m: re.Match[str]) -> tuple[int, int]:
+        """Where the clause around the match starts and ends: the sentence's punctuation, at most 100 characters
+        before the match and 50 after it."""
         text = self.text
         left = max(max(text.rfind(c, 0, m.start()) for c in ".;!?\n") + 1, m.start() - 100, 0)
         stops = [p for p in (text.find(c, m.end()) for c in ".;!?\n") if p >= 0]
-        right = min([*stops, m.end() + 50, len(text)])
-        return text[left : m.start()] + " " + text[m.end() : right]
+        return left, min([*stops, m.end() + 50, len(text)])
+
+    def clause(self, m: re.Match[str]) -> str:
+        """The words around the match up to the sentence's punctuation (at most 100 characters before, 50 after)."""
+        left, right = self.clause_bounds(m)
+        return self.text[left : m.start()] + " " + self.text[m.end() : right]
 
     def tense(self, m: re.Match[str]) -> int:
         """+1 when the clause around the match has a future cue ("will", "будет"...), else 0 (no cue)."""
@@ -185,6 +191,16 @@ def to_timex(text: str, c: _Candidate) -> Timex:
     )
 
 
+def _counted_from(day: dt.date, unit: str, n: int) -> str:
+    """The value `n` units from a named day; "weekday before/after" take n as the weekday (0 = Monday) and give the
+    nearest such day strictly before or after it ("the previous Friday", "the following Monday")."""
+    if unit == "weekday before":
+        return (day - dt.timedelta(days=(day.weekday() - n - 1) % 7 + 1)).isoformat()
+    if unit == "weekday after":
+        return (day + dt.timedelta(days=(n - day.weekday() - 1) % 7 + 1)).isoformat()
+    return cal.shift(day, unit, n)
+
+
 _REFERENCE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
 REFERENCE_REACH = 600  # characters: a named date further back is no longer the story's reference point
 
@@ -198,9 +214,9 @@ def resolve_references(candidates: list[_Candidate]) -> list[_Candidate]:
         if ref is not None and last is not None and c.start - last[0] <= REFERENCE_REACH:
             unit, n = ref
             _, day, granularity = last
-            needed = {"day": 3, "week": 3, "month": 2, "year": 1}[unit]
+            needed = {"day": 3, "week": 3, "month": 2, "year": 1, "weekday before": 3, "weekday after": 3}[unit]
             if {"day": 3, "month": 2, "year": 1}[granularity] >= needed:
-                c.result.value = cal.shift(day, unit, n)
+                c.result.value = _counted_from(day, unit, n)
                 c.result.flags.append("counted-from-named-date")
         m = _REFERENCE.match(c.result.value) if c.result.type == "DATE" else None
         if m and cal.valid_day(int(m[1]), int(m[2] or 1), int(m[3] or 1)):

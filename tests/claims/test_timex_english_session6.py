@@ -1,0 +1,65 @@
+"""English rules of session 6 (issue 14, item 6): which week or year a weekday or a month names, read from grammar.
+
+Every sentence here was written for these tests; each case failed before the rule it checks. The letter is dated
+Thursday 20 October 2022 (`LETTER`).
+"""
+
+from __future__ import annotations
+
+import pytest
+from tests.claims.conftest import LETTER, value_of
+
+from leakdesk.claims.timex import find_timexes
+
+
+def test_the_previous_or_following_weekday_counts_from_the_day_the_story_named() -> None:
+    # "the previous Friday" is anaphoric: the Friday before Friday 14 October, not the Friday before the letter
+    sentence = "The index closed at 2,082 on Friday, Oct. 14, down 4% from the previous Friday."
+    found = [t for t in find_timexes(sentence, "en", LETTER) if t.text == "the previous Friday"]
+    assert [(t.value, t.flags) for t in found] == [("2022-10-07", ["counted-from-named-date"])]
+    sentence = "The talks opened on Tuesday, Oct. 4, and closed the following Monday."
+    assert value_of(sentence, "the following Monday") == ("DATE", "2022-10-10")
+    # with no day named before it, the letter's date is the reference (as "last Friday")
+    assert value_of("Prices fell from the previous Friday.", "the previous Friday") == ("DATE", "2022-10-14")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "surface", "value"),
+    [
+        # something moved to a later day is still to come, even with a past verb
+        ("The vote was postponed until Tuesday.", "Tuesday", "2022-10-25"),
+        ("The hearing was put off until Tuesday morning.", "Tuesday morning", "2022-10-25"),
+        ("The sale was delayed until March.", "March", "2023-03"),
+        # "as soon as", "as early as" name the earliest day of something to come
+        ("Police could arrive as soon as Monday.", "Monday", "2022-10-24"),
+        # a schedule told in the past is no scheduled present: the day is the one before the letter
+        ("The bid had been due to expire Monday.", "Monday", "2022-10-17"),
+        # an adverb between the scheduled present and the weekday
+        ("The two leaders meet separately Monday with the envoy.", "Monday", "2022-10-24"),
+    ],
+)
+def test_words_before_a_weekday_or_month_that_put_it_after_the_letter(sentence: str, surface: str, value: str) -> None:
+    assert value_of(sentence, surface)[1] == value
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value"),
+    [
+        # the month goes with the nearer verb: "announced" (past), not the plan's future
+        ("In September, the firm announced plans to buy a rival.", "2022-09"),
+        ("Shares issued September 1, which will receive a smaller dividend, were sold.", "2022-09-01"),
+        # a participle carries no past tense: "will be named", "untouched by" leave the future cue nearest
+        ("The pilot will be named commander for a flight in September.", "2023-09"),
+        ("The airline will double its flights by September in markets untouched by the crisis.", "2023-09"),
+    ],
+)
+def test_a_past_verb_nearer_the_month_than_the_future_cue_keeps_it_in_the_past(sentence: str, value: str) -> None:
+    month = next(t for t in find_timexes(sentence, "en", LETTER) if t.text.startswith("September"))
+    assert month.value == value
+
+
+def test_the_last_half_of_a_year_is_its_second_half() -> None:
+    assert value_of("Sales rose in the last half of 2021.", "the last half of 2021") == ("DATE", "2021-H2")
+    # a half hour, or the half of a decade, is not a half-year
+    assert [t.text for t in find_timexes("He spoke for the last half hour.", "en", LETTER)] == []
+    assert value_of("Rents doubled in the last half of the 1980s.", "the 1980s") == ("DATE", "198")
