@@ -254,3 +254,36 @@ def test_large_message_splitter_streams_parts_and_keeps_the_rest(case: Case, tmp
     assert body.strip() == "Short body, see the attachments."
     assert "X-Leakdesk-Stored-Part" not in headers
     assert not any((case.root / ".intake-scratch").iterdir())
+
+
+def _zip_with_damaged_member(compression: int) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression) as z:
+        z.writestr("first.txt", "Первая записка, целая.\n".encode())
+        z.writestr("second.txt", b"Words of the second note.\n")
+        z.writestr("third.txt", b"The third note, whole.\n")
+    data = bytearray(out.getvalue())
+    if compression == zipfile.ZIP_STORED:
+        data[data.find(b"Words of") + 1] ^= 0x01  # "Words" becomes "Wnrds": the declared CRC32 no longer matches
+    else:  # deflated data would fail to inflate; change the CRC32 the central directory declares instead
+        entry = data.find(b"PK\x01\x02", data.find(b"PK\x01\x02") + 4)  # the second member's central entry
+        data[entry + 16] ^= 0xFF
+    return bytes(data)
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED], ids=["stored", "deflated"])
+def test_a_zip_member_with_a_wrong_checksum_is_kept_and_named_and_the_rest_read(
+        case: Case, tmp_path: Path, compression: int) -> None:
+    path = tmp_path / "notes.zip"
+    path.write_bytes(_zip_with_damaged_member(compression))
+    result = ingest_paths(case, [path], progress=False)
+    rows = {r["filename"]: r for r in list_dispatches(case)}
+    damage = ("member 'second.txt' is damaged: its checksum does not match the one the archive declares (the bytes "
+              "are kept as they came out)")
+    assert (rows["second.txt"]["status"], rows["second.txt"]["error"]) == ("error", damage)
+    assert rows["first.txt"]["status"] == rows["third.txt"]["status"] == "ok"
+    with case.connect() as conn:
+        texts = conn.execute(sa.select(t.text.c.content).where(t.text.c.dispatch_id == rows["second.txt"]["id"]))
+        expected = "Wnrds of the second note." if compression == zipfile.ZIP_STORED else "Words of the second note."
+        assert [x.strip() for x in texts.scalars()] == [expected]
+    assert [(p.where, p.message) for p in result.problems] == [(f"{path}, member 2", damage)]

@@ -9,7 +9,6 @@ member names are reduced to safe bare names.
 from __future__ import annotations
 
 import io
-import zlib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from importlib.metadata import version
@@ -21,7 +20,7 @@ from libarchive.exception import ArchiveError
 from leakdesk.errors import IntakeError
 from leakdesk.intake.names import safe_name
 from leakdesk.intake.rar_crc import RAR4, RAR5, DeclaredFile, declared_files
-from leakdesk.intake.readers.zip import _size
+from leakdesk.intake.readers.zip import Crc32, _size, damaged
 from leakdesk.intake.reading import Child, Extracted, ReadContext, Reader, Source
 
 _COMPRESSED = {b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz", b"\x28\xb5\x2f\xfd": "zstd"}
@@ -101,7 +100,7 @@ class ArchiveReader(Reader):
                         ex.errors.append(f"member '{declared}' is encrypted; it cannot be extracted without the "
                                          "password")
                         continue
-                    crc = _Crc()
+                    crc = Crc32()
                     blocks = _stream(entry, budget_total - total)
                     try:  # a checksum only where the archive declares one to compare it with
                         digests = ctx.store_chunks(crc.over(blocks) if expected is not None else blocks)
@@ -119,9 +118,7 @@ class ArchiveReader(Reader):
                     total += digests.size
                     name, problem = safe_name(declared, folders_allowed=True)
                     if expected is not None and expected.size == digests.size and expected.crc32 != crc.value:
-                        damage = (f"member '{declared}' is damaged: its checksum does not match the one the archive "
-                                  "declares (the bytes are kept as they came out)")
-                        problem = f"{problem}; {damage}" if problem else damage
+                        problem = f"{problem}; {damaged(declared)}" if problem else damaged(declared)
                     yield Child(digests, f"member {n}", filename=name, kind="attachment",
                                 details={"member": declared}, error=problem)
         except ArchiveError as exc:
@@ -142,18 +139,6 @@ def _pathname(entry: Any, n: int, source: Source, raw: bool) -> str:
         return str(entry.pathname or f"member {n}")
     except UnicodeDecodeError:
         return f"member {n}"
-
-
-class _Crc:
-    """The CRC32 of the blocks that pass through `over`."""
-
-    def __init__(self) -> None:
-        self.value = 0
-
-    def over(self, blocks: Iterator[bytes]) -> Iterator[bytes]:
-        for block in blocks:
-            self.value = zlib.crc32(block, self.value)
-            yield block
 
 
 def _rar_checksums(source: Source) -> list[DeclaredFile | None]:

@@ -4,6 +4,7 @@ and sizes are counted while decompressing (never trusting the sizes the archive 
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections.abc import Iterator
 
 from leakdesk.errors import IntakeError
@@ -21,6 +22,24 @@ def _size(n: float) -> str:
 
 class _TooBig(Exception):
     pass
+
+
+class Crc32:
+    """The CRC32 of the blocks that pass through `over`."""
+
+    def __init__(self) -> None:
+        self.value = 0
+
+    def over(self, blocks: Iterator[bytes]) -> Iterator[bytes]:
+        for block in blocks:
+            self.value = zlib.crc32(block, self.value)
+            yield block
+
+
+def damaged(member: str) -> str:
+    """The sentence for a member whose bytes do not match the checksum its archive declares."""
+    return (f"member '{member}' is damaged: its checksum does not match the one the archive declares (the bytes are "
+            "kept as they came out)")
 
 
 class ZipReader(Reader):
@@ -60,8 +79,9 @@ class ZipReader(Reader):
                         )
                         continue
                     budget = min(limits.max_total_bytes - total, int(info.compress_size * limits.max_ratio) + 1)
+                    crc = Crc32()
                     try:
-                        digests = ctx.store_chunks(self._stream(archive, info, budget))
+                        digests = ctx.store_chunks(crc.over(self._stream(archive, info, budget)))
                     except _TooBig:
                         ex.errors.append(
                             f"member '{info.filename}' expands beyond {_size(budget)} (more than its declared size "
@@ -75,6 +95,8 @@ class ZipReader(Reader):
                         continue
                     total += digests.size
                     name, problem = safe_name(info.filename, folders_allowed=True)
+                    if crc.value != info.CRC:
+                        problem = f"{problem}; {damaged(info.filename)}" if problem else damaged(info.filename)
                     yield Child(
                         digests, f"member {n}", filename=name, kind="attachment",
                         details={"member": info.filename}, error=problem,
@@ -84,6 +106,9 @@ class ZipReader(Reader):
     def _stream(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> Iterator[bytes]:
         seen = 0
         with archive.open(info) as member:
+            # zipfile would raise at the end of a member whose CRC32 does not match and drop its last chunk; the
+            # caller compares the CRC itself, so a damaged member is kept as it came out and named (as in a RAR)
+            member._expected_crc = None  # type: ignore[attr-defined]
             while chunk := member.read(1 << 20):
                 seen += len(chunk)
                 if seen > budget:
