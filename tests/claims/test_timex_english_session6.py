@@ -63,3 +63,35 @@ def test_the_last_half_of_a_year_is_its_second_half() -> None:
     # a half hour, or the half of a decade, is not a half-year
     assert [t.text for t in find_timexes("He spoke for the last half hour.", "en", LETTER)] == []
     assert value_of("Rents doubled in the last half of the 1980s.", "the 1980s") == ("DATE", "198")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "surface", "value"),
+    [
+        ("We meet next Monday evening.", "next Monday evening", "2022-10-24TEV"),
+        ("It happened last Friday morning.", "last Friday morning", "2022-10-14"),
+        ("We leave this Saturday morning.", "this Saturday morning", "2022-10-22"),
+    ],
+)
+def test_a_shift_word_before_a_weekday_and_part_of_day_is_in_it(sentence: str, surface: str, value: str) -> None:
+    assert value_of(sentence, surface)[1] == value
+
+
+@pytest.mark.parametrize(
+    ("sentence", "surface", "value"),
+    [
+        # "since" starts a stretch that reaches the letter: the month or day is not after it
+        ("He has been in office since January.", "January", "2022-01"),
+        ("The fund will report its losses since Monday.", "Monday", "2022-10-17"),
+        ("The fund will have grown 5% since late January.", "late January", "2022-01"),
+        ("Since Oct. 25 the price rose.", "Oct. 25", "2021-10-25"),
+    ],
+)
+def test_since_before_a_month_or_weekday_puts_it_before_the_letter(sentence: str, surface: str, value: str) -> None:
+    assert value_of(sentence, surface)[1] == value
+
+
+def test_a_past_verb_next_to_a_month_wins_over_a_future_cue_further_on() -> None:
+    sentence = "The bill passed the House in January and the Senate will take it up in February."
+    assert [(t.text, t.value) for t in find_timexes(sentence, "en", LETTER)] == [
+        ("January", "2022-01"), ("February", "2023-02")]  # fmt: skip

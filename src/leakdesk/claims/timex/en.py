@@ -62,6 +62,7 @@ LATER_THAN_NOW = re.compile(
 # is an infinitive, not a present tense, so it says nothing about the day being still to come
 PAST_SCHEDULE = re.compile(r"\b(?:had|was|were)\s+(?:been\s+)?(?:due|set|scheduled|supposed|expected|planned)\s+to\s+"
                            r"(?:\w+\s+){1,3}?(?:on\s+|in\s+)?$", re.I)
+SINCE = re.compile(r"\bsince\s+(?:(?:early|late|mid-?|the\s+(?:start|beginning|end|middle)\s+of)\s*)?$", re.I)
 HYPOTHETICAL = re.compile(r"\b(?:would|could|might)\b", re.I)
 PAST_BIAS = 2  # months/days a past reading may be farther away than a future one and still win
 PAST_BIAS_PAST_TENSE = 6  # the same when the clause has a past-tense verb (chosen on the tune split: 6–7 best)
@@ -147,12 +148,22 @@ def past_verb_nearer(ctx: Context, m: re.Match[str]) -> bool:
     return past is not None and (future is None or past < future)
 
 
+def since_before(ctx: Context, m: re.Match[str]) -> bool:
+    """ "since January", "ever since Monday": the start of a stretch that reaches the letter, so not after it."""
+    return bool(SINCE.search(ctx.text[max(0, m.start() - 20) : m.start()]))
+
+
 def year_of(ctx: Context, m: re.Match[str], month: int, day: int | None = None) -> int:
     anchor = ctx.need_anchor()
-    if (ctx.tense(m) > 0 and not past_verb_nearer(ctx, m)) or comes_later(ctx, m):
+    if since_before(ctx, m):
+        return cal.month_nearest(anchor, month, day, 12)  # the last such month (or day) up to the letter
+    future = ctx.tense(m) > 0
+    past_nearer = past_verb_nearer(ctx, m)
+    if (future and not past_nearer) or comes_later(ctx, m):
         return cal.month_near(anchor, month, 1)
     before = ctx.text[max(0, m.start() - 14) : m.start()]
-    if ctx.past(m) and not FORWARD_BEFORE.search(before) and not HYPOTHETICAL.search(ctx.clause(m)):
+    past = ctx.past(m) or (future and past_nearer)  # "The bill passed in January and the Senate will ..."
+    if past and not FORWARD_BEFORE.search(before) and not HYPOTHETICAL.search(ctx.clause(m)):
         # "In January he resigned", in a letter of October: the January before, not the coming one
         return cal.month_nearest(anchor, month, day, PAST_BIAS_PAST_TENSE)
     return cal.month_nearest(anchor, month, day, PAST_BIAS)

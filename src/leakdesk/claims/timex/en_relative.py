@@ -19,6 +19,7 @@ from .en import (
     comes_later,
     duration,
     mod_of,
+    since_before,
     unit_key,
 )
 from .engine import Context, Result, Rule, rule
@@ -67,7 +68,8 @@ def day_before_yesterday(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("DATE", d.isoformat())
 
 
-@rule(RULES, rf"\b(?P<ref>yesterday|today|tomorrow|this|last|(?P<wd>{WEEKDAY}))\s+(?P<part>{PART})\b|\b(?P<tn>tonight)\b",  # noqa: E501
+@rule(RULES, rf"\b(?P<ref>yesterday|today|tomorrow|this|last|(?:(?P<shift>last|next|this(?:\s+coming)?|coming)\s+)?"
+             rf"(?P<wd>{WEEKDAY}))\s+(?P<part>{PART})\b|\b(?P<tn>tonight)\b",
       unresolved="XXXX-XX-XX")  # fmt: skip
 def part_of_day(m: re.Match[str], ctx: Context) -> Result | None:
     if m["tn"]:
@@ -76,7 +78,9 @@ def part_of_day(m: re.Match[str], ctx: Context) -> Result | None:
     if m["wd"]:
         if not m["wd"][0].isupper():
             return None
-        d = weekday_date(m, ctx, WEEKDAYS[ref], "")  # "Tuesday morning" is placed as "Tuesday" is
+        # "Tuesday morning" is placed as "Tuesday" is, "next Tuesday morning" as "next Tuesday"
+        shift = re.sub(r"\s+", " ", (m["shift"] or "").lower())
+        d = weekday_date(m, ctx, WEEKDAYS[m["wd"].lower()], shift)
     elif ref == "this":
         d = ctx.need_anchor()
     elif ref == "last":
@@ -112,6 +116,8 @@ def weekday_date(m: re.Match[str], ctx: Context, wd: int, shift: str) -> dt.date
     anchor = ctx.need_anchor()
     direction = {"last": -2, "past": -2, "the previous": -2, "next": 2, "the following": 2, "coming": 1,
                  "this coming": 1, "this": 1 if wd >= anchor.weekday() else -1}.get(shift, 0)  # fmt: skip
+    if direction == 0 and since_before(ctx, m):
+        direction = -1  # "closed since Monday"
     if direction == 0 and comes_later(ctx, m):
         direction = 1
     if direction == 0 and ctx.tense(m) > 0 and not PAST.search(ctx.text[max(0, m.start() - 40) : m.start()]):
