@@ -95,3 +95,13 @@ def test_a_past_verb_next_to_a_month_wins_over_a_future_cue_further_on() -> None
     sentence = "The bill passed the House in January and the Senate will take it up in February."
     assert [(t.text, t.value) for t in find_timexes(sentence, "en", LETTER)] == [
         ("January", "2022-01"), ("February", "2023-02")]  # fmt: skip
+
+
+def test_earlier_counts_from_the_named_date_and_ago_from_the_letter() -> None:
+    # "earlier", like "later", is anaphoric; "ago" is counted from the moment of writing
+    assert value_of("The plant opened on May 3, 2019. Two days earlier, the permit arrived.", "Two days earlier") == (
+        "DATE", "2019-05-01")  # fmt: skip
+    assert value_of("The firm was founded in 1990. Three years earlier, its owner left.", "Three years earlier") == (
+        "DATE", "1987")  # fmt: skip
+    assert value_of("The plant opened on May 3, 2019. Two days ago, the permit arrived.", "Two days ago") == (
+        "DATE", "2022-10-18")  # fmt: skip

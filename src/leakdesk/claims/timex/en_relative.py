@@ -181,8 +181,9 @@ def ago(m: re.Match[str], ctx: Context) -> Result | None:
         return Result("DATE", "PAST_REF" if sign < 0 else "FUTURE_REF")
     if unit in ("second", "minute", "hour"):
         return Result("DATE", anchor.isoformat())
-    later = direction in ("later", "after")
-    reference = (unit, sign * int(n)) if later and unit in ("day", "week", "month", "year") else None
+    # "later" and "earlier" are anaphoric (counted from the date the story named), "ago" counts from the letter
+    anaphoric = direction in ("later", "after", "earlier")
+    reference = (unit, sign * int(n)) if anaphoric and unit in ("day", "week", "month", "year") else None
     if unit == "day":
         return Result("DATE", (anchor + dt.timedelta(days=sign * int(n))).isoformat(), from_reference=reference)
     if unit == "week":
