@@ -105,3 +105,9 @@ def test_earlier_counts_from_the_named_date_and_ago_from_the_letter() -> None:
         "DATE", "1987")  # fmt: skip
     assert value_of("The plant opened on May 3, 2019. Two days ago, the permit arrived.", "Two days ago") == (
         "DATE", "2022-10-18")  # fmt: skip
+
+
+def test_high_noon_is_no_clock_time() -> None:
+    assert find_timexes("The poster showed Gary Cooper in High Noon.", "en", LETTER) == []
+    assert find_timexes("For the union, high noon comes at the vote.", "en", LETTER) == []
+    assert value_of("The vote is at noon.", "noon") == ("TIME", "2022-10-20T12:00")

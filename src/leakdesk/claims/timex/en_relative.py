@@ -338,6 +338,8 @@ TIME_ZONE = r"(?:\s+(?:EST|EDT|CST|CDT|PST|PDT|GMT|UTC|MSK|CET|CEST|BST|local ti
 def clock_time(m: re.Match[str], ctx: Context) -> Result | None:
     if m["h"] and int(m["h"]) > 12:
         return None
+    if m["noon"] and re.search(r"\bhigh\s+$", ctx.text[max(0, m.start() - 6) : m.start()], re.I):
+        return None  # "High Noon", "high noon comes today": a film and a figure of speech, not a clock time
     day = ctx.need_anchor()
     before = ctx.text[max(0, m.start() - 22) : m.start()].lower()
     if m["wd"]:
