@@ -14,6 +14,7 @@ from leakdesk.case import Case
 from leakdesk.intake import ingest_paths, list_dispatches
 from leakdesk.store import tables as t
 from leakdesk.store.fsck import fsck
+from leakdesk.store.records import dispatches
 from tests.intake.conftest import RU_TEXT, mbox_bytes, raw_message, with_attachment
 
 
@@ -249,8 +250,7 @@ def test_large_message_splitter_streams_parts_and_keeps_the_rest(case: Case, tmp
     with case.connect() as conn:
         body = conn.execute(sa.select(t.text.c.content).where(
             t.text.c.dispatch_id == rows["big-small.eml"]["id"])).scalar()
-        headers = conn.execute(sa.select(t.header.c.name).where(
-            t.header.c.dispatch_id == rows["big-small.eml"]["id"])).scalars().all()
+        headers = [h.name for h in dispatches.headers(conn, rows["big-small.eml"]["id"])]
     assert body.strip() == "Short body, see the attachments."
     assert "X-Leakdesk-Stored-Part" not in headers
     assert not any((case.root / ".intake-scratch").iterdir())

@@ -86,7 +86,8 @@ def test_kill_9_then_rerun_leaves_a_sound_case(tmp_path: Path) -> None:
             first = [e for e in events if e in ("received", "extracted")]
             assert len(first) == 1, (row.id, first)
             if row.kind == "email":
-                assert conn.execute(sa.select(sa.func.count()).where(t.header.c.dispatch_id == row.id)).scalar()
+                assert conn.execute(sa.select(t.dispatch_headers.c.headers)
+                                    .where(t.dispatch_headers.c.dispatch_id == row.id)).scalar()
             assert conn.execute(sa.select(sa.func.count()).where(t.text.c.dispatch_id == row.id)).scalar() >= 1
         ingests = conn.execute(
             sa.select(sa.func.count()).where(t.audit.c.action == "intake.ingest")

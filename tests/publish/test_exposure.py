@@ -14,7 +14,9 @@ from leakdesk.case import Case
 from leakdesk.publish.exposure import canary_risk, exposure_check, grouped, latest_checks
 from leakdesk.publish.identifiability import NORMALISE, giveaways, normalise_typography, population_from_folder
 from leakdesk.publish.metadata import file_findings, header_findings, series_findings
+from leakdesk.store import header_block
 from leakdesk.store import tables as t
+from leakdesk.store.records import dispatches
 from tests.conftest import invoke
 from tests.publish.conftest import NOW, _original, add_dispatch
 from tests.publish.files import docx_bytes, jpeg_bytes, pdf_bytes
@@ -146,9 +148,8 @@ def storm_case(case: Case) -> Case:
                                   language="ru", sender=sender, subject=f"Письмо {i + 1}",
                                   date=(day + timedelta(hours=10)).strftime("%Y-%m-%dT%H:%M:%S+10:00"),
                                   date_utc=day, charset=("utf-8", "declared"))
-            for pos, (name, value) in enumerate([*RECEIVED, ("From", sender)]):
-                conn.execute(t.header.insert().values(dispatch_id=letter, position=pos, name=name, raw=value,
-                                                      decoded=value))
+            conn.execute(t.dispatch_headers.insert().values(dispatch_id=letter, headers=header_block.encode(
+                (name, value, value) for name, value in [*RECEIVED, ("From", sender)])))
             if i == 1:
                 add_dispatch(case, conn, docx_bytes(), source=f"/inbox/{i}.eml", kind="attachment",
                              parent_id=letter, filename="tezisy.docx", series_id=series_id,
@@ -236,8 +237,10 @@ def test_report_shows_the_stored_check_escaped(storm_case: Case) -> None:
     html = write_report(storm_case).read_text("utf-8")
     assert "No exposure check has been run yet" in html
     with storm_case.transaction() as conn:  # a hostile header value must come out escaped
-        conn.execute(t.header.insert().values(dispatch_id=1, position=9, name="X-Mailer",
-                                              raw="<script>alert(1)</script>", decoded="<script>alert(1)</script>"))
+        stored = [(h.position, h.name, h.raw, h.decoded) for h in dispatches.headers(conn, 1)]
+        stored.append((9, "X-Mailer", "<script>alert(1)</script>", "<script>alert(1)</script>"))
+        conn.execute(t.dispatch_headers.update().where(t.dispatch_headers.c.dispatch_id == 1)
+                     .values(headers=header_block.encode_items(stored)))
     exposure_check(storm_case, "Буря")
     html = write_report(storm_case).read_text("utf-8")
     section = html[html.index("Series Буря"):]

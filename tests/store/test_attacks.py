@@ -222,7 +222,8 @@ def test_an_original_swapped_end_to_end_is_caught(ingested: Case, tmp_path: Path
         ("UPDATE dispatch SET sender = 'someone@else.example' WHERE id = 2", [FIELDS]),
         ("UPDATE dispatch SET pgp_status = 'signed-good' WHERE id = 2", [FIELDS]),
         ("UPDATE text SET content = 'Платёж не уходил.' WHERE dispatch_id = 2", ["texts"]),
-        ("UPDATE header SET raw = 'Mallory <m@x.example>' WHERE dispatch_id = 2 AND name = 'From'", ["headers"]),
+        ("UPDATE dispatch_headers SET headers = replace(headers, '@', '@mallory.') WHERE dispatch_id = 2", ["headers"]),
+        ("UPDATE dispatch_headers SET headers = 'not JSON' WHERE dispatch_id = 2", ["headers"]),
         ("DELETE FROM custody WHERE dispatch_id = 2", ["custody records"]),
         ("UPDATE original SET md5 = '00000000000000000000000000000000' WHERE sha256 = "
          "(SELECT original_sha256 FROM dispatch WHERE id = 2)", ["original hashes"]),
@@ -251,7 +252,7 @@ def test_a_change_made_by_leakdesk_itself_is_not_flagged(ingested: Case) -> None
 
 
 def test_a_deleted_dispatch_whose_ingest_is_audited_is_reported(ingested: Case, runner) -> None:  # type: ignore[no-untyped-def]
-    _sql(ingested, *(f"DELETE FROM {tbl} WHERE dispatch_id = 3" for tbl in ("header", "text", "custody")),
+    _sql(ingested, *(f"DELETE FROM {tbl} WHERE dispatch_id = 3" for tbl in ("dispatch_headers", "text", "custody")),
          "DELETE FROM dispatch WHERE id = 3")
     res = invoke(runner, "fsck", ingested.root)
     assert res.exit_code == 1

@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from leakdesk.store import header_block
 from leakdesk.store import tables as t
 from leakdesk.store.audit import append, canonical
 
@@ -143,15 +144,14 @@ def _digests(conn: sa.Connection, root_of: dict[int, int],
              known: dict[int, dict[str, list[Any]]] | None = None) -> dict[int, dict[str, Any]]:
     """The digest of each root, given every dispatch id of the batch mapped to its root (and the parts `known`)."""
     ids = list(root_of)
-    d, h, x, c, o = t.dispatch, t.header, t.text, t.custody, t.original
+    d, h, x, c, o = t.dispatch, t.dispatch_headers, t.text, t.custody, t.original
     parts: dict[int, dict[str, list[Any]]] = {r: {p: [] for p in PARTS} for r in set(root_of.values())}
     # (part, position of the dispatch id in the row, positions of date-time columns, query)
     queries = (
         ("dispatch", 0, _DISPATCH_TIMES,
          sa.select(*(d.c[f] for f in DISPATCH_FIELDS)).where(d.c.id.in_(ids)).order_by(d.c.id)),
-        ("headers", 0, (),
-         sa.select(h.c.dispatch_id, h.c.position, h.c.name, h.c.raw, h.c.decoded)
-         .where(h.c.dispatch_id.in_(ids)).order_by(h.c.dispatch_id, h.c.position, h.c.id)),
+        ("headers", 0, (),  # one stored value per dispatch, hashed as one row per header (header_block)
+         sa.select(h.c.dispatch_id, h.c.headers).where(h.c.dispatch_id.in_(ids)).order_by(h.c.dispatch_id)),
         ("texts", 0, (),
          sa.select(x.c.dispatch_id, x.c.role, x.c.content, x.c.charset, x.c.extractor, x.c.extractor_version)
          .where(x.c.dispatch_id.in_(ids)).order_by(x.c.dispatch_id, x.c.id)),
@@ -167,6 +167,10 @@ def _digests(conn: sa.Connection, root_of: dict[int, int],
         parts[root].update(rows)
     for part, owner, times, query in queries:
         if part in from_memory:
+            continue
+        if part == "headers":
+            for dispatch_id, stored in conn.execute(query):
+                parts[root_of[dispatch_id]][part].extend(header_block.digest_rows(dispatch_id, stored))
             continue
         for row in conn.execute(query):
             values = list(row)

@@ -106,15 +106,14 @@ dispatch = sa.Table(
     sa.Column("ingested", TS, nullable=False),
 )
 
-header = sa.Table(
-    "header",
+# A dispatch's headers, one row per dispatch (migration 0024; a row per header before): `headers` is the canonical
+# JSON (store/header_block.py) of [[position, name, raw, decoded], ...] in header order. Read through
+# `records.dispatches.headers`; the digest of a dispatch's rows covers it header by header, as before.
+dispatch_headers = sa.Table(
+    "dispatch_headers",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("dispatch_id", sa.ForeignKey("dispatch.id"), nullable=False, index=True),
-    sa.Column("position", sa.Integer, nullable=False),
-    sa.Column("name", sa.String(200), nullable=False),
-    sa.Column("raw", sa.Text, nullable=False),
-    sa.Column("decoded", sa.Text),
+    sa.Column("dispatch_id", sa.ForeignKey("dispatch.id"), primary_key=True, autoincrement=False),
+    sa.Column("headers", sa.Text, nullable=False),
 )
 
 text = sa.Table(

@@ -21,6 +21,7 @@ from leakdesk.store.audit import ChainWatch
 from leakdesk.store.records import series as series_records
 from leakdesk.store.records import translations
 from leakdesk.store.records.common import no_such_dispatch
+from leakdesk.store.records.dispatches import headers as dispatch_headers
 
 
 @dataclass
@@ -290,8 +291,8 @@ def letter_page(conn: sa.Connection, dispatch_id: int, all_letters: dict[int, Le
         letter=row,
         dispatch=dict(d._mapping),
         original=dict(original._mapping) if original else {},
-        headers=_dicts(conn.execute(sa.select(t.header).where(t.header.c.dispatch_id == dispatch_id)
-                                    .order_by(t.header.c.position))),
+        headers=[{"dispatch_id": dispatch_id, "position": h.position, "name": h.name, "raw": h.raw,
+                  "decoded": h.decoded} for h in dispatch_headers(conn, dispatch_id)],
         custody=_dicts(conn.execute(sa.select(t.custody).where(t.custody.c.dispatch_id == dispatch_id)
                                     .order_by(t.custody.c.id))),
         attachments=_dicts(conn.execute(

@@ -13,8 +13,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from leakdesk.errors import IntegrityError
+from leakdesk.store import header_block
 from leakdesk.store.records.common import new_id, no_such_dispatch, utc
-from leakdesk.store.tables import custody, dispatch, header, series, text, translation
+from leakdesk.store.tables import custody, dispatch, dispatch_headers, series, text, translation
 
 ORIGINAL_ROLES = ("decrypted", "body", "html-body", "attachment")
 PGP_PROBLEMS = {
@@ -230,8 +232,17 @@ def text_by_id(conn: sa.Connection, text_id: int) -> Text | None:
 
 
 def headers(conn: sa.Connection, dispatch_id: int) -> list[Header]:
-    rows = conn.execute(sa.select(header).where(header.c.dispatch_id == dispatch_id).order_by(header.c.position))
-    return [Header(r.position, r.name, r.raw, r.decoded) for r in rows]
+    """A dispatch's headers in the order of its original (none for a part without headers)."""
+    stored = conn.execute(sa.select(dispatch_headers.c.headers)
+                          .where(dispatch_headers.c.dispatch_id == dispatch_id)).scalar()
+    if stored is None:
+        return []
+    items = header_block.decode(stored)
+    if items is None:
+        raise IntegrityError(f"The headers of dispatch {dispatch_id} in the database are not in the form leakdesk "
+                             "writes: they were changed outside leakdesk. Run `leakdesk fsck` and restore the case "
+                             "from a backup.")
+    return [Header(*item) for item in sorted(items, key=lambda item: item[0])]
 
 
 def custody_of(conn: sa.Connection, dispatch_id: int) -> list[CustodyEvent]:

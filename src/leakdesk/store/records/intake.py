@@ -14,11 +14,12 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
+from leakdesk.store import header_block
 from leakdesk.store.bulk import insert_plain_rows, insert_rows
 from leakdesk.store.digests import DISPATCH_FIELDS, digests_of_rows, rows_digest, stored_time, tree_digests
 from leakdesk.store.originals import Digests
 from leakdesk.store.records.common import new_id, now
-from leakdesk.store.tables import custody, dispatch, header, original, original_slice, text
+from leakdesk.store.tables import custody, dispatch, dispatch_headers, original, original_slice, text
 
 _D = dispatch.c
 # Statements built once: building SQLAlchemy expressions per letter costs more than running them.
@@ -30,7 +31,7 @@ _VARIANT = (
     .limit(1)
 )
 _IN_CHUNK = 500  # values per IN (...) list
-HEADER_COLUMNS = ("dispatch_id", "position", "name", "raw", "decoded")
+HEADER_COLUMNS = ("dispatch_id", "headers")
 TEXT_COLUMNS = ("dispatch_id", "role", "language", "content", "charset", "charset_reason", "extractor",
                 "extractor_version")
 SLICE_COLUMNS = ("sha256", "container_sha256", "byte_offset")
@@ -227,7 +228,10 @@ def write_letters(conn: sa.Connection, letters: list[tuple[NewDispatch, Arrival]
     texts: list[tuple[Any, ...]] = []
     custody_rows: list[dict[str, Any]] = []
     dialect = conn.dialect.name
+    # the rows of each part as the digest's queries read them back, by dispatch id (digests.digests_of_rows)
     dispatch_parts: dict[int, list[list[Any]]] = {}
+    header_parts: dict[int, list[list[Any]]] = {}
+    text_parts: dict[int, list[list[Any]]] = {}
     while level:
         rows = [_dispatch_row(node, parent_id, key, arrival, when) for node, parent_id, key, arrival in level]
         ids = insert_rows(conn, dispatch, rows, ids=True)
@@ -235,9 +239,15 @@ def write_letters(conn: sa.Connection, letters: list[tuple[NewDispatch, Arrival]
         for (node, parent_id, _key, arrival), dispatch_id, written_row in zip(level, ids, rows, strict=True):
             node.id = dispatch_id
             dispatch_parts[dispatch_id] = _digest_row(dispatch_id, written_row, dialect)
-            headers.extend((dispatch_id, i, name, raw, decoded) for i, (name, raw, decoded) in enumerate(node.headers))
-            texts.extend((dispatch_id, tp.role, tp.language, tp.content.replace("\x00", ""), tp.charset,
-                          tp.charset_reason, tp.extractor, tp.extractor_version) for tp in node.texts)
+            if node.headers:
+                headers.append((dispatch_id, header_block.encode(node.headers)))
+                header_parts[dispatch_id] = [[dispatch_id, i, name, raw, decoded]
+                                             for i, (name, raw, decoded) in enumerate(node.headers)]
+            if node.texts:
+                mine = [(dispatch_id, tp.role, tp.language, tp.content.replace("\x00", ""), tp.charset,
+                         tp.charset_reason, tp.extractor, tp.extractor_version) for tp in node.texts]
+                texts.extend(mine)  # digest: dispatch, role, content, charset, extractor, version
+                text_parts[dispatch_id] = [[row[0], row[1], row[3], row[4], row[6], row[7]] for row in mine]
             where = arrival.location if parent_id is None else " › ".join(
                 x for x in (arrival.location, f"part {node.part}") if x)
             custody_rows.append(dict(time=when, sha256=node.digests.sha256, dispatch_id=dispatch_id,
@@ -246,15 +256,11 @@ def write_letters(conn: sa.Connection, letters: list[tuple[NewDispatch, Arrival]
             following.extend((child, dispatch_id, f"{dispatch_id}/{child.part}", arrival)
                              for child in node.children)
         level = following
-    insert_plain_rows(conn, header, HEADER_COLUMNS, headers)
+    insert_plain_rows(conn, dispatch_headers, HEADER_COLUMNS, headers)
     insert_plain_rows(conn, text, TEXT_COLUMNS, texts)
     custody_ids = insert_rows(conn, custody, custody_rows, ids=True)
     written: dict[str, dict[int, list[list[Any]]]] = {
-        "dispatch": dispatch_parts, "headers": {}, "texts": {}, "custody": {}}
-    for row in headers:
-        written["headers"].setdefault(row[0], []).append(list(row))
-    for row in texts:  # as the digest's query reads them: dispatch, role, content, charset, extractor, version
-        written["texts"].setdefault(row[0], []).append([row[0], row[1], row[3], row[4], row[6], row[7]])
+        "dispatch": dispatch_parts, "headers": header_parts, "texts": text_parts, "custody": {}}
     stamp = stored_time(dialect, when)
     for cid, c in zip(custody_ids, custody_rows, strict=True):  # as its query reads them
         written["custody"].setdefault(c["dispatch_id"], []).append(

@@ -1,0 +1,104 @@
+"""A dispatch's headers are one row per dispatch (migration 0024): moving the old header rows over keeps every
+header, its position and every recorded digest; a stored value edited outside leakdesk is caught."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from leakdesk.case import Case
+from leakdesk.errors import IntegrityError
+from leakdesk.intake import ingest_paths
+from leakdesk.store import db, header_block
+from leakdesk.store.audit import canonical
+from leakdesk.store.digests import _tree, rows_digest
+from leakdesk.store.records import dispatches
+from tests.store.test_batch_digests import _letter
+
+
+def _ingest(case: Case, tmp_path: Path, n: int = 12) -> list[int]:
+    box = tmp_path / "letters.mbox"
+    box.write_bytes(b"".join(f"From s{i}@example.org Tue Aug  3 14:05:00 2021\n".encode() + _letter(i) + b"\n"
+                             for i in range(n)))
+    result = ingest_paths(case, [box], progress=False)
+    assert len(result.created) == n
+    with case.connect() as conn:
+        return list(conn.execute(sa.text("SELECT id FROM dispatch ORDER BY id")).scalars())
+
+
+def _state(case: Case, ids: list[int]) -> tuple[dict[int, list[dispatches.Header]], dict[int, object]]:
+    with case.connect() as conn:
+        return ({i: dispatches.headers(conn, i) for i in ids},
+                {i: rows_digest(conn, i) for i in ids})
+
+
+def _migrate(case: Case, revision: str) -> None:
+    from alembic import command
+
+    cfg = db.alembic_config(case.engine)
+    if revision == "head":
+        command.upgrade(cfg, revision)
+    else:
+        command.downgrade(cfg, revision)
+
+
+def test_header_rows_move_to_one_row_per_dispatch_and_back_unchanged(case: Case, tmp_path: Path) -> None:
+    ids = _ingest(case, tmp_path)
+    headers, digests = _state(case, ids)
+    assert sum(len(h) for h in headers.values()) > 5 * len(ids) // 2  # letters and inner messages have headers
+    _migrate(case, "0023")
+    with case.connect() as conn:
+        old = conn.execute(sa.text("SELECT dispatch_id, position, name, raw, decoded FROM header "
+                                   "ORDER BY dispatch_id, position, id")).all()
+    assert [tuple(r) for r in old] == [(i, h.position, h.name, h.raw, h.decoded)
+                                       for i in ids for h in headers[i]]
+    _migrate(case, "head")
+    assert _state(case, ids) == (headers, digests)
+    assert case.fsck().ok
+
+
+def test_moved_rows_keep_their_positions_and_the_digest_of_the_old_rows(case: Case, tmp_path: Path) -> None:
+    """Rows written around leakdesk's own order (a gap, a repeated position, a later id) hash as the old header
+    table's rows did: [dispatch id, position, name, raw, decoded] in (position, id) order."""
+    ids = _ingest(case, tmp_path, n=3)
+    _migrate(case, "0023")
+    with case.transaction() as conn:
+        conn.execute(sa.text("INSERT INTO header (dispatch_id, position, name, raw, decoded) VALUES "
+                             "(1, 40, 'X-Late', 'late', NULL), (1, 2, 'X-Again', 'again', 'again')"))
+        tree = _tree(conn, 1)  # the letter and its parts: its digest covers them all
+        assert len(tree) > 1
+        old = [list(r) for r in conn.execute(sa.text(
+            "SELECT dispatch_id, position, name, raw, decoded FROM header WHERE dispatch_id IN "
+            f"({','.join(map(str, tree))}) ORDER BY dispatch_id, position, id"))]
+    _migrate(case, "head")
+    with case.connect() as conn:
+        digest = rows_digest(conn, 1)
+        assert digest is not None
+        assert digest["headers"] == hashlib.sha256(canonical(old).encode("utf-8")).hexdigest()
+        assert [[1, h.position, h.name, h.raw, h.decoded] for h in dispatches.headers(conn, 1)] == \
+            [row for row in old if row[0] == 1]
+    assert ids[0] == 1
+
+
+def test_stored_headers_that_are_not_leakdesks_form_are_an_integrity_error(case: Case, tmp_path: Path) -> None:
+    _ingest(case, tmp_path, n=2)
+    with case.transaction() as conn:
+        conn.execute(sa.text("UPDATE dispatch_headers SET headers = '[[0, \"From\"]]' WHERE dispatch_id = 2"))
+    with case.connect() as conn, pytest.raises(IntegrityError, match="changed outside leakdesk"):
+        dispatches.headers(conn, 2)
+    report = case.fsck()
+    assert [(c["dispatch_id"], c["changed"]) for c in report.changed_dispatches] == [(2, ["headers"])]
+
+
+def test_the_stored_value_is_canonical_json_of_positions_and_headers() -> None:
+    stored = header_block.encode([("From", "Ёж <e@x>", None), ("Subject", "=?utf-8?b?0JA=?=", "А")])
+    assert stored == '[[0,"From","Ёж <e@x>",null],[1,"Subject","=?utf-8?b?0JA=?=","А"]]'
+    assert header_block.decode(stored) == [(0, "From", "Ёж <e@x>", None), (1, "Subject", "=?utf-8?b?0JA=?=", "А")]
+    assert header_block.digest_rows(7, stored) == [[7, 0, "From", "Ёж <e@x>", None],
+                                                   [7, 1, "Subject", "=?utf-8?b?0JA=?=", "А"]]
+    for broken in ("", "{}", "[[0, 1, 2, 3]]", '[["0", "a", "b", null]]', "[[true, \"a\", \"b\", null]]"):
+        assert header_block.decode(broken) is None
+        assert header_block.digest_rows(1, broken) == [[1, "unreadable", broken]]
