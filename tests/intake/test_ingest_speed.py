@@ -256,3 +256,31 @@ def test_library_warnings_inside_an_mbox_belong_to_the_message_that_raised_them(
         f"{inbox / 'box.mbox'}, message {n}: the eml reader's library warned: odd bytes in {word}"
         for n, word in ((2, "two"), (4, "four"))]
     assert capsys.readouterr().err == ""
+
+
+def test_the_collector_runs_less_often_inside_a_container_and_its_thresholds_come_back(
+        case: Case, inbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    seen: list[tuple[int, int, int]] = []
+    write = ingest.records.write_letters
+
+    def watching(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(gc.get_threshold())
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(ingest.records, "write_letters", watching)
+    before = gc.get_threshold()
+    (inbox / "box.mbox").write_bytes(b"".join(b"From x@example.org Tue Aug  3 14:05:00 2021\n"
+                                              + raw_message(f"letter {i}".encode(), message_id=f"<gc{i}@x>") + b"\n"
+                                              for i in range(3)))
+    with ingest._fewer_collections():  # an ingest inside another (a second thread): the outer one restores
+        assert gc.get_threshold()[0] == max(before[0], ingest.GC_THRESHOLD)
+        ingest_paths(case, [inbox], progress=False)
+        assert gc.get_threshold()[0] == max(before[0], ingest.GC_THRESHOLD)
+    assert gc.get_threshold() == before
+    assert seen and all(s[0] == max(before[0], 10_000) for s in seen)  # the default is 700
+    monkeypatch.setattr(ingest.Ingester, "_flush", lambda self: 1 / 0)  # an ingest that fails: restored too
+    with pytest.raises(ZeroDivisionError):
+        ingest_paths(case, [inbox / "box.mbox"], progress=False)
+    assert gc.get_threshold() == before
