@@ -86,19 +86,26 @@ def test_moved_rows_keep_their_positions_and_the_digest_of_the_old_rows(case: Ca
 def test_stored_headers_that_are_not_leakdesks_form_are_an_integrity_error(case: Case, tmp_path: Path) -> None:
     _ingest(case, tmp_path, n=2)
     with case.transaction() as conn:
-        conn.execute(sa.text("UPDATE dispatch_headers SET headers = '[[0, \"From\"]]' WHERE dispatch_id = 2"))
+        conn.execute(sa.text("UPDATE dispatch_headers SET headers = '[[2, 0, \"From\"]]' WHERE dispatch_id = 2"))
     with case.connect() as conn, pytest.raises(IntegrityError, match="changed outside leakdesk"):
         dispatches.headers(conn, 2)
     report = case.fsck()
     assert [(c["dispatch_id"], c["changed"]) for c in report.changed_dispatches] == [(2, ["headers"])]
 
 
-def test_the_stored_value_is_canonical_json_of_positions_and_headers() -> None:
-    stored = header_block.encode([("From", "Ёж <e@x>", None), ("Subject", "=?utf-8?b?0JA=?=", "А")])
-    assert stored == '[[0,"From","Ёж <e@x>",null],[1,"Subject","=?utf-8?b?0JA=?=","А"]]'
-    assert header_block.decode(stored) == [(0, "From", "Ёж <e@x>", None), (1, "Subject", "=?utf-8?b?0JA=?=", "А")]
-    assert header_block.digest_rows(7, stored) == [[7, 0, "From", "Ёж <e@x>", None],
-                                                   [7, 1, "Subject", "=?utf-8?b?0JA=?=", "А"]]
-    for broken in ("", "{}", "[[0, 1, 2, 3]]", '[["0", "a", "b", null]]', "[[true, \"a\", \"b\", null]]"):
-        assert header_block.decode(broken) is None
-        assert header_block.digest_rows(1, broken) == [[1, "unreadable", broken]]
+def test_the_stored_value_is_the_canonical_json_of_the_old_rows() -> None:
+    headers = [("From", "Ёж <e@x>", None), ("Subject", "=?utf-8?b?0JA=?=", "А")]
+    stored = header_block.encode(7, headers)
+    assert stored == '[[7,0,"From","Ёж <e@x>",null],[7,1,"Subject","=?utf-8?b?0JA=?=","А"]]'
+    assert header_block.decode(7, stored) == [(0, "From", "Ёж <e@x>", None), (1, "Subject", "=?utf-8?b?0JA=?=", "А")]
+    rows = header_block.digest_rows(7, stored)
+    assert rows == [[7, 0, "From", "Ёж <e@x>", None], [7, 1, "Subject", "=?utf-8?b?0JA=?=", "А"]]
+    # the headers part of a tree hashed from the stored values is the hash of their rows (as read back)
+    other = header_block.encode(9, [("X-A", "a", "a")])
+    rows_of_both = rows + header_block.digest_rows(9, other)
+    assert header_block.part_hash([stored, other]) == hashlib.sha256(canonical(rows_of_both).encode()).hexdigest()
+    assert header_block.part_hash([]) == hashlib.sha256(canonical([]).encode()).hexdigest()
+    for broken in ("", "{}", "[[7, 1, 2, 3, 4]]", '[[7,"0","a","b",null]]', '[[7,true,"a","b",null]]',
+                   '[[8,0,"From","x",null]]', '[[7, 0, "From", "x", null]]'):
+        assert header_block.digest_rows(7, broken) == [[7, "unreadable", broken]]
+    assert header_block.decode(7, '[[8,0,"From","x",null]]') is None  # moved from another dispatch

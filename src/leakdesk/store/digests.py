@@ -118,24 +118,32 @@ def stored_time(dialect: str, value: datetime) -> str:
     return str(_value(value))
 
 
-def digests_of_rows(trees: dict[int, list[int]], rows: dict[str, dict[int, list[list[Any]]]],
+def digests_of_rows(trees: dict[int, list[int]], rows: dict[str, dict[int, Any]],
                     originals: dict[str, list[Any]]) -> dict[int, dict[str, Any]]:
-    """`rows_digest` of new dispatches from the rows the caller has just written, with no query: every part
-    ("dispatch", "headers", "texts", "custody") by dispatch id, as its query in `_digests` returns it (date-times
-    as `stored_time` gives them), and the recorded [sha256, sha1, md5, size] of every original they name.
+    """`rows_digest` of new dispatches from the rows the caller has just written, with no query: the "dispatch",
+    "texts" and "custody" parts by dispatch id, as their queries in `_digests` return them (date-times as
+    `stored_time` gives them), the "headers" part as each dispatch's stored value (`header_block.encode`), and the
+    recorded [sha256, sha1, md5, size] of every original they name.
 
     Equal to what `rows_digest` reads back (tests/store checks it on both databases): the rows of one dispatch come
     in the order of its query, and its custody rows in the order of their ids."""
     sha_at = DISPATCH_FIELDS.index("original_sha256")
+    headers = rows["headers"]
     out: dict[int, dict[str, Any]] = {}
     for root, ids in trees.items():
-        order = sorted(ids)
-        parts = {part: [row for i in order for row in rows[part].get(i, [])] for part in PARTS[:4]}
-        parts["custody"].sort(key=lambda row: row[0])
+        order = sorted(ids) if len(ids) > 1 else ids
+        parts = {part: [row for i in order for row in rows[part].get(i, [])] for part in ("dispatch", "texts")}
+        custody = [row for i in order for row in rows["custody"].get(i, [])]
+        custody.sort(key=lambda row: row[0])
         shas = sorted({row[sha_at] for row in parts["dispatch"]})
-        parts["originals"] = [originals[sha] for sha in shas if sha in originals]
-        digest: dict[str, Any] = {p: _hash(parts[p]) for p in PARTS}
-        digest["v"] = VERSION
+        digest: dict[str, Any] = {
+            "dispatch": _hash(parts["dispatch"]),
+            "headers": header_block.part_hash(headers[i] for i in order if i in headers),
+            "texts": _hash(parts["texts"]),
+            "custody": _hash(custody),
+            "originals": _hash([originals[sha] for sha in shas if sha in originals]),
+            "v": VERSION,
+        }
         out[root] = digest
     return out
 

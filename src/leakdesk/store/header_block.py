@@ -1,14 +1,16 @@
 """A dispatch's headers kept as one stored value (`dispatch_headers.headers`) instead of a row per header.
 
-The value is the canonical JSON (`audit.canonical`) of [[position, name, raw, decoded], ...] in the order the
-headers appear. Ingest writes ten headers for most letters, so one row per letter instead of one per header takes
-nine of every ten inserts (and their index entries) off a batch. Readers go through `records.dispatches.headers`;
-the digest of a dispatch's rows hashes the headers as before, one [dispatch id, position, name, raw, decoded] row
-per header, so digests recorded before the change still compare.
+The value is the canonical JSON (`audit.canonical`) of [[dispatch id, position, name, raw, decoded], ...] in the
+order the headers appear: exactly the rows the header table held and the digest of a dispatch's rows hashes, so
+digests recorded before the change still compare, and ingest hashes the value it has just written as the headers
+part of a new letter's digest without encoding the headers a second time. Ingest writes ten headers for most
+letters: one row per letter instead of one per header takes nine of every ten inserts (and their index entries)
+off a batch. Readers go through `records.dispatches.headers`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -18,18 +20,19 @@ from leakdesk.store.audit import canonical
 HeaderItem = tuple[int, str, str, str | None]  # position, name, raw, decoded
 
 
-def encode(headers: Iterable[tuple[str, str, str | None]]) -> str:
+def encode(dispatch_id: int, headers: Iterable[tuple[str, str, str | None]]) -> str:
     """The stored value for headers given in order (name, raw, decoded): positions 0, 1, 2, ..."""
-    return canonical([[i, name, raw, decoded] for i, (name, raw, decoded) in enumerate(headers)])
+    return canonical([[dispatch_id, i, name, raw, decoded] for i, (name, raw, decoded) in enumerate(headers)])
 
 
-def encode_items(items: Iterable[HeaderItem]) -> str:
+def encode_items(dispatch_id: int, items: Iterable[HeaderItem]) -> str:
     """The stored value for headers with their own positions (rows moved from the old header table)."""
-    return canonical([list(item) for item in items])
+    return canonical([[dispatch_id, *item] for item in items])
 
 
-def decode(stored: Any) -> list[HeaderItem] | None:
-    """The headers in a stored value; None when it is not the form leakdesk writes (edited outside leakdesk)."""
+def decode(dispatch_id: int, stored: Any) -> list[HeaderItem] | None:
+    """The headers in a dispatch's stored value; None when it is not the form leakdesk writes for that dispatch
+    (edited outside leakdesk, or moved from another dispatch)."""
     try:
         items = json.loads(stored)
     except (TypeError, ValueError):
@@ -38,18 +41,26 @@ def decode(stored: Any) -> list[HeaderItem] | None:
         return None
     out: list[HeaderItem] = []
     for item in items:
-        if not (isinstance(item, list) and len(item) == 4 and type(item[0]) is int and isinstance(item[1], str)
-                and isinstance(item[2], str) and (item[3] is None or isinstance(item[3], str))):
+        if not (isinstance(item, list) and len(item) == 5 and type(item[0]) is int and item[0] == dispatch_id
+                and type(item[1]) is int and isinstance(item[2], str) and isinstance(item[3], str)
+                and (item[4] is None or isinstance(item[4], str))):
             return None
-        out.append((item[0], item[1], item[2], item[3]))
+        out.append((item[1], item[2], item[3], item[4]))
     return out
 
 
 def digest_rows(dispatch_id: int, stored: Any) -> list[list[Any]]:
-    """The headers part of a dispatch's digest, from its stored value: one [dispatch id, position, name, raw,
-    decoded] row per header (what the header table's rows gave). A value that cannot be read hashes as itself, so
-    the digest no longer matches and fsck names the headers as changed."""
-    items = decode(stored)
-    if items is None:
+    """The headers part of a dispatch's digest read back from its stored value: one [dispatch id, position, name,
+    raw, decoded] row per header (what the header table's rows gave). A value that is not leakdesk's form for this
+    dispatch hashes as an unreadable row, so the digest no longer matches and fsck names the headers as changed."""
+    items = decode(dispatch_id, stored)
+    if items is None or canonical([[dispatch_id, *item] for item in items]) != stored:
         return [[dispatch_id, "unreadable", str(stored)]]
     return [[dispatch_id, *item] for item in items]
+
+
+def part_hash(stored: Iterable[str]) -> str:
+    """The digest's headers part for values ingest has just written (in dispatch order): the hash of the canonical
+    JSON of all their rows, which is their texts joined inside one list (the same as hashing `digest_rows`)."""
+    inner = ",".join(value[1:-1] for value in stored if value != "[]")
+    return hashlib.sha256(f"[{inner}]".encode()).hexdigest()

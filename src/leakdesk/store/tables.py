@@ -107,7 +107,7 @@ dispatch = sa.Table(
 )
 
 # A dispatch's headers, one row per dispatch (migration 0024; a row per header before): `headers` is the canonical
-# JSON (store/header_block.py) of [[position, name, raw, decoded], ...] in header order. Read through
+# JSON (store/header_block.py) of [[dispatch id, position, name, raw, decoded], ...] in header order. Read through
 # `records.dispatches.headers`; the digest of a dispatch's rows covers it header by header, as before.
 dispatch_headers = sa.Table(
     "dispatch_headers",

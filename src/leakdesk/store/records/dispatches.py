@@ -237,7 +237,7 @@ def headers(conn: sa.Connection, dispatch_id: int) -> list[Header]:
                           .where(dispatch_headers.c.dispatch_id == dispatch_id)).scalar()
     if stored is None:
         return []
-    items = header_block.decode(stored)
+    items = header_block.decode(dispatch_id, stored)
     if items is None:
         raise IntegrityError(f"The headers of dispatch {dispatch_id} in the database are not in the form leakdesk "
                              "writes: they were changed outside leakdesk. Run `leakdesk fsck` and restore the case "

@@ -230,7 +230,7 @@ def write_letters(conn: sa.Connection, letters: list[tuple[NewDispatch, Arrival]
     dialect = conn.dialect.name
     # the rows of each part as the digest's queries read them back, by dispatch id (digests.digests_of_rows)
     dispatch_parts: dict[int, list[list[Any]]] = {}
-    header_parts: dict[int, list[list[Any]]] = {}
+    header_parts: dict[int, str] = {}  # the headers part: the stored values (header_block.part_hash)
     text_parts: dict[int, list[list[Any]]] = {}
     while level:
         rows = [_dispatch_row(node, parent_id, key, arrival, when) for node, parent_id, key, arrival in level]
@@ -240,9 +240,8 @@ def write_letters(conn: sa.Connection, letters: list[tuple[NewDispatch, Arrival]
             node.id = dispatch_id
             dispatch_parts[dispatch_id] = _digest_row(dispatch_id, written_row, dialect)
             if node.headers:
-                headers.append((dispatch_id, header_block.encode(node.headers)))
-                header_parts[dispatch_id] = [[dispatch_id, i, name, raw, decoded]
-                                             for i, (name, raw, decoded) in enumerate(node.headers)]
+                stored = header_parts[dispatch_id] = header_block.encode(dispatch_id, node.headers)
+                headers.append((dispatch_id, stored))
             if node.texts:
                 mine = [(dispatch_id, tp.role, tp.language, tp.content.replace("\x00", ""), tp.charset,
                          tp.charset_reason, tp.extractor, tp.extractor_version) for tp in node.texts]
@@ -259,7 +258,7 @@ def write_letters(conn: sa.Connection, letters: list[tuple[NewDispatch, Arrival]
     insert_plain_rows(conn, dispatch_headers, HEADER_COLUMNS, headers)
     insert_plain_rows(conn, text, TEXT_COLUMNS, texts)
     custody_ids = insert_rows(conn, custody, custody_rows, ids=True)
-    written: dict[str, dict[int, list[list[Any]]]] = {
+    written: dict[str, dict[int, Any]] = {
         "dispatch": dispatch_parts, "headers": header_parts, "texts": text_parts, "custody": {}}
     stamp = stored_time(dialect, when)
     for cid, c in zip(custody_ids, custody_rows, strict=True):  # as its query reads them
@@ -268,7 +267,7 @@ def write_letters(conn: sa.Connection, letters: list[tuple[NewDispatch, Arrival]
              c["actor"]])
     trees = {tree.id: [n.id for n in tree.walk()] for tree, _a in letters}
     if any(row[_DATE_UTC] is _UNSURE for rows in dispatch_parts.values() for row in rows):
-        return tree_digests(conn, trees, {p: written[p] for p in ("headers", "texts")})  # type: ignore[arg-type]
+        return tree_digests(conn, trees, {"texts": text_parts})  # type: ignore[arg-type]  # headers: read back
     return digests_of_rows(trees, written, recorded)  # type: ignore[arg-type]
 
 

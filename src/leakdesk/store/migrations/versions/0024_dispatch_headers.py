@@ -1,6 +1,7 @@
-"""A dispatch's headers in one row (canonical JSON of [[position, name, raw, decoded], ...]) instead of a row per
-header: ingest wrote nine header rows for every letter (issue 9). Existing rows move over unchanged, in the order
-the digests read them (position, then row id), so every recorded digest still compares.
+"""A dispatch's headers in one row, the canonical JSON of its old rows ([[dispatch id, position, name, raw,
+decoded], ...]), instead of a row per header: ingest wrote nine header rows for every letter (issue 9). Existing
+rows move over unchanged, in the order the digests read them (position, then row id), so every recorded digest
+still compares.
 
 Revision ID: 0024
 Revises: 0023
@@ -32,7 +33,7 @@ def _old_rows(conn: sa.Connection, low: int, high: int) -> list[dict[str, Any]]:
                                 "ORDER BY dispatch_id, position, id"), {"low": low, "high": high}).all()
     by_dispatch: dict[int, list[list[Any]]] = {}
     for dispatch_id, position, name, raw, decoded in rows:
-        by_dispatch.setdefault(dispatch_id, []).append([position, name, raw, decoded])
+        by_dispatch.setdefault(dispatch_id, []).append([dispatch_id, position, name, raw, decoded])
     return [{"dispatch_id": d, "headers": _canonical(items)} for d, items in by_dispatch.items()]
 
 
@@ -72,7 +73,7 @@ def downgrade() -> None:
     rows = conn.execute(sa.text("SELECT dispatch_id, headers FROM dispatch_headers ORDER BY dispatch_id"))
     batch: list[dict[str, Any]] = []
     for dispatch_id, stored in rows.all():
-        for position, name, raw, decoded in json.loads(stored):
+        for _dispatch_id, position, name, raw, decoded in json.loads(stored):
             batch.append({"dispatch_id": dispatch_id, "position": position, "name": name, "raw": raw,
                           "decoded": decoded})
         if len(batch) >= _BATCH * 10:
