@@ -35,6 +35,7 @@ def insert_plain_rows(conn: sa.Connection, table: sa.Table, columns: tuple[str, 
 
 
 _PROCESSORS: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+_NOTHING = object()
 _RETURNING: dict[str, Any] = {}
 
 
@@ -65,10 +66,17 @@ def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
             if (p := table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)) is not None]
     if processors:
         values: list[tuple[Any, ...]] = []
+        # the value last processed in each column and what it gave: a batch's rows share one time stamp object
+        # (ingested, first seen, custody time), converted once instead of once per row
+        before: list[Any] = [_NOTHING] * len(processors)
+        after: list[Any] = [None] * len(processors)
         for row in rows:
             items = list(row.values())
-            for i, process in processors:
-                items[i] = process(items[i])
+            for k, (i, process) in enumerate(processors):
+                value = items[i]
+                if value is not before[k]:
+                    before[k], after[k] = value, process(value)
+                items[i] = after[k]
             values.append(tuple(items))
     else:
         values = [tuple(row.values()) for row in rows]

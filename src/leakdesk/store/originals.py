@@ -21,7 +21,7 @@ import stat
 import tempfile
 import weakref
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -365,7 +365,7 @@ class Originals:
             self._check(self.path(sha), sha)
             return digests
         where = self._slices.setdefault(sha, Slice(container, offset, digests.size))
-        return replace(digests, slice=where)
+        return Digests(sha, digests.sha1, digests.md5, digests.size, where)
 
     def slice_of(self, sha256: str) -> Slice | None:
         """The slice an original is kept as (None: a file of its own, or unknown)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -272,12 +273,13 @@ def write_letters(conn: sa.Connection, letters: list[tuple[NewDispatch, Arrival]
 
 
 _DATE_UTC = DISPATCH_FIELDS.index("date_utc")
+_DIGEST_FIELDS = itemgetter(*DISPATCH_FIELDS[1:])  # a dispatch row's digested fields but its id, in order
 _UNSURE = object()  # a value whose stored form is not known for sure: that batch's dispatch part is read back
 
 
 def _digest_row(dispatch_id: int, row: dict[str, Any], dialect: str) -> list[list[Any]]:
     """The dispatch part of the digest for one new dispatch row, as its query would read it back."""
-    values = [dispatch_id, *(row[f] for f in DISPATCH_FIELDS[1:])]
+    values = [dispatch_id, *_DIGEST_FIELDS(row)]
     when = values[_DATE_UTC]
     if when is not None:
         offset = when.utcoffset() if isinstance(when, datetime) else None
