@@ -227,3 +227,9 @@ def test_ingest_digests_from_rows_in_hand_equal_the_rows_on_postgres(pg_case: Ca
     from tests.store.test_batch_digests import check_recorded_digests_equal_the_stored_rows
 
     check_recorded_digests_equal_the_stored_rows(pg_case, tmp_path)
+
+
+def test_header_rows_move_to_one_row_per_dispatch_and_back_on_postgres(pg_case: Case, tmp_path: Path) -> None:
+    from tests.store.test_dispatch_headers import check_headers_round_trip
+
+    check_headers_round_trip(pg_case, tmp_path)
