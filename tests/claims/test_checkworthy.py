@@ -166,8 +166,13 @@ def test_unseen_era_validation_chooses_weights_and_a_cut() -> None:
     ids = [str(i * 297) for i in range(len(texts))]  # spread over the ten eras of 3,500 ids
     assert sorted(set(era_of(ids).tolist())) == list(range(10))
     report = validate(texts, labels, ids, encode(texts), forms(texts))
-    assert report["groups"] == 10 and len(report["weights"]) == 4 and all(w > 0 for w in report["weights"][:3])
-    assert (report["weights"][3] > 0) == report["network gain over all three"]["kept"]
+    assert report["groups"] == 10 and len(report["weights"]) == 4 and all(w >= 0 for w in report["weights"])
+    stacking = report["stacking gain over " + ("all four" if report["network gain over all three"]["kept"]
+                                               else "all three")]
+    assert (report["mix"] == "stacked") == stacking["kept"]
+    if report["mix"] != "stacked":
+        assert (report["weights"][3] > 0) == report["network gain over all three"]["kept"]
+    assert len(report["stacked"]["cut by era CV"]["f1_per_era"]) == 10
     assert CUTS[0] <= report["threshold"] <= CUTS[-1]
     for name in ("lexical", "meaning", "form", "network", "all three", "all four"):
         assert len(report[name]["cut 0"]["f1_per_era"]) == 10
@@ -235,3 +240,36 @@ def test_the_meaning_models_are_validated_on_unseen_eras() -> None:
     assert len(report["network"]["cut 0"]["f1_per_era"]) == 10
     assert report["other_weights"][0] > 0
     assert (report["other_weights"][1] > 0) == report["network gain over meaning"]["kept"]
+
+
+def synthetic_parts(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ten eras; part 0 is strong, part 1 weak, part 2 noise that only helps by cancelling part 0's noise, part 3
+    nothing at all — all of the same spread, so 1 / spread weighs them alike."""
+    rng = np.random.default_rng(seed)
+    n = 4000
+    y = (rng.random(n) < 0.25).astype(int)
+    noise = rng.normal(size=n)
+    parts = np.column_stack([2.0 * y + noise, 0.5 * y + rng.normal(size=n), noise, rng.normal(size=n)])
+    return parts / parts.std(axis=0), y, np.arange(n) % 10
+
+
+def test_stacked_weights_follow_each_part_and_drop_a_part_that_only_corrects_the_others() -> None:
+    from leakdesk.claims.checkworthy_cv import stacked_weights
+
+    parts, y, _ = synthetic_parts()
+    weights = stacked_weights(parts, y)
+    assert weights[0] > weights[1] > 0  # the strong part outweighs the weak one
+    assert weights[2] == 0.0  # a plain logistic model would give the noise-canceller a negative weight
+    assert (weights >= 0).all()
+
+
+def test_the_stacked_mix_replaces_the_spread_weights_only_when_it_gains_on_unseen_eras() -> None:
+    from leakdesk.claims.checkworthy_cv import choose_mix, stacked_weights
+
+    parts, y, eras = synthetic_parts(1)
+    report = choose_mix(parts, y, eras)
+    spread_mix = "all four" if report["network gain over all three"]["kept"] else "all three"
+    assert report["stacking gain over " + spread_mix]["kept"] is True  # equal weights waste the strong part
+    assert report["mix"] == "stacked"
+    assert report["stacked"]["cut by era CV"]["f1_mean"] > report[spread_mix]["cut by era CV"]["f1_mean"]
+    assert np.allclose(report["weights"], stacked_weights(parts, y), atol=1e-4)
