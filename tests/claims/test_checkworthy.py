@@ -273,3 +273,14 @@ def test_the_stacked_mix_replaces_the_spread_weights_only_when_it_gains_on_unsee
     assert report["mix"] == "stacked"
     assert report["stacked"]["cut by era CV"]["f1_mean"] > report[spread_mix]["cut by era CV"]["f1_mean"]
     assert np.allclose(report["weights"], stacked_weights(parts, y), atol=1e-4)
+
+
+def test_the_shipped_model_is_mixed_as_its_unseen_era_validation_chose() -> None:
+    model = checkworthy.shipped_model()
+    validation = model.info_["leave_one_era_out"]
+    assert list(model.weights) == validation["weights"] and model.threshold == validation["threshold"]
+    assert validation["mix"] == "stacked" and model.mlp_layers_ is not None and model.weights[3] > 0
+    assert model.info_["params"]["other_weights"] == tuple(validation["other_weights"])
+    english = model.decision_function(["Unemployment went up by 12 percent in 2019."], "en")
+    russian = model.decision_function(["Безработица выросла на 12 процентов в 2019 году."], "ru")
+    assert english[0] > 0 and russian[0] > 0

@@ -26,7 +26,7 @@ from scipy import sparse
 from leakdesk.errors import ClaimsError
 
 MODEL_PATH = Path(__file__).with_name("checkworthy-en.joblib")
-MODEL_VERSION = "cw-3"  # the shipped file's version: recorded with every claim, part of the claims stage version
+MODEL_VERSION = "cw-5"  # the shipped file's version: recorded with every claim, part of the claims stage version
 FILE_VERSION = "cw-4"  # what `save` writes: cw-4 added the network and the other languages' weights
 READABLE_VERSIONS = ("cw-3", FILE_VERSION)  # a cw-3 file reads as a model without a network
 FORM_FEATURES = 2**18
