@@ -1,4 +1,4 @@
-"""Check-worthiness on unseen debates: lexical, meaning, form and network models and their mixes, leave-one-era-out.
+"""Check-worthiness on unseen debates: lexical, meaning, form and network models, their mixes and the stacked mix.
 
     .venv/bin/python benchmarks/checkworthy.py DATA_DIR [--json]
 
@@ -42,7 +42,7 @@ def main() -> None:
         if isinstance(r, dict) and "cut 0" in r:
             a, b = r["cut 0"], r["cut by era CV"]
             print(f"| {name} | {a['f1_mean']:.3f} / {a['f1_min']:.3f} | {b['f1_mean']:.3f} / {b['f1_min']:.3f} |")
-    print(f"weights {result['weights']}, cut {result['threshold']}")
+    print(f"chosen: {result['mix']}, weights {result['weights']}, cut {result['threshold']}")
 
 
 if __name__ == "__main__":
