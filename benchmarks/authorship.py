@@ -64,15 +64,18 @@ CORPORA = [
 def leakdesk_system(train: PanCorpus, test: PanCorpus) -> np.ndarray:
     from leakdesk.authorship.verifier import AuthorshipVerifier
 
-    verifier = AuthorshipVerifier(language="auto", random_state=0, char_spectrum=CHAR_SPECTRUM)
+    verifier = AuthorshipVerifier(
+        language="auto", random_state=0, char_spectrum=CHAR_SPECTRUM, compression=COMPRESSION
+    )
     verifier.fit(as_problems(train), np.asarray(train.labels()))
-    if hasattr(verifier, "spectrum_cv_"):  # "auto": grouped, nested train-CV without and with the spectrum
-        without, with_spectrum = verifier.spectrum_cv_
-        DIAGNOSTICS["leakdesk"] = {
-            "spectrum_used": bool(verifier.spectrum_used_),
-            "grouped_cv_without_spectrum": round(without, 3),
-            "grouped_cv_with_spectrum": round(with_spectrum, 3),
-        }
+    for family in ("spectrum", "compression"):
+        if hasattr(verifier, f"{family}_cv_"):  # "auto": grouped, nested train-CV without and with the family
+            without, with_family = getattr(verifier, f"{family}_cv_")
+            DIAGNOSTICS.setdefault("leakdesk", {}).update({
+                f"{family}_used": bool(getattr(verifier, f"{family}_used_")),
+                f"grouped_cv_without_{family}": round(without, 3),
+                f"grouped_cv_with_{family}": round(with_family, 3),
+            })
     cv = getattr(verifier.fusion_, "cv_answers_", None)
     if cv is not None:  # 5-fold out-of-fold answers of the fusion on TRAIN (its band chosen on the same folds)
         scores = evaluate(train.labels(), cv)
@@ -108,6 +111,8 @@ LAMBDAG_REFERENCES = int(os.environ.get("LAMBDAG_REFERENCES", "5"))
 # the character spectrum (methods/spectrum.py): "auto" (default) lets each corpus's training problems decide by the
 # rule in authorship/selection.py; "1" always, "0" never
 CHAR_SPECTRUM: bool | str = {"1": True, "0": False}.get(os.environ.get("CHAR_SPECTRUM", "auto"), "auto")
+# compression distance against many impostors (methods/compression.py): same choices, env COMPRESSION
+COMPRESSION: bool | str = {"1": True, "auto": "auto"}.get(os.environ.get("COMPRESSION", "0"), False)
 LAMBDAG_LIMIT = int(os.environ.get("LAMBDAG_LIMIT", "1200"))  # seconds per corpus in the separate lambdag run
 WORD = re.compile(r"\w+")
 LETTERS = r"^[^\W\d_]+$"

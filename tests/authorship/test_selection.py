@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from leakdesk.authorship.methods import CharSpectrum
 from leakdesk.authorship.problem import Problem
 from leakdesk.authorship.selection import MARGIN, grouped_cv_score, keep_optional, text_groups
 from leakdesk.authorship.verifier import AuthorshipVerifier
@@ -57,3 +58,28 @@ def test_auto_spectrum_is_chosen_on_training_problems_and_saved_as_chosen() -> N
     again = AuthorshipVerifier.from_dict(saved)
     questioned, _ = problems(8, seed=8)
     assert np.allclose(again.predict_proba(questioned), v.predict_proba(questioned))
+
+
+def test_auto_families_are_chosen_by_forward_selection_and_saved_as_chosen() -> None:
+    ps, y = problems(30, seed=7)
+    v = AuthorshipVerifier(n_iter=20, char_spectrum="auto", compression="auto").fit(ps, y)
+    spectrum, compression = v.spectrum_cv_, v.compression_cv_
+    if not (v.spectrum_used_ or v.compression_used_):  # neither gained: both were judged against the five methods
+        assert spectrum[0] == compression[0]
+        assert spectrum[1] < spectrum[0] + MARGIN and compression[1] < compression[0] + MARGIN
+    for used, (without, with_it) in ((v.spectrum_used_, spectrum), (v.compression_used_, compression)):
+        assert used == (with_it >= without + MARGIN)
+    assert v.n_features_in_ == len(v.columns) == 8 + 8 * v.spectrum_used_ + 4 * v.compression_used_
+    saved = v.to_dict()
+    assert saved["params"]["compression"] is v.compression_used_
+    again = AuthorshipVerifier.from_dict(saved)
+    questioned, _ = problems(8, seed=8)
+    assert np.allclose(again.predict_proba(questioned), v.predict_proba(questioned))
+
+
+def test_a_family_switched_on_outright_is_part_of_the_baseline_of_an_auto_one() -> None:
+    ps, y = problems(30, seed=7)
+    v = AuthorshipVerifier(n_iter=20, char_spectrum=True, compression="auto").fit(ps, y)
+    assert not hasattr(v, "spectrum_cv_")  # switched on outright: not judged
+    assert v.n_features_in_ == 16 + 4 * v.compression_used_  # the spectrum stays whatever compression's fate
+    assert v.columns[8:16] == CharSpectrum().columns

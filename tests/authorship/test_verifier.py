@@ -71,6 +71,16 @@ def test_the_character_spectrum_is_opt_in_and_saved_with_the_model(test_problems
     assert again.char_spectrum and np.allclose(again.predict_proba(questioned), v.predict_proba(questioned))
 
 
+def test_compression_distance_is_opt_in_and_saved_with_the_model(test_problems) -> None:  # type: ignore[no-untyped-def]
+    assert "cdm_z" not in AuthorshipVerifier().columns
+    ps, y = problems(12, seed=5)
+    v = AuthorshipVerifier(n_iter=20, compression=True).fit(ps, y)
+    assert v.columns[-4:] == ("cdm_z", "cdm_rank", "cdmx_z", "cdmx_rank") and v.n_features_in_ == 12
+    again = AuthorshipVerifier.from_dict(v.to_dict())
+    questioned, _ = test_problems
+    assert again.compression and np.allclose(again.predict_proba(questioned), v.predict_proba(questioned))
+
+
 def test_explain_names_typography_habits(fitted) -> None:  # type: ignore[no-untyped-def]
     p = Problem(known=letters(HAND_A, 5, 11), unknown=letters(HAND_B, 1, 12, 16)[0], language="ru", kind="letter")
     reasons = fitted.explain(p)

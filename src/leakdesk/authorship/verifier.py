@@ -1,7 +1,8 @@
-"""`AuthorshipVerifier`: five methods (six with the opt-in character spectrum) fused into a calibrated probability,
-a c@1 "cannot tell" band and out-of-distribution flags. A scikit-learn estimator: hyper-parameters in the
-constructor, everything learned in `fit` (with a trailing underscore); `predict_proba`, `decision` and `explain`
-never change the fitted state, so fitting on the problems being answered is impossible by construction.
+"""`AuthorshipVerifier`: five methods (up to seven with the opt-in character spectrum and compression distance) fused
+into a calibrated probability, a c@1 "cannot tell" band and out-of-distribution flags. A scikit-learn estimator:
+hyper-parameters in the constructor, everything learned in `fit` (with a trailing underscore); `predict_proba`,
+`decision` and `explain` never change the fitted state, so fitting on the problems being answered is impossible by
+construction.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from leakdesk.authorship.function_words import builtin
 from leakdesk.authorship.fusion import Fusion
 from leakdesk.authorship.methods import (
     CharSpectrum,
+    CompressionDistance,
     CosineDelta,
     GeneralImpostors,
     GrammarModelRatio,
@@ -69,6 +71,7 @@ class AuthorshipVerifier(BaseEstimator):
         pool_from_batch: bool = True,
         max_impostors: int = 40,
         char_spectrum: bool | str = False,
+        compression: bool | str = False,
     ) -> None:
         self.language = language
         self.random_state = random_state
@@ -80,6 +83,7 @@ class AuthorshipVerifier(BaseEstimator):
         self.pool_from_batch = pool_from_batch
         self.max_impostors = max_impostors
         self.char_spectrum = char_spectrum
+        self.compression = compression
 
     # ------------------------------------------------------------------------------------------- setup
     def _methods(self) -> list[Method]:
@@ -92,6 +96,8 @@ class AuthorshipVerifier(BaseEstimator):
         ]
         if self._spectrum_on():
             methods.append(CharSpectrum())
+        if self._compression_on():
+            methods.append(CompressionDistance())
         return methods
 
     def _spectrum_on(self) -> bool:
@@ -100,6 +106,12 @@ class AuthorshipVerifier(BaseEstimator):
         if self.char_spectrum == "auto":
             return bool(getattr(self, "spectrum_used_", True))
         return bool(self.char_spectrum)
+
+    def _compression_on(self) -> bool:
+        """`compression=True`, or "auto" and the training problems chose it (as for the spectrum)."""
+        if self.compression == "auto":
+            return bool(getattr(self, "compression_used_", True))
+        return bool(self.compression)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -186,7 +198,8 @@ class AuthorshipVerifier(BaseEstimator):
         if len(problems) != len(y):
             raise ValueError(f"{len(problems)} problems but {len(y)} labels")
         langs = self._languages(problems)
-        self.__dict__.pop("spectrum_used_", None)  # "auto" chooses again, from scores that include the spectrum
+        for chosen in ("spectrum_used_", "compression_used_"):  # "auto" chooses again, from scores that include it
+            self.__dict__.pop(chosen, None)
         learned: dict[str, frozenset[str]] = {}
         for lang in set(langs):
             if builtin(lang) is None:
@@ -197,8 +210,8 @@ class AuthorshipVerifier(BaseEstimator):
         X, _ = self._score(problems, {})
         X = np.where(np.isfinite(X), X, np.nanmean(np.where(np.isfinite(X), X, np.nan), axis=0))
         X = np.nan_to_num(X)
-        if self.char_spectrum == "auto":
-            X = self._choose_spectrum(problems, X, y)
+        if "auto" in (self.char_spectrum, self.compression):
+            X = self._choose_optional(problems, X, y)
         self.fusion_ = Fusion(C=self.C, random_state=self.random_state).fit(X, y)
         self.train_known_: dict[str, list[str]] = {}
         for p, lang in zip(problems, langs, strict=True):
@@ -206,16 +219,38 @@ class AuthorshipVerifier(BaseEstimator):
         self.n_features_in_ = X.shape[1]
         return self
 
-    def _choose_spectrum(self, problems: list[Problem], X: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """The stated rule of `selection`: the spectrum's columns stay only if grouped, nested train-CV says they
-        raise AUC·c@1 by `selection.MARGIN`; the figures are kept in `spectrum_cv_` (without, with)."""
-        base = len(self.columns) - len(CharSpectrum().columns)
-        keep, without, with_spectrum = keep_optional(
-            X, y, text_groups(problems), base, C=self.C, random_state=self.random_state
-        )
-        self.spectrum_used_ = keep
-        self.spectrum_cv_ = (without, with_spectrum)
-        return X if keep else X[:, :base]
+    def _choose_optional(self, problems: list[Problem], X: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The stated rule of `selection`, by forward selection over the optional families set to "auto": the
+        family whose columns raise grouped, nested train-CV AUC·c@1 most over what is already kept (the five
+        methods and any family switched on outright) is added if it gains at least `selection.MARGIN`, then the
+        rest are judged again on top of it. The last figures each family got are kept in `spectrum_cv_` /
+        `compression_cv_` (without, with)."""
+        columns = list(self.columns)
+        families = {"spectrum": (self.char_spectrum, CharSpectrum().columns),
+                    "compression": (self.compression, CompressionDistance().columns)}  # fmt: skip
+        optional = {c for _, cols in families.values() for c in cols}
+        kept = [c for c in columns if c not in optional]
+        kept += [c for mode, cols in families.values() if mode is True for c in cols]
+        waiting = [name for name, (mode, _) in families.items() if mode == "auto"]
+        groups = text_groups(problems)
+        for name in waiting:
+            setattr(self, f"{name}_used_", False)
+        while waiting:
+            base = [columns.index(c) for c in columns if c in kept]
+            trials = {}
+            for name in waiting:
+                extra = [columns.index(c) for c in families[name][1]]
+                trials[name] = keep_optional(
+                    X[:, base + extra], y, groups, len(base), C=self.C, random_state=self.random_state
+                )
+                setattr(self, f"{name}_cv_", trials[name][1:])
+            best = max(waiting, key=lambda n: (trials[n][0], trials[n][2]))
+            if not trials[best][0]:
+                break
+            setattr(self, f"{best}_used_", True)
+            kept += families[best][1]
+            waiting.remove(best)
+        return X[:, [i for i, c in enumerate(columns) if c in kept]]
 
     # ------------------------------------------------------------------------------------------- answering
     def verdicts(self, problems: list[Problem], cache: ProfileCache | None = None) -> list[Verdict]:
@@ -288,6 +323,7 @@ class AuthorshipVerifier(BaseEstimator):
         check_is_fitted(self, "fusion_")
         params = self.get_params()
         params["char_spectrum"] = self._spectrum_on()  # what "auto" chose, so the saved model reads back alike
+        params["compression"] = self._compression_on()
         return {
             "version": VERSION,
             "params": params,
@@ -297,8 +333,8 @@ class AuthorshipVerifier(BaseEstimator):
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AuthorshipVerifier:
-        # a model saved before the character spectrum existed was fitted without it
-        v = cls(**{"char_spectrum": False, **data["params"]})
+        # a model saved before the character spectrum (or compression distance) existed was fitted without it
+        v = cls(**{"char_spectrum": False, "compression": False, **data["params"]})
         if list(v.columns) != data["columns"]:
             raise ValueError("the saved fusion model was made for other methods; re-run train-authorship-fusion")
         v.fusion_ = Fusion.from_dict(data["fusion"])

@@ -1,20 +1,23 @@
 """Verification methods; each turns a batch of problems into a few scores per problem."""
 
 from leakdesk.authorship.methods.base import Batch, Method
+from leakdesk.authorship.methods.compression import CompressionDistance
 from leakdesk.authorship.methods.delta import CosineDelta
 from leakdesk.authorship.methods.grammar import GrammarModelRatio
 from leakdesk.authorship.methods.impostors import GeneralImpostors
 from leakdesk.authorship.methods.ppm import PPMCompression
-from leakdesk.authorship.methods.spectrum import CharSpectrum
+from leakdesk.authorship.methods.spectrum import CharSpectrum, TypedSpectrum
 from leakdesk.authorship.methods.typography import TypographyHabits
 
 __all__ = [
     "Batch",
     "Method",
     "CharSpectrum",
+    "CompressionDistance",
     "CosineDelta",
     "GeneralImpostors",
     "GrammarModelRatio",
     "PPMCompression",
     "TypographyHabits",
+    "TypedSpectrum",
 ]
