@@ -11,13 +11,11 @@ from leakdesk.authorship.methods import (
     GeneralImpostors,
     GrammarModelRatio,
     PPMCompression,
-    TypedSpectrum,
 )
 from leakdesk.authorship.methods.base import Batch
 from leakdesk.authorship.methods.compression import cdm, compressed_size
 from leakdesk.authorship.methods.grammar import NgramModel
 from leakdesk.authorship.methods.ppm import PPMModel
-from leakdesk.authorship.methods.spectrum import typed_char_grams
 from tests.authorship.hands import problems
 
 
@@ -34,7 +32,6 @@ def data():  # type: ignore[no-untyped-def]
         PPMCompression(),
         GrammarModelRatio(),
         CharSpectrum(),
-        TypedSpectrum(),
         CompressionDistance(),
     ],
     ids=repr,
@@ -93,18 +90,9 @@ def test_char_spectrum_without_impostors_is_neutral(data) -> None:  # type: igno
     assert scores.tolist() == [[0.0, 0.5]]
 
 
-def test_typed_grams_keep_affixes_and_punctuation_and_leave_whole_words_out() -> None:
-    grams = typed_char_grams("The cat, surely (maybe) sat.", 3)
-    assert grams["pr:sur"] == 1 and grams["su:ely"] == 1  # prefix and suffix of "surely"
-    assert grams["sp: su"] == 1 and grams["ss:at "] == 0  # "cat" is followed by a comma, not a space
-    assert grams["ep:at,"] == 1 and grams["bp:(ma"] == 1 and grams["mp:e) "] == 1 and grams["ep:be)"] == 1
-    assert not any(g.startswith(("ww:", "md:", "mw:")) for g in grams)  # whole words, word middles: topic
-    assert "ww:cat" not in grams and "ww:The" not in grams
-
-
-@pytest.mark.parametrize("method", [TypedSpectrum(), CompressionDistance()], ids=repr)
-def test_every_new_column_separates_the_hands(method, data) -> None:  # type: ignore[no-untyped-def]
+def test_every_compression_column_separates_the_hands(data) -> None:  # type: ignore[no-untyped-def]
     ps, y = data
+    method = CompressionDistance()
     scores = method.score_batch(_batch(ps))
     y = np.array(y)
     assert scores.shape == (len(ps), len(method.columns))
@@ -113,11 +101,10 @@ def test_every_new_column_separates_the_hands(method, data) -> None:  # type: ig
         assert scores[y == 1, j].mean() > scores[y == 0, j].mean(), column
 
 
-@pytest.mark.parametrize("method", [TypedSpectrum(lengths=(3,)), CompressionDistance()], ids=repr)
-def test_new_methods_without_impostors_are_neutral(method, data) -> None:  # type: ignore[no-untyped-def]
+def test_compression_distance_without_impostors_is_neutral(data) -> None:  # type: ignore[no-untyped-def]
     ps, _ = data
-    scores = method.score_batch(_batch(ps[:1]))
-    assert scores.tolist() == [[0.0, 0.5] * (len(method.columns) // 2)]
+    scores = CompressionDistance().score_batch(_batch(ps[:1]))
+    assert scores.tolist() == [[0.0, 0.5, 0.0, 0.5]]
 
 
 def test_compression_distance_is_smaller_for_a_repeated_text() -> None:

@@ -6,7 +6,7 @@ from leakdesk.authorship.methods.delta import CosineDelta
 from leakdesk.authorship.methods.grammar import GrammarModelRatio
 from leakdesk.authorship.methods.impostors import GeneralImpostors
 from leakdesk.authorship.methods.ppm import PPMCompression
-from leakdesk.authorship.methods.spectrum import CharSpectrum, TypedSpectrum
+from leakdesk.authorship.methods.spectrum import CharSpectrum
 from leakdesk.authorship.methods.typography import TypographyHabits
 
 __all__ = [
@@ -19,5 +19,4 @@ __all__ = [
     "GrammarModelRatio",
     "PPMCompression",
     "TypographyHabits",
-    "TypedSpectrum",
 ]
