@@ -78,7 +78,9 @@ def test_compression_distance_is_opt_in_and_saved_with_the_model(test_problems) 
     assert v.columns[-4:] == ("cdm_z", "cdm_rank", "cdmx_z", "cdmx_rank") and v.n_features_in_ == 12
     again = AuthorshipVerifier.from_dict(v.to_dict())
     questioned, _ = test_problems
-    assert again.compression and np.allclose(again.predict_proba(questioned), v.predict_proba(questioned))
+    # the saved model holds numbers only, not the training texts that join the impostor pool: close, not equal
+    assert again.compression and again.decision(questioned) == v.decision(questioned)
+    assert np.allclose(again.predict_proba(questioned), v.predict_proba(questioned), atol=1e-4)
 
 
 def test_explain_names_typography_habits(fitted) -> None:  # type: ignore[no-untyped-def]
