@@ -92,34 +92,3 @@ def test_rare_features_weigh_less_than_frequent_ones() -> None:
     rows = hellinger_rows(np.array([[0.30, 0.0], [0.40, 0.0005], [0.35, 0.0]]))
     assert np.allclose(np.linalg.norm(rows, axis=1), 1.0)
     assert abs(rows[1, 0]) > 2 * abs(rows[1, 1]), rows
-
-
-def test_a_genuine_letter_is_paired_with_its_look_alike_not_with_an_impostor() -> None:
-    # Eight letters of one hand, two of another that resemble each other, six reference texts. Joined with an
-    # impostor, any genuine letter looks apart (its most separate pair); joined with the letter it resembles most
-    # it stays with the series, while each impostor's look-alike is the other impostor.
-    from leakdesk.authorship.consistency import _statistics
-
-    rng = np.random.default_rng(2)
-    d = 60
-    style, other = rng.normal(size=d), rng.normal(size=d)
-    genuine = [style + 0.5 * rng.normal(size=d) for _ in range(8)]
-    impostors = [0.6 * style + other + 0.5 * rng.normal(size=d) for _ in range(2)]
-    refs = [rng.normal(size=d) for _ in range(6)]
-    Z = np.array(genuine + impostors + refs)
-    Z /= np.linalg.norm(Z, axis=1, keepdims=True)
-    n = 10
-    excluded = np.zeros((len(Z), n), dtype=bool)
-    excluded[np.arange(n), np.arange(n)] = True
-    alone, paired, alike, partner = _statistics(Z, n, excluded)
-    dragged = [i for i in range(8) if partner[i] in (8, 9)]  # its most separate pair holds an impostor
-    assert len(dragged) == 8, partner
-    assert all(alike[i] > paired[i] for i in dragged), (alike, paired)
-
-    def cos(a: np.ndarray, b: np.ndarray) -> float:
-        return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
-
-    pair = (Z[8] + Z[9]) / 2
-    expected = cos(pair, Z[:8].mean(axis=0)) - cos(pair, Z[n:].mean(axis=0))
-    assert np.isclose(alike[8], expected) and np.isclose(alike[9], expected)
-    assert max(alike[8], alike[9]) < min(alike[:8])

@@ -5,10 +5,6 @@ For every letter, and for every reference text put in its place, two statistics 
 - *with a partner*: the same for the letter joined with whichever other letter makes the most separate pair. Two
   letters by another hand resemble each other; together they are twice as long and stand out where either alone is
   lost in the genuine letters' own variation.
-- *with its look-alike*: the same for the letter joined with the letter it resembles most, beyond how much that
-  letter resembles every letter of the series. The most separate pair drags a genuine letter down whenever an
-  impostor is in the series (joined with one, any letter looks apart); its look-alike is usually a genuine letter,
-  while an impostor's look-alike is usually the other impostor.
 Texts are compared as centred square roots of their relative frequencies (`hellinger_rows`).
 Every statistic is put on the scale of the series' own letters (median and MAD, so a minority of impostors barely
 moves it). The reference texts, scored in exactly the same way (the same pool in fit and predict), give the
@@ -84,11 +80,8 @@ def _cos(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.sum(a * b, axis=-1) / (na * nb + 1e-12)
 
 
-def _statistics(
-    Z: np.ndarray, n_letters: int, excluded: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(alone, with the most separate partner, with its look-alike, that partner's index) for every row of Z
-    (letters first, then references); see the module docstring.
+def _statistics(Z: np.ndarray, n_letters: int, excluded: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(alone, with partner, partner index) for every row of Z (letters first, then references).
 
     `excluded[i, j]` marks letters j that must not serve as i's companions (itself, variants of one message).
     """
@@ -96,11 +89,7 @@ def _statistics(
     L, R = Z[:n_letters], Z[n_letters:]
     alone = np.zeros(n)
     paired = np.zeros(n)
-    alike = np.zeros(n)
     partner = np.zeros(n, dtype=int)
-    # how much each row resembles each letter, beyond how much that letter resembles the letters in general
-    resemblance = Z @ L.T
-    resemblance = resemblance - resemblance[:n_letters].mean(axis=0, keepdims=True)
     for x in range(n):
         others = [j for j in range(n_letters) if not excluded[x, j]]
         refs = [r for r in range(len(R)) if r + n_letters != x]
@@ -109,7 +98,6 @@ def _statistics(
         alone[x] = _cos(Z[x], total / len(others)) - REF_WEIGHT * _cos(Z[x], ref_centre)
         if len(others) < 3:
             paired[x], partner[x] = alone[x], -1
-            alike[x] = alone[x]
             continue
         idx = np.array(others)
         pair = (Z[x][None, :] + L[idx]) / 2
@@ -117,8 +105,7 @@ def _statistics(
         scores = _cos(pair, rest) - REF_WEIGHT * _cos(pair, ref_centre)
         best = int(np.argmin(scores))
         paired[x], partner[x] = scores[best], int(idx[best])
-        alike[x] = scores[int(np.argmax(resemblance[x, idx]))]
-    return alone, paired, alike, partner
+    return alone, paired, partner
 
 
 def _robust(values: np.ndarray) -> tuple[float, float]:
@@ -147,13 +134,11 @@ def series_consistency(
     for family in FAMILIES:
         Z = _matrix(texts, family)
         pair_llr += _pairwise_llr(Z, n, full[:n, :n]) / len(FAMILIES)
-        alone, paired, alike, partner = _statistics(Z, n, full)
-        # One statistic per family (the mean of the three), on the letters' own scale; the references scored in
-        # the same way. The look-alike statistic: BENCHMARKS.md, issue 14, session 6.
+        alone, paired, partner = _statistics(Z, n, full)
+        # One statistic per family, on the letters' own scale; the references scored in the same way.
         med_a, mad_a = _robust(alone[:n])
         med_p, mad_p = _robust(paired[:n])
-        med_l, mad_l = _robust(alike[:n])
-        s = ((alone - med_a) / mad_a + (paired - med_p) / mad_p + (alike - med_l) / mad_l) / 3
+        s = ((alone - med_a) / mad_a + (paired - med_p) / mad_p) / 2
         same_m, same_s = _robust(s[:n])
         other_m = float(np.mean(s[n:]))
         other_s = max(float(np.std(s[n:])), 0.5, OTHER_SPREAD * abs(same_m - other_m))
