@@ -284,3 +284,21 @@ def test_the_collector_runs_less_often_inside_a_container_and_its_thresholds_com
     with pytest.raises(ZeroDivisionError):
         ingest_paths(case, [inbox / "box.mbox"], progress=False)
     assert gc.get_threshold() == before
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b"x", b"\n", b">", b">>From ", b"\n>>From ", b"From ", b">From "]), max_size=30),
+       st.integers(min_value=1, max_value=12))
+def test_the_mboxrd_mark_is_found_wherever_the_chunks_cut_it(pieces: list[bytes], chunk: int) -> None:
+    """`is_mboxrd` reads in chunks without joining each onto the tail of the last: a ">>From " line is found
+    whether it lies inside a chunk, across two or three of them, or at the start of the file."""
+    import io
+
+    from leakdesk.intake.readers import mbox
+
+    data = b"".join(pieces)
+    fh = io.BytesIO(data)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mbox, "CHUNK", chunk)
+        assert mbox.is_mboxrd(fh) == (mbox.MBOXRD_MARK in b"\n" + data)
+    assert fh.tell() == 0

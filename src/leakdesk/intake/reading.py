@@ -67,10 +67,10 @@ class Source:
         with self.open() as fh:
             return fh.read(n)
 
-    def open(self) -> BinaryIO:
+    def open(self, buffering: int = -1) -> BinaryIO:
         """The bytes as a binary file. A path is opened without following a symbolic link and must be a regular
         file, so a file swapped for a link (to a private key, /proc/self/environ) or a FIFO after the folder walk
-        checked it is refused, never read."""
+        checked it is refused, never read. `buffering`: the read buffer's size in bytes (-1: Python's default)."""
         if self.data is not None:
             return io.BytesIO(self.data)
         assert self.path is not None
@@ -79,7 +79,7 @@ class Source:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 raise OSError(errno.EINVAL, "not a regular file", str(self.path))
             os.set_blocking(fd, True)
-            return os.fdopen(fd, "rb")
+            return os.fdopen(fd, "rb", buffering=buffering)
         except BaseException:
             os.close(fd)
             raise

@@ -43,10 +43,12 @@ def is_mboxrd(fh: BinaryIO) -> bool:
     fh.seek(0)
     tail = b"\n"
     while chunk := fh.read(CHUNK):
-        if MBOXRD_MARK in tail + chunk:
+        # the mark inside the chunk, or across its start (without copying the chunk onto the tail)
+        if MBOXRD_MARK in chunk or MBOXRD_MARK in tail + chunk[: len(MBOXRD_MARK) - 1]:
             fh.seek(0)
             return True
-        tail = chunk[-len(MBOXRD_MARK):]
+        tail = (tail + chunk)[-(len(MBOXRD_MARK) - 1):] if len(chunk) < len(MBOXRD_MARK) else \
+            chunk[-(len(MBOXRD_MARK) - 1):]
     fh.seek(0)
     return False
 
@@ -149,6 +151,9 @@ class _Scan:
             self.warnings.append(text)
 
 
+_NOTHING_SEEN = _Scan()  # the scan of a message taken whole: nothing in it to warn about (never written to)
+
+
 def _is_separator(line: bytes, lines: _Lines, after_blank: bool) -> bool:
     """A "From " line starts a message when it looks like an envelope line (sender and date, RFC 4155) after a blank
     line, or when it is followed by a header line: an envelope line anywhere, any "From " line after a blank line.
@@ -236,11 +241,12 @@ def _whole_message(lines: _Lines, mboxrd: bool) -> tuple[bytes, int] | None:
     unquoted = 0
     if mboxrd:
         message, unquoted = QUOTED_FROM_LINE.subn(rb"\1", message)
-    lines.last = window[: end + 1]
+    lines.last = b"\n"  # what matters of the last piece taken: it ended its line (window[end] is that newline)
     lines.seek(lines.offset + end + 1)
     return message, unquoted
 
 
+BUFFER = 1024**2  # the mbox file's read buffer
 KEEP = 256 * 1024  # a message up to this size is handed on in memory as well as stored
 
 
@@ -272,7 +278,7 @@ class MboxReader(Reader):
         return ex
 
     def _messages(self, source: Source, ctx: ReadContext, ex: Extracted) -> Iterator[Child]:
-        with source.open() as fh:
+        with source.open(BUFFER) as fh:  # the look-aheads and seeks of `_Lines` then stay inside the buffer
             mboxrd = is_mboxrd(fh)
             if mboxrd:
                 ex.details["quoting"] = "mboxrd: one '>' taken off each quoted 'From ' line"
@@ -291,20 +297,21 @@ class MboxReader(Reader):
                 if not ctx.top_level and n > ctx.limits.max_children:
                     ex.errors.append(f"more than {ctx.limits.max_children} messages; the rest were not read")
                     return
-                scan = _Scan()
                 details: dict[str, object] = {"offset": start}
-                kept: list[bytes] = []
                 whole = _whole_message(lines, mboxrd)
-                if whole is not None:
-                    chunks: Iterator[bytes] = iter((whole[0],))
+                scan = _NOTHING_SEEN
+                if whole is not None:  # one chunk, kept whole (the store takes all of it)
+                    kept = [whole[0]]
+                    chunks: Iterator[bytes] = iter(kept)
                     if whole[1]:
                         details["unquoted_from_lines"] = whole[1]
                 else:
-                    chunks = self._message_chunks(lines, scan, details, variants, mboxrd)
+                    scan, kept = _Scan(), []
+                    chunks = _keeping(self._message_chunks(lines, scan, details, variants, mboxrd), kept)
                 if ctx.store_slice is not None:  # a slice of the stored mbox, unless the bytes differ (mboxrd)
-                    digests = ctx.store_slice(_keeping(chunks, kept), body_start)
+                    digests = ctx.store_slice(chunks, body_start)
                 else:
-                    digests = ctx.store_chunks(_keeping(chunks, kept))
+                    digests = ctx.store_chunks(chunks)
                 error = None
                 if lines.peek() is None and lines.last and not lines.last.endswith(b"\n"):
                     error = "the mbox ends in the middle of a line: this last message is cut short (truncated file)"
