@@ -40,7 +40,11 @@ DATES = ["Tue, 03 Aug 2021 14:05:00 +0300", "3 Aug 2021 14:05:00 -0000", "Tue, 3
          "Tue, 03 aug 2021 14:05:00 +0300", "Tue, 03 Aug 2021 14:05:00 +0000", ""]
 SUBJECTS = ["Report", "=?utf-8?b?0J7RgtGH0ZHRgg==?= (copy)", "=?koi8-r?q?=EF=D4=DE=A3=D4?=",
             "Folded\n subject\n\twith tabs", "Сырой 8-bit", "=?utf-8?q?friendly_=E2=9C=94?= (ok)",
-            "=?iso-2022-jp?b?GyRCJEskWyQzJDMbKEI=?=", "a\x00nul", "x" * 300]
+            "=?iso-2022-jp?b?GyRCJEskWyQzJDMbKEI=?=", "a\x00nul", "x" * 300, "two  spaces", "trailing ", "",
+            "tab\there", "vt\x0bhere", "fs\x1chere", "Folded ascii\n continued", "Folded\n  \n twice", "=?bad",
+            "name: in the value", " leading space"]
+RAW_LINES = ["no colon on this line", " a line continuing nothing", "From insider Tue Aug  3 14:05:00 2021",
+             "N" * 250 + ": a long name", "Bad Name: space in the name", "X-Empty:", "X-Spaces:   ", ":no name"]
 CONTENT_TYPES = ["text/plain; charset={cs}", "text/plain; charset=\"{cs}\"", "TEXT/PLAIN; CHARSET={cs}",
                  "text/html; charset={cs}", "text/plain", "text/plain; name=\"notes.txt\"; charset={cs}",
                  "application/pdf", "text/plain; charset*=utf-8''{cs}", "multipart/mixed; boundary=\"B\"",
@@ -94,7 +98,10 @@ def letters(draw: st.DrawFn) -> bytes:
     if cte is not None:
         heads.append(("Content-Transfer-Encoding", cte))
     heads = draw(st.permutations(heads))
-    head = "".join(f"{name}: {value}\n" for name, value in heads).encode("utf-8", "surrogateescape")
+    lines = [f"{name}: {value}" for name, value in heads]
+    for raw in draw(st.lists(st.sampled_from(RAW_LINES), max_size=2)):  # odd lines, anywhere in the block
+        lines.insert(draw(st.integers(0, len(lines))), raw)
+    head = "".join(f"{line}\n" for line in lines).encode("utf-8", "surrogateescape")
     data = head + b"\n" + body
     odd = draw(st.sampled_from(["", "", "", "crlf", "blank", "armour", "boundary"]))
     if odd == "crlf":
@@ -245,3 +252,30 @@ def test_the_case_flip_check_finds_what_a_regex_of_the_two_letter_classes_finds(
     pair = re.compile(b"[" + b"".join(re.escape(bytes([b])) for b in lower) + b"]["
                       + b"".join(re.escape(bytes([b])) for b in upper) + b"]")
     assert charsets._byte_table(codec).case_flip(sample) == (pair.search(sample) is not None)
+
+
+HEADER_LINES = ["From: Insider <insider@example.org>", "To: desk@example.org", "Subject: Report",
+                "Subject: two  spaces", "Subject: trailing ", "Subject: =?utf-8?q?caf=C3=A9?=", " continued",
+                "X-Empty:", "N" * 250 + ": long name", "Date: Tue, 03 Aug 2021 14:05:00 +0300",
+                "Received: from a\n by b; Tue, 3 Aug 2021 14:06:00 +0300"]
+ODD_HEADER_LINES = ["\tcontinued by a tab", "no colon", "Bad Name: x", ":no name", "X-Tab:\tvalue", "X-Cr: a\rb",
+                    "X-Nul: a\x00b", "X-Ctrl: a\x0bb", "X-Raw: \udcd0\udc9f", "X-Del: a\x7fb", ""]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(HEADER_LINES), max_size=10), st.lists(st.sampled_from(ODD_HEADER_LINES), max_size=1),
+       st.integers(0, 10), st.sampled_from([40, 200, 64 * 1024]))
+def test_printable_header_blocks_split_as_split_headers_splits_them(lines: list[str], odd: list[str], at: int,
+                                                                    limit: int) -> None:
+    """`_printable_headers` takes a block only when it is printable ASCII within the limit, and then gives
+    split_headers' header list and body start; `canonical` only when decode_header would change no value."""
+    lines[at:at] = odd
+    data = ("\n".join(lines) + "\n\nbody\n").encode("utf-8", "surrogateescape")
+    found = eml._printable_headers(data, limit)
+    block = data[: data.find(b"\n\n")]
+    printable = bool(block) and all(0x20 <= b < 0x7F or b == 0x0A for b in block) and len(block) <= limit
+    assert (found is not None) == (printable and eml._simple_split(data) is not None)
+    if found is not None:
+        pairs, canonical, body_start = found
+        assert (pairs, body_start) == eml._simple_split(data)
+        assert canonical == all(hdr.decode_header(value) == value for _name, value in pairs)

@@ -19,17 +19,17 @@ RECEIVED_DATE = re.compile(r";\s*([^;]+?)\s*$", re.S)
 MAX_CLOCK_SKEW = timedelta(hours=12)
 
 
-_USED = frozenset(("received", "x-mailer", "user-agent", "message-id", "date"))  # the headers the checks read
-
-
-def _by_name(headers: list[Header], lowered: list[str] | None = None) -> dict[str, list[str]]:
-    """The values (decoded where possible) of the headers the checks read, by lower-cased name, in order
-    (`lowered`: the names, already lower-cased)."""
-    out: dict[str, list[str]] = {}
-    for name, (_n, raw, decoded) in zip(lowered or [n.lower() for n, _r, _d in headers], headers, strict=True):
-        if name in _USED:
-            out.setdefault(name, []).append(decoded if decoded is not None else raw)
-    return out
+def _values(headers: list[Header], lowered: list[str], name: str) -> list[str]:
+    """The values (decoded where possible) of the headers called `name` (lower-case), in order (`lowered`: every
+    header's name, lower-cased). Most names are counted in `lowered` (in C) and found at most once."""
+    count = lowered.count(name)
+    if count <= 1:
+        if not count:
+            return []
+        _n, raw, decoded = headers[lowered.index(name)]
+        return [decoded if decoded is not None else raw]
+    return [decoded if decoded is not None else raw
+            for n, (_n, raw, decoded) in zip(lowered, headers, strict=True) if n == name]
 
 
 def _received_times(received: list[str]) -> list[datetime]:
@@ -47,9 +47,10 @@ def _received_times(received: list[str]) -> list[datetime]:
 def header_warnings(headers: list[Header], date_utc: datetime | None, lowered: list[str] | None = None) -> list[str]:
     """Plain-word warnings about contradictions between the headers of one message."""
     warnings: list[str] = []
-    values = _by_name(headers, lowered)
-    received = values.get("received", [])
-    mailer = " ".join(values.get("x-mailer", []) + values.get("user-agent", []))
+    if lowered is None:
+        lowered = [n.lower() for n, _r, _d in headers]
+    received = _values(headers, lowered, "received")
+    mailer = " ".join(_values(headers, lowered, "x-mailer") + _values(headers, lowered, "user-agent"))
     origin_hop = received[-1] if received else ""  # the oldest hop is written last
     if mailer and DESKTOP_CLIENTS.search(mailer) and WEBMAIL_HOP.search(origin_hop):
         warnings.append(
@@ -64,8 +65,8 @@ def header_warnings(headers: list[Header], date_utc: datetime | None, lowered: l
             warnings.append(
                 f"the Date header is {hours:.0f} hours away from the time the first server received the message"
             )
-    if len(values.get("message-id", [])) > 1:
+    if lowered.count("message-id") > 1:
         warnings.append("the message has more than one Message-ID header")
-    if len(values.get("date", [])) > 1:
+    if lowered.count("date") > 1:
         warnings.append("the message has more than one Date header")
     return warnings

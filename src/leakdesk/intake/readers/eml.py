@@ -58,14 +58,44 @@ SMIME_SIGNATURES = ("application/pkcs7-signature", "application/x-pkcs7-signatur
 MAX_OPAQUE_SIGNED = 64 * 1024**2  # an opaque S/MIME signature's content is taken out in memory
 PLACEHOLDER_SUBJECTS = {"...", "subject unavailable", "encrypted message", "encrypted subject", "[...]", "(no subject)"}
 _LEADING_BLANK = re.compile(rb"\A(?:[ \t]*\r?\n)+")
+_ASCII_SPACE = frozenset(b" \t\n\r\x0b\x0c")  # what bytes.strip() takes off
 _FILENAME = re.compile(r"""(?:^|;)\s*(?:file)?name\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)""", re.I)
 MESSAGE_TYPES = ("message/rfc822", "message/global")
 BASE64_DEFECTS = {"InvalidBase64PaddingDefect", "InvalidBase64CharactersDefect", "InvalidBase64LengthDefect"}
 
 
 def _simple_split(data: bytes) -> tuple[list[tuple[str, str]], int] | None:
-    """`split_headers` of a whole message's bytes (decoded as the parser decodes them)."""
-    return split_headers(data.decode("ascii", "surrogateescape"))
+    """`split_headers` of a whole message's bytes (decoded as the parser decodes them). Only the header block is
+    decoded: split_headers looks no further than the first blank line, and that decoding maps byte i to char i."""
+    cut = data.find(b"\n\n")
+    return split_headers(data[: cut + 2].decode("ascii", "surrogateescape")) if cut > 0 else None
+
+
+# A header line and its continuation lines, as split_headers takes them: the name, and the value after the colon
+# with the spaces and tabs at its start taken off.
+_HEADER_ROW = re.compile(r"^([!-9;-~]+):[ \t]*(.*(?:\n[ \t].*)*)", re.M)
+_PRINTABLE_OR_LF = bytes(range(0x20, 0x7F)) + b"\n"
+
+
+def _printable_headers(data: bytes, limit: int) -> tuple[list[tuple[str, str]], bool, int] | None:
+    """(the header list split_headers gives, whether every value already is what decode_header makes of it (no
+    encoded word, no run of spaces, no folding), where the body starts) for a header block of printable ASCII
+    lines (no CR, NUL, tab or other control byte) no longer than `limit` in all, each a header line or a
+    continuation of one; None for any other block (the general path reads it)."""
+    cut = data.find(b"\n\n")
+    if cut <= 0 or cut > limit:
+        return None
+    block = data[:cut]
+    if block.translate(None, _PRINTABLE_OR_LF):
+        return None
+    head = block.decode("ascii")
+    pairs = _HEADER_ROW.findall(head)
+    continued = block.count(b"\n ")  # the only continuation lines (no tab): each ends up inside one value
+    if len(pairs) + continued != block.count(b"\n") + 1:
+        return None  # a line that is neither a header nor a continuation of one (or a first line continuing none)
+    canonical = (not continued and b"  " not in block and b" \n" not in block and not block.endswith(b" ")
+                 and b"=?" not in block)
+    return pairs, canonical, cut + 2
 
 
 @lru_cache(maxsize=1024)
@@ -86,30 +116,54 @@ def read_simple(data: bytes, ctx: ReadContext) -> Extracted | None:
     `simple_message` takes them), one text/plain or text/html body in a plain transfer encoding (7bit, 8bit,
     binary), no attachment, file name, stored part or PGP armour. None for anything else (read_message decides).
     tests/intake/test_simple_message.py holds it to the general path on varied and broken messages."""
-    split = _simple_split(data)
-    if split is None:
-        return None
-    headers, body_start = split
-    first: dict[str, str] = {}
-    for name, value in headers:
-        first.setdefault(name.lower(), value)
-    declared = first.get("content-type")
+    printable = _printable_headers(data, ctx.limits.max_header_chars)
+    if printable is not None:
+        headers, canonical, body_start = printable
+        lowered = [name[:200].lower() for name, _value in headers]  # as _read_headers names them
+    else:
+        split = _simple_split(data)
+        if split is None:
+            return None
+        headers, body_start = split
+        canonical, lowered = False, [name.lower() for name, _value in headers]
+    first = _first_index(lowered)
+    declared = headers[first["content-type"]][1] if "content-type" in first else None
     if declared is None:
         ctype, charset = "text/plain", None
-    elif declared.isascii() and "name" not in declared.lower():
+    elif declared.isascii() and not _declares_name(declared):
         ctype, charset = content_type_facts(declared)
     else:
         return None  # a file name may be declared (or raw 8-bit bytes in the header): the general path
-    cte = first.get("content-transfer-encoding", "")
+    cte = headers[first["content-transfer-encoding"]][1] if "content-transfer-encoding" in first else ""
     if (ctype not in _TEXT_BODIES or "content-disposition" in first or _STORED_KEY in first or not cte.isascii()
             or cte.strip().lower() not in _PLAIN_ENCODINGS
             or (ctx.gnupg_home is not None and b"-----BEGIN PGP " in data)):
         return None
     ex = Extracted(kind="email", media_type="message/rfc822")
-    _read_headers(headers, ctx, ex, [charset] if charset else [])
+    hints = [charset] if charset else []
+    if printable is None:
+        _read_headers(headers, ctx, ex, hints)
+    else:  # printable ASCII within the limit: nothing to escape, report or truncate (see _read_headers)
+        if canonical:
+            ex.headers = [(name[:200], value, value) for name, value in headers]
+        else:
+            ex.headers = [(name[:200], value, hdr.decode_header(value, hints) if "=?" in value
+                           else " ".join(value.split())) for name, value in headers]
+        _header_facts(ex, lowered, first)
     _add_body(ex, ctx, data[body_start:], charset, "1", ctype, "body")
     ex.children = []
     return ex
+
+
+@lru_cache(maxsize=1024)
+def _declares_name(content_type: str) -> bool:
+    """Whether a Content-Type value may declare a file name (read_simple leaves such a part to the general path)."""
+    return "name" in content_type.lower()
+
+
+def _first_index(lowered: list[str]) -> dict[str, int]:
+    """Where the first header of each (lower-cased) name stands."""
+    return dict(zip(reversed(lowered), range(len(lowered) - 1, -1, -1), strict=True))
 
 
 def looks_like_email(head: bytes) -> bool:
@@ -143,17 +197,17 @@ class EmlReader(Reader):
 
 def read_message(data: bytes, ctx: ReadContext, stored: dict[str, Digests] | None = None) -> Extracted:
     """Everything leakdesk keeps from one message's bytes."""
-    ex = Extracted(kind="email", media_type="message/rfc822")
-    if not data.strip():
-        ex.errors.append("the message is empty")
-        return ex
+    if not data or (data[0] in _ASCII_SPACE and not data.strip()):  # (strip copies: only when it may be blank)
+        return Extracted(kind="email", media_type="message/rfc822", errors=["the message is empty"])
+    said: list[str] = []  # warnings before the message is read
     blank = _LEADING_BLANK.match(data)
     if blank and looks_like_email(data[:8192]):
         data = data[blank.end():]  # only for reading: the original keeps every byte
-        ex.warnings.append("the message starts with a blank line; it was read from the first header line")
+        said.append("the message starts with a blank line; it was read from the first header line")
     if not stored and (simple := read_simple(data, ctx)) is not None:
-        simple.warnings[:0] = ex.warnings
+        simple.warnings[:0] = said
         return simple
+    ex = Extracted(kind="email", media_type="message/rfc822", warnings=said)
     try:
         msg = simple_message(data) or BytesParser(policy=compat32).parsebytes(data)
     except RecursionError:
@@ -259,12 +313,24 @@ def _read_headers(items: Iterable[tuple[str, str]], ctx: ReadContext, ex: Extrac
             decoded = hdr.decode_header(value, hints)
         ex.headers.append((clean_name, raw, decoded))
         lowered.append(clean_name.lower())
-    ex.message_id = _first(ex, lowered, "message-id", raw=True)
-    ex.subject = _first(ex, lowered, "subject")
-    ex.sender = _first(ex, lowered, "from")
-    recipients = [d for n, (_n, _r, d) in zip(lowered, ex.headers, strict=True) if n in ("to", "cc") and d]
+    _header_facts(ex, lowered)
+
+
+def _header_facts(ex: Extracted, lowered: list[str], first: dict[str, int] | None = None) -> None:
+    """What the dispatch row needs from `ex.headers` (`lowered`: their names lower-cased; `first`: where each name's
+    first header stands, if already known): Message-ID, Subject, From, recipients, date, header anomalies."""
+    if first is None:
+        first = _first_index(lowered)
+    ex.message_id = _first(ex, first, "message-id", raw=True)
+    ex.subject = _first(ex, first, "subject")
+    ex.sender = _first(ex, first, "from")
+    if lowered.count("to") <= 1 and lowered.count("cc") <= 1:  # the usual letter: at most one of each
+        at = sorted(first[name] for name in ("to", "cc") if name in first)
+        recipients = [d for d in (ex.headers[i][2] for i in at) if d]
+    else:
+        recipients = [d for n, (_n, _r, d) in zip(lowered, ex.headers, strict=True) if n in ("to", "cc") and d]
     ex.recipients = "; ".join(recipients) or None
-    date_raw = _first(ex, lowered, "date", raw=True)
+    date_raw = _first(ex, first, "date", raw=True)
     ex.date, ex.date_utc, problem = hdr.parse_date(date_raw)
     if problem:
         ex.details["date_problem"] = problem
@@ -273,11 +339,12 @@ def _read_headers(items: Iterable[tuple[str, str]], ctx: ReadContext, ex: Extrac
         ex.details["header_warnings"] = warnings
 
 
-def _first(ex: Extracted, lowered: list[str], name: str, raw: bool = False) -> str | None:
-    """The first header called `name` (`lowered`: the header names, lower-cased once), whitespace collapsed."""
-    if name not in lowered:
+def _first(ex: Extracted, first: dict[str, int], name: str, raw: bool = False) -> str | None:
+    """The first header called `name` (`first`: where each lower-cased name first stands), whitespace collapsed."""
+    at = first.get(name)
+    if at is None:
         return None
-    _n, r, d = ex.headers[lowered.index(name)]
+    _n, r, d = ex.headers[at]
     value = r if raw else (d if d is not None else r)
     return " ".join(value.split()) or None
 
@@ -448,12 +515,11 @@ class _Walker:
 def _add_body(ex: Extracted, ctx: ReadContext, data: bytes, charset: str | None, where: str, ctype: str,
               role: str) -> None:
     """A text/plain or text/html body (its transfer encoding undone) as a text of the dispatch."""
-    what = f"the {'HTML ' if ctype == 'text/html' else ''}body (part {where})"
     decoded = decode_text(data, charset)
-    if decoded.rejected:
-        ex.warnings.append(f"charset repaired in {what}: {decoded.reason}")
-    elif decoded.replaced:
-        ex.warnings.append(f"a few bad bytes in {what}: {decoded.reason}")
+    if decoded.rejected or decoded.replaced:
+        what = f"the {'HTML ' if ctype == 'text/html' else ''}body (part {where})"
+        ex.warnings.append(f"charset repaired in {what}: {decoded.reason}" if decoded.rejected
+                           else f"a few bad bytes in {what}: {decoded.reason}")
     limit = ctx.limits.max_text_chars
     if ctype == "text/html":
         text = html_to_text(decoded.text[:limit])
