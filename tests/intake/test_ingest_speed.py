@@ -180,9 +180,10 @@ def test_variants_in_an_mbox_are_found_by_the_batch_query(case: Case, inbox: Pat
 BODIES = [b"plain prose line\n", b"", b"\n\n", b">From quoted\n>>From quoted twice\n", b"From me to you, nothing\n",
           b"Received: from mx by desk; Tue, 3 Aug 2021\nMessage-ID: <x@y>\nReturn-Path: <a@b>\n",
           b"line\r\nwith crlf\r\n", b"Y" * 9000 + b"\n", (b"Z" * 75 + b"\n") * 900, b"X" * 70_000 + b"\n",
-          b"no newline at the end"]
-HEADS = [b"Subject: hello\nMessage-ID: <m@x>\n", b"Subject: cl\nContent-Length: 5\n", b"From nobody\nSubject: odd\n",
-         b"Subject: crlf\r\n", b"", b"\n", b"Subject: folded\n continuation\n"]
+          b"no newline at the end", b"prose\nRECEIVED: from mx\nmessage-id: <l@x>\nReturn-PATH: <a@b>\n",
+          b"prose\nreceived-by: not a transport header\n", b"prose\nRECEIVED: from mx\nRETURN-PATH: <a@b>\nX-Hop: 1\n"]
+HEADS = [b"Subject: hello\nMessage-ID: <m@x>\n", b"Subject: cl\nContent-Length: 5\n", b"CONTENT-LENGTH: 7\n",
+         b"From nobody\nSubject: odd\n", b"Subject: crlf\r\n", b"", b"\n", b"Subject: folded\n continuation\n"]
 
 
 @settings(max_examples=300, deadline=None)

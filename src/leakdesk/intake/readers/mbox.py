@@ -209,9 +209,9 @@ def _content_length_end(lines: _Lines, body_start: int, length: int) -> bool:
 
 
 WHOLE = (8 * 1024, PIECE)  # windows in which a whole message is looked for at once (at most PIECE: see below)
-# TRANSPORT_LINE on lower-cased bytes, anchored on the newline before (a literal prefix: found in C, not tried at
-# every position as a multi-line, case-blind pattern is).
-_TRANSPORT_AFTER_NEWLINE = re.compile(rb"\n(?:return-path|received|delivered-to|message-id):")
+# TRANSPORT_LINE anchored on the newline before (a literal prefix: found in C, not tried at every position as a
+# multi-line pattern is); bytes patterns ignore ASCII case only, as TRANSPORT_LINE does.
+_TRANSPORT_AFTER_NEWLINE = re.compile(rb"\n(?:return-path|received|delivered-to|message-id):", re.I)
 
 
 def _whole_message(lines: _Lines, mboxrd: bool) -> tuple[bytes, int] | None:
@@ -234,9 +234,9 @@ def _whole_message(lines: _Lines, mboxrd: bool) -> tuple[bytes, int] | None:
     if head_end < 0 or line_end < 0 or not ENVELOPE.match(window[end + 1 : line_end + 1]):
         return None
     message = window[:end]
-    lowered = message.lower()  # TRANSPORT_LINE and Content-Length ignore ASCII case: so does bytes.lower()
-    if b"\r" in message or lowered.find(b"content-length:", 0, head_end + 1) >= 0 \
-            or _TRANSPORT_AFTER_NEWLINE.search(lowered, head_end) is not None:
+    # Content-Length ignores ASCII case: so does bytes.lower() (of the header block only)
+    if b"\r" in message or window[: head_end + 1].lower().find(b"content-length:") >= 0 \
+            or _TRANSPORT_AFTER_NEWLINE.search(message, head_end) is not None:
         return None
     unquoted = 0
     if mboxrd:
