@@ -210,8 +210,9 @@ def _content_length_end(lines: _Lines, body_start: int, length: int) -> bool:
 
 WHOLE = (8 * 1024, PIECE)  # windows in which a whole message is looked for at once (at most PIECE: see below)
 # TRANSPORT_LINE anchored on the newline before (a literal prefix: found in C, not tried at every position as a
-# multi-line pattern is); bytes patterns ignore ASCII case only, as TRANSPORT_LINE does.
-_TRANSPORT_AFTER_NEWLINE = re.compile(rb"\n(?:return-path|received|delivered-to|message-id):", re.I)
+# multi-line pattern is); the case-blind names (ASCII case only, as TRANSPORT_LINE) are tried only after a newline
+# followed by one of their first letters.
+_TRANSPORT_AFTER_NEWLINE = re.compile(rb"\n(?=[RrDdMm])(?i:return-path|received|delivered-to|message-id):")
 
 
 def _whole_message(lines: _Lines, mboxrd: bool) -> tuple[bytes, int] | None:
