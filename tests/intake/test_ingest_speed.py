@@ -21,7 +21,9 @@ from leakdesk.store.fsck import fsck
 from tests.intake.conftest import EN_TEXT, RU_TEXT, raw_message
 
 ENVELOPE = b"From insider@example.org Tue Aug  3 14:05:00 2021\n"
-SAMPLES = [RU_TEXT * 20, EN_TEXT * 20, RU_TEXT.upper() * 5, RU_TEXT.swapcase() * 5, "дПВТЩК iPhone McDonald " * 40]
+SAMPLES = [RU_TEXT * 20, EN_TEXT * 20, RU_TEXT.upper() * 5, RU_TEXT.swapcase() * 5, "дПВТЩК iPhone McDonald " * 40,
+           (RU_TEXT + " Отчёт для NATO и ФСБ, копия в USA; Moscow, Kyiv. ") * 10,  # Latin capitals, no flip
+           (RU_TEXT.upper() + " NATO USA KYIV MOSCOW ") * 5]
 
 
 @pytest.mark.parametrize("codec", CYRILLIC_FAMILY)

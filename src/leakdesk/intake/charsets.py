@@ -90,45 +90,45 @@ def russian_fit(text: str) -> float | None:
     return frequency - 0.5 * odd - 0.3 * max(0.0, upper - 0.5)
 
 
-_ONES = int.from_bytes(b"\x01" * FIT_SAMPLE, "little")  # bit 0 of each of FIT_SAMPLE bytes
-_LETTER, _COMMON, _ALPHA_BIT, _UPPER_BIT, _LOWER_BIT = 0, 1, 2, 3, 4  # a byte's classes, one bit each
+# What `russian_fit` counts, by kind of character: Russian letters among the most common (lower, upper), the other
+# Russian letters (lower, upper), other letters (lower, upper). Every byte of a Cyrillic charset is one of these or
+# not a letter at all (code 0).
+_KINDS = ((True, True, False), (True, True, True), (True, False, False), (True, False, True), (False, False, False),
+          (False, False, True))  # (Russian letter, among the common ones, upper case)
 
 
 class _ByteTable:
     """The bytes of one single-byte Cyrillic charset by what `russian_fit` counts, so that the fit of a reading can
-    be counted on the bytes instead of on the decoded text: each byte is mapped (bytes.translate) to its classes,
-    one bit each, and the mapped bytes read as one integer; a class's count is then one mask and one bit count,
-    all in C (one pass over the bytes instead of one per class)."""
+    be counted on the bytes instead of on the decoded text: each byte is mapped (bytes.translate) to its kind of
+    character, and each kind counted with bytes.count (two passes over the bytes and six counts, all in C)."""
 
     def __init__(self, codec: str) -> None:
         chars = [bytes([b]).decode(codec, errors="replace") for b in range(256)]
-        flags = bytearray(256)
+        kinds = bytearray(256)
+        classes = bytearray(b"." * 256)
         for b, ch in enumerate(chars):
             alpha, upper = _ALPHA.match(ch) is not None, _UPPER.match(ch) is not None
-            flags[b] = ((ch.lower() in _RU_LOWER and len(ch.lower()) == 1) << _LETTER
-                        | (ch.lower() in _COMMON_RU) << _COMMON | alpha << _ALPHA_BIT | upper << _UPPER_BIT
-                        | (alpha and not upper) << _LOWER_BIT)
-        self.flags = bytes(flags)
-
-    def classes(self, sample: bytes) -> int:
-        """`sample` (at most FIT_SAMPLE bytes) with each byte replaced by its class bits, as one integer."""
-        return int.from_bytes(sample.translate(self.flags), "little")
-
-    @staticmethod
-    def count(classes: int, bit: int) -> int:
-        """How many bytes of the sample are in the class `bit`."""
-        return (classes >> bit & _ONES).bit_count()
-
-    @staticmethod
-    def flipped(classes: int) -> bool:
-        """True when a lower-case letter is followed by an upper-case one (byte i+1 is 8 bits above byte i)."""
-        return (classes >> _LOWER_BIT & classes >> (8 + _UPPER_BIT) & _ONES) != 0
+            if not alpha:
+                continue
+            kind = (ch.lower() in _RU_LOWER and len(ch.lower()) == 1, ch.lower() in _COMMON_RU, upper)
+            kinds[b] = _KINDS.index(kind) + 1  # (a common letter is a Russian letter; an upper one is a letter)
+            # Every word `_ODD` finds holds a non-upper letter followed by an upper one: without such a pair, odd is
+            # 0. Each byte is mapped to "l" (lower letter), "U" (upper) or "." and the pair found with bytes.find.
+            classes[b] = ord("U" if upper else "l")
+        self.kinds = bytes(kinds)
+        self.classes = bytes(classes)
 
     def case_flip(self, sample: bytes) -> bool:
-        """True when a lower-case letter is followed by an upper-case one somewhere in `sample` (any length)."""
-        classes = int.from_bytes(sample.translate(self.flags), "little")
-        ones = int.from_bytes(b"\x01" * len(sample), "little")
-        return (classes >> _LOWER_BIT & classes >> (8 + _UPPER_BIT) & ones) != 0
+        """True when a lower-case letter is followed by an upper-case one somewhere in `sample`."""
+        return sample.translate(self.classes).find(b"lU") >= 0
+
+    def counts(self, sample: bytes) -> tuple[int, int, int, int]:
+        """(Russian letters, common Russian letters, letters, upper-case letters) in `sample`."""
+        common, common_upper, other, other_upper, foreign, foreign_upper = map(sample.translate(self.kinds).count,
+                                                                               range(1, 7))
+        russian = common + common_upper + other + other_upper
+        return (russian, common + common_upper, russian + foreign + foreign_upper,
+                common_upper + other_upper + foreign_upper)
 
 
 @lru_cache(maxsize=8)
@@ -141,16 +141,13 @@ def fit_of_bytes(data: bytes, codec: str) -> float | None:
     the text is decoded and judged only when a word may have its case flipped inside (rare in real prose)."""
     sample = data[:FIT_SAMPLE]
     table = _byte_table(codec)
-    classes = table.classes(sample)
-    if table.flipped(classes):
+    if table.case_flip(sample):
         return russian_fit(sample.decode(codec, errors="replace"))
-    n_letters = table.count(classes, _LETTER)
+    n_letters, common, n_alpha, n_upper = table.counts(sample)
     if n_letters < 20:
         return None
-    n_alpha = table.count(classes, _ALPHA_BIT)
-    common = table.count(classes, _COMMON)
     frequency = common / n_letters * (n_letters / n_alpha)
-    upper = table.count(classes, _UPPER_BIT) / n_alpha
+    upper = n_upper / n_alpha
     return frequency - 0.5 * 0.0 - 0.3 * max(0.0, upper - 0.5)
 
 
