@@ -13,7 +13,9 @@ import re
 from email.message import Message
 from email.policy import compat32
 
-_NAMED_LINE = re.compile(r"[\041-\071\073-\176]+:")  # a header line as the stdlib parser tells it (name, colon)
+# A header line as the stdlib parser tells it (a name of these characters, a colon) and its continuation lines: the
+# name, and the value with the spaces and tabs at its start taken off, continuation lines joined with their newline.
+HEADER_ROW = re.compile(r"^([\041-\071\073-\176]+):[ \t]*(.*(?:\n[ \t].*)*)", re.M)
 _STRUCTURED = ("multipart", "message")
 _PLAIN_MULTIPART_CTE = ("7bit", "8bit", "binary")  # the parser records a defect for any other on a multipart
 MAX_PARTS = 100  # more parts than this: the parser reads it (the fast path is for everyday letters)
@@ -33,18 +35,11 @@ def split_headers(text: str, start: int = 0, end: int | None = None,
     head = text[start:cut]
     if "\r" in head:  # the parser also ends lines at a lone CR
         return None
-    headers: list[tuple[str, str]] = []
-    for line in head.split("\n"):
-        if line[:1] in (" ", "\t"):
-            if not headers:
-                return None  # a first line that continues nothing: a defect the parser records
-            name, value = headers[-1]
-            headers[-1] = (name, f"{value}\n{line}")
-            continue
-        named = _NAMED_LINE.match(line)
-        if named is None:
-            return None
-        headers.append((line[: named.end() - 1], line[named.end():].lstrip(" \t")))
+    headers: list[tuple[str, str]] = HEADER_ROW.findall(head)
+    # Every line must be a header line or continue one: a line that is neither (or a first line that continues
+    # nothing, a defect the parser records) is in no match, and the lines do not add up.
+    if len(headers) + head.count("\n ") + head.count("\n\t") != head.count("\n") + 1:
+        return None
     return headers, cut + 2
 
 

@@ -30,7 +30,7 @@ from leakdesk.intake.readers.html import EXTRACTOR as HTML_EXTRACTOR
 from leakdesk.intake.readers.html import VERSION as HTML_VERSION
 from leakdesk.intake.readers.html import html_to_text
 from leakdesk.intake.reading import Child, Extracted, ReadContext, Reader, Source, TextPart
-from leakdesk.intake.simple_parse import simple_message, split_headers
+from leakdesk.intake.simple_parse import HEADER_ROW, simple_message, split_headers
 from leakdesk.store.originals import Digests
 
 EXTRACTOR = "email"
@@ -71,9 +71,6 @@ def _simple_split(data: bytes) -> tuple[list[tuple[str, str]], int] | None:
     return split_headers(data[: cut + 2].decode("ascii", "surrogateescape")) if cut > 0 else None
 
 
-# A header line and its continuation lines, as split_headers takes them: the name, and the value after the colon
-# with the spaces and tabs at its start taken off.
-_HEADER_ROW = re.compile(r"^([!-9;-~]+):[ \t]*(.*(?:\n[ \t].*)*)", re.M)
 _PRINTABLE_OR_LF = bytes(range(0x20, 0x7F)) + b"\n"
 
 
@@ -89,7 +86,7 @@ def _printable_headers(data: bytes, limit: int) -> tuple[list[tuple[str, str]], 
     if block.translate(None, _PRINTABLE_OR_LF):
         return None
     head = block.decode("ascii")
-    pairs = _HEADER_ROW.findall(head)
+    pairs = HEADER_ROW.findall(head)  # as split_headers takes them
     continued = block.count(b"\n ")  # the only continuation lines (no tab): each ends up inside one value
     if len(pairs) + continued != block.count(b"\n") + 1:
         return None  # a line that is neither a header nor a continuation of one (or a first line continuing none)
