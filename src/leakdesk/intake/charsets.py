@@ -90,45 +90,36 @@ def russian_fit(text: str) -> float | None:
     return frequency - 0.5 * odd - 0.3 * max(0.0, upper - 0.5)
 
 
-# What `russian_fit` counts, by kind of character: Russian letters among the most common (lower, upper), the other
-# Russian letters (lower, upper), other letters (lower, upper). Every byte of a Cyrillic charset is one of these or
-# not a letter at all (code 0).
-_KINDS = ((True, True, False), (True, True, True), (True, False, False), (True, False, True), (False, False, False),
-          (False, False, True))  # (Russian letter, among the common ones, upper case)
-
-
 class _ByteTable:
-    """The bytes of one single-byte Cyrillic charset by what `russian_fit` counts, so that the fit of a reading can
-    be counted on the bytes instead of on the decoded text: each byte is mapped (bytes.translate) to its kind of
-    character, and each kind counted with bytes.count (two passes over the bytes and six counts, all in C)."""
+    """The bytes of one single-byte Cyrillic charset sorted by what `russian_fit` counts, so that the fit of a
+    reading can be counted on the bytes (bytes.translate runs in C) instead of on the decoded text."""
 
     def __init__(self, codec: str) -> None:
         chars = [bytes([b]).decode(codec, errors="replace") for b in range(256)]
-        kinds = bytearray(256)
+        every = bytes(range(256))
+
+        def failing(test: object) -> bytes:  # deleted by translate, they leave the bytes that pass `test`
+            return bytes(b for b in every if not test(chars[b]))  # type: ignore[operator]
+
+        self.not_letter = failing(lambda ch: ch.lower() in _RU_LOWER and len(ch.lower()) == 1)
+        self.not_common = failing(lambda ch: ch.lower() in _COMMON_RU)
+        self.not_alpha = failing(lambda ch: _ALPHA.match(ch) is not None)
+        self.not_upper = failing(lambda ch: _UPPER.match(ch) is not None)
+        lower = bytes(b for b in every if _ALPHA.match(chars[b]) and not _UPPER.match(chars[b]))
+        upper = bytes(b for b in every if _UPPER.match(chars[b]))
+        # Every word `_ODD` finds holds a non-upper letter followed by an upper one: without such a pair, odd is 0.
+        # Each byte is mapped to its class ("l" lower letter, "U" upper, "." anything else) and the pair is looked
+        # for with bytes.find (both in C: a regex of two large byte classes tries every position in Python's engine).
         classes = bytearray(b"." * 256)
-        for b, ch in enumerate(chars):
-            alpha, upper = _ALPHA.match(ch) is not None, _UPPER.match(ch) is not None
-            if not alpha:
-                continue
-            kind = (ch.lower() in _RU_LOWER and len(ch.lower()) == 1, ch.lower() in _COMMON_RU, upper)
-            kinds[b] = _KINDS.index(kind) + 1  # (a common letter is a Russian letter; an upper one is a letter)
-            # Every word `_ODD` finds holds a non-upper letter followed by an upper one: without such a pair, odd is
-            # 0. Each byte is mapped to "l" (lower letter), "U" (upper) or "." and the pair found with bytes.find.
-            classes[b] = ord("U" if upper else "l")
-        self.kinds = bytes(kinds)
+        for b in lower:
+            classes[b] = ord("l")
+        for b in upper:
+            classes[b] = ord("U")
         self.classes = bytes(classes)
 
     def case_flip(self, sample: bytes) -> bool:
         """True when a lower-case letter is followed by an upper-case one somewhere in `sample`."""
         return sample.translate(self.classes).find(b"lU") >= 0
-
-    def counts(self, sample: bytes) -> tuple[int, int, int, int]:
-        """(Russian letters, common Russian letters, letters, upper-case letters) in `sample`."""
-        common, common_upper, other, other_upper, foreign, foreign_upper = map(sample.translate(self.kinds).count,
-                                                                               range(1, 7))
-        russian = common + common_upper + other + other_upper
-        return (russian, common + common_upper, russian + foreign + foreign_upper,
-                common_upper + other_upper + foreign_upper)
 
 
 @lru_cache(maxsize=8)
@@ -143,11 +134,13 @@ def fit_of_bytes(data: bytes, codec: str) -> float | None:
     table = _byte_table(codec)
     if table.case_flip(sample):
         return russian_fit(sample.decode(codec, errors="replace"))
-    n_letters, common, n_alpha, n_upper = table.counts(sample)
+    n_letters = len(sample.translate(None, table.not_letter))
     if n_letters < 20:
         return None
+    n_alpha = len(sample.translate(None, table.not_alpha))
+    common = len(sample.translate(None, table.not_common))
     frequency = common / n_letters * (n_letters / n_alpha)
-    upper = n_upper / n_alpha
+    upper = (len(sample.translate(None, table.not_upper))) / n_alpha
     return frequency - 0.5 * 0.0 - 0.3 * max(0.0, upper - 0.5)
 
 
