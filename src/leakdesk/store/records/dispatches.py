@@ -240,8 +240,8 @@ def headers(conn: sa.Connection, dispatch_id: int) -> list[Header]:
     items = header_block.decode(dispatch_id, stored)
     if items is None:
         raise IntegrityError(f"The headers of dispatch {dispatch_id} in the database are not in the form leakdesk "
-                             "writes: they were changed outside leakdesk. Run `leakdesk fsck` and restore the case "
-                             "from a backup.")
+                             "writes: they were changed outside leakdesk. Run `leakdesk case fsck CASE` and restore "
+                             "the case from a backup.")
     return [Header(*item) for item in sorted(items, key=lambda item: item[0])]
 
 
