@@ -15,7 +15,7 @@ from email.policy import compat32
 
 # A header line as the stdlib parser tells it (a name of these characters, a colon) and its continuation lines: the
 # name, and the value with the spaces and tabs at its start taken off, continuation lines joined with their newline.
-HEADER_ROW = re.compile(r"^([\041-\071\073-\176]+):[ \t]*(.*(?:\n[ \t].*)*)", re.M)
+_HEADER_ROW = re.compile(r"^([\041-\071\073-\176]+):[ \t]*(.*(?:\n[ \t].*)*)", re.M)
 _STRUCTURED = ("multipart", "message")
 _PLAIN_MULTIPART_CTE = ("7bit", "8bit", "binary")  # the parser records a defect for any other on a multipart
 MAX_PARTS = 100  # more parts than this: the parser reads it (the fast path is for everyday letters)
@@ -35,7 +35,7 @@ def split_headers(text: str, start: int = 0, end: int | None = None,
     head = text[start:cut]
     if "\r" in head:  # the parser also ends lines at a lone CR
         return None
-    headers: list[tuple[str, str]] = HEADER_ROW.findall(head)
+    headers: list[tuple[str, str]] = _HEADER_ROW.findall(head)
     # Every line must be a header line or continue one: a line that is neither (or a first line that continues
     # nothing, a defect the parser records) is in no match, and the lines do not add up.
     if len(headers) + head.count("\n ") + head.count("\n\t") != head.count("\n") + 1:

@@ -30,7 +30,7 @@ from leakdesk.intake.readers.html import EXTRACTOR as HTML_EXTRACTOR
 from leakdesk.intake.readers.html import VERSION as HTML_VERSION
 from leakdesk.intake.readers.html import html_to_text
 from leakdesk.intake.reading import Child, Extracted, ReadContext, Reader, Source, TextPart
-from leakdesk.intake.simple_parse import HEADER_ROW, simple_message, split_headers
+from leakdesk.intake.simple_parse import simple_message, split_headers
 from leakdesk.store.originals import Digests
 
 EXTRACTOR = "email"
@@ -85,14 +85,14 @@ def _printable_headers(data: bytes, limit: int) -> tuple[list[tuple[str, str]], 
     block = data[:cut]
     if block.translate(None, _PRINTABLE_OR_LF):
         return None
-    head = block.decode("ascii")
-    pairs = HEADER_ROW.findall(head)  # as split_headers takes them
-    continued = block.count(b"\n ")  # the only continuation lines (no tab): each ends up inside one value
-    if len(pairs) + continued != block.count(b"\n") + 1:
-        return None  # a line that is neither a header nor a continuation of one (or a first line continuing none)
+    split = split_headers(data[: cut + 2].decode("ascii"))  # None unless each line is a header or continues one
+    if split is None:
+        return None
+    pairs, body_start = split
+    continued = b"\n " in block  # the only continuation lines (no tab): each ends up inside one value
     canonical = (not continued and b"  " not in block and b" \n" not in block and not block.endswith(b" ")
                  and b"=?" not in block)
-    return pairs, canonical, cut + 2
+    return pairs, canonical, body_start
 
 
 @lru_cache(maxsize=1024)
