@@ -22,7 +22,7 @@ HeaderItem = tuple[int, str, str, str | None]  # position, name, raw, decoded
 
 def encode(dispatch_id: int, headers: Iterable[tuple[str, str, str | None]]) -> str:
     """The stored value for headers given in order (name, raw, decoded): positions 0, 1, 2, ..."""
-    return canonical([[dispatch_id, i, name, raw, decoded] for i, (name, raw, decoded) in enumerate(headers)])
+    return encode_items(dispatch_id, ((i, name, raw, decoded) for i, (name, raw, decoded) in enumerate(headers)))
 
 
 def encode_items(dispatch_id: int, items: Iterable[HeaderItem]) -> str:
@@ -54,7 +54,7 @@ def digest_rows(dispatch_id: int, stored: Any) -> list[list[Any]]:
     raw, decoded] row per header (what the header table's rows gave). A value that is not leakdesk's form for this
     dispatch hashes as an unreadable row, so the digest no longer matches and fsck names the headers as changed."""
     items = decode(dispatch_id, stored)
-    if items is None or canonical([[dispatch_id, *item] for item in items]) != stored:
+    if items is None or encode_items(dispatch_id, items) != stored:
         return [[dispatch_id, "unreadable", str(stored)]]
     return [[dispatch_id, *item] for item in items]
 
