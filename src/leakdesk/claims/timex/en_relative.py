@@ -79,8 +79,7 @@ def part_of_day(m: re.Match[str], ctx: Context) -> Result | None:
         if not m["wd"][0].isupper():
             return None
         # "Tuesday morning" is placed as "Tuesday" is, "next Tuesday morning" as "next Tuesday"
-        shift = re.sub(r"\s+", " ", (m["shift"] or "").lower())
-        d = weekday_date(m, ctx, WEEKDAYS[m["wd"].lower()], shift)
+        d = weekday_date(m, ctx, WEEKDAYS[m["wd"].lower()], shift_of(m))
     elif ref == "this":
         d = ctx.need_anchor()
     elif ref == "last":
@@ -102,13 +101,18 @@ def part_of_day(m: re.Match[str], ctx: Context) -> Result | None:
       flags=0, unresolved=lambda m: f"XXXX-WXX-{WEEKDAYS[m['wd'].lower()] + 1}")  # fmt: skip
 def weekday(m: re.Match[str], ctx: Context) -> Result | None:
     wd = WEEKDAYS[m["wd"].lower()]
-    shift = re.sub(r"\s+", " ", (m["shift"] or "").lower())
+    shift = shift_of(m)
     r = Result("DATE", weekday_date(m, ctx, wd, shift).isoformat())
     if shift in ("the previous", "the following"):
         # anaphoric, unlike "last Friday": counted from the day the story last named ("down 4.5% from the previous
         # Friday" after "Friday, Oct. 27" is Oct. 20), the letter's date only when none was named nearby
         r.from_reference = ("weekday before" if shift == "the previous" else "weekday after", wd)
     return r
+
+
+def shift_of(m: re.Match[str]) -> str:
+    """The match's shift word before a weekday ("last", "this coming", ...), lower-cased, one space; "" for none."""
+    return re.sub(r"\s+", " ", (m["shift"] or "").lower())
 
 
 def weekday_date(m: re.Match[str], ctx: Context, wd: int, shift: str) -> dt.date:
