@@ -100,18 +100,19 @@ class AuthorshipVerifier(BaseEstimator):
             methods.append(CompressionDistance())
         return methods
 
+    def _optional_on(self, mode: bool | str, family: str) -> bool:
+        """An optional family's `mode` is True, or "auto" and the training problems chose it (`{family}_used_`, see
+        `_choose_optional`); before an "auto" verifier is fitted its columns include the family, so `fit` can weigh
+        it."""
+        if mode == "auto":
+            return bool(getattr(self, f"{family}_used_", True))
+        return bool(mode)
+
     def _spectrum_on(self) -> bool:
-        """`char_spectrum=True`, or "auto" and the training problems chose it (see `selection.keep_optional`);
-        before an "auto" verifier is fitted its columns include the spectrum, so `fit` can weigh it."""
-        if self.char_spectrum == "auto":
-            return bool(getattr(self, "spectrum_used_", True))
-        return bool(self.char_spectrum)
+        return self._optional_on(self.char_spectrum, "spectrum")
 
     def _compression_on(self) -> bool:
-        """`compression=True`, or "auto" and the training problems chose it (as for the spectrum)."""
-        if self.compression == "auto":
-            return bool(getattr(self, "compression_used_", True))
-        return bool(self.compression)
+        return self._optional_on(self.compression, "compression")
 
     @property
     def columns(self) -> tuple[str, ...]:
