@@ -33,6 +33,12 @@ UNITS = {
 }  # fmt: skip
 UNIT = r"(?:second|minute|hour|day|week|month|quarter|year|decade|centur(?:y|ie))"
 YEAR = r"(?:1[6-9]\d\d|20\d\d)"
+# a year read out in words, as broadcast transcripts write it ("nineteen ninety-four"); `year_number` reads it
+SPOKEN_YEAR = (r"(?:(?:eighteen|nineteen)[- ](?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|"
+               r"eighteen|nineteen|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|"
+               r"four|five|six|seven|eight|nine))?)\b(?![- ](?:hundred|thousand|percent|dollars)))")  # fmt: skip
+# a year after a month or a season: in digits, or in words
+YEAR_AFTER = rf"(?:{YEAR}|{SPOKEN_YEAR})"
 NOT_NUM_BEFORE = r"(?<![\d$£€.,/:#№-])"
 NOT_NUM_AFTER = r"(?![\d%]|,\d|\.\d|-\d)"
 # future cues in the clause; chosen on TempEval-3 training (tune split): wider lists ("would", "by", "next") hurt
@@ -181,13 +187,13 @@ def date_result(year: int | None, month: int, day: int, mod: str | None = None) 
 # ---- absolute dates
 
 
-@rule(RULES, rf"(?:(?P<wd>{WEEKDAY}),?\s+)?(?P<mon>{MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>{YEAR})\b)?",  # noqa: E501
+@rule(RULES, rf"(?:(?P<wd>{WEEKDAY}),?\s+)?(?P<mon>{MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>{YEAR_AFTER})\b)?",  # noqa: E501
       flags=0, unresolved=lambda m: f"XXXX-{month_num(m['mon']):02d}-{int(m['day']):02d}")  # fmt: skip
 def month_day(m: re.Match[str], ctx: Context) -> Result | None:
     month, day = month_num(m["mon"]), int(m["day"])
     if day > 31:
         return None
-    year = int(m["year"]) if m["year"] else year_of(ctx, m, month, day)
+    year = year_number(m["year"]) if m["year"] else year_of(ctx, m, month, day)
     return date_result(year, month, day)
 
 
@@ -219,19 +225,19 @@ def day_month(m: re.Match[str], ctx: Context) -> Result | None:
     return month_day(m, ctx)
 
 
-@rule(RULES, rf"\b(?:the\s+)?(?P<ord>{EN_ORDINAL})\s+of\s+(?P<mon>{MONTH})(?:,?\s+(?P<year>{YEAR})\b)?", flags=0,
+@rule(RULES, rf"\b(?:the\s+)?(?P<ord>{EN_ORDINAL})\s+of\s+(?P<mon>{MONTH})(?:,?\s+(?P<year>{YEAR_AFTER})\b)?", flags=0,
       unresolved=lambda m: f"XXXX-{month_num(m['mon']):02d}")  # fmt: skip
 def ordinal_of_month(m: re.Match[str], ctx: Context) -> Result | None:
     day = en_ordinal(m["ord"])
     if day is None or day > 31:
         return None
     month = month_num(m["mon"])
-    year = int(m["year"]) if m["year"] else year_of(ctx, m, month, day)
+    year = year_number(m["year"]) if m["year"] else year_of(ctx, m, month, day)
     return date_result(year, month, day)
 
 
 @rule(RULES, rf"\b(?P<mon>{MONTH})\s+(?:the\s+)?(?P<ord>{EN_ORDINAL})\b(?!\s+(?:quarter|half|time|round))"
-             rf"(?:,?\s+(?P<year>{YEAR})\b)?", flags=0,
+             rf"(?:,?\s+(?P<year>{YEAR_AFTER})\b)?", flags=0,
       unresolved=lambda m: f"XXXX-{month_num(m['mon']):02d}")  # fmt: skip
 def month_ordinal(m: re.Match[str], ctx: Context) -> Result | None:
     """ "March eighth", "March the 8th": the day spelt as an ordinal after the month (transcribed broadcasts)."""
@@ -268,9 +274,9 @@ def full_year(digits: str, ctx: Context) -> tuple[int, list[str]]:
     return year, ["two-digit-year"]
 
 
-@rule(RULES, rf"(?P<t>(?:(?P<mod>{MODP})\s*)?(?P<mon>{MONTH}),?\s+(?:of\s+)?(?P<year>{YEAR}))\b", flags=0)
+@rule(RULES, rf"(?P<t>(?:(?P<mod>{MODP})\s*)?(?P<mon>{MONTH}),?\s+(?:of\s+)?(?P<year>{YEAR_AFTER}))\b", flags=0)
 def month_year(m: re.Match[str], ctx: Context) -> Result | None:
-    return Result("DATE", cal.month_value(int(m["year"]), month_num(m["mon"])), mod=mod_of(m["mod"]))
+    return Result("DATE", cal.month_value(year_number(m["year"]), month_num(m["mon"])), mod=mod_of(m["mod"]))
 
 
 @rule(RULES, r"(?:(?P<mod>\b(?:[Ee]arly|[Ll]ate|[Mm]id-?|[Tt]he (?:beginning|start|end|middle) of))\s*)?"
@@ -343,9 +349,9 @@ def century(m: re.Match[str], ctx: Context) -> Result | None:
 SEASON_AT = r"(?:(?P<mod>early|late|mid-?)\s*)?"
 
 
-@rule(RULES, rf"\b{SEASON_AT}(?:the\s+)?(?P<s>{SEASON})\s+(?:of\s+)?(?P<year>{YEAR})\b")
+@rule(RULES, rf"\b{SEASON_AT}(?:the\s+)?(?P<s>{SEASON})\s+(?:of\s+)?(?P<year>{YEAR_AFTER})\b")
 def season_year(m: re.Match[str], ctx: Context) -> Result | None:
-    return Result("DATE", f"{m['year']}-{SEASONS[m['s'].lower()]}", mod=mod_of(m["mod"]))
+    return Result("DATE", f"{year_number(m['year']):04d}-{SEASONS[m['s'].lower()]}", mod=mod_of(m["mod"]))
 
 
 @rule(RULES, rf"\b{SEASON_AT}(?:the\s+)?(?P<s>{SEASON})\s+(?:of\s+)?(?P<rel>this|last|next)\s+year\b",
@@ -417,6 +423,9 @@ def quarter(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("DATE", f"{year:04d}-Q{q}")
 
 
+_QUARTER_RULE = RULES[-1]
+
+
 @rule(RULES, r"\b(?:the\s+)?(?:(?P<which>latest|last|past|previous|current|next|coming|year-ago|year-earlier|same|this)\s+)?"  # noqa: E501
              r"(?:fiscal\s+)?(?P<unit>quarter|period)\b(?![-\w])", unresolved="XXXX-QX")  # fmt: skip
 def relative_quarter(m: re.Match[str], ctx: Context) -> Result | None:
@@ -430,7 +439,24 @@ def relative_quarter(m: re.Match[str], ctx: Context) -> Result | None:
         return None
     n = {"latest": -1, "last": -1, "past": -1, "previous": -1, "current": 0, "this": 0, "next": 1, "coming": 1,
          "year-ago": -5, "year-earlier": -5, "same": -5}[which]  # fmt: skip
+    if n == -5:  # "the year-ago quarter": a year before the quarter its sentence names, else the last one completed
+        return Result("DATE", year_before_named_quarter(ctx, m) or cal.shift(anchor, "quarter", -5))
     return Result("DATE", cal.shift(anchor, "quarter", n))
+
+
+def year_before_named_quarter(ctx: Context, m: re.Match[str]) -> str | None:
+    """ "Sales in the first quarter rose 5% from a year earlier": the same quarter a year before the one the
+    sentence names before the match; None when the sentence names none."""
+    text = ctx.text
+    left = max(text.rfind(". ", 0, m.start()), text.rfind("\n", 0, m.start()), 0)
+    named = None
+    for q in _QUARTER_RULE.pattern.finditer(text, left, m.start()):
+        if not q["ago"]:
+            named = q
+    result = _QUARTER_RULE.handler(named, ctx) if named else None
+    if result is None or not (v := re.fullmatch(r"(\d{4})-Q([1-4])", result.value)):
+        return None
+    return f"{int(v[1]) - 1:04d}-Q{v[2]}"
 
 
 @rule(RULES, r"\b(?:the\s+)?(?P<h>first|second|latter|last)\s+half(?:\s+of\s+(?:(?P<year>\d{4})|(?P<rel>this|last|next)\s+year|the\s+year))?\b"  # noqa: E501
@@ -456,6 +482,17 @@ _TEENS = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
 _DECADE_WORDS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
                  "ninety": 90}  # fmt: skip
 _ONES = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+
+
+def year_number(text: str) -> int:
+    """A year in digits ("1994") or in words ("nineteen ninety-four", "eighteen sixty-five")."""
+    if text.isdigit():
+        return int(text)
+    words = re.split(r"[- ]+", text.lower())
+    century = 1800 if words[0] == "eighteen" else 1900
+    if words[1] in _TEENS:
+        return century + _TEENS[words[1]]
+    return century + _DECADE_WORDS[words[1]] + (_ONES[words[2]] if len(words) > 2 else 0)
 
 
 @rule(RULES, r"\b(?P<c>eighteen|nineteen)[- ](?:(?P<teen>ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"

@@ -21,6 +21,7 @@ from .en import (
     mod_of,
     since_before,
     unit_key,
+    year_before_named_quarter,
 )
 from .engine import Context, Result, Rule, rule
 from .numbers import EN_NUMBER, en_number
@@ -163,7 +164,7 @@ def bare_the_unit(m: re.Match[str], ctx: Context) -> Result | None:
         return Result("DATE", cal.shift(ctx.need_anchor(), unit, 0), mod="END")
     if m["rel"]:
         if unit == "year" and financial_quarter_context(ctx, m):
-            return Result("DATE", cal.shift(ctx.need_anchor(), "quarter", -5))
+            return Result("DATE", year_before_named_quarter(ctx, m) or cal.shift(ctx.need_anchor(), "quarter", -5))
         return Result("DATE", cal.shift(ctx.need_anchor(), unit, -1))
     if not m["mod"]:
         return None
@@ -199,7 +200,8 @@ def ago(m: re.Match[str], ctx: Context) -> Result | None:
         return Result("DATE", cal.shift(anchor, "quarter", sign * int(n)))
     if unit == "year":
         if n == 1 and sign < 0 and financial_quarter_context(ctx, m):
-            return Result("DATE", cal.shift(anchor, "quarter", -5))  # the year-ago quarter of a results story
+            # the year-ago quarter of a results story: of the quarter its sentence names, else of the last one completed
+            return Result("DATE", year_before_named_quarter(ctx, m) or cal.shift(anchor, "quarter", -5))
         return Result("DATE", f"{anchor.year + sign * int(n):04d}", from_reference=reference)
     if unit == "decade":
         return Result("DATE", f"{(anchor.year + sign * 10 * int(n)) // 10:03d}")

@@ -1,0 +1,57 @@
+"""English rules of session 7 (issue 14, item 6): years read out in words inside a date, and the year-ago quarter of
+the quarter a sentence names.
+
+Every sentence here was written for these tests; each case failed before the rule it checks. The letter is dated
+Thursday 20 October 2022 (`LETTER`).
+"""
+
+from __future__ import annotations
+
+import pytest
+from tests.claims.conftest import LETTER, value_of
+
+from leakdesk.claims.timex import find_timexes
+from leakdesk.claims.timex.en import year_number
+
+
+@pytest.mark.parametrize(
+    ("sentence", "surface", "value"),
+    [
+        # a month, a season or a day with its year in words is one expression (broadcast transcripts write years so)
+        ("The plant shut in January nineteen ninety-seven.", "January nineteen ninety-seven", "1997-01"),
+        ("The winter of nineteen ninety-four was the coldest.", "The winter of nineteen ninety-four", "1994-WI"),
+        ("The treaty was signed on March 8, nineteen ninety-eight.", "March 8, nineteen ninety-eight", "1998-03-08"),
+        ("They met on March eighth, nineteen ninety-eight.", "March eighth, nineteen ninety-eight", "1998-03-08"),
+        ("The summer of eighteen sixty-five ended the war.", "The summer of eighteen sixty-five", "1865-SU"),
+    ],
+)
+def test_a_year_in_words_belongs_to_the_date_before_it(sentence: str, surface: str, value: str) -> None:
+    assert value_of(sentence, surface)[1] == value
+
+
+def test_a_number_in_words_after_a_month_is_no_year() -> None:
+    # "nineteen hundred people": a count, not a year; the month stays alone
+    found = find_timexes("In March nineteen hundred people came.", "en", LETTER)
+    assert [(t.text, t.value) for t in found] == [("March", "2022-03")]
+
+
+def test_year_number_reads_digits_and_words() -> None:
+    assert [year_number(s) for s in ("1994", "nineteen ninety-four", "nineteen-ten", "eighteen sixty")] == [
+        1994, 1994, 1910, 1860]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("sentence", "surface", "value"),
+    [
+        # the year-ago quarter is the quarter the sentence reports, a year before (not the last one completed)
+        ("Sales in the first quarter rose 5% from a year earlier.", "a year earlier", "2021-Q1"),
+        ("Net income in the second quarter rose from the year-ago quarter.", "the year-ago quarter", "2021-Q2"),
+        ("First-quarter profit rose from $3 million a year ago.", "a year ago", "2021-Q1"),
+        ("First-quarter profit rose from the year-earlier $3 million.", "the year-earlier", "2021-Q1"),
+        ("Profit for the fourth quarter of 2020 rose from a year earlier.", "a year earlier", "2019-Q4"),
+        # without a quarter named in its sentence: the year-ago quarter of the last one completed, as before
+        ("Third-quarter profit rose. Sales rose 4% from a year earlier.", "a year earlier", "2021-Q3"),
+    ],
+)
+def test_the_year_ago_quarter_is_that_of_the_quarter_named(sentence: str, surface: str, value: str) -> None:
+    assert value_of(sentence, surface)[1] == value
