@@ -55,3 +55,30 @@ def test_year_number_reads_digits_and_words() -> None:
 )
 def test_the_year_ago_quarter_is_that_of_the_quarter_named(sentence: str, surface: str, value: str) -> None:
     assert value_of(sentence, surface)[1] == value
+
+
+@pytest.mark.parametrize(
+    ("sentence", "surface", "value"),
+    [
+        # year-end is the year's last day (a balance date); "since year-end" the last one before the letter
+        ("The sale should be complete by year-end.", "year-end", "2022-12-31"),
+        ("The index has risen 8% since year-end.", "year-end", "2021-12-31"),
+        # a holiday with a shift word: "last Christmas" in October is the one before, not the coming one
+        ("Last Christmas, the plant was shut.", "Last Christmas", "2021-12-25"),
+        ("He was found last Thanksgiving.", "last Thanksgiving", "2021-11-25"),
+        ("Next Easter the church reopens.", "Next Easter", "2023-04-09"),
+        ("This Christmas will be quiet.", "This Christmas", "2022-12-25"),
+        # a year in the possessive before a quarter is that quarter's year
+        ("Fiscal 2021's first quarter was weak.", "Fiscal 2021's first quarter", "2021-Q1"),
+        ("2020's fourth quarter was weak.", "2020's fourth quarter", "2020-Q4"),
+    ],
+)
+def test_year_end_holidays_with_a_shift_and_possessive_years(sentence: str, surface: str, value: str) -> None:
+    assert value_of(sentence, surface)[1] == value
+
+
+def test_the_last_week_of_a_month_is_not_the_week_before_the_letter() -> None:
+    # "the last week of June" is part of June; "the last week" alone would be the week before the letter
+    found = find_timexes("The last week of June was hot.", "en", LETTER)
+    assert [(t.text, t.value) for t in found] == [("June", "2022-06")]
+    assert value_of("Prices fell in the last year of his term and last week.", "last week")[1] == "2022-W41"

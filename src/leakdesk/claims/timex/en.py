@@ -399,15 +399,16 @@ QUARTERS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2
             "last": 4}  # fmt: skip
 
 
-@rule(RULES, r"(?:\b(?:its|their)\s+)?(?P<t>\b(?:(?P<the>the|this year's|last year's|next year's)\s+)?"
+@rule(RULES, r"(?:\b(?:its|their)\s+)?(?P<t>\b(?:(?P<the>the|this year's|last year's|next year's|"
+             r"(?:[Ff]iscal\s+)?(?P<y1>\d{4})['’]s)\s+)?"
              r"(?:(?P<ago>year-ago|year-earlier|(?P<y0>\d{4}))\s+)?(?:(?:fiscal|calendar)\s+)?"
              r"(?P<q>first|second|third|fourth|1st|2nd|3rd|4th)[- ](?:fiscal[- ])?quarter"
              r"(?:\s+of\s+(?:(?:fiscal\s+)?(?P<year>\d{4})|(?P<rel>this year|last year|next year)))?)\b",
       unresolved=lambda m: f"{m['year']}-Q{QUARTERS[m['q'].lower()]}" if m["year"] else "XXXX-QX")  # fmt: skip
 def quarter(m: re.Match[str], ctx: Context) -> Result | None:
     q = QUARTERS[m["q"].lower()]
-    if m["year"] or m["y0"]:
-        return Result("DATE", f"{m['year'] or m['y0']}-Q{q}")
+    if m["year"] or m["y0"] or m["y1"]:  # "the fourth quarter of 1997", "the 1997 fourth quarter", "1997's fourth …"
+        return Result("DATE", f"{m['year'] or m['y0'] or m['y1']}-Q{q}")
     anchor = ctx.need_anchor()
     year = anchor.year
     owner = (m["the"] or "").lower()

@@ -139,7 +139,8 @@ SHIFT_ALT = "|".join(sorted((k.replace(" ", r"\s+") for k in SHIFT_WORDS), key=l
 
 @rule(RULES, rf"\b(?:(?P<mod>early|late|mid-?|the (?:beginning|start|end|middle) of|earlier|later)\s*)?"
              rf"(?P<shift>{SHIFT_ALT})"
-             rf"\s+(?:(?P<fiscal>fiscal|calendar)\s+)?(?P<unit>week(?:end)?|month|year|decade|century)\b",
+             rf"\s+(?:(?P<fiscal>fiscal|calendar)\s+)?(?P<unit>week(?:end)?|month|year|decade|century)\b"
+             rf"(?!\s+of\b)",  # "the last week of June", "the last year of his term": a part of another time
       unresolved="XXXX-XX")  # fmt: skip
 def shifted_unit(m: re.Match[str], ctx: Context) -> Result | None:
     mod_word = (m["mod"] or "").lower()
@@ -161,6 +162,8 @@ def bare_the_unit(m: re.Match[str], ctx: Context) -> Result | None:
     """ "the year", "year-end", "the week": only with a mod or suffix; bare "the week" is too often generic."""
     unit = m["unit"].lower()
     if m["rel"] and m["rel"].lower() == "-end":
+        if unit == "year":
+            return Result("DATE", year_end(ctx, m))
         return Result("DATE", cal.shift(ctx.need_anchor(), unit, 0), mod="END")
     if m["rel"]:
         if unit == "year" and financial_quarter_context(ctx, m):
@@ -169,6 +172,13 @@ def bare_the_unit(m: re.Match[str], ctx: Context) -> Result | None:
     if not m["mod"]:
         return None
     return Result("DATE", cal.shift(ctx.need_anchor(), unit, 0), mod=mod_of(m["mod"]))
+
+
+def year_end(ctx: Context, m: re.Match[str]) -> str:
+    """ "by year-end": the last day of the letter's year (a balance date); "since year-end" the
+    last one before the letter."""
+    anchor = ctx.need_anchor()
+    return f"{anchor.year - 1 if since_before(ctx, m) else anchor.year:04d}-12-31"
 
 
 @rule(RULES, rf"\b(?P<t>(?:(?P<q>about|nearly|almost|some|more than|less than|over|at least|roughly|approximately)\s+)?"
@@ -430,7 +440,8 @@ def election_day(year: int) -> dt.date:
     return nth_weekday(year, 11, 0, 1) + dt.timedelta(days=1)
 
 
-@rule(RULES, r"\b(?P<h>Christmas(?: Day| Eve)?|New Year's(?: Day| Eve)?|Independence Day|Halloween|Valentine's Day"
+@rule(RULES, r"\b(?:(?P<shift>[Ll]ast|[Nn]ext|[Tt]his|[Tt]his past|[Tt]his coming)\s+)?"
+             r"(?P<h>Christmas(?: Day| Eve)?|New Year's(?: Day| Eve)?|Independence Day|Halloween|Valentine's Day"
              r"|Thanksgiving(?: Day)?|Labor Day|Memorial Day|Mother's Day|Father's Day|Columbus Day|Veterans Day"
              r"|Presidents'? Day|Martin Luther King Day|Boxing Day|May Day|Election Day|Good Friday|Palm Sunday"
              r"|Easter(?: Sunday| Monday| Day)?)(?:,?\s+(?P<year>\d{4}))?\b(?!\s+(?:week|weekend|holiday|season|break|"
@@ -454,6 +465,13 @@ def holiday(m: re.Match[str], ctx: Context) -> Result | None:
     if m["year"]:
         return Result("DATE", day_in(int(m["year"])).isoformat())
     assert anchor is not None
+    shift = re.sub(r"\s+", " ", (m["shift"] or "").lower())
+    if shift in ("last", "this past"):  # "last Christmas": the one before the letter
+        return Result("DATE", max(d for d in (day_in(anchor.year + k) for k in (-1, 0)) if d < anchor).isoformat())
+    if shift in ("next", "this coming"):  # "next Easter": the one after it
+        return Result("DATE", min(d for d in (day_in(anchor.year + k) for k in (0, 1)) if d > anchor).isoformat())
+    if shift == "this":  # "this Christmas": the letter's year's
+        return Result("DATE", day_in(anchor.year).isoformat())
     # the nearer of this year's and the neighbouring year's, a near-tie going to the past (as bare months do)
     options = [day_in(anchor.year + k) for k in (-1, 0, 1)]
     direction = ctx.tense(m)
