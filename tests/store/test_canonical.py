@@ -42,3 +42,19 @@ def test_canonical_of_a_letter_digest_and_an_audit_body() -> None:
             "rows_digest": {"v": 2, "texts": "x"}, "when": datetime(2026, 12, 3, tzinfo=UTC), "score": 0.1}
     assert canonical(body) == _dumps(body)
     assert canonical("Пр\"ивет\n") == _dumps("Пр\"ивет\n") and canonical(7) == "7" and canonical(None) == "null"
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.text(alphabet="0123456789abcdef", min_size=64, max_size=64))
+def test_a_seal_is_the_hmac_sha256_it_always_was(row_hash: str) -> None:
+    """`DeskKey.seal` takes OpenSSL's one-shot HMAC: every seal written before must still compare."""
+    import hashlib
+    import hmac
+    from pathlib import Path
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from leakdesk.store.keys import DeskKey
+
+    key = DeskKey(Ed25519PrivateKey.from_private_bytes(bytes(range(32))), Path("desk.key"))
+    assert key.seal(row_hash) == hmac.new(key._mac_key, row_hash.encode("ascii"), hashlib.sha256).hexdigest()

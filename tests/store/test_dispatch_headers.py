@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from leakdesk.case import Case
 from leakdesk.errors import IntegrityError
@@ -114,3 +116,19 @@ def test_the_stored_value_is_the_canonical_json_of_the_old_rows() -> None:
                    '[[8,0,"From","x",null]]', '[[7, 0, "From", "x", null]]'):
         assert header_block.digest_rows(7, broken) == [[7, "unreadable", broken]]
     assert header_block.decode(7, '[[8,0,"From","x",null]]') is None  # moved from another dispatch
+
+
+HEADER = st.tuples(st.text(max_size=12), st.text(max_size=30), st.none() | st.text(max_size=30))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=1, max_value=2**40), st.lists(HEADER, max_size=14))
+def test_encode_in_one_pass_is_the_old_rows_encoded(dispatch_id: int, headers: list[tuple[str, str, str | None]]
+                                                    ) -> None:
+    """`encode` builds its rows as tuples in one pass: the text is still the canonical JSON of the old header
+    table's rows, [[dispatch id, position, name, raw, decoded], ...], which digests recorded before hash."""
+    rows = [[dispatch_id, i, name, raw, decoded] for i, (name, raw, decoded) in enumerate(headers)]
+    stored = header_block.encode(dispatch_id, headers)
+    assert stored == canonical(rows) == header_block.encode_items(dispatch_id, ((i, *h) for i, h in
+                                                                                enumerate(headers)))
+    assert header_block.digest_rows(dispatch_id, stored) == rows

@@ -32,6 +32,15 @@ _VARIANT = (
     .limit(1)
 )
 _IN_CHUNK = 500  # values per IN (...) list
+# The look-ups of a batch: one IN list each, its values bound at execution (`expanding`), so SQLAlchemy neither
+# builds nor coerces an expression per value (it did, for every sha256 and Message-ID of a batch).
+_O = original.c
+_KEYS_IN = sa.select(_D.dedup_key, _D.id).where(_D.dedup_key.in_(sa.bindparam("keys", expanding=True)))
+_MIDS_IN = (sa.select(_D.id, _D.message_id, _D.original_sha256)
+            .where(_D.message_id.in_(sa.bindparam("mids", expanding=True)), _D.parent_id.is_(None))
+            .order_by(_D.id))
+_ORIGINALS_IN = sa.select(_O.sha256, _O.sha1, _O.md5, _O.size).where(_O.sha256.in_(sa.bindparam("shas",
+                                                                                               expanding=True)))
 HEADER_COLUMNS = ("dispatch_id", "headers")
 TEXT_COLUMNS = ("dispatch_id", "role", "language", "content", "charset", "charset_reason", "extractor",
                 "extractor_version")
@@ -117,8 +126,7 @@ def dispatches_with_keys(conn: sa.Connection, dedup_keys: list[str]) -> dict[str
     keys = sorted(set(dedup_keys))
     out: dict[str, int] = {}
     for i in range(0, len(keys), _IN_CHUNK):
-        out.update((r.dedup_key, r.id) for r in conn.execute(
-            sa.select(_D.dedup_key, _D.id).where(_D.dedup_key.in_(keys[i:i + _IN_CHUNK]))))
+        out.update((r.dedup_key, r.id) for r in conn.execute(_KEYS_IN, {"keys": keys[i:i + _IN_CHUNK]}))
     return out
 
 
@@ -133,9 +141,7 @@ def letters_with_message_ids(conn: sa.Connection, message_ids: set[str]) -> dict
     out: dict[str, list[tuple[int, str]]] = {}
     mids = sorted(message_ids)
     for i in range(0, len(mids), _IN_CHUNK):
-        for r in conn.execute(sa.select(_D.id, _D.message_id, _D.original_sha256)
-                              .where(_D.message_id.in_(mids[i:i + _IN_CHUNK]), _D.parent_id.is_(None))
-                              .order_by(_D.id)):
+        for r in conn.execute(_MIDS_IN, {"mids": mids[i:i + _IN_CHUNK]}):
             out.setdefault(r.message_id, []).append((r.id, r.original_sha256))
     return out
 
@@ -175,10 +181,9 @@ def ensure_originals(conn: sa.Connection, stored: list[tuple[Digests, str | None
         wanted.setdefault(digests.sha256, (digests, media_type))
     recorded: dict[str, list[Any]] = {}
     shas = sorted(wanted)
-    o = original.c
     for i in range(0, len(shas), _IN_CHUNK):
-        recorded.update((r.sha256, [r.sha256, r.sha1, r.md5, r.size]) for r in conn.execute(
-            sa.select(o.sha256, o.sha1, o.md5, o.size).where(o.sha256.in_(shas[i:i + _IN_CHUNK]))))
+        recorded.update((r.sha256, [r.sha256, r.sha1, r.md5, r.size])
+                        for r in conn.execute(_ORIGINALS_IN, {"shas": shas[i:i + _IN_CHUNK]}))
     known = set(recorded)
     when = now()
     missing = [dict(sha256=sha, sha1=d.sha1, md5=d.md5, size=d.size,
