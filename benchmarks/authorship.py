@@ -65,10 +65,10 @@ def leakdesk_system(train: PanCorpus, test: PanCorpus) -> np.ndarray:
     from leakdesk.authorship.verifier import AuthorshipVerifier
 
     verifier = AuthorshipVerifier(
-        language="auto", random_state=0, char_spectrum=CHAR_SPECTRUM, compression=COMPRESSION
+        language="auto", random_state=0, char_spectrum=CHAR_SPECTRUM, compression=COMPRESSION, style_gaps=STYLE_GAPS
     )
     verifier.fit(as_problems(train), np.asarray(train.labels()))
-    for family in ("spectrum", "compression"):
+    for family in ("spectrum", "compression", "style_gaps"):
         if hasattr(verifier, f"{family}_cv_"):  # "auto": grouped, nested train-CV without and with the family
             without, with_family = getattr(verifier, f"{family}_cv_")
             DIAGNOSTICS.setdefault("leakdesk", {}).update({
@@ -113,6 +113,8 @@ LAMBDAG_REFERENCES = int(os.environ.get("LAMBDAG_REFERENCES", "5"))
 CHAR_SPECTRUM: bool | str = {"1": True, "0": False}.get(os.environ.get("CHAR_SPECTRUM", "auto"), "auto")
 # compression distance against many impostors (methods/compression.py): same choices, env COMPRESSION
 COMPRESSION: bool | str = {"1": True, "auto": "auto"}.get(os.environ.get("COMPRESSION", "0"), False)
+# style gaps (methods/style_gaps.py, plain measures against the impostors): same choices, env STYLE_GAPS
+STYLE_GAPS: bool | str = {"1": True, "auto": "auto"}.get(os.environ.get("STYLE_GAPS", "0"), False)
 LAMBDAG_LIMIT = int(os.environ.get("LAMBDAG_LIMIT", "1200"))  # seconds per corpus in the separate lambdag run
 WORD = re.compile(r"\w+")
 LETTERS = r"^[^\W\d_]+$"
@@ -175,8 +177,11 @@ SYSTEMS: dict[str, Callable[[PanCorpus, PanCorpus], np.ndarray]] = {
 # ---- running --------------------------------------------------------------------------------------------------------
 
 
-def run_corpus(corpus: Corpus, folder: Path, systems: list[str]) -> dict[str, Any]:
-    """Every system on one corpus: fit on train/, answer test/, PAN measures and wall-clock seconds."""
+def run_corpus(
+    corpus: Corpus, folder: Path, systems: list[str], saved: Callable[[dict[str, Any]], None] | None = None
+) -> dict[str, Any]:
+    """Every system on one corpus: fit on train/, answer test/, PAN measures and wall-clock seconds. `saved` gets
+    the result so far after each system (so a slow baseline stopped by a time limit loses only its own figure)."""
     train, test = read_pan_folder(folder / "train"), read_pan_folder(folder / "test")
     result: dict[str, Any] = {"corpus": corpus.key, "train": len(train.problems), "test": len(test.problems)}
     for name in systems:
@@ -195,6 +200,8 @@ def run_corpus(corpus: Corpus, folder: Path, systems: list[str]) -> dict[str, An
             **DIAGNOSTICS.pop(name, {}),
         }
         print(f"  {name}: AUC·c@1 {result[name]['auc_c_at_1']:.3f} in {seconds:.0f} s", file=sys.stderr)
+        if saved is not None:
+            saved(result)
     return result
 
 
@@ -467,10 +474,13 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{corpus.label}: {folder} is absent, skipped", file=sys.stderr)
                 continue
             print(f"{corpus.label}:", file=sys.stderr)
-            results.append(run_corpus(corpus, folder, args.systems))
-            if args.json:  # saved after every corpus, so an interrupted run keeps what it measured
-                partial = {"results": results, "speed": speed, **machine_meta()}
-                args.json.write_text(json.dumps(partial, indent=1), encoding="utf-8")
+
+            def save(result: dict[str, Any]) -> None:
+                if args.json:  # saved after every system, so an interrupted run keeps what it measured
+                    partial = {"results": [*results, result], "speed": speed, **machine_meta()}
+                    args.json.write_text(json.dumps(partial, indent=1), encoding="utf-8")
+
+            results.append(run_corpus(corpus, folder, args.systems, save))
         if args.speed:
             speed = {**pan15_speed(args.data_dir), **(series_speed(ru_dir) if ru_dir else {})}
             speed["load"] = machine_meta()["load"]

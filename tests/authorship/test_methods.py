@@ -11,11 +11,13 @@ from leakdesk.authorship.methods import (
     GeneralImpostors,
     GrammarModelRatio,
     PPMCompression,
+    StyleGaps,
 )
 from leakdesk.authorship.methods.base import Batch
 from leakdesk.authorship.methods.compression import cdm, compressed_size
 from leakdesk.authorship.methods.grammar import NgramModel
 from leakdesk.authorship.methods.ppm import PPMModel
+from leakdesk.authorship.methods.style_gaps import moving_type_token_ratio, style_measures
 from tests.authorship.hands import problems
 
 
@@ -33,6 +35,7 @@ def data():  # type: ignore[no-untyped-def]
         GrammarModelRatio(),
         CharSpectrum(),
         CompressionDistance(),
+        StyleGaps(),
     ],
     ids=repr,
 )
@@ -112,3 +115,31 @@ def test_compression_distance_is_smaller_for_a_repeated_text() -> None:
     b = "зеленая лягушка прыгала по болоту весь долгий летний вечер".encode()
     size_a, size_b = compressed_size(a), compressed_size(b)
     assert cdm(a, a, size_a, size_a) < cdm(a, b, size_a, size_b)
+
+
+def test_every_style_gap_column_separates_the_hands(data) -> None:  # type: ignore[no-untyped-def]
+    ps, y = data
+    method = StyleGaps()
+    scores = method.score_batch(_batch(ps))
+    y = np.array(y)
+    assert scores.shape == (len(ps), 2)
+    assert ((scores[:, 0] >= 0) & (scores[:, 0] <= 1)).all()
+    for j, column in enumerate(method.columns):
+        assert scores[y == 1, j].mean() > scores[y == 0, j].mean(), column
+
+
+def test_style_gaps_without_impostors_are_neutral(data) -> None:  # type: ignore[no-untyped-def]
+    ps, _ = data
+    assert StyleGaps().score_batch(_batch(ps[:1])).tolist() == [[0.5, 0.0]]
+
+
+def test_style_measures_are_rates_that_do_not_grow_with_length() -> None:
+    cache = ProfileCache()
+    text = "The cat sat on the mat. It looked, slowly, at the dog! Then it slept; nobody woke it. "
+    short, long = cache.get(text, "en"), cache.get(text * 6, "en")
+    rates = [j for j in range(len(style_measures(short))) if j != 2]  # richness falls when a text repeats itself
+    assert np.allclose(style_measures(short)[rates], style_measures(long)[rates], atol=0.05)
+    assert style_measures(long)[2] < style_measures(short)[2]
+    assert moving_type_token_ratio([]) == 0.0
+    assert moving_type_token_ratio(["a", "b", "a", "b"], window=2) == 1.0
+    assert moving_type_token_ratio(["a", "a", "a", "a"], window=2) == 0.5

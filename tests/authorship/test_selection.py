@@ -83,3 +83,18 @@ def test_a_family_switched_on_outright_is_part_of_the_baseline_of_an_auto_one() 
     assert not hasattr(v, "spectrum_cv_")  # switched on outright: not judged
     assert v.n_features_in_ == 16 + 4 * v.compression_used_  # the spectrum stays whatever compression's fate
     assert v.columns[8:16] == CharSpectrum().columns
+
+
+def test_style_gaps_are_a_family_the_rule_can_choose() -> None:
+    ps, y = problems(30, seed=7)
+    v = AuthorshipVerifier(n_iter=20, style_gaps="auto").fit(ps, y)
+    without, with_gaps = v.style_gaps_cv_
+    assert v.style_gaps_used_ == (with_gaps >= without + MARGIN)
+    assert v.n_features_in_ == len(v.columns) == 8 + 2 * v.style_gaps_used_
+    saved = v.to_dict()
+    assert saved["params"]["style_gaps"] is v.style_gaps_used_
+    again = AuthorshipVerifier.from_dict(saved)
+    questioned, _ = problems(8, seed=8)
+    assert np.allclose(again.predict_proba(questioned), v.predict_proba(questioned))
+    on = AuthorshipVerifier(n_iter=20, style_gaps=True).fit(ps, y)
+    assert on.columns[-2:] == ("gap_rank", "gap_z")

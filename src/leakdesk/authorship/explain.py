@@ -40,6 +40,18 @@ METHOD_WORDS = {
         "its grammar (function words and word classes, topic masked) fits the known author's model",
         "its grammar (function words and word classes, topic masked) fits other writers better than the known author",
     ),
+    "gap_rank": (
+        "on plain measures (word and sentence length, vocabulary, punctuation per word) it lies nearer the known "
+        "texts than other writers do in {pct} of comparisons",
+        "on plain measures (word and sentence length, vocabulary, punctuation per word) it lies nearer the known "
+        "texts than other writers do in only {pct} of comparisons",
+    ),
+    "gap_z": (
+        "its word and sentence lengths, vocabulary and punctuation are closer to the known texts than other "
+        "writers' are",
+        "its word and sentence lengths, vocabulary and punctuation are further from the known texts than other "
+        "writers' are",
+    ),
 }
 
 for _n in (2, 3, 4, 5):  # the character spectrum: one pair of columns per n-gram length

@@ -1,4 +1,5 @@
-"""`AuthorshipVerifier`: five methods (up to seven with the opt-in character spectrum and compression distance) fused
+"""`AuthorshipVerifier`: five methods (up to eight with the opt-in character spectrum, compression distance and style
+gaps) fused
 into a calibrated probability, a c@1 "cannot tell" band and out-of-distribution flags. A scikit-learn estimator:
 hyper-parameters in the constructor, everything learned in `fit` (with a trailing underscore); `predict_proba`,
 `decision` and `explain` never change the fitted state, so fitting on the problems being answered is impossible by
@@ -27,6 +28,7 @@ from leakdesk.authorship.methods import (
     GeneralImpostors,
     GrammarModelRatio,
     PPMCompression,
+    StyleGaps,
     TypographyHabits,
 )
 from leakdesk.authorship.methods.base import Batch, Method
@@ -72,6 +74,7 @@ class AuthorshipVerifier(BaseEstimator):
         max_impostors: int = 40,
         char_spectrum: bool | str = False,
         compression: bool | str = False,
+        style_gaps: bool | str = False,
     ) -> None:
         self.language = language
         self.random_state = random_state
@@ -84,6 +87,7 @@ class AuthorshipVerifier(BaseEstimator):
         self.max_impostors = max_impostors
         self.char_spectrum = char_spectrum
         self.compression = compression
+        self.style_gaps = style_gaps
 
     # ------------------------------------------------------------------------------------------- setup
     def _methods(self) -> list[Method]:
@@ -98,6 +102,8 @@ class AuthorshipVerifier(BaseEstimator):
             methods.append(CharSpectrum())
         if self._compression_on():
             methods.append(CompressionDistance())
+        if self._style_gaps_on():
+            methods.append(StyleGaps())
         return methods
 
     def _optional_on(self, mode: bool | str, family: str) -> bool:
@@ -113,6 +119,9 @@ class AuthorshipVerifier(BaseEstimator):
 
     def _compression_on(self) -> bool:
         return self._optional_on(self.compression, "compression")
+
+    def _style_gaps_on(self) -> bool:
+        return self._optional_on(self.style_gaps, "style_gaps")
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -199,7 +208,8 @@ class AuthorshipVerifier(BaseEstimator):
         if len(problems) != len(y):
             raise ValueError(f"{len(problems)} problems but {len(y)} labels")
         langs = self._languages(problems)
-        for chosen in ("spectrum_used_", "compression_used_"):  # "auto" chooses again, from scores that include it
+        # "auto" chooses again, from scores that include the family
+        for chosen in ("spectrum_used_", "compression_used_", "style_gaps_used_"):
             self.__dict__.pop(chosen, None)
         learned: dict[str, frozenset[str]] = {}
         for lang in set(langs):
@@ -211,7 +221,7 @@ class AuthorshipVerifier(BaseEstimator):
         X, _ = self._score(problems, {})
         X = np.where(np.isfinite(X), X, np.nanmean(np.where(np.isfinite(X), X, np.nan), axis=0))
         X = np.nan_to_num(X)
-        if "auto" in (self.char_spectrum, self.compression):
+        if "auto" in (self.char_spectrum, self.compression, self.style_gaps):
             X = self._choose_optional(problems, X, y)
         self.fusion_ = Fusion(C=self.C, random_state=self.random_state).fit(X, y)
         self.train_known_: dict[str, list[str]] = {}
@@ -225,10 +235,11 @@ class AuthorshipVerifier(BaseEstimator):
         family whose columns raise grouped, nested train-CV AUC·c@1 most over what is already kept (the five
         methods and any family switched on outright) is added if it gains at least `selection.MARGIN`, then the
         rest are judged again on top of it. The last figures each family got are kept in `spectrum_cv_` /
-        `compression_cv_` (without, with)."""
+        `compression_cv_` / `style_gaps_cv_` (without, with)."""
         columns = list(self.columns)
         families = {"spectrum": (self.char_spectrum, CharSpectrum().columns),
-                    "compression": (self.compression, CompressionDistance().columns)}  # fmt: skip
+                    "compression": (self.compression, CompressionDistance().columns),
+                    "style_gaps": (self.style_gaps, StyleGaps().columns)}  # fmt: skip
         optional = {c for _, cols in families.values() for c in cols}
         kept = [c for c in columns if c not in optional]
         kept += [c for mode, cols in families.values() if mode is True for c in cols]
@@ -325,6 +336,7 @@ class AuthorshipVerifier(BaseEstimator):
         params = self.get_params()
         params["char_spectrum"] = self._spectrum_on()  # what "auto" chose, so the saved model reads back alike
         params["compression"] = self._compression_on()
+        params["style_gaps"] = self._style_gaps_on()
         return {
             "version": VERSION,
             "params": params,
@@ -334,8 +346,8 @@ class AuthorshipVerifier(BaseEstimator):
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AuthorshipVerifier:
-        # a model saved before the character spectrum (or compression distance) existed was fitted without it
-        v = cls(**{"char_spectrum": False, "compression": False, **data["params"]})
+        # a model saved before an optional family (spectrum, compression, style gaps) existed was fitted without it
+        v = cls(**{"char_spectrum": False, "compression": False, "style_gaps": False, **data["params"]})
         if list(v.columns) != data["columns"]:
             raise ValueError("the saved fusion model was made for other methods; re-run train-authorship-fusion")
         v.fusion_ = Fusion.from_dict(data["fusion"])

@@ -7,6 +7,7 @@ from leakdesk.authorship.methods.grammar import GrammarModelRatio
 from leakdesk.authorship.methods.impostors import GeneralImpostors
 from leakdesk.authorship.methods.ppm import PPMCompression
 from leakdesk.authorship.methods.spectrum import CharSpectrum
+from leakdesk.authorship.methods.style_gaps import StyleGaps
 from leakdesk.authorship.methods.typography import TypographyHabits
 
 __all__ = [
@@ -18,5 +19,6 @@ __all__ = [
     "GeneralImpostors",
     "GrammarModelRatio",
     "PPMCompression",
+    "StyleGaps",
     "TypographyHabits",
 ]
