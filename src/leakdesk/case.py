@@ -32,7 +32,7 @@ from leakdesk.store.fsck import FsckReport
 from leakdesk.store.fsck import fsck as run_fsck
 from leakdesk.store.keys import desk_key, write_private
 from leakdesk.store.originals import Originals, Slice
-from leakdesk.store.records.custody import slice_of
+from leakdesk.store.records.custody import recorded_among, slice_of
 
 SETTINGS = "case.json"
 CASE_ENV = "LEAKDESK_CASE"
@@ -80,12 +80,18 @@ class Case:
         self.settings = settings
         self.actor = actor or default_actor()
         self.key = key  # an encrypted case's data key, in memory only
-        self.originals = Originals(root / "originals", key.originals_key() if key else None, locate=self._slice_of)
+        self.originals = Originals(root / "originals", key.originals_key() if key else None, locate=self._slice_of,
+                                   recorded=self._recorded)
 
     def _slice_of(self, sha256: str) -> Slice | None:
         """Where an original kept inside its container is (the originals store asks when it has no file)."""
         with self.engine.connect() as conn:
             return slice_of(conn, sha256)
+
+    def _recorded(self, shas: list[str]) -> set[str]:
+        """Which of these originals the case records already (the store does not pack them again)."""
+        with self.engine.connect() as conn:
+            return recorded_among(conn, shas)
 
     # ----------------------------------------------------------------- life cycle
     @classmethod

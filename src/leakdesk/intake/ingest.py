@@ -389,9 +389,10 @@ class Ingester:
                                       item.where)
                 else:
                     self._write_top(item.node, item.channel, item.source_desc, item.location, item.where, False)
-            self.case.originals.settle(item.node.digests.sha256 for item in items)
+            self.case.originals.settle(n.digests.sha256 for item in items for n in item.node.walk())
             return
-        self.case.originals.settle(item.node.digests.sha256 for item in items)  # their slice rows are committed
+        # their slice rows (mbox messages, pack members) are committed
+        self.case.originals.settle(n.digests.sha256 for item in items for n in item.node.walk())
         for item, variant_of, same in written:
             node = item.node
             if same is not None:
@@ -437,7 +438,7 @@ class Ingester:
     def _same_letter_entry(self, conn: sa.Connection, node: _Node, same: int, channel: str, source_desc: str,
                            location: str | None) -> tuple[str, str, Any]:
         """Custody for a copy that differs from a letter in the case only in line endings; its audit entry."""
-        records.ensure_originals(conn, [(node.digests, node.media_type)])
+        records.ensure_originals(conn, [(self.case.originals.placed(node.digests), node.media_type)])
         records.add_custody(conn, node.digests.sha256, "re-received", self._arrival(channel, source_desc, location),
                             same, " › ".join(x for x in (location, "same letter, other line endings") if x))
         return ("intake.re-receive", f"dispatch {same}", {
@@ -494,7 +495,7 @@ class Ingester:
 
     def _read_child(self, child: Child, ctx: ReadContext) -> _Node:
         child_ctx = self.context(ctx.depth + 1, top_level=False)
-        source = ctx.child_source(child)
+        source = _member_source(ctx, child, self.case.originals)
         if child_ctx.depth > self.limits.max_depth:
             ex = Extracted(kind=child.kind, errors=[
                 f"nested more than {self.limits.max_depth} levels deep; the rest is kept as one original, unread"
@@ -672,7 +673,8 @@ class Ingester:
         if ex.warnings:
             details["warnings"] = list(dict.fromkeys(ex.warnings))
         node.record = NewDispatch(
-            digests=node.digests, kind=node.kind, reader=node.reader.name, filename=node.filename,
+            digests=self.case.originals.placed(node.digests),  # a pack member: with its slice, now the pack is written
+            kind=node.kind, reader=node.reader.name, filename=node.filename,
             media_type=node.media_type, message_id=ex.message_id, subject=ex.subject, sender=ex.sender,
             recipients=ex.recipients, date=ex.date, date_utc=ex.date_utc, language=_main_language(ex.texts),
             status=node.status, error=node.error, pgp_status=ex.pgp_status, pgp_details=ex.pgp_details,
@@ -739,10 +741,13 @@ def _fewer_collections() -> Iterator[None]:
 
 
 def _member_source(ctx: ReadContext, child: Child, originals: Originals) -> Source:
-    """A container member to read: its bytes in memory when the container reader kept them (no path asked for, so
-    a slice or an encrypted original gets no decrypted view it does not need); a larger slice (at most MAX_SLICE,
-    what the eml reader reads into memory anyway) read from its container; else its stored original."""
+    """A container member or a part to read: its bytes in memory when the reader kept them or they wait in the
+    batch's pack (no path asked for, so a slice, a pack member or an encrypted original gets no decrypted view it
+    does not need); a larger slice (at most MAX_SLICE, what the eml reader reads into memory anyway) read from its
+    container; else its stored original."""
     data = child.data
+    if data is None:
+        data = originals.pending_bytes(child.digests.sha256)
     if data is None and child.digests.slice is not None:
         data = originals.read_bytes(child.digests.sha256)
     if data is None:

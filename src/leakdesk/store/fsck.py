@@ -19,7 +19,7 @@ from leakdesk.store import checkpoint as checkpoints
 from leakdesk.store import tables as t
 from leakdesk.store.digests import changed_parts, rows_digests
 from leakdesk.store.keys import DeskKey, desk_key
-from leakdesk.store.originals import Digests, Originals, Slice, describe_mode
+from leakdesk.store.originals import PACK_MEDIA_TYPE, Digests, Originals, Slice, describe_mode
 
 SQLITE_GUARDS = ("audit_no_update", "audit_no_delete", "audit_seal_no_update", "audit_seal_no_delete")
 POSTGRES_GUARDS = ("audit_append_only", "audit_no_truncate", "audit_seal_append_only", "audit_seal_no_truncate")
@@ -143,16 +143,18 @@ def _check_originals(conn: sa.Connection, originals: Originals, report: FsckRepo
         _compare(sha, row, d, report, "is no longer a regular file")
     for container, members in sorted(sliced.items()):
         _check_slices(originals, container, members, recorded, flagged, report)
+    _name_dispatches(conn, recorded, in_slices, report)
     for sha, places in _referenced_shas(conn).items():
         if sha not in recorded:
             report.dangling_references.append({"sha256": sha, "referenced_by": places})
 
 
-def _compare(sha: str, row: Any, d: Digests | None, report: FsckReport, absent: str) -> None:
+def _compare(sha: str, row: Any, d: Digests | None, report: FsckReport, absent: str, where: str | None = None) -> None:
     if d is None:
         report.damaged_originals.append({"sha256": sha, "problem": absent})
     elif d.sha256 != sha or d.size != row.size:
-        report.damaged_originals.append({"sha256": sha, "problem": f"bytes now hash to {d.sha256}"})
+        changed = f"bytes now hash to {d.sha256}"
+        report.damaged_originals.append({"sha256": sha, "problem": f"{where}, whose {changed}" if where else changed})
     elif (d.sha1, d.md5) != (row.sha1, row.md5):
         report.damaged_originals.append(
             {"sha256": sha, "problem": "its recorded sha1 or md5 was changed in the database"}
@@ -163,7 +165,10 @@ def _check_slices(originals: Originals, container: str, members: list[tuple[str,
                   recorded: dict[str, Any], flagged: set[str], report: FsckReport) -> None:
     """The members kept inside one container, re-hashed in one pass over it. A changed byte of the container
     is named twice: the container, and the letter whose bytes hold it."""
-    where = f"kept inside the original {container}"
+    if recorded[container].media_type == PACK_MEDIA_TYPE:
+        where = f"kept inside the pack {container} (small originals stored together at ingest)"
+    else:
+        where = f"kept inside the original {container}"
     if container in flagged or not os.path.lexists(originals.path(container)):
         for sha, _s in members:
             report.missing_originals.append({"sha256": sha, "problem": f"{where}, which is missing"})
@@ -178,11 +183,75 @@ def _check_slices(originals: Originals, container: str, members: list[tuple[str,
                 report.damaged_originals.append(
                     {"sha256": sha, "problem": f"{where}, whose encrypted bytes there no longer decrypt"})
             else:
-                _compare(sha, recorded[sha], d, report, f"{where}, which is cut short before its end")
+                _compare(sha, recorded[sha], d, report, f"{where}, which is cut short before its end", where)
     except IntegrityError:  # the container's header is gone: nothing inside it can be read
         for sha, _s in members:
             report.damaged_originals.append(
                 {"sha256": sha, "problem": f"{where}, whose encrypted bytes no longer decrypt"})
+
+
+def _name_dispatches(conn: sa.Connection, recorded: dict[str, Any], in_slices: set[str],
+                     report: FsckReport) -> None:
+    """A damaged original kept inside another (a slice) names the dispatches whose original it is; a damaged or
+    missing pack names the dispatches whose originals it holds: the desk sees which letters are affected."""
+    found = report.damaged_originals + report.missing_originals
+    packs = {f["sha256"] for f in found if f["sha256"] in recorded
+             and recorded[f["sha256"]].media_type == PACK_MEDIA_TYPE}
+    members = {f["sha256"] for f in found if f["sha256"] in in_slices}
+    if not packs and not members:
+        return
+    o = t.original_slice.c
+    held: dict[str, list[str]] = {}
+    for pack in sorted(packs):
+        held[pack] = list(conn.execute(sa.select(o.sha256).where(o.container_sha256 == pack)
+                                       .order_by(o.byte_offset)).scalars())
+    names = _dispatches_in_words(conn, members | {sha for shas in held.values() for sha in shas})
+    for f in found:
+        sha = f["sha256"]
+        if sha in held:
+            words = [w for member in held[sha] for w in names.get(member, [])]
+            if words:
+                f["problem"] += f"; it is a pack holding the originals of {_listed(words)}"
+        elif sha in members and names.get(sha):
+            f["problem"] += f"; it is the original of {_listed(names[sha])}"
+
+
+def _listed(words: list[str]) -> str:
+    if len(words) > MAX_LISTED:
+        return ", ".join(words[:MAX_LISTED]) + f" and {len(words) - MAX_LISTED} more dispatches"
+    return ", ".join(words)
+
+
+def _dispatches_in_words(conn: sa.Connection, shas: set[str]) -> dict[str, list[str]]:
+    """For each original, the dispatches it is the original of: "dispatch 12 (attachment 'a.pdf' of dispatch 11)"
+    (a part names the letter it came with, at the top)."""
+    d = t.dispatch.c
+    rows: list[Any] = []
+    ordered = sorted(shas)
+    for i in range(0, len(ordered), 500):
+        rows += conn.execute(sa.select(d.id, d.parent_id, d.filename, d.original_sha256)
+                             .where(d.original_sha256.in_(ordered[i:i + 500])).order_by(d.id)).all()
+    parents: dict[int, int | None] = {r.id: r.parent_id for r in rows}
+    todo = {p for p in parents.values() if p is not None and p not in parents}
+    while todo:
+        up = conn.execute(sa.select(d.id, d.parent_id).where(d.id.in_(sorted(todo)))).all()
+        parents.update((r.id, r.parent_id) for r in up)
+        todo = {r.parent_id for r in up if r.parent_id is not None and r.parent_id not in parents}
+
+    def top(dispatch_id: int) -> int:
+        while parents.get(dispatch_id) is not None:
+            dispatch_id = parents[dispatch_id]  # type: ignore[assignment]
+        return dispatch_id
+
+    out: dict[str, list[str]] = {}
+    for r in rows:
+        if r.parent_id is None:
+            words = f"dispatch {r.id}"
+        else:
+            part = f"attachment '{r.filename}'" if r.filename else "a part"
+            words = f"dispatch {r.id} ({part} of dispatch {top(r.id)})"
+        out.setdefault(r.original_sha256, []).append(words)
+    return out
 
 
 # --------------------------------------------------------------------------- audit log

@@ -4,6 +4,15 @@ A member of a container whose bytes are exactly a range of the container's origi
 as a *slice* instead of a file of its own: (container sha256, offset, size), recorded in `original_slice`, with its
 own hashes. It is read, verified and checked by fsck through the container (`put_slice`, `slice_of`).
 
+A *pack* is an original no letter received: during a container's group commit, the small originals made while its
+letters are read (attachments, a Maildir's messages, an mbox message that is not a range of the mbox) are kept in
+memory and written at the batch's commit as one write-once file, the concatenation of their bytes, each recorded as
+a slice of it (`original` row with media type PACK_MEDIA_TYPE, no custody row: nobody sent it; its members keep
+their own `original` rows, custody and digests, exactly as files of their own would). One file, fsync and rename
+per batch instead of one per attachment. A pack is named by its own sha256 like any original, re-hashed by fsck,
+never rewritten or deleted; an original already in the case (a file of its own or a slice) stays where it is and is
+not packed again; a batch with a single such original stores it as a file of its own.
+
 In an encrypted case (`key` given) every file is sealed (store/encryption.py) and still named by the SHA-256 of its
 plaintext. Tools that need a path (OCR, PDF and office readers, the web desk's download) get a *view*: the
 decrypted, verified bytes in a private folder in memory (/dev/shm when there is one), removed when the case closes.
@@ -30,6 +39,10 @@ from leakdesk.store.encryption import SealedReader, SealingWriter, open_sealed
 
 CHUNK = 1 << 20
 MAX_SLICE = 32 << 20  # a larger member gets a file of its own (a reader that needs its path gets a bounded view)
+PACK_MEDIA_TYPE = "application/x-leakdesk-pack"  # the media type recorded for a pack original
+PACK_MEMBER_MAX = 256 * 1024  # a larger original made in a group commit gets a file of its own (as readers keep
+# what they hand on in memory up to this size, a member is read from memory, never from a path)
+PACK_MAX = 64 << 20  # the in-memory pack of one batch stops taking members at this size
 
 
 @dataclass(frozen=True)
@@ -39,6 +52,8 @@ class Slice:
     container: str  # sha256 of the container original
     offset: int
     size: int
+    pack: Digests | None = field(default=None, compare=False)  # the container is a pack made now: its digests,
+    # for its `original` row, written with the first letter that refers to it
 
 
 @dataclass(frozen=True)
@@ -138,9 +153,13 @@ class Originals:
     """The originals folder of one case. Files are written once, atomically, then made read-only."""
 
     def __init__(self, root: Path, key: bytes | None = None,
-                 locate: Callable[[str], Slice | None] | None = None) -> None:
+                 locate: Callable[[str], Slice | None] | None = None,
+                 recorded: Callable[[list[str]], set[str]] | None = None) -> None:
         self.root = root
         self._locate = locate  # the recorded slice of an original (the case's `original_slice` rows)
+        self._recorded = recorded  # which of these originals the case records already (its `original` rows)
+        self._pack: dict[str, bytes] = {}  # sha256 -> bytes of the batch's pack, not yet written (group commit)
+        self._pack_size = 0
         self._slices: dict[str, Slice] = {}  # slices stored by this process whose rows may not be committed yet
         self._container: tuple[str, _ContainerBytes] | None = None  # the container being sliced (ingest)
         self._root_text = str(root)
@@ -203,7 +222,7 @@ class Originals:
                 hasher.update(chunk)
             return hasher.digests()
 
-    def _view(self, sha256: str, stored: Path | Slice) -> Path:
+    def _view(self, sha256: str, stored: Path | Slice | bytes) -> Path:
         """A decrypted, verified copy of an encrypted original (or of a slice), kept in memory-backed storage while
         the case is open (tools that read a path: OCR, PDF and office readers)."""
         known = self._views.pop(sha256, None)
@@ -223,7 +242,12 @@ class Originals:
         fd = os.open(view, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         try:
             with os.fdopen(fd, "wb") as out:
-                chunks = self._open_plain(stored, sha256) if isinstance(stored, Path) else self._slice_chunks(stored)
+                if isinstance(stored, bytes):
+                    chunks: Iterator[bytes] = iter((stored,))
+                elif isinstance(stored, Path):
+                    chunks = self._open_plain(stored, sha256)
+                else:
+                    chunks = self._slice_chunks(stored)
                 for chunk in chunks:
                     hasher.update(chunk)
                     out.write(chunk)
@@ -255,12 +279,17 @@ class Originals:
                 "Restore it from a backup; leakdesk will not use it."
             )
 
-    # Group commit: `put_chunks(..., defer=True)` writes the bytes to `.incoming` without an fsync; `commit_pending`
-    # then syncs the file system once, renames every pending file into place and syncs once more. Rows that refer to
-    # an original are written only after `commit_pending`, so a crash leaves at most unreferenced originals (or
+    # Group commit: `put_chunks(..., defer=True)` keeps a small original in the batch's pack (in memory) and writes a
+    # larger one to `.incoming` without an fsync; `commit_pending` writes the pack to `.incoming` as one file, then
+    # syncs the file system once, renames every pending file into place and syncs once more. Rows that refer to an
+    # original are written only after `commit_pending`, so a crash leaves at most unreferenced originals (or
     # leftovers in `.incoming`), exactly as with one fsync per file.
     def readable_path(self, sha256: str) -> Path:
-        """Where the bytes of an original can be read now: its place, or its pending file before a group commit."""
+        """Where the bytes of an original can be read now: its place, or its pending file before a group commit (a
+        member of the pack not yet written: a view of it)."""
+        packed = self._pack.get(sha256)
+        if packed is not None:
+            return self._view(sha256, packed)
         pending = self._pending.get(sha256)
         stored = Path(pending) if pending is not None else self.path(sha256)
         if not stored.exists():
@@ -270,8 +299,21 @@ class Originals:
             return stored
         return self._view(sha256, stored)
 
+    def pending_bytes(self, sha256: str) -> bytes | None:
+        """The bytes of a member of the pack not yet written (None: not one), to be read from memory."""
+        return self._pack.get(sha256)
+
+    def placed(self, digests: Digests) -> Digests:
+        """`digests` with the slice its original is kept as once its pack is written (unchanged otherwise)."""
+        if digests.slice is not None:
+            return digests
+        where = self._slices.get(digests.sha256)
+        return digests if where is None else Digests(digests.sha256, digests.sha1, digests.md5, digests.size, where)
+
     def commit_pending(self) -> None:
         """Make every deferred original durable and put it in its place (two file-system syncs for the batch)."""
+        if self._pack:
+            self._write_pack()
         if not self._pending:
             return
         pending, self._pending = self._pending, {}
@@ -300,6 +342,74 @@ class Originals:
                 self._fanout.add(path)
 
     def _deferred(self, chunks: Iterator[bytes]) -> Digests:
+        """A small original goes to the batch's pack, a larger one (or an empty one) to a pending file."""
+        held: list[bytes] = []
+        size = 0
+        it = iter(chunks)
+        for chunk in it:
+            held.append(chunk)
+            size += len(chunk)
+            if size > PACK_MEMBER_MAX:
+                return self._deferred_file(itertools.chain(held, it))
+        if not size or self._pack_size + size > PACK_MAX:
+            return self._deferred_file(iter(held))
+        data = held[0] if len(held) == 1 else b"".join(held)
+        hasher = _Hasher()
+        hasher.update(data)
+        digests = hasher.digests()
+        sha = digests.sha256
+        if sha not in self._pack and sha not in self._pending and sha not in self._slices:
+            self._pack[sha] = data  # (in _slices: packed or sliced before, not yet settled; placed() finds it)
+            self._pack_size += size
+        return digests
+
+    def _write_pack(self) -> None:
+        """The batch's pack written to `.incoming` (sealed in an encrypted case) and made pending; each member is a
+        slice of it. Members the case records already, or that have a file of their own by now (a document reader's
+        worker stores what it reads), stay where they are; a single member gets a file of its own."""
+        members, self._pack, self._pack_size = self._pack, {}, 0
+        known = self._recorded(list(members)) if self._recorded is not None else set()
+        kept: list[tuple[str, bytes]] = []
+        for sha, data in members.items():
+            if sha in known or sha in self._pending:
+                continue
+            final = self._where(sha)
+            if os.path.exists(final):
+                self._check(Path(final), sha)
+                continue
+            kept.append((sha, data))
+        if len(kept) < 2:
+            for _sha, data in kept:
+                self._deferred_file(iter((data,)))
+            return
+        hasher = _Hasher()
+        self._counter += 1
+        tmp_name = f"{self._tmp_text}/{os.getpid()}-{id(self):x}-{self._counter}"
+        places: list[tuple[str, int, int]] = []
+        fd = os.open(tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                sink = self._sink(out)
+                for sha, data in kept:
+                    places.append((sha, hasher.size, len(data)))
+                    hasher.update(data)
+                    sink.write(data)
+                if sink is not out:
+                    sink.close()
+        except BaseException:
+            os.unlink(tmp_name)
+            raise
+        pack = hasher.digests()
+        if pack.sha256 in self._pending or os.path.exists(self._where(pack.sha256)):
+            os.unlink(tmp_name)  # the same pack is stored already (an ingest killed after writing it): never rewritten
+            if pack.sha256 not in self._pending:
+                self._check(self.path(pack.sha256), pack.sha256)
+        else:
+            self._pending[pack.sha256] = tmp_name
+        for sha, offset, size in places:
+            self._slices[sha] = Slice(pack.sha256, offset, size, pack)
+
+    def _deferred_file(self, chunks: Iterator[bytes]) -> Digests:
         hasher = _Hasher()
         self._counter += 1
         tmp_name = f"{self._tmp_text}/{os.getpid()}-{id(self):x}-{self._counter}"
@@ -334,8 +444,8 @@ class Originals:
         return f"{self._root_text}/{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
     def exists(self, sha256: str) -> bool:
-        """A file in its place, or a slice of a container that is."""
-        if self.path(sha256).exists():
+        """A file in its place, or a slice of a container that is (or a member of the pack not yet written)."""
+        if sha256 in self._pack or self.path(sha256).exists():
             return True
         found = self.slice_of(sha256)
         return found is not None and self.path(found.container).exists()
@@ -480,6 +590,10 @@ class Originals:
     def verified_path(self, sha256: str) -> Path:
         """The path of an original after re-hashing it (a decrypted view in an encrypted case, a view of a slice);
         raises IntegrityError if it changed or vanished."""
+        packed = self._pack.get(sha256)
+        if packed is not None:
+            self._views.pop(sha256, None)
+            return self._view(sha256, packed)
         path = self.path(sha256)
         if not path.exists():
             found = self.slice_of(sha256)
@@ -495,6 +609,9 @@ class Originals:
 
     def read_bytes(self, sha256: str) -> bytes:
         """The bytes of an original, checked against their sha256."""
+        packed = self._pack.get(sha256)
+        if packed is not None:
+            return packed  # hashed as they were put in the pack, held in memory since
         pending = self._pending.get(sha256)
         path = Path(pending) if pending is not None else self.path(sha256)
         found = None if path.exists() else self.slice_of(sha256)

@@ -81,3 +81,10 @@ def slice_of(conn: sa.Connection, sha256: str) -> Slice | None:
     r = conn.execute(_SLICE, {"sha": sha256}).first()
     return None if r is None else Slice(r.container_sha256, int(r.byte_offset), int(r.size))
 
+
+def recorded_among(conn: sa.Connection, shas: list[str]) -> set[str]:
+    """Which of these originals the case records (one query per 500)."""
+    out: set[str] = set()
+    for i in range(0, len(shas), 500):
+        out.update(conn.execute(sa.select(original.c.sha256).where(original.c.sha256.in_(shas[i:i + 500]))).scalars())
+    return out

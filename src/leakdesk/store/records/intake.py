@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from leakdesk.store import header_block
 from leakdesk.store.bulk import insert_plain_rows, insert_rows
 from leakdesk.store.digests import DISPATCH_FIELDS, digests_of_rows, rows_digest, stored_time, tree_digests
-from leakdesk.store.originals import Digests
+from leakdesk.store.originals import PACK_MEDIA_TYPE, Digests
 from leakdesk.store.records.common import new_id, now
 from leakdesk.store.tables import custody, dispatch, dispatch_headers, original, original_slice, text
 
@@ -174,11 +174,14 @@ def bytes_seen(conn: sa.Connection, sha256: str) -> bool:
 # ---------------------------------------------------------------------- writes
 def ensure_originals(conn: sa.Connection, stored: list[tuple[Digests, str | None]]) -> dict[str, list[Any]]:
     """The `original` rows (digests, media type) that are not in the case yet, in one statement; and the
-    `original_slice` row of each new one kept as a slice of its container. Returns [sha256, sha1, md5, size] of
+    `original_slice` row of each new one kept as a slice of its container (and the row of a pack made for this
+    batch that one is kept in). Returns [sha256, sha1, md5, size] of
     every original named, as recorded (the rows already in the case as they are, the new ones as written)."""
     wanted: dict[str, tuple[Digests, str | None]] = {}
     for digests, media_type in stored:
         wanted.setdefault(digests.sha256, (digests, media_type))
+        if digests.slice is not None and digests.slice.pack is not None:  # kept in a pack written for this batch
+            wanted.setdefault(digests.slice.container, (digests.slice.pack, PACK_MEDIA_TYPE))
     recorded: dict[str, list[Any]] = {}
     shas = sorted(wanted)
     for i in range(0, len(shas), _IN_CHUNK):
