@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from leakdesk.case import Case
 from leakdesk.store import tables as t
 from leakdesk.store.fsck import fsck
+from leakdesk.store.originals import PACK_MEDIA_TYPE
 from tests.intake.conftest import RU_TEXT, mbox_bytes, raw_message, with_attachment
 
 MESSAGES = 300
@@ -133,6 +134,12 @@ def test_kill_9_inside_group_commits_of_a_large_mbox(tmp_path: Path) -> None:
         assert conn.execute(sa.select(sa.func.count()).where(d.parent_id.is_(None), d.kind == "email")).scalar() \
             == BOXED
         assert conn.execute(sa.select(sa.func.count()).where(d.parent_id.is_not(None))).scalar() == BOXED // 25
+        packs = set(conn.execute(sa.select(t.original.c.sha256)
+                                 .where(t.original.c.media_type == PACK_MEDIA_TYPE)).scalars())
+        assert len(packs) >= 5  # one per batch: the attachments were packed, kills and all
+        for sha in conn.execute(sa.select(d.original_sha256).where(d.parent_id.is_not(None))).scalars():
+            where = case.originals.slice_of(sha)
+            assert where is not None and where.container in packs
         ingests = conn.execute(sa.select(sa.func.count()).where(t.audit.c.action == "intake.ingest")).scalar()
         assert ingests == BOXED
         report = fsck(conn, case.originals)

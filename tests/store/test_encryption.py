@@ -219,6 +219,7 @@ def test_kill_9_during_an_encrypted_ingest_then_rerun(tmp_path: Path, monkeypatc
     import sqlalchemy as sa
 
     from leakdesk.store import tables as t
+    from leakdesk.store.originals import PACK_MEDIA_TYPE
     from tests.intake.conftest import RU_TEXT, mbox_bytes, raw_message, with_attachment
 
     monkeypatch.setenv(encryption.PASSPHRASE_ENV, str(write_passphrase(tmp_path)))
@@ -228,8 +229,11 @@ def test_kill_9_during_an_encrypted_ingest_then_rerun(tmp_path: Path, monkeypatc
         data = (with_attachment(RU_TEXT.encode() * 3, f"notes-{i}.txt", "text", "plain", message_id=f"<k{i}@x>")
                 if i % 10 == 0 else raw_message(f"Letter {i}. {RU_TEXT}".encode(), message_id=f"<k{i}@x>"))
         (inbox / f"{i:04d}.eml").write_bytes(data)
-    (inbox / "zz.mbox").write_bytes(mbox_bytes(
-        [raw_message(f"Boxed letter {i}.\n".encode(), message_id=f"<kb{i}@x>") for i in range(300)]))
+    (inbox / "zz.mbox").write_bytes(mbox_bytes(  # every 10th with an attachment: they go to sealed packs
+        [with_attachment(f"Boxed notes {i}.\n".encode() * 30, f"boxed-{i}.txt", "text", "plain",
+                         message_id=f"<kb{i}@x>")
+         if i % 10 == 0 else raw_message(f"Boxed letter {i}.\n".encode(), message_id=f"<kb{i}@x>")
+         for i in range(300)]))
     with Case.init(tmp_path / "case", encrypted=True, kdf=FAST_KDF) as made:
         assert made.key is not None
         db_key = made.key.database_key()
@@ -246,17 +250,20 @@ def test_kill_9_during_an_encrypted_ingest_then_rerun(tmp_path: Path, monkeypatc
             proc.send_signal(signal.SIGKILL)
         proc.wait()
         seen.append(_count_dispatches(tmp_path / "case", db_key))
-    assert any(0 < n < 366 for n in seen), f"no kill landed in the middle of the work: {seen}"
+    assert any(0 < n < 396 for n in seen), f"no kill landed in the middle of the work: {seen}"
     assert subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600).returncode == 0
     with Case.open(tmp_path / "case") as case, case.connect() as conn:
         d = t.dispatch.c
         assert conn.execute(sa.select(sa.func.count()).where(d.parent_id.is_(None), d.kind == "email")).scalar() \
             == 360  # every message exactly once
-        assert conn.execute(sa.select(sa.func.count()).where(d.parent_id.is_not(None))).scalar() == 6
+        assert conn.execute(sa.select(sa.func.count()).where(d.parent_id.is_not(None))).scalar() == 36
+        packs = set(conn.execute(sa.select(t.original.c.sha256)
+                                 .where(t.original.c.media_type == PACK_MEDIA_TYPE)).scalars())
+        assert packs  # the mbox's attachments are in a pack (or more, one per batch that got that far)
         assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
         report = case.fsck()
         assert report.ok, report
-        for sha in conn.execute(sa.select(t.original.c.sha256)).scalars():  # a slice is inside its sealed mbox
+        for sha in conn.execute(sa.select(t.original.c.sha256)).scalars():  # a slice is inside its sealed mbox/pack
             found = case.originals.slice_of(sha)
             stored = case.originals.path(sha if found is None else found.container)
             assert stored.read_bytes().startswith(encryption.MAGIC)

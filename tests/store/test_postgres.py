@@ -233,3 +233,15 @@ def test_header_rows_move_to_one_row_per_dispatch_and_back_on_postgres(pg_case: 
     from tests.store.test_dispatch_headers import check_headers_round_trip
 
     check_headers_round_trip(pg_case, tmp_path)
+
+
+def test_attachments_packed_read_and_checked_on_postgres(pg_case: Case, tmp_path: Path) -> None:
+    from tests.store.test_packs import test_attachments_of_a_batch_are_one_pack_read_and_verified_through_it
+
+    test_attachments_of_a_batch_are_one_pack_read_and_verified_through_it(pg_case, tmp_path)
+
+
+def test_fsck_names_the_letters_of_an_edited_pack_on_postgres(pg_case: Case, tmp_path: Path) -> None:
+    from tests.store.test_packs import test_fsck_names_the_letters_whose_attachments_a_damaged_pack_holds
+
+    test_fsck_names_the_letters_whose_attachments_a_damaged_pack_holds(pg_case, tmp_path, "edit")
