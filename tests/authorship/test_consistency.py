@@ -92,3 +92,29 @@ def test_rare_features_weigh_less_than_frequent_ones() -> None:
     rows = hellinger_rows(np.array([[0.30, 0.0], [0.40, 0.0005], [0.35, 0.0]]))
     assert np.allclose(np.linalg.norm(rows, axis=1), 1.0)
     assert abs(rows[1, 0]) > 2 * abs(rows[1, 1]), rows
+
+
+def test_a_metric_stretches_the_features_it_names() -> None:
+    # Equal weights leave the analysis as it is; a metric that keeps only the features of one family's most
+    # frequent feature changes that family's evidence (the hook the learnt metrics of benchmarks/ use).
+    series, refs = _series()
+    plain = series_consistency(series, refs)
+    seen: list[int] = []
+
+    def equal(vocabulary: list[str]) -> np.ndarray:
+        seen.append(len(vocabulary))
+        return np.ones(len(vocabulary))
+
+    same = series_consistency(series, refs, weights={"characters": equal})
+    assert plain is not None and same is not None and seen and seen[0] > 100
+    assert np.allclose(plain.probability, same.probability)
+
+    def first_only(vocabulary: list[str]) -> np.ndarray:
+        w = np.full(len(vocabulary), 1e-6)
+        w[0] = 1.0
+        return w
+
+    other = series_consistency(series, refs, weights={"characters": first_only})
+    assert other is not None
+    assert not np.allclose(plain.evidence[3]["characters"], other.evidence[3]["characters"])
+    assert [e["word-forms"] for e in plain.evidence] == [e["word-forms"] for e in other.evidence]

@@ -53,15 +53,22 @@ class Consistency:
     pairwise: np.ndarray  # letter x letter: P(same writer) of the two letters alone, on the same features and pool
 
 
-def _matrix(profiles: list[TextProfile], family: str) -> np.ndarray:
+# family -> the weight of each feature of a vocabulary (most frequent first): a learnt metric, as tried in
+# benchmarks/series_metrics.py
+Weights = dict[str, Callable[[list[str]], np.ndarray]]
+
+
+def _matrix(profiles: list[TextProfile], family: str, weights: Weights | None = None) -> np.ndarray:
     get, size, _ = FAMILIES[family]
     counters = [get(p) for p in profiles]
     vocab = top_vocabulary(counters, size)
     M = np.stack([vectorize(c, vocab) for c in counters]).astype(np.float64)
-    return hellinger_rows(M)
+    if weights is None or family not in weights:
+        return hellinger_rows(M)
+    return hellinger_rows(M, np.sqrt(weights[family](list(vocab))))
 
 
-def hellinger_rows(frequencies: np.ndarray) -> np.ndarray:
+def hellinger_rows(frequencies: np.ndarray, scale: np.ndarray | None = None) -> np.ndarray:
     """Square roots of relative frequencies, centred on the texts' mean, each row of unit length.
 
     The square root (Hellinger) damps the frequent features without blowing up the rare ones, as z-scores over a
@@ -70,6 +77,8 @@ def hellinger_rows(frequencies: np.ndarray) -> np.ndarray:
     """
     Z = np.sqrt(np.maximum(frequencies, 0.0))
     Z = Z - Z.mean(axis=0)
+    if scale is not None:  # a learnt metric: each feature's axis stretched by its reliability
+        Z = Z * scale
     return Z / (np.linalg.norm(Z, axis=1, keepdims=True) + 1e-12)
 
 
@@ -114,7 +123,10 @@ def _robust(values: np.ndarray) -> tuple[float, float]:
 
 
 def series_consistency(
-    letters: list[TextProfile], references: list[TextProfile], excluded: np.ndarray | None = None
+    letters: list[TextProfile],
+    references: list[TextProfile],
+    excluded: np.ndarray | None = None,
+    weights: Weights | None = None,
 ) -> Consistency | None:
     """Score every letter of a series against the others, calibrated on the reference pool; None when the series
     or the pool is too small for this (see MIN_LETTERS, MIN_REFERENCES)."""
@@ -132,7 +144,7 @@ def series_consistency(
     separations = []
     pair_llr = np.zeros((n, n))
     for family in FAMILIES:
-        Z = _matrix(texts, family)
+        Z = _matrix(texts, family, weights)
         pair_llr += _pairwise_llr(Z, n, full[:n, :n]) / len(FAMILIES)
         alone, paired, partner = _statistics(Z, n, full)
         # One statistic per family, on the letters' own scale; the references scored in the same way.
