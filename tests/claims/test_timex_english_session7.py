@@ -82,3 +82,26 @@ def test_the_last_week_of_a_month_is_not_the_week_before_the_letter() -> None:
     found = find_timexes("The last week of June was hot.", "en", LETTER)
     assert [(t.text, t.value) for t in found] == [("June", "2022-06")]
     assert value_of("Prices fell in the last year of his term and last week.", "last week")[1] == "2022-W41"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # the clause goes on past a decimal point and the periods of "vs." and "U.S.": "will" still speaks of March
+        "Sales will rise 1.5% in March.",
+        "The court will hear Smith vs. Jones in March.",
+        # "succeed", "need", "proceed" are no past tense: "will" is the clause's tense
+        "Mr. Lee, 52 years old, will succeed Anna Ortiz in March.",
+    ],
+)
+def test_a_future_clause_is_read_whole(sentence: str) -> None:
+    assert value_of(sentence, "March")[1] == "2023-03"
+
+
+def test_sentence_ends_and_past_verbs() -> None:
+    from leakdesk.claims.timex.en import PAST, SENTENCE_END
+
+    text = "He met Roe vs. Wade in the U.S. on Jan. 5. Then; rates rose 1.5% at Acme Inc. today"
+    assert SENTENCE_END.positions(text, 0, len(text)) == [text.index(". Then"), text.index("; rates")]
+    words = "need indeed proceed exceed succeed speed feed succeeded exceeded needed rained"
+    assert [m.group() for m in PAST.finditer(words)] == ["succeeded", "exceeded", "needed", "rained"]

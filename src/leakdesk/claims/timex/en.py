@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 
 from . import calendar as cal
-from .engine import Context, Result, Rule, rule
+from .engine import Context, Result, Rule, SentenceEnd, rule
 from .numbers import EN_ORDINAL, en_ordinal
 
 RULES: list[Rule] = []
@@ -48,8 +48,15 @@ FUTURE = re.compile(r"\b(will|'ll|shall|going to|scheduled|to be held|is due|are
 PAST = re.compile(r"\b(?:was|were|had|did|said|told|made|took|came|went|got|gave|began|became|bought|sold|paid|met|"
                   r"left|lost|won|saw|knew|thought|found|held|led|fell|rose|brought|sent|spent|built|wrote|ran|stood|"
                   r"felt|kept|struck|fought|caught|sought|chose|drove|flew|grew|threw|broke|spoke|stole|fled|"
-                  r"(?!(?:ne|indee|procee|excee|succee|spee|fee|bree|blee|gree|hundr|s|b|r|w|schedul|plann|expect|"
+                  r"(?!(?:ne|inde|proce|exce|succe|spe|fe|bre|ble|gre|hundr|s|b|r|w|schedul|plann|expect|"
                   r"intend|slat)ed\b)[a-z]{2,}ed)\b")
+# the end of a sentence: ";", "!", "?", a line break, or a period before a space or the end, unless it closes an
+# abbreviation ("vs.", "Ala.", "Inc.", "Jan.", an initial as in "U.S." or "John F. Kennedy"); a decimal point is none
+ABBREVIATIONS = ("Mr|Mrs|Ms|Dr|Prof|St|Mt|Ft|vs|Inc|Corp|Co|Ltd|Bros|Jr|Sr|Gov|Sen|Rep|Gen|Col|Lt|Sgt|Capt|Adm|Rev|"
+                 "No|Nos|approx|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Fri|Sat|Sun|Ala|Ariz|"
+                 "Ark|Calif|Colo|Conn|Del|Fla|Ga|Ill|Ind|Kan|Ky|La|Md|Mass|Mich|Minn|Miss|Mo|Mont|Neb|Nev|Okla|Ore|Pa|"
+                 "Tenn|Tex|Va|Vt|Wash|Wis|Wyo|[A-Z]")  # fmt: skip
+SENTENCE_END = SentenceEnd(ABBREVIATIONS)
 # a deadline or a start ("extended through January", "effective Feb. 1") or a conditional keeps the near reading
 FORWARD_BEFORE = re.compile(r"\b(?:through|until|till|by|effective|payable|due|before|to)\s+$", re.I)
 # a verb in the present tense naming a scheduled event just before a weekday or a month: "talks resume Monday", "the

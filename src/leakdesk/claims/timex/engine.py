@@ -39,6 +39,26 @@ class FutureCue(Protocol):
     def search(self, text: str, /) -> object: ...
 
 
+@dataclass(frozen=True)
+class SentenceEnd:
+    """Where sentences end: ";", "!", "?", a line break, or a period before a space or the end of the text that does
+    not close one of `abbreviations` (a regex of words: "vs", "Ala", "[A-Z]" for initials such as "U.S.")."""
+
+    abbreviations: str
+
+    def positions(self, text: str, start: int, stop: int) -> list[int]:
+        """Offsets of the sentence-ending characters in text[start:stop]."""
+        word = re.compile(rf"(?:^|\W)(?:{self.abbreviations})$")
+        found = []
+        for e in _END_CANDIDATE.finditer(text, start, stop):
+            if e.group() != "." or not word.search(text, max(0, e.start() - 10), e.start()):
+                found.append(e.start())
+        return found
+
+
+_END_CANDIDATE = re.compile(r"[;!?\n]|\.(?=\s|$)")
+
+
 class NoAnchor(Exception):
     """Raised inside a rule when a relative expression needs the anchor and there is none."""
 
@@ -52,6 +72,9 @@ class Context:
     future_words: FutureCue
     used_anchor: bool = False
     past_words: FutureCue | None = None  # past-tense forms, where a language's rules use them
+    # where a language's rules give one: a period that ends a sentence (not that of "vs.", "Ala.", "1.5" or "U.S.");
+    # without it every period, semicolon, "!", "?" and line break ends the clause
+    sentence_end: SentenceEnd | None = None
 
     def need_anchor(self) -> dt.date:
         if self.anchor is None:
@@ -63,6 +86,11 @@ class Context:
         """Where the clause around the match starts and ends: the sentence's punctuation, at most 100 characters
         before the match and 50 after it."""
         text = self.text
+        if self.sentence_end is not None:
+            start, stop = max(m.start() - 100, 0), min(m.end() + 50, len(text))
+            before = self.sentence_end.positions(text, start, m.start())
+            after = self.sentence_end.positions(text, m.end(), stop)
+            return (before[-1] + 1 if before else start), (after[0] if after else stop)
         left = max(max(text.rfind(c, 0, m.start()) for c in ".;!?\n") + 1, m.start() - 100, 0)
         stops = [p for p in (text.find(c, m.end()) for c in ".;!?\n") if p >= 0]
         return left, min([*stops, m.end() + 50, len(text)])
