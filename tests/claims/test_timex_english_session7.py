@@ -105,3 +105,17 @@ def test_sentence_ends_and_past_verbs() -> None:
     assert SENTENCE_END.positions(text, 0, len(text)) == [text.index(". Then"), text.index("; rates")]
     words = "need indeed proceed exceed succeed speed feed succeeded exceeded needed rained"
     assert [m.group() for m in PAST.finditer(words)] == ["succeeded", "exceeded", "needed", "rained"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value"),
+    [
+        # a month that opens its sentence goes with the sentence's verb, however far it stands
+        ("In January, a week after the anniversary of the Smith vs. Jones ruling, a fire in Mobile, Ala., destroyed "
+         "the plant.", "2022-01"),
+        ("In March, after a long and bitter dispute between the two largest unions of the port, the new contract "
+         "will take effect.", "2023-03"),
+    ],
+)  # fmt: skip
+def test_a_month_that_opens_its_sentence_takes_the_sentence_verb(sentence: str, value: str) -> None:
+    assert value_of(sentence, sentence.split(",")[0].removeprefix("In "))[1] == value

@@ -57,6 +57,7 @@ class SentenceEnd:
 
 
 _END_CANDIDATE = re.compile(r"[;!?\n]|\.(?=\s|$)")
+_OPENING = re.compile(r"\s*(?:[Ii]n|[Bb]y|[Oo]n|[Ee]arly|[Ll]ate)?\s*")  # what may open a sentence before its timex
 
 
 class NoAnchor(Exception):
@@ -87,10 +88,15 @@ class Context:
         before the match and 50 after it."""
         text = self.text
         if self.sentence_end is not None:
-            start, stop = max(m.start() - 100, 0), min(m.end() + 50, len(text))
+            start = max(m.start() - 100, 0)
             before = self.sentence_end.positions(text, start, m.start())
+            left = before[-1] + 1 if before else start
+            # an expression that opens its sentence ("In January, a week after ..., a bombing killed ...") goes with
+            # the sentence's verb, however far: the clause reaches the sentence's end (at most 250 characters)
+            opens = bool(before or start == 0) and _OPENING.fullmatch(text, left, m.start()) is not None
+            stop = min(m.end() + (250 if opens else 50), len(text))
             after = self.sentence_end.positions(text, m.end(), stop)
-            return (before[-1] + 1 if before else start), (after[0] if after else stop)
+            return left, (after[0] if after else stop)
         left = max(max(text.rfind(c, 0, m.start()) for c in ".;!?\n") + 1, m.start() - 100, 0)
         stops = [p for p in (text.find(c, m.end()) for c in ".;!?\n") if p >= 0]
         return left, min([*stops, m.end() + 50, len(text)])
