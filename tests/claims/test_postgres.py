@@ -23,7 +23,10 @@ def pg_case(tmp_path: Path, fresh_postgres_url: str):  # type: ignore[no-untyped
 def test_claims_round_trip_on_postgres(runner, pg_case: Case, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     dispatch_id, text_id = add_letter(pg_case, RU)
     add_translation(pg_case, dispatch_id, text_id, RU_SEGMENTS)
-    add_letter(pg_case, "In October 2021 Sergei Ivanov moved the helicopters to Etorofu.", language="en", subject="b")
+    # the first letter's transfer told again with another month: a conflict by meaning (the same man preparing a
+    # transfer and later making one was matched by name alone until 2026-12-03; it is not one event told twice)
+    add_letter(pg_case, "Last October Sergei Ivanov of the FSB was preparing to move helicopters to Etorofu.",
+               language="en", subject="b")
     entities = json.loads(invoke(runner, "entities", pg_case.root, "--json").stdout)
     island = next(e for e in entities if e["name"] == "Iturup")
     assert island["mentions"] == 3  # Итуруп, its translation, Etorofu

@@ -1,10 +1,11 @@
 """All dated claims of a case on one time axis, with conflicts between letters marked.
 
-"Same event", in one of two ways: two claims from different letters that name at least one common entity (actor
-or place) and whose wording is similar (rapidfuzz token-set ratio on their English text, or on the originals when
-both are in one language); or two claims that speak of the same thing (a noun in common that is not a time word —
-«учения», "helicopters") and are close in meaning (the multilingual sentence encoder, so a Russian and an English
-claim compare too). If such claims give time intervals that do not overlap, they are a conflict.
+"Same event": two claims from different letters that are close in meaning — the best cosine of the multilingual
+sentence encoder between their clauses, so a Russian and an English claim compare too, with or without a
+translation, and an event retold in one clause of a longer sentence is still found — and that are not set in two
+different places. If such claims give time intervals that do not overlap, they are a conflict. (Until 2026-12-03:
+shared names with similar wording, or a shared noun at a lower cosine; both matched the same general's, port's or
+sum's other events: see BENCHMARKS.md, "Claim matching across letters".)
 """
 
 from __future__ import annotations
@@ -15,15 +16,18 @@ import re
 from pathlib import Path
 from typing import Any
 
-from rapidfuzz import fuzz
-
+from leakdesk.claims.aliases import name_key
 from leakdesk.claims.claims import list_claims
 from leakdesk.store.records import dispatches
 from leakdesk.templates import render
 
-SIMILAR_MIN = 60
-MEANING_MIN = 0.4  # encoder cosine of two tellings of one event (unrelated claims of a letter series: mostly < 0.4)
-_WORD = re.compile(r"\w{4,}")
+# Best clause-to-clause encoder cosine of two claims (originals, any language) that tell one event: chosen on the
+# dev pairs of benchmarks/data/claims-same-event (tellings 0.62-0.92; other events that share a name, day or sum
+# 0.33-0.77, most below 0.68).
+SAME_EVENT_MIN = 0.68
+_CLAUSE_BREAK = re.compile(r"[,;:()«»\"“”]|\s[—–-]\s")
+CLAUSE_WORDS = 3  # shorter pieces ("как считали", "in fact") carry no event of their own
+CLAUSE_BLOCK = 256  # claims whose clauses are compared with all others at once
 _TIME_NOUNS = {"год", "месяц", "неделя", "день", "время", "январь", "февраль", "март", "апрель", "май", "июнь",
                "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь", "лето", "осень", "зима", "весна",
                "начало", "конец", "середина", "year", "month", "week", "time", "january", "february", "march",
@@ -33,10 +37,6 @@ _TIME_NOUNS = {"год", "месяц", "неделя", "день", "время",
                "прошлое", "будущее", "раз", "дело", "вещь", "человек", "люди", "слово", "письмо", "вопрос", "случай",
                "момент", "образ", "часть", "past", "future", "thing", "way", "people", "letter", "question", "case",
                "part", "word"}
-
-
-def _words(text: str) -> str:
-    return " ".join(w.lower() for w in _WORD.findall(text))
 
 
 def _comparable(a: dict[str, Any], b: dict[str, Any]) -> tuple[str, str] | None:
@@ -87,7 +87,7 @@ def _same_event_words(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
 def find_conflicts(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Pairs of claims from different letters about one event whose times do not overlap."""
     dated = [c for c in items if c["time"]["start"]]
-    meaning = _meaning(dated)
+    meaning = meaning_matrix(dated)
     out = []
     for i, a in enumerate(dated):
         for j in range(i + 1, len(dated)):
@@ -96,33 +96,60 @@ def find_conflicts(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 continue
             if a["time"]["start"] <= b["time"]["end"] and b["time"]["start"] <= a["time"]["end"]:
                 continue  # the times agree
-            shared = sorted(set(a["actors"] + a["places"]) & set(b["actors"] + b["places"]))
-            texts = _comparable(a, b)
-            similarity = fuzz.token_set_ratio(_words(texts[0]), _words(texts[1])) if shared and texts else 0.0
-            conflict = {"claims": [a["id"], b["id"]], "dispatches": [a["dispatch_id"], b["dispatch_id"]],
-                        "times": [a["time"]["value"], b["time"]["value"]]}
-            if similarity >= SIMILAR_MIN:
-                out.append({**conflict, "shared": shared, "similarity": round(similarity, 1), "by": "names"})
-            elif (meaning is not None and meaning[i, j] >= MEANING_MIN and not _elsewhere(a, b)
-                  and (event := _same_event_words(a, b))):
-                out.append({**conflict, "shared": event, "similarity": round(float(meaning[i, j]) * 100, 1),
-                            "by": "meaning"})
+            if (same := same_event(a, b, None if meaning is None else float(meaning[i, j]))) is not None:
+                out.append({"claims": [a["id"], b["id"]], "dispatches": [a["dispatch_id"], b["dispatch_id"]],
+                            "times": [a["time"]["value"], b["time"]["value"]], **same})
     return out
 
 
+def same_event(a: dict[str, Any], b: dict[str, Any], meaning: float | None) -> dict[str, Any] | None:
+    """Why two claims tell one event ({"shared", "similarity", "by"}), or None; `meaning` is from meaning_matrix.
+
+    Close in meaning (SAME_EVENT_MIN) and not set in two different places. Shared names or nouns alone say little:
+    the same general, port, day or sum recur across a series in different events. What they share is reported.
+    """
+    if meaning is None or meaning < SAME_EVENT_MIN or _elsewhere(a, b):
+        return None
+    keys_b = {name_key(n) for n in b["actors"] + b["places"]}
+    names = sorted({n for n in a["actors"] + a["places"] if name_key(n) in keys_b})
+    return {"shared": names or _same_event_words(a, b), "similarity": round(meaning * 100, 1), "by": "meaning"}
+
+
 def _elsewhere(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    """Both claims say where, and not the same place: exercises on Iturup and exercises on Kunashir are two events."""
-    return bool(a["places"] and b["places"] and not set(a["places"]) & set(b["places"]))
+    """Both claims say where, and not the same place: exercises on Iturup and exercises on Kunashir are two events.
+
+    Places compare by their transliterated key, so «Корсаков» in a Russian letter is Korsakov in an English one.
+    """
+    keys_a, keys_b = {name_key(p) for p in a["places"]}, {name_key(p) for p in b["places"]}
+    return bool(keys_a and keys_b and not keys_a & keys_b)
 
 
-def _meaning(items: list[dict[str, Any]]) -> Any:
-    """Cosine similarity of every pair of claims (originals; the encoder is multilingual)."""
+def meaning_matrix(items: list[dict[str, Any]]) -> Any:
+    """Closeness in meaning of every pair of claims: the best cosine between their clauses (originals; the encoder
+    is multilingual). A letter that tells an event again often tells it in one clause of a longer sentence."""
     if len(items) < 2:
         return None
+    import numpy as np
+
     from leakdesk.language.encoder import encode
 
-    vectors = encode([c["text"] for c in items])
-    return vectors @ vectors.T
+    pieces = [clauses(c["text"]) for c in items]
+    vectors = encode([p for ps in pieces for p in ps])
+    starts = np.concatenate([[0], np.cumsum([len(ps) for ps in pieces])[:-1]])
+    out = np.empty((len(items), len(items)), np.float32)
+    for first in range(0, len(items), CLAUSE_BLOCK):  # a block of claims at a time: pieces x pieces can be large
+        last = min(first + CLAUSE_BLOCK, len(items))
+        end = starts[last] if last < len(items) else len(vectors)
+        block = np.maximum.reduceat(vectors[starts[first] : end] @ vectors.T, starts, axis=1)
+        out[first:last] = np.maximum.reduceat(block, starts[first:last] - starts[first], axis=0)
+    return out
+
+
+def clauses(text: str) -> list[str]:
+    """The sentence, its parts between commas, colons, brackets, quotes and dashes (three words or more), and each
+    two neighbouring parts together."""
+    parts = [p.strip() for p in _CLAUSE_BREAK.split(text) if len(p.split()) >= CLAUSE_WORDS]
+    return list(dict.fromkeys([text, *parts, *(f"{a} {b}" for a, b in zip(parts, parts[1:], strict=False))]))
 
 
 def _letters(case: Any) -> dict[int, dict[str, Any]]:
