@@ -49,6 +49,17 @@ def test_timeline_shows_claims_with_intervals_and_letters(sample_case) -> None: 
     assert august[0]["modality"] == "preparing"
 
 
+def test_the_planted_september_october_contradiction_is_a_conflict_and_the_war_claims_are_not(sample_case) -> None:  # type: ignore[no-untyped-def]
+    from leakdesk.claims.timeline import build_timeline
+
+    timeline = build_timeline(sample_case)
+    text = {i["id"]: i["text"] for i in timeline["items"]}
+    told = [sorted(c["times"]) for c in timeline["conflicts"]
+            if all("учения" in text[k] for k in c["claims"])]
+    assert told == [["2021-09", "2021-10"]], "the exercises told in September (attachment) and October (letter 13)"
+    assert not [c for c in timeline["conflicts"] if any("Войны с Японией" in text[k] for k in c["claims"])]
+
+
 def test_ftm_export_of_the_sample_validates(sample_case, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from followthemoney import model
 
