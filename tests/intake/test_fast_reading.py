@@ -22,7 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leakdesk.intake import charsets
+from leakdesk.intake import anomalies, charsets
 from leakdesk.intake import headers as hdr
 from leakdesk.intake.readers import eml
 from leakdesk.intake.reading import Extracted, Limits, ReadContext
@@ -279,3 +279,68 @@ def test_printable_header_blocks_split_as_split_headers_splits_them(lines: list[
         pairs, canonical, body_start = found
         assert (pairs, body_start) == eml._simple_split(data)
         assert canonical == all(hdr.decode_header(value) == value for _name, value in pairs)
+
+
+FACT_NAMES = ["To", "to", "CC", "Cc", "Subject", "From", "Message-ID", "Date", "X-Mailer", "Received"]
+FACT_VALUES = ["desk@example.org", "  two  spaces ", "", "Folded\n line", "<m1@example.org>",
+               "Tue, 03 Aug 2021 14:05:00 +0300", "=?utf-8?q?caf=C3=A9?=", "not a date"]
+
+
+def _reference_facts(headers: list[tuple[str, str, str | None]]) -> tuple[object, ...]:
+    """What the dispatch row takes from a header list, written the plain way: the first of each name, whitespace
+    collapsed, the decoded value unless there is none; every To and Cc in order."""
+    def first(name: str, raw: bool = False) -> str | None:
+        for n, r, d in headers:
+            if n.lower() == name:
+                value = r if raw or d is None else d
+                return " ".join(value.split()) or None
+        return None
+    recipients = "; ".join(d for n, _r, d in headers if n.lower() in ("to", "cc") and d) or None
+    return (first("message-id", raw=True), first("subject"), first("from"), recipients,
+            hdr.parse_date(first("date", raw=True))[0])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(FACT_NAMES), st.sampled_from(FACT_VALUES), st.booleans()), max_size=9))
+def test_header_facts_are_the_first_of_each_name_and_every_recipient(rows: list[tuple[str, str, bool]]) -> None:
+    """`_header_facts` (counts, first positions, decoded text taken as already collapsed) answers as the plain
+    reading of the headers, with To and Cc any number of times and headers with no decoded form."""
+    headers = [(name, value, hdr.decode_header(value) if decoded else None) for name, value, decoded in rows]
+    ex = Extracted(kind="email", media_type="message/rfc822", headers=headers)
+    eml._header_facts(ex, [name.lower() for name, _r, _d in headers])
+    assert (ex.message_id, ex.subject, ex.sender, ex.recipients, ex.date) == _reference_facts(headers)
+
+
+@given(st.lists(st.tuples(st.sampled_from(["Subject", "to", "N" * 250, "X-" + "y" * 199]), st.text(max_size=5)),
+                max_size=5))
+def test_header_columns_are_the_names_cut_to_200_characters_and_the_values(headers: list[tuple[str, str]]) -> None:
+    names, values = eml._columns(headers)
+    assert list(names) == [name[:200] for name, _value in headers]
+    assert list(values) == [value for _name, value in headers]
+
+
+RECEIVED_PIECES = ["from a by b", ";", "; ", " ;", "Tue, 03 Aug 2021 14:06:00 +0300", "3 Aug 2021 14:06:00 -0000",
+                   "\n\t", "  ", "\u2028", "\x85", "id 42", "x;y", "not a date", "\t"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(RECEIVED_PIECES), max_size=6).map("".join), max_size=3))
+def test_received_dates_are_what_the_pattern_after_the_last_semicolon_finds(received: list[str]) -> None:
+    """`_received_times` (rpartition of the collapsed value) reads the dates the regex it replaced found."""
+    pattern = re.compile(r";\s*([^;]+?)\s*$", re.S)
+    expected = []
+    for value in received:
+        match = pattern.search(" ".join(value.split()))
+        if match:
+            try:
+                expected.append(hdr.parse_datetime(match.group(1)))
+            except (TypeError, ValueError):
+                continue
+    assert anomalies._received_times(received) == expected
+
+
+@pytest.mark.parametrize("label", ["utf-8", " UTF8 ", '"koi8-r"', "x-unknown", "", None, "windows-1251", "CP866"])
+def test_a_charset_label_normalises_the_same_from_the_cache(label: str | None) -> None:
+    uncached = charsets.normalise.__wrapped__(label)
+    assert charsets.normalise(label) == uncached
+    assert charsets.normalise(label) == uncached

@@ -15,7 +15,6 @@ Header = tuple[str, str, str | None]  # name, raw value, decoded value
 
 DESKTOP_CLIENTS = re.compile(r"outlook|thunderbird|the bat|apple mail|evolution|kmail|mutt|claws", re.I)
 WEBMAIL_HOP = re.compile(r"\bwith\s+(?:HTTPS?|webmail)\b|roundcube|squirrelmail|horde|rainloop", re.I)
-RECEIVED_DATE = re.compile(r";\s*([^;]+?)\s*$", re.S)
 MAX_CLOCK_SKEW = timedelta(hours=12)
 
 
@@ -33,12 +32,15 @@ def _values(headers: list[Header], lowered: list[str], name: str) -> list[str]:
 
 
 def _received_times(received: list[str]) -> list[datetime]:
+    """The dates at the end of Received hops (after their last ";"), where they can be read."""
     times = []
     for value in received:
-        match = RECEIVED_DATE.search(" ".join(value.split()))
-        if match:
+        # what re.search(r";\s*([^;]+?)\s*$", joined, re.S) finds: the joined text ends in no white space, so the
+        # date is what follows its last ";", the one space after it taken off
+        _head, semicolon, date = " ".join(value.split()).rpartition(";")
+        if semicolon and date:
             try:
-                times.append(parse_datetime(match.group(1)))
+                times.append(parse_datetime(date.lstrip()))
             except (TypeError, ValueError):
                 continue
     return times

@@ -38,8 +38,10 @@ class Decoded:
     replaced: int = 0  # byte sequences that were not valid and became U+FFFD
 
 
+@lru_cache(maxsize=512)
 def normalise(label: str | None) -> str | None:
-    """A Python codec name for a charset label, or None when the label is missing or unknown."""
+    """A Python codec name for a charset label, or None when the label is missing or unknown (looked up once per
+    label: a mailbox repeats a handful)."""
     if not label:
         return None
     label = label.strip().strip('"').lower()

@@ -116,7 +116,9 @@ def read_simple(data: bytes, ctx: ReadContext) -> Extracted | None:
     printable = _printable_headers(data, ctx.limits.max_header_chars)
     if printable is not None:
         headers, canonical, body_start = printable
-        lowered = [name[:200].lower() for name, _value in headers]  # as _read_headers names them
+        names, values = _columns(headers)
+        # as _read_headers names them; a name holds no newline, so one lower() of them all lower-cases each
+        lowered = "\n".join(names).lower().split("\n") if names else []
     else:
         split = _simple_split(data)
         if split is None:
@@ -142,14 +144,24 @@ def read_simple(data: bytes, ctx: ReadContext) -> Extracted | None:
         _read_headers(headers, ctx, ex, hints)
     else:  # printable ASCII within the limit: nothing to escape, report or truncate (see _read_headers)
         if canonical:
-            ex.headers = [(name[:200], value, value) for name, value in headers]
+            ex.headers = list(zip(names, values, values, strict=True))
         else:
-            ex.headers = [(name[:200], value, hdr.decode_header(value, hints) if "=?" in value
-                           else " ".join(value.split())) for name, value in headers]
+            ex.headers = [(name, value, hdr.decode_header(value, hints) if "=?" in value
+                           else " ".join(value.split())) for name, value in zip(names, values, strict=True)]
         _header_facts(ex, lowered, first)
     _add_body(ex, ctx, data[body_start:], charset, "1", ctype, "body")
     ex.children = []
     return ex
+
+
+def _columns(headers: list[tuple[str, str]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the names, cut to 200 characters as _read_headers cuts them, the values) of a header list."""
+    if not headers:
+        return (), ()
+    names, values = zip(*headers, strict=True)
+    if max(map(len, names)) > 200:
+        names = tuple(name[:200] for name in names)
+    return names, values
 
 
 @lru_cache(maxsize=1024)
@@ -318,32 +330,40 @@ def _header_facts(ex: Extracted, lowered: list[str], first: dict[str, int] | Non
     first header stands, if already known): Message-ID, Subject, From, recipients, date, header anomalies."""
     if first is None:
         first = _first_index(lowered)
-    ex.message_id = _first(ex, first, "message-id", raw=True)
-    ex.subject = _first(ex, first, "subject")
-    ex.sender = _first(ex, first, "from")
-    if lowered.count("to") <= 1 and lowered.count("cc") <= 1:  # the usual letter: at most one of each
-        at = sorted(first[name] for name in ("to", "cc") if name in first)
-        recipients = [d for d in (ex.headers[i][2] for i in at) if d]
+    headers = ex.headers
+    ex.message_id = _first_raw(headers, first.get("message-id"))
+    ex.subject = _first_decoded(headers, first.get("subject"))
+    ex.sender = _first_decoded(headers, first.get("from"))
+    to, cc = lowered.count("to"), lowered.count("cc")
+    if to + cc <= 1:  # the usual letter: one To (or one Cc), or neither
+        at = first.get("to") if to else first.get("cc")
+        ex.recipients = (headers[at][2] or None) if at is not None else None
     else:
-        recipients = [d for n, (_n, _r, d) in zip(lowered, ex.headers, strict=True) if n in ("to", "cc") and d]
-    ex.recipients = "; ".join(recipients) or None
-    date_raw = _first(ex, first, "date", raw=True)
-    ex.date, ex.date_utc, problem = hdr.parse_date(date_raw)
+        at_each = sorted((first["to"], first["cc"])) if to == cc == 1 else \
+            [i for i, name in enumerate(lowered) if name in ("to", "cc")]
+        ex.recipients = "; ".join(d for d in (headers[i][2] for i in at_each) if d) or None
+    ex.date, ex.date_utc, problem = hdr.parse_date(_first_raw(headers, first.get("date")))
     if problem:
         ex.details["date_problem"] = problem
-    warnings = anomalies.header_warnings(ex.headers, ex.date_utc, lowered)
+    warnings = anomalies.header_warnings(headers, ex.date_utc, lowered)
     if warnings:
         ex.details["header_warnings"] = warnings
 
 
-def _first(ex: Extracted, first: dict[str, int], name: str, raw: bool = False) -> str | None:
-    """The first header called `name` (`first`: where each lower-cased name first stands), whitespace collapsed."""
-    at = first.get(name)
+def _first_raw(headers: list[tuple[str, str, str | None]], at: int | None) -> str | None:
+    """The raw value of the header at `at` (if any), whitespace collapsed."""
+    return " ".join(headers[at][1].split()) or None if at is not None else None
+
+
+def _first_decoded(headers: list[tuple[str, str, str | None]], at: int | None) -> str | None:
+    """The header at `at` (if any) decoded, whitespace collapsed (decode_header's text already is), or its raw value
+    collapsed when it has no decoded form (a truncated over-long header)."""
     if at is None:
         return None
-    _n, r, d = ex.headers[at]
-    value = r if raw else (d if d is not None else r)
-    return " ".join(value.split()) or None
+    _n, raw, decoded = headers[at]
+    if decoded is not None:
+        return decoded or None
+    return " ".join(raw.split()) or None
 
 
 @dataclass
