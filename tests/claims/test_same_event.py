@@ -70,3 +70,12 @@ def test_the_matrix_is_the_same_whatever_the_block_size(monkeypatch: pytest.Monk
     monkeypatch.setattr(timeline, "CLAUSE_BLOCK", 2)
     assert np.allclose(meaning_matrix(items), whole) and np.allclose(whole, whole.T)
     assert np.allclose(np.diag(whole), 1.0, atol=1e-5)
+
+
+def test_one_event_told_with_two_dates_stays_close_in_meaning() -> None:
+    first = claim("В августе прошлого года Сергей Иванов из ФСБ готовил переброску вертолётов на Итуруп.")
+    again = claim("In October 2021 Sergei Ivanov of the FSB was preparing to move helicopters to Etorofu.", "en")
+    with_dates = float(meaning_matrix([first, again])[0, 1])
+    first["time"], again["time"] = {"text": "В августе прошлого года"}, {"text": "In October 2021"}
+    without = float(meaning_matrix([first, again])[0, 1])
+    assert with_dates < SAME_EVENT_MIN <= without  # the two months pulled the tellings apart

@@ -133,7 +133,7 @@ def meaning_matrix(items: list[dict[str, Any]]) -> Any:
 
     from leakdesk.language.encoder import encode
 
-    pieces = [clauses(c["text"]) for c in items]
+    pieces = [list(dict.fromkeys([*clauses(c["text"]), _without_time(c)])) for c in items]
     vectors = encode([p for ps in pieces for p in ps])
     starts = np.concatenate([[0], np.cumsum([len(ps) for ps in pieces])[:-1]])
     out = np.empty((len(items), len(items)), np.float32)
@@ -143,6 +143,13 @@ def meaning_matrix(items: list[dict[str, Any]]) -> Any:
         block = np.maximum.reduceat(vectors[starts[first] : end] @ vectors.T, starts, axis=1)
         out[first:last] = np.maximum.reduceat(block, starts[first:last] - starts[first], axis=0)
     return out
+
+
+def _without_time(claim: dict[str, Any]) -> str:
+    """The whole claim without its time expression: a conflict is one event told with two dates, and the dates must
+    not pull the two tellings apart (only the whole sentence: a clause without its date is often left empty)."""
+    text, when = claim["text"], (claim.get("time") or {}).get("text")
+    return " ".join(text.replace(when, " ").split()) if when and when in text else text
 
 
 def clauses(text: str) -> list[str]:
