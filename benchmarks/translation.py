@@ -1,6 +1,8 @@
 """Translation desk benchmark: alignment bead precision/recall, wrong-letter detection, engine throughput.
 
-    .venv/bin/python benchmarks/translation.py [--data benchmarks/data/alignment] [--sentences 200]
+    .venv/bin/python benchmarks/translation.py [--data benchmarks/data/alignment [DIR ...]] [--sentences 200]
+
+With several gold folders, each gets its own alignment scores and the wrong-letter test runs over all their texts.
 
 The alignment pairs in benchmarks/data/alignment were written for leakdesk (fictional letters with gold beads).
 The throughput figure uses a generated random-weight model: it measures the engine path (SentencePiece, batching,
@@ -124,17 +126,18 @@ def throughput(sentences: int) -> dict[str, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=HERE / "data" / "alignment")
+    parser.add_argument("--data", type=Path, nargs="+", default=[HERE / "data" / "alignment"])
     parser.add_argument("--sentences", type=int, default=200)
     args = parser.parse_args()
+    gold = [text for folder in args.data for text in _texts_of_gold(folder)]
     result = {
-        "alignment": alignment(args.data),
+        "alignment": alignment(args.data[0]) if len(args.data) == 1 else {d.name: alignment(d) for d in args.data},
         "wrong_letter": {
-            "gold pairs": wrong_letter(_texts_of_gold(args.data)),
+            "gold pairs": wrong_letter(gold),
             "sample letters": wrong_letter(_texts_of_sample()),
-            "gold pairs + sample letters": wrong_letter(_texts_of_gold(args.data) + _texts_of_sample()),
+            "gold pairs + sample letters": wrong_letter(gold + _texts_of_sample()),
         },
-        "alignment_speed": alignment_speed(args.data),
+        "alignment_speed": alignment_speed(args.data[0]),
         "engine_throughput": throughput(args.sentences),
     }
     print(json.dumps(result, indent=2, ensure_ascii=False))
