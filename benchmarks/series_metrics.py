@@ -6,13 +6,19 @@
 - `groups`: the coefficient of its group (family, kind of feature, rank band) in a logistic regression telling
   same-writer from different-writer pairs of texts, on each group's part of their cosine. English series: fitted on
   the pairs of the English development series whose writers the series does not draw on; Russian series: fitted on
-  the English development series only (the groups are named in terms every language shares).
+  the English development series only (the groups are named in terms every language shares);
+- `direct`: the same groups' weights fitted to the series themselves: coordinate ascent (one round, steps x2 and
+  x0.5, bounds 1/16-16) on the mean ranking AUC of the English series of --fit-seeds, computed from per-group Gram
+  matrices (`probabilities`); `unit` checks that this route with every weight 1 gives the shipped figures.
 
     python benchmarks/series_metrics.py --ru DATA/ru-rsd --en DATA/reuters-c50 --seeds 100-135 --method groups
+    python benchmarks/series_metrics.py --ru DATA/ru-rsd --en DATA/reuters-c50 --seeds 100-135 --method direct \
+        --fit-seeds 100-135
 """
 
 from __future__ import annotations
 
+import json
 import pickle
 import sys
 import time
@@ -32,6 +38,7 @@ from series_dev import (  # noqa: E402
     evaluate,
     load,
     owners_of,
+    seed_range,
     series_writers,
     show,
     text_writers,
@@ -271,11 +278,15 @@ class GroupsLeaveOut:
 
 def main(argv: list[str] | None = None) -> int:
     parser = arguments(__doc__ or "")
-    parser.add_argument("--method", choices=["fisher", "groups"], nargs="+", default=["groups"])
+    methods = ["fisher", "groups", "direct", "unit", "given"]
+    parser.add_argument("--method", choices=methods, nargs="+", default=["groups"])
     parser.add_argument("--power", type=float, nargs="+", default=[1.0], help="fisher: weight = ratio ** power")
     parser.add_argument("--fit-length", type=int, default=1000)
     parser.add_argument("--fit-cap", type=int, default=40, help="fisher: passages per writer")
     parser.add_argument("--C", type=float, nargs="+", default=[1.0], help="groups: inverse regularisation")
+    parser.add_argument("--weights", type=str, default="{}",
+                        help='given: group weights as JSON, e.g. {"characters/inner@0": 2} (others 1)')
+    parser.add_argument("--fit-seeds", type=seed_range, default=None, help="direct: the English series it is fitted on")
     args = parser.parse_args(argv)
     corpora = {k: v for k, v in (("ru", args.ru), ("en", args.en)) if v}
     t0 = time.perf_counter()
@@ -288,6 +299,20 @@ def main(argv: list[str] | None = None) -> int:
             print(show(f"groups C={C}", evaluate(items, groups, not args.no_null)), flush=True)
             if groups.fixed is not None:
                 print({f: w.table for f, w in groups.fixed.items()})
+    if "unit" in args.method:  # the Gram-matrix route with every weight 1 must give the shipped figures
+        unit = FittedGroups({f: np.ones(len(all_groups(f))) for f in FAMILIES})
+        print(show("groups all 1 (Gram route)", evaluate(items, unit, not args.no_null)), flush=True)
+    if "given" in args.method:
+        given = {f: np.ones(len(all_groups(f))) for f in FAMILIES}
+        for name, value in json.loads(args.weights).items():
+            family, _, group = name.partition("/")
+            given[family][all_groups(family).index(group)] = value
+        print(show(f"given {args.weights}", evaluate(items, FittedGroups(given), not args.no_null)), flush=True)
+    if "direct" in args.method:
+        en = [it for it in load({"en": corpora["en"]}, args.lengths, args.fit_seeds, args.cache)]
+        weights = fit_to_series([group_grams(it) for it in en])
+        print({f: dict(zip(all_groups(f), np.round(w, 3).tolist(), strict=True)) for f, w in weights.items()})
+        print(show("direct", evaluate(items, FittedGroups(weights), not args.no_null)), flush=True)
     if "fisher" in args.method:
         sums = {}
         for language, root in corpora.items():
@@ -297,6 +322,122 @@ def main(argv: list[str] | None = None) -> int:
             method = FisherLeaveOut(sums, owners, power)
             print(show(f"fisher power {power}", evaluate(items, method, not args.no_null)), flush=True)
     return 0
+
+
+
+# ------------------------------------------------------------------------------------- (c) groups fitted to series
+
+
+@dataclass
+class GroupGrams:
+    """One series' per-family, per-group Gram matrices of the centred square roots (before weights and norms)."""
+
+    n_letters: int
+    grams: dict[str, np.ndarray]  # family -> texts x texts x groups (groups as in all_groups(family))
+    impostor_at: list[int]
+
+
+def group_grams(item: DevSeries) -> GroupGrams:
+    texts = item.letters + item.references
+    grams = {}
+    for family, (get, size, _) in FAMILIES.items():
+        counters = [get(p) for p in texts]
+        vocab = list(top_vocabulary(counters, size))
+        index = dict(zip(vocab, range(len(vocab)), strict=True))
+        Z = np.sqrt(np.stack([vectorize(c, index) for c in counters]).astype(np.float64))
+        Z = Z - Z.mean(axis=0)
+        grams[family] = group_products(Z, family, vocab, all_groups(family))
+    return GroupGrams(len(item.letters), grams, list(item.series.impostor_at))
+
+
+def _factor(gram: np.ndarray) -> np.ndarray:
+    """Rows whose dot products are the cosines of this Gram matrix (what the statistics see)."""
+    d = np.sqrt(np.maximum(np.diag(gram), 1e-24))
+    G = gram / np.outer(d, d)
+    vals, vecs = np.linalg.eigh(G)
+    return vecs * np.sqrt(np.maximum(vals, 0.0))  # type: ignore[no-any-return]
+
+
+def probabilities(
+    g: GroupGrams, weights: dict[str, np.ndarray], keep: list[int] | None = None
+) -> tuple[np.ndarray, float]:
+    """`series_consistency`'s probabilities and separation (without the pairwise matrix) under group weights, from
+    the Gram matrices; `keep`: only these letters (the series without its impostors)."""
+    from leakdesk.authorship.consistency import CAP, OTHER_SPREAD, _gauss, _robust, _statistics
+
+    rows = list(range(g.n_letters)) if keep is None else keep
+    idx = np.array(rows + list(range(g.n_letters, g.grams["characters"].shape[0])))
+    n = len(rows)
+    full = np.zeros((len(idx), n), dtype=bool)
+    full[np.arange(n), np.arange(n)] = True
+    total = np.zeros(n)
+    separations = []
+    for family, P in g.grams.items():
+        Z = _factor(P[np.ix_(idx, idx)] @ weights[family])
+        alone, paired, _ = _statistics(Z, n, full)
+        med_a, mad_a = _robust(alone[:n])
+        med_p, mad_p = _robust(paired[:n])
+        s = ((alone - med_a) / mad_a + (paired - med_p) / mad_p) / 2
+        same_m, same_s = _robust(s[:n])
+        other_m = float(np.mean(s[n:]))
+        other_s = max(float(np.std(s[n:])), 0.5, OTHER_SPREAD * abs(same_m - other_m))
+        separations.append((same_m - other_m) / same_s)
+        llr = _gauss(s[:n], same_m, same_s) - _gauss(s[:n], other_m, other_s)
+        llr = np.where(s[:n] > same_m, np.maximum(llr, 0.0), llr)
+        total += np.clip(llr, -CAP, CAP)
+    return 1 / (1 + np.exp(-total / len(g.grams))), float(np.mean(separations))
+
+
+def series_auc(grams: list[GroupGrams], weights: dict[str, np.ndarray]) -> float:
+    """Mean ranking AUC (impostor below genuine letter) over the series."""
+    out = []
+    for g in grams:
+        p, _ = probabilities(g, weights)
+        fake = set(g.impostor_at)
+        gen = [k for k in range(len(p)) if k not in fake]
+        out.append(np.mean([(p[f] < p[k]) + 0.5 * (p[f] == p[k]) for f in fake for k in gen]))
+    return float(np.mean(out))
+
+
+def fit_to_series(grams: list[GroupGrams], rounds: int = 1, step: float = 2.0) -> dict[str, np.ndarray]:
+    """Coordinate ascent on the groups' weights (log steps), maximising the series' mean ranking AUC."""
+    weights = {f: np.ones(len(all_groups(f))) for f in FAMILIES}
+    best = series_auc(grams, weights)
+    print(f"  start auc {best:.4f}", file=sys.stderr, flush=True)
+    for _ in range(rounds):
+        for family in FAMILIES:
+            for k in range(len(weights[family])):
+                for factor in (step, 1 / step):
+                    trial = {f: w.copy() for f, w in weights.items()}
+                    trial[family][k] = float(np.clip(trial[family][k] * factor, 1 / 16, 16))
+                    score = series_auc(grams, trial)
+                    if score > best + 1e-4:
+                        best, weights = score, trial
+                        print(f"  {family}/{all_groups(family)[k]} -> {trial[family][k]:.3g}: auc {best:.4f}",
+                              file=sys.stderr, flush=True)  # fmt: skip
+                        break
+    return weights
+
+
+class FittedGroups:
+    """Method (c): group weights fitted to the English development series' ranking (`--fit-seeds`), used for every
+    series scored (for English, score other seeds than those fitted)."""
+
+    def __init__(self, weights: dict[str, np.ndarray]) -> None:
+        self.weights = weights
+        self.current: DevSeries | None = None
+        self._grams: dict[tuple[str, int, int], GroupGrams] = {}
+
+    def __call__(self, letters: list[TextProfile], refs: list[TextProfile], language: str) -> tuple[list[float], float]:
+        assert self.current is not None
+        it = self.current
+        key = (it.language, it.length, it.seed)
+        if key not in self._grams:
+            self._grams[key] = group_grams(it)
+        g = self._grams[key]
+        keep = None if len(letters) == g.n_letters else [k for k in range(g.n_letters) if k not in g.impostor_at]
+        p, separation = probabilities(g, self.weights, keep)
+        return p.tolist(), separation
 
 
 if __name__ == "__main__":
