@@ -241,3 +241,23 @@ def test_case_fsck_prints_the_letters_of_a_pack_cut_short(runner, case: Case, tm
     assert f"Original {last}: kept inside the pack {pack}" in text
     assert f"dispatch {dispatch_id} (attachment '{filename}' of dispatch {parent_id})" in text
     assert "The case is damaged." in text
+
+
+def test_a_member_in_one_chunk_gets_the_digests_and_slice_it_gets_in_several(case: Case) -> None:
+    import hashlib
+
+    store = case.originals
+    members = [raw_message(f"Member {i}.\n".encode() * (i + 1), message_id=f"<m{i}@x>") for i in range(3)]
+    container = store.put_bytes(b"".join(members)).sha256
+    at = len(members[0])
+    whole = store.put_slice(iter([members[1]]), container, at)
+    store.settle([whole.sha256])
+    pieces = store.put_slice(iter([members[1][:7], members[1][7:30], members[1][30:]]), container, at)
+    assert (whole.sha256, whole.sha1, whole.md5, whole.size) == (
+        hashlib.sha256(members[1]).hexdigest(), hashlib.sha1(members[1]).hexdigest(),
+        hashlib.md5(members[1]).hexdigest(), len(members[1]))
+    assert whole == pieces and whole.slice == pieces.slice == originals.Slice(container, at, len(members[1]))
+    changed = store.put_slice(iter([members[1][:-1] + b"?"]), container, at)  # the input changed since
+    assert changed.slice is None and store.read_bytes(changed.sha256) == members[1][:-1] + b"?"
+    empty = store.put_slice(iter([b""]), container, at)
+    assert empty.size == 0 and empty.slice is None

@@ -458,24 +458,38 @@ class Originals:
         """Store a member of the container original `container` found at `offset`: a slice if its bytes are the
         container's there, else a file of its own. The digests carry the slice (for its `original_slice` row)."""
         stored = self._container_bytes(container)
-        hasher = _Hasher()
         it = iter(chunks)
+        first = next(it, None)
+        if first is not None and 0 < len(first) <= MAX_SLICE:
+            second = next(it, None)
+            if second is None:  # the member in one piece, as a reader hands over most: hashed without _Hasher
+                if stored.read_at(offset, len(first)) != first:
+                    return self.put_chunks(iter((first,)), defer=defer)
+                return self._sliced(hashlib.sha256(first).hexdigest(), hashlib.sha1(first).hexdigest(),
+                                    hashlib.md5(first).hexdigest(), len(first), container, offset)
+            it = itertools.chain((first, second), it)
+        elif first is not None:
+            it = itertools.chain((first,), it)
+        hasher = _Hasher()
         for chunk in it:
             if hasher.size + len(chunk) > MAX_SLICE or stored.read_at(offset + hasher.size, len(chunk)) != chunk:
                 same = self._slice_chunks(Slice(container, offset, hasher.size), stored)
                 return self.put_chunks(itertools.chain(same, (chunk,), it), defer=defer)
             hasher.update(chunk)
         digests = hasher.digests()
-        sha = digests.sha256
         if digests.size == 0:
             return self.put_chunks(iter(()), defer=defer)
+        return self._sliced(digests.sha256, digests.sha1, digests.md5, digests.size, container, offset)
+
+    def _sliced(self, sha: str, sha1: str, md5: str, size: int, container: str, offset: int) -> Digests:
+        """The digests of a member found equal to its container's bytes at `offset`: kept as that slice, unless its
+        bytes are pending or stored as a file of their own already (which stays the one read)."""
         if sha in self._pending:
-            return digests
-        if os.path.exists(self._where(sha)):  # already a file of its own: it stays the one read
+            return Digests(sha, sha1, md5, size)
+        if os.path.exists(self._where(sha)):
             self._check(self.path(sha), sha)
-            return digests
-        where = self._slices.setdefault(sha, Slice(container, offset, digests.size))
-        return Digests(sha, digests.sha1, digests.md5, digests.size, where)
+            return Digests(sha, sha1, md5, size)
+        return Digests(sha, sha1, md5, size, self._slices.setdefault(sha, Slice(container, offset, size)))
 
     def slice_of(self, sha256: str) -> Slice | None:
         """The slice an original is kept as (None: a file of its own, or unknown)."""
