@@ -59,7 +59,7 @@ def _read(data: bytes, tmp: Path, fast: bool) -> tuple[Extracted, dict[str, byte
     with pytest.MonkeyPatch.context() as patch:
         if not fast:
             patch.setattr(eml, "simple_message", lambda data: None)
-            patch.setattr(eml, "read_simple", lambda data, ctx: None)
+            patch.setattr(eml, "_read_simple", lambda data, ctx, printable: None)
             patch.setattr(hdr, "_common_date", lambda value: None)
         ex = eml.read_message(data, ctx)
     ex.children = list(ex.children)

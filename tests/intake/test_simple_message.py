@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from leakdesk.intake.readers import eml
 from leakdesk.intake.reading import Limits, ReadContext
+from leakdesk.intake.simple_parse import first_content_type, type_and_boundary
 from tests.intake.conftest import EN_TEXT, RU_TEXT, MemoryStore, raw_message
 
 
@@ -194,7 +195,7 @@ def _read(data: bytes, tmp: Path, fast: bool, monkeypatch: pytest.MonkeyPatch) -
     with monkeypatch.context() as patch:
         if not fast:
             patch.setattr(eml, "simple_message", lambda data: None)
-            patch.setattr(eml, "read_simple", lambda data, ctx: None)
+            patch.setattr(eml, "_read_simple", lambda data, ctx, printable: None)
         ex = eml.read_message(data, ctx)
     ex.children = list(ex.children)
     return ex, store.stored
@@ -227,3 +228,26 @@ def test_any_single_part_letter_reads_the_same_with_the_fast_parse(
     tmp = tmp_path_factory.mktemp("fast")
     with pytest.MonkeyPatch.context() as monkeypatch:
         assert _read(data, tmp, True, monkeypatch) == _read(data, tmp, False, monkeypatch)
+
+
+PART_HEADER_NAMES = ["Content-Type", "content-type", "CONTENT-DISPOSITION", "Content-Disposition", "X-Other"]
+PART_HEADER_VALUES = ['multipart/mixed; boundary="B B"', "multipart/alternative; boundary=x;", "text/plain",
+                      'text/plain; name="a.txt"', "application/octet-stream; name*=utf-8''%D0%90.bin",
+                      'attachment; filename="report.pdf"', "inline", "attachment; filename*=koi8-r''%F0.txt",
+                      'attachment; filename="  spaced  "', "ATTACHMENT", "multipart/digest; boundary=D",
+                      "textplain", "", "attachment; filename=\"\udcd0\udc9f.txt\"", 'multipart/mixed; boundary=""',
+                      "message/rfc822", "attachment; filename*0=a; filename*1=b.txt"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(PART_HEADER_NAMES), st.sampled_from(PART_HEADER_VALUES)), max_size=4))
+def test_cached_part_facts_are_what_the_part_itself_answers(headers: list[tuple[str, str]]) -> None:
+    """Type, boundary, file name and disposition worked out from the first Content-Type and Content-Disposition
+    values (once per value) are what the stdlib answers for the whole part, duplicates and other headers in it."""
+    part = Message(policy=compat32)
+    part._headers = list(headers)  # type: ignore[attr-defined]
+    first = {name.lower(): value for name, value in reversed(headers)}
+    assert type_and_boundary(first_content_type(headers)) == (part.get_content_type(), part.get_boundary())
+    assert eml.declared_filename(first.get("content-disposition"), first.get("content-type")) == part.get_filename()
+    if "content-disposition" in first:
+        assert eml.disposition_of(first["content-disposition"]) == part.get_content_disposition()

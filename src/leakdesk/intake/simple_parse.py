@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from email.message import Message
 from email.policy import compat32
+from functools import lru_cache
 
 # A header line as the stdlib parser tells it (a name of these characters, a colon) and its continuation lines: the
 # name, and the value with the spaces and tabs at its start taken off, continuation lines joined with their newline.
@@ -43,6 +44,25 @@ def split_headers(text: str, start: int = 0, end: int | None = None,
     return headers, cut + 2
 
 
+@lru_cache(maxsize=1024)
+def type_and_boundary(content_type: str | None) -> tuple[str, str | None]:
+    """(`get_content_type()`, `get_boundary()`) of a part outside a digest whose first Content-Type header is
+    `content_type` (None: it has none), computed by the stdlib itself once per distinct value: both read nothing
+    else, and a mailbox repeats a handful of values."""
+    part = Message(policy=compat32)
+    if content_type is not None:
+        part._headers = [("Content-Type", content_type)]  # type: ignore[attr-defined]
+    return part.get_content_type(), part.get_boundary()
+
+
+def first_content_type(headers: list[tuple[str, str]]) -> str | None:
+    """The value of the first Content-Type header (the one `Message.get` returns), or None."""
+    for name, value in headers:
+        if name.lower() == "content-type":
+            return value
+    return None
+
+
 def _message(headers: list[tuple[str, str]]) -> Message:
     msg = Message(policy=compat32)
     msg._headers = headers  # type: ignore[attr-defined]  # what the parser's set_raw() builds, header by header
@@ -59,9 +79,10 @@ def simple_message(data: bytes) -> Message | None:
         return None
     headers, body_start = split
     msg = _message(headers)
-    maintype = msg.get_content_maintype()
+    ctype, boundary = type_and_boundary(first_content_type(headers))
+    maintype = ctype.split("/", 1)[0]
     if maintype == "multipart":
-        return msg if _flat_multipart(msg, text, body_start) else None
+        return msg if _flat_multipart(msg, text, body_start, ctype, boundary) else None
     if maintype in _STRUCTURED:
         return None
     msg.set_payload(text[body_start:])
@@ -93,13 +114,13 @@ def _boundary_lines(text: str, start: int, separator: str) -> list[tuple[int, in
             return None
 
 
-def _flat_multipart(msg: Message, text: str, body_start: int) -> bool:
-    """Fill `msg` (a multipart) as the parser would when its body is a preamble, leaf parts with simple headers
-    between boundary lines, a closing boundary and an epilogue; False (msg unusable) for anything else."""
+def _flat_multipart(msg: Message, text: str, body_start: int, ctype: str, boundary: str | None) -> bool:
+    """Fill `msg` (a multipart of type `ctype` and this boundary) as the parser would when its body is a preamble,
+    leaf parts with simple headers between boundary lines, a closing boundary and an epilogue; False (msg
+    unusable) for anything else."""
     cte = msg.get("content-transfer-encoding", "8bit")
-    boundary = msg.get_boundary()
     if (not isinstance(cte, str) or cte.lower() not in _PLAIN_MULTIPART_CTE or not boundary or "\n" in boundary
-            or msg.get_content_type() == "multipart/digest" or "\r" in text):
+            or ctype == "multipart/digest" or "\r" in text):
         return False
     lines = _boundary_lines(text, body_start, "--" + boundary)
     if lines is None or len(lines) < 2 or lines[0][2]:
@@ -114,7 +135,7 @@ def _flat_multipart(msg: Message, text: str, body_start: int) -> bool:
             return False  # e.g. no blank line between a part's headers and the next boundary
         headers, body = split
         part = _message(headers)
-        if part.get_content_maintype() in _STRUCTURED:
+        if type_and_boundary(first_content_type(headers))[0].split("/", 1)[0] in _STRUCTURED:
             return False  # a nested multipart or an attached message: the parser's recursion
         payload = text[body:next_at]
         part.set_payload(payload[:-1] if payload.endswith("\n") else payload)  # that newline is the boundary's

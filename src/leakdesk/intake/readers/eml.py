@@ -105,7 +105,28 @@ def content_type_facts(value: str) -> tuple[str, str | None]:
     return part.get_content_type(), part.get_content_charset() if "charset" in value.lower() else None
 
 
+@lru_cache(maxsize=1024)
+def declared_filename(disposition: str | None, content_type: str | None) -> str | None:
+    """`get_filename()` of a part whose first Content-Disposition and Content-Type headers are these (None: no such
+    header), computed by the stdlib itself once per distinct pair (it reads nothing else)."""
+    part = Message(policy=compat32)
+    part._headers = [(name, value) for name, value in (("Content-Disposition", disposition),  # type: ignore[attr-defined]
+                                                       ("Content-Type", content_type)) if value is not None]
+    return part.get_filename()
+
+
+@lru_cache(maxsize=1024)
+def disposition_of(value: str) -> str | None:
+    """`get_content_disposition()` of a part whose first Content-Disposition header is `value`, by the stdlib."""
+    part = Message(policy=compat32)
+    part._headers = [("Content-Disposition", value)]  # type: ignore[attr-defined]
+    return part.get_content_disposition()
+
+
 _TEXT_BODIES = ("text/plain", "text/html")
+
+
+PrintableHeaders = tuple[list[tuple[str, str]], bool, int]  # what _printable_headers finds
 
 
 def read_simple(data: bytes, ctx: ReadContext) -> Extracted | None:
@@ -113,12 +134,15 @@ def read_simple(data: bytes, ctx: ReadContext) -> Extracted | None:
     `simple_message` takes them), one text/plain or text/html body in a plain transfer encoding (7bit, 8bit,
     binary), no attachment, file name, stored part or PGP armour. None for anything else (read_message decides).
     tests/intake/test_simple_message.py holds it to the general path on varied and broken messages."""
-    printable = _printable_headers(data, ctx.limits.max_header_chars)
+    return _read_simple(data, ctx, _printable_headers(data, ctx.limits.max_header_chars))
+
+
+def _read_simple(data: bytes, ctx: ReadContext, printable: PrintableHeaders | None) -> Extracted | None:
+    """`read_simple`, with `_printable_headers(data, ...)` already worked out."""
     if printable is not None:
         headers, canonical, body_start = printable
         names, values = _columns(headers)
-        # as _read_headers names them; a name holds no newline, so one lower() of them all lower-cases each
-        lowered = "\n".join(names).lower().split("\n") if names else []
+        lowered = _lowered(names)
     else:
         split = _simple_split(data)
         if split is None:
@@ -142,16 +166,28 @@ def read_simple(data: bytes, ctx: ReadContext) -> Extracted | None:
     hints = [charset] if charset else []
     if printable is None:
         _read_headers(headers, ctx, ex, hints)
-    else:  # printable ASCII within the limit: nothing to escape, report or truncate (see _read_headers)
-        if canonical:
-            ex.headers = list(zip(names, values, values, strict=True))
-        else:
-            ex.headers = [(name, value, hdr.decode_header(value, hints) if "=?" in value
-                           else " ".join(value.split())) for name, value in zip(names, values, strict=True)]
+    else:
+        _printable_rows(ex, names, values, canonical, hints)
         _header_facts(ex, lowered, first)
     _add_body(ex, ctx, data[body_start:], charset, "1", ctype, "body")
     ex.children = []
     return ex
+
+
+def _lowered(names: tuple[str, ...]) -> list[str]:
+    """The names lower-cased (a name holds no newline, so one lower() of them all lower-cases each)."""
+    return "\n".join(names).lower().split("\n") if names else []
+
+
+def _printable_rows(ex: Extracted, names: tuple[str, ...], values: tuple[str, ...], canonical: bool,
+                    hints: list[str]) -> None:
+    """`ex.headers` for a header block of printable ASCII within the length limit (see _printable_headers):
+    what _read_headers keeps for it (nothing to escape, report or truncate), without a call per header."""
+    if canonical:
+        ex.headers = list(zip(names, values, values, strict=True))
+    else:
+        ex.headers = [(name, value, hdr.decode_header(value, hints) if "=?" in value else " ".join(value.split()))
+                      for name, value in zip(names, values, strict=True)]
 
 
 def _columns(headers: list[tuple[str, str]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -213,19 +249,26 @@ def read_message(data: bytes, ctx: ReadContext, stored: dict[str, Digests] | Non
     if blank and looks_like_email(data[:8192]):
         data = data[blank.end():]  # only for reading: the original keeps every byte
         said.append("the message starts with a blank line; it was read from the first header line")
-    if not stored and (simple := read_simple(data, ctx)) is not None:
+    printable = _printable_headers(data, ctx.limits.max_header_chars)
+    if not stored and (simple := _read_simple(data, ctx, printable)) is not None:
         simple.warnings[:0] = said
         return simple
     ex = Extracted(kind="email", media_type="message/rfc822", warnings=said)
     try:
-        msg = simple_message(data) or BytesParser(policy=compat32).parsebytes(data)
+        flat = simple_message(data)  # its headers are split_headers', as _printable_headers' are
+        msg = flat or BytesParser(policy=compat32).parsebytes(data)
     except RecursionError:
         ex.errors.append("the message is nested too deeply to be parsed; it is kept as an original but not read")
         return ex
     walker = _Walker(ctx, ex, stored or {}, data)
     walker.hints = [c for c in dict.fromkeys(walker.facts(part).charset for part in msg.walk()) if c]
     hints = walker.hints
-    _read_headers(msg.raw_items(), ctx, ex, hints)
+    if printable is not None and flat is not None:
+        names, values = _columns(printable[0])
+        _printable_rows(ex, names, values, printable[1], hints)
+        _header_facts(ex, _lowered(names))
+    else:
+        _read_headers(msg.raw_items(), ctx, ex, hints)
     if not msg.keys():
         ex.errors.append("does not look like an email: no header lines were found")
     walker.walk(msg, "", "body")
@@ -425,7 +468,8 @@ class _Walker:
             return
         where = path or "1"
         filename = self._filename(part)
-        disposition = part.get_content_disposition() if "content-disposition" in facts.headers else None
+        disposition = disposition_of(facts.headers["content-disposition"]) if "content-disposition" in facts.headers \
+            else None
         attached = disposition == "attachment" or filename is not None
         if ctype in ("text/plain", "text/html") and not attached and STORED.lower() not in facts.headers:
             self._body(part, where, ctype, role)
@@ -445,7 +489,7 @@ class _Walker:
                     return hdr.decode_header(raw, [c for c in (facts.charset, *self.hints) if c])
         if "content-disposition" not in facts.headers and "name" not in facts.header("content-type").lower():
             return None  # get_filename() looks for a filename= or name= parameter: there is none
-        filename = part.get_filename()
+        filename = declared_filename(facts.headers.get("content-disposition"), facts.headers.get("content-type"))
         return hdr.decode_header(filename, self.hints) if filename is not None else None
 
     def raw_body(self, where: str) -> bytes | None:
