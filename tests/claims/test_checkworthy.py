@@ -284,3 +284,23 @@ def test_the_shipped_model_is_mixed_as_its_unseen_era_validation_chose() -> None
     english = model.decision_function(["Unemployment went up by 12 percent in 2019."], "en")
     russian = model.decision_function(["Безработица выросла на 12 процентов в 2019 году."], "ru")
     assert english[0] > 0 and russian[0] > 0
+
+
+def test_a_new_encoders_parts_join_only_when_they_add_to_the_stacked_mix() -> None:
+    from leakdesk.claims.checkworthy_cv import extra_parts_gain, unseen_era_encoder_parts
+
+    parts, y, eras = synthetic_parts(2)
+    parts, y, eras = parts[:2000], y[:2000], eras[:2000]  # ten eras of 200: enough, and quick
+    rng = np.random.default_rng(5)
+    # A new view of the label, independent of the shipped parts' noise: the stack gains in every era.
+    informative = np.column_stack([1.5 * y + rng.normal(size=len(y)), rng.normal(size=len(y))])
+    report = extra_parts_gain(parts, informative, y, eras)
+    assert report["gain"]["kept"] is True and report["gain"]["mean"] > 0.02
+    assert report["extra logistic"]["f1_mean"] > report["extra network"]["f1_mean"]
+    noise = extra_parts_gain(parts, rng.normal(size=(len(y), 2)), y, eras)
+    assert noise["gain"]["kept"] is False and len(noise["stacked, shipped parts + extra"]["f1_per_era"]) == 10
+    # Encoder parts are fitted without their era: a vector that names the label is learnt from the other eras.
+    vectors = np.column_stack([y + 0.3 * rng.normal(size=len(y)), rng.normal(size=(len(y), 3))])
+    decided = unseen_era_encoder_parts(vectors, y, eras)
+    assert decided.shape == (len(y), 2)
+    assert ((decided[:, 0] > 0) == (y == 1)).mean() > 0.9 and ((decided[:, 1] > 0) == (y == 1)).mean() > 0.9

@@ -182,3 +182,33 @@ def validate_meaning(labels: list[int], ids: list[str], vectors: np.ndarray) -> 
     weights = (1.0 / spread) * np.asarray((1, 1 if gain["kept"] else 0))
     report["other_weights"] = [round(float(w), 4) for w in weights]
     return report
+
+
+def unseen_era_encoder_parts(vectors: np.ndarray, y: np.ndarray, eras: np.ndarray, C: float = 1.0) -> np.ndarray:
+    """Two columns of unseen-era decision values over another encoder's vectors: a class-balanced logistic model
+    and the network of `fit_network`, each era predicted by models fitted on the other nine."""
+    out = np.zeros((len(y), 2))
+    for era in sorted(set(eras.tolist())):
+        held = eras == era
+        model = LogisticRegression(C=C, max_iter=3000, class_weight="balanced").fit(vectors[~held], y[~held])
+        out[held, 0] = model.decision_function(vectors[held])
+        (w1, b1), (w2, b2) = fit_network(vectors[~held], y[~held])
+        out[held, 1] = (np.maximum(np.asarray(vectors[held], dtype=np.float64) @ w1 + b1, 0.0) @ w2 + b2).ravel()
+        print(f"era {era}: encoder parts fitted without its {int(held.sum())} sentences", file=sys.stderr)
+    return out
+
+
+def extra_parts_gain(parts: np.ndarray, extra: np.ndarray, y: np.ndarray, eras: np.ndarray,
+                     names: tuple[str, ...] = ("extra logistic", "extra network")) -> dict[str, Any]:
+    """Does a new part earn its place? Each extra column alone, then the stacked mix of the shipped parts with
+    and without the extra columns (weights learnt on the other eras, cut chosen on the other eras), and the
+    per-era gain against its fold noise — the rule by which a part is shipped."""
+    report: dict[str, Any] = {}
+    for column, name in enumerate(names):
+        report[name] = era_scores(y, eras, extra[:, column], True)
+    without = era_scores(y, eras, stacked_decisions(parts, y, eras), True)
+    with_extra = era_scores(y, eras, stacked_decisions(np.column_stack([parts, extra]), y, eras), True)
+    report["stacked, shipped parts"] = without
+    report["stacked, shipped parts + extra"] = with_extra
+    report["gain"] = network_gain(without["f1_per_era"], with_extra["f1_per_era"])
+    return report
