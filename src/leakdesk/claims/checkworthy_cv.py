@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -210,5 +210,6 @@ def extra_parts_gain(parts: np.ndarray, extra: np.ndarray, y: np.ndarray, eras: 
     with_extra = era_scores(y, eras, stacked_decisions(np.column_stack([parts, extra]), y, eras), True)
     report["stacked, shipped parts"] = without
     report["stacked, shipped parts + extra"] = with_extra
-    report["gain"] = network_gain(without["f1_per_era"], with_extra["f1_per_era"])
+    report["gain"] = network_gain(cast(list[float], without["f1_per_era"]),
+                                  cast(list[float], with_extra["f1_per_era"]))
     return report
