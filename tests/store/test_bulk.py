@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy.dialects import sqlite
 
 from leakdesk.case import Case
 from leakdesk.store import tables as t
-from leakdesk.store.bulk import insert_rows
+from leakdesk.store.bulk import bind_processor, insert_rows
 
 
 def _rows(prefix: str) -> list[dict[str, object]]:
@@ -42,3 +46,34 @@ def test_insert_rows_stores_what_sqlalchemy_stores(case: Case) -> None:
         for key in ("id", "dedup_key"):
             mine.pop(key), theirs.pop(key)
         assert mine == theirs, i
+
+
+JSON_SCALARS = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True)
+                | st.text())
+JSON_VALUES = st.recursive(JSON_SCALARS, lambda inner: st.lists(inner, max_size=4) | st.tuples(inner)
+                           | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES)
+def test_a_json_column_gets_the_text_sqlalchemy_sends(value: object) -> None:
+    """`bind_processor` serialises a JSON column's dicts and lists with an encoder built once: the same text as
+    SQLAlchemy's own processor (json.dumps), or the same error."""
+    dialect = sqlite.dialect()
+    for column in (t.dispatch.c.details, t.dispatch.c.pgp_details):
+        theirs = column.type.dialect_impl(dialect).bind_processor(dialect)
+        mine = bind_processor(column, dialect)
+        assert mine is not theirs  # the encoder built once is in use here
+        for v in (value, {"k": value}, [value, "ёж"]):
+            assert mine(v) == theirs(v)
+
+
+def test_a_json_column_refuses_what_sqlalchemy_refuses() -> None:
+    dialect = sqlite.dialect()
+    mine = bind_processor(t.dispatch.c.details, dialect)
+    looped: dict[str, object] = {}
+    looped["self"] = looped
+    with pytest.raises(ValueError, match="Circular reference"):
+        mine(looped)
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        mine({"when": datetime(2026, 1, 1)})

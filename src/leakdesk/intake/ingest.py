@@ -165,6 +165,11 @@ class _Node:
         for child in self.children:
             yield from child.walk()
 
+    @property
+    def parts(self) -> int:
+        """How many dispatches are inside this one (attachments, attached messages, theirs)."""
+        return sum(1 for _ in self.walk()) - 1 if self.children else 0
+
 
 class Ingester:
     """Reads inputs with the registry and writes them to one case."""
@@ -356,7 +361,7 @@ class Ingester:
         self._batch_keys.add(digests.sha256)
         if node.ex.message_id:
             self._batch_keys.add(f"mid:{node.ex.message_id}")
-        self._batch_bytes += sum(n.digests.size for n in node.walk())
+        self._batch_bytes += sum(n.digests.size for n in node.walk()) if node.children else node.digests.size
         if len(self._batch) >= BATCH_DISPATCHES or self._batch_bytes >= BATCH_BYTES:
             self._flush()
         return None
@@ -399,7 +404,7 @@ class Ingester:
                 self.result.re_received.append(same)
                 continue
             self.result.created.append(_written_id(node))
-            self.result.children += sum(1 for _ in node.walk()) - 1
+            self.result.children += node.parts
             if variant_of is not None:
                 self.result.variants.append({"dispatch_id": node.dispatch_id,
                                              "variant_of": variant_of, "message_id": node.ex.message_id})
@@ -429,7 +434,7 @@ class Ingester:
                 continue
             entries.append(("intake.ingest", f"dispatch {node.dispatch_id}", {
                 "sha256": node.digests.sha256, "source": item.source_desc, "location": item.location,
-                "channel": item.channel, "status": node.status, "children": sum(1 for _ in node.walk()) - 1,
+                "channel": item.channel, "status": node.status, "children": node.parts,
                 "variant_of": variant_of, DIGEST_KEY: digests[node.dispatch_id],  # type: ignore[index]
             }))
         append_many(conn, self.case.actor, entries)
@@ -627,7 +632,7 @@ class Ingester:
                 dispatch_id = _written_id(node)
                 self.case.audit(conn, "intake.ingest", f"dispatch {dispatch_id}", {
                     "sha256": node.digests.sha256, "source": source_desc, "location": location, "channel": channel,
-                    "status": node.status, "children": sum(1 for _ in node.walk()) - 1, "variant_of": variant_of,
+                    "status": node.status, "children": node.parts, "variant_of": variant_of,
                     DIGEST_KEY: digest[dispatch_id],
                 })
             again = None
@@ -638,7 +643,7 @@ class Ingester:
         if again is not None:
             return self._re_received(again, node.digests, channel, source_desc, location, where)
         self.result.created.append(dispatch_id)
-        self.result.children += sum(1 for _ in node.walk()) - 1
+        self.result.children += node.parts
         if variant_of is not None:
             self.result.variants.append({"dispatch_id": dispatch_id, "variant_of": variant_of,
                                          "message_id": node.ex.message_id})
@@ -646,6 +651,8 @@ class Ingester:
         return Outcome(dispatch_id, True, node.status, node.error, variant_of)
 
     def _report(self, node: _Node, where: str) -> None:
+        if not node.children and not node.ex.errors and not node.ex.warnings:
+            return  # most letters: nothing to report
         for n in node.walk():
             label = where if n is node else f"{where}, {_child_label(n)}"
             if n.status == "error":

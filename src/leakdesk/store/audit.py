@@ -94,8 +94,8 @@ def append_many(
     rows: list[tuple[Any, ...]] = []
     seals: list[tuple[Any, ...]] = []
     first = seq
+    time = datetime.now(UTC).isoformat(timespec="microseconds")  # one statement writes them: one time for all
     for action, obj, details in entries:
-        time = datetime.now(UTC).isoformat(timespec="microseconds")
         body = canonical(details if details is not None else {})
         digest = row_hash(seq, time, actor, action, obj, body, prev)
         rows.append((seq, time, actor, action, obj, body, prev, digest))

@@ -7,6 +7,8 @@ rows go to the driver as they are.
 
 from __future__ import annotations
 
+import json
+import json.encoder as json_encoder
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,12 +37,51 @@ def insert_plain_rows(conn: sa.Connection, table: sa.Table, columns: tuple[str, 
 
 
 _PROCESSORS: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+# json.dumps with its default options as one C encoder built once (json.dumps builds it on every call): a JSON
+# column's value is serialised by SQLAlchemy with json.dumps, and ingest writes a dict of details per dispatch.
+_MAKE_ENCODER = getattr(json_encoder, "c_make_encoder", None)  # private to json: absent, SQLAlchemy's own is used
+_ENCODE_ASCII = getattr(json_encoder, "c_encode_basestring_ascii", None)
+_JSON_DUMPS = (_MAKE_ENCODER(None, json.JSONEncoder().default, _ENCODE_ASCII, None, ": ", ", ", False, False, True)
+               if _MAKE_ENCODER is not None and _ENCODE_ASCII is not None else None)
+
+
+def bind_processor(column: sa.Column[Any], dialect: sa.Dialect) -> Any:
+    """The function SQLAlchemy applies to a column's values before they go to the driver (None: none). A JSON
+    column of a dialect that serialises with plain json.dumps (SQLite) gets the same text from the encoder built
+    once; anything but a dict or a list, and any value it cannot encode, goes to SQLAlchemy's own processor."""
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    if (process is None or _JSON_DUMPS is None or not isinstance(column.type, sa.JSON)
+            or getattr(dialect, "_json_serializer", None) is not None
+            or sa.String().dialect_impl(dialect).bind_processor(dialect) is not None):
+        return process
+    encode = _JSON_DUMPS
+
+    def process_json(value: Any) -> Any:
+        if type(value) is dict or type(value) is list:
+            try:
+                return "".join(encode(value, 0))
+            except (TypeError, ValueError, RecursionError):
+                pass  # SQLAlchemy's processor raises its own error for it
+        return process(value)
+
+    return process_json
 _NOTHING = object()
 _RETURNING: dict[str, Any] = {}
 
 
 def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], ids: bool = False) -> list[int]:
-    """Insert rows (dicts with the same keys) in one statement; with `ids`, their new ids, in the rows' order.
+    """Insert rows (dicts with the same keys) in one statement; with `ids`, their new ids, in the rows' order
+    (`insert_tuples` with the dicts' keys as the columns)."""
+    if not rows:
+        return []
+    return insert_tuples(conn, table, tuple(rows[0]), [tuple(row.values()) for row in rows], ids)
+
+
+def insert_tuples(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]],
+                  ids: bool = False) -> list[int]:
+    """Insert rows given as tuples in the order of `columns`, in one statement; with `ids`, their new ids, in the
+    rows' order. Values are what SQLAlchemy's insert takes (date-times, JSON values): ingest builds its rows as
+    tuples, without a dict per row.
 
     On SQLite (and SQLCipher) the rows go to the driver's executemany with each column's own SQLAlchemy bind
     processor applied (date-times, JSON: the values SQLAlchemy itself would send), and the ids are the run of
@@ -49,37 +90,35 @@ def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
     if not rows:
         return []
     if conn.dialect.name != "sqlite":
+        dicts = [dict(zip(columns, row, strict=True)) for row in rows]
         if not ids:
-            conn.execute(table.insert(), rows)
+            conn.execute(table.insert(), dicts)
             return []
         statement = _RETURNING.get(table.name)
         if statement is None:
             pk = list(table.primary_key.columns)[0]
             statement = _RETURNING[table.name] = table.insert().returning(pk, sort_by_parameter_order=True)
-        return [r[0] for r in conn.execute(statement, rows)]
-    columns = tuple(rows[0])
+        return [r[0] for r in conn.execute(statement, dicts)]
     key = (conn.dialect.name, table.name, columns)
     processors = _PROCESSORS.get(key)
     if processors is None:
         processors = _PROCESSORS[key] = [
-            (i, p) for i, name in enumerate(columns)
-            if (p := table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)) is not None]
+            (i, p) for i, name in enumerate(columns) if (p := bind_processor(table.c[name], conn.dialect)) is not None]
+    values = rows
     if processors:
-        values: list[tuple[Any, ...]] = []
+        values = []
         # the value last processed in each column and what it gave: a batch's rows share one time stamp object
         # (ingested, first seen, custody time), converted once instead of once per row
         before: list[Any] = [_NOTHING] * len(processors)
         after: list[Any] = [None] * len(processors)
         for row in rows:
-            items = list(row.values())
+            items = list(row)
             for k, (i, process) in enumerate(processors):
                 value = items[i]
                 if value is not before[k]:
                     before[k], after[k] = value, process(value)
                 items[i] = after[k]
             values.append(tuple(items))
-    else:
-        values = [tuple(row.values()) for row in rows]
     insert_plain_rows(conn, table, columns, values)
     if not ids:
         return []
