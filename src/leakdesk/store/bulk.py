@@ -65,6 +65,8 @@ def bind_processor(column: sa.Column[Any], dialect: sa.Dialect) -> Any:
         return process(value)
 
     return process_json
+
+
 _NOTHING = object()
 _RETURNING: dict[str, Any] = {}
 
