@@ -43,7 +43,7 @@ def test_timeline_shows_claims_with_intervals_and_letters(sample_case) -> None: 
     assert len(timeline["items"]) >= 10
     for item in timeline["items"]:
         assert item["time"]["start"] <= item["time"]["end"]
-        assert item["letter"]["subject"]
+        assert item["letter"]["subject"] or item["letter"]["parent_id"] and item["letter"]["filename"]
     august = [i for i in timeline["items"] if i["time"]["value"] == "2021-08" and "Japan" in i["places"]]
     assert august, "the 17 March letter's 'August of last year' claim about Japan is on the timeline"
     assert august[0]["modality"] == "preparing"
@@ -51,13 +51,14 @@ def test_timeline_shows_claims_with_intervals_and_letters(sample_case) -> None: 
 
 def test_the_planted_september_october_contradiction_is_a_conflict_and_the_war_claims_are_not(sample_case) -> None:  # type: ignore[no-untyped-def]
     from leakdesk.claims.timeline import build_timeline
+    from leakdesk.sample import SERIES_NAME
 
-    timeline = build_timeline(sample_case)
-    text = {i["id"]: i["text"] for i in timeline["items"]}
-    told = [sorted(c["times"]) for c in timeline["conflicts"]
-            if all("учения" in text[k] for k in c["claims"])]
-    assert told == [["2021-09", "2021-10"]], "the exercises told in September (attachment) and October (letter 13)"
-    assert not [c for c in timeline["conflicts"] if any("Войны с Японией" in text[k] for k in c["claims"])]
+    for timeline in (build_timeline(sample_case), build_timeline(sample_case, SERIES_NAME)):
+        text = {i["id"]: i["text"] for i in timeline["items"]}
+        told = [sorted(c["times"]) for c in timeline["conflicts"]
+                if all("учения" in text[k] for k in c["claims"])]
+        assert told == [["2021-09", "2021-10"]], "the exercises told in September (attachment) and October (letter 13)"
+        assert not [c for c in timeline["conflicts"] if any("Войны с Японией" in text[k] for k in c["claims"])]
 
 
 def test_ftm_export_of_the_sample_validates(sample_case, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from tests.conftest import invoke
 
 from leakdesk.claims.claims import run_claims
 from leakdesk.claims.report import sections
-from leakdesk.claims.timeline import build_timeline, write_timeline
+from leakdesk.claims.timeline import build_timeline, render_html, write_timeline
 
 
 def conflicting_letters(case) -> tuple[int, int]:  # type: ignore[no-untyped-def]
@@ -62,3 +62,36 @@ def test_cli_timeline_json(case, runner) -> None:  # type: ignore[no-untyped-def
     data = json.loads(result.stdout)
     assert len(data["items"]) == 3 and len(data["conflicts"]) == 1
     assert data["items"][0]["letter"]["subject"] in {"one", "three"}
+
+
+def test_a_series_timeline_holds_the_claims_of_its_letters_attachments(case, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from email.message import EmailMessage
+
+    from leakdesk.intake.ingest import ingest_paths
+
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "Source <s@example.org>", "desk@example.org", "with notes"
+    mail["Date"], mail["Message-ID"] = "Tue, 03 Aug 2021 10:00:00 +0300", "<notes@example.org>"
+    mail.set_content("In October 2021 the army moved twelve helicopters to Iturup.")
+    mail.add_attachment("In September 2021 the army moved twelve helicopters to Iturup.".encode(),
+                        maintype="text", subtype="plain", filename="notes.txt")
+    other = EmailMessage()
+    other["From"], other["To"], other["Subject"] = "Someone <o@example.org>", "desk@example.org", "elsewhere"
+    other["Date"], other["Message-ID"] = "Tue, 03 Aug 2021 11:00:00 +0300", "<other@example.org>"
+    other.set_content("In August 2021 a new school opened in Moscow for the children.")
+    (tmp_path / "a.eml").write_bytes(bytes(mail))
+    (tmp_path / "b.eml").write_bytes(bytes(other))
+    ingest_paths(case, [tmp_path / "a.eml"], series="Veter", progress=False)
+    ingest_paths(case, [tmp_path / "b.eml"], progress=False)
+    run_claims(case)
+
+    whole, series = build_timeline(case), build_timeline(case, "Veter")
+    assert sorted(i["time"]["value"] for i in whole["items"]) == ["2021-08", "2021-09", "2021-10"]
+    assert sorted(i["time"]["value"] for i in series["items"]) == ["2021-09", "2021-10"], \
+        "the attachment's claim belongs to the series; the other letter's does not"
+    (conflict,) = series["conflicts"]
+    assert sorted(conflict["times"]) == ["2021-09", "2021-10"]
+    attachment = next(i for i in series["items"] if i["time"]["value"] == "2021-09")
+    assert attachment["letter"]["filename"] == "notes.txt" and attachment["letter"]["parent_id"]
+    page = render_html(series, None)
+    assert f"“notes.txt”, inside dispatch {attachment['letter']['parent_id']}" in page

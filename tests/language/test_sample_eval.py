@@ -102,3 +102,14 @@ def test_alignment_scorer_counts_exact_beads(tmp_path: Path) -> None:
             ["The cargo arrived on 5 May; the sum is 17 million roubles."],
         )
     ]
+
+
+def test_merged_targets_keep_the_capital_of_names_abbreviations_and_i() -> None:
+    beads = [(["а"], ["Ask Veter."]), (["б"], ["The cargo came."]), (["в"], ["Veter signed it."]),
+             (["г"], ["FSB officers met."]), (["д"], ["Nobody came."]), (["е"], ["They met."]),
+             (["ж"], ["I left."]), (["з"], ["It is done."]), (["и"], ["Ветер."])]
+    pair = GoldPair("names", beads, [0] * 9, [0] * 9)
+    merged = merge_targets(pair, every=2)
+    assert [t for _s, t in merged.beads] == [
+        ["Ask Veter."], ["The cargo came; Veter signed it."], ["FSB officers met; nobody came."],
+        ["They met; I left."], ["It is done; Ветер."]]

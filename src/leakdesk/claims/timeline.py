@@ -161,7 +161,8 @@ def clauses(text: str) -> list[str]:
 
 def _letters(case: Any) -> dict[int, dict[str, Any]]:
     with case.connect() as conn:
-        return {d.id: {"subject": d.subject, "filename": d.filename, "date": d.date} for d in dispatches.find(conn)}
+        return {d.id: {"subject": d.subject, "filename": d.filename, "date": d.date, "parent_id": d.parent_id}
+                for d in dispatches.find(conn)}
 
 
 def build_timeline(case: Any, series_name: str | None = None) -> dict[str, Any]:
@@ -188,7 +189,8 @@ def _letter_label(item: dict[str, Any]) -> str:
     letter = item["letter"]
     name = letter.get("subject") or letter.get("filename") or ""
     date = (letter.get("date") or "")[:10]
-    return f"dispatch {item['dispatch_id']}" + (f" “{name}”" if name else "") + (f", {date}" if date else "")
+    inside = f", inside dispatch {letter['parent_id']}" if letter.get("parent_id") else ""
+    return f"dispatch {item['dispatch_id']}" + (f" “{name}”" if name else "") + inside + (f", {date}" if date else "")
 
 
 def render_html(timeline: dict[str, Any], svg_name: str | None = "timeline.svg") -> str:

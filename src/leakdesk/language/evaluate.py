@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,6 +83,7 @@ def merge_targets(pair: GoldPair, every: int = 4) -> GoldPair:
     sp: list[int] = []
     tp: list[int] = []
     paras = _bead_paragraphs(pair)
+    names = _capitalised_inside_sentences([t for _src, tgt in pair.beads for t in tgt])
     k = 0
     while k < len(pair.beads):
         src, tgt = pair.beads[k]
@@ -93,7 +95,7 @@ def merge_targets(pair: GoldPair, every: int = 4) -> GoldPair:
             and paras[k] == paras[k + 1]
         ):
             nsrc, ntgt = pair.beads[k + 1]
-            joined = tgt[0].rstrip(".!?") + "; " + ntgt[0][0].lower() + ntgt[0][1:]
+            joined = tgt[0].rstrip(".!?") + "; " + _continued(ntgt[0], names)
             beads.append((src + nsrc, [joined]))
             sp += [paras[k]] * 2
             tp += [paras[k]]
@@ -104,6 +106,21 @@ def merge_targets(pair: GoldPair, every: int = 4) -> GoldPair:
         tp += [paras[k]] * len(tgt)
         k += 1
     return GoldPair(pair.name + "+merged", beads, sp, tp)
+
+
+def _capitalised_inside_sentences(sentences: list[str]) -> set[str]:
+    """Words written with a capital after a sentence's first word: names, which keep their capital anywhere."""
+    return {w for s in sentences for w in re.findall(r"\w+", s)[1:] if w[:1].isupper()}
+
+
+def _continued(sentence: str, names: set[str]) -> str:
+    """A sentence as it reads after "; ": its first word lower-cased unless it is a name ("Veter"), an
+    abbreviation ("FSB"), "I", or the sentence's only word (a signature: "Veter.")."""
+    words = re.findall(r"\w+", sentence)
+    first = words[0] if words else ""
+    if not first or len(words) == 1 or first in names or first == "I" or (len(first) > 1 and first.isupper()):
+        return sentence
+    return sentence[:1].lower() + sentence[1:]
 
 
 def _bead_paragraphs(pair: GoldPair) -> list[int]:

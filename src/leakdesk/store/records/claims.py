@@ -9,8 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from leakdesk.errors import NoSuchRecord, UsageError
+from leakdesk.store.records import dispatches
 from leakdesk.store.records.common import new_id, now, utc
-from leakdesk.store.tables import claim, claims_run, corroboration, dispatch
+from leakdesk.store.tables import claim, claims_run, corroboration
 
 STATUSES = ("unverified", "corroborated", "contradicted", "retracted")
 
@@ -79,10 +80,10 @@ def of_dispatch(conn: sa.Connection, dispatch_id: int) -> list[Claim]:
 
 
 def find(conn: sa.Connection, series_id: int | None = None, dispatch_id: int | None = None) -> list[Claim]:
-    """All claims (of one series or dispatch), in letter order."""
-    q = sa.select(claim).join(dispatch, dispatch.c.id == claim.c.dispatch_id)
+    """All claims (of one series, with its letters' attachments, or of one dispatch), in letter order."""
+    q = sa.select(claim)
     if series_id is not None:
-        q = q.where(dispatch.c.series_id == series_id)
+        q = q.where(claim.c.dispatch_id.in_(dispatches.in_series(series_id)))
     if dispatch_id is not None:
         q = q.where(claim.c.dispatch_id == dispatch_id)
     return [_claim(r) for r in conn.execute(q.order_by(claim.c.dispatch_id, claim.c.start_char))]

@@ -193,6 +193,15 @@ def find(conn: sa.Connection, dispatch_ids: list[int] | None = None, *, top_leve
     return [_dispatch(r) for r in conn.execute(q)]
 
 
+def in_series(series_id: int) -> sa.Select[tuple[int]]:
+    """The ids of a series' letters and of everything inside them (attachments, their members: ingest gives the
+    series to the top-level letter only), as a subquery for `IN`."""
+    letters = sa.select(dispatch.c.id).where(dispatch.c.series_id == series_id).cte("in_series", recursive=True)
+    inner = dispatch.alias("inner_part")
+    tree = letters.union(sa.select(inner.c.id).where(inner.c.parent_id == letters.c.id))
+    return sa.select(tree.c.id)
+
+
 def ids(conn: sa.Connection) -> list[int]:
     """Every dispatch id, in order (the unit the pipeline partitions)."""
     return [int(i) for i in conn.execute(sa.select(dispatch.c.id).order_by(dispatch.c.id)).scalars()]
