@@ -73,7 +73,7 @@ def test_a_series_timeline_holds_the_claims_of_its_letters_attachments(case, tmp
     mail["From"], mail["To"], mail["Subject"] = "Source <s@example.org>", "desk@example.org", "with notes"
     mail["Date"], mail["Message-ID"] = "Tue, 03 Aug 2021 10:00:00 +0300", "<notes@example.org>"
     mail.set_content("In October 2021 the army moved twelve helicopters to Iturup.")
-    mail.add_attachment("In September 2021 the army moved twelve helicopters to Iturup.".encode(),
+    mail.add_attachment(b"In September 2021 the army moved twelve helicopters to Iturup.",
                         maintype="text", subtype="plain", filename="notes.txt")
     other = EmailMessage()
     other["From"], other["To"], other["Subject"] = "Someone <o@example.org>", "desk@example.org", "elsewhere"
