@@ -13,7 +13,7 @@ from sqlalchemy.dialects import sqlite
 
 from leakdesk.case import Case
 from leakdesk.store import tables as t
-from leakdesk.store.bulk import bind_processor, insert_rows
+from leakdesk.store.bulk import bind_processor, insert_plain_rows, insert_rows
 
 
 def _rows(prefix: str) -> list[dict[str, object]]:
@@ -77,3 +77,34 @@ def test_a_json_column_refuses_what_sqlalchemy_refuses() -> None:
         mine(looped)
     with pytest.raises(TypeError, match="not JSON serializable"):
         mine({"when": datetime(2026, 1, 1)})
+
+
+def test_plain_rows_in_any_column_order_store_what_sqlalchemy_stores(case: Case) -> None:
+    columns = ("extractor_version", "content", "role", "dispatch_id", "extractor", "language")
+    with case.transaction() as conn:
+        conn.execute(t.original.insert().values(sha256="a" * 64, sha1="b" * 40, md5="c" * 32, size=1,
+                                                first_seen=datetime(2026, 1, 1, tzinfo=UTC)))
+        [did] = insert_rows(conn, t.dispatch, _rows("p-")[:1], ids=True)
+        rows = [("1.0", f"текст {i}", "body" if i else "attachment", did, "eml", None if i == 2 else "ru")
+                for i in range(4)]
+        insert_plain_rows(conn, t.text, columns, rows)
+        conn.execute(t.text.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
+    with case.connect() as conn:
+        stored = [r._asdict() for r in conn.execute(sa.select(t.text).order_by(t.text.c.id))]
+    for row in stored:
+        row.pop("id")
+    assert stored[:4] == stored[4:]
+    assert [r["content"] for r in stored[:4]] == [f"текст {i}" for i in range(4)]
+
+
+def test_a_default_sqlalchemy_renders_keeps_its_statement() -> None:
+    meta = sa.MetaData()
+    table = sa.Table("stamped", meta, sa.Column("id", sa.Integer, primary_key=True), sa.Column("name", sa.Text),
+                     sa.Column("seen", sa.DateTime, default=sa.func.current_timestamp()))
+    engine = sa.create_engine("sqlite://")
+    meta.create_all(engine)
+    with engine.begin() as conn:
+        insert_plain_rows(conn, table, ("name",), [("one",), ("two",)])
+        got = conn.execute(sa.select(table.c.name, table.c.seen).order_by(table.c.id)).all()
+    assert [r.name for r in got] == ["one", "two"]
+    assert all(r.seen is not None for r in got)  # the default SQLAlchemy renders into the statement still applies

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 import stat
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from leakdesk.case import Case
 from leakdesk.errors import CaseError, IntegrityError
 from leakdesk.store import audit
 from leakdesk.store import tables as t
+from leakdesk.store.db import CACHE_KIB, PAGE_SIZE, make_engine
 from leakdesk.store.fsck import fsck
 from tests.conftest import invoke
 
@@ -30,6 +32,27 @@ def test_migrations_build_exactly_the_declared_schema(case: Case) -> None:
 def test_sqlite_case_uses_wal(case: Case) -> None:
     with case.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_a_new_case_has_large_pages_and_an_old_one_keeps_its_own(case: Case, tmp_path: Path) -> None:
+    with case.engine.connect() as conn:
+        ciphered = case.engine.url.drivername == "sqlite+pysqlcipher"  # SQLCipher keeps its cipher page size
+        assert int(conn.exec_driver_sql("PRAGMA page_size").scalar()) == (4096 if ciphered else PAGE_SIZE)
+        assert int(conn.exec_driver_sql("PRAGMA cache_size").scalar()) == -CACHE_KIB
+    old = tmp_path / "old.db"  # a database made with SQLite's own 4 KiB pages, already in WAL mode
+    raw = sqlite3.connect(old)
+    raw.execute("PRAGMA journal_mode=WAL")
+    raw.execute("CREATE TABLE kept (v TEXT)")
+    raw.execute("INSERT INTO kept VALUES ('письмо')")
+    raw.commit()
+    raw.close()
+    engine = make_engine(f"sqlite:///{old}")
+    with engine.begin() as conn:
+        assert conn.exec_driver_sql("PRAGMA page_size").scalar() == 4096
+        conn.exec_driver_sql("INSERT INTO kept VALUES ('ещё')")
+    with engine.connect() as conn:
+        assert [r[0] for r in conn.exec_driver_sql("SELECT v FROM kept")] == ["письмо", "ещё"]
+    engine.dispose()
 
 
 def test_init_refuses_an_existing_case(case: Case) -> None:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import json.encoder as json_encoder
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
-_COMPILED: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+_COMPILED: dict[tuple[str, str, tuple[str, ...]], tuple[str, list[int] | None]] = {}
 
 
 def insert_plain_rows(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...],
@@ -24,16 +25,37 @@ def insert_plain_rows(conn: sa.Connection, table: sa.Table, columns: tuple[str, 
     if not rows:
         return
     key = (conn.dialect.name, table.name, columns)
-    compiled = _COMPILED.get(key)
-    if compiled is None:
-        compiled = _COMPILED[key] = table.insert().compile(dialect=conn.dialect, column_keys=list(columns))
+    statement = _COMPILED.get(key)
+    if statement is None:
+        statement = _COMPILED[key] = _plain_insert(conn.dialect, table, columns)
+    sql, at = statement
+    if at is None:  # named placeholders (psycopg's "%(name)s")
+        params: list[Any] = [dict(zip(columns, row, strict=True)) for row in rows]
+    else:  # positional placeholders, in the order the statement names its columns
+        params = [tuple(row[i] for i in at) for row in rows] if at != list(range(len(columns))) else rows
+    conn.exec_driver_sql(sql, params)
+
+
+def _plain_insert(dialect: sa.Dialect, table: sa.Table, columns: tuple[str, ...]) -> tuple[str, list[int] | None]:
+    """The insert statement for `columns` and, for positional placeholders, where each of its values is in a row.
+
+    SQLAlchemy names the columns in the table's order; with "?" placeholders and nothing else in the statement
+    (no default it renders itself), the same statement with the columns in the caller's order takes the rows as
+    they are, without a new tuple per row."""
+    compiled = table.insert().compile(dialect=dialect, column_keys=list(columns))
     order = compiled.positiontup
-    if order is not None:  # positional placeholders (SQLite's "?", psycopg's "%s")
-        at = [columns.index(name) for name in order]
-        params: list[Any] = [tuple(row[i] for i in at) for row in rows] if at != list(range(len(columns))) else rows
-    else:
-        params = [dict(zip(columns, row, strict=True)) for row in rows]
-    conn.exec_driver_sql(compiled.string, params)
+    if order is None:
+        return compiled.string, None
+    if dialect.paramstyle == "qmark":
+        quote = dialect.identifier_preparer.quote
+        into = dialect.identifier_preparer.format_table(table)
+
+        def plain(names: Sequence[str]) -> str:
+            return f"INSERT INTO {into} ({', '.join(quote(n) for n in names)}) VALUES ({', '.join('?' * len(names))})"
+
+        if compiled.string == plain(order):
+            return plain(columns), list(range(len(columns)))
+    return compiled.string, [columns.index(name) for name in order]
 
 
 _PROCESSORS: dict[tuple[str, str, tuple[str, ...]], Any] = {}

@@ -33,8 +33,15 @@ def resolve_url(case_dir: Path, url: str | None) -> str:
     return url or sqlite_url(case_dir)
 
 
+# A new case's pages are 16 KiB, not SQLite's 4 KiB: ingest writes tens of megabytes per thousand letters, and each
+# page goes through the write-ahead log and back into the database, a system call each way (a quarter as many).
+PAGE_SIZE = 16_384
+CACHE_KIB = 32_768  # pages kept in memory per connection, at most (SQLite's default is 2 MiB)
+
+
 def make_engine(url: str, database_key: str | None = None) -> sa.Engine:
-    """An engine with the pragmas leakdesk relies on (WAL, foreign keys, a busy timeout).
+    """An engine with the pragmas leakdesk relies on (WAL, foreign keys, a busy timeout, a page size for new
+    databases and a page cache).
 
     `database_key`: an encrypted case's SQLCipher raw key (`x'…'`), given as `PRAGMA key` before anything else is
     read; it lives only in the engine's URL in memory (SQLAlchemy masks it when the URL is shown)."""
@@ -51,9 +58,12 @@ def make_engine(url: str, database_key: str | None = None) -> sa.Engine:
     @sa.event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
         cur = dbapi_conn.cursor()
+        if database_key is None:  # a new database only (SQLCipher keeps its own cipher page size)
+            cur.execute(f"PRAGMA page_size={PAGE_SIZE}")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         cur.close()
 
     return engine
