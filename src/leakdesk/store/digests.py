@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from leakdesk.store import header_block
 from leakdesk.store import tables as t
-from leakdesk.store.audit import append, canonical
+from leakdesk.store.audit import append, canonical_utf8
 
 DIGEST_KEY = "rows_digest"
 DIGEST_OF = "digest_of"  # the top-level dispatch whose digest an entry about a child records
@@ -52,7 +52,7 @@ def _tree(conn: sa.Connection, dispatch_id: int) -> list[int]:
 
 
 def _hash(rows: list[Any]) -> str:
-    return sha256(canonical(rows).encode("utf-8")).hexdigest()
+    return sha256(canonical_utf8(rows)).hexdigest()
 
 
 _EMPTY = _hash([])  # the hash of a part with no rows
