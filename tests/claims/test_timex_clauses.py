@@ -88,3 +88,22 @@ def test_reported_future_without_a_named_saying_time_counts_from_the_letter() ->
     # "said that ... will" keeps the speaker's future: the February after the letter
     found = find_timexes("The chairman said that in February the board will meet.", "en", dt.date(2022, 3, 10))
     assert [(t.value, t.flags) for t in found] == [("2023-02", [])]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "expected"),
+    [
+        # the same rule for a weekday and a season (5 October 2022 is a Wednesday)
+        ("The chairman said that on Friday the board will meet.", "en", [("Friday", "2022-10-07")]),
+        ("Председатель сказал, что в пятницу совет соберётся.", "ru", [("пятницу", "2022-10-07")]),
+        ("В пятницу, как нам сообщили, совет соберётся.", "ru", [("пятницу", "2022-10-07")]),
+        ("Весной, как нам сообщили, совет соберётся.", "ru", [("Весной", "2023-SP")]),
+        ("Председатель сказал, что весной совет соберётся.", "ru", [("весной", "2023-SP")]),
+        # the guards: a weekday that goes with the saying stays in the past
+        ("The chairman said on Friday that the board will meet.", "en", [("Friday", "2022-09-30")]),
+        ("В пятницу председатель сказал, что совет соберётся.", "ru", [("пятницу", "2022-09-30")]),
+    ],
+)
+def test_a_weekday_or_a_season_takes_the_tense_of_its_own_clause(sentence: str, language: str,
+                                                                  expected: list[tuple[str, str]]) -> None:
+    assert values(sentence, language) == expected

@@ -137,6 +137,17 @@ class Context:
         cuts.append(right)
         return [(a, b, bool(self.clauses.opener.match(self.text, a, b))) for a, b in zip(cuts, cuts[1:], strict=False)]  # noqa: E501
 
+    def own_clause(self, m: re.Match[str]) -> tuple[int, int, int] | None:
+        """The match's own clause when it has a verb of its own: (its start, its end, the index of its segment)."""
+        if self.clauses is None:
+            return None
+        segments = self.segments(m)
+        own = next(i for i, (a, b, _) in enumerate(segments) if a <= m.start() < b or i == len(segments) - 1)
+        a, b, _ = segments[own]
+        if not self.clauses.has_verb(self.text_of([(a, m.start()), (min(m.end(), b), b)])):
+            return None
+        return a, b, own
+
     def verb_clause(self, m: re.Match[str]) -> tuple[list[tuple[int, int]], tuple[int, int] | None]:
         """The stretches of text whose verbs give the match its tense, and where the sentence may name the time of a
         saying that governs it.
@@ -152,14 +163,16 @@ class Context:
         if self.clauses is None:
             return whole, None
         segments = self.segments(m)
-        own = next(i for i, (a, b, _) in enumerate(segments) if a <= m.start() < b or b == right)
-        a, b, _ = segments[own]
-        mine = [(a, m.start()), (min(m.end(), b), b)]
-        if self.clauses.has_verb(self.text_of(mine)):
+        found = self.own_clause(m)
+        if found is not None:
+            a, b, own = found
             said = own > 0 and self.clauses.reported.match(self.text, a, b) is not None
             said = said and self.clauses.has_past(self.text[segments[own - 1][0] : a])
-            return mine, ((left, a) if said else None)
-        main = [*mine, *((x, y) for i, (x, y, sub) in enumerate(segments) if i != own and not sub)]
+            return [(a, m.start()), (min(m.end(), b), b)], ((left, a) if said else None)
+        own = next(i for i, (a, b, _) in enumerate(segments) if a <= m.start() < b or i == len(segments) - 1)
+        a, b, _ = segments[own]
+        main = [(a, m.start()), (min(m.end(), b), b)]
+        main += [(x, y) for i, (x, y, sub) in enumerate(segments) if i != own and not sub]
         main.sort()
         if self.clauses.has_verb(self.text_of(main)):
             return main, None
@@ -169,8 +182,12 @@ class Context:
         return " ".join(self.text[a:b] for a, b in spans)
 
     def tense(self, m: re.Match[str]) -> int:
-        """+1 when the clause around the match has a future cue ("will", "будет"...), else 0 (no cue)."""
-        return 1 if self.future_words.search(self.clause(m)) else 0
+        """+1 when the clause around the match has a future cue ("will", "будет"...), or the clause that gives the
+        match its tense has one («Председатель сказал, что в пятницу совет соберётся», «В пятницу, как нам сообщили,
+        совет соберётся»: the saying's past does not reach it), else 0."""
+        if self.future_words.search(self.clause(m)):
+            return 1
+        return 1 if self.clauses is not None and self.future_words.search(self.text_of(self.verb_clause(m)[0])) else 0
 
     def past(self, m: re.Match[str]) -> bool:
         """True when the clause has a past-tense verb and no future cue ("In January he resigned")."""
