@@ -95,6 +95,9 @@ class Context:
     # without it every period, semicolon, "!", "?" and line break ends the clause
     sentence_end: SentenceEnd | None = None
     clauses: Clauses | None = None  # where a language's rules give them: the clause that holds the verb of the match
+    # the clauses found for a match, by its (start, end): several rules and checks ask for the same match's
+    _own: dict[tuple[int, int], tuple[int, int, int] | None] = field(default_factory=dict, repr=False)
+    _verb: dict[tuple[int, int], tuple[list[tuple[int, int]], tuple[int, int] | None]] = field(default_factory=dict, repr=False)  # noqa: E501
 
     def need_anchor(self) -> dt.date:
         if self.anchor is None:
@@ -141,6 +144,13 @@ class Context:
         """The match's own clause when it has a verb of its own: (its start, its end, the index of its segment)."""
         if self.clauses is None:
             return None
+        key = (m.start(), m.end())
+        if key not in self._own:
+            self._own[key] = self._own_clause(m)
+        return self._own[key]
+
+    def _own_clause(self, m: re.Match[str]) -> tuple[int, int, int] | None:
+        assert self.clauses is not None
         segments = self.segments(m)
         own = next(i for i, (a, b, _) in enumerate(segments) if a <= m.start() < b or i == len(segments) - 1)
         a, b, _ = segments[own]
@@ -158,6 +168,13 @@ class Context:
         whole window of `clause`. The second item, for reported speech with a verb of its own after a clause with a
         past-tense verb ("In December he said that ..."), is the part of the sentence before it, where the saying's
         time may be named; else None."""
+        key = (m.start(), m.end())
+        if key not in self._verb:
+            self._verb[key] = self._verb_clause(m)
+        spans, saying = self._verb[key]
+        return list(spans), saying
+
+    def _verb_clause(self, m: re.Match[str]) -> tuple[list[tuple[int, int]], tuple[int, int] | None]:
         left, right = self.clause_bounds(m)
         whole = [(left, m.start()), (m.end(), right)]
         if self.clauses is None:
