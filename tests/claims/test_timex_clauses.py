@@ -107,3 +107,22 @@ def test_reported_future_without_a_named_saying_time_counts_from_the_letter() ->
 def test_a_weekday_or_a_season_takes_the_tense_of_its_own_clause(sentence: str, language: str,
                                                                   expected: list[tuple[str, str]]) -> None:
     assert values(sentence, language) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value"),
+    [
+        # a perfective infinitive after a present modal is still to come
+        ("В январе совет должен собраться.", "2023-01"),
+        ("В январе совет может собраться.", "2023-01"),
+        ("В январе совет обещает собраться.", "2023-01"),
+        ("В январе нужно сдать отчёт.", "2023-01"),
+        # the guards: the modal in the past keeps the past January
+        ("В январе совет должен был собраться.", "2022-01"),
+        ("В январе совет обещал собраться.", "2022-01"),
+        ("В январе надо было сдать отчёт.", "2022-01"),
+    ],
+)
+def test_a_russian_modal_with_a_perfective_infinitive_points_forward(sentence: str, value: str) -> None:
+    [found] = find_timexes(sentence, "ru", OCTOBER)
+    assert found.value == value

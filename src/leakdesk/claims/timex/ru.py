@@ -47,19 +47,24 @@ _WORD = re.compile(r"[а-яё]+", re.IGNORECASE)
 class _Future:
     """A future cue: one of the words above, or a verb pymorphy3 reads as future tense («пройдут», «начнутся»,
     «перебросят» — perfective verbs have no future auxiliary, so a word list cannot cover them) when no verb of the
-    clause is in the past."""
+    clause is in the past, or a perfective infinitive after a present modal («совет должен собраться», «может
+    собраться», «обещает собраться», «нужно сдать»: what is to be done is still to come)."""
 
     def search(self, window: str) -> bool:
         if FUTURE_WORDS.search(window):
             return True
         morph = _morph()
         tenses = set()
+        perfective_infinitive = modal = False
         for word in _WORD.findall(window):
             tag = morph.parse(word)[0].tag
             if tag.POS == "VERB" and tag.tense:
                 tenses.add(tag.tense)
+            perfective_infinitive = perfective_infinitive or (tag.POS == "INFN" and tag.aspect == "perf")
+        if perfective_infinitive and not tenses:
+            modal = bool(_MODAL.search(window) or re.search(r"(?<![а-яё])можно(?![а-яё])", window, re.IGNORECASE))
         # "нас предупреждали, что с 24 февраля всё изменится": a future inside past reported speech is in the past
-        return tenses == {"futr"} or tenses == {"futr", "pres"}
+        return tenses == {"futr"} or tenses == {"futr", "pres"} or (perfective_infinitive and (tenses == {"pres"} or modal))  # noqa: E501
 
 
 FUTURE = _Future()
@@ -154,7 +159,7 @@ def counted_from_saying(r: Result, saying: tuple[int, int] | None, month: int, d
 
 
 _DEADLINE = re.compile(r"(?<![а-яё])(?:до|к|ко)\s+$", re.IGNORECASE)
-_MODAL = re.compile(r"(?<![а-яё])(?:должн\w*|нужно|надо|необходимо|обязан\w*)(?![а-яё])", re.IGNORECASE)
+_MODAL = re.compile(r"(?<![а-яё])(?:должен|должн\w*|нужно|надо|необходимо|обязан\w*)(?![а-яё])", re.IGNORECASE)
 _PAST = re.compile(r"(?<![а-яё])(?:был|была|было|были)(?![а-яё])", re.IGNORECASE)
 
 
