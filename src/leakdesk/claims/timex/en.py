@@ -226,7 +226,7 @@ def year_and_saying(ctx: Context, m: re.Match[str], month: int, day: int | None 
 def counted_from_saying(r: Result, saying: tuple[int, int] | None, month: int, day: int | None = None) -> Result:
     """Mark a coming month (or day) of reported speech to be counted from the saying's time, if the sentence names
     it (`engine.resolve_references`)."""
-    if saying is not None:
+    if saying is not None and "invalid-date" not in r.flags:
         r.from_reference = ("month after", month * 100 + (day or 0))
         r.reference_window = saying
     return r
