@@ -35,8 +35,8 @@ def find_timexes(text: str, language: str | None, anchor: dt.date | dt.datetime 
     if isinstance(anchor, dt.datetime):
         anchor = anchor.date()
     lang = (language or "").lower()[:2]
-    en_ctx = Context(text, anchor, en.FUTURE, past_words=en.PAST, sentence_end=en.SENTENCE_END)
-    ru_ctx = Context(text, anchor, ru.FUTURE)
+    en_ctx = Context(text, anchor, en.FUTURE, past_words=en.PAST, sentence_end=en.SENTENCE_END, clauses=en.CLAUSES)
+    ru_ctx = Context(text, anchor, ru.FUTURE, clauses=ru.CLAUSES)
     first, second = ((RU_RULES, ru_ctx), (EN_RULES, en_ctx)) if lang == "ru" else ((EN_RULES, en_ctx), (RU_RULES, ru_ctx))  # noqa: E501
     candidates = run_rules(text, first[0], first[1])
     # the other language's rules only where its script occurs (mixed letters), except numeric dates and times

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 
 from . import calendar as cal
-from .engine import Context, Result, Rule, SentenceEnd, rule
+from .engine import Clauses, Context, Result, Rule, SentenceEnd, rule
 from .numbers import EN_ORDINAL, en_ordinal
 
 RULES: list[Rule] = []
@@ -57,6 +57,12 @@ ABBREVIATIONS = ("Mr|Mrs|Ms|Dr|Prof|St|Mt|Ft|vs|Inc|Corp|Co|Ltd|Bros|Jr|Sr|Gov|S
                  "Ark|Calif|Colo|Conn|Del|Fla|Ga|Ill|Ind|Kan|Ky|La|Md|Mass|Mich|Minn|Miss|Mo|Mont|Neb|Nev|Okla|Ore|Pa|"
                  "Tenn|Tex|Va|Vt|Wash|Wis|Wyo|[A-Z]")  # fmt: skip
 SENTENCE_END = SentenceEnd(ABBREVIATIONS)
+# the words that open a subordinate clause; a clause also ends at a comma, a colon, a dash or a bracket
+SUBORDINATORS = (r"that|which|who|whom|whose|because|although|though|while|whereas|unless|if|when|where|after|"
+                 r"before|until|once")
+# verbs that show a clause has a tense of its own, besides the future cues and past-tense forms: modals and the
+# present of "be", "have" and "do" ("that in January the board is meeting", "that it would meet in January")
+OWN_VERB = re.compile(r"\b(?:would|could|might|should|must|can|(?-i:may)|is|are|am|has|have|does|do)\b", re.I)
 # a deadline or a start ("extended through January", "effective Feb. 1") or a conditional keeps the near reading
 FORWARD_BEFORE = re.compile(r"\b(?:through|until|till|by|effective|payable|due|before|to)\s+$", re.I)
 # a verb in the present tense naming a scheduled event just before a weekday or a month: "talks resume Monday", "the
@@ -138,26 +144,51 @@ def comes_later(ctx: Context, m: re.Match[str]) -> bool:
 
 
 PARTICIPLE_BEFORE = re.compile(r"\b(?:be|been|being|is|are|am|was|were|get|gets|got)\s+$", re.I)
+# an "-ed" word after an article, a possessive or "newly" qualifies a noun ("the newly elected board", "its revised
+# plan"): no past tense
+ADJECTIVE_BEFORE = re.compile(r"\b(?:the|a|an|its|their|his|her|our|newly)\s+$", re.I)
 
 
-def past_verb_nearer(ctx: Context, m: re.Match[str]) -> bool:
+def tensed(text: str, x: re.Match[str]) -> bool:
+    """Not a participle: "will be named", "is expected", "untouched by the crisis", "the newly elected board" carry
+    no past tense."""
+    if not x[0].endswith("ed"):
+        return True
+    before, after = text[max(0, x.start() - 8) : x.start()], text[x.end() : x.end() + 4]
+    return not (PARTICIPLE_BEFORE.search(before) or ADJECTIVE_BEFORE.search(before) or re.match(r"\s+by\b", after))
+
+
+def has_verb(window: str) -> bool:
+    """Whether a clause shows a tense of its own: a future cue, a past-tense verb or a present auxiliary or modal."""
+    return bool(FUTURE.search(window) or OWN_VERB.search(window)
+                or any(tensed(window, x) for x in PAST.finditer(window)))  # fmt: skip
+
+
+CLAUSES = Clauses(
+    cuts=re.compile(rf"[,:()]|\s[-–—]{{1,2}}\s|(?<=\s)(?=(?:{SUBORDINATORS})\b)", re.I),
+    opener=re.compile(rf"[\s,:()–—-]*(?:{SUBORDINATORS})\b", re.I),
+    reported=re.compile(r"[\s,:–—-]*that\b", re.I),
+    has_verb=has_verb,
+    has_past=lambda window: any(tensed(window, x) for x in PAST.finditer(window)),
+)
+
+
+def past_verb_nearer(ctx: Context, m: re.Match[str], spans: list[tuple[int, int]] | None = None) -> bool:
     """True when a past-tense verb stands nearer the match than every future cue of its clause: "In September, it
     announced plans to buy ...": the month goes with "announced", the plan's future is the verb's object."""
-    left, right = ctx.clause_bounds(m)
-
-    def tensed(x: re.Match[str]) -> bool:
-        """Not a participle: "will be named", "is expected", "untouched by the crisis" carry no past tense."""
-        if not x[0].endswith("ed"):
-            return True
-        before, after = ctx.text[max(0, x.start() - 8) : x.start()], ctx.text[x.end() : x.end() + 4]
-        return not (PARTICIPLE_BEFORE.search(before) or re.match(r"\s+by\b", after))
+    if spans is None:
+        left, right = ctx.clause_bounds(m)
+        spans = [(left, m.start()), (m.end(), right)]
 
     def gap(pattern: re.Pattern[str], keep: Callable[[re.Match[str]], bool]) -> int | None:
-        gaps = [m.start() - x.end() for x in pattern.finditer(ctx.text, left, m.start()) if keep(x)]
-        gaps += [x.start() - m.end() for x in pattern.finditer(ctx.text, m.end(), right) if keep(x)]
+        gaps = []
+        for a, b in spans:
+            for x in pattern.finditer(ctx.text, a, b):
+                if keep(x):
+                    gaps.append(m.start() - x.end() if x.end() <= m.start() else x.start() - m.end())
         return min(gaps) if gaps else None
 
-    past, future = gap(PAST, tensed), gap(FUTURE, lambda x: True)
+    past, future = gap(PAST, lambda x: tensed(ctx.text, x)), gap(FUTURE, lambda x: True)
     return past is not None and (future is None or past < future)
 
 
@@ -167,19 +198,38 @@ def since_before(ctx: Context, m: re.Match[str]) -> bool:
 
 
 def year_of(ctx: Context, m: re.Match[str], month: int, day: int | None = None) -> int:
+    return year_and_saying(ctx, m, month, day)[0]
+
+
+def year_and_saying(ctx: Context, m: re.Match[str], month: int, day: int | None = None) -> tuple[int, tuple[int, int] | None]:  # noqa: E501
+    """The year of a month (and day) written without one, from the tense of the clause that holds it; and, when that
+    is a future clause under another ("He said in December that in January the board will meet"), the part of the
+    sentence that may name the saying's time, to count from instead of the letter."""
     anchor = ctx.need_anchor()
     if since_before(ctx, m):
-        return cal.month_nearest(anchor, month, day, 12)  # the last such month (or day) up to the letter
-    future = ctx.tense(m) > 0
-    past_nearer = past_verb_nearer(ctx, m)
+        return cal.month_nearest(anchor, month, day, 12), None  # the last such month (or day) up to the letter
+    spans, saying = ctx.verb_clause(m)
+    window = ctx.text_of(spans)
+    future = bool(ctx.future_words.search(window))
+    past_nearer = past_verb_nearer(ctx, m, spans)
     if (future and not past_nearer) or comes_later(ctx, m):
-        return cal.month_near(anchor, month, 1)
+        return cal.month_near(anchor, month, 1), (saying if future and not past_nearer else None)
     before = ctx.text[max(0, m.start() - 14) : m.start()]
-    past = ctx.past(m) or (future and past_nearer)  # "The bill passed in January and the Senate will ..."
-    if past and not FORWARD_BEFORE.search(before) and not HYPOTHETICAL.search(ctx.clause(m)):
+    # "The bill passed in January and the Senate will ...": the nearer verb decides
+    past = (not future and bool(PAST.search(window))) or (future and past_nearer)
+    if past and not FORWARD_BEFORE.search(before) and not HYPOTHETICAL.search(window):
         # "In January he resigned", in a letter of October: the January before, not the coming one
-        return cal.month_nearest(anchor, month, day, PAST_BIAS_PAST_TENSE)
-    return cal.month_nearest(anchor, month, day, PAST_BIAS)
+        return cal.month_nearest(anchor, month, day, PAST_BIAS_PAST_TENSE), None
+    return cal.month_nearest(anchor, month, day, PAST_BIAS), None
+
+
+def counted_from_saying(r: Result, saying: tuple[int, int] | None, month: int, day: int | None = None) -> Result:
+    """Mark a coming month (or day) of reported speech to be counted from the saying's time, if the sentence names
+    it (`engine.resolve_references`)."""
+    if saying is not None and "invalid-date" not in r.flags:
+        r.from_reference = ("month after", month * 100 + (day or 0))
+        r.reference_window = saying
+    return r
 
 
 def date_result(year: int | None, month: int, day: int, mod: str | None = None) -> Result:
@@ -200,8 +250,10 @@ def month_day(m: re.Match[str], ctx: Context) -> Result | None:
     month, day = month_num(m["mon"]), int(m["day"])
     if day > 31:
         return None
-    year = year_number(m["year"]) if m["year"] else year_of(ctx, m, month, day)
-    return date_result(year, month, day)
+    if m["year"]:
+        return date_result(year_number(m["year"]), month, day)
+    year, saying = year_and_saying(ctx, m, month, day)
+    return counted_from_saying(date_result(year, month, day), saying, month, day)
 
 
 @rule(RULES, rf"(?P<mon>{MONTH})\s+(?P<day1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:and|to|or|through|[–—-])\s+"
@@ -239,8 +291,10 @@ def ordinal_of_month(m: re.Match[str], ctx: Context) -> Result | None:
     if day is None or day > 31:
         return None
     month = month_num(m["mon"])
-    year = year_number(m["year"]) if m["year"] else year_of(ctx, m, month, day)
-    return date_result(year, month, day)
+    if m["year"]:
+        return date_result(year_number(m["year"]), month, day)
+    year, saying = year_and_saying(ctx, m, month, day)
+    return counted_from_saying(date_result(year, month, day), saying, month, day)
 
 
 @rule(RULES, rf"\b(?P<mon>{MONTH})\s+(?:the\s+)?(?P<ord>{EN_ORDINAL})\b(?!\s+(?:quarter|half|time|round))"
@@ -299,8 +353,8 @@ def bare_month(m: re.Match[str], ctx: Context) -> Result | None:
         if m["mon"] == "May" and re.match(r"\s+(be|have|not|also|well)\b", after):
             return None
     month = month_num(m["mon"])
-    year = year_of(ctx, m, month)
-    return Result("DATE", cal.month_value(year, month), mod=mod_of(m["mod"]))
+    year, saying = year_and_saying(ctx, m, month)
+    return counted_from_saying(Result("DATE", cal.month_value(year, month), mod=mod_of(m["mod"])), saying, month)
 
 
 @rule(RULES, rf"\b(?P<mon2>{MONTH})\s+(?:of\s+)?(?P<rel>this|last|next)\s+year\b", flags=re.I,

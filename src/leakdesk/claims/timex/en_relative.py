@@ -125,7 +125,9 @@ def weekday_date(m: re.Match[str], ctx: Context, wd: int, shift: str) -> dt.date
         direction = -1  # "closed since Monday"
     if direction == 0 and comes_later(ctx, m):
         direction = 1
-    if direction == 0 and ctx.tense(m) > 0 and not PAST.search(ctx.text[max(0, m.start() - 40) : m.start()]):
+    own = ctx.own_clause(m)  # "He said that on Friday the board will meet": the saying is in another clause
+    since = max(m.start() - 40, own[0] if own else 0)
+    if direction == 0 and ctx.tense(m) > 0 and not PAST.search(ctx.text[since : m.start()]):
         direction = 1  # "is scheduled to close Monday"; but "Cuba predicted Wednesday (that it will ...)" stays past
     elif direction == 0 and ctx.past(m) and not FORWARD_BEFORE.search(ctx.text[max(0, m.start() - 14) : m.start()]):
         direction = -1  # "the courier came on Saturday", in a letter of Friday: the Saturday before

@@ -31,6 +31,9 @@ class Result:
     # `value` is then only the fallback counted from the anchor. Units: day, week, month, year, and "weekday before"
     # / "weekday after" with n the weekday ("the previous Friday": the Friday before the named day)
     from_reference: tuple[str, int] | None = None
+    # with the unit "month after" (n = month * 100 + day, day 0 for a whole month): only a date named between these
+    # two offsets counts, the saying's time of reported speech ("In December he said that in January ...")
+    reference_window: tuple[int, int] | None = None
 
 
 class FutureCue(Protocol):
@@ -56,6 +59,21 @@ class SentenceEnd:
         return found
 
 
+@dataclass(frozen=True)
+class Clauses:
+    """How a language joins clauses inside a sentence: the marks and words where one clause ends and another starts
+    (`cuts`: commas, colons, dashes, brackets, and the place just before "that", "which", «что»...), the words that
+    open a subordinate clause (`opener`, at a segment's start) and among them those that open reported speech
+    (`reported`: "that", «что»), whether a stretch of text holds a finite verb the rules can read (`has_verb`), and
+    whether it holds a past-tense one (`has_past`: the saying of "he said that ...")."""
+
+    cuts: re.Pattern[str]
+    opener: re.Pattern[str]
+    reported: re.Pattern[str]
+    has_verb: Callable[[str], bool]
+    has_past: Callable[[str], bool]
+
+
 _END_CANDIDATE = re.compile(r"[;!?\n]|\.(?=\s|$)")
 _OPENING = re.compile(r"\s*(?:[Ii]n|[Bb]y|[Oo]n|[Ee]arly|[Ll]ate)?\s*")  # what may open a sentence before its timex
 
@@ -76,6 +94,10 @@ class Context:
     # where a language's rules give one: a period that ends a sentence (not that of "vs.", "Ala.", "1.5" or "U.S.");
     # without it every period, semicolon, "!", "?" and line break ends the clause
     sentence_end: SentenceEnd | None = None
+    clauses: Clauses | None = None  # where a language's rules give them: the clause that holds the verb of the match
+    # the clauses found for a match, by its (start, end): several rules and checks ask for the same match's
+    _own: dict[tuple[int, int], tuple[int, int, int] | None] = field(default_factory=dict, repr=False)
+    _verb: dict[tuple[int, int], tuple[list[tuple[int, int]], tuple[int, int] | None]] = field(default_factory=dict, repr=False)  # noqa: E501
 
     def need_anchor(self) -> dt.date:
         if self.anchor is None:
@@ -106,9 +128,83 @@ class Context:
         left, right = self.clause_bounds(m)
         return self.text[left : m.start()] + " " + self.text[m.end() : right]
 
+    def segments(self, m: re.Match[str]) -> list[tuple[int, int, bool]]:
+        """The sentence around the match cut into clauses: (start, end, opens a subordinate clause)."""
+        left, right = self.clause_bounds(m)
+        if self.clauses is None:
+            return [(left, right, False)]
+        cuts = [left]
+        for c in self.clauses.cuts.finditer(self.text, left, right):
+            if not m.start() < c.start() < m.end() and c.start() > cuts[-1]:
+                cuts.append(c.start())
+        cuts.append(right)
+        return [(a, b, bool(self.clauses.opener.match(self.text, a, b))) for a, b in zip(cuts, cuts[1:], strict=False)]  # noqa: E501
+
+    def own_clause(self, m: re.Match[str]) -> tuple[int, int, int] | None:
+        """The match's own clause when it has a verb of its own: (its start, its end, the index of its segment)."""
+        if self.clauses is None:
+            return None
+        key = (m.start(), m.end())
+        if key not in self._own:
+            self._own[key] = self._own_clause(m)
+        return self._own[key]
+
+    def _own_clause(self, m: re.Match[str]) -> tuple[int, int, int] | None:
+        assert self.clauses is not None
+        segments = self.segments(m)
+        own = next(i for i, (a, b, _) in enumerate(segments) if a <= m.start() < b or i == len(segments) - 1)
+        a, b, _ = segments[own]
+        if not self.clauses.has_verb(self.text_of([(a, m.start()), (min(m.end(), b), b)])):
+            return None
+        return a, b, own
+
+    def verb_clause(self, m: re.Match[str]) -> tuple[list[tuple[int, int]], tuple[int, int] | None]:
+        """The stretches of text whose verbs give the match its tense, and where the sentence may name the time of a
+        saying that governs it.
+
+        The clause that holds the match, when it has a verb of its own ("The chairman said that in January the board
+        will meet": the clause after "that"); for a clause without one ("In January, after the merger that was
+        announced in May, the board will meet") the sentence's clauses that are not subordinate to it; else the
+        whole window of `clause`. The second item, for reported speech with a verb of its own after a clause with a
+        past-tense verb ("In December he said that ..."), is the part of the sentence before it, where the saying's
+        time may be named; else None."""
+        key = (m.start(), m.end())
+        if key not in self._verb:
+            self._verb[key] = self._verb_clause(m)
+        spans, saying = self._verb[key]
+        return list(spans), saying
+
+    def _verb_clause(self, m: re.Match[str]) -> tuple[list[tuple[int, int]], tuple[int, int] | None]:
+        left, right = self.clause_bounds(m)
+        whole = [(left, m.start()), (m.end(), right)]
+        if self.clauses is None:
+            return whole, None
+        segments = self.segments(m)
+        found = self.own_clause(m)
+        if found is not None:
+            a, b, own = found
+            said = own > 0 and self.clauses.reported.match(self.text, a, b) is not None
+            said = said and self.clauses.has_past(self.text[segments[own - 1][0] : a])
+            return [(a, m.start()), (min(m.end(), b), b)], ((left, a) if said else None)
+        own = next(i for i, (a, b, _) in enumerate(segments) if a <= m.start() < b or i == len(segments) - 1)
+        a, b, _ = segments[own]
+        main = [(a, m.start()), (min(m.end(), b), b)]
+        main += [(x, y) for i, (x, y, sub) in enumerate(segments) if i != own and not sub]
+        main.sort()
+        if self.clauses.has_verb(self.text_of(main)):
+            return main, None
+        return whole, None
+
+    def text_of(self, spans: Sequence[tuple[int, int]]) -> str:
+        return " ".join(self.text[a:b] for a, b in spans)
+
     def tense(self, m: re.Match[str]) -> int:
-        """+1 when the clause around the match has a future cue ("will", "будет"...), else 0 (no cue)."""
-        return 1 if self.future_words.search(self.clause(m)) else 0
+        """+1 when the clause around the match has a future cue ("will", "будет"...), or the clause that gives the
+        match its tense has one («Председатель сказал, что в пятницу совет соберётся», «В пятницу, как нам сообщили,
+        совет соберётся»: the saying's past does not reach it), else 0."""
+        if self.future_words.search(self.clause(m)):
+            return 1
+        return 1 if self.clauses is not None and self.future_words.search(self.text_of(self.verb_clause(m)[0])) else 0
 
     def past(self, m: re.Match[str]) -> bool:
         """True when the clause has a past-tense verb and no future cue ("In January he resigned")."""
@@ -243,9 +339,12 @@ def resolve_references(candidates: list[_Candidate]) -> list[_Candidate]:
     """ "On May 22, 1995 he was promoted; the following year he left": count from the date last named before,
     at the expression's own granularity, when that date is precise enough; else keep the anchor's value."""
     last: tuple[int, dt.date, str] | None = None  # (end, date, granularity)
+    named: list[tuple[int, int, dt.date]] = []  # (start, end, first day) of every date named so far
     for c in candidates:
         ref = c.result.from_reference
-        if ref is not None and last is not None and c.start - last[0] <= REFERENCE_REACH:
+        if ref is not None and ref[0] == "month after":
+            _after_named_date(c, named)
+        elif ref is not None and last is not None and c.start - last[0] <= REFERENCE_REACH:
             unit, n = ref
             _, day, granularity = last
             needed = {"day": 3, "week": 3, "month": 2, "year": 1, "weekday before": 3, "weekday after": 3}[unit]
@@ -256,4 +355,21 @@ def resolve_references(candidates: list[_Candidate]) -> list[_Candidate]:
         if m and cal.valid_day(int(m[1]), int(m[2] or 1), int(m[3] or 1)):
             granularity = "day" if m[3] else "month" if m[2] else "year"
             last = (c.end, dt.date(int(m[1]), int(m[2] or 1), int(m[3] or 1)), granularity)
+        if c.result.type == "DATE" and (span := cal.interval(c.result.value)) and (span[1] - span[0]).days < 100:
+            named.append((c.start, c.end, span[0]))  # a day, a month or a season: precise enough for a saying's time
     return candidates
+
+
+def _after_named_date(c: _Candidate, named: list[tuple[int, int, dt.date]]) -> None:
+    """ "In December he said that in January the board will meet": the first such month (or day) after the time the
+    sentence gives the saying, when it gives one before the clause; else the value counted from the letter stays."""
+    assert c.result.from_reference is not None and c.result.reference_window is not None
+    low, high = c.result.reference_window
+    said = [day for start, end, day in named if start >= low and end <= high]
+    if not said:
+        return
+    month, day = divmod(c.result.from_reference[1], 100)
+    start = said[-1]
+    year = start.year if (month, day or 1) >= (start.month, start.day if day else 1) else start.year + 1
+    c.result.value = f"{year:04d}-{month:02d}" + (f"-{day:02d}" if day else "")
+    c.result.flags.append("counted-from-named-date")

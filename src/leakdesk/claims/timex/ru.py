@@ -11,7 +11,7 @@ import datetime as dt
 import re
 
 from . import calendar as cal
-from .engine import Context, Result, Rule, rule
+from .engine import Clauses, Context, Result, Rule, rule
 from .numbers import RU_CARDINAL_LEMMAS, _morph, ru_alternation, ru_forms, ru_ordinal, ru_ordinal_regex
 
 RULES: list[Rule] = []
@@ -47,22 +47,55 @@ _WORD = re.compile(r"[а-яё]+", re.IGNORECASE)
 class _Future:
     """A future cue: one of the words above, or a verb pymorphy3 reads as future tense («пройдут», «начнутся»,
     «перебросят» — perfective verbs have no future auxiliary, so a word list cannot cover them) when no verb of the
-    clause is in the past."""
+    clause is in the past, or a perfective infinitive after a present modal («совет должен собраться», «может
+    собраться», «обещает собраться», «нужно сдать»: what is to be done is still to come)."""
 
     def search(self, window: str) -> bool:
         if FUTURE_WORDS.search(window):
             return True
         morph = _morph()
         tenses = set()
+        perfective_infinitive = modal = False
         for word in _WORD.findall(window):
             tag = morph.parse(word)[0].tag
             if tag.POS == "VERB" and tag.tense:
                 tenses.add(tag.tense)
+            perfective_infinitive = perfective_infinitive or (tag.POS == "INFN" and tag.aspect == "perf")
+        if perfective_infinitive and not tenses:
+            modal = bool(_MODAL.search(window) or re.search(r"(?<![а-яё])можно(?![а-яё])", window, re.IGNORECASE))
         # "нас предупреждали, что с 24 февраля всё изменится": a future inside past reported speech is in the past
-        return tenses == {"futr"} or tenses == {"futr", "pres"}
+        return tenses == {"futr"} or tenses == {"futr", "pres"} or (perfective_infinitive and (tenses == {"pres"} or modal))  # noqa: E501
 
 
 FUTURE = _Future()
+
+
+def has_verb(window: str) -> bool:
+    """Whether a clause has a verb of its own with a tense (a finite verb, a gerund, or a participle: «избранный в
+    июне» is a past one, though pymorphy3 reads it first as an adjective) or a future cue word."""
+    if FUTURE_WORDS.search(window):
+        return True
+    morph = _morph()
+    for word in _WORD.findall(window):
+        parses = morph.parse(word)
+        if parses[0].tag.POS in ("VERB", "PRTF", "PRTS", "GRND") and parses[0].tag.tense:
+            return True
+        if any(p.tag.POS in ("PRTF", "PRTS") and p.tag.tense == "past" for p in parses):
+            return True
+    return False
+
+
+# Russian writes a comma before every subordinate clause, so commas, colons, dashes and brackets cut the clauses; a
+# subordinate one opens with a conjunction or a relative word («что», «который», «как нам сообщили»)
+CLAUSES = Clauses(
+    cuts=re.compile(r"[,:;()]|\s[-–—]\s"),
+    opener=re.compile(r"[\s,:;()–—-]*(?:что|чтобы|котор\w+|когда|если|хотя|пока|где|куда|откуда|как|поскольку|"
+                      r"потому|так\s+как|ибо|будто|словно|ли)(?![а-яё])", re.IGNORECASE),
+    reported=re.compile(r"[\s,:–—-]*(?:что|будто)(?![а-яё])", re.IGNORECASE),
+    has_verb=has_verb,
+    has_past=lambda window: any((tag := _morph().parse(w)[0].tag).POS == "VERB" and tag.tense == "past"
+                                for w in _WORD.findall(window)),
+)
 UNIT_FORMS = {**{f: "year" for f in ru_forms(("год",))}, "лет": "year", **{f: "month" for f in ru_forms(("месяц",))},
               **{f: "week" for f in ru_forms(("неделя",))}, **{f: "day" for f in ru_forms(("день",))},
               **{f: "day" for f in ru_forms(("сутки",))}, **{f: "hour" for f in ru_forms(("час",))},
@@ -97,18 +130,36 @@ def mod_of(word: str | None) -> str | None:
 
 
 def ru_year_of(ctx: Context, m: re.Match[str], month: int, day: int | None = None) -> int:
-    """A month (and day) without a year: the coming one when the clause has a future cue («будет», «планируется»),
-    else the most recent one (letters mostly report what happened; nearest-occurrence did worse on the dev set)."""
+    return ru_year_and_saying(ctx, m, month, day)[0]
+
+
+def ru_year_and_saying(ctx: Context, m: re.Match[str], month: int, day: int | None = None) -> tuple[int, tuple[int, int] | None]:  # noqa: E501
+    """A month (and day) without a year: the coming one when the clause that holds it has a future cue («будет»,
+    «планируется», «соберётся»), else the most recent one (letters mostly report what happened; nearest-occurrence
+    did worse on the dev set). For a future clause under a saying («нас предупреждали, что с 24 февраля всё
+    изменится»), also the part of the sentence that may name the saying's time, to count from instead of the letter."""
     anchor = ctx.need_anchor()
     if day is not None and month == anchor.month:
-        return anchor.year
-    if ctx.tense(m) > 0 or _near_deadline(ctx, m, anchor, month):
-        return cal.month_near(anchor, month, 1)
-    return cal.month_near(anchor, month, -1)
+        return anchor.year, None
+    spans, saying = ctx.verb_clause(m)
+    if ctx.future_words.search(ctx.text_of(spans)):
+        return cal.month_near(anchor, month, 1), saying
+    if _near_deadline(ctx, m, anchor, month):
+        return cal.month_near(anchor, month, 1), None
+    return cal.month_near(anchor, month, -1), None
+
+
+def counted_from_saying(r: Result, saying: tuple[int, int] | None, month: int, day: int | None = None) -> Result:
+    """Mark a coming month (or day) of reported speech to be counted from the saying's time, if the sentence names
+    it (`engine.resolve_references`)."""
+    if saying is not None and "invalid-date" not in r.flags:
+        r.from_reference = ("month after", month * 100 + (day or 0))
+        r.reference_window = saying
+    return r
 
 
 _DEADLINE = re.compile(r"(?<![а-яё])(?:до|к|ко)\s+$", re.IGNORECASE)
-_MODAL = re.compile(r"(?<![а-яё])(?:должн\w*|нужно|надо|необходимо|обязан\w*)(?![а-яё])", re.IGNORECASE)
+_MODAL = re.compile(r"(?<![а-яё])(?:должен|должн\w*|нужно|надо|необходимо|обязан\w*)(?![а-яё])", re.IGNORECASE)
 _PAST = re.compile(r"(?<![а-яё])(?:был|была|было|были)(?![а-яё])", re.IGNORECASE)
 
 
@@ -160,7 +211,8 @@ def day_month(m: re.Match[str], ctx: Context) -> Result | None:
     elif m["rel"]:
         year = ctx.need_anchor().year + rel_shift(m["rel"])
     else:
-        year = ru_year_of(ctx, m, month, day)
+        year, saying = ru_year_and_saying(ctx, m, month, day)
+        return counted_from_saying(date_result(year, month, day, flags), saying, month, day)
     return date_result(year, month, day, flags)
 
 
@@ -194,8 +246,8 @@ def bare_month(m: re.Match[str], ctx: Context) -> Result | None:
     if m["mon"].lower() in ("май", "мая") and re.match(r"\s+(?:ли|бы)\b", ctx.text[m.end() :]):
         return None
     month = month_of(m["mon"])
-    year = ru_year_of(ctx, m, month)
-    return Result("DATE", cal.month_value(year, month), mod=mod_of(m["mod"]))
+    year, saying = ru_year_and_saying(ctx, m, month)
+    return counted_from_saying(Result("DATE", cal.month_value(year, month), mod=mod_of(m["mod"])), saying, month)
 
 
 @rule(RULES, rf"(?<![\d.,№#$€£/-])(?<![а-яё])(?:{MOD}\s+)?{YEAR}(?![\d%])(?!\s*(?:руб|долл|евро|человек|тонн|км|шт|%))")
