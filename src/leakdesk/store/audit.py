@@ -38,6 +38,7 @@ _MAKE_ENCODER = getattr(json_encoder, "c_make_encoder", None)  # private to json
 _ENCODE_STRING = getattr(json_encoder, "c_encode_basestring", None)
 _C_ENCODER = (_MAKE_ENCODER(None, str, _ENCODE_STRING, None, ":", ",", True, False, True)
               if _MAKE_ENCODER is not None and _ENCODE_STRING is not None else None)
+_ROW_TYPES = frozenset({int, str})
 _PLAIN_DEPTH = 64  # deeper values take json's path (orjson stops at 254 levels; a circular value never ends)
 
 
@@ -101,7 +102,7 @@ def _json_canonical(details: Any) -> str:
 
 def row_hash(seq: int, time: str, actor: str, action: str, obj: str, details: str, prev_hash: str) -> str:
     row = [seq, time, actor, action, obj, details, prev_hash]
-    if type(seq) is int and all(type(v) is str for v in row[1:]):  # `_plain` without the walk: one level, known
+    if set(map(type, row)) <= _ROW_TYPES:  # `_plain` without the walk, for the one shape a row has
         try:
             return hashlib.sha256(orjson.dumps(row)).hexdigest()
         except (TypeError, ValueError):
