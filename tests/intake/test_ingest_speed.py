@@ -277,11 +277,22 @@ def test_the_collector_runs_less_often_inside_a_container_and_its_thresholds_com
     (inbox / "box.mbox").write_bytes(b"".join(b"From x@example.org Tue Aug  3 14:05:00 2021\n"
                                               + raw_message(f"letter {i}".encode(), message_id=f"<gc{i}@x>") + b"\n"
                                               for i in range(3)))
+    assert gc.get_freeze_count() == 0
     with ingest._fewer_collections():  # an ingest inside another (a second thread): the outer one restores
         assert gc.get_threshold()[0] == max(before[0], ingest.GC_THRESHOLD)
+        frozen = gc.get_freeze_count()
+        assert frozen > 1000  # the objects there before the ingest are out of the collector's passes
         ingest_paths(case, [inbox], progress=False)
         assert gc.get_threshold()[0] == max(before[0], ingest.GC_THRESHOLD)
-    assert gc.get_threshold() == before
+        assert 0 < gc.get_freeze_count() <= frozen  # the inner one neither froze more nor unfroze (some freed)
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    gc.freeze()  # a process that froze its own objects (the web server) keeps them frozen
+    try:
+        mine = gc.get_freeze_count()
+        ingest_paths(case, [inbox], progress=False)
+        assert 0 < gc.get_freeze_count() <= mine
+    finally:
+        gc.unfreeze()
     assert seen and all(s[0] == max(before[0], 10_000) for s in seen)  # the default is 700
     monkeypatch.setattr(ingest.Ingester, "_flush", lambda self: 1 / 0)  # an ingest that fails: restored too
     with pytest.raises(ZeroDivisionError):

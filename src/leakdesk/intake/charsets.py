@@ -14,9 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from charset_normalizer import from_bytes
-from charset_normalizer.md import mess_ratio
-
 GARBLED = 0.2  # mess ratio above which a decoding is considered wrong
 SAMPLE = 64 * 1024  # bytes looked at when judging or detecting a charset
 # Aliases mail software writes that Python does not know.
@@ -176,6 +173,8 @@ def _mess(data: bytes, codec: str) -> float | None:
         if exc.start < len(data[:SAMPLE]) - 4:  # a multi-byte char cut by the sample is not a failure
             return None
         text = data[: exc.start].decode(codec)
+    from charset_normalizer.md import mess_ratio  # imported when first needed: most letters never need it
+
     return mess_ratio(text, maximum_threshold=1.0)
 
 
@@ -185,6 +184,8 @@ USUAL = ("utf-8", "cp1252", "iso8859-1", "cp1251", "koi8-r", "iso8859-15", "cp12
 
 
 def _best_guess(data: bytes) -> tuple[str, float] | None:
+    from charset_normalizer import from_bytes
+
     matches = list(from_bytes(data[:SAMPLE]))
     if not matches:
         return None

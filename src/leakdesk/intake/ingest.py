@@ -728,14 +728,23 @@ _gc_lock = threading.Lock()
 _gc_users: list[tuple[int, int, int]] = []  # the thresholds before the first ingest that raised them, while any runs
 
 
+_gc_froze: list[bool] = []  # whether the first ingest running froze the objects that were there before it
+
+
 @contextmanager
 def _fewer_collections() -> Iterator[None]:
     """The cyclic garbage collector runs less often while a container's batches are read and written: each batch
     keeps a thousand letters' objects alive, so the collector's full passes over them took a tenth of an ingest's
-    CPU, and reference counting frees almost all of them anyway. The thresholds come back when the last ingest
-    running in the process ends."""
+    CPU, and reference counting frees almost all of them anyway. The objects already there (modules, the language
+    models: some 90,000) are frozen out of its passes (`gc.freeze`, as the web server does at start), unless the
+    process froze its own. The thresholds come back, and what this froze is unfrozen, when the last ingest running
+    in the process ends."""
     with _gc_lock:
         old = gc.get_threshold() if not _gc_users else _gc_users[0]
+        if not _gc_users:
+            _gc_froze[:] = [gc.get_freeze_count() == 0]
+            if _gc_froze[0]:
+                gc.freeze()
         _gc_users.append(old)
         gc.set_threshold(max(old[0], GC_THRESHOLD), old[1], old[2])
     try:
@@ -745,6 +754,9 @@ def _fewer_collections() -> Iterator[None]:
             _gc_users.pop()
             if not _gc_users:
                 gc.set_threshold(*old)
+                if _gc_froze and _gc_froze[0]:
+                    gc.unfreeze()
+                _gc_froze.clear()
 
 
 def _member_source(ctx: ReadContext, child: Child, originals: Originals) -> Source:

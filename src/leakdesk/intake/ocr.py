@@ -16,9 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from PIL import Image
+from typing import TYPE_CHECKING, Any
 
 from leakdesk.case import Case
 from leakdesk.errors import IntakeError
@@ -26,6 +24,9 @@ from leakdesk.language.langid import detect_languages
 from leakdesk.store.records import dispatches
 from leakdesk.store.records.common import no_such_dispatch
 from leakdesk.store.records.dispatches import Dispatch
+
+if TYPE_CHECKING:  # Pillow is imported by the first OCR, not by every ingest (the intake report imports this module)
+    from PIL import Image
 
 ENGINE = "tesseract"
 DEFAULT_LANGUAGES = "rus+eng"
@@ -140,6 +141,8 @@ def _start(languages: str | None) -> OcrResult | tuple[OcrResult, str]:
 def ocr_image(path: Path, languages: str | None = None, max_pages: int = MAX_PAGES,
               on_page: Callable[[int, int], None] | None = None) -> OcrResult:
     """OCR an image file (PNG, JPEG, TIFF; every frame of a multi-page TIFF)."""
+    from PIL import Image
+
     started = _start(languages)
     if isinstance(started, OcrResult):
         return started
@@ -167,6 +170,8 @@ def ocr_image(path: Path, languages: str | None = None, max_pages: int = MAX_PAG
 def ocr_pdf(path: Path, pages: list[int], languages: str | None = None, max_pages: int = MAX_PAGES,
             on_page: Callable[[int, int], None] | None = None) -> OcrResult:
     """OCR the given pages (1-based) of a PDF, rendering each with pdftoppm."""
+    from PIL import Image
+
     started = _start(languages)
     if isinstance(started, OcrResult):
         return started

@@ -12,16 +12,16 @@ import io
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from importlib.metadata import version
-from typing import Any
-
-import libarchive
-from libarchive.exception import ArchiveError
+from typing import TYPE_CHECKING, Any
 
 from leakdesk.errors import IntakeError
 from leakdesk.intake.names import safe_name
 from leakdesk.intake.rar_crc import RAR4, RAR5, DeclaredFile, declared_files
 from leakdesk.intake.readers.zip import Crc32, _size, damaged
 from leakdesk.intake.reading import Child, Extracted, ReadContext, Reader, Source
+
+if TYPE_CHECKING:  # libarchive (and ctypes under it) is loaded by the first archive read, not by every ingest
+    from libarchive.exception import ArchiveError
 
 _COMPRESSED = {b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz", b"\x28\xb5\x2f\xfd": "zstd"}
 _TAR_AT = 257
@@ -57,12 +57,16 @@ class ArchiveReader(Reader):
         return ex
 
     def _open(self, source: Source, raw: bool) -> AbstractContextManager[Any]:
+        import libarchive
+
         fmt = "raw" if raw else "all"
         if source.path is not None and not source.is_dir:
             return libarchive.file_reader(str(source.path), format_name=fmt)
         return libarchive.memory_reader(source.read_bytes(), format_name=fmt)
 
     def _members(self, source: Source, ctx: ReadContext, ex: Extracted) -> Iterator[Child]:
+        from libarchive.exception import ArchiveError
+
         raw = False
         try:
             with self._open(source, raw=False) as archive:
@@ -74,6 +78,8 @@ class ArchiveReader(Reader):
         yield from self._extract(source, ctx, ex, raw)
 
     def _extract(self, source: Source, ctx: ReadContext, ex: Extracted, raw: bool) -> Iterator[Child]:
+        from libarchive.exception import ArchiveError
+
         limits = ctx.limits
         budget_total = min(limits.max_total_bytes, int(max(source.size, 1) * limits.max_ratio) + 1)
         total = members = skipped = files = 0

@@ -7,14 +7,15 @@ that could expose a source if published; it is recorded, never altered.
 from __future__ import annotations
 
 import warnings
-from typing import Any
-
-from PIL import ExifTags, Image
+from typing import TYPE_CHECKING, Any
 
 from leakdesk.errors import IntakeError
 from leakdesk.intake import ocr
 from leakdesk.intake.readers.text import text_role
 from leakdesk.intake.reading import Extracted, ReadContext, Reader, Source, TextPart
+
+if TYPE_CHECKING:  # Pillow is imported by the first image read, not by every ingest that loads the readers
+    from PIL import Image
 
 MIN_SIDE = 32  # smaller images (icons, tracking pixels) hold no readable text
 _EXIF_KEPT = ("Make", "Model", "Software", "DateTime", "DateTimeOriginal", "Artist", "ImageDescription",
@@ -39,6 +40,8 @@ class ImageReader(Reader):
 
     def parse(self, source: Source, ctx: ReadContext) -> Extracted:
         """Format, size and camera metadata (in the budgeted worker); OCR is left for `finish`."""
+        from PIL import Image
+
         ex = Extracted(kind="file", media_type=source.media_type)
         try:
             with warnings.catch_warnings():
@@ -81,6 +84,8 @@ class ImageReader(Reader):
 
 
 def _exif(image: Image.Image) -> dict[str, Any]:
+    from PIL import ExifTags
+
     try:
         exif = image.getexif()
     except Exception:  # damaged EXIF must not lose the image
