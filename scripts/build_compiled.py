@@ -94,7 +94,7 @@ def check_toolchain() -> None:
         import setuptools  # noqa: F401
     except ImportError as error:
         raise BuildSkipped(f"{error.name} is not installed (pip install -e '.[dev]' brings mypy with mypyc)") from None
-    cc = shlex.split(sysconfig.get_config_var("CC") or "cc")[0]
+    cc = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")[0]  # as setuptools picks it
     if shutil.which(cc) is None:
         raise BuildSkipped(f"no C compiler ({cc}); on Debian: apt-get install gcc")
     header = Path(sysconfig.get_paths()["include"]) / "Python.h"

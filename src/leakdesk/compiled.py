@@ -162,6 +162,11 @@ def install() -> None:
     sys.meta_path.insert(0, _finder)
 
 
+def active() -> bool:
+    """Whether this process loads MODULES compiled (checking the build now if no compiled module was imported yet)."""
+    return _finder is not None and _finder._decide().usable
+
+
 def status() -> dict[str, object]:
     """Which of MODULES run compiled in this process, and why the others do not (for benchmarks and reports)."""
     compiled = sorted(name for name in MODULES if name in sys.modules
