@@ -12,15 +12,10 @@ LEAKDESK_COMPILED_DIR points it at another build.
 
 from __future__ import annotations
 
-import hashlib
-import importlib.abc
 import importlib.machinery
-import importlib.util
-import json
 import os
 import sys
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
@@ -59,20 +54,27 @@ def source_root() -> Path:
 
 
 def digest(path: Path) -> str:
+    import hashlib  # here, as json below: `import leakdesk` runs this module, and needs neither until a check
+
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@dataclass
 class Verdict:
-    """Whether the build in `folder` may be used for the sources under `root`, and why not if not."""
+    """Whether the build in `folder` may be used for the sources under `root`, and why not if not.
 
-    usable: bool
-    reason: str
-    files: dict[str, Path] = field(default_factory=dict)  # module name -> compiled file, when usable
+    (A plain class: `import leakdesk` runs this module, and dataclasses would import inspect.)"""
+
+    __slots__ = ("usable", "reason", "files")
+
+    def __init__(self, usable: bool, reason: str, files: dict[str, Path] | None = None) -> None:
+        self.usable, self.reason = usable, reason
+        self.files = files or {}  # module name -> compiled file, when usable
 
 
 def check(build: Path, root: Path) -> Verdict:
     """Compare the build's manifest with the sources under `root` and this interpreter; load nothing."""
+    import json
+
     try:
         manifest = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -86,6 +88,8 @@ def check(build: Path, root: Path) -> Verdict:
         return Verdict(False, f"built for {manifest.get('suffix')}, this interpreter loads {suffix}")
     modules: dict[str, str] = manifest.get("modules") or {}
     sources: dict[str, str] = manifest.get("sources") or {}
+    if not sources:
+        return Verdict(False, f"manifest in {build} records no source digests")
     if set(MODULES) - set(modules):
         return Verdict(False, "the build lacks " + ", ".join(sorted(set(MODULES) - set(modules))))
     for relative, expected in sorted(sources.items()):
@@ -102,7 +106,7 @@ def check(build: Path, root: Path) -> Verdict:
     return Verdict(True, f"compiled build in {build}", files)
 
 
-class CompiledFinder(importlib.abc.MetaPathFinder):
+class CompiledFinder:
     """Serves the compiled modules (and their shared library) once the build has been checked."""
 
     def __init__(self, build: Path, root: Path) -> None:
@@ -123,11 +127,10 @@ class CompiledFinder(importlib.abc.MetaPathFinder):
         """Load the shared library first, so that one that cannot load (a missing runtime) means pure Python."""
         libraries = [name for name in verdict.files if name not in MODULES]
         for name in libraries:
-            spec = _spec(name, verdict.files[name])
-            module = importlib.util.module_from_spec(spec)
+            loader = importlib.machinery.ExtensionFileLoader(name, str(verdict.files[name]))
             try:
-                assert spec.loader is not None
-                spec.loader.exec_module(module)
+                module = loader.create_module(_spec(name, verdict.files[name]))
+                loader.exec_module(module)
             except ImportError as error:
                 return Verdict(False, f"the compiled library does not load: {error}")
             sys.modules[name] = module
@@ -145,8 +148,8 @@ class CompiledFinder(importlib.abc.MetaPathFinder):
 
 def _spec(name: str, path: Path) -> importlib.machinery.ModuleSpec:
     loader = importlib.machinery.ExtensionFileLoader(name, str(path))
-    spec = importlib.util.spec_from_file_location(name, path, loader=loader)
-    assert spec is not None
+    spec = importlib.machinery.ModuleSpec(name, loader, origin=str(path))
+    spec.has_location = True  # so that the module's __file__ is the compiled file
     return spec
 
 
