@@ -287,6 +287,7 @@ def test_compiled_and_pure_python_read_a_generated_mbox_alike(tmp_path: Path) ->
         assert compiled_line == pure_line
 
 
+@pytest.mark.timeout(1800)  # a whole child pytest of the reader test files (90 s at load 9.5)
 def test_the_reader_tests_pass_in_the_other_mode_too() -> None:
     """This run's reader tests ran compiled (or pure Python); here they run again the other way, the tests that
     patch a compiled module's internals (marked pure_python, skipped in a compiled run) among them."""
