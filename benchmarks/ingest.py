@@ -15,6 +15,8 @@ distorts less), the peak RSS of the ingest (a child process) and how many files 
 `--compare-with SRC` also ingests the same mbox with another version of leakdesk (SRC: its `src` folder, e.g. from
 `git archive COMMIT src | tar -x -C /tmp/before`) into a case of its own, right before this version, in the same
 run: a before/after comparison on a busy machine, where figures from separate runs cannot be compared.
+`--compare-pure` does the same with this leakdesk in pure Python (LEAKDESK_PURE_PYTHON=1: no compiled reader
+modules, leakdesk/compiled.py); `compiled_modules` says how many of them the ingest ran compiled.
 """
 
 from __future__ import annotations
@@ -112,17 +114,25 @@ start, cpu, usage = time.perf_counter(), time.process_time(), resource.getrusage
 result = ingest_paths(case, [sys.argv[2]], progress=False)
 elapsed, cpu, after = time.perf_counter() - start, time.process_time() - cpu, resource.getrusage(resource.RUSAGE_SELF)
 files = sum(1 for p in (case.root / "originals").rglob("*") if p.is_file())
+try:
+    from leakdesk import compiled
+    compiled_modules = len(compiled.status()["compiled"])
+except ImportError:  # a leakdesk from before the compiled reader modules
+    compiled_modules = 0
 print(json.dumps({"seconds": elapsed, "cpu_seconds": cpu, "created": len(result.created), "children": result.children,
-                  "original_files": files,
+                  "original_files": files, "compiled_modules": compiled_modules,
                   "user": after.ru_utime - usage.ru_utime, "sys": after.ru_stime - usage.ru_stime,
                   "problems": len(result.problems),
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
-def _ingest(case: Path, mbox: Path, src: Path | None = None) -> dict:
-    """Ingest the mbox into a fresh case in a child process (with the leakdesk in `src`, if given)."""
-    env = dict(os.environ, PYTHONPATH=str(src.resolve())) if src else None
+def _ingest(case: Path, mbox: Path, src: Path | None = None, pure: bool = False) -> dict:
+    """Ingest the mbox into a fresh case in a child process (with the leakdesk in `src`, if given; in pure Python
+    if `pure`)."""
+    env = dict(os.environ, PYTHONPATH=str(src.resolve())) if src else dict(os.environ)
+    if pure:
+        env["LEAKDESK_PURE_PYTHON"] = "1"
     child = subprocess.run([sys.executable, "-c", CHILD, str(case), str(mbox)], capture_output=True, text=True,
                            check=True, env=env)
     return json.loads(child.stdout.strip().splitlines()[-1])
@@ -135,7 +145,11 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--compare-with", type=Path, metavar="SRC",
                         help="also ingest with the leakdesk whose sources are in SRC (before/after, same mbox)")
+    parser.add_argument("--compare-pure", action="store_true",
+                        help="also ingest with this leakdesk in pure Python (LEAKDESK_PURE_PYTHON=1), same mbox")
     args = parser.parse_args()
+    if args.compare_with and args.compare_pure:
+        parser.error("--compare-with and --compare-pure: one at a time")
     with tempfile.TemporaryDirectory(prefix="leakdesk-bench-") as tmp:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
@@ -144,7 +158,8 @@ def main() -> None:
         size_mb = mbox.stat().st_size / 1e6
         bare_s, bare_cpu, count = bare_parse(mbox)
         floor_cpu = file_floor(mbox, work)
-        other = _ingest(work / "case-other", mbox, args.compare_with) if args.compare_with else None
+        other = (_ingest(work / "case-other", mbox, args.compare_with) if args.compare_with else
+                 _ingest(work / "case-other", mbox, pure=True) if args.compare_pure else None)
         ingest = _ingest(work / "case", mbox)
     report = {
         "messages": count,
@@ -166,7 +181,9 @@ def main() -> None:
         "original_files": ingest["original_files"],
         "inputs_with_problems": ingest["problems"],
         "cpus": os.cpu_count(),
-        **({"other_src": str(args.compare_with), "other_ingest_cpu_s": round(other["cpu_seconds"], 2),
+        "compiled_modules": ingest["compiled_modules"],
+        **({"other_src": str(args.compare_with or "this, LEAKDESK_PURE_PYTHON=1"),
+            "other_compiled_modules": other["compiled_modules"], "other_ingest_cpu_s": round(other["cpu_seconds"], 2),
             "other_ingest_user_sys_s": [round(other["user"], 2), round(other["sys"], 2)],
             "other_ratio_in_cpu_time": round(other["cpu_seconds"] / bare_cpu, 2),
             "other_peak_rss_mb": round(other["peak_rss_mb"], 1), "other_dispatches_created": other["created"],

@@ -13,6 +13,16 @@ from leakdesk.case import Case
 pytest_plugins = ["tests.servers"]  # real Dovecot, GnuPG and PostgreSQL fixtures
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test that patches a compiled module's internals would test nothing there (a compiled module calls its own
+    functions directly): in a compiled run it is skipped, and tests/test_compiled.py runs it in pure Python."""
+    if item.get_closest_marker("pure_python") is not None:
+        from leakdesk import compiled
+
+        if compiled.active():
+            pytest.skip("patches a compiled module's internals; tests/test_compiled.py runs it in pure Python")
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Tests never see the developer's LEAKDESK_* settings or home."""

@@ -115,6 +115,7 @@ def letters(draw: st.DrawFn) -> bytes:
     return data
 
 
+@pytest.mark.pure_python  # switches the fast paths off by patching the module
 @settings(max_examples=400, deadline=None)
 @given(data=letters())
 def test_every_letter_reads_the_same_with_and_without_the_fast_paths(data: bytes,
@@ -137,6 +138,7 @@ COMMON = [
 ]
 
 
+@pytest.mark.pure_python  # switches the fast paths off by patching the module
 @pytest.mark.parametrize("data", COMMON, ids=range(len(COMMON)))
 def test_common_letters_take_the_fast_path(data: bytes, tmp_path: Path) -> None:
     ctx = ReadContext(limits=Limits(), store_chunks=MemoryStore(), originals_path=lambda sha: tmp_path,

@@ -145,6 +145,7 @@ LINES = [b"From insider@example.org Tue Aug  3 14:05:00 2021\n", b"From me to yo
          b">>From quoted twice\n", b"prose with crlf\r\n", b"X" * 300 + b"\n", b"Content-Length: 12\n"]
 
 
+@pytest.mark.pure_python  # switches the block path off by patching the module
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(LINES), max_size=80), st.integers(min_value=0, max_value=2))
 def test_the_block_path_of_the_mbox_reader_reads_as_the_line_by_line_path(tmp_path_factory: pytest.TempPathFactory,
@@ -188,6 +189,7 @@ HEADS = [b"Subject: hello\nMessage-ID: <m@x>\n", b"Subject: cl\nContent-Length: 
          b"From nobody\nSubject: odd\n", b"Subject: crlf\r\n", b"", b"\n", b"Subject: folded\n continuation\n"]
 
 
+@pytest.mark.pure_python  # switches the block path off by patching the module
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(HEADS), st.sampled_from(BODIES), st.sampled_from([b"\n", b"", b"\r\n"])),
                 min_size=1, max_size=6))
@@ -208,6 +210,7 @@ def test_whole_messages_taken_at_once_read_as_the_line_by_line_path(
     assert fast == blocks == lines
 
 
+@pytest.mark.pure_python  # spies on a function by patching the module
 def test_common_mbox_messages_are_taken_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from leakdesk.intake.readers import mbox
 

@@ -201,6 +201,7 @@ def _read(data: bytes, tmp: Path, fast: bool, monkeypatch: pytest.MonkeyPatch) -
     return ex, store.stored
 
 
+@pytest.mark.pure_python  # switches the fast paths off by patching the module
 @pytest.mark.parametrize("data", SIMPLE, ids=range(len(SIMPLE)))
 def test_simple_messages_take_the_fast_parse_and_read_as_with_the_parser(
         data: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -214,6 +215,7 @@ def test_messages_with_something_to_decide_are_left_to_the_parser(data: bytes) -
     assert eml.simple_message(data) is None
 
 
+@pytest.mark.pure_python  # switches the fast paths off by patching the module
 @settings(max_examples=150, deadline=None)
 @given(charset=st.sampled_from(["utf-8", "koi8-r", "windows-1251", "cp866", "iso-8859-5", "latin-1", "bogus"]),
        body=st.text(max_size=300), subject=st.text(max_size=60),
