@@ -10,7 +10,9 @@ with a text or binary attachment; 1% broken: invalid base64 or a missing MIME bo
     written and made durable by group commit, then one transaction per batch: headers, texts, charset checks,
     language detection, custody, audit entries with their dispatch digests),
 and reports messages/s, MB/s, the ratio ingest / bare parse (wall clock, and CPU time, which a busy shared machine
-distorts less), the peak RSS of the ingest (a child process) and how many files its originals folder holds.
+distorts less), the peak RSS of the ingest (a child process) and how many files its originals folder holds. The
+child has Python's bytecode cache written before it starts, as an installed leakdesk has (PYTHONDONTWRITEBYTECODE is
+dropped for it).
 
 `--compare-with SRC` also ingests the same mbox with another version of leakdesk (SRC: its `src` folder, e.g. from
 `git archive COMMIT src | tar -x -C /tmp/before`) into a case of its own, right before this version, in the same
@@ -127,12 +129,19 @@ print(json.dumps({"seconds": elapsed, "cpu_seconds": cpu, "created": len(result.
 """
 
 
+WARM = "import leakdesk.intake.ingest; from leakdesk.intake.registry import default_registry; default_registry()"
+
+
 def _ingest(case: Path, mbox: Path, src: Path | None = None, pure: bool = False) -> dict:
     """Ingest the mbox into a fresh case in a child process (with the leakdesk in `src`, if given; in pure Python
     if `pure`)."""
     env = dict(os.environ, PYTHONPATH=str(src.resolve())) if src else dict(os.environ)
     if pure:
         env["LEAKDESK_PURE_PYTHON"] = "1"
+    # Python's bytecode cache, as an installed leakdesk has it: with PYTHONDONTWRITEBYTECODE (set on some machines)
+    # every reader module the ingest loads would be compiled from source inside the timed part; written first here.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    subprocess.run([sys.executable, "-c", WARM], check=True, env=env)
     child = subprocess.run([sys.executable, "-c", CHILD, str(case), str(mbox)], capture_output=True, text=True,
                            check=True, env=env)
     return json.loads(child.stdout.strip().splitlines()[-1])
