@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from leakdesk.case import Case
 from leakdesk.errors import IntegrityError
@@ -191,3 +193,20 @@ def test_a_large_member_is_read_from_its_slice_without_a_view(case: Case, tmp_pa
     with case.connect() as conn:
         body = conn.execute(sa.select(t.text.c.content).where(t.text.c.dispatch_id == letters[sha])).scalar()
     assert body is not None and body.count("line after line") == 8000
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(min_value=0, max_value=3 * 1024**2 + 10),
+                          st.integers(min_value=0, max_value=700_000)), min_size=1, max_size=12))
+def test_a_plain_original_reads_the_same_through_the_read_ahead_window(reads: list[tuple[int, int]]) -> None:
+    import tempfile
+
+    from leakdesk.store.originals import _ContainerBytes
+
+    data = bytes(range(256)) * (3 * 1024**2 // 256) + b"tail"  # past three windows, ending mid-window
+    with tempfile.NamedTemporaryFile() as fh:
+        fh.write(data)
+        fh.flush()
+        with _ContainerBytes(Path(fh.name), None, "0" * 64) as stored:
+            for at, n in sorted(reads) + reads:  # in order (as an mbox is read) and in the order drawn
+                assert stored.read_at(at, n) == data[at:at + n]
