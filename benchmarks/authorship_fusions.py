@@ -41,11 +41,12 @@ class BandFusion(Fusion):
     sharing a text in one fold), on out-of-fold answers pooled over `band_repeats` splits, or over a wider grid."""
 
     def __init__(self, C: float | str = "auto", cv: int = 5, random_state: int = 0, grouped: bool = False,
-                 band_repeats: int = 1, wide: bool = False) -> None:  # fmt: skip
+                 band_repeats: int = 1, wide: bool = False, grouped_parts: str = "C+band") -> None:  # fmt: skip
         super().__init__(C=C, cv=cv, random_state=random_state)
         self.grouped = grouped
         self.band_repeats = band_repeats
         self.wide = wide
+        self.grouped_parts = grouped_parts
 
     def fit_grouped(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray) -> BandFusion:
         X = np.asarray(X, dtype=float)
@@ -62,7 +63,12 @@ class BandFusion(Fusion):
             return list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y))
 
         first = splits(self.random_state)
-        self.C_ = self._choose_C(X, y, first)  # type: ignore[arg-type]
+        self._folds_used_ = first
+        plain = list(StratifiedKFold(min(self.cv, int(np.bincount(y).min())), shuffle=True,
+                                     random_state=self.random_state).split(X, y))  # fmt: skip
+        self.C_ = self._choose_C(X, y, first if "C" in self.grouped_parts else plain)  # type: ignore[arg-type]
+        if "band" not in self.grouped_parts:
+            first = plain
         self.model_ = self._model().fit(X, y)
         ys, ps = [], []
         for r in range(self.band_repeats):
@@ -86,6 +92,42 @@ def wide_band(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
             if score > best[0] + 1e-9:
                 best = (score, float(low), float(high))
     return round(best[1], 2), round(best[2], 2)
+
+
+def disagreement(fusion: Fusion, X: np.ndarray) -> np.ndarray:
+    """Spread of a problem's standardised scores across the columns: high when methods contradict each other."""
+    scaler = fusion.model_[0]
+    return np.std((fusion._clip(X) - scaler.mean_) / scaler.scale_, axis=1)
+
+
+def disagree_answers(grouped: bool = False) -> Answerer:
+    """The fusion's band plus "cannot tell" wherever the methods disagree more than a spread chosen, with the band,
+    on the fusion's own out-of-fold answers (c@1)."""
+
+    def answer(X: np.ndarray, y: np.ndarray, groups: np.ndarray, X_held: np.ndarray) -> np.ndarray:
+        fusion = BandFusion(grouped=grouped).fit_grouped(X, y, groups)
+        Xc = fusion._clip(X)
+        p = np.full(len(y), 0.5)
+        d = np.zeros(len(y))
+        folds = fusion._folds_used_
+        for fit_rows, held in folds:
+            inner = fusion._model().fit(Xc[fit_rows], y[fit_rows])
+            p[held] = inner.predict_proba(Xc[held])[:, 1]
+            scaler = inner[0]
+            d[held] = np.std((Xc[held] - scaler.mean_) / scaler.scale_, axis=1)
+        best = (c_at_1(y, apply_band(p, *fusion.band_)), np.inf, fusion.band_)
+        for q in (0.98, 0.95, 0.9, 0.85, 0.8):
+            t = float(np.quantile(d, q))
+            pp = np.where(d > t, 0.5, p)
+            band = best_band(y, pp)
+            score = c_at_1(y, apply_band(pp, *band))
+            if score > best[0] + 1e-9:
+                best = (score, t, band)
+        _, t, band = best
+        out = apply_band(fusion.predict_proba(X_held)[:, 1], *band)
+        return np.where(disagreement(fusion, X_held) > t, 0.5, out)
+
+    return answer
 
 
 def fusion_answers(**fusion_args: object) -> Answerer:
@@ -152,6 +194,12 @@ VARIANTS: dict[str, tuple[list[str], Answerer]] = {
     "pooled-band": (["spectrum", "compression", "style_gaps"], fusion_answers(band_repeats=3)),
     "wide-band": (["spectrum", "compression", "style_gaps"], fusion_answers(wide=True)),
     "grouped-pooled-band": (["spectrum", "compression", "style_gaps"], fusion_answers(grouped=True, band_repeats=3)),
+    "grouped-C-only": (["spectrum", "compression", "style_gaps"], fusion_answers(grouped=True, grouped_parts="C")),
+    "grouped-band-only": (["spectrum", "compression", "style_gaps"],
+                          fusion_answers(grouped=True, grouped_parts="band")),  # fmt: skip
+    "disagree-band": (["spectrum", "compression", "style_gaps"], disagree_answers()),
+    "grouped-disagree-band": (["spectrum", "compression", "style_gaps"], disagree_answers(grouped=True)),
+    "grouped-wide-band": (["spectrum", "compression", "style_gaps"], fusion_answers(grouped=True, wide=True)),
     "grouped-band+unmasking": (["spectrum", "compression", "style_gaps", "unmasking"], fusion_answers(grouped=True)),
 }
 
