@@ -65,10 +65,11 @@ def leakdesk_system(train: PanCorpus, test: PanCorpus) -> np.ndarray:
     from leakdesk.authorship.verifier import AuthorshipVerifier
 
     verifier = AuthorshipVerifier(
-        language="auto", random_state=0, char_spectrum=CHAR_SPECTRUM, compression=COMPRESSION, style_gaps=STYLE_GAPS
+        language="auto", random_state=0, char_spectrum=CHAR_SPECTRUM, compression=COMPRESSION, style_gaps=STYLE_GAPS,
+        unmasking=UNMASKING, grouped_folds=GROUPED_FOLDS,
     )
     verifier.fit(as_problems(train), np.asarray(train.labels()))
-    for family in ("spectrum", "compression", "style_gaps"):
+    for family in ("spectrum", "compression", "style_gaps", "unmasking"):
         if hasattr(verifier, f"{family}_cv_"):  # "auto": grouped, nested train-CV without and with the family
             without, with_family = getattr(verifier, f"{family}_cv_")
             DIAGNOSTICS.setdefault("leakdesk", {}).update({
@@ -116,6 +117,10 @@ CHAR_SPECTRUM: bool | str = {"1": True, "0": False}.get(os.environ.get("CHAR_SPE
 # (BENCHMARKS.md, session 7: gains on PAN15 English and Dutch reviews, no corpus loses)
 COMPRESSION: bool | str = {"1": True, "0": False}.get(os.environ.get("COMPRESSION", "auto"), "auto")
 STYLE_GAPS: bool | str = {"1": True, "0": False}.get(os.environ.get("STYLE_GAPS", "auto"), "auto")
+# unmasking (methods/unmasking.py; "0" by default, "auto" lets the rule judge it) and the fusion's C and band chosen
+# on folds that keep problems sharing a text together (GROUPED_FOLDS=1); BENCHMARKS.md, session 9
+UNMASKING: bool | str = {"1": True, "auto": "auto"}.get(os.environ.get("UNMASKING", "0"), False)
+GROUPED_FOLDS = os.environ.get("GROUPED_FOLDS", "0") == "1"
 LAMBDAG_LIMIT = int(os.environ.get("LAMBDAG_LIMIT", "1200"))  # seconds per corpus in the separate lambdag run
 WORD = re.compile(r"\w+")
 LETTERS = r"^[^\W\d_]+$"

@@ -56,3 +56,33 @@ def test_case_votes_resist_impostors_among_the_same_examples() -> None:
     assert genuine["gi"] > 0 and genuine["habits"] > 0
     assert probability(impostor) < 0.1 < 0.9 < probability(genuine)
     assert vote_reasons(impostor)[0].startswith("its character and word-form patterns match other writers")
+
+
+def test_fusion_folds_keep_problems_sharing_a_text_together() -> None:
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(60, 2))
+    y = np.tile([0, 1], 30)
+    groups = np.arange(60) // 3  # 20 groups of three problems
+    folds = Fusion()._folds(X, y, groups)
+    held = np.concatenate([h for _, h in folds])
+    assert sorted(held.tolist()) == list(range(60))
+    for fit_rows, held_out in folds:
+        assert not set(groups[fit_rows].tolist()) & set(groups[held_out].tolist())
+    # too few groups of each kind to split five ways: stratified folds, as without groups
+    few = Fusion()._folds(X, y, np.arange(60) % 4)
+    assert not isinstance(few, list)
+    assert Fusion().fit(X, y, np.arange(60) % 4).band_ == Fusion().fit(X, y).band_
+
+
+def test_fusion_band_from_grouped_folds_is_not_fooled_by_copies() -> None:
+    rng = np.random.default_rng(3)
+    base = rng.normal(size=(20, 3))
+    y_base = rng.integers(0, 2, 20)
+    y_base[:2] = [0, 1]
+    X = np.repeat(base, 5, axis=0) + rng.normal(scale=1e-3, size=(100, 3))  # each problem five times: pure noise
+    y = np.repeat(y_base, 5)
+    groups = np.repeat(np.arange(20), 5)
+    plain = Fusion(C=10.0).fit(X, y)
+    grouped = Fusion(C=10.0).fit(X, y, groups)
+    # copies in other folds make plain out-of-fold answers look better than they are
+    assert c_at_1(y, plain.cv_answers_) > c_at_1(y, grouped.cv_answers_)

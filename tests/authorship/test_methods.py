@@ -18,6 +18,7 @@ from leakdesk.authorship.methods.compression import cdm, compressed_size
 from leakdesk.authorship.methods.grammar import NgramModel
 from leakdesk.authorship.methods.ppm import PPMModel
 from leakdesk.authorship.methods.style_gaps import moving_type_token_ratio, style_measures
+from leakdesk.authorship.methods.unmasking import Unmasking, unmasking_curve
 from tests.authorship.hands import problems
 
 
@@ -143,3 +144,28 @@ def test_style_measures_are_rates_that_do_not_grow_with_length() -> None:
     assert moving_type_token_ratio([]) == 0.0
     assert moving_type_token_ratio(["a", "b", "a", "b"], window=2) == 1.0
     assert moving_type_token_ratio(["a", "a", "a", "a"], window=2) == 0.5
+
+
+def test_every_unmasking_column_separates_the_hands(data) -> None:  # type: ignore[no-untyped-def]
+    ps, y = data
+    method = Unmasking()
+    scores = method.score_batch(_batch(ps))
+    y = np.array(y)
+    assert scores.shape == (len(ps), 3)
+    assert ((scores[:, 1] >= 0) & (scores[:, 1] <= 1)).all()
+    for j, column in enumerate(method.columns):
+        assert scores[y == 1, j].mean() > scores[y == 0, j].mean(), column
+
+
+def test_unmasking_without_impostors_is_neutral(data) -> None:  # type: ignore[no-untyped-def]
+    ps, _ = data
+    assert Unmasking().score_batch(_batch(ps[:1])).tolist() == [[0.0, 0.5, 0.0]]
+
+
+def test_unmasking_curve_falls_faster_for_one_source_than_for_two() -> None:
+    rng = np.random.default_rng(5)
+    p, q = rng.dirichlet(np.ones(40)), rng.dirichlet(np.ones(40))
+    one = unmasking_curve(rng.multinomial(60, p, 20) / 60, rng.multinomial(60, p, 20) / 60, steps=8, drop=2)
+    two = unmasking_curve(rng.multinomial(60, p, 20) / 60, rng.multinomial(60, q, 20) / 60, steps=8, drop=2)
+    assert one.shape == two.shape == (9,)
+    assert two.mean() > one.mean() + 0.2

@@ -2,7 +2,9 @@
 
 A standardised logistic regression turns the method scores into P(same author). The band [low, high] around 0.5
 where the desk answers "cannot tell" is chosen to maximise c@1 (Peñas & Rodrigo 2011) on cross-validated training
-probabilities, so it is never tuned on the problems it will answer.
+probabilities, so it is never tuned on the problems it will answer. Given the training problems' groups (problems
+that share a text, `selection.text_groups`), those folds keep each group together, so a held-out problem never has
+its own text among the fitted ones and the band is not chosen on answers made too easy.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from scipy.optimize import minimize
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -103,7 +105,7 @@ class Fusion(BaseEstimator, ClassifierMixin):
     def _model(self, C: float | None = None):  # type: ignore[no-untyped-def]
         return make_pipeline(StandardScaler(), NonNegativeLogit(C=C if C is not None else self.C_))
 
-    def _choose_C(self, X: np.ndarray, y: np.ndarray, cv: StratifiedKFold | None) -> float:
+    def _choose_C(self, X: np.ndarray, y: np.ndarray, cv: Any) -> float:
         """`C="auto"`: the strongest shrinkage whose cross-validated AUC is within 0.005 of the best."""
         if self.C != "auto":
             return float(self.C)
@@ -116,7 +118,19 @@ class Fusion(BaseEstimator, ClassifierMixin):
         best = max(aucs)
         return next(C for C, a in zip(C_GRID, aucs, strict=True) if a >= best - 0.005)
 
-    def fit(self, X: np.ndarray, y: np.ndarray) -> Fusion:
+    def _folds(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None) -> Any:
+        """The training folds for C and the band: grouped when `groups` has at least `cv` groups of each kind (the
+        same test as `selection.grouped_cv_score`), else stratified; None when there are too few problems."""
+        if groups is not None:
+            groups = np.asarray(groups)
+            if min(len(set(groups[y == k].tolist())) for k in (0, 1)) >= self.cv:
+                splitter = StratifiedGroupKFold(self.cv, shuffle=True, random_state=self.random_state)
+                return list(splitter.split(X, y, groups))
+        folds = min(self.cv, int(np.bincount(y).min()))
+        return StratifiedKFold(folds, shuffle=True, random_state=self.random_state) if folds >= 2 else None
+
+    def fit(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None) -> Fusion:
+        """Weights on all of `X`; C and the band from out-of-fold answers (folds kept by `groups` when given)."""
         X = np.asarray(X, dtype=float)
         y = np.asarray(y).astype(int)
         if len(set(y.tolist())) < 2:
@@ -125,8 +139,7 @@ class Fusion(BaseEstimator, ClassifierMixin):
         # range, so no single method can push the probability to an extreme on its own.
         self.low_, self.high_ = np.percentile(X, 1, axis=0), np.percentile(X, 99, axis=0)
         X = self._clip(X)
-        folds = min(self.cv, int(np.bincount(y).min()))
-        cv = StratifiedKFold(folds, shuffle=True, random_state=self.random_state) if folds >= 2 else None
+        cv = self._folds(X, y, groups)
         self.C_ = self._choose_C(X, y, cv)
         self.model_ = self._model().fit(X, y)
         if cv is not None:

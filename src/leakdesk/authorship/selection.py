@@ -54,10 +54,12 @@ def auc_c_at_1(y: np.ndarray, answers: np.ndarray) -> float:
 
 
 def grouped_cv_score(
-    X: np.ndarray, y: np.ndarray, groups: np.ndarray, *, C: float | str = "auto", random_state: int = 0
-) -> float:
+    X: np.ndarray, y: np.ndarray, groups: np.ndarray, *, C: float | str = "auto", random_state: int = 0,
+    grouped_folds: bool = False,
+) -> float:  # fmt: skip
     """Mean AUC·c@1 of the fusion's out-of-fold answers over `REPEATS` grouped, stratified `FOLDS`-fold splits;
-    NaN when the problems are too few (fewer than `FOLDS` groups of each kind) to split."""
+    NaN when the problems are too few (fewer than `FOLDS` groups of each kind) to split. `grouped_folds`: the
+    fusion inside each fold also keeps groups together when it chooses its C and band (`Fusion.fit`'s groups)."""
     y = np.asarray(y).astype(int)
     per_class = [len(set(groups[y == k].tolist())) for k in (0, 1)]
     if min(per_class) < FOLDS:
@@ -69,7 +71,8 @@ def grouped_cv_score(
         for fit_rows, held_out in splitter.split(X, y, groups):
             if len(set(y[fit_rows].tolist())) < 2:
                 continue
-            fusion = Fusion(C=C, random_state=random_state).fit(X[fit_rows], y[fit_rows])
+            inner = groups[fit_rows] if grouped_folds else None
+            fusion = Fusion(C=C, random_state=random_state).fit(X[fit_rows], y[fit_rows], inner)
             answers[held_out] = apply_band(fusion.predict_proba(X[held_out])[:, 1], *fusion.band_)
         scores.append(auc_c_at_1(y, answers))
     return float(np.mean(scores))
@@ -77,10 +80,11 @@ def grouped_cv_score(
 
 def keep_optional(
     X: np.ndarray, y: np.ndarray, groups: np.ndarray, base_columns: int, *, C: float | str = "auto",
-    random_state: int = 0,
+    random_state: int = 0, grouped_folds: bool = False,
 ) -> tuple[bool, float, float]:  # fmt: skip
     """Whether the columns after the first `base_columns` earn their place: (keep, CV without, CV with)."""
-    without = grouped_cv_score(X[:, :base_columns], y, groups, C=C, random_state=random_state)
-    with_optional = grouped_cv_score(X, y, groups, C=C, random_state=random_state)
+    options = {"C": C, "random_state": random_state, "grouped_folds": grouped_folds}
+    without = grouped_cv_score(X[:, :base_columns], y, groups, **options)  # type: ignore[arg-type]
+    with_optional = grouped_cv_score(X, y, groups, **options)  # type: ignore[arg-type]
     keep = bool(np.isfinite(without) and np.isfinite(with_optional) and with_optional >= without + MARGIN)
     return keep, without, with_optional

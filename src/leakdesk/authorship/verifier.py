@@ -30,6 +30,7 @@ from leakdesk.authorship.methods import (
     PPMCompression,
     StyleGaps,
     TypographyHabits,
+    Unmasking,
 )
 from leakdesk.authorship.methods.base import Batch, Method
 from leakdesk.authorship.ood import check as ood_check
@@ -75,6 +76,8 @@ class AuthorshipVerifier(BaseEstimator):
         char_spectrum: bool | str = False,
         compression: bool | str = False,
         style_gaps: bool | str = False,
+        unmasking: bool | str = False,
+        grouped_folds: bool = False,
     ) -> None:
         self.language = language
         self.random_state = random_state
@@ -88,6 +91,8 @@ class AuthorshipVerifier(BaseEstimator):
         self.char_spectrum = char_spectrum
         self.compression = compression
         self.style_gaps = style_gaps
+        self.unmasking = unmasking
+        self.grouped_folds = grouped_folds
 
     # ------------------------------------------------------------------------------------------- setup
     def _methods(self) -> list[Method]:
@@ -104,6 +109,8 @@ class AuthorshipVerifier(BaseEstimator):
             methods.append(CompressionDistance())
         if self._style_gaps_on():
             methods.append(StyleGaps())
+        if self._optional_on(self.unmasking, "unmasking"):
+            methods.append(Unmasking(random_state=self.random_state))
         return methods
 
     def _optional_on(self, mode: bool | str, family: str) -> bool:
@@ -209,7 +216,7 @@ class AuthorshipVerifier(BaseEstimator):
             raise ValueError(f"{len(problems)} problems but {len(y)} labels")
         langs = self._languages(problems)
         # "auto" chooses again, from scores that include the family
-        for chosen in ("spectrum_used_", "compression_used_", "style_gaps_used_"):
+        for chosen in ("spectrum_used_", "compression_used_", "style_gaps_used_", "unmasking_used_"):
             self.__dict__.pop(chosen, None)
         learned: dict[str, frozenset[str]] = {}
         for lang in set(langs):
@@ -221,9 +228,11 @@ class AuthorshipVerifier(BaseEstimator):
         X, _ = self._score(problems, {})
         X = np.where(np.isfinite(X), X, np.nanmean(np.where(np.isfinite(X), X, np.nan), axis=0))
         X = np.nan_to_num(X)
-        if "auto" in (self.char_spectrum, self.compression, self.style_gaps):
+        groups = text_groups(problems)
+        if "auto" in (self.char_spectrum, self.compression, self.style_gaps, self.unmasking):
             X = self._choose_optional(problems, X, y)
-        self.fusion_ = Fusion(C=self.C, random_state=self.random_state).fit(X, y)
+        fusion = Fusion(C=self.C, random_state=self.random_state)
+        self.fusion_ = fusion.fit(X, y, groups if self.grouped_folds else None)
         self.train_known_: dict[str, list[str]] = {}
         for p, lang in zip(problems, langs, strict=True):
             self.train_known_.setdefault(lang, []).extend(p.known)
@@ -239,7 +248,8 @@ class AuthorshipVerifier(BaseEstimator):
         columns = list(self.columns)
         families = {"spectrum": (self.char_spectrum, CharSpectrum().columns),
                     "compression": (self.compression, CompressionDistance().columns),
-                    "style_gaps": (self.style_gaps, StyleGaps().columns)}  # fmt: skip
+                    "style_gaps": (self.style_gaps, StyleGaps().columns),
+                    "unmasking": (self.unmasking, Unmasking().columns)}  # fmt: skip
         optional = {c for _, cols in families.values() for c in cols}
         kept = [c for c in columns if c not in optional]
         kept += [c for mode, cols in families.values() if mode is True for c in cols]
@@ -253,7 +263,8 @@ class AuthorshipVerifier(BaseEstimator):
             for name in waiting:
                 extra = [columns.index(c) for c in families[name][1]]
                 trials[name] = keep_optional(
-                    X[:, base + extra], y, groups, len(base), C=self.C, random_state=self.random_state
+                    X[:, base + extra], y, groups, len(base), C=self.C, random_state=self.random_state,
+                    grouped_folds=self.grouped_folds,
                 )
                 setattr(self, f"{name}_cv_", trials[name][1:])
             best = max(waiting, key=lambda n: (trials[n][0], trials[n][2]))
@@ -337,6 +348,7 @@ class AuthorshipVerifier(BaseEstimator):
         params["char_spectrum"] = self._spectrum_on()  # what "auto" chose, so the saved model reads back alike
         params["compression"] = self._compression_on()
         params["style_gaps"] = self._style_gaps_on()
+        params["unmasking"] = self._optional_on(self.unmasking, "unmasking")
         return {
             "version": VERSION,
             "params": params,
@@ -347,7 +359,8 @@ class AuthorshipVerifier(BaseEstimator):
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AuthorshipVerifier:
         # a model saved before an optional family (spectrum, compression, style gaps) existed was fitted without it
-        v = cls(**{"char_spectrum": False, "compression": False, "style_gaps": False, **data["params"]})
+        v = cls(**{"char_spectrum": False, "compression": False, "style_gaps": False, "unmasking": False,
+                   **data["params"]})
         if list(v.columns) != data["columns"]:
             raise ValueError("the saved fusion model was made for other methods; re-run train-authorship-fusion")
         v.fusion_ = Fusion.from_dict(data["fusion"])

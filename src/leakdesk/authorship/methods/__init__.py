@@ -9,6 +9,7 @@ from leakdesk.authorship.methods.ppm import PPMCompression
 from leakdesk.authorship.methods.spectrum import CharSpectrum
 from leakdesk.authorship.methods.style_gaps import StyleGaps
 from leakdesk.authorship.methods.typography import TypographyHabits
+from leakdesk.authorship.methods.unmasking import Unmasking
 
 __all__ = [
     "Batch",
@@ -21,4 +22,5 @@ __all__ = [
     "PPMCompression",
     "StyleGaps",
     "TypographyHabits",
+    "Unmasking",
 ]
