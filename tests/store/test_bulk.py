@@ -108,3 +108,29 @@ def test_a_default_sqlalchemy_renders_keeps_its_statement() -> None:
         got = conn.execute(sa.select(table.c.name, table.c.seen).order_by(table.c.id)).all()
     assert [r.name for r in got] == ["one", "two"]
     assert all(r.seen is not None for r in got)  # the default SQLAlchemy renders into the statement still applies
+
+
+def test_rows_in_are_the_rows_sqlalchemy_returns(case: Case) -> None:
+    from leakdesk.store.bulk import rows_in
+    from leakdesk.store.records.intake import _KEYS_IN, _MIDS_IN, _ORIGINALS_IN
+
+    with case.transaction() as conn:
+        conn.execute(t.original.insert().values(sha256="a" * 64, sha1="b" * 40, md5="c" * 32, size=1,
+                                                first_seen=datetime(2026, 1, 1, tzinfo=UTC)))
+        rows = _rows("in-")
+        rows[2]["message_id"] = "<'кавычка\" ?@x>"  # quotes and a question mark inside a value
+        rows[4]["parent_id"] = 1  # a part: not a letter of its own
+        insert_rows(conn, t.dispatch, rows)
+    with case.connect() as conn:
+        for statement, name, values in (
+            (_KEYS_IN, "keys", ["in-1", "in-3", "nothing", "in-6"]),
+            (_MIDS_IN, "mids", ["<0@x>", "<'кавычка\" ?@x>", "<4@x>", "<5@x>", "<none@x>"]),
+            (_ORIGINALS_IN, "shas", ["a" * 64, "f" * 64]),
+            (_KEYS_IN, "keys", []),
+        ):
+            mine = [tuple(r) for r in rows_in(conn, statement, name, values)]
+            theirs = [tuple(r) for r in conn.execute(statement, {name: values})]
+            assert sorted(mine) == sorted(theirs), statement
+            assert [r._fields for r in rows_in(conn, statement, name, values)][:1] == \
+                [r._fields for r in conn.execute(statement, {name: values})][:1]
+        assert len(rows_in(conn, _MIDS_IN, "mids", ["<0@x>", "<'кавычка\" ?@x>", "<4@x>"])) == 2

@@ -148,3 +148,29 @@ def insert_tuples(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...]
         return []
     last = int(conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one())
     return list(range(last - len(rows) + 1, last + 1))
+
+
+_SELECT_IN: dict[tuple[str, Any], tuple[str, str] | None] = {}  # by dialect and statement (the object itself)
+
+
+def rows_in(conn: sa.Connection, statement: sa.Select[Any], name: str, values: Sequence[Any]) -> list[Any]:
+    """The rows of `statement`, whose one parameter is the expanding IN list `name`, for `values`.
+
+    On SQLite the statement is compiled once and its list of "?" written for each call, the values going to the
+    driver as they are (SQLAlchemy renders and processes the list on every execution: a batch's look-ups give it
+    a thousand sha256s and Message-IDs each). The columns must need no result processing (text, integers): the
+    rows are the driver's, with the same names. Elsewhere SQLAlchemy executes it."""
+    key = (conn.dialect.name, statement)
+    if key not in _SELECT_IN:
+        _SELECT_IN[key] = None
+        if conn.dialect.paramstyle == "qmark":
+            compiled = statement.compile(dialect=conn.dialect)
+            marker = f"__[POSTCOMPILE_{name}]"
+            if compiled.positiontup == [name] and compiled.string.count(marker) == 1:
+                before, after = compiled.string.split(marker)
+                _SELECT_IN[key] = (before, after)
+    template = _SELECT_IN[key]
+    if template is None or not values:
+        return list(conn.execute(statement, {name: list(values)}))
+    sql = f"{template[0]}{', '.join('?' * len(values))}{template[1]}"
+    return list(conn.exec_driver_sql(sql, tuple(values)))

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 
 from leakdesk.store import header_block
-from leakdesk.store.bulk import insert_plain_rows, insert_tuples
+from leakdesk.store.bulk import insert_plain_rows, insert_tuples, rows_in
 from leakdesk.store.digests import DISPATCH_FIELDS, digests_of_rows, rows_digest, stored_time, tree_digests
 from leakdesk.store.originals import PACK_MEDIA_TYPE, Digests
 from leakdesk.store.records.common import new_id, now
@@ -126,7 +126,7 @@ def dispatches_with_keys(conn: sa.Connection, dedup_keys: list[str]) -> dict[str
     keys = sorted(set(dedup_keys))
     out: dict[str, int] = {}
     for i in range(0, len(keys), _IN_CHUNK):
-        out.update((r.dedup_key, r.id) for r in conn.execute(_KEYS_IN, {"keys": keys[i:i + _IN_CHUNK]}))
+        out.update((r.dedup_key, r.id) for r in rows_in(conn, _KEYS_IN, "keys", keys[i:i + _IN_CHUNK]))
     return out
 
 
@@ -141,7 +141,7 @@ def letters_with_message_ids(conn: sa.Connection, message_ids: set[str]) -> dict
     out: dict[str, list[tuple[int, str]]] = {}
     mids = sorted(message_ids)
     for i in range(0, len(mids), _IN_CHUNK):
-        for r in conn.execute(_MIDS_IN, {"mids": mids[i:i + _IN_CHUNK]}):
+        for r in rows_in(conn, _MIDS_IN, "mids", mids[i:i + _IN_CHUNK]):
             out.setdefault(r.message_id, []).append((r.id, r.original_sha256))
     return out
 
@@ -186,7 +186,7 @@ def ensure_originals(conn: sa.Connection, stored: list[tuple[Digests, str | None
     shas = sorted(wanted)
     for i in range(0, len(shas), _IN_CHUNK):
         recorded.update((r.sha256, [r.sha256, r.sha1, r.md5, r.size])
-                        for r in conn.execute(_ORIGINALS_IN, {"shas": shas[i:i + _IN_CHUNK]}))
+                        for r in rows_in(conn, _ORIGINALS_IN, "shas", shas[i:i + _IN_CHUNK]))
     known = set(recorded)
     when = now()
     missing = [(sha, d.sha1, d.md5, d.size, (media_type or None) and media_type[:200], when)
