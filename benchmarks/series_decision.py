@@ -1,0 +1,253 @@
+"""The decision and the pair structure of the series analysis (issue 14, session 9), tried on the development
+series of `series_dev.py`.
+
+The shipped statistics are recomputed from each family's Gram matrix (every cosine between centroids of letters
+and reference texts is a sum of its entries), so a variant is a few lines and a run over 216 series takes seconds:
+
+- `gram`: the shipped method by this route (must give `series_dev.py`'s figures exactly);
+- `coherent`: the partner of a letter chosen, and the pair scored, with the two letters' own resemblance counted:
+  the double-centred cosine of the two (how much more alike they are than their rows of similarities predict),
+  times --lam, subtracted from the pair's statistic (two letters by one other hand resemble each other; a genuine
+  letter from another book resembles nobody in particular);
+- `gap`: the shipped probabilities, and the two lowest letters flagged together when they stand apart from the
+  rest of the series by more than the rest's own spread (a two-outlier test on the series' own LLRs: the gap
+  between the second and third lowest, in robust SDs of letters 3..n, at least --gap) and the lower of the two is
+  flagged already;
+- `pairtest`: the letters' LLRs with a pair test: the pair with the most separate joint statistic, kept when its
+  two letters are also each other's nearest (more alike than either is to the rest).
+
+    python benchmarks/series_decision.py --ru DATA/ru-rsd --en DATA/reuters-c50 --seeds 100-135 --method gram
+"""
+
+from __future__ import annotations
+
+import itertools
+import pickle
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from series_dev import DevSeries, arguments, evaluate, load, show  # noqa: E402
+
+from leakdesk.authorship.consistency import (  # noqa: E402
+    CAP,
+    FAMILIES,
+    OTHER_SPREAD,
+    REF_WEIGHT,
+    _matrix,
+    _robust,
+)
+from leakdesk.authorship.features import TextProfile  # noqa: E402
+
+Grams = dict[str, np.ndarray]
+
+
+def grams(texts: list[TextProfile]) -> Grams:
+    """Per family, the cosine of every two texts (rows of `_matrix` are of unit length)."""
+    out = {}
+    for family in FAMILIES:
+        Z = _matrix(texts, family)
+        out[family] = Z @ Z.T
+    return out
+
+
+def centroid_cos(G: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    """Cosine of the mean of rows a with the mean of rows b (index arrays), from the Gram matrix."""
+    ab = G[np.ix_(a, b)].sum()
+    aa = G[np.ix_(a, a)].sum()
+    bb = G[np.ix_(b, b)].sum()
+    return float(ab / (np.sqrt(aa * bb) + 1e-12))
+
+
+def statistics(G: np.ndarray, n: int, lam: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(alone, paired, partner) for every text (letters first), as `consistency._statistics`, from the Gram matrix.
+    lam > 0: the pair's double-centred cosine, times lam, taken off the pair's statistic (choosing the partner)."""
+    total = len(G)
+    letters = np.arange(n)
+    refs_all = np.arange(n, total)
+    L = G[:n, :n]
+    off = ~np.eye(n, dtype=bool)
+    row = np.array([L[i, off[i]].mean() for i in range(n)])
+    grand = L[off].mean()
+    alone = np.zeros(total)
+    paired = np.zeros(total)
+    partner = np.zeros(total, dtype=int)
+    for x in range(total):
+        others = letters[letters != x]
+        refs = refs_all[refs_all != x]
+        alone[x] = centroid_cos(G, np.array([x]), others) - REF_WEIGHT * centroid_cos(G, np.array([x]), refs)
+        best, arg = np.inf, -1
+        mx = G[x, others].mean() if x >= n else row[x]
+        for j in others:
+            rest = others[others != j]
+            pair = np.array([x, j])
+            s = centroid_cos(G, pair, rest) - REF_WEIGHT * centroid_cos(G, pair, refs)
+            if lam:
+                s -= lam * (G[x, j] - mx - row[j] + grand)
+            if s < best:
+                best, arg = s, int(j)
+        paired[x], partner[x] = best, arg
+    return alone, paired, partner
+
+
+def family_llr(alone: np.ndarray, paired: np.ndarray, n: int) -> tuple[np.ndarray, float]:
+    """The shipped per-family evidence from the two statistics: (bounded LLR per letter, separation)."""
+    med_a, mad_a = _robust(alone[:n])
+    med_p, mad_p = _robust(paired[:n])
+    s = ((alone - med_a) / mad_a + (paired - med_p) / mad_p) / 2
+    same_m, same_s = _robust(s[:n])
+    other_m = float(np.mean(s[n:]))
+    other_s = max(float(np.std(s[n:])), 0.5, OTHER_SPREAD * abs(same_m - other_m))
+    llr = gauss(s[:n], same_m, same_s) - gauss(s[:n], other_m, other_s)
+    llr = np.where(s[:n] > same_m, np.maximum(llr, 0.0), llr)
+    return np.clip(llr, -CAP, CAP), (same_m - other_m) / same_s
+
+
+def gauss(x: np.ndarray, mean: float, sd: float) -> np.ndarray:
+    return -0.5 * ((x - mean) / sd) ** 2 - np.log(sd)
+
+
+class Cached:
+    """Gram matrices per (series, null or not), computed once per run."""
+
+    def __init__(self) -> None:
+        self.current: DevSeries | None = None
+        self._grams: dict[tuple[int, int], Grams] = {}
+
+    folder: Path | None = None
+
+    def grams(self, letters: list[TextProfile], refs: list[TextProfile]) -> Grams:
+        item = self.current
+        key = (id(item), len(letters))
+        if key not in self._grams:
+            f = None
+            if self.folder is not None and item is not None:
+                f = self.folder / f"grams-{item.language}-{item.length}-{item.seed}-{len(letters)}.pkl"
+            if f is not None and f.exists():
+                self._grams[key] = pickle.loads(f.read_bytes())
+            else:
+                self._grams[key] = grams(letters + refs)
+                if f is not None:
+                    f.write_bytes(pickle.dumps(self._grams[key]))
+        return self._grams[key]
+
+
+CACHE = Cached()
+
+
+class GramMethod:
+    """The shipped statistics (lam 0) or the coherent partner (lam > 0), from the Gram matrices."""
+
+    def __init__(self, lam: float = 0.0) -> None:
+        self.lam = lam
+
+    @property
+    def current(self) -> DevSeries | None:
+        return CACHE.current
+
+    @current.setter
+    def current(self, item: DevSeries | None) -> None:
+        CACHE.current = item
+
+    def llr(self, letters: list[TextProfile], refs: list[TextProfile]) -> tuple[np.ndarray, float, dict[str, Any]]:
+        n = len(letters)
+        total, seps, extra = np.zeros(n), [], {}
+        for family, G in CACHE.grams(letters, refs).items():
+            alone, paired, partner = statistics(G, n, self.lam)
+            llr, sep = family_llr(alone, paired, n)
+            total += llr
+            seps.append(sep)
+            extra[family] = (alone, paired, partner)
+        return total / len(FAMILIES), float(np.mean(seps)), extra
+
+    def __call__(self, letters: list[TextProfile], refs: list[TextProfile], language: str) -> tuple[list[float], float]:
+        llr, sep, _ = self.llr(letters, refs)
+        return (1 / (1 + np.exp(-llr))).tolist(), sep
+
+
+class GapMethod(GramMethod):
+    """The shipped LLRs; the two lowest letters flagged together when a two-outlier gap sets them apart."""
+
+    def __init__(self, gap: float, lam: float = 0.0, second: float = 0.5, first: float = 0.4) -> None:
+        super().__init__(lam)
+        self.gap, self.second, self.first = gap, second, first
+
+    def __call__(self, letters: list[TextProfile], refs: list[TextProfile], language: str) -> tuple[list[float], float]:
+        llr, sep, _ = self.llr(letters, refs)
+        prob = 1 / (1 + np.exp(-llr))
+        order = np.argsort(llr, kind="stable")
+        rest = llr[order[2:]]
+        med, mad = _robust(rest)
+        a, b = order[0], order[1]
+        if (med - llr[b]) / mad >= self.gap and prob[a] < self.first and prob[b] < self.second:
+            prob[b] = min(prob[b], 0.39)
+        return prob.tolist(), sep
+
+
+METHODS: dict[str, Callable[..., Any]] = {"gram": GramMethod, "coherent": GramMethod, "gap": GapMethod}
+
+
+def diagnose(items: list[DevSeries]) -> None:
+    """Per series: the impostors' ranks by the shipped LLR, and where the impostor pair stands among all pairs of
+    letters by its double-centred cosine (averaged over the families)."""
+    method = GramMethod()
+    counts: dict[str, list[int]] = {}
+    for item in items:
+        CACHE.current = item
+        llr, sep, _ = method.llr(item.letters, item.references)
+        n = len(item.letters)
+        resid = np.zeros((n, n))
+        for G in CACHE.grams(item.letters, item.references).values():
+            L = G[:n, :n].copy()
+            np.fill_diagonal(L, np.nan)
+            row = np.nanmean(L, axis=1)
+            resid += (L - row[:, None] - row[None, :] + np.nanmean(L)) / len(FAMILIES)
+        fake = sorted(item.series.impostor_at)
+        order = np.argsort(llr, kind="stable")
+        ranks = sorted(int(np.where(order == f)[0][0]) for f in fake)
+        iu = np.triu_indices(n, 1)
+        pair_vals = resid[iu]
+        pair_rank = int((pair_vals > resid[fake[0], fake[1]]).sum())
+        key = f"{item.language}-{item.length}"
+        counts.setdefault(key, []).append(pair_rank)
+        print(f"{key} seed {item.seed}: impostor ranks {ranks} sep {sep:.1f} pair residual rank {pair_rank} "
+              f"lowest-two residual rank {int((pair_vals > resid[order[0], order[1]]).sum())}")
+    for key, v in counts.items():
+        print(key, "impostor pair top residual", sum(r == 0 for r in v), "of", len(v), "top-3", sum(r < 3 for r in v))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = arguments(__doc__ or "")
+    parser.add_argument("--method", choices=sorted(METHODS) + ["diag"], default="gram")
+    parser.add_argument("--lam", type=float, nargs="+", default=[0.0])
+    parser.add_argument("--gap", type=float, nargs="+", default=[2.0])
+    parser.add_argument("--second", type=float, nargs="+", default=[0.5])
+    args = parser.parse_args(argv)
+    corpora = {k: v for k, v in (("ru", args.ru), ("en", args.en)) if v}
+    CACHE.folder = args.cache
+    t0 = time.perf_counter()
+    items = load(corpora, args.lengths, args.seeds, args.cache)
+    print(f"{len(items)} series loaded in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    if args.method == "diag":
+        diagnose(items)
+        return 0
+    if args.method in ("gram", "coherent"):
+        runs = [(f"{args.method} lam {lam}", GramMethod(lam)) for lam in args.lam]
+    else:
+        runs = [(f"gap {g} lam {lam} second {s}", GapMethod(g, lam, s))
+                for g, lam, s in itertools.product(args.gap, args.lam, args.second)]  # fmt: skip
+    for name, method in runs:
+        t1 = time.perf_counter()
+        print(show(name, evaluate(items, method, not args.no_null)), flush=True)
+        print(f"  ({time.perf_counter() - t1:.0f} s)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
