@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from series_dev import DevSeries, arguments, evaluate, load, show  # noqa: E402
 
 from leakdesk.authorship.consistency import (  # noqa: E402
+    BAND,
     CAP,
     FAMILIES,
     OTHER_SPREAD,
@@ -139,6 +140,7 @@ class Cached:
 
 
 CACHE = Cached()
+BASE: dict[tuple[int, int, float], tuple[np.ndarray, float, dict[str, Any]]] = {}  # the statistics, once a run
 
 
 class GramMethod:
@@ -156,6 +158,13 @@ class GramMethod:
         CACHE.current = item
 
     def llr(self, letters: list[TextProfile], refs: list[TextProfile]) -> tuple[np.ndarray, float, dict[str, Any]]:
+        key = (id(CACHE.current), len(letters), self.lam)
+        if key not in BASE:
+            BASE[key] = self._llr(letters, refs)
+        llr, sep, extra = BASE[key]
+        return llr.copy(), sep, extra
+
+    def _llr(self, letters: list[TextProfile], refs: list[TextProfile]) -> tuple[np.ndarray, float, dict[str, Any]]:
         n = len(letters)
         total, seps, extra = np.zeros(n), [], {}
         for family, G in CACHE.grams(letters, refs).items():
@@ -190,7 +199,75 @@ class GapMethod(GramMethod):
         return prob.tolist(), sep
 
 
-METHODS: dict[str, Callable[..., Any]] = {"gram": GramMethod, "coherent": GramMethod, "gap": GapMethod}
+def residuals(gram: Grams, n: int) -> np.ndarray:
+    """Letter x letter: the double-centred cosine (how much more alike two letters are than their rows of
+    similarities predict), averaged over the families, as robust z-scores over every two letters."""
+    resid = np.zeros((n, n))
+    for G in gram.values():
+        L = G[:n, :n].copy()
+        np.fill_diagonal(L, np.nan)
+        row = np.nanmean(L, axis=1)
+        resid += (L - row[:, None] - row[None, :] + np.nanmean(L)) / len(gram)
+    iu = np.triu_indices(n, 1)
+    med, mad = _robust(resid[iu])
+    z = (resid - med) / mad
+    np.fill_diagonal(z, 0.0)
+    return z
+
+
+class PairMethod(GramMethod):
+    """The shipped LLRs; among the `k` lowest letters, the pair with the lowest joint score (mean LLR minus mu
+    times their resemblance z) gives both letters that score when it is lower than their own."""
+
+    def __init__(self, k: int, mu: float, zmin: float = 0.0) -> None:
+        super().__init__(0.0)
+        self.k, self.mu, self.zmin = k, mu, zmin
+
+    def __call__(self, letters: list[TextProfile], refs: list[TextProfile], language: str) -> tuple[list[float], float]:
+        llr, sep, _ = self.llr(letters, refs)
+        n = len(letters)
+        z = residuals(CACHE.grams(letters, refs), n)
+        low = np.argsort(llr, kind="stable")[: self.k]
+        best, pair = np.inf, None
+        for a, b in itertools.combinations(low, 2):
+            if z[a, b] < self.zmin:
+                continue
+            q = (llr[a] + llr[b]) / 2 - self.mu * z[a, b]
+            if q < best:
+                best, pair = q, (a, b)
+        if pair is not None:
+            for a in pair:
+                llr[a] = min(llr[a], best)
+        return (1 / (1 + np.exp(-llr))).tolist(), sep
+
+
+class Threshold:
+    """A method's probabilities moved so that `flag` (instead of BAND's lower edge) is where a letter is flagged;
+    the method's answers are kept, so a sweep of thresholds costs one run."""
+
+    def __init__(self, method: GramMethod, flag: float, memo: dict[tuple[int, int], Any]) -> None:
+        self.method, self.flag, self.memo = method, flag, memo
+
+    @property
+    def current(self) -> DevSeries | None:
+        return CACHE.current
+
+    @current.setter
+    def current(self, item: DevSeries | None) -> None:
+        CACHE.current = item
+
+    def __call__(self, letters: list[TextProfile], refs: list[TextProfile], language: str) -> tuple[list[float], float]:
+        key = (id(CACHE.current), len(letters))
+        if key not in self.memo:
+            self.memo[key] = self.method(letters, refs, language)
+        prob, sep = self.memo[key]
+        llr = np.log(np.asarray(prob) / (1 - np.asarray(prob)))
+        shift = np.log(BAND[0] / (1 - BAND[0])) - np.log(self.flag / (1 - self.flag))
+        return (1 / (1 + np.exp(-(llr + shift)))).tolist(), sep
+
+
+METHODS: dict[str, Callable[..., Any]] = {"gram": GramMethod, "coherent": GramMethod, "gap": GapMethod,
+                                          "pair": PairMethod}
 
 
 def diagnose(items: list[DevSeries]) -> None:
@@ -228,6 +305,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lam", type=float, nargs="+", default=[0.0])
     parser.add_argument("--gap", type=float, nargs="+", default=[2.0])
     parser.add_argument("--second", type=float, nargs="+", default=[0.5])
+    parser.add_argument("--k", type=int, nargs="+", default=[4])
+    parser.add_argument("--mu", type=float, nargs="+", default=[0.5])
+    parser.add_argument("--zmin", type=float, nargs="+", default=[0.0])
+    parser.add_argument("--flag", type=float, nargs="+", default=[BAND[0]], help="flag below these probabilities")
+    parser.add_argument("--full", action="store_true", help="every language and length, not only all series")
     args = parser.parse_args(argv)
     corpora = {k: v for k, v in (("ru", args.ru), ("en", args.en)) if v}
     CACHE.folder = args.cache
@@ -239,12 +321,18 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.method in ("gram", "coherent"):
         runs = [(f"{args.method} lam {lam}", GramMethod(lam)) for lam in args.lam]
+    elif args.method == "pair":
+        runs = [(f"pair k {k} mu {mu} zmin {zm}", PairMethod(k, mu, zm))
+                for k, mu, zm in itertools.product(args.k, args.mu, args.zmin)]  # fmt: skip
     else:
         runs = [(f"gap {g} lam {lam} second {s}", GapMethod(g, lam, s))
                 for g, lam, s in itertools.product(args.gap, args.lam, args.second)]  # fmt: skip
     for name, method in runs:
         t1 = time.perf_counter()
-        print(show(name, evaluate(items, method, not args.no_null)), flush=True)
+        memo: dict[tuple[int, int], Any] = {}
+        for flag in args.flag:
+            table = evaluate(items, Threshold(method, flag, memo), not args.no_null)
+            print(show(f"{name} flag {flag}", table if args.full else {"all": table["all"]}), flush=True)
         print(f"  ({time.perf_counter() - t1:.0f} s)", file=sys.stderr)
     return 0
 
