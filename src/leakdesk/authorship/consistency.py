@@ -59,7 +59,9 @@ class Consistency:
     probability: list[float]
     llr: list[float]
     evidence: list[dict[str, float]]  # family -> bounded LLR (positive: this writer)
-    partner: list[int | None]  # index of the letter that makes the most separate pair with it
+    # the letter it is judged with: for the pair step's two letters each other, else the letter that makes the most
+    # separate pair with it (character sequences)
+    partner: list[int | None]
     separation: float  # how far the reference texts lie from the letters, in the letters' own spread
     pairwise: np.ndarray  # letter x letter: P(same writer) of the two letters alone, on the same features and pool
     pair: tuple[int, int] | None = None  # the two letters the pair step joined (both got the pair's score)
@@ -181,6 +183,8 @@ def series_consistency(
     # The families are correlated (all see the same words): their mean, not their sum, is the evidence.
     mean_llr = total_llr / len(FAMILIES)
     mean_llr, pair, z = pair_step(mean_llr, likeness, full[:n, :n])
+    if pair is not None:
+        partners[pair[0]], partners[pair[1]] = pair[1], pair[0]
     prob = 1 / (1 + np.exp(-mean_llr))
     pairwise = 1 / (1 + np.exp(-pair_llr))
     np.fill_diagonal(pairwise, 1.0)
@@ -257,10 +261,11 @@ def reasons(c: Consistency, i: int, n_letters: int, n_references: int, labels: l
             out.append(f"its {words} match the other {n_letters - 1} letters better than the {n_references} "
                        f"reference texts (evidence {v:+.1f})")
     j = c.partner[i]
-    if c.probability[i] < 0.5 and j is not None and c.probability[j] < 0.5:
-        out.append(f"it resembles '{labels[j]}', which also stands apart from the series: possibly the same other hand")
     if c.pair is not None and i in c.pair and c.probability[i] < 0.5:
         k = c.pair[1] if c.pair[0] == i else c.pair[0]
         out.append(f"it and '{labels[k]}' are more alike than either is like the series (likeness "
-                   f"{c.pair_likeness:+.1f} robust SDs) and both stand apart: judged together as a pair")
+                   f"{c.pair_likeness:+.1f} robust SDs) and both stand apart: judged together as a pair, possibly "
+                   "the same other hand")
+    elif c.probability[i] < 0.5 and j is not None and c.probability[j] < 0.5:
+        out.append(f"it resembles '{labels[j]}', which also stands apart from the series: possibly the same other hand")
     return out
