@@ -4,17 +4,17 @@ series of `series_dev.py`.
 The shipped statistics are recomputed from each family's Gram matrix (every cosine between centroids of letters
 and reference texts is a sum of its entries), so a variant is a few lines and a run over 216 series takes seconds:
 
-- `gram`: the shipped method by this route (must give `series_dev.py`'s figures exactly);
+- `gram`: the session-4 method (no pair step) by this route; with --flag 0.4 it gives session 7's figures exactly;
 - `coherent`: the partner of a letter chosen, and the pair scored, with the two letters' own resemblance counted:
   the double-centred cosine of the two (how much more alike they are than their rows of similarities predict),
   times --lam, subtracted from the pair's statistic (two letters by one other hand resemble each other; a genuine
   letter from another book resembles nobody in particular);
-- `gap`: the shipped probabilities, and the two lowest letters flagged together when they stand apart from the
-  rest of the series by more than the rest's own spread (a two-outlier test on the series' own LLRs: the gap
-  between the second and third lowest, in robust SDs of letters 3..n, at least --gap) and the lower of the two is
-  flagged already;
-- `pairtest`: the letters' LLRs with a pair test: the pair with the most separate joint statistic, kept when its
-  two letters are also each other's nearest (more alike than either is to the rest).
+- `gap`: the shipped probabilities, and the second lowest letter flagged too when the lowest is flagged and the
+  second lies at least --gap robust SDs (of letters 3..n) below the rest's median (a two-outlier test on the
+  series' own LLRs; meaningful with --flag 0.4 only, as it sets a probability of 0.39);
+- `pair`: the pair step (`consistency.pair_step`, kept in session 9) with --k candidates and weight --mu;
+- `diag`: per series, the impostors' ranks and where the impostor pair stands among every two letters by likeness.
+Every method is scored at each --flag threshold (its probabilities moved so the threshold falls on BAND's lower edge).
 
     python benchmarks/series_decision.py --ru DATA/ru-rsd --en DATA/reuters-c50 --seeds 100-135 --method gram
 """
