@@ -260,7 +260,8 @@ def _judge_by_consistency(
             reasons = ["cannot tell: " + "; ".join(ood)] + reasons
         elif BAND[0] <= prob <= BAND[1]:
             decision = CANNOT_TELL
-            reasons = [f"the evidence is balanced (probability {prob:.2f})"] + reasons
+            reasons = [f"the evidence is not strong enough either way (probability {prob:.2f}; 'different' "
+                       f"needs below {BAND[0]:.2f}, 'same' above {BAND[1]:.2f})"] + reasons
         else:
             decision = SAME if prob > 0.5 else DIFFERENT
         scores = {f"consistency_{k.replace(' ', '_')}": v for k, v in found.evidence[i].items()}

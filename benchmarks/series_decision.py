@@ -1,0 +1,341 @@
+"""The decision and the pair structure of the series analysis (issue 14, session 9), tried on the development
+series of `series_dev.py`.
+
+The shipped statistics are recomputed from each family's Gram matrix (every cosine between centroids of letters
+and reference texts is a sum of its entries), so a variant is a few lines and a run over 216 series takes seconds:
+
+- `gram`: the session-4 method (no pair step) by this route; with --flag 0.4 it gives session 7's figures exactly;
+- `coherent`: the partner of a letter chosen, and the pair scored, with the two letters' own resemblance counted:
+  the double-centred cosine of the two (how much more alike they are than their rows of similarities predict),
+  times --lam, subtracted from the pair's statistic (two letters by one other hand resemble each other; a genuine
+  letter from another book resembles nobody in particular);
+- `gap`: the shipped probabilities, and the second lowest letter flagged too when the lowest is flagged and the
+  second lies at least --gap robust SDs (of letters 3..n) below the rest's median (a two-outlier test on the
+  series' own LLRs; meaningful with --flag 0.4 only, as it sets a probability of 0.39);
+- `pair`: the pair step (`consistency.pair_step`, kept in session 9) with --k candidates and weight --mu;
+- `diag`: per series, the impostors' ranks and where the impostor pair stands among every two letters by likeness.
+Every method is scored at each --flag threshold (its probabilities moved so the threshold falls on BAND's lower edge).
+
+    python benchmarks/series_decision.py --ru DATA/ru-rsd --en DATA/reuters-c50 --seeds 100-135 --method gram
+"""
+
+from __future__ import annotations
+
+import itertools
+import pickle
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from series_dev import DevSeries, arguments, evaluate, load, show  # noqa: E402
+
+from leakdesk.authorship.consistency import (  # noqa: E402
+    BAND,
+    CAP,
+    FAMILIES,
+    OTHER_SPREAD,
+    REF_WEIGHT,
+    _matrix,
+    _robust,
+)
+from leakdesk.authorship.features import TextProfile  # noqa: E402
+
+Grams = dict[str, np.ndarray]
+
+
+def grams(texts: list[TextProfile]) -> Grams:
+    """Per family, the cosine of every two texts (rows of `_matrix` are of unit length)."""
+    out = {}
+    for family in FAMILIES:
+        Z = _matrix(texts, family)
+        out[family] = Z @ Z.T
+    return out
+
+
+def centroid_cos(G: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    """Cosine of the mean of rows a with the mean of rows b (index arrays), from the Gram matrix."""
+    ab = G[np.ix_(a, b)].sum()
+    aa = G[np.ix_(a, a)].sum()
+    bb = G[np.ix_(b, b)].sum()
+    return float(ab / (np.sqrt(aa * bb) + 1e-12))
+
+
+def statistics(G: np.ndarray, n: int, lam: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(alone, paired, partner) for every text (letters first), as `consistency._statistics`, from the Gram matrix.
+    lam > 0: the pair's double-centred cosine, times lam, taken off the pair's statistic (choosing the partner)."""
+    total = len(G)
+    letters = np.arange(n)
+    refs_all = np.arange(n, total)
+    L = G[:n, :n]
+    off = ~np.eye(n, dtype=bool)
+    row = np.array([L[i, off[i]].mean() for i in range(n)])
+    grand = L[off].mean()
+    alone = np.zeros(total)
+    paired = np.zeros(total)
+    partner = np.zeros(total, dtype=int)
+    for x in range(total):
+        others = letters[letters != x]
+        refs = refs_all[refs_all != x]
+        alone[x] = centroid_cos(G, np.array([x]), others) - REF_WEIGHT * centroid_cos(G, np.array([x]), refs)
+        best, arg = np.inf, -1
+        mx = G[x, others].mean() if x >= n else row[x]
+        for j in others:
+            rest = others[others != j]
+            pair = np.array([x, j])
+            s = centroid_cos(G, pair, rest) - REF_WEIGHT * centroid_cos(G, pair, refs)
+            if lam:
+                s -= lam * (G[x, j] - mx - row[j] + grand)
+            if s < best:
+                best, arg = s, int(j)
+        paired[x], partner[x] = best, arg
+    return alone, paired, partner
+
+
+def family_llr(alone: np.ndarray, paired: np.ndarray, n: int) -> tuple[np.ndarray, float]:
+    """The shipped per-family evidence from the two statistics: (bounded LLR per letter, separation)."""
+    med_a, mad_a = _robust(alone[:n])
+    med_p, mad_p = _robust(paired[:n])
+    s = ((alone - med_a) / mad_a + (paired - med_p) / mad_p) / 2
+    same_m, same_s = _robust(s[:n])
+    other_m = float(np.mean(s[n:]))
+    other_s = max(float(np.std(s[n:])), 0.5, OTHER_SPREAD * abs(same_m - other_m))
+    llr = gauss(s[:n], same_m, same_s) - gauss(s[:n], other_m, other_s)
+    llr = np.where(s[:n] > same_m, np.maximum(llr, 0.0), llr)
+    return np.clip(llr, -CAP, CAP), (same_m - other_m) / same_s
+
+
+def gauss(x: np.ndarray, mean: float, sd: float) -> np.ndarray:
+    return -0.5 * ((x - mean) / sd) ** 2 - np.log(sd)
+
+
+class Cached:
+    """Gram matrices per (series, null or not), computed once per run."""
+
+    def __init__(self) -> None:
+        self.current: DevSeries | None = None
+        self._grams: dict[tuple[int, int], Grams] = {}
+
+    folder: Path | None = None
+
+    def grams(self, letters: list[TextProfile], refs: list[TextProfile]) -> Grams:
+        item = self.current
+        key = (id(item), len(letters))
+        if key not in self._grams:
+            f = None
+            if self.folder is not None and item is not None:
+                f = self.folder / f"grams-{item.language}-{item.length}-{item.seed}-{len(letters)}.pkl"
+            if f is not None and f.exists():
+                self._grams[key] = pickle.loads(f.read_bytes())
+            else:
+                self._grams[key] = grams(letters + refs)
+                if f is not None:
+                    f.write_bytes(pickle.dumps(self._grams[key]))
+        return self._grams[key]
+
+
+CACHE = Cached()
+BASE: dict[tuple[int, int, float], tuple[np.ndarray, float, dict[str, Any]]] = {}  # the statistics, once a run
+
+
+class GramMethod:
+    """The shipped statistics (lam 0) or the coherent partner (lam > 0), from the Gram matrices."""
+
+    def __init__(self, lam: float = 0.0) -> None:
+        self.lam = lam
+
+    @property
+    def current(self) -> DevSeries | None:
+        return CACHE.current
+
+    @current.setter
+    def current(self, item: DevSeries | None) -> None:
+        CACHE.current = item
+
+    def llr(self, letters: list[TextProfile], refs: list[TextProfile]) -> tuple[np.ndarray, float, dict[str, Any]]:
+        key = (id(CACHE.current), len(letters), self.lam)
+        if key not in BASE:
+            BASE[key] = self._llr(letters, refs)
+        llr, sep, extra = BASE[key]
+        return llr.copy(), sep, extra
+
+    def _llr(self, letters: list[TextProfile], refs: list[TextProfile]) -> tuple[np.ndarray, float, dict[str, Any]]:
+        n = len(letters)
+        total, seps, extra = np.zeros(n), [], {}
+        for family, G in CACHE.grams(letters, refs).items():
+            alone, paired, partner = statistics(G, n, self.lam)
+            llr, sep = family_llr(alone, paired, n)
+            total += llr
+            seps.append(sep)
+            extra[family] = (alone, paired, partner)
+        return total / len(FAMILIES), float(np.mean(seps)), extra
+
+    def __call__(self, letters: list[TextProfile], refs: list[TextProfile], language: str) -> tuple[list[float], float]:
+        llr, sep, _ = self.llr(letters, refs)
+        return (1 / (1 + np.exp(-llr))).tolist(), sep
+
+
+class GapMethod(GramMethod):
+    """The shipped LLRs; the two lowest letters flagged together when a two-outlier gap sets them apart."""
+
+    def __init__(self, gap: float, lam: float = 0.0, second: float = 0.5, first: float = 0.4) -> None:
+        super().__init__(lam)
+        self.gap, self.second, self.first = gap, second, first
+
+    def __call__(self, letters: list[TextProfile], refs: list[TextProfile], language: str) -> tuple[list[float], float]:
+        llr, sep, _ = self.llr(letters, refs)
+        prob = 1 / (1 + np.exp(-llr))
+        order = np.argsort(llr, kind="stable")
+        rest = llr[order[2:]]
+        med, mad = _robust(rest)
+        a, b = order[0], order[1]
+        if (med - llr[b]) / mad >= self.gap and prob[a] < self.first and prob[b] < self.second:
+            prob[b] = min(prob[b], 0.39)
+        return prob.tolist(), sep
+
+
+def residuals(gram: Grams, n: int) -> np.ndarray:
+    """Letter x letter: the double-centred cosine (how much more alike two letters are than their rows of
+    similarities predict), averaged over the families, as robust z-scores over every two letters."""
+    resid = np.zeros((n, n))
+    for G in gram.values():
+        L = G[:n, :n].copy()
+        np.fill_diagonal(L, np.nan)
+        row = np.nanmean(L, axis=1)
+        resid += (L - row[:, None] - row[None, :] + np.nanmean(L)) / len(gram)
+    iu = np.triu_indices(n, 1)
+    med, mad = _robust(resid[iu])
+    z = (resid - med) / mad
+    np.fill_diagonal(z, 0.0)
+    return z
+
+
+class PairMethod(GramMethod):
+    """The shipped LLRs; among the `k` lowest letters, the pair with the lowest joint score (mean LLR minus mu
+    times their resemblance z) gives both letters that score when it is lower than their own."""
+
+    def __init__(self, k: int, mu: float, zmin: float = 0.0) -> None:
+        super().__init__(0.0)
+        self.k, self.mu, self.zmin = k, mu, zmin
+
+    def __call__(self, letters: list[TextProfile], refs: list[TextProfile], language: str) -> tuple[list[float], float]:
+        llr, sep, _ = self.llr(letters, refs)
+        n = len(letters)
+        z = residuals(CACHE.grams(letters, refs), n)
+        low = np.argsort(llr, kind="stable")[: self.k]
+        best, pair = np.inf, None
+        for a, b in itertools.combinations(low, 2):
+            if z[a, b] < self.zmin:
+                continue
+            q = (llr[a] + llr[b]) / 2 - self.mu * z[a, b]
+            if q < best:
+                best, pair = q, (a, b)
+        if pair is not None:
+            for a in pair:
+                llr[a] = min(llr[a], best)
+        return (1 / (1 + np.exp(-llr))).tolist(), sep
+
+
+class Threshold:
+    """A method's probabilities moved so that `flag` (instead of BAND's lower edge) is where a letter is flagged;
+    the method's answers are kept, so a sweep of thresholds costs one run."""
+
+    def __init__(self, method: GramMethod, flag: float, memo: dict[tuple[int, int], Any]) -> None:
+        self.method, self.flag, self.memo = method, flag, memo
+
+    @property
+    def current(self) -> DevSeries | None:
+        return CACHE.current
+
+    @current.setter
+    def current(self, item: DevSeries | None) -> None:
+        CACHE.current = item
+
+    def __call__(self, letters: list[TextProfile], refs: list[TextProfile], language: str) -> tuple[list[float], float]:
+        key = (id(CACHE.current), len(letters))
+        if key not in self.memo:
+            self.memo[key] = self.method(letters, refs, language)
+        prob, sep = self.memo[key]
+        llr = np.log(np.asarray(prob) / (1 - np.asarray(prob)))
+        shift = np.log(BAND[0] / (1 - BAND[0])) - np.log(self.flag / (1 - self.flag))
+        return (1 / (1 + np.exp(-(llr + shift)))).tolist(), sep
+
+
+METHODS: dict[str, Callable[..., Any]] = {"gram": GramMethod, "coherent": GramMethod, "gap": GapMethod,
+                                          "pair": PairMethod}
+
+
+def diagnose(items: list[DevSeries]) -> None:
+    """Per series: the impostors' ranks by the shipped LLR, and where the impostor pair stands among all pairs of
+    letters by its double-centred cosine (averaged over the families)."""
+    method = GramMethod()
+    counts: dict[str, list[int]] = {}
+    for item in items:
+        CACHE.current = item
+        llr, sep, _ = method.llr(item.letters, item.references)
+        n = len(item.letters)
+        resid = np.zeros((n, n))
+        for G in CACHE.grams(item.letters, item.references).values():
+            L = G[:n, :n].copy()
+            np.fill_diagonal(L, np.nan)
+            row = np.nanmean(L, axis=1)
+            resid += (L - row[:, None] - row[None, :] + np.nanmean(L)) / len(FAMILIES)
+        fake = sorted(item.series.impostor_at)
+        order = np.argsort(llr, kind="stable")
+        ranks = sorted(int(np.where(order == f)[0][0]) for f in fake)
+        iu = np.triu_indices(n, 1)
+        pair_vals = resid[iu]
+        pair_rank = int((pair_vals > resid[fake[0], fake[1]]).sum())
+        key = f"{item.language}-{item.length}"
+        counts.setdefault(key, []).append(pair_rank)
+        print(f"{key} seed {item.seed}: impostor ranks {ranks} sep {sep:.1f} pair residual rank {pair_rank} "
+              f"lowest-two residual rank {int((pair_vals > resid[order[0], order[1]]).sum())}")
+    for key, v in counts.items():
+        print(key, "impostor pair top residual", sum(r == 0 for r in v), "of", len(v), "top-3", sum(r < 3 for r in v))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = arguments(__doc__ or "")
+    parser.add_argument("--method", choices=sorted(METHODS) + ["diag"], default="gram")
+    parser.add_argument("--lam", type=float, nargs="+", default=[0.0])
+    parser.add_argument("--gap", type=float, nargs="+", default=[2.0])
+    parser.add_argument("--second", type=float, nargs="+", default=[0.5])
+    parser.add_argument("--k", type=int, nargs="+", default=[4])
+    parser.add_argument("--mu", type=float, nargs="+", default=[0.5])
+    parser.add_argument("--zmin", type=float, nargs="+", default=[0.0])
+    parser.add_argument("--flag", type=float, nargs="+", default=[BAND[0]], help="flag below these probabilities")
+    parser.add_argument("--full", action="store_true", help="every language and length, not only all series")
+    args = parser.parse_args(argv)
+    corpora = {k: v for k, v in (("ru", args.ru), ("en", args.en)) if v}
+    CACHE.folder = args.cache
+    t0 = time.perf_counter()
+    items = load(corpora, args.lengths, args.seeds, args.cache)
+    print(f"{len(items)} series loaded in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    if args.method == "diag":
+        diagnose(items)
+        return 0
+    if args.method in ("gram", "coherent"):
+        runs = [(f"{args.method} lam {lam}", GramMethod(lam)) for lam in args.lam]
+    elif args.method == "pair":
+        runs = [(f"pair k {k} mu {mu} zmin {zm}", PairMethod(k, mu, zm))
+                for k, mu, zm in itertools.product(args.k, args.mu, args.zmin)]  # fmt: skip
+    else:
+        runs = [(f"gap {g} lam {lam} second {s}", GapMethod(g, lam, s))
+                for g, lam, s in itertools.product(args.gap, args.lam, args.second)]  # fmt: skip
+    for name, method in runs:
+        t1 = time.perf_counter()
+        memo: dict[tuple[int, int], Any] = {}
+        for flag in args.flag:
+            table = evaluate(items, Threshold(method, flag, memo), not args.no_null)
+            print(show(f"{name} flag {flag}", table if args.full else {"all": table["all"]}), flush=True)
+        print(f"  ({time.perf_counter() - t1:.0f} s)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
