@@ -81,6 +81,19 @@ def test_tiny_model_gives_unit_vectors_that_do_not_depend_on_the_batch(tmp_path:
     assert float(batched[0] @ batched[2]) < 0.999
 
 
+def test_token_states_are_what_the_sentence_vector_pools(tmp_path: Path) -> None:
+    model = minilm.MiniLM(tiny_model(tmp_path / "m"))
+    texts = ["i think the rate fell to 4.2 % , naive cafe", "", "the rate fell"]
+    states = model.token_states(texts)
+    assert [len(s) for s in states] == [len(model.tokeniser.encode(texts[0])), 0, 5]
+    pooled = states[2].mean(0) / np.linalg.norm(states[2].mean(0))
+    assert np.allclose(pooled, model.encode(texts)[2], atol=1e-5)
+    assert np.allclose(model.token_states([texts[2]])[0], states[2], atol=1e-5)  # padding changes nothing
+    both = model.token_states(texts, below=True)
+    assert both[2].shape == (5, 48) and np.allclose(both[2][:, :24], states[2], atol=1e-6)
+    assert not np.allclose(both[2][:, 24:], states[2], atol=1e-2)  # the last layer's input is another state
+
+
 def test_missing_wheel_is_reported_in_plain_words(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(minilm, "model_dir", lambda: None)
     minilm._model.cache_clear()

@@ -163,7 +163,8 @@ class MiniLM:
         var = ((x - mean) ** 2).mean(-1, keepdims=True)
         return (x - mean) / np.sqrt(var + LAYER_NORM_EPS) * self.t[name + ".weight"] + self.t[name + ".bias"]
 
-    def _batch(self, token_ids: list[list[int]]) -> np.ndarray:
+    def _embed(self, token_ids: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """The embedding layer's output for a padded batch, and its mask (1 for a real token)."""
         n, length = len(token_ids), max(len(ids) for ids in token_ids)
         ids = np.zeros((n, length), np.int64)
         mask = np.zeros((n, length), np.float32)
@@ -173,29 +174,55 @@ class MiniLM:
         t = self.t
         x = (t["embeddings.word_embeddings.weight"][ids] + t["embeddings.position_embeddings.weight"][:length]
              + t["embeddings.token_type_embeddings.weight"][0])
-        x = self._norm(x, "embeddings.LayerNorm")
+        return self._norm(x, "embeddings.LayerNorm"), mask
+
+    def layer(self, x: np.ndarray, mask: np.ndarray, layer: int) -> np.ndarray:
+        """One transformer layer (self-attention, then the feed-forward block, each with residual and norm)."""
+        n, length = mask.shape
         head = x.shape[-1] // HEADS
         bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
+        p = f"encoder.layer.{layer}."
+
+        def split(y: np.ndarray) -> np.ndarray:
+            return y.reshape(n, length, HEADS, head).transpose(0, 2, 1, 3)
+
+        q = split(self._dense(x, p + "attention.self.query"))
+        k = split(self._dense(x, p + "attention.self.key"))
+        v = split(self._dense(x, p + "attention.self.value"))
+        scores = q @ k.transpose(0, 1, 3, 2) / np.float32(np.sqrt(head)) + bias
+        scores = np.exp(scores - scores.max(-1, keepdims=True))
+        scores /= scores.sum(-1, keepdims=True)
+        context = (scores @ v).transpose(0, 2, 1, 3).reshape(n, length, -1)
+        x = self._norm(self._dense(context, p + "attention.output.dense") + x, p + "attention.output.LayerNorm")
+        inner = self._dense(x, p + "intermediate.dense")
+        inner = 0.5 * inner * (1.0 + erf(inner / np.float32(np.sqrt(2.0))))
+        return self._norm(self._dense(inner, p + "output.dense") + x, p + "output.LayerNorm")
+
+    def _batch(self, token_ids: list[list[int]]) -> np.ndarray:
+        x, mask = self._embed(token_ids)
         for layer in range(self.layers):
-            p = f"encoder.layer.{layer}."
+            x = self.layer(x, mask, layer)
+        return _mean_pool(x, mask)
 
-            def split(y: np.ndarray) -> np.ndarray:
-                return y.reshape(n, length, HEADS, head).transpose(0, 2, 1, 3)
-
-            q = split(self._dense(x, p + "attention.self.query"))
-            k = split(self._dense(x, p + "attention.self.key"))
-            v = split(self._dense(x, p + "attention.self.value"))
-            scores = q @ k.transpose(0, 1, 3, 2) / np.float32(np.sqrt(head)) + bias
-            scores = np.exp(scores - scores.max(-1, keepdims=True))
-            scores /= scores.sum(-1, keepdims=True)
-            context = (scores @ v).transpose(0, 2, 1, 3).reshape(n, length, -1)
-            x = self._norm(self._dense(context, p + "attention.output.dense") + x, p + "attention.output.LayerNorm")
-            inner = self._dense(x, p + "intermediate.dense")
-            inner = 0.5 * inner * (1.0 + erf(inner / np.float32(np.sqrt(2.0))))
-            x = self._norm(self._dense(inner, p + "output.dense") + x, p + "output.LayerNorm")
-        pooled = (x * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.where(norms == 0, 1, norms)).astype(np.float32)
+    def token_states(self, texts: list[str], below: bool = False) -> list[np.ndarray]:
+        """Each text's token states after the last layer (rows: [CLS], word pieces, [SEP]; float32), the input of
+        a head trained on top of the frozen encoder; with `below`, each row also holds the last layer's input
+        (output first). An empty text gives no rows."""
+        width = self.t["embeddings.word_embeddings.weight"].shape[1] * (2 if below else 1)
+        out = [np.zeros((0, width), np.float32) for _ in texts]
+        tokens = {i: self.tokeniser.encode(text) for i, text in enumerate(texts) if text and text.strip()}
+        order = sorted(tokens, key=lambda i: len(tokens[i]))
+        for start in range(0, len(order), BATCH):
+            rows = order[start : start + BATCH]
+            x, mask = self._embed([tokens[i] for i in rows])
+            for layer in range(self.layers - 1):
+                x = self.layer(x, mask, layer)
+            top = self.layer(x, mask, self.layers - 1)
+            if below:
+                top = np.concatenate([top, x], axis=-1)
+            for row, i in enumerate(rows):
+                out[i] = np.ascontiguousarray(top[row, : len(tokens[i])], dtype=np.float32)
+        return out
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit vectors, one row (384 numbers for the real model) per text; an empty text gives a zero row.
@@ -207,6 +234,13 @@ class MiniLM:
             rows = order[start : start + BATCH]
             out[rows] = self._batch([tokens[i] for i in rows])
         return out
+
+
+def _mean_pool(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """sentence-transformers' pooling: the mean of the real tokens' states, then unit length."""
+    pooled = (x * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    return (pooled / np.where(norms == 0, 1, norms)).astype(np.float32)
 
 
 @functools.cache
@@ -223,3 +257,9 @@ def _model() -> MiniLM:
 def encode(texts: list[str]) -> np.ndarray:
     """Unit vectors (float32, 384 per text) from all-MiniLM-L6-v2; raises RuntimeError when it is not installed."""
     return _model().encode(list(texts))
+
+
+def token_states(texts: list[str], below: bool = False) -> list[np.ndarray]:
+    """Each text's last-layer token states (tokens x 384, float32; x 768 with the last layer's input `below`);
+    raises RuntimeError when it is not installed."""
+    return _model().token_states(list(texts), below)
