@@ -319,3 +319,17 @@ def test_the_mboxrd_mark_is_found_wherever_the_chunks_cut_it(pieces: list[bytes]
         patch.setattr(mbox, "CHUNK", chunk)
         assert mbox.is_mboxrd(fh) == (mbox.MBOXRD_MARK in b"\n" + data)
     assert fh.tell() == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(categories=("Zs", "Zl", "Zp", "Cc", "Lu", "Pd")), max_size=6),
+       st.sampled_from(["-----BEGIN PGP MESSAGE-----", "----BEGIN PGP ", "-----BEGIN PGP", "text"]))
+def test_pgp_armour_is_found_as_lstrip_found_it(lead: str, rest: str) -> None:
+    content = lead + rest
+    assert (ingest._PGP_ARMOUR.match(content) is not None) == content.lstrip().startswith("-----BEGIN PGP ")
+
+
+def test_pgp_armour_after_any_one_character_is_found_as_lstrip_found_it() -> None:
+    for code in range(0x110000):  # every character that may lead the armour, alone
+        one = chr(code) + "-----BEGIN PGP MESSAGE-----"
+        assert (ingest._PGP_ARMOUR.match(one) is not None) == one.lstrip().startswith("-----BEGIN PGP "), code

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import sys
 import threading
 import warnings as pywarnings
@@ -717,7 +718,7 @@ class Ingester:
         """Language of every text of the dispatches (one call to the identifier for a whole batch)."""
         # PGP armour and PGP/MIME control parts are not writing in any language.
         texts = [tp for node in nodes for n in node.walk() if not _is_pgp_part(n) for tp in n.ex.texts
-                 if not tp.content.lstrip().startswith("-----BEGIN PGP ")]
+                 if _PGP_ARMOUR.match(tp.content) is None]
         for tp, lang in zip(texts, detect_languages([tp.content for tp in texts], self.case.settings.languages),
                             strict=True):
             tp.language = lang
@@ -806,11 +807,16 @@ MAX_LIBRARY_WARNINGS = 5
 
 def _library_warnings(caught: list[pywarnings.WarningMessage], reader: Reader) -> list[str]:
     """Warnings a library raised while reading (pypdf, BeautifulSoup, ...): recorded against the file, not printed."""
+    if not caught:  # most inputs: nothing to say
+        return []
     said = list(dict.fromkeys(" ".join(str(w.message).split())[:300] for w in caught))
     out = [f"the {reader.name} reader's library warned: {text}" for text in said[:MAX_LIBRARY_WARNINGS]]
     if len(said) > MAX_LIBRARY_WARNINGS:
         out.append(f"and {len(said) - MAX_LIBRARY_WARNINGS} more library warnings")
     return out
+
+
+_PGP_ARMOUR = re.compile(r"\s*-----BEGIN PGP ")  # `\s` is str.isspace(): content.lstrip().startswith(...), no copy
 
 
 def _is_pgp_part(node: _Node) -> bool:
