@@ -333,3 +333,36 @@ def test_pgp_armour_after_any_one_character_is_found_as_lstrip_found_it() -> Non
     for code in range(0x110000):  # every character that may lead the armour, alone
         one = chr(code) + "-----BEGIN PGP MESSAGE-----"
         assert (ingest._PGP_ARMOUR.match(one) is not None) == one.lstrip().startswith("-----BEGIN PGP "), code
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.binary(max_size=60), max_size=80).map(lambda rows: b"\n".join(rows)),
+       st.lists(st.tuples(st.sampled_from(["take", "seek", "look", "window", "exact"]), st.integers(0, 3100),
+                          st.integers(0, 700)), max_size=25))
+def test_the_mbox_lines_know_where_the_file_is(data: bytes, ops: list[tuple[str, int, int]]) -> None:
+    """`_Lines` keeps the file's position itself (a buffered file's tell() is a system call): after any mix of
+    reads, seeks and look-aheads it is where the file is, and a look-ahead reads the bytes at its offset."""
+    import io
+
+    from leakdesk.intake.readers.mbox import _Lines
+
+    fh = io.BufferedReader(io.BytesIO(data), buffer_size=64)
+    lines = _Lines(fh)
+    for op, at, n in ops:
+        if op == "take" and lines.peek() is not None:
+            lines.take()
+        elif op == "seek":
+            lines.seek(min(at, len(data)))
+        elif op == "look":
+            assert lines.look_ahead(at, n) == data[at:at + n]
+        elif op == "window":
+            assert lines.window(n) == data[lines.offset:lines.offset + n]
+        elif op == "exact":
+            start = lines.offset
+            got = b""
+            for chunk in lines.read_exact(n):
+                got += chunk
+                assert lines._pos == fh.tell()
+                assert lines.look_ahead(at, 5) == data[at:at + 5]  # a look-ahead in the middle of the copy
+            assert got == data[start:start + n]
+        assert lines._pos == fh.tell()

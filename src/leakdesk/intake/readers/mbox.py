@@ -64,6 +64,7 @@ class _Lines:
         self.offset = 0  # of the next piece
         self.last = b""
         self._next = fh.readline(PIECE)
+        self._pos = fh.tell()  # where the file is: kept here, as a buffered file's tell() is a system call each
         self.next_at_start = True
         self._last_ended = True
 
@@ -76,12 +77,14 @@ class _Lines:
         self.last = piece
         self.next_at_start = piece.endswith(b"\n")
         self._next = self._fh.readline(PIECE)
+        self._pos += len(self._next)
         return piece
 
     def seek(self, offset: int) -> None:
         self._fh.seek(offset)
         self.offset = offset
         self._next = self._fh.readline(PIECE)
+        self._pos = offset + len(self._next)
         self.next_at_start = True
 
     def window(self, n: int) -> bytes:
@@ -95,10 +98,9 @@ class _Lines:
 
     def look_ahead(self, offset: int, n: int) -> bytes:
         """`n` bytes at `offset`, without moving."""
-        here = self._fh.tell()
         self._fh.seek(offset)
         data = self._fh.read(n)
-        self._fh.seek(here)
+        self._fh.seek(self._pos)
         return data
 
     def read_exact(self, n: int) -> Iterator[bytes]:
@@ -107,11 +109,13 @@ class _Lines:
         rest = n - len(first)
         if first:
             yield first
-        self._fh.seek(self.offset + len(first))
+        self._pos = self.offset + len(first)
+        self._fh.seek(self._pos)
         while rest > 0:
             data = self._fh.read(min(CHUNK, rest))
             if not data:
                 break
+            self._pos += len(data)
             rest -= len(data)
             yield data
         self.seek(self.offset + n)
