@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 
 from . import calendar as cal
-from .engine import Clauses, Context, Result, Rule, SentenceEnd, rule
+from .engine import Clauses, Context, Result, Rule, SentenceEnd, counted_from_saying, rule
 from .numbers import EN_ORDINAL, en_ordinal
 
 RULES: list[Rule] = []
@@ -221,15 +221,6 @@ def year_and_saying(ctx: Context, m: re.Match[str], month: int, day: int | None 
         # "In January he resigned", in a letter of October: the January before, not the coming one
         return cal.month_nearest(anchor, month, day, PAST_BIAS_PAST_TENSE), None
     return cal.month_nearest(anchor, month, day, PAST_BIAS), None
-
-
-def counted_from_saying(r: Result, saying: tuple[int, int] | None, month: int, day: int | None = None) -> Result:
-    """Mark a coming month (or day) of reported speech to be counted from the saying's time, if the sentence names
-    it (`engine.resolve_references`)."""
-    if saying is not None and "invalid-date" not in r.flags:
-        r.from_reference = ("month after", month * 100 + (day or 0))
-        r.reference_window = saying
-    return r
 
 
 def date_result(year: int | None, month: int, day: int, mod: str | None = None) -> Result:

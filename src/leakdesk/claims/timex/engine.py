@@ -36,6 +36,15 @@ class Result:
     reference_window: tuple[int, int] | None = None
 
 
+def counted_from_saying(r: Result, saying: tuple[int, int] | None, month: int, day: int | None = None) -> Result:
+    """Mark a coming month (or day) of reported speech to be counted from the saying's time, if the sentence names
+    it (`resolve_references`)."""
+    if saying is not None and "invalid-date" not in r.flags:
+        r.from_reference = ("month after", month * 100 + (day or 0))
+        r.reference_window = saying
+    return r
+
+
 class FutureCue(Protocol):
     """Anything that says whether a stretch of text speaks of the future (a regex, or a morphology check)."""
 

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 
 from . import calendar as cal
-from .engine import Clauses, Context, Result, Rule, rule
+from .engine import Clauses, Context, Result, Rule, counted_from_saying, rule
 from .numbers import RU_CARDINAL_LEMMAS, _morph, ru_alternation, ru_forms, ru_ordinal, ru_ordinal_regex
 
 RULES: list[Rule] = []
@@ -147,15 +147,6 @@ def ru_year_and_saying(ctx: Context, m: re.Match[str], month: int, day: int | No
     if _near_deadline(ctx, m, anchor, month):
         return cal.month_near(anchor, month, 1), None
     return cal.month_near(anchor, month, -1), None
-
-
-def counted_from_saying(r: Result, saying: tuple[int, int] | None, month: int, day: int | None = None) -> Result:
-    """Mark a coming month (or day) of reported speech to be counted from the saying's time, if the sentence names
-    it (`engine.resolve_references`)."""
-    if saying is not None and "invalid-date" not in r.flags:
-        r.from_reference = ("month after", month * 100 + (day or 0))
-        r.reference_window = saying
-    return r
 
 
 _DEADLINE = re.compile(r"(?<![а-яё])(?:до|к|ко)\s+$", re.IGNORECASE)
