@@ -37,12 +37,11 @@ from series_dev import DevSeries, arguments, evaluate, load, show  # noqa: E402
 
 from leakdesk.authorship.consistency import (  # noqa: E402
     BAND,
-    CAP,
     FAMILIES,
-    OTHER_SPREAD,
     REF_WEIGHT,
     _matrix,
     _robust,
+    family_llr,
 )
 from leakdesk.authorship.features import TextProfile  # noqa: E402
 
@@ -95,23 +94,6 @@ def statistics(G: np.ndarray, n: int, lam: float = 0.0) -> tuple[np.ndarray, np.
                 best, arg = s, int(j)
         paired[x], partner[x] = best, arg
     return alone, paired, partner
-
-
-def family_llr(alone: np.ndarray, paired: np.ndarray, n: int) -> tuple[np.ndarray, float]:
-    """The shipped per-family evidence from the two statistics: (bounded LLR per letter, separation)."""
-    med_a, mad_a = _robust(alone[:n])
-    med_p, mad_p = _robust(paired[:n])
-    s = ((alone - med_a) / mad_a + (paired - med_p) / mad_p) / 2
-    same_m, same_s = _robust(s[:n])
-    other_m = float(np.mean(s[n:]))
-    other_s = max(float(np.std(s[n:])), 0.5, OTHER_SPREAD * abs(same_m - other_m))
-    llr = gauss(s[:n], same_m, same_s) - gauss(s[:n], other_m, other_s)
-    llr = np.where(s[:n] > same_m, np.maximum(llr, 0.0), llr)
-    return np.clip(llr, -CAP, CAP), (same_m - other_m) / same_s
-
-
-def gauss(x: np.ndarray, mean: float, sd: float) -> np.ndarray:
-    return -0.5 * ((x - mean) / sd) ** 2 - np.log(sd)
 
 
 class Cached:

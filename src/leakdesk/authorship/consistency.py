@@ -164,17 +164,8 @@ def series_consistency(
         likeness += double_centred(Z[:n] @ Z[:n].T) / len(FAMILIES)
         pair_llr += _pairwise_llr(Z, n, full[:n, :n]) / len(FAMILIES)
         alone, paired, partner = _statistics(Z, n, full)
-        # One statistic per family, on the letters' own scale; the references scored in the same way.
-        med_a, mad_a = _robust(alone[:n])
-        med_p, mad_p = _robust(paired[:n])
-        s = ((alone - med_a) / mad_a + (paired - med_p) / mad_p) / 2
-        same_m, same_s = _robust(s[:n])
-        other_m = float(np.mean(s[n:]))
-        other_s = max(float(np.std(s[n:])), 0.5, OTHER_SPREAD * abs(same_m - other_m))
-        separations.append((same_m - other_m) / same_s)
-        llr = _gauss(s[:n], same_m, same_s) - _gauss(s[:n], other_m, other_s)
-        llr = np.where(s[:n] > same_m, np.maximum(llr, 0.0), llr)  # more typical than the median is no evidence against
-        llr = np.clip(llr, -CAP, CAP)
+        llr, separation = family_llr(alone, paired, n)
+        separations.append(separation)
         total_llr += llr
         for i in range(n):
             evidence[i][family] = float(llr[i])
@@ -190,6 +181,21 @@ def series_consistency(
     np.fill_diagonal(pairwise, 1.0)
     return Consistency(prob.tolist(), mean_llr.tolist(), evidence, partners, float(np.mean(separations)),
                        pairwise, pair, z)
+
+
+def family_llr(alone: np.ndarray, paired: np.ndarray, n: int) -> tuple[np.ndarray, float]:
+    """One family's evidence from its two statistics (letters first, then the references): the bounded LLR of each
+    letter (same writer against another) and the separation of the pool from the letters, in the letters' spread."""
+    # One statistic per family, on the letters' own scale; the references scored in the same way.
+    med_a, mad_a = _robust(alone[:n])
+    med_p, mad_p = _robust(paired[:n])
+    s = ((alone - med_a) / mad_a + (paired - med_p) / mad_p) / 2
+    same_m, same_s = _robust(s[:n])
+    other_m = float(np.mean(s[n:]))
+    other_s = max(float(np.std(s[n:])), 0.5, OTHER_SPREAD * abs(same_m - other_m))
+    llr = _gauss(s[:n], same_m, same_s) - _gauss(s[:n], other_m, other_s)
+    llr = np.where(s[:n] > same_m, np.maximum(llr, 0.0), llr)  # more typical than the median is no evidence against
+    return np.clip(llr, -CAP, CAP), (same_m - other_m) / same_s
 
 
 def double_centred(sims: np.ndarray) -> np.ndarray:
