@@ -729,7 +729,7 @@ _gc_lock = threading.Lock()
 _gc_users: list[tuple[int, int, int]] = []  # the thresholds before the first ingest that raised them, while any runs
 
 
-_gc_froze: list[bool] = []  # whether the first ingest running froze the objects that were there before it
+_gc_froze = False  # whether the first ingest running froze the objects that were there before it
 
 
 @contextmanager
@@ -740,11 +740,12 @@ def _fewer_collections() -> Iterator[None]:
     models: some 90,000) are frozen out of its passes (`gc.freeze`, as the web server does at start), unless the
     process froze its own. The thresholds come back, and what this froze is unfrozen, when the last ingest running
     in the process ends."""
+    global _gc_froze
     with _gc_lock:
         old = gc.get_threshold() if not _gc_users else _gc_users[0]
         if not _gc_users:
-            _gc_froze[:] = [gc.get_freeze_count() == 0]
-            if _gc_froze[0]:
+            _gc_froze = gc.get_freeze_count() == 0
+            if _gc_froze:
                 gc.freeze()
         _gc_users.append(old)
         gc.set_threshold(max(old[0], GC_THRESHOLD), old[1], old[2])
@@ -755,9 +756,9 @@ def _fewer_collections() -> Iterator[None]:
             _gc_users.pop()
             if not _gc_users:
                 gc.set_threshold(*old)
-                if _gc_froze and _gc_froze[0]:
+                if _gc_froze:
                     gc.unfreeze()
-                _gc_froze.clear()
+                    _gc_froze = False
 
 
 def _member_source(ctx: ReadContext, child: Child, originals: Originals) -> Source:
