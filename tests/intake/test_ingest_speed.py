@@ -296,7 +296,7 @@ def test_the_collector_runs_less_often_inside_a_container_and_its_thresholds_com
         assert 0 < gc.get_freeze_count() <= mine
     finally:
         gc.unfreeze()
-    assert seen and all(s[0] == max(before[0], 10_000) for s in seen)  # the default is 700
+    assert seen and all(s[0] == max(before[0], 100_000) for s in seen)  # the default is 700
     monkeypatch.setattr(ingest.Ingester, "_flush", lambda self: 1 / 0)  # an ingest that fails: restored too
     with pytest.raises(ZeroDivisionError):
         ingest_paths(case, [inbox / "box.mbox"], progress=False)

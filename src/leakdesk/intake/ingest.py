@@ -724,7 +724,7 @@ class Ingester:
             tp.language = lang
 
 
-GC_THRESHOLD = 10_000  # allocations between the cyclic collector's youngest passes while a container is ingested
+GC_THRESHOLD = 100_000  # allocations between the cyclic collector's youngest passes while a container is ingested
 _gc_lock = threading.Lock()
 _gc_users: list[tuple[int, int, int]] = []  # the thresholds before the first ingest that raised them, while any runs
 
@@ -735,8 +735,9 @@ _gc_froze = False  # whether the first ingest running froze the objects that wer
 @contextmanager
 def _fewer_collections() -> Iterator[None]:
     """The cyclic garbage collector runs less often while a container's batches are read and written: each batch
-    keeps a thousand letters' objects alive, so the collector's full passes over them took a tenth of an ingest's
-    CPU, and reference counting frees almost all of them anyway. The objects already there (modules, the language
+    keeps a thousand letters' objects alive, so the collector's passes over them took a tenth of an ingest's CPU
+    at the default threshold and a twentieth at 10,000 (its older passes, which promote a batch's objects and
+    walk them again), and reference counting frees almost all of them anyway. The objects already there (modules, the language
     models: some 90,000) are frozen out of its passes (`gc.freeze`, as the web server does at start), unless the
     process froze its own. The thresholds come back, and what this froze is unfrozen, when the last ingest running
     in the process ends."""

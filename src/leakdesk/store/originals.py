@@ -82,12 +82,13 @@ class _Hasher:
         return Digests(s256, s1, m5, self.size)
 
 
-def hash_file(path: Path) -> Digests:
-    hasher = _Hasher()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(CHUNK):
-            hasher.update(chunk)
-    return hasher.digests()
+def sha256_of_chunks(chunks: Iterable[bytes]) -> str:
+    """The sha256 alone of a stream of bytes: what a check of an original against its name needs (its sha1 and md5
+    are recorded once, when it is stored)."""
+    h = hashlib.sha256()
+    for chunk in chunks:
+        h.update(chunk)
+    return h.hexdigest()
 
 
 @contextlib.contextmanager
@@ -200,12 +201,6 @@ class Originals:
                 return
             while chunk := fh.read(CHUNK):
                 yield chunk
-
-    def _hash_stored(self, path: Path, sha256: str) -> Digests:
-        hasher = _Hasher()
-        for chunk in self._open_plain(path, sha256):
-            hasher.update(chunk)
-        return hasher.digests()
 
     def stored_digests(self, sha256: str) -> Digests | None:
         """The digests of the plaintext stored for `sha256` (for fsck); None if its place holds no regular file.
@@ -598,8 +593,7 @@ class Originals:
                 os.unlink(tmp_name)
 
     def _check(self, path: Path, sha256: str) -> None:
-        found = hash_file(path).sha256 if self._key is None else self._hash_stored(path, sha256).sha256
-        self._verify(found, sha256)
+        self._verify(sha256_of_chunks(self._open_plain(path, sha256)), sha256)
 
     def verified_path(self, sha256: str) -> Path:
         """The path of an original after re-hashing it (a decrypted view in an encrypted case, a view of a slice);
