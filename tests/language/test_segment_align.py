@@ -83,6 +83,42 @@ def test_split_omitted_and_added_sentences() -> None:
     assert beads == [((0,), (0,)), ((1,), (1, 2)), ((2,), (3,)), ((3,), ()), ((4,), (4,)), ((), (5,))]
 
 
+def test_short_sentence_omitted_after_a_long_one_is_not_taken_for_a_merge() -> None:
+    source = _s(
+        [
+            "Добрый день.",
+            "Вчера вечером в порт Холмска пришёл сухогруз «Анна», и его сразу поставили к дальнему причалу, "
+            "куда журналистов не пускают.",
+            "Я удивился.",
+            "Разгружали его всю ночь.",
+            "Ветер.",
+        ]
+    )
+    target = _s(
+        [
+            "Good afternoon.",
+            "Yesterday evening the freighter Anna came into the port of Kholmsk and was put straight at the far "
+            "berth, where journalists are not allowed.",
+            "It was unloaded all night.",
+            "Veter.",
+        ]
+    )
+    beads = [(b.source, b.target) for b in align(source, target).beads]
+    assert beads == [((0,), (0,)), ((1,), (1,)), ((2,), ()), ((3,), (2,)), ((4,), (3,))]
+
+
+def test_clauses_of_a_sentence() -> None:
+    from leakdesk.language.align import _clauses
+
+    assert _clauses("Сухогруз пришёл вечером, без лоцмана.") == [
+        "Сухогруз пришёл вечером, без лоцмана.",
+        "Сухогруз пришёл вечером",
+        "без лоцмана.",
+        "Сухогруз пришёл вечером без лоцмана.",
+    ]
+    assert _clauses("It was unloaded all night.") == ["It was unloaded all night."]
+
+
 def test_translation_of_another_letter_has_low_confidence() -> None:
     good = align(segment(LETTER_RU, "ru"), segment(LETTER_EN, "en"))
     bad = align(segment(OTHER_RU, "ru"), segment(LETTER_EN, "en"))
