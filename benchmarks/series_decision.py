@@ -42,7 +42,6 @@ from leakdesk.authorship.consistency import (  # noqa: E402
     _matrix,
     _robust,
     family_llr,
-    reference_pairs,
 )
 from leakdesk.authorship.features import TextProfile  # noqa: E402
 
@@ -334,6 +333,16 @@ def final_llr(gram: Grams, n: int, k: int = 3, mu: float = 0.5) -> tuple[np.ndar
         for a in pair:
             llr[a] = min(llr[a], best)
     return llr, float(np.mean(seps))
+
+
+def reference_pairs(n_references: int, count: int = 12) -> list[tuple[int, int]]:
+    """`count` pairs of reference texts (indices), the same for the same pool size, drawn with a fixed seed from
+    every two texts (a case's pool does not say who wrote which): the trials of the candidate detection check
+    (commit a05dda1, `consistency.detection_check`, not kept)."""
+    every = list(itertools.combinations(range(n_references), 2))
+    rng = np.random.default_rng(n_references)
+    chosen = rng.choice(len(every), size=min(count, len(every)), replace=False)
+    return [every[i] for i in sorted(chosen.tolist())]
 
 
 def permuted(gram: Grams, order: list[int]) -> Grams:

@@ -57,11 +57,9 @@ class DevSeries:
 
 
 def shipped(letters: list[TextProfile], refs: list[TextProfile], language: str) -> tuple[list[float], float]:
-    """The product's method; a series that could not show another hand (`detection_check`) is given a separation
-    of -1, so that every letter is "cannot tell" as in `verify_series`."""
     found = series_consistency(letters, refs)
     assert found is not None
-    return found.probability, found.separation if found.can_show_another_hand else -1.0
+    return found.probability, found.separation
 
 
 READERS = {"ru": rsd_writers, "en": reuters_writers}

@@ -10,7 +10,6 @@ series) for "another author". The letter being judged never takes part in its ow
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from leakdesk.authorship.calibration import method_votes, probability, vote_reasons
-from leakdesk.authorship.consistency import BAND, MIN_DETECTION, MIN_SEPARATION, Consistency, series_consistency
+from leakdesk.authorship.consistency import BAND, MIN_SEPARATION, Consistency, series_consistency
 from leakdesk.authorship.consistency import reasons as consistency_reasons
 from leakdesk.authorship.explain import habit_reasons
 from leakdesk.authorship.features import ProfileCache, TextProfile
@@ -239,7 +238,6 @@ def _judge_by_consistency(
     position = {x.dispatch_id: i for i, x in enumerate(readable)}
     labels = [x.label for x in readable]
     weak = found.separation < MIN_SEPARATION
-    blind = not found.can_show_another_hand
     out = []
     for x in letters:
         if focus is not None and x.dispatch_id not in focus:
@@ -254,12 +252,6 @@ def _judge_by_consistency(
             ood.append(f"the {len(refs)} reference texts are hardly distinguishable from the letters "
                        f"themselves at this length (separation {found.separation:.1f}, "
                        f"{MIN_SEPARATION:.1f} needed); add longer letters or other people's texts of this kind")
-        if blind:
-            ood.append(f"two reference texts put in place of the two least likely letters came out as the two "
-                       f"least likely in only {found.detected} of {found.trials} trials "
-                       f"({math.ceil(MIN_DETECTION * found.trials)} needed): at this length and with this pool the "
-                       "series would not show two letters by another hand; add longer letters or more reference "
-                       "texts of this kind")
         prob = found.probability[i]
         reasons = consistency_reasons(found, i, len(readable), len(refs), labels)
         reasons += habit_reasons(known, profiles[i], "known letters")

@@ -50,9 +50,6 @@ BAND = (0.2, 0.6)
 PAIR_CANDIDATES = 3  # the pair step joins two of this many least likely letters
 PAIR_WEIGHT = 0.5  # how much the two letters' resemblance (robust z) counts in the pair's score
 MIN_SEPARATION = 1.5  # reference texts closer to the letters than this (in the letters' own spread): cannot tell
-# "cannot tell" for the whole series when fewer of the trials than this share pick the two reference texts out
-MIN_DETECTION = 0.75
-DETECTION_TRIALS = 12  # pairs of reference texts put in place of the two least likely letters (`detection_check`)
 
 
 @dataclass
@@ -69,15 +66,6 @@ class Consistency:
     pairwise: np.ndarray  # letter x letter: P(same writer) of the two letters alone, on the same features and pool
     pair: tuple[int, int] | None = None  # the two letters the pair step joined (both got the pair's score)
     pair_likeness: float = 0.0  # how much more alike the two are than their rows of similarities predict (robust z)
-    # `detection_check`: in how many of `trials` two reference texts put in place of the two least likely letters
-    # came out as the two least likely (trials 0: the pool is too small to check)
-    detected: int = 0
-    trials: int = 0
-
-    @property
-    def can_show_another_hand(self) -> bool:
-        """False when two texts by other people put in the series are seldom picked out (`MIN_DETECTION`)."""
-        return self.trials == 0 or self.detected >= MIN_DETECTION * self.trials
 
 
 # family -> the weight of each feature of a vocabulary (most frequent first): a learnt metric, as tried in
@@ -165,29 +153,16 @@ def series_consistency(
     full[np.arange(n), np.arange(n)] = True
     if excluded is not None:
         full[:n, :n] |= excluded
-    matrices = {family: _matrix(texts, family, weights) for family in FAMILIES}
-    mean_llr, evidence, partners, separation, pair, z = _letter_scores(matrices, n, full)
-    pair_llr = sum(_pairwise_llr(Z, n, full[:n, :n]) for Z in matrices.values()) / len(FAMILIES)
-    prob = 1 / (1 + np.exp(-mean_llr))
-    pairwise = 1 / (1 + np.exp(-pair_llr))
-    np.fill_diagonal(pairwise, 1.0)
-    found = Consistency(prob.tolist(), mean_llr.tolist(), evidence, partners, separation, pairwise, pair, z)
-    found.detected, found.trials = detection_check(matrices, n, full, mean_llr)
-    return found
-
-
-def _letter_scores(
-    matrices: dict[str, np.ndarray], n: int, full: np.ndarray
-) -> tuple[np.ndarray, list[dict[str, float]], list[int | None], float, tuple[int, int] | None, float]:
-    """Every letter's LLR after the pair step, each family's evidence, partners, the separation, the pair and its
-    likeness, from each family's rows (letters first, then the references)."""
     evidence: list[dict[str, float]] = [{} for _ in range(n)]
     partners: list[int | None] = [None] * n
     total_llr = np.zeros(n)
     separations = []
+    pair_llr = np.zeros((n, n))
     likeness = np.zeros((n, n))
-    for family, Z in matrices.items():
-        likeness += double_centred(Z[:n] @ Z[:n].T) / len(matrices)
+    for family in FAMILIES:
+        Z = _matrix(texts, family, weights)
+        likeness += double_centred(Z[:n] @ Z[:n].T) / len(FAMILIES)
+        pair_llr += _pairwise_llr(Z, n, full[:n, :n]) / len(FAMILIES)
         alone, paired, partner = _statistics(Z, n, full)
         llr, separation = family_llr(alone, paired, n)
         separations.append(separation)
@@ -197,34 +172,15 @@ def _letter_scores(
             if family == "characters":
                 partners[i] = int(partner[i]) if partner[i] >= 0 else None
     # The families are correlated (all see the same words): their mean, not their sum, is the evidence.
-    mean_llr, pair, z = pair_step(total_llr / len(matrices), likeness, full[:n, :n])
+    mean_llr = total_llr / len(FAMILIES)
+    mean_llr, pair, z = pair_step(mean_llr, likeness, full[:n, :n])
     if pair is not None:
         partners[pair[0]], partners[pair[1]] = pair[1], pair[0]
-    return mean_llr, evidence, partners, float(np.mean(separations)), pair, z
-
-
-def detection_check(
-    matrices: dict[str, np.ndarray], n: int, full: np.ndarray, llr: np.ndarray
-) -> tuple[int, int]:
-    """Could this series show two letters by another hand? The two least likely letters are taken out and two
-    reference texts put in their place, for each of `reference_pairs`; a trial is won when the two come out as the
-    two least likely letters of the series. Returns (trials won, trials); (0, 0) when the pool is too small to
-    spare two texts. The texts are the same in every trial, so each family's rows are only reordered."""
-    n_refs = len(next(iter(matrices.values()))) - n
-    if n_refs - 2 < MIN_REFERENCES:
-        return 0, 0
-    suspects = set(np.argsort(llr, kind="stable")[:2].tolist())
-    keep = [i for i in range(n) if i not in suspects]
-    excluded = np.eye(n + n_refs, dtype=bool)
-    excluded[:, :n] |= full
-    won = 0
-    pairs = reference_pairs(n_refs)
-    for a, b in pairs:
-        order = keep + [n + a, n + b] + [n + r for r in range(n_refs) if r not in (a, b)]
-        moved = {family: Z[order] for family, Z in matrices.items()}
-        trial = _letter_scores(moved, n, excluded[np.ix_(order, order[:n])])[0]
-        won += bool(trial[n - 2 :].max() < trial[: n - 2].min())
-    return won, len(pairs)
+    prob = 1 / (1 + np.exp(-mean_llr))
+    pairwise = 1 / (1 + np.exp(-pair_llr))
+    np.fill_diagonal(pairwise, 1.0)
+    return Consistency(prob.tolist(), mean_llr.tolist(), evidence, partners, float(np.mean(separations)),
+                       pairwise, pair, z)
 
 
 def family_llr(alone: np.ndarray, paired: np.ndarray, n: int) -> tuple[np.ndarray, float]:
@@ -279,15 +235,6 @@ def pair_step(
     for k in pair:
         out[k] = min(out[k], best)
     return out, pair, float(z[pair])
-
-
-def reference_pairs(n_references: int, count: int = DETECTION_TRIALS) -> list[tuple[int, int]]:
-    """`count` pairs of reference texts (indices), the same for the same pool size: the trials of
-    `detection_check`. Drawn with a fixed seed from every two texts, as the pool does not say who wrote which."""
-    every = list(itertools.combinations(range(n_references), 2))
-    rng = np.random.default_rng(n_references)
-    chosen = rng.choice(len(every), size=min(count, len(every)), replace=False)
-    return [every[i] for i in sorted(chosen.tolist())]
 
 
 def _pairwise_llr(Z: np.ndarray, n: int, excluded: np.ndarray) -> np.ndarray:
