@@ -281,9 +281,202 @@ def diagnose(items: list[DevSeries]) -> None:
         print(key, "impostor pair top residual", sum(r == 0 for r in v), "of", len(v), "top-3", sum(r < 3 for r in v))
 
 
+# ------------------------------------------------------------------------------ session 10: calibration by injection
+
+
+def fast_statistics(G: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(alone, paired) for every text of the Gram matrix G (letters first), as `statistics` with lam 0, with the
+    partners scored at once (every centroid cosine is a sum of G's entries)."""
+    total = len(G)
+    letters = np.arange(n)
+    refs_all = np.arange(n, total)
+    diag = np.diag(G)
+    alone = np.zeros(total)
+    paired = np.zeros(total)
+    for x in range(total):
+        others = letters[letters != x]
+        R = refs_all[refs_all != x]
+        gO = G[x, others]
+        GO = G[np.ix_(others, others)]
+        sOO = GO.sum()
+        rO = GO.sum(axis=1)
+        gR = G[x, R].sum()
+        sRR = G[np.ix_(R, R)].sum()
+        jR = G[np.ix_(others, R)].sum(axis=1)
+        alone[x] = gO.sum() / np.sqrt(diag[x] * sOO + 1e-24) - REF_WEIGHT * gR / np.sqrt(diag[x] * sRR + 1e-24)
+        pp = diag[x] + 2 * gO + diag[others]
+        rr = sOO - 2 * rO + diag[others]
+        prest = (gO.sum() - gO) + (rO - diag[others])
+        s = prest / np.sqrt(pp * rr + 1e-24) - REF_WEIGHT * (gR + jR) / np.sqrt(pp * sRR + 1e-24)
+        paired[x] = s.min()
+    return alone, paired
+
+
+def final_llr(gram: Grams, n: int, k: int = 3, mu: float = 0.5) -> tuple[np.ndarray, float]:
+    """The shipped per-letter LLRs after the pair step (PAIR_CANDIDATES 3, PAIR_WEIGHT 0.5) and the separation."""
+    total, seps = np.zeros(n), []
+    for G in gram.values():
+        alone, paired = fast_statistics(G, n)
+        llr, sep = family_llr(alone, paired, n)
+        total += llr
+        seps.append(sep)
+    llr = total / len(gram)
+    z = residuals(gram, n)
+    best, pair = np.inf, None
+    for a, b in itertools.combinations(np.argsort(llr, kind="stable")[:k], 2):
+        if z[a, b] < 0:
+            continue
+        q = (llr[a] + llr[b]) / 2 - mu * z[a, b]
+        if q < best:
+            best, pair = q, (a, b)
+    if pair is not None:
+        for a in pair:
+            llr[a] = min(llr[a], best)
+    return llr, float(np.mean(seps))
+
+
+def reference_pairs(n_references: int, count: int = 12) -> list[tuple[int, int]]:
+    """`count` pairs of reference texts (indices), the same for the same pool size, drawn with a fixed seed from
+    every two texts (a case's pool does not say who wrote which): the trials of the candidate detection check
+    (commit a05dda1, `consistency.detection_check`, not kept)."""
+    every = list(itertools.combinations(range(n_references), 2))
+    rng = np.random.default_rng(n_references)
+    chosen = rng.choice(len(every), size=min(count, len(every)), replace=False)
+    return [every[i] for i in sorted(chosen.tolist())]
+
+
+def permuted(gram: Grams, order: list[int]) -> Grams:
+    return {f: G[np.ix_(order, order)] for f, G in gram.items()}
+
+
+def injections(gram: Grams, n: int, n_refs: int, per_writer: int = 3) -> dict[str, Any]:
+    """The series' own LLRs, then the series with its two least likely letters taken out and two reference texts
+    put in their place (every pair of texts by one pool writer, and as many pairs by two writers): where do an
+    outsider's two letters land in this series? The pool's writers are known to the benchmark only (its texts
+    come in blocks of `per_writer`)."""
+    llr, sep = final_llr(gram, n)
+    suspects = np.argsort(llr, kind="stable")[:2].tolist()
+    keep = [i for i in range(n) if i not in suspects]
+    refs = list(range(n, n + n_refs))
+    same = [(refs[a], refs[b]) for w in range(n_refs // per_writer)
+            for a, b in itertools.combinations(range(w * per_writer, (w + 1) * per_writer), 2)]  # fmt: skip
+    rng = np.random.default_rng(n_refs * 1000 + n)
+    cross_all = [(refs[a], refs[b]) for a, b in itertools.combinations(range(n_refs), 2)
+                 if a // per_writer != b // per_writer]  # fmt: skip
+    cross = [cross_all[i] for i in rng.choice(len(cross_all), size=len(same), replace=False)]
+    trials = []
+    pool = [(refs[a], refs[b]) for a, b in reference_pairs(n_refs)]
+    for kind, pairs in (("same", same), ("cross", cross), ("pool", pool)):
+        for a, b in pairs:
+            order = keep + [a, b] + [r for r in refs if r not in (a, b)]
+            f, s = final_llr(permuted(gram, order), n)
+            trials.append({"kind": kind, "injected": f[n - 2:].copy(), "kept": f[: n - 2].copy(), "sep": s})
+    return {"llr": llr, "sep": sep, "suspects": suspects, "trials": trials}
+
+
+def injected(items: list[DevSeries]) -> list[dict[str, Any]]:
+    """`injections` for every series and for its 12 genuine letters alone (same pool), cached beside the Grams."""
+    out = []
+    for item in items:
+        f = None if CACHE.folder is None else CACHE.folder / f"inject2-{item.language}-{item.length}-{item.seed}.pkl"
+        if f is not None and f.exists():
+            out.append(pickle.loads(f.read_bytes()))
+            continue
+        CACHE.current = item
+        fake = sorted(item.series.impostor_at)
+        genuine = [item.letters[k] for k in range(len(item.letters)) if k not in fake]
+        n_refs = len(item.references)
+        record = {"language": item.language, "length": item.length, "seed": item.seed, "fake": fake,
+                  "series": injections(CACHE.grams(item.letters, item.references), len(item.letters), n_refs),
+                  "null": injections(CACHE.grams(genuine, item.references), len(genuine), n_refs)}  # fmt: skip
+        if f is not None:
+            f.write_bytes(pickle.dumps(record))
+        out.append(record)
+    return out
+
+
+FLAG = float(np.log(BAND[0] / (1 - BAND[0])))  # the shipped LLR below which a letter is flagged
+
+
+def trial_share(part: dict[str, Any], kind: str, criterion: str) -> float:
+    """Share of one kind's trials won: `lowest` when the two injected texts are the two least likely letters,
+    `flagged` when both are flagged, `both` when both."""
+    won = []
+    for t in part["trials"]:
+        if t["kind"] != kind:
+            continue
+        low = t["injected"].max() < t["kept"].min()
+        flagged = t["injected"].max() < FLAG
+        won.append({"lowest": low, "flagged": flagged, "both": low and flagged}[criterion])
+    return float(np.mean(won))
+
+
+Rule = Callable[[dict[str, Any]], np.ndarray | None]  # a series' record -> flagged letters, or None: cannot tell
+
+
+def rule_shipped(min_separation: float = 1.5) -> Rule:
+    return lambda part: None if part["sep"] < min_separation else part["llr"] < FLAG
+
+
+def rule_check(kind: str, criterion: str, share: float) -> Rule:
+    """The shipped rule, and "cannot tell" for the whole series when fewer trials than `share` are won."""
+    return lambda part: None if part["sep"] < 1.5 or trial_share(part, kind, criterion) < share else part["llr"] < FLAG
+
+
+def rule_quantile(kind: str, q: float, cap: float) -> Rule:
+    """Per-series threshold: the q-quantile of the injected texts' LLRs (at most `cap`)."""
+    def rule(part: dict[str, Any]) -> np.ndarray | None:
+        if part["sep"] < 1.5:
+            return None
+        injected = np.concatenate([t["injected"] for t in part["trials"] if t["kind"] == kind])
+        return part["llr"] < min(float(np.quantile(injected, q)), cap)
+    return rule
+
+
+def score_rule(records: list[dict[str, Any]], rule: Rule) -> list[dict[str, Any]]:
+    rows = []
+    for r in records:
+        llr, fake = r["series"]["llr"], r["fake"]
+        genuine = [k for k in range(len(llr)) if k not in fake]
+        flags, null = rule(r["series"]), rule(r["null"])
+        lowest = set(np.argsort(llr, kind="stable")[:2].tolist()) == set(fake)
+        rows.append({"key": f"{r['language']}-{r['length']}", "decided": flags is not None,
+                     "hit": flags is not None and lowest and all(flags[k] for k in fake),
+                     "false": 0 if flags is None else int(sum(flags[k] for k in genuine)),
+                     "null_decided": null is not None, "null_false": 0 if null is None else int(null.sum())})
+    return rows
+
+
+def rule_line(rows: list[dict[str, Any]]) -> str:
+    n, decided = len(rows), [r for r in rows if r["decided"]]
+    hits = sum(r["hit"] for r in rows)
+    return (f"n {n:3d} lowest+flagged {hits:3d} ({hits / n:.0%}) false {np.mean([r['false'] for r in rows]):.2f} "
+            f"no impostor {np.mean([r['null_false'] for r in rows]):.2f} (max {max(r['null_false'] for r in rows)})"
+            f" | decided {len(decided):3d} lowest+flagged {sum(r['hit'] for r in decided) / max(len(decided), 1):.0%}"
+            f" false {np.mean([r['false'] for r in decided] or [0.0]):.2f}; no impostor decided "
+            f"{sum(r['null_decided'] for r in rows)}")
+
+
+def sweep_rules(records: list[dict[str, Any]], shares: list[float], full: bool) -> None:
+    """The decision rules of session 10 on the injection records (`injected`)."""
+    runs: list[tuple[str, Rule]] = [("shipped", rule_shipped())]
+    runs += [(f"separation >= {s}", rule_shipped(s)) for s in (2.0, 2.5, 3.0)]
+    runs += [(f"quantile {kind} q {q} cap {cap}", rule_quantile(kind, q, cap))
+             for kind in ("same", "cross") for q in (0.5, 0.75, 0.9) for cap in (0.0, -1.0)]  # fmt: skip
+    runs += [(f"check {kind} {crit} >= {s}", rule_check(kind, crit, s))
+             for kind in ("same", "cross", "pool") for crit in ("lowest", "flagged", "both")
+             for s in shares]  # fmt: skip
+    for name, rule in runs:
+        rows = score_rule(records, rule)
+        print(f"{name:34s} {rule_line(rows)}")
+        if full:
+            for key in sorted({r["key"] for r in rows}):
+                print(f"   {key:8s} {rule_line([r for r in rows if r['key'] == key])}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = arguments(__doc__ or "")
-    parser.add_argument("--method", choices=sorted(METHODS) + ["diag"], default="gram")
+    parser.add_argument("--method", choices=sorted(METHODS) + ["diag", "inject"], default="gram")
     parser.add_argument("--lam", type=float, nargs="+", default=[0.0])
     parser.add_argument("--gap", type=float, nargs="+", default=[2.0])
     parser.add_argument("--second", type=float, nargs="+", default=[0.5])
@@ -291,6 +484,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mu", type=float, nargs="+", default=[0.5])
     parser.add_argument("--zmin", type=float, nargs="+", default=[0.0])
     parser.add_argument("--flag", type=float, nargs="+", default=[BAND[0]], help="flag below these probabilities")
+    parser.add_argument("--share", type=float, nargs="+", default=[0.5, 0.75, 0.9],
+                        help="inject: cannot tell below this share of trials won")
     parser.add_argument("--full", action="store_true", help="every language and length, not only all series")
     args = parser.parse_args(argv)
     corpora = {k: v for k, v in (("ru", args.ru), ("en", args.en)) if v}
@@ -300,6 +495,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(items)} series loaded in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     if args.method == "diag":
         diagnose(items)
+        return 0
+    if args.method == "inject":
+        sweep_rules(injected(items), args.share, args.full)
         return 0
     if args.method in ("gram", "coherent"):
         runs = [(f"{args.method} lam {lam}", GramMethod(lam)) for lam in args.lam]

@@ -8,7 +8,8 @@ and reference texts' profiles directly (no case, no per-letter length or pool ch
 from `verify_series`), with the same decision rule: "cannot tell" for every letter when the pool lies within
 MIN_SEPARATION of the letters, inside the band BAND, else `different` below 0.5.
 Reported: both impostors ranked lowest and flagged, both lowest, false alarms per 12 genuine letters, the same for
-the series' 12 genuine letters alone ("no impostor", same pool), and the ranking AUC (impostor below genuine).
+the series' 12 genuine letters alone ("no impostor", same pool), and the ranking AUC (impostor below genuine); then
+the series the method decided (not "cannot tell" for every letter): how many, and the first two figures among them.
 Learnt metrics tried on the same series: `series_metrics.py`.
 """
 
@@ -135,6 +136,7 @@ def judge(item: DevSeries, method: Method, null: bool = True) -> dict[str, Any]:
         "flagged": sum(made[k] == "different" for k in fake),
         "false": sum(made[k] == "different" for k in genuine),
         "auc": float(np.mean(pairs)),
+        "decided": sep >= MIN_SEPARATION,
         "null_false": None,
     }
     if null:
@@ -153,6 +155,9 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "null_per_12": float(np.mean([r["null_false"] for r in rows])) if rows[0]["null_false"] is not None else None,
         "null_max": max(r["null_false"] for r in rows) if rows[0]["null_false"] is not None else None,
         "auc": float(np.mean([r["auc"] for r in rows])),
+        "decided": sum(r["decided"] for r in rows),
+        "decided_hits": sum(r["decided"] and r["lowest"] and r["flagged"] == IMPOSTORS for r in rows),
+        "decided_false": float(np.mean([r["false"] for r in rows if r["decided"]] or [0.0])),
     }
 
 
@@ -175,7 +180,9 @@ def show(name: str, table: dict[str, Any]) -> str:
         null = "" if s["null_per_12"] is None else f" null {s['null_per_12']:.2f} (max {s['null_max']})"
         lines.append(f"{key:8s} n={s['series']:3d} lowest+flagged {s['lowest_and_flagged']:3d} "
                      f"({s['lowest_and_flagged'] / s['series']:.0%}) lowest {s['both_lowest']:3d} "
-                     f"false {s['false_per_12']:.2f}{null} auc {s['auc']:.3f}")  # fmt: skip
+                     f"false {s['false_per_12']:.2f}{null} auc {s['auc']:.3f} | decided {s['decided']:3d}, "
+                     f"lowest+flagged {s['decided_hits'] / max(s['decided'], 1):.0%}, "
+                     f"false {s['decided_false']:.2f}")  # fmt: skip
     return "\n".join(lines)
 
 
