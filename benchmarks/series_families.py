@@ -125,7 +125,7 @@ def combine(parts: list[Evidence], weights: np.ndarray, likeness_parts: list[Evi
     return (1 / (1 + np.exp(-llr))).tolist(), separation
 
 
-def parse_set(text: str) -> tuple[list[str], str, str]:
+def parse_set(text: str) -> tuple[list[str], str, list[str]]:
     """'shipped+grammar@sep/like=shipped' -> (families, weighting, families of the likeness)."""
     body, _, like = text.partition("/like=")
     body, _, weighting = body.partition("@")
@@ -177,7 +177,7 @@ def pair_ranks(items: list[DevSeries], store: Store, specs: list[str]) -> str:
         for language in sorted({it.language for it in items}):
             top1 = top10 = total = 0
             for it in (x for x in items if x.language == language):
-                like = sum(store.get(it, f, False)[2] for f in names) / len(names)
+                like = np.mean([store.get(it, f, False)[2] for f in names], axis=0)
                 upper = np.triu_indices(len(like), 1)
                 a, b = sorted(it.series.impostor_at)
                 rank = int(np.sum(like[upper] > like[a, b]))
