@@ -208,19 +208,31 @@ def year_and_saying(ctx: Context, m: re.Match[str], month: int, day: int | None 
     anchor = ctx.need_anchor()
     if since_before(ctx, m):
         return cal.month_nearest(anchor, month, day, 12), None  # the last such month (or day) up to the letter
+    tense, saying = clause_tense(ctx, m)
+    if tense > 0:
+        return cal.month_near(anchor, month, 1), saying
+    if tense < 0:
+        # "In January he resigned", in a letter of October: the January before, not the coming one
+        return cal.month_nearest(anchor, month, day, PAST_BIAS_PAST_TENSE), None
+    return cal.month_nearest(anchor, month, day, PAST_BIAS), None
+
+
+def clause_tense(ctx: Context, m: re.Match[str]) -> tuple[int, tuple[int, int] | None]:
+    """+1 when the clause that holds the match speaks of what is to come ("the board will meet in January", "talks
+    resume Monday"), -1 when it tells of the past ("In January he resigned"), 0 when it says neither; and, for a
+    future clause under a saying, the part of the sentence that may name the saying's time (see `year_and_saying`)."""
     spans, saying = ctx.verb_clause(m)
     window = ctx.text_of(spans)
     future = bool(ctx.future_words.search(window))
     past_nearer = past_verb_nearer(ctx, m, spans)
     if (future and not past_nearer) or comes_later(ctx, m):
-        return cal.month_near(anchor, month, 1), (saying if future and not past_nearer else None)
+        return 1, (saying if future and not past_nearer else None)
     before = ctx.text[max(0, m.start() - 14) : m.start()]
     # "The bill passed in January and the Senate will ...": the nearer verb decides
     past = (not future and bool(PAST.search(window))) or (future and past_nearer)
     if past and not FORWARD_BEFORE.search(before) and not HYPOTHETICAL.search(window):
-        # "In January he resigned", in a letter of October: the January before, not the coming one
-        return cal.month_nearest(anchor, month, day, PAST_BIAS_PAST_TENSE), None
-    return cal.month_nearest(anchor, month, day, PAST_BIAS), None
+        return -1, None
+    return 0, None
 
 
 def date_result(year: int | None, month: int, day: int, mod: str | None = None) -> Result:
@@ -472,8 +484,24 @@ def quarter(m: re.Match[str], ctx: Context) -> Result | None:
     elif rel == "next year" or "next year" in owner:
         year += 1
     elif not rel and "this year" not in owner and q > cal.quarter_of(anchor) and ctx.direction(m) < 0:
-        year -= 1
+        if not FORECAST.search(ctx.text_of(ctx.verb_clause(m)[0])):  # "expects a profit in the fourth quarter"
+            year -= 1
+    elif not rel and "year" not in owner and q < cal.quarter_of(anchor) and coming_period(ctx, m):
+        year += 1  # "Sales will rise in the first quarter", in a letter of October: next year's first quarter
     return Result("DATE", f"{year:04d}-Q{q}")
+
+
+# a forecast in the present tense looks ahead without a future form: "the company expects a profit in the fourth
+# quarter", "analysts see a recovery in the second half"
+FORECAST = re.compile(r"\b(?:expects?|anticipates?|forecasts?|predicts?|projects?|sees?|targets?)\b", re.I)
+IN_PERIOD_BEFORE = re.compile(r"\b(?:in|during|by|until|till|before|from|throughout)\s+$", re.I)
+
+
+def coming_period(ctx: Context, m: re.Match[str]) -> bool:
+    """A quarter or half that its clause puts after the letter: a future clause with the period as its time ("will
+    rise in the first quarter", "is to open by the second half"). A period named as an attribute ("will restate its
+    first-quarter results", "will report second-half earnings") is one already past."""
+    return bool(IN_PERIOD_BEFORE.search(ctx.text, max(0, m.start() - 12), m.start())) and clause_tense(ctx, m)[0] > 0
 
 
 _QUARTER_RULE = RULES[-1]
@@ -519,7 +547,14 @@ def half(m: re.Match[str], ctx: Context) -> Result | None:
     h = 1 if m["h"].lower() == "first" else 2
     if m["year"]:
         return Result("DATE", f"{m['year']}-H{h}")
-    year = ctx.need_anchor().year + {"last": -1, "next": 1}.get((m["rel"] or "").lower(), 0)
+    anchor = ctx.need_anchor()
+    year = anchor.year + {"last": -1, "next": 1}.get((m["rel"] or "").lower(), 0)
+    if not m["rel"] and "of the year" not in m.group(0).lower():
+        this_half = 1 if anchor.month <= 6 else 2
+        if h > this_half and clause_tense(ctx, m)[0] < 0 and not FORECAST.search(ctx.text_of(ctx.verb_clause(m)[0])):
+            year -= 1  # "Sales were weak in the second half", in a letter of February: last year's second half
+        elif h < this_half and coming_period(ctx, m):
+            year += 1  # "Sales will recover in the first half", in a letter of September: next year's
     return Result("DATE", f"{year:04d}-H{h}")
 
 

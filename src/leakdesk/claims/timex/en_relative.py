@@ -16,6 +16,7 @@ from .en import (
     UNIT,
     WEEKDAY,
     WEEKDAYS,
+    clause_tense,
     comes_later,
     duration,
     mod_of,
@@ -334,6 +335,11 @@ USED_REFS = ("now", "currently", "current", "presently", "at present", "nowadays
              "recently", "lately", "the past", "the future", "the near future")  # fmt: skip
 
 
+# "the past two sessions", "the past few elections", "the past 3 summers": a count follows, so not the past itself
+COUNT_AFTER_PAST = re.compile(r"\s+(?:few|several|many|couple|dozen|\d+|two|three|four|five|six|seven|eight|nine|ten|"
+                              r"eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred)\b", re.I)
+
+
 @rule(RULES, r"\b(?P<t>" + "|".join(sorted((r.replace(" ", r"\s+") for r in USED_REFS), key=len, reverse=True)) + r")\b")  # noqa: E501
 def reference(m: re.Match[str], ctx: Context) -> Result | None:
     word = re.sub(r"\s+", " ", m["t"].lower())
@@ -342,6 +348,8 @@ def reference(m: re.Match[str], ctx: Context) -> Result | None:
         return None
     if word in ("recent", "current") and re.match(r"\s+(account|prices?|affairs|events)\b", after):
         return None
+    if word == "the past" and COUNT_AFTER_PAST.match(after):
+        return None  # "the past two sessions", "the past few elections": a count of things, not the past
     return Result("DATE", REFS[word])
 
 
@@ -479,6 +487,8 @@ def holiday(m: re.Match[str], ctx: Context) -> Result | None:
     direction = ctx.tense(m)
     if direction > 0:
         options = [d for d in options if d >= anchor] or options
+    elif clause_tense(ctx, m)[0] < 0:  # "Families gathered at Christmas", in a letter of October: the one before
+        options = [d for d in options if d <= anchor] or options
     best = min(options, key=lambda d: abs((d - anchor).days) - (60 if d <= anchor and direction <= 0 else 0))
     return Result("DATE", best.isoformat())
 
