@@ -436,6 +436,10 @@ class Originals:
         """`path` as a string (built once per original written, so without pathlib's parsing)."""
         if _SHA256.fullmatch(sha256) is None:
             raise StoreError(f"'{sha256}' is not a sha256 digest.")
+        return self._place(sha256)
+
+    def _place(self, sha256: str) -> str:
+        """`_where` for a digest this store has just computed itself (a hexdigest: no need to check its form)."""
         return f"{self._root_text}/{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
     def exists(self, sha256: str) -> bool:
@@ -481,8 +485,8 @@ class Originals:
         bytes are pending or stored as a file of their own already (which stays the one read)."""
         if sha in self._pending:
             return Digests(sha, sha1, md5, size)
-        if os.path.exists(self._where(sha)):
-            self._check(self.path(sha), sha)
+        if os.path.exists(where := self._place(sha)):
+            self._check(Path(where), sha)
             return Digests(sha, sha1, md5, size)
         return Digests(sha, sha1, md5, size, self._slices.setdefault(sha, Slice(container, offset, size)))
 
