@@ -55,9 +55,7 @@ def train_states(data: Path, cache: Path, below: bool = False) -> tuple[list[str
 
 def mean_pooled(states: TokenStates) -> np.ndarray:
     """sentence-transformers' sentence vector (mean of the token states, unit length) from the token states."""
-    sums = np.add.reduceat(states.flat.astype(np.float32), states.offsets[:-1], axis=0)
-    pooled = sums / np.maximum(states.lengths(), 1)[:, None]
-    return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+    return states.mean_pooled()
 
 
 def unseen_era_head(states: TokenStates, y: np.ndarray, eras: np.ndarray, **params: Any) -> np.ndarray:

