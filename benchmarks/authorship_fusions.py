@@ -30,6 +30,7 @@ FAMILIES = {
     "compression": ("cdm_z", "cdm_rank", "cdmx_z", "cdmx_rank"),
     "style_gaps": ("gap_rank", "gap_z"),
     "unmasking": ("unmask_z", "unmask_rank", "unmask_fall"),
+    "char_lm": ("lm_z", "lm_rank", "lmx_z", "lmx_rank"),
 }
 
 Answerer = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
@@ -200,6 +201,7 @@ VARIANTS: dict[str, tuple[list[str], Answerer]] = {
     "disagree-band": (["spectrum", "compression", "style_gaps"], disagree_answers()),
     "grouped-disagree-band": (["spectrum", "compression", "style_gaps"], disagree_answers(grouped=True)),
     "grouped-wide-band": (["spectrum", "compression", "style_gaps"], fusion_answers(grouped=True, wide=True)),
+    "rule+char_lm": (["spectrum", "compression", "style_gaps", "char_lm"], fusion_answers()),
     "grouped-band+unmasking": (["spectrum", "compression", "style_gaps", "unmasking"], fusion_answers(grouped=True)),
 }
 
