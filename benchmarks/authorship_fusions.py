@@ -31,6 +31,7 @@ FAMILIES = {
     "style_gaps": ("gap_rank", "gap_z"),
     "unmasking": ("unmask_z", "unmask_rank", "unmask_fall"),
     "char_lm": ("lm_z", "lm_rank", "lmx_z", "lmx_rank"),
+    "char_lm_masked": ("lmx_z", "lmx_rank"),  # its topic-masked half only
 }
 
 Answerer = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
@@ -202,6 +203,7 @@ VARIANTS: dict[str, tuple[list[str], Answerer]] = {
     "grouped-disagree-band": (["spectrum", "compression", "style_gaps"], disagree_answers(grouped=True)),
     "grouped-wide-band": (["spectrum", "compression", "style_gaps"], fusion_answers(grouped=True, wide=True)),
     "rule+char_lm": (["spectrum", "compression", "style_gaps", "char_lm"], fusion_answers()),
+    "rule+char_lm_masked": (["spectrum", "compression", "style_gaps", "char_lm_masked"], fusion_answers()),
     "grouped-band+unmasking": (["spectrum", "compression", "style_gaps", "unmasking"], fusion_answers(grouped=True)),
 }
 
