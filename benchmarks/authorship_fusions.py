@@ -241,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         kept, figures = choose(columns, X, y, groups, families, answer)
         idx = [columns.index(c) for c in kept]
         row: dict[str, object] = {
-            "kept": sorted({f for f, cols in FAMILIES.items() if cols[0] in kept}),
+            "kept": sorted({f for f, cols in FAMILIES.items() if f in families and cols[0] in kept}),
             "rule": {f: [round(a, 3), round(b, 3)] for f, (a, b) in figures.items()},
             "grouped_cv": round(grouped_cv(X[:, idx], y, groups, answer), 3),
         }
