@@ -66,10 +66,10 @@ def leakdesk_system(train: PanCorpus, test: PanCorpus) -> np.ndarray:
 
     verifier = AuthorshipVerifier(
         language="auto", random_state=0, char_spectrum=CHAR_SPECTRUM, compression=COMPRESSION, style_gaps=STYLE_GAPS,
-        unmasking=UNMASKING, grouped_folds=GROUPED_FOLDS,
+        unmasking=UNMASKING, grouped_folds=GROUPED_FOLDS, char_lm=CHAR_LM,
     )
     verifier.fit(as_problems(train), np.asarray(train.labels()))
-    for family in ("spectrum", "compression", "style_gaps", "unmasking"):
+    for family in ("spectrum", "compression", "style_gaps", "unmasking", "char_lm"):
         if hasattr(verifier, f"{family}_cv_"):  # "auto": grouped, nested train-CV without and with the family
             without, with_family = getattr(verifier, f"{family}_cv_")
             DIAGNOSTICS.setdefault("leakdesk", {}).update({
@@ -121,6 +121,8 @@ STYLE_GAPS: bool | str = {"1": True, "0": False}.get(os.environ.get("STYLE_GAPS"
 # on folds that keep problems sharing a text together (GROUPED_FOLDS=1); BENCHMARKS.md, session 9
 UNMASKING: bool | str = {"1": True, "auto": "auto"}.get(os.environ.get("UNMASKING", "0"), False)
 GROUPED_FOLDS = os.environ.get("GROUPED_FOLDS", "0") == "1"
+# the character language-model ratio (methods/char_lm.py; "0" by default, "auto" lets the rule judge it); session 10
+CHAR_LM: bool | str = {"1": True, "auto": "auto"}.get(os.environ.get("CHAR_LM", "0"), False)
 LAMBDAG_LIMIT = int(os.environ.get("LAMBDAG_LIMIT", "1200"))  # seconds per corpus in the separate lambdag run
 WORD = re.compile(r"\w+")
 LETTERS = r"^[^\W\d_]+$"

@@ -30,6 +30,8 @@ FAMILIES = {
     "compression": ("cdm_z", "cdm_rank", "cdmx_z", "cdmx_rank"),
     "style_gaps": ("gap_rank", "gap_z"),
     "unmasking": ("unmask_z", "unmask_rank", "unmask_fall"),
+    "char_lm": ("lm_z", "lm_rank", "lmx_z", "lmx_rank"),
+    "char_lm_masked": ("lmx_z", "lmx_rank"),  # its topic-masked half only
 }
 
 Answerer = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
@@ -200,6 +202,8 @@ VARIANTS: dict[str, tuple[list[str], Answerer]] = {
     "disagree-band": (["spectrum", "compression", "style_gaps"], disagree_answers()),
     "grouped-disagree-band": (["spectrum", "compression", "style_gaps"], disagree_answers(grouped=True)),
     "grouped-wide-band": (["spectrum", "compression", "style_gaps"], fusion_answers(grouped=True, wide=True)),
+    "rule+char_lm": (["spectrum", "compression", "style_gaps", "char_lm"], fusion_answers()),
+    "rule+char_lm_masked": (["spectrum", "compression", "style_gaps", "char_lm_masked"], fusion_answers()),
     "grouped-band+unmasking": (["spectrum", "compression", "style_gaps", "unmasking"], fusion_answers(grouped=True)),
 }
 
@@ -237,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         kept, figures = choose(columns, X, y, groups, families, answer)
         idx = [columns.index(c) for c in kept]
         row: dict[str, object] = {
-            "kept": sorted({f for f, cols in FAMILIES.items() if cols[0] in kept}),
+            "kept": sorted({f for f, cols in FAMILIES.items() if f in families and cols[0] in kept}),
             "rule": {f: [round(a, 3), round(b, 3)] for f, (a, b) in figures.items()},
             "grouped_cv": round(grouped_cv(X[:, idx], y, groups, answer), 3),
         }

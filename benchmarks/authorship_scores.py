@@ -1,7 +1,7 @@
 """Method scores of one PAN corpus, computed once and saved, so fusions and calibrations can be compared on them.
 
     python benchmarks/authorship_scores.py CORPUS_FOLDER OUT.npz [--methods base spectrum compression style_gaps
-        unmasking]
+        unmasking char_lm]
 
 CORPUS_FOLDER holds train/ and test/ (e.g. /work/shared/data/authorship/pan15-av-en). The scores are exactly the
 verifier's: TRAIN problems scored as `AuthorshipVerifier.fit` scores them (impostors from the train problems' known
@@ -38,6 +38,10 @@ def optional_method(name: str) -> Method:
         return CompressionDistance()
     if name == "style_gaps":
         return StyleGaps()
+    if name == "char_lm":
+        from leakdesk.authorship.methods.char_lm import CharLanguageModel
+
+        return CharLanguageModel()
     if name == "unmasking":
         from leakdesk.authorship.methods.unmasking import Unmasking
 

@@ -5,6 +5,7 @@ import pytest
 
 from leakdesk.authorship.features import ProfileCache
 from leakdesk.authorship.methods import (
+    CharLanguageModel,
     CharSpectrum,
     CompressionDistance,
     CosineDelta,
@@ -14,6 +15,7 @@ from leakdesk.authorship.methods import (
     StyleGaps,
 )
 from leakdesk.authorship.methods.base import Batch
+from leakdesk.authorship.methods.char_lm import UNIFORM, CharLM, gram_hashes
 from leakdesk.authorship.methods.compression import cdm, compressed_size
 from leakdesk.authorship.methods.grammar import NgramModel
 from leakdesk.authorship.methods.ppm import PPMModel
@@ -37,6 +39,7 @@ def data():  # type: ignore[no-untyped-def]
         CharSpectrum(),
         CompressionDistance(),
         StyleGaps(),
+        CharLanguageModel(),
     ],
     ids=repr,
 )
@@ -169,3 +172,33 @@ def test_unmasking_curve_falls_faster_for_one_source_than_for_two() -> None:
     two = unmasking_curve(rng.multinomial(60, p, 20) / 60, rng.multinomial(60, q, 20) / 60, steps=8, drop=2)
     assert one.shape == two.shape == (9,)
     assert two.mean() > one.mean() + 0.2
+
+
+def test_every_char_lm_column_separates_the_hands(data) -> None:  # type: ignore[no-untyped-def]
+    ps, y = data
+    method = CharLanguageModel()
+    scores = method.score_batch(_batch(ps))
+    y = np.array(y)
+    assert scores.shape == (len(ps), 4)
+    assert ((scores[:, 1::2] >= 0) & (scores[:, 1::2] <= 1)).all()
+    for j, column in enumerate(method.columns):
+        assert scores[y == 1, j].mean() > scores[y == 0, j].mean(), column
+
+
+def test_char_lm_without_impostors_is_neutral(data) -> None:  # type: ignore[no-untyped-def]
+    ps, _ = data
+    assert CharLanguageModel().score_batch(_batch(ps[:1])).tolist() == [[0.0, 0.5, 0.0, 0.5]]
+
+
+def test_char_lm_probabilities_sum_to_one_and_favour_the_training_text() -> None:
+    alphabet = "abc "
+    model = CharLM("abc abc cab ba", order=3)
+    for context in ("", "a", "ab", "abc ", "zz"):
+        total = sum(
+            float(model.probabilities(gram_hashes(context + ch, 3), np.full(len(context) + 1, 1 / 4))[-1])
+            for ch in alphabet
+        )
+        assert total == pytest.approx(1.0)
+    seen, unseen = (gram_hashes(t, 3) for t in ("abc abc", "cca bbc"))
+    base = np.full(7, UNIFORM)
+    assert np.log(model.probabilities(seen, base)).sum() > np.log(model.probabilities(unseen, base)).sum()

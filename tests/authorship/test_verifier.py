@@ -83,6 +83,17 @@ def test_compression_distance_is_opt_in_and_saved_with_the_model(test_problems) 
     assert np.allclose(again.predict_proba(questioned), v.predict_proba(questioned), atol=1e-4)
 
 
+def test_char_lm_is_opt_in_and_saved_with_the_model(test_problems) -> None:  # type: ignore[no-untyped-def]
+    assert "lm_z" not in AuthorshipVerifier().columns
+    ps, y = problems(12, seed=5)
+    v = AuthorshipVerifier(n_iter=20, char_lm=True).fit(ps, y)
+    assert v.columns[-4:] == ("lm_z", "lm_rank", "lmx_z", "lmx_rank") and v.n_features_in_ == 12
+    again = AuthorshipVerifier.from_dict(v.to_dict())
+    questioned, _ = test_problems
+    assert again.char_lm and again.decision(questioned) == v.decision(questioned)
+    assert np.allclose(again.predict_proba(questioned), v.predict_proba(questioned), atol=1e-4)
+
+
 def test_explain_names_typography_habits(fitted) -> None:  # type: ignore[no-untyped-def]
     p = Problem(known=letters(HAND_A, 5, 11), unknown=letters(HAND_B, 1, 12, 16)[0], language="ru", kind="letter")
     reasons = fitted.explain(p)

@@ -1,5 +1,5 @@
-"""`AuthorshipVerifier`: five methods (up to eight with the opt-in character spectrum, compression distance and style
-gaps) fused
+"""`AuthorshipVerifier`: five methods (more with the opt-in character spectrum, compression distance, style gaps,
+unmasking and character language model) fused
 into a calibrated probability, a c@1 "cannot tell" band and out-of-distribution flags. A scikit-learn estimator:
 hyper-parameters in the constructor, everything learned in `fit` (with a trailing underscore); `predict_proba`,
 `decision` and `explain` never change the fitted state, so fitting on the problems being answered is impossible by
@@ -22,6 +22,7 @@ from leakdesk.authorship.features import ProfileCache, TextProfile, detect_langu
 from leakdesk.authorship.function_words import builtin
 from leakdesk.authorship.fusion import Fusion
 from leakdesk.authorship.methods import (
+    CharLanguageModel,
     CharSpectrum,
     CompressionDistance,
     CosineDelta,
@@ -78,6 +79,7 @@ class AuthorshipVerifier(BaseEstimator):
         style_gaps: bool | str = False,
         unmasking: bool | str = False,
         grouped_folds: bool = False,
+        char_lm: bool | str = False,
     ) -> None:
         self.language = language
         self.random_state = random_state
@@ -93,6 +95,7 @@ class AuthorshipVerifier(BaseEstimator):
         self.style_gaps = style_gaps
         self.unmasking = unmasking
         self.grouped_folds = grouped_folds
+        self.char_lm = char_lm
 
     # ------------------------------------------------------------------------------------------- setup
     def _methods(self) -> list[Method]:
@@ -111,6 +114,8 @@ class AuthorshipVerifier(BaseEstimator):
             methods.append(StyleGaps())
         if self._optional_on(self.unmasking, "unmasking"):
             methods.append(Unmasking(random_state=self.random_state))
+        if self._optional_on(self.char_lm, "char_lm"):
+            methods.append(CharLanguageModel())
         return methods
 
     def _optional_on(self, mode: bool | str, family: str) -> bool:
@@ -216,7 +221,7 @@ class AuthorshipVerifier(BaseEstimator):
             raise ValueError(f"{len(problems)} problems but {len(y)} labels")
         langs = self._languages(problems)
         # "auto" chooses again, from scores that include the family
-        for chosen in ("spectrum_used_", "compression_used_", "style_gaps_used_", "unmasking_used_"):
+        for chosen in ("spectrum_used_", "compression_used_", "style_gaps_used_", "unmasking_used_", "char_lm_used_"):
             self.__dict__.pop(chosen, None)
         learned: dict[str, frozenset[str]] = {}
         for lang in set(langs):
@@ -229,7 +234,7 @@ class AuthorshipVerifier(BaseEstimator):
         X = np.where(np.isfinite(X), X, np.nanmean(np.where(np.isfinite(X), X, np.nan), axis=0))
         X = np.nan_to_num(X)
         groups = text_groups(problems)
-        if "auto" in (self.char_spectrum, self.compression, self.style_gaps, self.unmasking):
+        if "auto" in (self.char_spectrum, self.compression, self.style_gaps, self.unmasking, self.char_lm):
             X = self._choose_optional(problems, X, y)
         fusion = Fusion(C=self.C, random_state=self.random_state)
         self.fusion_ = fusion.fit(X, y, groups if self.grouped_folds else None)
@@ -249,7 +254,8 @@ class AuthorshipVerifier(BaseEstimator):
         families = {"spectrum": (self.char_spectrum, CharSpectrum().columns),
                     "compression": (self.compression, CompressionDistance().columns),
                     "style_gaps": (self.style_gaps, StyleGaps().columns),
-                    "unmasking": (self.unmasking, Unmasking().columns)}  # fmt: skip
+                    "unmasking": (self.unmasking, Unmasking().columns),
+                    "char_lm": (self.char_lm, CharLanguageModel.columns)}  # fmt: skip
         optional = {c for _, cols in families.values() for c in cols}
         kept = [c for c in columns if c not in optional]
         kept += [c for mode, cols in families.values() if mode is True for c in cols]
@@ -349,6 +355,7 @@ class AuthorshipVerifier(BaseEstimator):
         params["compression"] = self._compression_on()
         params["style_gaps"] = self._style_gaps_on()
         params["unmasking"] = self._optional_on(self.unmasking, "unmasking")
+        params["char_lm"] = self._optional_on(self.char_lm, "char_lm")
         return {
             "version": VERSION,
             "params": params,
@@ -360,7 +367,7 @@ class AuthorshipVerifier(BaseEstimator):
     def from_dict(cls, data: dict[str, Any]) -> AuthorshipVerifier:
         # a model saved before an optional family (spectrum, compression, style gaps) existed was fitted without it
         v = cls(**{"char_spectrum": False, "compression": False, "style_gaps": False, "unmasking": False,
-                   **data["params"]})
+                   "char_lm": False, **data["params"]})
         if list(v.columns) != data["columns"]:
             raise ValueError("the saved fusion model was made for other methods; re-run train-authorship-fusion")
         v.fusion_ = Fusion.from_dict(data["fusion"])

@@ -1,6 +1,7 @@
 """Verification methods; each turns a batch of problems into a few scores per problem."""
 
 from leakdesk.authorship.methods.base import Batch, Method
+from leakdesk.authorship.methods.char_lm import CharLanguageModel
 from leakdesk.authorship.methods.compression import CompressionDistance
 from leakdesk.authorship.methods.delta import CosineDelta
 from leakdesk.authorship.methods.grammar import GrammarModelRatio
@@ -14,6 +15,7 @@ from leakdesk.authorship.methods.unmasking import Unmasking
 __all__ = [
     "Batch",
     "Method",
+    "CharLanguageModel",
     "CharSpectrum",
     "CompressionDistance",
     "CosineDelta",
