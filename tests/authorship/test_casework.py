@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from leakdesk.authorship.casework import dispatch_status, review, verify_series
+from leakdesk.authorship.verifier import VERSION
 from leakdesk.case import Case
 from leakdesk.cli.main import app
 from leakdesk.store import tables as t
@@ -35,7 +36,7 @@ def test_verify_finds_the_impostor_letters_and_stores_verdicts(series_case: Case
         stored = conn.execute(sa.select(t.authorship_verdict)).all()
         audit = conn.execute(sa.select(t.audit.c.action).where(t.audit.c.action == "authorship.verify")).all()
     assert len(stored) == 8 and len(audit) == 1
-    assert {s.method_version for s in stored} == {"1.0"}
+    assert {s.method_version for s in stored} == {VERSION}
     assert {s.dispatch_id: s.decision for s in stored}[7] == "different"
 
 

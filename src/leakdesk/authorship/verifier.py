@@ -39,7 +39,7 @@ from leakdesk.authorship.ood import language_name
 from leakdesk.authorship.problem import Problem
 from leakdesk.authorship.selection import keep_optional, text_groups
 
-VERSION = "1.0"
+VERSION = "1.1"  # 1.1: the series analysis weighs the character model of the other letters (session 10)
 SAME, DIFFERENT, CANNOT_TELL = "same", "different", "cannot tell"
 
 
