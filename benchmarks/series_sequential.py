@@ -41,114 +41,28 @@ from series_families import Evidence, Store, method_for  # noqa: E402
 
 from leakdesk.authorship.consistency import double_centred, family_llr  # noqa: E402
 from leakdesk.authorship.features import TextProfile  # noqa: E402
-
-DISCOUNT = 0.75
-SPACES = re.compile(r"\s+")
+from leakdesk.authorship.sequential import CharCounts, sequential_statistics  # noqa: E402
 
 
-class CharCounts:
-    """Per-text counts of every character n-gram (orders 1..K) of a set of texts, with each n-gram's context."""
+class WittenBellCounts(CharCounts):
+    """The product's character model with Witten-Bell escapes instead of absolute discounting (family `lmK-wb`)."""
 
-    def __init__(self, texts: list[str], order: int) -> None:
-        self.order = order
-        pad = order - 1
-        alphabet = sorted(set("".join(texts)))
-        index = {c: k + 1 for k, c in enumerate(alphabet)}  # 0: the padding before each text
-        self.vocabulary = len(alphabet) + 1
-        codes = np.concatenate([np.array([0] * pad + [index[c] for c in t], dtype=np.int64) for t in texts])
-        owner = np.concatenate([np.full(pad + len(t), k) for k, t in enumerate(texts)])
-        real = np.concatenate([np.r_[np.zeros(pad, bool), np.ones(len(t), bool)] for t in texts])
-        self.n_texts = len(texts)
-        # gram[k][pos]: id of the k-gram ending at pos (k = 0: the empty context, id 0)
-        grams = [np.zeros(len(codes), dtype=np.int64)]
-        contexts: list[np.ndarray] = [np.zeros(1, dtype=np.int64)]
-        for k in range(1, order + 1):
-            previous = np.r_[0, grams[k - 1][:-1]]  # the (k-1)-gram ending one character earlier
-            uniq, ids = np.unique(previous * (self.vocabulary + 1) + codes, return_inverse=True)
-            grams.append(ids.astype(np.int64))
-            contexts.append((uniq // (self.vocabulary + 1)).astype(np.int64))
-        self.grams, self.contexts = grams, contexts
-        self.sizes = [int(g.max()) + 1 for g in grams]
-        self.positions = [np.flatnonzero(real & (owner == t)) for t in range(len(texts))]
-        self.lengths = np.array([len(p) for p in self.positions], dtype=np.float64)
-        # counts[k][t]: text t's counts of the k-grams
-        self.counts = [
-            np.stack([np.bincount(grams[k][p], minlength=self.sizes[k]) for p in self.positions]).astype(np.int32)
-            for k in range(order + 1)
-        ]
-        self.totals = [c.sum(axis=0) for c in self.counts]
-
-    def model(self, without: list[int], among: list[int] | None = None) -> list[tuple[np.ndarray, ...]]:
-        """Count tables of the texts `among` (default all) minus `without`: per order (counts, context counts,
-        distinct continuations of each context)."""
-        out = []
-        for k in range(1, self.order + 1):
-            if among is None:
-                c = self.totals[k] - self.counts[k][without].sum(axis=0)
-            else:
-                keep = [t for t in among if t not in without]
-                c = self.counts[k][keep].sum(axis=0)
-            ctx = self.contexts[k]
-            out.append((c, np.bincount(ctx, weights=c, minlength=self.sizes[k - 1]),
-                        np.bincount(ctx, weights=c > 0, minlength=self.sizes[k - 1])))  # fmt: skip
-        return out
-
-    def entropy(self, text: int, tables: list[tuple[np.ndarray, ...]], witten_bell: bool = False) -> float:
-        """Cross-entropy of one text under a model, in bits per character."""
-        pos = self.positions[text]
-        prob = np.full(len(pos), 1.0 / self.vocabulary)
-        for k in range(1, self.order + 1):
-            c, ctx_count, distinct = tables[k - 1]
-            gram = self.grams[k][pos]
-            ctx = self.contexts[k][gram]
-            seen, n, d = c[gram].astype(np.float64), ctx_count[ctx], distinct[ctx]
-            safe = np.maximum(n, 1.0)
-            if witten_bell:
-                mixed = (seen + d * prob) / np.maximum(n + d, 1.0)
-            else:
-                mixed = np.maximum(seen - DISCOUNT, 0.0) / safe + DISCOUNT * d / safe * prob
-            prob = np.where(n > 0, mixed, prob)
-        return float(-np.log2(prob).mean())
-
-
-def plain(p: TextProfile) -> str:
-    return SPACES.sub(" ", p.text).strip()
+    @staticmethod
+    def mixed(seen: np.ndarray, n: np.ndarray, distinct: np.ndarray, lower: np.ndarray) -> np.ndarray:
+        return (seen + distinct * lower) / np.maximum(n + distinct, 1.0)
 
 
 def lm_evidence(letters: list[TextProfile], refs: list[TextProfile], family: str) -> Evidence:
-    """The language-model family's evidence (bounded LLR per letter, separation, likeness), see the module text."""
+    """The language-model family's evidence (bounded LLR per letter, separation, likeness): the product's
+    `sequential.sequential_statistics` at this family's order and escapes, see the module text."""
     name, _, variant = family.partition("-")
     order = int(name[2:])
-    wb = variant == "wb"
-    n, m = len(letters), len(refs)
-    counts = CharCounts([plain(p) for p in letters + refs], order)
-    series, pool = list(range(n)), list(range(n, n + m))
-
-    def h(text: int, without: list[int], among: list[int]) -> float:
-        return counts.entropy(text, counts.model(without, among), wb)
-
-    pool_model = counts.model([], pool)
-    h_pool = np.array([counts.entropy(i, pool_model, wb) for i in series])
-    loo = [counts.model([j], series) for j in series]  # S∖j
-    h_loo = np.array([counts.entropy(i, loo[i], wb) for i in series])  # H(i | S∖i)
-    h_pair = np.zeros((n, n))  # H(i | S∖{i,j})
-    for i in series:
-        for j in range(i + 1, n):
-            tables = counts.model([i, j], series)
-            h_pair[i, j], h_pair[j, i] = counts.entropy(i, tables, wb), counts.entropy(j, tables, wb)
-    alone = np.zeros(n + m)
-    paired = np.zeros(n + m)
-    alone[:n] = h_pool - h_loo
-    off = ~np.eye(n, dtype=bool)
-    paired[:n] = [min(h_pool[i] - h_pair[i, j] for j in series if j != i) for i in series]
-    full_series = counts.model([], series)
-    for r in pool:
-        h_r_pool = h(r, [r], pool)
-        alone[r] = h_r_pool - counts.entropy(r, full_series, wb)
-        paired[r] = min(h_r_pool - counts.entropy(r, loo[j], wb) for j in series)
+    kind = WittenBellCounts if variant == "wb" else CharCounts
+    n = len(letters)
+    alone, paired, helps = sequential_statistics(
+        [p.text for p in letters + refs], n, np.eye(n, dtype=bool), lambda texts: kind(texts, order))
     llr, separation = family_llr(alone, paired, n)
-    helps = np.where(off, h_pair - h_loo[:, None], 0.0)
-    return llr, separation, double_centred(helps + helps.T)
+    return llr, separation, double_centred(helps)
 
 
 class SequentialStore(Store):

@@ -16,8 +16,8 @@ from leakdesk.authorship.sequential import DISCOUNT, CharCounts, sequential_stat
 TEXTS = ["the cat sat on the mat.", "a cat and a hat", "then the rat sat", "mats, hats and cats!"]
 
 
-def dictionary_entropy(text: str, training: list[str], order: int, alphabet: int) -> float:
-    """Interpolated absolute discounting counted with dictionaries, padding before each text."""
+def dictionary_entropy(text: str, training: list[str], order: int, alphabet: int, witten_bell: bool = False) -> float:
+    """Interpolated absolute discounting (or Witten-Bell) counted with dictionaries, padding before each text."""
     pad = "\0" * (order - 1)
     grams: Counter[str] = Counter()
     for t in training:
@@ -33,7 +33,8 @@ def dictionary_entropy(text: str, training: list[str], order: int, alphabet: int
             following = {g: c for g, c in grams.items() if len(g) == k and g[:-1] == context}
             n, d = sum(following.values()), len(following)
             if n:
-                p = max(grams.get(gram, 0) - DISCOUNT, 0) / n + DISCOUNT * d / n * p
+                seen = grams.get(gram, 0)
+                p = (seen + d * p) / (n + d) if witten_bell else max(seen - DISCOUNT, 0) / n + DISCOUNT * d / n * p
         bits -= math.log2(p)
     return bits / len(text)
 

@@ -172,7 +172,8 @@ def series_consistency(
     pair_llr = np.zeros((n, n))
     likeness = np.zeros((n, n))
     weight_sum = float(len(FAMILIES))
-    if n <= sequential.MAX_LETTERS:
+    with_sequential = n <= sequential.MAX_LETTERS
+    if with_sequential:
         alone, paired, helps = sequential.sequential_statistics([p.text for p in texts], n, full[:n, :n])
         llr, separation = family_llr(alone, paired, n)
         total_llr += SEQUENTIAL_WEIGHT * llr
@@ -196,7 +197,7 @@ def series_consistency(
     # The families are correlated (all see the same words): their mean, not their sum, is the evidence.
     mean_llr = total_llr / weight_sum
     mean_llr, pair, z = pair_step(mean_llr, likeness / weight_sum, full[:n, :n])
-    if SEQUENTIAL in evidence[0]:
+    if with_sequential:
         mean_llr = mean_llr + SHIFT
     if pair is not None:
         partners[pair[0]], partners[pair[1]] = pair[1], pair[0]

@@ -21,6 +21,7 @@ Counts are held per text, so the model of any subset is a sum of count vectors. 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 
@@ -85,10 +86,15 @@ class CharCounts:
             gram = self.grams[k][pos]
             ctx = self.contexts[k][gram]
             seen, n, d = c[gram].astype(np.float64), ctx_count[ctx], distinct[ctx]
-            safe = np.maximum(n, 1.0)
-            mixed = np.maximum(seen - DISCOUNT, 0.0) / safe + DISCOUNT * d / safe * prob
-            prob = np.where(n > 0, mixed, prob)
+            prob = np.where(n > 0, self.mixed(seen, n, d, prob), prob)
         return float(-np.log2(prob).mean())
+
+    @staticmethod
+    def mixed(seen: np.ndarray, n: np.ndarray, distinct: np.ndarray, lower: np.ndarray) -> np.ndarray:
+        """One order's probability from its counts (`seen` of the n-gram, `n` of its context, `distinct`
+        continuations) and the next lower order's: absolute discounting, escaping in proportion to `distinct`."""
+        safe = np.maximum(n, 1.0)
+        return np.maximum(seen - DISCOUNT, 0.0) / safe + DISCOUNT * distinct / safe * lower
 
 
 def plain(text: str) -> str:
@@ -96,11 +102,12 @@ def plain(text: str) -> str:
 
 
 def sequential_statistics(
-    texts: list[str], n: int, excluded: np.ndarray
+    texts: list[str], n: int, excluded: np.ndarray, model: Callable[[list[str]], CharCounts] = CharCounts
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(alone, paired) for every text (letters first, then the references) and the letters' raw help matrix
-    (how much letter j lowers letter i's cross-entropy). `excluded[i, j]`: j is i itself or a variant of it."""
-    counts = CharCounts([plain(t) for t in texts])
+    (how much letter j lowers letter i's cross-entropy). `excluded[i, j]`: j is i itself or a variant of it.
+    `model` counts the texts (another order or escape, for benchmarks/series_sequential.py)."""
+    counts = model([plain(t) for t in texts])
     series, pool = list(range(n)), list(range(n, len(texts)))
     on_series, on_pool = counts.sums(series), counts.sums(pool)
     out_of = [[j for j in series if excluded[i, j] or j == i] for i in series]  # X(i)
