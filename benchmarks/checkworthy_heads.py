@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from leakdesk.claims.checkworthy import fit_network, read_checkthat_tsv
+from leakdesk.claims.checkworthy import fit_network, network_decision, read_checkthat_tsv
 from leakdesk.claims.checkworthy_cv import era_of, era_scores, extra_parts_gain
 from leakdesk.claims.checkworthy_head import TokenHead, TokenStates
 
@@ -75,8 +75,7 @@ def unseen_era_pooled_network(vectors: np.ndarray, y: np.ndarray, eras: np.ndarr
     out = np.zeros(len(y))
     for era in sorted(set(eras.tolist())):
         held = eras == era
-        (w1, b1), (w2, b2) = fit_network(vectors[~held], y[~held])
-        out[held] = (np.maximum(vectors[held].astype(np.float64) @ w1 + b1, 0.0) @ w2 + b2).ravel()
+        out[held] = network_decision(fit_network(vectors[~held], y[~held]), vectors[held])
     return out
 
 

@@ -293,10 +293,7 @@ class CheckworthyModel:
             return None
         if not texts:
             return np.zeros(0)
-        (w1, b1), (w2, b2) = self.mlp_layers_
-        vectors = _vectors(texts) if vectors is None else vectors
-        hidden = np.maximum(np.asarray(vectors, dtype=np.float64) @ w1 + b1, 0.0)
-        return np.asarray(hidden @ w2 + b2).ravel()
+        return network_decision(self.mlp_layers_, _vectors(texts) if vectors is None else vectors)
 
     def has_minilm(self) -> bool:
         """Whether the model holds the MiniLM parts and an English mix for them."""
@@ -308,9 +305,7 @@ class CheckworthyModel:
             raise ClaimsError("This check-worthiness model has no MiniLM parts; add them with add_minilm.")
         if not len(states):
             return np.zeros(0), np.zeros(0)
-        (w1, b1), (w2, b2) = self.minilm_mlp_layers_
-        hidden = np.maximum(states.mean_pooled().astype(np.float64) @ w1 + b1, 0.0)
-        return self.head_.decision_function(states), np.asarray(hidden @ w2 + b2).ravel()
+        return self.head_.decision_function(states), network_decision(self.minilm_mlp_layers_, states.mean_pooled())
 
     def add_minilm(self, states: TokenStates, labels: Sequence[int], weights: tuple[float, ...], threshold: float,
                    head_params: dict[str, Any] | None = None) -> None:
@@ -434,6 +429,13 @@ class CheckworthyModel:
             model.minilm_mlp_layers_ = [(np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64))
                                         for w, b in payload["minilm"]["mlp"]]
         return model
+
+
+def network_decision(layers: list[tuple[np.ndarray, np.ndarray]], vectors: np.ndarray) -> np.ndarray:
+    """The logit of a network from `fit_network` for each row of `vectors` (computed in float64)."""
+    (w1, b1), (w2, b2) = layers
+    hidden = np.maximum(np.asarray(vectors, dtype=np.float64) @ w1 + b1, 0.0)
+    return np.asarray(hidden @ w2 + b2).ravel()
 
 
 def fit_network(

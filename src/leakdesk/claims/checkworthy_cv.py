@@ -20,7 +20,7 @@ from typing import Any, cast
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from leakdesk.claims.checkworthy import CheckworthyModel, fit_network, prf
+from leakdesk.claims.checkworthy import CheckworthyModel, fit_network, network_decision, prf
 from leakdesk.claims.checkworthy_head import TokenHead, TokenStates
 
 PARAMS: dict[str, Any] = {
@@ -170,8 +170,7 @@ def validate_meaning(labels: list[int], ids: list[str], vectors: np.ndarray) -> 
         held = eras == era
         meaning = LogisticRegression(C=PARAMS["meaning_C"], max_iter=3000, class_weight="balanced")
         parts[held, 0] = meaning.fit(vectors[~held], y[~held]).decision_function(vectors[held])
-        (w1, b1), (w2, b2) = fit_network(vectors[~held], y[~held])
-        parts[held, 1] = (np.maximum(np.asarray(vectors[held], dtype=np.float64) @ w1 + b1, 0.0) @ w2 + b2).ravel()
+        parts[held, 1] = network_decision(fit_network(vectors[~held], y[~held]), vectors[held])
         print(f"era {era}: meaning models fitted without its {int(held.sum())} sentences", file=sys.stderr)
     spread = parts.std(axis=0)
     spread[spread == 0] = 1.0
@@ -195,8 +194,7 @@ def unseen_era_encoder_parts(vectors: np.ndarray, y: np.ndarray, eras: np.ndarra
         held = eras == era
         model = LogisticRegression(C=C, max_iter=3000, class_weight="balanced").fit(vectors[~held], y[~held])
         out[held, 0] = model.decision_function(vectors[held])
-        (w1, b1), (w2, b2) = fit_network(vectors[~held], y[~held])
-        out[held, 1] = (np.maximum(np.asarray(vectors[held], dtype=np.float64) @ w1 + b1, 0.0) @ w2 + b2).ravel()
+        out[held, 1] = network_decision(fit_network(vectors[~held], y[~held]), vectors[held])
         print(f"era {era}: encoder parts fitted without its {int(held.sum())} sentences", file=sys.stderr)
     return out
 
@@ -229,8 +227,7 @@ def unseen_era_minilm_parts(states: TokenStates, y: np.ndarray, eras: np.ndarray
         head = TokenHead(**(HEAD_PARAMS if head_params is None else head_params)).fit(
             states.subset(np.flatnonzero(~held)), y[~held].tolist())
         out[held, 0] = head.decision_function(states.subset(np.flatnonzero(held)))
-        (w1, b1), (w2, b2) = fit_network(pooled[~held], y[~held])
-        out[held, 1] = (np.maximum(pooled[held].astype(np.float64) @ w1 + b1, 0.0) @ w2 + b2).ravel()
+        out[held, 1] = network_decision(fit_network(pooled[~held], y[~held]), pooled[held])
         print(f"era {era}: MiniLM parts fitted without its {int(held.sum())} sentences ({head.epochs_} epochs)",
               file=sys.stderr)
     return out
