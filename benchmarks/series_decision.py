@@ -197,6 +197,23 @@ def residuals(gram: Grams, n: int) -> np.ndarray:
     return z
 
 
+def joined_pair(llr: np.ndarray, z: np.ndarray, k: int, mu: float, zmin: float = 0.0) -> np.ndarray:
+    """The pair step with its settings as arguments (the product's `consistency.pair_step` has k 3, mu 0.5, zmin 0):
+    among the `k` lowest letters, the pair with the lowest mean LLR minus mu times their resemblance z (z ≥ zmin)
+    gives both letters that score when it is lower than their own. Changes and returns `llr`."""
+    best, pair = np.inf, None
+    for a, b in itertools.combinations(np.argsort(llr, kind="stable")[:k], 2):
+        if z[a, b] < zmin:
+            continue
+        q = (llr[a] + llr[b]) / 2 - mu * z[a, b]
+        if q < best:
+            best, pair = q, (a, b)
+    if pair is not None:
+        for a in pair:
+            llr[a] = min(llr[a], best)
+    return llr
+
+
 class PairMethod(GramMethod):
     """The shipped LLRs; among the `k` lowest letters, the pair with the lowest joint score (mean LLR minus mu
     times their resemblance z) gives both letters that score when it is lower than their own."""
@@ -208,18 +225,7 @@ class PairMethod(GramMethod):
     def __call__(self, letters: list[TextProfile], refs: list[TextProfile], language: str) -> tuple[list[float], float]:
         llr, sep, _ = self.llr(letters, refs)
         n = len(letters)
-        z = residuals(CACHE.grams(letters, refs), n)
-        low = np.argsort(llr, kind="stable")[: self.k]
-        best, pair = np.inf, None
-        for a, b in itertools.combinations(low, 2):
-            if z[a, b] < self.zmin:
-                continue
-            q = (llr[a] + llr[b]) / 2 - self.mu * z[a, b]
-            if q < best:
-                best, pair = q, (a, b)
-        if pair is not None:
-            for a in pair:
-                llr[a] = min(llr[a], best)
+        llr = joined_pair(llr, residuals(CACHE.grams(letters, refs), n), self.k, self.mu, self.zmin)
         return (1 / (1 + np.exp(-llr))).tolist(), sep
 
 
@@ -320,19 +326,7 @@ def final_llr(gram: Grams, n: int, k: int = 3, mu: float = 0.5) -> tuple[np.ndar
         llr, sep = family_llr(alone, paired, n)
         total += llr
         seps.append(sep)
-    llr = total / len(gram)
-    z = residuals(gram, n)
-    best, pair = np.inf, None
-    for a, b in itertools.combinations(np.argsort(llr, kind="stable")[:k], 2):
-        if z[a, b] < 0:
-            continue
-        q = (llr[a] + llr[b]) / 2 - mu * z[a, b]
-        if q < best:
-            best, pair = q, (a, b)
-    if pair is not None:
-        for a in pair:
-            llr[a] = min(llr[a], best)
-    return llr, float(np.mean(seps))
+    return joined_pair(total / len(gram), residuals(gram, n), k, mu), float(np.mean(seps))
 
 
 def reference_pairs(n_references: int, count: int = 12) -> list[tuple[int, int]]:
