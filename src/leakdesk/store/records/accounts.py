@@ -11,7 +11,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyotp
 import sqlalchemy as sa
@@ -21,9 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from leakdesk.errors import DeskError, UsageError
 from leakdesk.store import audit as audit_log
 from leakdesk.store import tables as t
-
-if TYPE_CHECKING:  # the store never imports the case at run time: the case sits above it
-    from leakdesk.case import Case
+from leakdesk.store.records.common import CaseConnections
 
 ROLES = ("admin", "editor", "translator", "reviewer", "viewer")
 # What each role may do; "read" is every page and GET of the API.
@@ -79,7 +77,7 @@ def _active(conn: sa.Connection, name: str) -> Any:
     ).first()
 
 
-def add_user(case: Case, name: str, role: str, password: str, totp: bool = False) -> tuple[User, str | None]:
+def add_user(case: CaseConnections, name: str, role: str, password: str, totp: bool = False) -> tuple[User, str | None]:
     """Create a desk user; returns the user and, with `totp`, the provisioning URI to show once."""
     name = name.strip()
     if not name or len(name) > 200 or any(ch.isspace() for ch in name):
@@ -103,7 +101,7 @@ def add_user(case: Case, name: str, role: str, password: str, totp: bool = False
     return User(int(user_id), name, role, totp, created), uri
 
 
-def list_users(case: Case) -> list[User]:
+def list_users(case: CaseConnections) -> list[User]:
     with case.connect() as conn:
         rows = conn.execute(
             sa.select(t.web_user).where(t.web_user.c.removed.is_(None)).order_by(t.web_user.c.name)
@@ -111,7 +109,7 @@ def list_users(case: Case) -> list[User]:
     return [_user(r) for r in rows]
 
 
-def show_user(case: Case, name: str) -> dict[str, Any]:
+def show_user(case: CaseConnections, name: str) -> dict[str, Any]:
     """One desk user: role, authenticator, when added, the API tokens in force (never the tokens themselves) and
     how many audit entries name them as the actor (the first and the last)."""
     with case.connect() as conn:
@@ -131,7 +129,7 @@ def show_user(case: Case, name: str) -> dict[str, Any]:
             "actions": int(count), "first_action": first, "last_action": last}
 
 
-def remove_user(case: Case, name: str) -> None:
+def remove_user(case: CaseConnections, name: str) -> None:
     """Remove a user: their sessions end and their tokens are revoked; the name stays in the audit log."""
     with case.transaction() as conn:
         row = _active(conn, name)
@@ -153,7 +151,7 @@ def _failures(conn: sa.Connection, name: str) -> int:
     ).scalar_one())
 
 
-def authenticate(case: Case, name: str, password: str, totp_code: str | None = None) -> User:
+def authenticate(case: CaseConnections, name: str, password: str, totp_code: str | None = None) -> User:
     """Check a login; refused after MAX_FAILURES failures for that name within FAILURE_WINDOW."""
     refused = DeskError("The user name, password or code is wrong.")
     with case.transaction() as conn:
@@ -176,7 +174,7 @@ def authenticate(case: Case, name: str, password: str, totp_code: str | None = N
     return _user(row)
 
 
-def start_session(case: Case, user: User) -> str:
+def start_session(case: CaseConnections, user: User) -> str:
     """A new session for a user who just logged in; returns the cookie value (stored only as its sha256)."""
     token = secrets.token_urlsafe(32)
     stamp = _now()
@@ -190,7 +188,7 @@ def start_session(case: Case, user: User) -> str:
     return token
 
 
-def end_session(case: Case, token: str) -> None:
+def end_session(case: CaseConnections, token: str) -> None:
     with case.transaction() as conn:
         row = conn.execute(
             sa.select(t.web_session.c.id, t.web_user.c.name)
@@ -212,13 +210,13 @@ def _user_by(conn: sa.Connection, table: sa.Table, token: str, *conditions: Any)
     return None if row is None else _user(row)
 
 
-def session_user(case: Case, token: str) -> User | None:
+def session_user(case: CaseConnections, token: str) -> User | None:
     """The user a session cookie belongs to, or None if it is unknown or expired."""
     found = session_until(case, token)
     return None if found is None else found[0]
 
 
-def session_until(case: Case, token: str) -> tuple[User, datetime] | None:
+def session_until(case: CaseConnections, token: str) -> tuple[User, datetime] | None:
     """The user a session cookie belongs to and when the session expires, or None if it is unknown or expired."""
     with case.connect() as conn:
         row = conn.execute(
@@ -230,7 +228,7 @@ def session_until(case: Case, token: str) -> tuple[User, datetime] | None:
     return None if row is None else (_user(row), _aware(row.expires))
 
 
-def create_token(case: Case, name: str, label: str = "script") -> str:
+def create_token(case: CaseConnections, name: str, label: str = "script") -> str:
     """A new API token for a user; shown once, stored as its sha256."""
     token = "ld_" + secrets.token_urlsafe(32)
     with case.transaction() as conn:
@@ -244,7 +242,7 @@ def create_token(case: Case, name: str, label: str = "script") -> str:
     return token
 
 
-def list_tokens(case: Case) -> list[dict[str, Any]]:
+def list_tokens(case: CaseConnections) -> list[dict[str, Any]]:
     """Every API token still in force: its number, the user it acts as, its label and when it was made (never the
     token itself, which only its holder has)."""
     query = (sa.select(t.api_token.c.id, t.api_token.c.label, t.api_token.c.created, t.web_user.c.name)
@@ -255,7 +253,7 @@ def list_tokens(case: Case) -> list[dict[str, Any]]:
                 for r in conn.execute(query)]
 
 
-def revoke_token(case: Case, token_id: int) -> dict[str, Any]:
+def revoke_token(case: CaseConnections, token_id: int) -> dict[str, Any]:
     """Revoke one API token by its number: scripts using it are refused from then on (the row stays, revoked)."""
     from leakdesk.errors import NoSuchRecord
 
@@ -272,7 +270,7 @@ def revoke_token(case: Case, token_id: int) -> dict[str, Any]:
     return {"id": row.id, "user": row.name, "label": row.label}
 
 
-def token_user(case: Case, token: str) -> User | None:
+def token_user(case: CaseConnections, token: str) -> User | None:
     with case.connect() as conn:
         return _user_by(conn, t.api_token, token, t.api_token.c.revoked.is_(None))
 

@@ -1,14 +1,27 @@
-"""What the record modules share: UTC times, new row ids, the one "no such dispatch" error."""
+"""What the record modules share: UTC times, new row ids, the one "no such dispatch" error, and what they need of a
+case."""
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 
 from leakdesk.errors import NoSuchRecord, StoreError
 from leakdesk.store.tables import dispatch
+
+
+class CaseConnections(Protocol):
+    """What a record module that opens its own transactions needs of a case (`leakdesk.case.Case` is one): the
+    store sits below the case and never imports it."""
+
+    def transaction(self) -> AbstractContextManager[sa.Connection]: ...
+
+    def connect(self) -> AbstractContextManager[sa.Connection]: ...
+
+    def audit(self, conn: sa.Connection, action: str, obj: str, details: Any = None) -> int: ...
 
 
 def now() -> datetime:
