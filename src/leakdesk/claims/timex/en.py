@@ -68,7 +68,7 @@ FORWARD_BEFORE = re.compile(r"\b(?:through|until|till|by|effective|payable|due|b
 # a verb in the present tense naming a scheduled event just before a weekday or a month: "talks resume Monday", "the
 # ministers are to meet Sunday", "the court hears the appeal in June" (news and letters write a coming event so)
 SCHEDULED_PRESENT = re.compile(
-    r"\b(?:(?:is|are)\s+(?:to|due|set)\b[^.;]{0,30}|(?:begins?|starts?|opens?|closes?|ends?|resumes?|continues?|"
+    r"\b(?:(?:is|are)\s+(?:to|due|set)\b[^.;]{0,30}|(?:is|are)(?:\s+(?:expected|scheduled|slated))?|(?:begins?|starts?|opens?|closes?|ends?|resumes?|continues?|"
     r"meets?|leaves?|arrives?|returns?|expires?|takes?\s+effect|plays?|visits?|travels?|heads?|goes|comes?|faces?|"
     r"hosts?|hears?|sits?|votes?|decides?|rules?|holds?|convenes?|reopens?|reconvenes?|kicks?\s+off|launch(?:es)?|testif(?:y|ies)|"
     r"appears?|sails?|flies|fly|departs?))\s+(?:[a-z]+ly\s+)?(?:(?:on|in|again|until|by)\s+)?$", re.I)
@@ -152,10 +152,20 @@ ADJECTIVE_BEFORE = re.compile(r"\b(?:the|a|an|its|their|his|her|our|newly)\s+$",
 def tensed(text: str, x: re.Match[str]) -> bool:
     """Not a participle: "will be named", "is expected", "untouched by the crisis", "the newly elected board" carry
     no past tense."""
-    if not x[0].endswith("ed"):
-        return True
     before, after = text[max(0, x.start() - 8) : x.start()], text[x.end() : x.end() + 4]
+    if not x[0].endswith("ed"):
+        # an irregular form after "be" is a passive participle: "will be held Sunday", "is to be sold in May"
+        return not PARTICIPLE_BEFORE.search(before)
     return not (PARTICIPLE_BEFORE.search(before) or ADJECTIVE_BEFORE.search(before) or re.match(r"\s+by\b", after))
+
+
+PAST_PASSIVE_BEFORE = re.compile(r"\b(?:was|were)\s+$", re.I)
+
+
+def passive_past(text: str, x: re.Match[str]) -> bool:
+    """A participle after "was" or "were" stands for the past where it is: "The law was passed in January and will
+    be enforced in March" (January goes with "passed", nearer than "will")."""
+    return bool(PAST_PASSIVE_BEFORE.search(text[max(0, x.start() - 6) : x.start()]))
 
 
 def has_verb(window: str) -> bool:
@@ -188,7 +198,7 @@ def past_verb_nearer(ctx: Context, m: re.Match[str], spans: list[tuple[int, int]
                     gaps.append(m.start() - x.end() if x.end() <= m.start() else x.start() - m.end())
         return min(gaps) if gaps else None
 
-    past, future = gap(PAST, lambda x: tensed(ctx.text, x)), gap(FUTURE, lambda x: True)
+    past, future = gap(PAST, lambda x: tensed(ctx.text, x) or passive_past(ctx.text, x)), gap(FUTURE, lambda x: True)
     return past is not None and (future is None or past < future)
 
 

@@ -21,6 +21,7 @@ from .en import (
     duration,
     mod_of,
     since_before,
+    tensed,
     unit_key,
     year_before_named_quarter,
 )
@@ -128,7 +129,9 @@ def weekday_date(m: re.Match[str], ctx: Context, wd: int, shift: str) -> dt.date
         direction = 1
     own = ctx.own_clause(m)  # "He said that on Friday the board will meet": the saying is in another clause
     since = max(m.start() - 40, own[0] if own else 0)
-    if direction == 0 and ctx.tense(m) > 0 and not PAST.search(ctx.text[since : m.start()]):
+    if direction == 0 and ctx.tense(m) > 0 and not any(
+        tensed(ctx.text, x) for x in PAST.finditer(ctx.text, since, m.start())
+    ):
         direction = 1  # "is scheduled to close Monday"; but "Cuba predicted Wednesday (that it will ...)" stays past
     elif direction == 0 and ctx.past(m) and not FORWARD_BEFORE.search(ctx.text[max(0, m.start() - 14) : m.start()]):
         direction = -1  # "the courier came on Saturday", in a letter of Friday: the Saturday before

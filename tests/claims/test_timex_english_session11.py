@@ -1,0 +1,61 @@
+"""English rules of session 11 (issue 14, item 6): a passive is no past tense, and a present "is" before a day names
+one still to come.
+
+Every sentence here was written for these tests; each case failed before the rule it checks, but for the guards.
+The letter is dated Thursday 20 October 2022 (`LETTER`).
+"""
+
+from __future__ import annotations
+
+import pytest
+from tests.claims.conftest import value_of
+
+
+@pytest.mark.parametrize(
+    ("sentence", "surface", "value"),
+    [
+        # an irregular participle after "be" ("held", "sent", "sold") was read as a past verb next to the date
+        ("The elections will be held on Sunday.", "Sunday", "2022-10-23"),
+        ("The summit is expected to be held on Monday.", "Monday", "2022-10-24"),
+        ("Elections will be held in June.", "June", "2023-06"),
+        ("The aid will be sent in March.", "March", "2023-03"),
+        # a regular one was a participle for months already; weekdays had their own check, which read it as past
+        ("The law will be signed Tuesday.", "Tuesday", "2022-10-25"),
+        ("He will be sentenced on Tuesday.", "Tuesday", "2022-10-25"),
+        # guards: "was held", "were sent" are past
+        ("The vote was held on Sunday.", "Sunday", "2022-10-16"),
+        ("Elections were held in June.", "June", "2022-06"),
+        ("The aid was sent in March.", "March", "2022-03"),
+    ],
+)
+def test_a_passive_takes_the_tense_of_its_auxiliary(sentence: str, surface: str, value: str) -> None:
+    assert value_of(sentence, surface)[1] == value
+
+
+@pytest.mark.parametrize(
+    ("sentence", "surface", "value"),
+    [
+        # "The law was passed in March and will be enforced in June": March goes with "was passed", June with "will"
+        ("The law was passed in March and will be enforced in June.", "March", "2022-03"),
+        ("The law was passed in March and will be enforced in June.", "June", "2023-06"),  # a guard
+    ],
+)
+def test_a_past_passive_is_the_nearer_verb(sentence: str, surface: str, value: str) -> None:
+    assert value_of(sentence, surface)[1] == value
+
+
+@pytest.mark.parametrize(
+    ("sentence", "surface", "value"),
+    [
+        # the present of "be" before a day says when a thing is to happen: the coming one
+        ("The hearing is Tuesday.", "Tuesday", "2022-10-25"),
+        ("The meeting is on Monday.", "Monday", "2022-10-24"),
+        ("He is expected Monday to announce his plans.", "Monday", "2022-10-24"),
+        ("The meeting, which is Tuesday, matters.", "Tuesday", "2022-10-25"),
+        # guards: the past of "be" keeps the day before
+        ("The hearing was Tuesday.", "Tuesday", "2022-10-18"),
+        ("The meeting was on Monday.", "Monday", "2022-10-17"),
+    ],
+)
+def test_a_present_is_before_a_day_names_a_coming_one(sentence: str, surface: str, value: str) -> None:
+    assert value_of(sentence, surface)[1] == value
