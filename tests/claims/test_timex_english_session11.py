@@ -59,3 +59,39 @@ def test_a_past_passive_is_the_nearer_verb(sentence: str, surface: str, value: s
 )
 def test_a_present_is_before_a_day_names_a_coming_one(sentence: str, surface: str, value: str) -> None:
     assert value_of(sentence, surface)[1] == value
+
+
+@pytest.mark.parametrize(
+    ("sentence", "surface", "value"),
+    [
+        # a past saying before a modal future: the day goes with the modal
+        ("Officials said the minister will speak on Tuesday.", "Tuesday", "2022-10-25"),
+        ("The minister said he would speak on Monday.", "Monday", "2022-10-24"),
+        ("The minister said he would speak in June.", "June", "2023-06"),
+        # "is to" as a plan, and "to be" with a participle after a comma
+        ("The minister is to meet in the spring.", "the spring", "2023-SP"),
+        ("The talks, to be resumed on Tuesday, matter.", "Tuesday", "2022-10-25"),
+        ("The talks, to be resumed at Christmas, matter.", "Christmas", "2022-12-25"),
+        # guards: a schedule told in the past, "is to blame", a saying of the past
+        ("The offer had been scheduled to expire Tuesday.", "Tuesday", "2022-10-18"),
+        ("Flooding is to blame for the losses in June.", "June", "2022-06"),
+        ("The minister said he spoke on Monday.", "Monday", "2022-10-17"),
+    ],
+)
+def test_a_saying_before_a_future_keeps_the_future(sentence: str, surface: str, value: str) -> None:
+    assert value_of(sentence, surface)[1] == value
+
+
+@pytest.mark.parametrize(
+    ("sentence", "surface", "value"),
+    [
+        # a weekday in the possessive names the day of a thing already done, whatever the verb
+        ("Officials will study Tuesday's ruling.", "Tuesday", "2022-10-18"),
+        ("Relatives said they would appeal Monday's decision.", "Monday", "2022-10-17"),
+        # guards: a shift word keeps its own reading; the letter's day is its day
+        ("Officials will study next Tuesday's agenda.", "next Tuesday", "2022-10-25"),
+        ("Thursday's vote will be close.", "Thursday", "2022-10-20"),
+    ],
+)
+def test_a_weekday_in_the_possessive_is_past(sentence: str, surface: str, value: str) -> None:
+    assert value_of(sentence, surface)[1] == value

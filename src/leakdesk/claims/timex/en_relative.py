@@ -8,6 +8,7 @@ import re
 from . import calendar as cal
 from .en import (
     FORWARD_BEFORE,
+    FUTURE,
     MONTHS,
     PART,
     PARTS,
@@ -118,6 +119,9 @@ def shift_of(m: re.Match[str]) -> str:
     return re.sub(r"\s+", " ", (m["shift"] or "").lower())
 
 
+MODAL_FUTURE = re.compile(r"^(?:will|'ll|shall)$|\bwould$", re.I)
+
+
 def weekday_date(m: re.Match[str], ctx: Context, wd: int, shift: str) -> dt.date:
     """The day a weekday names: its shift word ("last", "next"), else the clause's tense, else the nearer one."""
     anchor = ctx.need_anchor()
@@ -125,10 +129,15 @@ def weekday_date(m: re.Match[str], ctx: Context, wd: int, shift: str) -> dt.date
                  "this coming": 1, "this": 1 if wd >= anchor.weekday() else -1}.get(shift, 0)  # fmt: skip
     if direction == 0 and since_before(ctx, m):
         direction = -1  # "closed since Monday"
+    if direction == 0 and re.match(r"['’]s\b", ctx.text[m.end() : m.end() + 3]):
+        direction = -1  # "Wednesday's ruling": a thing of that day, told of as done (17 of 17 in the tune part)
     if direction == 0 and comes_later(ctx, m):
         direction = 1
     own = ctx.own_clause(m)  # "He said that on Friday the board will meet": the saying is in another clause
     since = max(m.start() - 40, own[0] if own else 0)
+    # "Officials said the minister will speak Tuesday": a past verb before the modal is not the weekday's ("had been
+    # scheduled to expire Friday" keeps its past)
+    since = max([since] + [x.end() for x in FUTURE.finditer(ctx.text, since, m.start()) if MODAL_FUTURE.search(x[0])])
     if direction == 0 and ctx.tense(m) > 0 and not any(
         tensed(ctx.text, x) for x in PAST.finditer(ctx.text, since, m.start())
     ):
