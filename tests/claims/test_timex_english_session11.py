@@ -95,3 +95,18 @@ def test_a_saying_before_a_future_keeps_the_future(sentence: str, surface: str, 
 )
 def test_a_weekday_in_the_possessive_is_past(sentence: str, surface: str, value: str) -> None:
     assert value_of(sentence, surface)[1] == value
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value"),
+    [
+        # in a results story about a quarter, "the 2021 period" is that quarter of 2021, as "the year-ago period" is
+        ("Net income rose 5% in the third quarter. In the 2021 period, the company earned $2 million.", "2021-Q3"),
+        ("Profit in the second quarter rose 5% from $3 million in the 2021 period.", "2021-Q2"),
+        # guards: beside the nine months it is the year; with no quarter in sight, the year
+        ("In the first nine months, net was $5 million, against $3 million in the 2021 period.", "2021"),
+        ("Prices rose in the 2021 period.", "2021"),
+    ],
+)
+def test_the_year_period_of_a_results_story_is_its_quarter(sentence: str, value: str) -> None:
+    assert value_of(sentence, "the 2021 period")[1] == value

@@ -383,8 +383,34 @@ def month_of_relative_year(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("DATE", cal.month_value(year, month_num(m["mon2"])))
 
 
+def sentence_of(ctx: Context, m: re.Match[str]) -> str:
+    text = ctx.text
+    left = max(text.rfind(". ", 0, m.start()), text.rfind("\n", 0, m.start()), 0)
+    right = [p for p in (text.find(". ", m.end()), text.find("\n", m.end())) if p >= 0]
+    return text[left : min(right) if right else len(text)]
+
+
+def financial_quarter_context(ctx: Context, m: re.Match[str]) -> bool:
+    """A results story comparing quarters: "a year ago" there means the year-ago quarter."""
+    if "quarter" in sentence_of(ctx, m).lower():
+        return True
+    return bool(re.search(r"\bquarter\b", ctx.text[max(0, m.start() - 400) : m.start()], re.I))
+
+
+# a period longer than a quarter that a sentence may compare ("In the first nine months, net was ... in the 1988
+# period")
+YEAR_OR_HALF = re.compile(r"\b(?:months|half|(?:the|full|fiscal|whole|calendar)\s+year)\b", re.I)
+
+
 @rule(RULES, rf"\b(?:the\s+)?(?P<year>{YEAR})\s+(?:fiscal\s+)?period\b")
 def year_period(m: re.Match[str], ctx: Context) -> Result | None:
+    """ "the 1988 period": in a results story about a quarter, that quarter of the year named (as "the year-ago
+    period" is); beside "the nine months", "the first half" or "the year", the year."""
+    sentence = sentence_of(ctx, m)
+    if ctx.anchor and not YEAR_OR_HALF.search(sentence) and financial_quarter_context(ctx, m):
+        named = re.search(r"\b(first|second|third|fourth)[- ](?:fiscal[- ])?quarter\b", sentence, re.I)
+        q = QUARTERS[named[1].lower()] if named else int(cal.shift(ctx.anchor, "quarter", -1)[-1])
+        return Result("DATE", f"{m['year']}-Q{q}")
     return Result("DATE", m["year"])
 
 

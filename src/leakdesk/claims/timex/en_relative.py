@@ -20,6 +20,7 @@ from .en import (
     clause_tense,
     comes_later,
     duration,
+    financial_quarter_context,
     mod_of,
     since_before,
     tensed,
@@ -35,20 +36,6 @@ WEEKDAY_PAST_BIAS = 3
 DAY_WORDS = {"today": 0, "yesterday": -1, "tomorrow": 1}
 GRAN = {"day": "day", "week": "week", "weekend": "weekend", "month": "month", "quarter": "quarter", "year": "year",
         "decade": "decade", "century": "century"}  # fmt: skip
-
-
-def sentence_of(ctx: Context, m: re.Match[str]) -> str:
-    text = ctx.text
-    left = max(text.rfind(". ", 0, m.start()), text.rfind("\n", 0, m.start()), 0)
-    right = [p for p in (text.find(". ", m.end()), text.find("\n", m.end())) if p >= 0]
-    return text[left : min(right) if right else len(text)]
-
-
-def financial_quarter_context(ctx: Context, m: re.Match[str]) -> bool:
-    """A results story comparing quarters: "a year ago" there means the year-ago quarter."""
-    if "quarter" in sentence_of(ctx, m).lower():
-        return True
-    return bool(re.search(r"\bquarter\b", ctx.text[max(0, m.start() - 400) : m.start()], re.I))
 
 
 def day_ref(ctx: Context, word: str) -> dt.date:
