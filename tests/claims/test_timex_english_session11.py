@@ -110,3 +110,22 @@ def test_a_weekday_in_the_possessive_is_past(sentence: str, surface: str, value:
 )
 def test_the_year_period_of_a_results_story_is_its_quarter(sentence: str, value: str) -> None:
     assert value_of(sentence, "the 2021 period")[1] == value
+
+
+@pytest.mark.parametrize(
+    ("sentence", "surface", "value"),
+    [
+        # a scheduled present with its object between the verb and the day ("the court hears the appeal in June")
+        ("The court hears the appeal in June.", "June", "2023-06"),
+        ("The ministers meet the press Monday.", "Monday", "2022-10-24"),
+        ("The minister signs the treaty Tuesday.", "Tuesday", "2022-10-25"),
+        ("The talks take place in Geneva on Monday.", "Monday", "2022-10-24"),
+        ("The pope celebrates Mass on Sunday.", "Sunday", "2022-10-23"),
+        # guards: a noun ("the close of business"), a perfect ("have come down from"), a past verb in between
+        ("At the close of business Tuesday, shares fell.", "Tuesday", "2022-10-18"),
+        ("Prices have come down from the middle of June.", "the middle of June", "2022-06"),
+        ("The rules the court adopted Tuesday were strict.", "Tuesday", "2022-10-18"),
+    ],
+)
+def test_a_scheduled_present_may_have_an_object(sentence: str, surface: str, value: str) -> None:
+    assert value_of(sentence, surface)[1] == value

@@ -75,7 +75,9 @@ SCHEDULED_PRESENT = re.compile(
     r"\b(?:(?:is|are)\s+(?:to(?!\s+blame)|due|set)\b[^.;]{0,30}|(?:is|are)(?:\s+(?:expected|scheduled|slated))?|(?:begins?|starts?|opens?|closes?|ends?|resumes?|continues?|"
     r"meets?|leaves?|arrives?|returns?|expires?|takes?\s+effect|plays?|visits?|travels?|heads?|goes|comes?|faces?|"
     r"hosts?|hears?|sits?|votes?|decides?|rules?|holds?|convenes?|reopens?|reconvenes?|kicks?\s+off|launch(?:es)?|testif(?:y|ies)|"
-    r"appears?|sails?|flies|fly|departs?))\s+(?:[a-z]+ly\s+)?(?:(?:on|in|again|until|by)\s+)?$", re.I)
+    r"appears?|sails?|flies|fly|departs?|signs?|announces?|addresses|debates?|celebrates?|releases?|takes?\s+place|"
+    r"gets?\s+under\s+way|elects?))\s+(?:[a-z]+ly\s+)?(?P<object>(?:the|a|an|its|their|his|her)\s+"
+    r"(?:[\w'-]+\s+){1,2}?|(?-i:[A-Z][\w'-]+)\s+|in\s+(?-i:[A-Z][\w'-]+)\s+)?(?:(?:on|in|again|until|by)\s+)?$", re.I)
 # words that put the day or month after the moment of writing whatever the tense: "as soon as Tuesday", "as early as
 # March", "postponed until Monday", "put off until next week" (a thing moved to a later day is still to come)
 LATER_THAN_NOW = re.compile(
@@ -144,7 +146,17 @@ def comes_later(ctx: Context, m: re.Match[str]) -> bool:
     before = ctx.text[max(0, m.start() - 60) : m.start()]
     if LATER_THAN_NOW.search(before):
         return True
-    return bool(SCHEDULED_PRESENT.search(before)) and not PAST_SCHEDULE.search(before)
+    scheduled = SCHEDULED_PRESENT.search(before)
+    if not scheduled or PAST_SCHEDULE.search(before):
+        return False
+    # "the court hears the appeal in June", "the ministers meet the press Monday": an object may stand between, but
+    # not a verb of its own ("which meets monthly, voted Monday")
+    gap = scheduled["object"] or ""
+    if not gap:
+        return True
+    noun_use = re.search(r"\b(?:the|a|an|its|their|his|her|has|have|had)\s+$", before[: scheduled.start()])
+    return not (noun_use or PAST.search(gap) or FUTURE.search(gap) or OWN_VERB.search(gap)
+                or re.search(r"[,;:]|\b(?:of|from|to|for|at|with|down|up|off|out)\b", gap, re.I))
 
 
 PARTICIPLE_BEFORE = re.compile(r"\b(?:be|been|being|is|are|am|was|were|get|gets|got)\s+$", re.I)
