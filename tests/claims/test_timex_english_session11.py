@@ -129,3 +129,27 @@ def test_the_year_period_of_a_results_story_is_its_quarter(sentence: str, value:
 )
 def test_a_scheduled_present_may_have_an_object(sentence: str, surface: str, value: str) -> None:
     assert value_of(sentence, surface)[1] == value
+
+
+@pytest.mark.parametrize(
+    ("sentence", "surface", "value"),
+    [
+        # more forms that speak of what is to come: "won't" (not the past "won"), a present hope, aim or wish, a
+        # likelihood, a present modal
+        ("The minister won't meet rebels on Tuesday.", "Tuesday", "2022-10-25"),
+        ("The minister hopes to meet rebels in June.", "June", "2023-06"),
+        ("The minister intends to meet rebels on Monday.", "Monday", "2022-10-24"),
+        ("The minister wants to meet rebels in the spring.", "the spring", "2023-SP"),
+        ("The minister is likely to meet rebels in the first quarter.", "the first quarter", "2023-Q1"),
+        ("The hostages must be freed by Sunday.", "Sunday", "2022-10-23"),
+        ("The minister may meet rebels in March.", "March", "2023-03"),
+        # "didn't" is a past verb
+        ("The minister didn't meet rebels at Christmas.", "Christmas", "2021-12-25"),
+        # guards: a past verb right after the weekday is the weekday's; a modal perfect is past; "hoped to" is past
+        ("President Smith on Tuesday said the country may extend its embargo.", "Tuesday", "2022-10-18"),
+        ("The minister may have met rebels in June.", "June", "2022-06"),
+        ("The minister hoped to meet rebels in June.", "June", "2022-06"),
+    ],
+)
+def test_more_forms_of_the_future(sentence: str, surface: str, value: str) -> None:
+    assert value_of(sentence, surface)[1] == value

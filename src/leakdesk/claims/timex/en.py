@@ -45,13 +45,15 @@ NOT_NUM_AFTER = r"(?![\d%]|,\d|\.\d|-\d)"
 # "would" counts only as the future of a saying ("said he would speak Tuesday"), "is to" as a plan ("is to meet in
 # the spring", not "is to blame"), and "to be" with a participle after a comma ("the talks, to be resumed Tuesday")
 FUTURE = re.compile(r"\b(will|'ll|shall|going to|scheduled|to be held|is due|are due|set to|expected to|expects? to|"
-                    r"plans? to|planning to|(?:is|are)\s+to(?!\s+blame)|"
+                    r"plans? to|planning to|(?:is|are)\s+to(?!\s+blame)|won't|(?:hopes?|intends?|aims?|wants?) to|"
+                    r"(?:is|are) likely to|would like to|(?-i:may|must|should|can)(?:\s+not)?\s+(?!have\b|not\b)[a-z]+|"
                     r"(?:said|says|told\s+\w+|announced|added|promised|predicted|warned)\s+(?:that\s+)?"
                     r"(?:[\w']+\s+){0,3}?would|(?<=,\s)to\s+be\s+(?:held|\w+ed))\b", re.I)
 # past-tense verbs: a regular "-ed" form, or a common irregular past (not a participle-only form like "gone")
-PAST = re.compile(r"\b(?:was|were|had|did|said|told|made|took|came|went|got|gave|began|became|bought|sold|paid|met|"
-                  r"left|lost|won|saw|knew|thought|found|held|led|fell|rose|brought|sent|spent|built|wrote|ran|stood|"
-                  r"felt|kept|struck|fought|caught|sought|chose|drove|flew|grew|threw|broke|spoke|stole|fled|"
+PAST = re.compile(r"\b(?:was|were|had|did|(?:was|were|had|did)n['’]t|said|told|made|took|came|went|got|gave|began|"
+                  r"became|bought|sold|paid|met|left|lost|won(?!['’]t)|saw|knew|thought|found|held|led|fell|rose|"
+                  r"brought|sent|spent|built|wrote|ran|stood|felt|kept|struck|fought|caught|sought|chose|drove|flew|"
+                  r"grew|threw|broke|spoke|stole|fled|"
                   r"(?!(?:ne|inde|proce|exce|succe|spe|fe|bre|ble|gre|hundr|s|b|r|w|schedul|plann|expect|"
                   r"intend|slat)ed\b)[a-z]{2,}ed)\b")
 # the end of a sentence: ";", "!", "?", a line break, or a period before a space or the end, unless it closes an

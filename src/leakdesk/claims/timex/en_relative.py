@@ -106,6 +106,17 @@ def shift_of(m: re.Match[str]) -> str:
     return re.sub(r"\s+", " ", (m["shift"] or "").lower())
 
 
+def said_right_after(ctx: Context, m: re.Match[str]) -> bool:
+    """ "Bush on Tuesday said the United States may extend ...": a past verb just after the weekday is its verb."""
+    after = ctx.text[m.end() : m.end() + 25]
+    x = re.match(r"\s+(?:[a-z]+ly\s+)?", after)  # in the same clause: no comma between
+    if not x:
+        return False
+    rest = after[x.end() :]
+    verb = PAST.match(rest)
+    return bool(verb and tensed(rest, verb))
+
+
 MODAL_FUTURE = re.compile(r"^(?:will|'ll|shall)$|\bwould$", re.I)
 
 
@@ -127,7 +138,7 @@ def weekday_date(m: re.Match[str], ctx: Context, wd: int, shift: str) -> dt.date
     since = max([since] + [x.end() for x in FUTURE.finditer(ctx.text, since, m.start()) if MODAL_FUTURE.search(x[0])])
     if direction == 0 and ctx.tense(m) > 0 and not any(
         tensed(ctx.text, x) for x in PAST.finditer(ctx.text, since, m.start())
-    ):
+    ) and not said_right_after(ctx, m):
         direction = 1  # "is scheduled to close Monday"; but "Cuba predicted Wednesday (that it will ...)" stays past
     elif direction == 0 and ctx.past(m) and not FORWARD_BEFORE.search(ctx.text[max(0, m.start() - 14) : m.start()]):
         direction = -1  # "the courier came on Saturday", in a letter of Friday: the Saturday before
