@@ -153,3 +153,19 @@ def test_a_scheduled_present_may_have_an_object(sentence: str, surface: str, val
 )
 def test_more_forms_of_the_future(sentence: str, surface: str, value: str) -> None:
     assert value_of(sentence, surface)[1] == value
+
+
+@pytest.mark.parametrize(
+    ("sentence", "surface", "kind", "value"),
+    [
+        # half a unit is half of it ("an hour" alone was PT1H)
+        ("He spent half an hour there.", "half an hour", "DURATION", "PT30M"),
+        ("The talks lasted a half-hour.", "a half-hour", "DURATION", "PT30M"),
+        ("It took about half a year.", "about half a year", "DURATION", "P6M"),
+        # "every summer" is the set of summers, not this summer
+        ("He visits every summer.", "every summer", "SET", "XXXX-SU"),
+        ("Each winter the roads close.", "Each winter", "SET", "XXXX-WI"),
+    ],
+)
+def test_halves_of_units_and_seasons_as_sets(sentence: str, surface: str, kind: str, value: str) -> None:
+    assert value_of(sentence, surface) == (kind, value)

@@ -13,6 +13,7 @@ from .en import (
     PART,
     PARTS,
     PAST,
+    SEASONS,
     SHIFT_WORDS,
     UNIT,
     WEEKDAY,
@@ -274,6 +275,16 @@ def number_units(m: re.Match[str], ctx: Context) -> Result | None:
     return r
 
 
+@rule(RULES, r"\b(?:(?P<q>about|nearly|almost|more than|less than|at least)\s+)?"
+             r"(?:an?\s+|the\s+(?:last|past|next|first)\s+)?half[\s-](?:an?\s+)?(?P<unit>hour|minute|day|year)\b")
+def half_unit(m: re.Match[str], ctx: Context) -> Result | None:
+    """ "half an hour", "a half-hour", "half a year": half the unit (PT30M, P6M), not the whole one."""
+    r = Result("DURATION", duration(0.5, unit_key(m["unit"])))
+    if m["q"]:
+        r.mod = APPROX.get(re.sub(r"\s+", " ", m["q"].lower()))
+    return r
+
+
 @rule(RULES, rf"\b(?:the|a|an)\s+(?P<t>(?P<n>{EN_NUMBER})[\s-](?P<unit>{UNIT})(?P<pl>s)?(?:-long)?)\b(?!-)")
 def hyphen_adjective(m: re.Match[str], ctx: Context) -> Result | None:
     """ "a 16-hour flight", "the eight-year war": the article stays outside the span."""
@@ -312,8 +323,11 @@ def set_adverb(m: re.Match[str], ctx: Context) -> Result | None:
 
 
 @rule(RULES, rf"\b(?:every|each|per)\s+(?:(?P<n>{EN_NUMBER})\s+)?(?:(?P<unit>{UNIT}|weekend)s?|(?P<wd>{WEEKDAY})(?:\s+(?P<wdpart>{PART}))?|(?P<part>{PART})|"  # noqa: E501
-             rf"(?P<mon>January|February|March|April|May|June|July|August|September|October|November|December))\b")  # noqa: E501
+             rf"(?P<mon>January|February|March|April|May|June|July|August|September|October|November|December)|"
+             rf"(?P<season>spring|summer|fall|autumn|winter))\b")  # noqa: E501
 def set_every(m: re.Match[str], ctx: Context) -> Result | None:
+    if m["season"]:  # "every summer": the set of summers, not this one
+        return Result("SET", f"XXXX-{SEASONS[m['season'].lower()]}")
     if m["wd"]:  # "every Tuesday night": the part of day belongs to the set
         part = f"T{PARTS[m['wdpart'].lower()]}" if m["wdpart"] else ""
         return Result("SET", f"XXXX-WXX-{WEEKDAYS[m['wd'].lower()] + 1}{part}")
