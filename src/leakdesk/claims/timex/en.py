@@ -41,13 +41,19 @@ SPOKEN_YEAR = (r"(?:(?:eighteen|nineteen)[- ](?:ten|eleven|twelve|thirteen|fourt
 YEAR_AFTER = rf"(?:{YEAR}|{SPOKEN_YEAR})"
 NOT_NUM_BEFORE = r"(?<![\d$£€.,/:#№-])"
 NOT_NUM_AFTER = r"(?![\d%]|,\d|\.\d|-\d)"
-# future cues in the clause; chosen on TempEval-3 training (tune split): wider lists ("would", "by", "next") hurt
+# future cues in the clause; chosen on TempEval-3 training (tune split): wider lists ("would", "by", "next") hurt.
+# "would" counts only as the future of a saying ("said he would speak Tuesday"), "is to" as a plan ("is to meet in
+# the spring", not "is to blame"), and "to be" with a participle after a comma ("the talks, to be resumed Tuesday")
 FUTURE = re.compile(r"\b(will|'ll|shall|going to|scheduled|to be held|is due|are due|set to|expected to|expects? to|"
-                    r"plans? to|planning to)\b", re.I)
+                    r"plans? to|planning to|(?:is|are)\s+to(?!\s+blame)|won't|(?:hopes?|intends?|aims?|wants?) to|"
+                    r"(?:is|are) likely to|would like to|(?-i:may|must|should|can)(?:\s+not)?\s+(?!have\b|not\b)[a-z]+|"
+                    r"(?:said|says|told\s+\w+|announced|added|promised|predicted|warned)\s+(?:that\s+)?"
+                    r"(?:[\w']+\s+){0,3}?would|(?<=,\s)to\s+be\s+(?:held|\w+ed))\b", re.I)
 # past-tense verbs: a regular "-ed" form, or a common irregular past (not a participle-only form like "gone")
-PAST = re.compile(r"\b(?:was|were|had|did|said|told|made|took|came|went|got|gave|began|became|bought|sold|paid|met|"
-                  r"left|lost|won|saw|knew|thought|found|held|led|fell|rose|brought|sent|spent|built|wrote|ran|stood|"
-                  r"felt|kept|struck|fought|caught|sought|chose|drove|flew|grew|threw|broke|spoke|stole|fled|"
+PAST = re.compile(r"\b(?:was|were|had|did|(?:was|were|had|did)n['’]t|said|told|made|took|came|went|got|gave|began|"
+                  r"became|bought|sold|paid|met|left|lost|won(?!['’]t)|saw|knew|thought|found|held|led|fell|rose|"
+                  r"brought|sent|spent|built|wrote|ran|stood|felt|kept|struck|fought|caught|sought|chose|drove|flew|"
+                  r"grew|threw|broke|spoke|stole|fled|"
                   r"(?!(?:ne|inde|proce|exce|succe|spe|fe|bre|ble|gre|hundr|s|b|r|w|schedul|plann|expect|"
                   r"intend|slat)ed\b)[a-z]{2,}ed)\b")
 # the end of a sentence: ";", "!", "?", a line break, or a period before a space or the end, unless it closes an
@@ -68,10 +74,12 @@ FORWARD_BEFORE = re.compile(r"\b(?:through|until|till|by|effective|payable|due|b
 # a verb in the present tense naming a scheduled event just before a weekday or a month: "talks resume Monday", "the
 # ministers are to meet Sunday", "the court hears the appeal in June" (news and letters write a coming event so)
 SCHEDULED_PRESENT = re.compile(
-    r"\b(?:(?:is|are)\s+(?:to|due|set)\b[^.;]{0,30}|(?:begins?|starts?|opens?|closes?|ends?|resumes?|continues?|"
+    r"\b(?:(?:is|are)\s+(?:to(?!\s+blame)|due|set)\b[^.;]{0,30}|(?:is|are)(?:\s+(?:expected|scheduled|slated))?|(?:begins?|starts?|opens?|closes?|ends?|resumes?|continues?|"
     r"meets?|leaves?|arrives?|returns?|expires?|takes?\s+effect|plays?|visits?|travels?|heads?|goes|comes?|faces?|"
     r"hosts?|hears?|sits?|votes?|decides?|rules?|holds?|convenes?|reopens?|reconvenes?|kicks?\s+off|launch(?:es)?|testif(?:y|ies)|"
-    r"appears?|sails?|flies|fly|departs?))\s+(?:[a-z]+ly\s+)?(?:(?:on|in|again|until|by)\s+)?$", re.I)
+    r"appears?|sails?|flies|fly|departs?|signs?|announces?|addresses|debates?|celebrates?|releases?|takes?\s+place|"
+    r"gets?\s+under\s+way|elects?))\s+(?:[a-z]+ly\s+)?(?P<object>(?:the|a|an|its|their|his|her)\s+"
+    r"(?:[\w'-]+\s+){1,2}?|(?-i:[A-Z][\w'-]+)\s+|in\s+(?-i:[A-Z][\w'-]+)\s+)?(?:(?:on|in|again|until|by)\s+)?$", re.I)
 # words that put the day or month after the moment of writing whatever the tense: "as soon as Tuesday", "as early as
 # March", "postponed until Monday", "put off until next week" (a thing moved to a later day is still to come)
 LATER_THAN_NOW = re.compile(
@@ -140,7 +148,17 @@ def comes_later(ctx: Context, m: re.Match[str]) -> bool:
     before = ctx.text[max(0, m.start() - 60) : m.start()]
     if LATER_THAN_NOW.search(before):
         return True
-    return bool(SCHEDULED_PRESENT.search(before)) and not PAST_SCHEDULE.search(before)
+    scheduled = SCHEDULED_PRESENT.search(before)
+    if not scheduled or PAST_SCHEDULE.search(before):
+        return False
+    # "the court hears the appeal in June", "the ministers meet the press Monday": an object may stand between, but
+    # not a verb of its own ("which meets monthly, voted Monday")
+    gap = scheduled["object"] or ""
+    if not gap:
+        return True
+    noun_use = re.search(r"\b(?:the|a|an|its|their|his|her|has|have|had)\s+$", before[: scheduled.start()])
+    return not (noun_use or PAST.search(gap) or FUTURE.search(gap) or OWN_VERB.search(gap)
+                or re.search(r"[,;:]|\b(?:of|from|to|for|at|with|down|up|off|out)\b", gap, re.I))
 
 
 PARTICIPLE_BEFORE = re.compile(r"\b(?:be|been|being|is|are|am|was|were|get|gets|got)\s+$", re.I)
@@ -152,10 +170,20 @@ ADJECTIVE_BEFORE = re.compile(r"\b(?:the|a|an|its|their|his|her|our|newly)\s+$",
 def tensed(text: str, x: re.Match[str]) -> bool:
     """Not a participle: "will be named", "is expected", "untouched by the crisis", "the newly elected board" carry
     no past tense."""
-    if not x[0].endswith("ed"):
-        return True
     before, after = text[max(0, x.start() - 8) : x.start()], text[x.end() : x.end() + 4]
+    if not x[0].endswith("ed"):
+        # an irregular form after "be" is a passive participle: "will be held Sunday", "is to be sold in May"
+        return not PARTICIPLE_BEFORE.search(before)
     return not (PARTICIPLE_BEFORE.search(before) or ADJECTIVE_BEFORE.search(before) or re.match(r"\s+by\b", after))
+
+
+PAST_PASSIVE_BEFORE = re.compile(r"\b(?:was|were)\s+$", re.I)
+
+
+def passive_past(text: str, x: re.Match[str]) -> bool:
+    """A participle after "was" or "were" stands for the past where it is: "The law was passed in January and will
+    be enforced in March" (January goes with "passed", nearer than "will")."""
+    return bool(PAST_PASSIVE_BEFORE.search(text[max(0, x.start() - 6) : x.start()]))
 
 
 def has_verb(window: str) -> bool:
@@ -188,7 +216,7 @@ def past_verb_nearer(ctx: Context, m: re.Match[str], spans: list[tuple[int, int]
                     gaps.append(m.start() - x.end() if x.end() <= m.start() else x.start() - m.end())
         return min(gaps) if gaps else None
 
-    past, future = gap(PAST, lambda x: tensed(ctx.text, x)), gap(FUTURE, lambda x: True)
+    past, future = gap(PAST, lambda x: tensed(ctx.text, x) or passive_past(ctx.text, x)), gap(FUTURE, lambda x: True)
     return past is not None and (future is None or past < future)
 
 
@@ -369,8 +397,34 @@ def month_of_relative_year(m: re.Match[str], ctx: Context) -> Result | None:
     return Result("DATE", cal.month_value(year, month_num(m["mon2"])))
 
 
+def sentence_of(ctx: Context, m: re.Match[str]) -> str:
+    text = ctx.text
+    left = max(text.rfind(". ", 0, m.start()), text.rfind("\n", 0, m.start()), 0)
+    right = [p for p in (text.find(". ", m.end()), text.find("\n", m.end())) if p >= 0]
+    return text[left : min(right) if right else len(text)]
+
+
+def financial_quarter_context(ctx: Context, m: re.Match[str]) -> bool:
+    """A results story comparing quarters: "a year ago" there means the year-ago quarter."""
+    if "quarter" in sentence_of(ctx, m).lower():
+        return True
+    return bool(re.search(r"\bquarter\b", ctx.text[max(0, m.start() - 400) : m.start()], re.I))
+
+
+# a period longer than a quarter that a sentence may compare ("In the first nine months, net was ... in the 1988
+# period")
+YEAR_OR_HALF = re.compile(r"\b(?:months|half|(?:the|full|fiscal|whole|calendar)\s+year)\b", re.I)
+
+
 @rule(RULES, rf"\b(?:the\s+)?(?P<year>{YEAR})\s+(?:fiscal\s+)?period\b")
 def year_period(m: re.Match[str], ctx: Context) -> Result | None:
+    """ "the 1988 period": in a results story about a quarter, that quarter of the year named (as "the year-ago
+    period" is); beside "the nine months", "the first half" or "the year", the year."""
+    sentence = sentence_of(ctx, m)
+    if ctx.anchor and not YEAR_OR_HALF.search(sentence) and financial_quarter_context(ctx, m):
+        named = re.search(r"\b(first|second|third|fourth)[- ](?:fiscal[- ])?quarter\b", sentence, re.I)
+        q = QUARTERS[named[1].lower()] if named else int(cal.shift(ctx.anchor, "quarter", -1)[-1])
+        return Result("DATE", f"{m['year']}-Q{q}")
     return Result("DATE", m["year"])
 
 

@@ -8,10 +8,12 @@ import re
 from . import calendar as cal
 from .en import (
     FORWARD_BEFORE,
+    FUTURE,
     MONTHS,
     PART,
     PARTS,
     PAST,
+    SEASONS,
     SHIFT_WORDS,
     UNIT,
     WEEKDAY,
@@ -19,8 +21,10 @@ from .en import (
     clause_tense,
     comes_later,
     duration,
+    financial_quarter_context,
     mod_of,
     since_before,
+    tensed,
     unit_key,
     year_before_named_quarter,
 )
@@ -33,20 +37,6 @@ WEEKDAY_PAST_BIAS = 3
 DAY_WORDS = {"today": 0, "yesterday": -1, "tomorrow": 1}
 GRAN = {"day": "day", "week": "week", "weekend": "weekend", "month": "month", "quarter": "quarter", "year": "year",
         "decade": "decade", "century": "century"}  # fmt: skip
-
-
-def sentence_of(ctx: Context, m: re.Match[str]) -> str:
-    text = ctx.text
-    left = max(text.rfind(". ", 0, m.start()), text.rfind("\n", 0, m.start()), 0)
-    right = [p for p in (text.find(". ", m.end()), text.find("\n", m.end())) if p >= 0]
-    return text[left : min(right) if right else len(text)]
-
-
-def financial_quarter_context(ctx: Context, m: re.Match[str]) -> bool:
-    """A results story comparing quarters: "a year ago" there means the year-ago quarter."""
-    if "quarter" in sentence_of(ctx, m).lower():
-        return True
-    return bool(re.search(r"\bquarter\b", ctx.text[max(0, m.start() - 400) : m.start()], re.I))
 
 
 def day_ref(ctx: Context, word: str) -> dt.date:
@@ -117,6 +107,20 @@ def shift_of(m: re.Match[str]) -> str:
     return re.sub(r"\s+", " ", (m["shift"] or "").lower())
 
 
+def said_right_after(ctx: Context, m: re.Match[str]) -> bool:
+    """ "Bush on Tuesday said the United States may extend ...": a past verb just after the weekday is its verb."""
+    after = ctx.text[m.end() : m.end() + 25]
+    x = re.match(r"\s+(?:[a-z]+ly\s+)?", after)  # in the same clause: no comma between
+    if not x:
+        return False
+    rest = after[x.end() :]
+    verb = PAST.match(rest)
+    return bool(verb and tensed(rest, verb))
+
+
+MODAL_FUTURE = re.compile(r"^(?:will|'ll|shall)$|\bwould$", re.I)
+
+
 def weekday_date(m: re.Match[str], ctx: Context, wd: int, shift: str) -> dt.date:
     """The day a weekday names: its shift word ("last", "next"), else the clause's tense, else the nearer one."""
     anchor = ctx.need_anchor()
@@ -124,11 +128,18 @@ def weekday_date(m: re.Match[str], ctx: Context, wd: int, shift: str) -> dt.date
                  "this coming": 1, "this": 1 if wd >= anchor.weekday() else -1}.get(shift, 0)  # fmt: skip
     if direction == 0 and since_before(ctx, m):
         direction = -1  # "closed since Monday"
+    if direction == 0 and re.match(r"['’]s\b", ctx.text[m.end() : m.end() + 3]):
+        direction = -1  # "Wednesday's ruling": a thing of that day, told of as done (17 of 17 in the tune part)
     if direction == 0 and comes_later(ctx, m):
         direction = 1
     own = ctx.own_clause(m)  # "He said that on Friday the board will meet": the saying is in another clause
     since = max(m.start() - 40, own[0] if own else 0)
-    if direction == 0 and ctx.tense(m) > 0 and not PAST.search(ctx.text[since : m.start()]):
+    # "Officials said the minister will speak Tuesday": a past verb before the modal is not the weekday's ("had been
+    # scheduled to expire Friday" keeps its past)
+    since = max([since] + [x.end() for x in FUTURE.finditer(ctx.text, since, m.start()) if MODAL_FUTURE.search(x[0])])
+    if direction == 0 and ctx.tense(m) > 0 and not any(
+        tensed(ctx.text, x) for x in PAST.finditer(ctx.text, since, m.start())
+    ) and not said_right_after(ctx, m):
         direction = 1  # "is scheduled to close Monday"; but "Cuba predicted Wednesday (that it will ...)" stays past
     elif direction == 0 and ctx.past(m) and not FORWARD_BEFORE.search(ctx.text[max(0, m.start() - 14) : m.start()]):
         direction = -1  # "the courier came on Saturday", in a letter of Friday: the Saturday before
@@ -264,6 +275,16 @@ def number_units(m: re.Match[str], ctx: Context) -> Result | None:
     return r
 
 
+@rule(RULES, r"\b(?:(?P<q>about|nearly|almost|more than|less than|at least)\s+)?"
+             r"(?:an?\s+|the\s+(?:last|past|next|first)\s+)?half[\s-](?:an?\s+)?(?P<unit>hour|minute|day|year)\b")
+def half_unit(m: re.Match[str], ctx: Context) -> Result | None:
+    """ "half an hour", "a half-hour", "half a year": half the unit (PT30M, P6M), not the whole one."""
+    r = Result("DURATION", duration(0.5, unit_key(m["unit"])))
+    if m["q"]:
+        r.mod = APPROX.get(re.sub(r"\s+", " ", m["q"].lower()))
+    return r
+
+
 @rule(RULES, rf"\b(?:the|a|an)\s+(?P<t>(?P<n>{EN_NUMBER})[\s-](?P<unit>{UNIT})(?P<pl>s)?(?:-long)?)\b(?!-)")
 def hyphen_adjective(m: re.Match[str], ctx: Context) -> Result | None:
     """ "a 16-hour flight", "the eight-year war": the article stays outside the span."""
@@ -302,8 +323,11 @@ def set_adverb(m: re.Match[str], ctx: Context) -> Result | None:
 
 
 @rule(RULES, rf"\b(?:every|each|per)\s+(?:(?P<n>{EN_NUMBER})\s+)?(?:(?P<unit>{UNIT}|weekend)s?|(?P<wd>{WEEKDAY})(?:\s+(?P<wdpart>{PART}))?|(?P<part>{PART})|"  # noqa: E501
-             rf"(?P<mon>January|February|March|April|May|June|July|August|September|October|November|December))\b")  # noqa: E501
+             rf"(?P<mon>January|February|March|April|May|June|July|August|September|October|November|December)|"
+             rf"(?P<season>spring|summer|fall|autumn|winter))\b")  # noqa: E501
 def set_every(m: re.Match[str], ctx: Context) -> Result | None:
+    if m["season"]:  # "every summer": the set of summers, not this one
+        return Result("SET", f"XXXX-{SEASONS[m['season'].lower()]}")
     if m["wd"]:  # "every Tuesday night": the part of day belongs to the set
         part = f"T{PARTS[m['wdpart'].lower()]}" if m["wdpart"] else ""
         return Result("SET", f"XXXX-WXX-{WEEKDAYS[m['wd'].lower()] + 1}{part}")
