@@ -41,7 +41,7 @@ from series_families import Evidence, Store, method_for  # noqa: E402
 
 from leakdesk.authorship.consistency import double_centred, family_llr  # noqa: E402
 from leakdesk.authorship.features import TextProfile  # noqa: E402
-from leakdesk.authorship.sequential import CharCounts, sequential_statistics  # noqa: E402
+from leakdesk.authorship.sequential import CharCounts, Tables, sequential_statistics  # noqa: E402
 
 
 class WittenBellCounts(CharCounts):
@@ -52,12 +52,36 @@ class WittenBellCounts(CharCounts):
         return (seen + distinct * lower) / np.maximum(n + distinct, 1.0)
 
 
+class KneserNeyCounts(CharCounts):
+    """The product's character model with Kneser-Ney's continuation counts at the lower orders (family `lmK-kn`):
+    below the highest order, an n-gram counts once per distinct character seen before it, not once per occurrence."""
+
+    def __init__(self, texts: list[str], order: int) -> None:
+        super().__init__(texts, order)
+        self.suffix = [np.zeros(0, dtype=np.int64)] * 2
+        for k in range(2, order + 1):  # suffix[k][g]: the (k-1)-gram that ends the k-gram g
+            suffix = np.zeros(self.sizes[k], dtype=np.int64)
+            suffix[self.grams[k]] = self.grams[k - 1]
+            self.suffix.append(suffix)
+
+    def model(self, base: list[np.ndarray], without: list[int]) -> Tables:
+        raw = [base[k] - self.counts[k][without].sum(axis=0) if without else base[k] for k in range(self.order + 1)]
+        out = []
+        for k in range(1, self.order + 1):
+            c = raw[k] if k == self.order else np.bincount(
+                self.suffix[k + 1], weights=raw[k + 1] > 0, minlength=self.sizes[k])
+            ctx = self.contexts[k]
+            out.append((c, np.bincount(ctx, weights=c, minlength=self.sizes[k - 1]),
+                        np.bincount(ctx, weights=c > 0, minlength=self.sizes[k - 1])))  # fmt: skip
+        return out
+
+
 def lm_evidence(letters: list[TextProfile], refs: list[TextProfile], family: str) -> Evidence:
     """The language-model family's evidence (bounded LLR per letter, separation, likeness): the product's
     `sequential.sequential_statistics` at this family's order and escapes, see the module text."""
     name, _, variant = family.partition("-")
     order = int(name[2:])
-    kind = WittenBellCounts if variant == "wb" else CharCounts
+    kind = {"wb": WittenBellCounts, "kn": KneserNeyCounts}.get(variant, CharCounts)
     n = len(letters)
     alone, paired, helps = sequential_statistics(
         [p.text for p in letters + refs], n, np.eye(n, dtype=bool), lambda texts: kind(texts, order))

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
+import pytest
 
 from leakdesk.authorship.casework import verify_series
 from leakdesk.authorship.consistency import MIN_SEPARATION, reasons, series_consistency
 from leakdesk.authorship.features import profile
 from leakdesk.case import Case
 from tests.authorship.hands import HAND_A, HAND_B, HAND_C, HAND_D, letters
+
+HOME = ["the", "report", "arrived", "late", "and", "nobody", "signed", "it", "so", "we", "waited", "again"]
+OTHER = ["whilst", "thereupon", "the", "dispatch", "was", "duly", "forwarded", "hence", "our", "colleague"]
 
 
 def _profiles(texts: list[str]) -> list:  # type: ignore[type-arg]
@@ -166,3 +172,36 @@ def test_the_pair_step_leaves_letters_that_resemble_nobody() -> None:
     out, pair, z = pair_step(llr, double_centred(sims), np.zeros((8, 8), dtype=bool))
     assert pair is None and z == 0.0
     assert np.array_equal(out, llr)
+
+
+def test_the_clean_up_takes_the_suspects_out_of_the_other_letters_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    from leakdesk.authorship import consistency
+    from tests.authorship.test_sequential import _series as odd_series
+
+    texts, ref_texts = odd_series(random.Random(5))  # letters 5 and 7 by another hand
+    series, refs = [profile(t, "en") for t in texts], [profile(t, "en") for t in ref_texts]
+    cleaned = series_consistency(series, refs)
+    monkeypatch.setattr(consistency, "CLEAN_UP", 0)
+    plain = series_consistency(series, refs)
+    assert cleaned is not None and plain is not None
+    assert set(np.argsort(cleaned.probability)[:2].tolist()) == {5, 7}
+    genuine = [i for i in range(len(series)) if i not in (5, 7)]
+    # without the two impostors in their picture of the writer, the genuine letters sit closer to it
+    assert np.mean([cleaned.llr[i] for i in genuine]) > np.mean([plain.llr[i] for i in genuine]) + 0.05
+
+
+def test_a_left_out_letter_no_longer_vouches_for_its_fellow() -> None:
+    from leakdesk.authorship.sequential import SeriesModel
+
+    rng = random.Random(3)
+    letters = [" ".join(rng.choice(HOME) for _ in range(120)) for _ in range(8)]
+    letters[5] = letters[7] = " ".join(rng.choice(OTHER) for _ in range(120))
+    refs = [" ".join(rng.choice(HOME[:4] + OTHER[:4]) for _ in range(120)) for _ in range(4)]
+    model = SeriesModel(letters + refs, 8)
+    free = np.eye(8, dtype=bool)
+    alone, _, _ = model.statistics(free)
+    cleaned, _, _ = model.statistics(free, frozenset({5, 7}))
+    assert cleaned[5] < alone[5] - 0.5 and cleaned[7] < alone[7] - 0.5  # its twin is out of its model
+    assert abs(cleaned[0] - alone[0]) < 0.2  # a genuine letter keeps the rest of the series
+    # a reference text is scored against the same cleaned series
+    assert cleaned[8] == pytest.approx(model.h_pool[8] - model.entropy(8, frozenset({5, 7})))

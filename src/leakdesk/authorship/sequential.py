@@ -13,9 +13,10 @@ letter j helps predict letter i and i helps j, double-centred.
 The model is interpolated absolute discounting of order ORDER (Kneser-Ney's discount on plain counts, escaping to
 the next lower order in proportion to the distinct characters seen after the context), over the text with runs of
 whitespace as one space; the lowest order backs off to a uniform distribution over the characters of all the texts.
-Counts are held per text, so the model of any subset is a sum of count vectors. Measured in BENCHMARKS.md (issue 14,
-"Session 10 (serieslm)"): on 72 held-out series, with the shipped three families, both impostors lowest and flagged in
-51 against 47.
+Counts are held per text, so the model of any subset is a sum of count vectors (`SeriesModel` builds each left-out set's
+model once, so the clean-up of `consistency` can score every letter again without the suspects). Measured in
+BENCHMARKS.md (issue 14, "Session 10 (serieslm)"): on 72 held-out series, with the shipped three families, both
+impostors lowest and flagged in 51 against 47.
 """
 
 from __future__ import annotations
@@ -101,37 +102,59 @@ def plain(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+class SeriesModel:
+    """The character counts of one series and its pool, scored under any set of letters left out of each text's model
+    of the series (each left-out set's model built once). The pool's entropies do not depend on the set."""
+
+    def __init__(self, texts: list[str], n: int, model: Callable[[list[str]], CharCounts] = CharCounts) -> None:
+        self.counts = model([plain(t) for t in texts])
+        self.n, self.total = n, len(texts)
+        c = self.counts
+        self.on_series = c.sums(list(range(n)))
+        on_pool = c.sums(list(range(n, self.total)))
+        pool_model = c.model(on_pool, [])
+        self.h_pool = np.array([c.entropy(i, pool_model) for i in range(n)]
+                               + [c.entropy(r, c.model(on_pool, [r])) for r in range(n, self.total)])  # fmt: skip
+        self._memo: dict[frozenset[int], dict[int, float]] = {}
+
+    def entropy(self, text: int, without: frozenset[int]) -> float:
+        """H(text | the letters of the series except `without`), in bits per character."""
+        found = self._memo.setdefault(without, {})
+        if text not in found:
+            found[text] = self.counts.entropy(text, self.counts.model(self.on_series, sorted(without)))
+        return found[text]
+
+    def statistics(
+        self, excluded: np.ndarray, left_out: frozenset[int] = frozenset()
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(alone, paired) for every text (letters first, then the references) and the letters' raw help matrix.
+        `excluded[i, j]`: letter j is i itself or a variant of it; `left_out`: letters out of every text's model of
+        the series (the clean-up's suspects), each letter's own included."""
+        n, total = self.n, self.total
+        variants = [frozenset(np.flatnonzero(excluded[i]).tolist()) | {i} for i in range(n)]
+        own = [variants[x] | left_out if x < n else left_out for x in range(total)]
+        alone, paired = np.zeros(total), np.zeros(total)
+        helps = np.zeros((n, n))
+        for x in range(total):
+            alone[x] = self.h_pool[x] - self.entropy(x, own[x])
+            values = []
+            for j in (j for j in range(n) if j not in own[x]):
+                if x >= n:  # a reference text: the series without letter j
+                    values.append(self.h_pool[x] - self.entropy(x, own[x] | {j}))
+                elif x in variants[j]:  # j keeps x out of its own model: no pair to hold out
+                    values.append(alone[x])
+                else:
+                    h = self.entropy(x, own[x] | variants[j])
+                    helps[x, j] = h - self.entropy(x, own[x])
+                    values.append(self.h_pool[x] - h)
+            paired[x] = min(values, default=alone[x])
+        return alone, paired, helps + helps.T
+
+
 def sequential_statistics(
     texts: list[str], n: int, excluded: np.ndarray, model: Callable[[list[str]], CharCounts] = CharCounts
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(alone, paired) for every text (letters first, then the references) and the letters' raw help matrix
     (how much letter j lowers letter i's cross-entropy). `excluded[i, j]`: j is i itself or a variant of it.
     `model` counts the texts (another order or escape, for benchmarks/series_sequential.py)."""
-    counts = model([plain(t) for t in texts])
-    series, pool = list(range(n)), list(range(n, len(texts)))
-    on_series, on_pool = counts.sums(series), counts.sums(pool)
-    out_of = [[j for j in series if excluded[i, j] or j == i] for i in series]  # X(i)
-    pool_model = counts.model(on_pool, [])
-    h_pool = np.array([counts.entropy(i, pool_model) for i in series])
-    h_loo = np.array([counts.entropy(i, counts.model(on_series, out_of[i])) for i in series])
-    h_pair = np.zeros((n, n))  # H(i | S∖(X(i) ∪ X(j)))
-    for i in series:
-        for j in range(i + 1, n):
-            if excluded[i, j] or excluded[j, i]:
-                h_pair[i, j], h_pair[j, i] = h_loo[i], h_loo[j]
-                continue
-            tables = counts.model(on_series, sorted(set(out_of[i]) | set(out_of[j])))
-            h_pair[i, j], h_pair[j, i] = counts.entropy(i, tables), counts.entropy(j, tables)
-    alone = np.zeros(len(texts))
-    paired = np.zeros(len(texts))
-    alone[:n] = h_pool - h_loo
-    for i in series:
-        partners = [j for j in series if j not in out_of[i]]
-        paired[i] = min((h_pool[i] - h_pair[i, j] for j in partners), default=alone[i])
-    full_series = counts.model(on_series, [])
-    for r in pool:
-        h_r_pool = counts.entropy(r, counts.model(on_pool, [r]))
-        alone[r] = h_r_pool - counts.entropy(r, full_series)
-        paired[r] = min(h_r_pool - counts.entropy(r, counts.model(on_series, [j])) for j in series)
-    helps = np.where(~np.eye(n, dtype=bool), h_pair - h_loo[:, None], 0.0)
-    return alone, paired, helps + helps.T
+    return SeriesModel(texts, n, model).statistics(excluded)

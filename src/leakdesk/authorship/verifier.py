@@ -39,7 +39,9 @@ from leakdesk.authorship.ood import language_name
 from leakdesk.authorship.problem import Problem
 from leakdesk.authorship.selection import keep_optional, text_groups
 
-VERSION = "1.1"  # 1.1: the series analysis weighs the character model of the other letters (session 10)
+# 1.1: the series analysis weighs the character model of the other letters (session 10); 1.2: its clean-up (session
+# 11: the two least likely letters out of every other letter's model, every letter scored again)
+VERSION = "1.2"
 SAME, DIFFERENT, CANNOT_TELL = "same", "different", "cannot tell"
 
 
