@@ -32,6 +32,8 @@ FAMILIES = {
     "unmasking": ("unmask_z", "unmask_rank", "unmask_fall"),
     "char_lm": ("lm_z", "lm_rank", "lmx_z", "lmx_rank"),
     "char_lm_masked": ("lmx_z", "lmx_rank"),  # its topic-masked half only
+    "distorted": tuple(f"d{n}_{k}" for n in (3, 4, 5, 6) for k in ("z", "rank")),
+    "shrunk": ("shrunk_z", "shrunk_rank"),
 }
 
 Answerer = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
@@ -132,6 +134,93 @@ def disagree_answers(grouped: bool = False) -> Answerer:
     return answer
 
 
+def inner_answers(X: np.ndarray, y: np.ndarray) -> tuple[Fusion, np.ndarray]:
+    """The shipped fusion fitted on (X, y) and its own out-of-fold probabilities (the folds `Fusion.fit` uses)."""
+    fusion = Fusion().fit(X, y)
+    Xc = fusion._clip(X)
+    folds = fusion._folds(Xc, y, None)
+    p = np.full(len(y), 0.5)
+    for fit_rows, held in folds.split(Xc, y) if folds is not None else []:
+        p[held] = fusion._model().fit(Xc[fit_rows], y[fit_rows]).predict_proba(Xc[held])[:, 1]
+    return fusion, p
+
+
+def symmetric_band(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
+    """One width w, band [0.5 - w, 0.5 + w], by c@1 (fewer choices than `best_band`'s two ends)."""
+    best = (c_at_1(y, p), 0.0)
+    for w in np.arange(0.01, 0.201, 0.01):
+        score = c_at_1(y, apply_band(p, 0.5 - w, 0.5 + w))
+        if score > best[0] + 1e-9:
+            best = (score, float(w))
+    return round(0.5 - best[1], 2), round(0.5 + best[1], 2)
+
+
+def smoothed_band(y: np.ndarray, p: np.ndarray, draws: int = 60) -> tuple[float, float]:
+    """`best_band`'s grid, judged by the mean c@1 over bootstrap draws of the problems (a smoother optimum)."""
+    rng = np.random.default_rng(0)
+    rows = [rng.integers(0, len(y), len(y)) for _ in range(draws)]
+    best = (-1.0, 0.5, 0.5)
+    for low in np.arange(0.30, 0.501, 0.01):
+        for high in np.arange(0.50, 0.701, 0.01):
+            a = apply_band(p, low, high)
+            score = float(np.mean([c_at_1(y[r], a[r]) for r in rows]))
+            if score > best[0] + 1e-9:
+                best = (score, float(low), float(high))
+    return round(best[1], 2), round(best[2], 2)
+
+
+def band_answers(kind: str) -> Answerer:
+    """The shipped fusion with another "cannot tell" rule, chosen on its own out-of-fold answers: "none" (no band),
+    "symmetric", "smoothed", or "length" (half-width w * sqrt(median length / length): a short problem abstains over
+    a wider band; the last column of X is the problem's length in words and is not fused)."""
+
+    def answer(X: np.ndarray, y: np.ndarray, groups: np.ndarray, X_held: np.ndarray) -> np.ndarray:
+        if kind == "length":
+            X, length, X_held, length_held = X[:, :-1], X[:, -1], X_held[:, :-1], X_held[:, -1]
+        fusion, p = inner_answers(X, y)
+        p_held = fusion.predict_proba(X_held)[:, 1]
+        if kind == "none":
+            return p_held
+        if kind == "symmetric":
+            return apply_band(p_held, *symmetric_band(y, p))
+        if kind == "smoothed":
+            return apply_band(p_held, *smoothed_band(y, p))
+        median = float(np.median(length))
+        best = (c_at_1(y, p), 0.0)
+        for w in np.arange(0.01, 0.201, 0.01):
+            half = w * np.sqrt(median / np.maximum(length, 1))
+            score = c_at_1(y, np.where(np.abs(p - 0.5) <= half, 0.5, p))
+            if score > best[0] + 1e-9:
+                best = (score, float(w))
+        half_held = best[1] * np.sqrt(median / np.maximum(length_held, 1))
+        return np.where(np.abs(p_held - 0.5) <= half_held, 0.5, p_held)
+
+    return answer
+
+
+def band_headroom(X: np.ndarray, y: np.ndarray, groups: np.ndarray, seed: int = 0) -> dict[str, object]:
+    """How far the shipped band is from the best band for the same out-of-fold answers: per repeat of the grouped
+    CV, AUC·c@1 with each fold's own band (shipped), with no band, and with the one band best for all the pooled
+    out-of-fold probabilities (chosen on the answers it scores, so an upper bound, not a method)."""
+    rows = []
+    for repeat in range(REPEATS):
+        p, shipped, bands = np.full(len(y), 0.5), np.full(len(y), 0.5), []
+        for fit_rows, held in StratifiedGroupKFold(FOLDS, shuffle=True, random_state=seed + repeat).split(X, y, groups):
+            fusion = Fusion().fit(X[fit_rows], y[fit_rows])
+            p[held] = fusion.predict_proba(X[held])[:, 1]
+            shipped[held] = apply_band(p[held], *fusion.band_)
+            bands.append(list(fusion.band_))
+        best = best_band(y, p)
+        rows.append({"shipped": auc_c_at_1(y, shipped), "no_band": auc_c_at_1(y, p),
+                     "best_band": auc_c_at_1(y, apply_band(p, *best)), "best": list(best), "fold_bands": bands,
+                     "answered_shipped": float(np.mean(shipped != 0.5)),
+                     "answered_best": float(np.mean(apply_band(p, *best) != 0.5))})  # fmt: skip
+    keys = ("shipped", "no_band", "best_band", "answered_shipped", "answered_best")
+    out: dict[str, object] = {k: round(float(np.mean([r[k] for r in rows])), 3) for k in keys}  # type: ignore[arg-type]
+    out["repeats"] = rows
+    return out
+
+
 def fusion_answers(**fusion_args: object) -> Answerer:
     def answer(X: np.ndarray, y: np.ndarray, groups: np.ndarray, X_held: np.ndarray) -> np.ndarray:
         if fusion_args:
@@ -166,8 +255,11 @@ def clean(X: np.ndarray) -> np.ndarray:
 
 
 def choose(columns: list[str], X: np.ndarray, y: np.ndarray, groups: np.ndarray, families: list[str],
-           answer: Answerer) -> tuple[list[str], dict[str, tuple[float, float]]]:  # fmt: skip
-    """The verifier's forward-selection rule over `families` (those whose columns are present)."""
+           answer: Answerer, tail: tuple[str, ...] = ()
+           ) -> tuple[list[str], dict[str, tuple[float, float]]]:  # fmt: skip
+    """The verifier's forward-selection rule over `families` (those whose columns are present); `tail` columns
+    (side information such as `n_words`, not fused) are handed to the answerer last, after the kept columns."""
+    end = [columns.index(c) for c in tail]
     kept = [c for c in BASE if c in columns]
     waiting = [f for f in families if all(c in columns for c in FAMILIES[f])]
     figures: dict[str, tuple[float, float]] = {}
@@ -176,8 +268,8 @@ def choose(columns: list[str], X: np.ndarray, y: np.ndarray, groups: np.ndarray,
         for name in waiting:
             base = [columns.index(c) for c in kept]
             extra = [columns.index(c) for c in FAMILIES[name]]
-            without = grouped_cv(X[:, base], y, groups, answer)
-            with_family = grouped_cv(X[:, base + extra], y, groups, answer)
+            without = grouped_cv(X[:, base + end], y, groups, answer)
+            with_family = grouped_cv(X[:, base + extra + end], y, groups, answer)
             trials[name] = (without, with_family)
             figures[name] = trials[name]
         best = max(waiting, key=lambda n: trials[n][1])
@@ -189,6 +281,7 @@ def choose(columns: list[str], X: np.ndarray, y: np.ndarray, groups: np.ndarray,
     return kept, figures
 
 
+TAILS = {"length-band": ("n_words",)}  # side columns a variant's answerer needs (from `--methods lengths`)
 VARIANTS: dict[str, tuple[list[str], Answerer]] = {
     "rule": (["spectrum", "compression", "style_gaps"], fusion_answers()),
     "rule+unmasking": (["spectrum", "compression", "style_gaps", "unmasking"], fusion_answers()),
@@ -204,6 +297,12 @@ VARIANTS: dict[str, tuple[list[str], Answerer]] = {
     "grouped-wide-band": (["spectrum", "compression", "style_gaps"], fusion_answers(grouped=True, wide=True)),
     "rule+char_lm": (["spectrum", "compression", "style_gaps", "char_lm"], fusion_answers()),
     "rule+char_lm_masked": (["spectrum", "compression", "style_gaps", "char_lm_masked"], fusion_answers()),
+    "rule+distorted": (["spectrum", "compression", "style_gaps", "distorted"], fusion_answers()),
+    "rule+shrunk": (["spectrum", "compression", "style_gaps", "shrunk"], fusion_answers()),
+    "no-band": (["spectrum", "compression", "style_gaps"], band_answers("none")),
+    "symmetric-band": (["spectrum", "compression", "style_gaps"], band_answers("symmetric")),
+    "smoothed-band": (["spectrum", "compression", "style_gaps"], band_answers("smoothed")),
+    "length-band": (["spectrum", "compression", "style_gaps"], band_answers("length")),
     "grouped-band+unmasking": (["spectrum", "compression", "style_gaps", "unmasking"], fusion_answers(grouped=True)),
 }
 
@@ -231,6 +330,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("scores", type=Path, nargs="+", help="score files of ONE corpus")
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--test", action="store_true", help="also answer TEST once (only at the end)")
+    parser.add_argument("--band-headroom", action="store_true",
+                        help="per variant: the shipped band against no band and the best band")  # fmt: skip
     args = parser.parse_args(argv)
     data = merged(args.scores)
     columns = list(data["columns"])
@@ -238,13 +339,18 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, object] = {"scores": [p.name for p in args.scores]}
     for name in args.variants:
         families, answer = VARIANTS[name]
-        kept, figures = choose(columns, X, y, groups, families, answer)
+        tail = TAILS.get(name, ())
+        kept, figures = choose(columns, X, y, groups, families, answer, tail)
         idx = [columns.index(c) for c in kept]
+        fused = list(idx)
+        idx += [columns.index(c) for c in tail]
         row: dict[str, object] = {
             "kept": sorted({f for f, cols in FAMILIES.items() if f in families and cols[0] in kept}),
             "rule": {f: [round(a, 3), round(b, 3)] for f, (a, b) in figures.items()},
             "grouped_cv": round(grouped_cv(X[:, idx], y, groups, answer), 3),
         }
+        if args.band_headroom:
+            row["band_headroom"] = band_headroom(X[:, fused], y, groups)
         if args.test:
             X_test = data["X_test"][:, idx]
             neutral = X[:, idx].mean(axis=0)  # the verifier's neutral value: the training columns' mean
