@@ -20,6 +20,7 @@ from __future__ import annotations
 import pickle
 import sys
 import time
+from functools import partial
 from multiprocessing import Pool
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ from leakdesk.authorship.consistency import (  # noqa: E402
     pair_step,
 )
 from leakdesk.authorship.features import TextProfile  # noqa: E402
-from leakdesk.authorship.sequential import CharCounts, plain  # noqa: E402
+from leakdesk.authorship.sequential import CharCounts, SeriesModel  # noqa: E402
 
 Result = tuple[np.ndarray, float]  # final LLR per letter (before the shift), separation
 
@@ -53,22 +54,14 @@ class SeriesScorer:
         texts = letters + refs
         self.n, self.total = len(letters), len(texts)
         self.Z = {family: _matrix(texts, family) for family in FAMILIES}
-        self.counts = CharCounts([plain(p.text) for p in texts], order)
-        c, n = self.counts, self.n
-        self.on_series = c.sums(list(range(n)))
-        on_pool = c.sums(list(range(n, self.total)))
-        pool_model = c.model(on_pool, [])
-        self.h_pool = np.array([c.entropy(i, pool_model) for i in range(n)]
-                               + [c.entropy(r, c.model(on_pool, [r])) for r in range(n, self.total)])  # fmt: skip
-        self.memo: dict[frozenset[int], dict[int, float]] = {}
+        # the product's character model of the series, any left-out set's model built once
+        self.model = SeriesModel([p.text for p in texts], self.n, partial(CharCounts, order=order))
+        self.h_pool = self.model.h_pool
         self.likeness = self._likeness()
 
     def entropy(self, text: int, without: frozenset[int]) -> float:
         """H(text | the series without `without`), memoised per left-out set."""
-        found = self.memo.setdefault(without, {})
-        if text not in found:
-            found[text] = self.counts.entropy(text, self.counts.model(self.on_series, sorted(without)))
-        return found[text]
+        return self.model.entropy(text, without)
 
     def _likeness(self) -> np.ndarray:
         n = self.n
