@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import warnings
 
 import numpy as np
 import pytest
@@ -205,3 +206,19 @@ def test_a_left_out_letter_no_longer_vouches_for_its_fellow() -> None:
     assert abs(cleaned[0] - alone[0]) < 0.2  # a genuine letter keeps the rest of the series
     # a reference text is scored against the same cleaned series
     assert cleaned[8] == pytest.approx(model.h_pool[8] - model.entropy(8, frozenset({5, 7})))
+
+
+def test_the_clean_up_keeps_one_pass_when_it_would_leave_a_letter_no_companions() -> None:
+    # two messages, each in three variants: taking two suspects (and their variants) out would leave the other
+    # message's copies with no letter to be compared with (a division by zero, every probability NaN)
+    first, second = letters(HAND_A, 1, 41, 12)[0], letters(HAND_B, 1, 42, 12)[0]
+    texts = [first, first + " Да.", first + " Нет.", second, second + " Да.", second + " Нет."]
+    variants = np.zeros((6, 6), dtype=bool)
+    for group in ([0, 1, 2], [3, 4, 5]):
+        variants[np.ix_(group, group)] = True
+    refs = letters(HAND_C, 3, 43, 8) + letters(HAND_D, 3, 44, 8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's "invalid value encountered in divide" fails the test
+        found = series_consistency(_profiles(texts), _profiles(refs), variants)
+    assert found is not None
+    assert np.isfinite(found.probability).all() and np.isfinite(found.llr).all()

@@ -57,6 +57,7 @@ SHIFT = 0.75
 # impostors lowest and flagged 50 against 47, both lowest 54 against 52 (with SHIFT 0.75 against 0.5); 0 turns it off
 CLEAN_UP = 2
 MIN_LETTERS = 6  # fewer letters: no stable centre of the series
+MIN_COMPANIONS = 3  # letters each must keep in its picture of the series after the clean-up, or there is none
 MIN_REFERENCES = 4  # fewer reference texts: no "another writer" distribution
 CAP = 4.0  # bound on each family's log-likelihood ratio
 REF_WEIGHT = 1.0  # how much "closer to the series than to the pool" counts against plain closeness to the series
@@ -187,7 +188,10 @@ def series_consistency(
         # the suspects out of every text's model of the series (their variants too), every letter scored again
         first, _, _ = pair_step(mean_llr, likeness, full[:n, :n])
         suspects = np.argsort(first, kind="stable")[:CLEAN_UP]
-        mean_llr, separation, evidence, _, _ = _evidence(matrices, model, n, full, np.any(full[suspects, :n], axis=0))
+        gone = np.any(full[suspects, :n], axis=0)
+        companions = (~(full[:n, :n] | gone[None, :])).sum(axis=1)
+        if companions.min() >= MIN_COMPANIONS:  # else (a series of a few messages in many variants): one pass
+            mean_llr, separation, evidence, _, _ = _evidence(matrices, model, n, full, gone)
     mean_llr, pair, z = pair_step(mean_llr, likeness, full[:n, :n])
     if model is not None:
         mean_llr = mean_llr + SHIFT
