@@ -222,3 +222,12 @@ def test_the_clean_up_keeps_one_pass_when_it_would_leave_a_letter_no_companions(
         found = series_consistency(_profiles(texts), _profiles(refs), variants)
     assert found is not None
     assert np.isfinite(found.probability).all() and np.isfinite(found.llr).all()
+
+
+def test_a_series_of_variants_of_one_message_is_too_small_for_the_series_analysis() -> None:
+    first = letters(HAND_A, 1, 45, 12)[0]
+    texts = [first + " Да." * k for k in range(6)]  # six copies of one message: no letter has a companion
+    refs = letters(HAND_C, 3, 43, 8) + letters(HAND_D, 3, 44, 8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert series_consistency(_profiles(texts), _profiles(refs), np.ones((6, 6), dtype=bool)) is None

@@ -57,7 +57,7 @@ SHIFT = 0.75
 # impostors lowest and flagged 50 against 47, both lowest 54 against 52 (with SHIFT 0.75 against 0.5); 0 turns it off
 CLEAN_UP = 2
 MIN_LETTERS = 6  # fewer letters: no stable centre of the series
-MIN_COMPANIONS = 3  # letters each must keep in its picture of the series after the clean-up, or there is none
+MIN_COMPANIONS = 3  # letters (not its variants) each must be compared with, also after the clean-up
 MIN_REFERENCES = 4  # fewer reference texts: no "another writer" distribution
 CAP = 4.0  # bound on each family's log-likelihood ratio
 REF_WEIGHT = 1.0  # how much "closer to the series than to the pool" counts against plain closeness to the series
@@ -165,7 +165,8 @@ def series_consistency(
     weights: Weights | None = None,
 ) -> Consistency | None:
     """Score every letter of a series against the others, calibrated on the reference pool; None when the series
-    or the pool is too small for this (see MIN_LETTERS, MIN_REFERENCES)."""
+    or the pool is too small for this (see MIN_LETTERS, MIN_REFERENCES), or a letter has fewer than MIN_COMPANIONS
+    letters that are not its variants."""
     n = len(letters)
     if n < MIN_LETTERS or len(references) < MIN_REFERENCES:
         return None
@@ -174,6 +175,8 @@ def series_consistency(
     full[np.arange(n), np.arange(n)] = True
     if excluded is not None:
         full[:n, :n] |= excluded
+    if (~full[:n, :n]).sum(axis=1).min() < MIN_COMPANIONS:  # a letter whose others are nearly all its variants
+        return None
     matrices = {family: _matrix(texts, family, weights) for family in FAMILIES}
     model = sequential.SeriesModel([p.text for p in texts], n) if n <= sequential.MAX_LETTERS else None
     mean_llr, separation, evidence, partners, helps = _evidence(matrices, model, n, full)
