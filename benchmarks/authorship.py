@@ -66,7 +66,7 @@ def leakdesk_system(train: PanCorpus, test: PanCorpus) -> np.ndarray:
 
     verifier = AuthorshipVerifier(
         language="auto", random_state=0, char_spectrum=CHAR_SPECTRUM, compression=COMPRESSION, style_gaps=STYLE_GAPS,
-        unmasking=UNMASKING, grouped_folds=GROUPED_FOLDS, char_lm=CHAR_LM, known_length_cap=KNOWN_LENGTH_CAP,
+        unmasking=UNMASKING, grouped_folds=GROUPED_FOLDS, char_lm=CHAR_LM,
     )
     verifier.fit(as_problems(train), np.asarray(train.labels()))
     for family in ("spectrum", "compression", "style_gaps", "unmasking", "char_lm"):
@@ -123,9 +123,6 @@ UNMASKING: bool | str = {"1": True, "auto": "auto"}.get(os.environ.get("UNMASKIN
 GROUPED_FOLDS = os.environ.get("GROUPED_FOLDS", "0") == "1"
 # the character language-model ratio (methods/char_lm.py; "0" by default, "auto" lets the rule judge it); session 10
 CHAR_LM: bool | str = {"1": True, "auto": "auto"}.get(os.environ.get("CHAR_LM", "0"), False)
-# known texts longer than this many times the pool's median length are cut to it (AuthorshipVerifier's
-# known_length_cap; unset = none, the default); session 11 (panshift)
-KNOWN_LENGTH_CAP: float | None = float(os.environ["KNOWN_LENGTH_CAP"]) if os.environ.get("KNOWN_LENGTH_CAP") else None
 LAMBDAG_LIMIT = int(os.environ.get("LAMBDAG_LIMIT", "1200"))  # seconds per corpus in the separate lambdag run
 WORD = re.compile(r"\w+")
 LETTERS = r"^[^\W\d_]+$"

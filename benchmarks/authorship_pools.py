@@ -15,6 +15,7 @@ deviations) when `fit` leaves out the texts its labels tie to a problem's own au
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -23,6 +24,8 @@ import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold
 
 from leakdesk.authorship.evaluation import as_problems
+from leakdesk.authorship.features import ProfileCache, TextProfile
+from leakdesk.authorship.methods.base import Batch
 from leakdesk.authorship.pan import read_pan_folder
 from leakdesk.authorship.problem import Problem
 from leakdesk.authorship.selection import auc_c_at_1, text_groups
@@ -38,6 +41,63 @@ VARIANTS: dict[str, tuple[bool, bool, float | None]] = {
     "shipped": (False, True, None), "same-author-out": (True, True, None), "fit-pool-only": (False, False, None),
     "cap-1.0": (False, True, 1.0), "cap-1.25": (False, True, 1.25), "cap-1.5": (False, True, 1.5),
 }  # fmt: skip
+
+
+@dataclasses.dataclass
+class PoolBatch(Batch):
+    """A `Batch` whose problems may each name more pool texts (profile keys) that are never their impostors."""
+
+    not_impostors: list[frozenset[str]] = dataclasses.field(default_factory=list)
+
+    def impostors(self, i: int) -> list[TextProfile]:
+        if i >= len(self.not_impostors) or not self.not_impostors[i]:
+            return super().impostors(i)
+        pools, language = self.pools, self.languages[i]
+        kept = [p for p in pools.get(language, []) if p.key not in self.not_impostors[i]]
+        self.pools = {**pools, language: kept}
+        try:
+            return super().impostors(i)
+        finally:
+            self.pools = pools
+
+
+class PoolVerifier(AuthorshipVerifier):
+    """The verifier with two harness-only pool controls: `known_length_cap` (known texts longer than that many times
+    the median length of the pool's texts, in words between spaces, keep their first words up to it; the whole text
+    stays in the pool for the others and is never its own problem's impostor) and `_score(..., not_impostors=)`."""
+
+    known_length_cap: float | None = None
+
+    def _score(self, problems, extra, from_batch=True, cache=None, not_impostors=None):  # type: ignore[no-untyped-def]
+        self._not_impostors = not_impostors
+        try:
+            return super()._score(problems, extra, from_batch, cache)
+        finally:
+            self._not_impostors = None
+
+    def _batch(self, problems, cache: ProfileCache, extra, from_batch):  # type: ignore[no-untyped-def]
+        built = super()._batch(problems, cache, extra, from_batch)
+        langs = built.languages
+        texts = getattr(self, "_not_impostors", None) or [[] for _ in problems]
+        excluded = [{cache.get(t, lang).key for t in ts} for ts, lang in zip(texts, langs, strict=True)]
+        if self.known_length_cap is not None:
+            medians = {lang: float(np.median([len(p.text.split()) for p in pool]))
+                       for lang, pool in built.pools.items() if pool}  # fmt: skip
+            capped = []
+            for i, (p, lang) in enumerate(zip(problems, langs, strict=True)):
+                cap = max(1, round(self.known_length_cap * medians[lang])) if lang in medians else None
+                known = []
+                for text in p.known:
+                    words = text.split()
+                    if cap is not None and len(words) > cap:
+                        excluded[i].add(cache.get(text, lang).key)
+                        text = " ".join(words[:cap])
+                    known.append(text)
+                capped.append(dataclasses.replace(p, known=known) if known != list(p.known) else p)
+            problems = capped
+        batch = PoolBatch.build(problems, langs, cache, built.pools, self.random_state, self.max_impostors)
+        batch.not_impostors = [frozenset(e) for e in excluded]
+        return batch
 
 
 def same_author_texts(problems: list[Problem], y: np.ndarray) -> list[list[str]]:
@@ -62,7 +122,7 @@ def same_author_texts(problems: list[Problem], y: np.ndarray) -> list[list[str]]
     return [members[root(p.known[0])] for p in problems]
 
 
-class SameAuthorOut(AuthorshipVerifier):
+class SameAuthorOut(PoolVerifier):
     """The verifier whose `fit` leaves out of each training problem's impostors the texts its labels tie to the
     problem's own author (answering cannot: it has no labels)."""
 
@@ -77,16 +137,15 @@ class SameAuthorOut(AuthorshipVerifier):
         labels = getattr(self, "_fit_labels", None)
         if labels is not None and labels[0] == list(problems) and not_impostors is None:
             not_impostors = same_author_texts(*labels)
-        return super()._score(problems, extra, from_batch, cache, not_impostors)
+        return super()._score(problems, extra, from_batch, cache, not_impostors)  # type: ignore[call-arg]
 
 
-def verifier(
-    families: list[str], exclude: bool, from_batch: bool = True, cap: float | None = None
-) -> AuthorshipVerifier:
+def verifier(families: list[str], exclude: bool, from_batch: bool = True, cap: float | None = None) -> PoolVerifier:
     switches = {name: name in families or name.removeprefix("char_") in families for name in FAMILIES}
-    kind = SameAuthorOut if exclude else AuthorshipVerifier
-    return kind(language="auto", random_state=0, pool_from_batch=from_batch, known_length_cap=cap,
-                **switches)  # fmt: skip
+    made = (SameAuthorOut if exclude else PoolVerifier)(language="auto", random_state=0, pool_from_batch=from_batch,
+                                                         **switches)  # fmt: skip
+    made.known_length_cap = cap
+    return made
 
 
 def cv_answers(
@@ -137,6 +196,7 @@ def cut_known_shift(problems: list, y: np.ndarray, families: list[str], share: f
     """Per column, how far fit-time scores move (in sd) when every known text keeps only its first `share` of
     words (the questioned texts whole): how much the scores depend on the known texts' length. The pool is the
     cut known texts, and no problem meets a cut copy of its own texts among its impostors."""
+
     def cut(text: str) -> str:
         words = text.split()
         return " ".join(words[: max(1, round(len(words) * share))])

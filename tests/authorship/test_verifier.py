@@ -143,30 +143,3 @@ def test_reference_pool_in_the_wrong_language_is_refused() -> None:
     assert verdict.decision == "cannot tell"
     assert any("too few reference texts in Russian" in r for r in verdict.ood)
     assert any("5 reference texts were not in Russian" in r for r in verdict.ood)
-
-
-def _long_known_batch(cap: float | None):  # type: ignore[no-untyped-def]
-    from leakdesk.authorship.features import ProfileCache
-
-    ps, _ = problems(8, seed=3)
-    long_known = " ".join(letters(HAND_A, 4, 9))
-    ps[0] = Problem(known=[long_known], unknown=ps[0].unknown, language="ru", id="long")
-    v = AuthorshipVerifier(random_state=0, known_length_cap=cap)
-    v.function_words_ = {}
-    return v._batch(ps, ProfileCache({}), {}, True), long_known
-
-
-def test_a_known_text_far_longer_than_the_pool_is_cut_to_its_length() -> None:
-    batch, long_known = _long_known_batch(1.25)
-    median = float(np.median([len(p.text.split()) for p in batch.pools["ru"]]))
-    assert len(long_known.split()) > 1.25 * median
-    assert len(batch.known[0][0].text.split()) == round(1.25 * median)
-    whole = batch.cache.get(long_known, "ru").key
-    assert whole not in {p.key for p in batch.impostors(0)}  # its own whole text is never its impostor
-    assert whole in {p.key for p in batch.impostors(1)}  # the other problems still meet it whole
-    assert all(batch.known[i][0].text == batch.problems[i].known[0] for i in range(1, 8))
-
-
-def test_without_a_cap_known_texts_stay_whole() -> None:
-    batch, long_known = _long_known_batch(None)
-    assert batch.known[0][0].text == long_known

@@ -8,7 +8,6 @@ construction.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import dataclass, field
 from importlib import resources
@@ -83,7 +82,6 @@ class AuthorshipVerifier(BaseEstimator):
         unmasking: bool | str = False,
         grouped_folds: bool = False,
         char_lm: bool | str = False,
-        known_length_cap: float | None = None,
     ) -> None:
         self.language = language
         self.random_state = random_state
@@ -100,7 +98,6 @@ class AuthorshipVerifier(BaseEstimator):
         self.unmasking = unmasking
         self.grouped_folds = grouped_folds
         self.char_lm = char_lm
-        self.known_length_cap = known_length_cap
 
     # ------------------------------------------------------------------------------------------- setup
     def _methods(self) -> list[Method]:
@@ -174,8 +171,7 @@ class AuthorshipVerifier(BaseEstimator):
         return dict(getattr(self, "function_words_", {}))
 
     def _batch(
-        self, problems: list[Problem], cache: ProfileCache, extra: dict[str, list[str]], from_batch: bool,
-        not_impostors: list[list[str]] | None = None,
+        self, problems: list[Problem], cache: ProfileCache, extra: dict[str, list[str]], from_batch: bool
     ) -> Batch:
         langs = self._languages(problems)
         pools: dict[str, list[TextProfile]] = {}
@@ -197,38 +193,7 @@ class AuthorshipVerifier(BaseEstimator):
             for p, lang in zip(problems, langs, strict=True):
                 for t in p.known:  # other problems' known texts; never anyone's questioned text
                     add(lang, t)
-        keys = None
-        if not_impostors is not None:  # the harness's simulations (benchmarks/authorship_pools.py)
-            keys = [frozenset(cache.get(t, lang).key for t in texts)
-                    for texts, lang in zip(not_impostors, langs, strict=True)]  # fmt: skip
-        if self.known_length_cap is not None:
-            problems, keys = self._cap_known(problems, langs, cache, pools, keys)
-        return Batch.build(problems, langs, cache, pools, self.random_state, self.max_impostors, keys)
-
-    def _cap_known(
-        self, problems: list[Problem], langs: list[str], cache: ProfileCache, pools: dict[str, list[TextProfile]],
-        keys: list[frozenset[str]] | None,
-    ) -> tuple[list[Problem], list[frozenset[str]]]:  # fmt: skip
-        """Known texts longer than `known_length_cap` times the median length of the pool's texts (in words
-        between spaces) keep only their first words up to that length. The methods score a problem against its
-        impostors, and a known text much longer than they are makes every problem look more alike (PAN15: known
-        texts of 504 words against training impostors of 307; session 11, BENCHMARKS.md). The whole text stays in
-        the pool for the other problems and is never this problem's impostor."""
-        medians = {lang: float(np.median([len(p.text.split()) for p in pool])) for lang, pool in pools.items() if pool}
-        capped, own = [], []
-        for i, (p, lang) in enumerate(zip(problems, langs, strict=True)):
-            excluded = set(keys[i]) if keys is not None else set()
-            cap = max(1, round(float(self.known_length_cap or 0) * medians[lang])) if lang in medians else None
-            known = []
-            for text in p.known:
-                words = text.split()
-                if cap is not None and len(words) > cap:
-                    excluded.add(cache.get(text, lang).key)
-                    text = " ".join(words[:cap])
-                known.append(text)
-            capped.append(dataclasses.replace(p, known=known) if known != list(p.known) else p)
-            own.append(frozenset(excluded))
-        return capped, own
+        return Batch.build(problems, langs, cache, pools, self.random_state, self.max_impostors)
 
     def _score(
         self,
@@ -236,7 +201,6 @@ class AuthorshipVerifier(BaseEstimator):
         extra: dict[str, list[str]],
         from_batch: bool = True,
         cache: ProfileCache | None = None,
-        not_impostors: list[list[str]] | None = None,
     ) -> tuple[np.ndarray, Batch]:
         if cache is None:
             # Profiles depend only on text, language and the function-word lists, so a memo kept between calls
@@ -246,7 +210,7 @@ class AuthorshipVerifier(BaseEstimator):
                 memo = ProfileCache(self._function_words())
                 self._memo = memo
             cache = memo
-        batch = self._batch(problems, cache, extra, from_batch, not_impostors)
+        batch = self._batch(problems, cache, extra, from_batch)
         X = np.hstack([m.score_batch(batch) for m in self._methods()]) if problems else np.zeros((0, len(self.columns)))
         return X, batch
 

@@ -27,9 +27,6 @@ class Batch:
     random_state: int = 0
     max_impostors: int = 40
     _spaces: dict[tuple[str, str], object] = field(default_factory=dict)
-    #: per problem, pool texts (profile keys) never drawn as its impostors besides its own texts, e.g. the whole
-    #: version of a known text the verifier cut (`AuthorshipVerifier.known_length_cap`); empty: none
-    not_impostors: list[frozenset[str]] = field(default_factory=list)
 
     @classmethod
     def build(
@@ -40,19 +37,14 @@ class Batch:
         pools: dict[str, list[TextProfile]],
         random_state: int = 0,
         max_impostors: int = 40,
-        not_impostors: list[frozenset[str]] | None = None,
     ) -> Batch:
         known = [[cache.get(t, lang) for t in p.known] for p, lang in zip(problems, languages, strict=True)]
         unknown = [cache.get(p.unknown, lang) for p, lang in zip(problems, languages, strict=True)]
-        return cls(problems, languages, known, unknown, pools, cache, random_state, max_impostors,
-                   not_impostors=list(not_impostors or []))  # fmt: skip
+        return cls(problems, languages, known, unknown, pools, cache, random_state, max_impostors)
 
     def impostors(self, i: int) -> list[TextProfile]:
-        """Same-language pool texts that are neither this problem's known texts nor its questioned text (nor one
-        `not_impostors` names for it)."""
+        """Same-language pool texts that are neither this problem's known texts nor its questioned text."""
         own = {p.key for p in self.known[i]} | {self.unknown[i].key}
-        if i < len(self.not_impostors):
-            own |= self.not_impostors[i]
         found = [p for p in self.pools.get(self.languages[i], []) if p.key not in own]
         if len(found) > self.max_impostors:
             # A fixed-size random sample per problem: scores then mean the same with a pool of 60 or of 6,000,
