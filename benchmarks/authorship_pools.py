@@ -1,15 +1,19 @@
 """The impostor pools of fit and of answering, simulated on a corpus's TRAIN split only (issue 14 item 2, session 11).
 
     python benchmarks/authorship_pools.py CORPUS_FOLDER [--families spectrum style_gaps] [--repeats 3] [--shift]
-        [--held-out-shift] [--cut-known 0.6] [--variants shipped same-author-out fit-pool-only] [--no-cv]
+        [--held-out-shift] [--cut-known 0.6 [--cut-pool-only]] [--short-pool 0.6] [--no-cv]
+        [--variants shipped same-author-out fit-pool-only cap-1.0 cap-1.25 cap-1.5]
 
 Grouped, stratified 5-fold CV over the TRAIN problems in which every fold runs the verifier exactly as a user does:
 `fit` on the other folds (its pool: their known texts), then `answer_scores` on the held-out fold (its pool: the
 fitted problems' known texts plus the held-out problems' own). Printed: out-of-fold AUC·c@1 of each pool variant
 (`VARIANTS`): as shipped, with `fit` leaving out the texts its labels tie to a problem's own author
 (`SameAuthorOut`), and with answering drawing on the fitted problems' known texts only (`pool_from_batch=False`,
-so fit and answering share one pool). `--shift`: how far each column's fit-time scores move (in training standard
-deviations) when `fit` leaves out the texts its labels tie to a problem's own author. The TEST split is never read.
+so fit and answering share one pool), and with known texts cut to k times the pool's median length (`cap-k`,
+`PoolVerifier.known_length_cap`). `--short-pool`: answering's fitted texts keep that share of their words (PAN15
+test's known texts are longer than its impostors). `--shift`: how far each column's fit-time scores move (in
+training standard deviations) when `fit` leaves out the texts its labels tie to a problem's own author. The TEST
+split is never read.
 """
 
 from __future__ import annotations
