@@ -2,7 +2,8 @@
 
     python benchmarks/authorship_pools.py CORPUS_FOLDER [--families spectrum style_gaps] [--repeats 3] [--shift]
         [--held-out-shift] [--cut-known 0.6 [--cut-pool-only]] [--short-pool 0.6] [--no-cv]
-        [--variants shipped same-author-out fit-pool-only cap-1.0 cap-1.25 cap-1.5]
+        [--variants shipped same-author-out fit-pool-only cap-1.0 cap-1.25 cap-1.5 window-1.0 window-1.0-min200 ...]
+        [--test]
 
 Grouped, stratified 5-fold CV over the TRAIN problems in which every fold runs the verifier exactly as a user does:
 `fit` on the other folds (its pool: their known texts), then `answer_scores` on the held-out fold (its pool: the
@@ -11,9 +12,11 @@ fitted problems' known texts plus the held-out problems' own). Printed: out-of-f
 (`SameAuthorOut`), and with answering drawing on the fitted problems' known texts only (`pool_from_batch=False`,
 so fit and answering share one pool), and with known texts cut to k times the pool's median length (`cap-k`,
 `PoolVerifier.known_length_cap`). `--short-pool`: answering's fitted texts keep that share of their words (PAN15
-test's known texts are longer than its impostors). `--shift`: how far each column's fit-time scores move (in
-training standard deviations) when `fit` leaves out the texts its labels tie to a problem's own author. The TEST
-split is never read.
+test's known texts are longer than its impostors). `window-k[-min200|-winspace]`, `window-both-k`: long texts are
+scored in windows of about k pool medians and the scores averaged (`PoolVerifier.window_length`). `--test`: fit each
+variant on TRAIN and answer TEST once. `--shift`: how far each column's fit-time scores move (in
+training standard deviations) when `fit` leaves out the texts its labels tie to a problem's own author. Without
+`--test` the TEST split is never read.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold
 
-from leakdesk.authorship.evaluation import as_problems
+from leakdesk.authorship.evaluation import as_problems, auc, c_at_1
 from leakdesk.authorship.features import ProfileCache, TextProfile
 from leakdesk.authorship.methods.base import Batch
 from leakdesk.authorship.pan import read_pan_folder
@@ -39,12 +42,32 @@ FAMILIES = ("char_spectrum", "compression", "style_gaps", "unmasking", "char_lm"
 
 
 #: how each variant builds its pools: (fit leaves out the texts its labels tie to a problem's author, answering adds
-#: the answered problems' own known texts to the fitted ones)
-#: the answered problems' own known texts to the fitted ones, known texts longer than this many pool medians are cut)
-VARIANTS: dict[str, tuple[bool, bool, float | None]] = {
-    "shipped": (False, True, None), "same-author-out": (True, True, None), "fit-pool-only": (False, False, None),
-    "cap-1.0": (False, True, 1.0), "cap-1.25": (False, True, 1.25), "cap-1.5": (False, True, 1.5),
+#: the answered problems' own known texts to the fitted ones, known texts longer than this many pool medians are cut,
+#: texts are scored in windows of about this many pool medians and the scores averaged, questioned texts too)
+VARIANTS: dict[str, tuple[bool, bool, float | None, float | None, bool]] = {
+    "shipped": (False, True, None, None, False), "same-author-out": (True, True, None, None, False),
+    "fit-pool-only": (False, False, None, None, False),
+    "cap-1.0": (False, True, 1.0, None, False), "cap-1.25": (False, True, 1.25, None, False),
+    "cap-1.5": (False, True, 1.5, None, False),
+    "window-0.75": (False, True, None, 0.75, False), "window-1.0": (False, True, None, 1.0, False),
+    "window-1.25": (False, True, None, 1.25, False), "window-1.5": (False, True, None, 1.5, False),
+    "window-both-1.0": (False, True, None, 1.0, True), "window-both-1.25": (False, True, None, 1.25, True),
 }  # fmt: skip
+#: the window variants again, with the feature spaces built from the windows instead of the whole known texts
+VARIANTS.update({f"{name}-winspace": spec for name, spec in list(VARIANTS.items()) if name.startswith("window-")})
+#: the window variants with windows of at least 200 words (shorter texts are never split)
+VARIANTS.update({f"{name}-min200": spec for name, spec in list(VARIANTS.items())
+                 if name.startswith("window-") and not name.endswith("-winspace")})  # fmt: skip
+
+
+def windows(text: str, length: float) -> list[str]:
+    """`text` in round(words / length) consecutive windows of equal word counts (itself when that is 1 or less)."""
+    words = text.split()
+    n = round(len(words) / length) if length > 0 else 1
+    if n < 2:
+        return [text]
+    bounds = np.linspace(0, len(words), n + 1).round().astype(int)
+    return [" ".join(words[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 @dataclasses.dataclass
@@ -52,6 +75,20 @@ class PoolBatch(Batch):
     """A `Batch` whose problems may each name more pool texts (profile keys) that are never their impostors."""
 
     not_impostors: list[frozenset[str]] = dataclasses.field(default_factory=list)
+    #: the known texts the per-language feature spaces are built from, when they differ from `known` (window variants
+    #: must not change the space every other problem is scored in)
+    space_known: list[list[TextProfile]] | None = None
+    space_languages: list[str] = dataclasses.field(default_factory=list)
+
+    def space(self, language: str, name: str, build):  # type: ignore[no-untyped-def]
+        if self.space_known is None:
+            return super().space(language, name, build)
+        known, languages = self.known, self.languages
+        self.known, self.languages = self.space_known, self.space_languages
+        try:
+            return super().space(language, name, build)
+        finally:
+            self.known, self.languages = known, languages
 
     def impostors(self, i: int) -> list[TextProfile]:
         if i >= len(self.not_impostors) or not self.not_impostors[i]:
@@ -71,13 +108,29 @@ class PoolVerifier(AuthorshipVerifier):
     stays in the pool for the others and is never its own problem's impostor) and `_score(..., not_impostors=)`."""
 
     known_length_cap: float | None = None
+    #: score every known text (and the questioned one if `window_questioned`) in windows of about this many times the
+    #: pool's median length, each window variant of a problem against the same whole-text pool, and average the
+    #: method scores over a problem's variants (a problem with W windows is scored W times; the whole text is never
+    #: its own problem's impostor)
+    window_length: float | None = None
+    window_questioned: bool = False
+    #: "whole": the feature spaces are built from the whole known texts, as without windows; "windows": from the windows
+    window_space: str = "whole"
+    #: the fewest words a window may have (the window length is at least this)
+    window_min_words: int = 0
 
     def _score(self, problems, extra, from_batch=True, cache=None, not_impostors=None):  # type: ignore[no-untyped-def]
         self._not_impostors = not_impostors
+        self._window_rows: list[list[int]] | None = None
         try:
-            return super()._score(problems, extra, from_batch, cache)
+            X, batch = super()._score(problems, extra, from_batch, cache)
         finally:
             self._not_impostors = None
+        rows, self._window_rows = self._window_rows, None
+        if rows is not None and len(problems):
+            with np.errstate(all="ignore"):
+                X = np.vstack([np.nanmean(X[r], axis=0) for r in rows])
+        return X, batch
 
     def _batch(self, problems, cache: ProfileCache, extra, from_batch):  # type: ignore[no-untyped-def]
         built = super()._batch(problems, cache, extra, from_batch)
@@ -99,9 +152,42 @@ class PoolVerifier(AuthorshipVerifier):
                     known.append(text)
                 capped.append(dataclasses.replace(p, known=known) if known != list(p.known) else p)
             problems = capped
+        original = problems, langs
+        if self.window_length is not None:
+            problems, langs, excluded = self._windowed(problems, langs, excluded, built.pools, cache)
         batch = PoolBatch.build(problems, langs, cache, built.pools, self.random_state, self.max_impostors)
         batch.not_impostors = [frozenset(e) for e in excluded]
+        if self.window_length is not None and self.window_space == "whole":
+            batch.space_known = [[cache.get(t, lang) for t in p.known] for p, lang in zip(*original, strict=True)]
+            batch.space_languages = list(original[1])
         return batch
+
+    def _windowed(self, problems, langs, excluded, pools, cache):  # type: ignore[no-untyped-def]
+        """Each problem's window variants: row i is problem i's first variant, the others follow all of them;
+        `_window_rows` records which rows belong to which problem."""
+        medians = {lang: float(np.median([len(p.text.split()) for p in pool])) for lang, pool in pools.items() if pool}
+        first, more, rows = [], [], []
+        more_langs, more_excluded = [], []
+        for i, (p, lang) in enumerate(zip(problems, langs, strict=True)):
+            length = max((self.window_length or 1.0) * medians.get(lang, 0.0), self.window_min_words)
+            known = [windows(t, length) for t in p.known]
+            unknown = windows(p.unknown, length) if self.window_questioned else [p.unknown]
+            n = max(len(unknown), *(len(k) for k in known))
+            whole = {cache.get(t, lang).key for t, k in zip(p.known, known, strict=True) if len(k) > 1}
+            if len(unknown) > 1:
+                whole.add(cache.get(p.unknown, lang).key)
+            variants = [dataclasses.replace(p, known=[k[j % len(k)] for k in known], unknown=unknown[j % len(unknown)])
+                        for j in range(n)]  # fmt: skip
+            first.append(variants[0])
+            rows.append([i])
+            for v in variants[1:]:
+                rows[-1].append(len(problems) + len(more))
+                more.append(v)
+                more_langs.append(lang)
+                more_excluded.append(excluded[i] | whole)
+            excluded[i] = excluded[i] | whole
+        self._window_rows = rows
+        return first + more, list(langs) + more_langs, excluded + more_excluded
 
 
 def same_author_texts(problems: list[Problem], y: np.ndarray) -> list[list[str]]:
@@ -144,11 +230,17 @@ class SameAuthorOut(PoolVerifier):
         return super()._score(problems, extra, from_batch, cache, not_impostors)  # type: ignore[call-arg]
 
 
-def verifier(families: list[str], exclude: bool, from_batch: bool = True, cap: float | None = None) -> PoolVerifier:
+def verifier(families: list[str], exclude: bool, from_batch: bool = True, cap: float | None = None,
+             window: float | None = None, window_questioned: bool = False,
+             window_space: str = "whole", window_min_words: int = 0) -> PoolVerifier:  # fmt: skip
     switches = {name: name in families or name.removeprefix("char_") in families for name in FAMILIES}
     made = (SameAuthorOut if exclude else PoolVerifier)(language="auto", random_state=0, pool_from_batch=from_batch,
                                                          **switches)  # fmt: skip
     made.known_length_cap = cap
+    made.window_length = window
+    made.window_questioned = window_questioned
+    made.window_space = window_space
+    made.window_min_words = window_min_words
     return made
 
 
@@ -160,12 +252,28 @@ def cv_answers(
     groups = text_groups(problems)
     answers = np.full(len(y), 0.5)
     for fit_rows, held_out in StratifiedGroupKFold(5, shuffle=True, random_state=seed).split(y, y, groups):
-        v = verifier(families, *VARIANTS[variant]).fit([problems[i] for i in fit_rows], y[fit_rows])
+        space = "windows" if variant.endswith("-winspace") else "whole"
+        least = 200 if variant.endswith("-min200") else 0
+        v = verifier(families, *VARIANTS[variant], window_space=space, window_min_words=least)
+        v.fit([problems[i] for i in fit_rows], y[fit_rows])
         if short_pool:
             v.train_known_ = {lang: [" ".join(t.split()[: max(1, round(len(t.split()) * short_pool))]) for t in texts]
                               for lang, texts in v.train_known_.items()}  # fmt: skip
         answers[held_out] = v.answer_scores([problems[i] for i in held_out])
     return answers
+
+
+def test_answers(problems: list, y: np.ndarray, test: list, y_test: np.ndarray, families: list[str],
+                 variant: str) -> None:  # fmt: skip
+    """Fit one variant on all TRAIN problems, answer the TEST problems and print AUC, c@1 and AUC·c@1."""
+    started = time.perf_counter()
+    space = "windows" if variant.endswith("-winspace") else "whole"
+    least = 200 if variant.endswith("-min200") else 0
+    v = verifier(families, *VARIANTS[variant], window_space=space, window_min_words=least).fit(problems, y)
+    answers = v.answer_scores(test)
+    print(f"{variant}: TEST AUC {auc(y_test, answers):.3f} / c@1 {c_at_1(y_test, answers):.3f} / AUC·c@1 "
+          f"{auc_c_at_1(y_test, answers):.3f} ({int((answers != 0.5).sum())} of {len(answers)} answered; "
+          f"{time.perf_counter() - started:.0f} s)", flush=True)  # fmt: skip
 
 
 def shift(problems: list, y: np.ndarray, families: list[str]) -> None:
@@ -240,9 +348,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--short-pool", type=float, default=0.0, help="CV's answering pool keeps this share of words")
     parser.add_argument("--no-cv", action="store_true")
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument("--test", action="store_true", help="fit each variant on TRAIN and answer TEST (score once)")
     args = parser.parse_args(argv)
     train = read_pan_folder(args.folder / "train")
     problems, y = as_problems(train), np.asarray(train.labels())
+    if args.test:
+        test = read_pan_folder(args.folder / "test")
+        for variant in args.variants:
+            test_answers(problems, y, as_problems(test), np.asarray(test.labels()), args.families, variant)
+        return 0
     if args.shift:
         shift(problems, y, args.families)
     if args.held_out_shift:
