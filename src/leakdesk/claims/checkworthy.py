@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from leakdesk.claims import checkworthy_minilm  # numpy and the standard library at import: cheap
 from leakdesk.claims.checkworthy_head import TokenHead, TokenStates
 from leakdesk.errors import ClaimsError
 
@@ -34,8 +35,6 @@ FALLBACK_VERSION = "cw-5"  # the shipped model's English mix without the MiniLM 
 
 
 def _shipped_version() -> str:
-    from leakdesk.claims import checkworthy_minilm
-
     return "cw-6" if checkworthy_minilm.available() else FALLBACK_VERSION
 
 
@@ -341,7 +340,7 @@ class CheckworthyModel:
         parts: list[np.ndarray | None] = [self.lexical_decision(texts), meaning,
                                           self.form_decision(texts, sentence_forms), network]
         weights, threshold = self.weights, self.threshold
-        if self.has_minilm() and texts and (minilm_states is not None or _minilm_available()):
+        if self.has_minilm() and texts and (minilm_states is not None or checkworthy_minilm.available()):
             parts.extend(self.minilm_decisions(_minilm_states(texts) if minilm_states is None else minilm_states))
             weights, threshold = self.minilm_weights, self.minilm_threshold
         used = [(w, p) for w, p in zip(weights, parts, strict=True) if p is not None and w]
@@ -387,7 +386,7 @@ class CheckworthyModel:
                    "mlp": None if self.mlp_layers_ is None else [
                        (w.astype(np.float32), b.astype(np.float32)) for w, b in self.mlp_layers_],
                    "minilm": None if self.head_ is None or self.minilm_mlp_layers_ is None else {
-                       "encoder": _minilm_version(), "head": self.head_.pack(),
+                       "encoder": checkworthy_minilm.model_version(), "head": self.head_.pack(),
                        "mlp": [(w.astype(np.float32), b.astype(np.float32)) for w, b in self.minilm_mlp_layers_]}}
         joblib.dump(payload, path, compress=3)
 
@@ -465,22 +464,8 @@ def _vectors(texts: Sequence[str]) -> np.ndarray:
     return encode(list(texts))
 
 
-def _minilm_available() -> bool:
-    from leakdesk.claims import checkworthy_minilm
-
-    return checkworthy_minilm.available()
-
-
 def _minilm_states(texts: Sequence[str]) -> TokenStates:
-    from leakdesk.claims import checkworthy_minilm
-
     return TokenStates.of(checkworthy_minilm.token_states(list(texts)))
-
-
-def _minilm_version() -> str:
-    from leakdesk.claims import checkworthy_minilm
-
-    return checkworthy_minilm.model_version()
 
 
 def _forms(texts: Sequence[str]) -> list[str]:
