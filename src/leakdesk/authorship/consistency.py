@@ -175,25 +175,23 @@ def series_consistency(
     full[np.arange(n), np.arange(n)] = True
     if excluded is not None:
         full[:n, :n] |= excluded
-    if (~full[:n, :n]).sum(axis=1).min() < MIN_COMPANIONS:  # a letter whose others are nearly all its variants
+    if _fewest_companions(full[:n, :n]) < MIN_COMPANIONS:  # a letter whose others are nearly all its variants
         return None
     matrices = {family: _matrix(texts, family, weights) for family in FAMILIES}
     model = sequential.SeriesModel([p.text for p in texts], n) if n <= sequential.MAX_LETTERS else None
     mean_llr, separation, evidence, partners, helps = _evidence(matrices, model, n, full)
-    weight_sum = len(FAMILIES) + (SEQUENTIAL_WEIGHT if model is not None else 0.0)
     likeness = SEQUENTIAL_WEIGHT * double_centred(helps) if model is not None else np.zeros((n, n))
     pair_llr = np.zeros((n, n))
     for Z in matrices.values():
         likeness += double_centred(Z[:n] @ Z[:n].T)
         pair_llr += _pairwise_llr(Z, n, full[:n, :n]) / len(FAMILIES)
-    likeness /= weight_sum
+    likeness /= _weight_sum(model)
     if model is not None and CLEAN_UP:
         # the suspects out of every text's model of the series (their variants too), every letter scored again
         first, _, _ = pair_step(mean_llr, likeness, full[:n, :n])
         suspects = np.argsort(first, kind="stable")[:CLEAN_UP]
         gone = np.any(full[suspects, :n], axis=0)
-        companions = (~(full[:n, :n] | gone[None, :])).sum(axis=1)
-        if companions.min() >= MIN_COMPANIONS:  # else (a series of a few messages in many variants): one pass
+        if _fewest_companions(full[:n, :n] | gone) >= MIN_COMPANIONS:  # else (few messages, many variants): one pass
             mean_llr, separation, evidence, _, _ = _evidence(matrices, model, n, full, gone)
     mean_llr, pair, z = pair_step(mean_llr, likeness, full[:n, :n])
     if model is not None:
@@ -240,8 +238,17 @@ def _evidence(
             if family == "characters":
                 partners[i] = int(partner[i]) if partner[i] >= 0 else None
     # The families are correlated (all see the same words): their mean, not their sum, is the evidence.
-    weight_sum = len(FAMILIES) + (SEQUENTIAL_WEIGHT if model is not None else 0.0)
-    return total_llr / weight_sum, float(np.mean(separations)), evidence, partners, helps
+    return total_llr / _weight_sum(model), float(np.mean(separations)), evidence, partners, helps
+
+
+def _weight_sum(model: sequential.SeriesModel | None) -> float:
+    """The families' weights together (each 1), with the character model's when the series has one."""
+    return len(FAMILIES) + (SEQUENTIAL_WEIGHT if model is not None else 0.0)
+
+
+def _fewest_companions(out: np.ndarray) -> int:
+    """The fewest letters any letter is compared with (`out[i, j]`: letter j is not letter i's companion)."""
+    return int((~out).sum(axis=1).min())
 
 
 def family_llr(alone: np.ndarray, paired: np.ndarray, n: int) -> tuple[np.ndarray, float]:
